@@ -1,0 +1,100 @@
+// Runs ready actors. One shared run queue gives each actor `throughput` messages per turn (fair
+// between actors); after `turnBudget` messages in one macrotask the dispatcher yields to the event
+// loop with setImmediate, so sockets and timers are served even when actors never go idle.
+
+export interface Runnable {
+  /** True while the runnable sits in the run queue. */
+  queued: boolean;
+  /** Handles up to `quota` messages; returns how many it handled. */
+  run(quota: number): number;
+  /** Whether it has messages it can handle right now. */
+  readyToRun(): boolean;
+  readonly throughput: number;
+}
+
+export interface DispatcherOptions {
+  /** Messages handled per macrotask before yielding to I/O. */
+  readonly turnBudget: number;
+}
+
+export class Dispatcher {
+  private queue: Runnable[] = [];
+  private head = 0;
+  private drainScheduled = false;
+  /** Messages handled since the event loop last got a turn. */
+  private handledSinceYield = 0;
+  private yieldWatch = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: DispatcherOptions = { turnBudget: 5_000 }) {}
+
+  get queuedCount(): number {
+    return this.queue.length - this.head;
+  }
+
+  schedule(r: Runnable): void {
+    if (r.queued) return;
+    r.queued = true;
+    this.queue.push(r);
+    if (!this.drainScheduled) {
+      this.drainScheduled = true;
+      if (this.handledSinceYield >= this.options.turnBudget) setImmediate(this.drainAfterYield);
+      else queueMicrotask(this.drain);
+    }
+  }
+
+  /** Resolves once the run queue is empty (async handlers may still be running). */
+  whenDrained(): Promise<void> {
+    if (this.queuedCount === 0 && !this.drainScheduled) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private readonly drainAfterYield = (): void => {
+    this.handledSinceYield = 0;
+    this.drain();
+  };
+
+  private readonly drain = (): void => {
+    this.watchForYield();
+    const budget = this.options.turnBudget;
+    while (this.head < this.queue.length && this.handledSinceYield < budget) {
+      const r = this.queue[this.head]!;
+      this.queue[this.head++] = undefined as unknown as Runnable;
+      r.queued = false;
+      this.handledSinceYield += r.run(r.throughput);
+      if (r.readyToRun()) {
+        r.queued = true;
+        this.queue.push(r);
+      }
+    }
+    this.compact();
+    if (this.head < this.queue.length) {
+      setImmediate(this.drainAfterYield);
+      return;
+    }
+    this.drainScheduled = false;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  };
+
+  /** Resets the per-macrotask count once the event loop has had its turn. */
+  private watchForYield(): void {
+    if (this.yieldWatch) return;
+    this.yieldWatch = true;
+    setImmediate(() => {
+      this.yieldWatch = false;
+      this.handledSinceYield = 0;
+    });
+  }
+
+  private compact(): void {
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+}

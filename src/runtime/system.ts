@@ -1,0 +1,307 @@
+// An actor system: the root guardian and its tree, the dispatcher, the registry of paths, asks,
+// dead letters, the event stream, fault injection and the transports to other systems.
+import { Strategies, type SupervisorStrategy } from '../supervisors/strategy.ts';
+import type { ActorFactory, SpawnOptions } from './actor.ts';
+import { AskRef, TEMP_PREFIX, validateTimeout, type AskHost } from './ask.ts';
+import { ActorCell, LocalRef, type CellHost } from './cell.ts';
+import { RealClock, type Clock } from './clock.ts';
+import type { DeadLetter, DeadLetterReason } from './dead-letter.ts';
+import { Dispatcher, type Runnable } from './dispatcher.ts';
+import { EventStream } from './event-stream.ts';
+import type { RuntimeEvent } from './events.ts';
+import { FaultInjector } from './fault-injector.ts';
+import type { FaultPlan } from './fault-plan.ts';
+import { parsePath, qualify } from './path.ts';
+import type { Ref } from './ref.ts';
+import { RemoteRef, type DeliveryResult, type InboundEnvelope, type Transport } from './transport.ts';
+
+type AnyRef = Ref<unknown>;
+
+export interface SystemOptions {
+  /** This system's address on the wire, e.g. "node-a". */
+  readonly name: string;
+  readonly clock?: Clock;
+  /** Uniform in [0, 1): backoff jitter and probabilistic faults; inject a seeded one in tests. */
+  readonly random?: () => number;
+  /** How the root supervises top-level actors. */
+  readonly rootStrategy?: SupervisorStrategy;
+  /** Messages handled per macrotask before yielding to I/O. */
+  readonly turnBudget?: number;
+}
+
+export interface Termination {
+  /** True when the tree stopped because a failure reached the root. */
+  readonly failed: boolean;
+  readonly error: unknown;
+}
+
+export class ActorSystem {
+  readonly name: string;
+  readonly clock: Clock;
+  readonly events = new EventStream<RuntimeEvent>();
+  readonly faults: FaultInjector;
+  readonly whenTerminated: Promise<Termination>;
+
+  private readonly randomSource: () => number;
+  private readonly dispatcher: Dispatcher;
+  private readonly registry = new Map<string, ActorCell<unknown>>();
+  private readonly pendingAsks = new Map<number, AskRef<unknown>>();
+  private readonly transports = new Map<string, Transport>();
+  private readonly root: ActorCell<unknown>;
+  private readonly host: CellHost;
+  private readonly askHost: AskHost;
+  private nextCorrelationId = 1;
+  private busyHandlers = 0;
+  private termination: Promise<Termination> | undefined;
+  private resolveTerminated!: (t: Termination) => void;
+
+  constructor(options: SystemOptions) {
+    this.name = options.name;
+    this.clock = options.clock ?? new RealClock();
+    this.randomSource = options.random ?? Math.random;
+    this.dispatcher = new Dispatcher({ turnBudget: options.turnBudget ?? 5_000 });
+    this.whenTerminated = new Promise((resolve) => (this.resolveTerminated = resolve));
+    this.faults = new FaultInjector({
+      cellAt: (path) => this.registry.get(path),
+      publish: (event) => this.events.publish(event),
+      now: () => this.clock.now(),
+    });
+    this.host = this.makeHost();
+    this.askHost = {
+      clock: this.clock,
+      settled: (ref) => this.pendingAsks.delete(ref.correlationId),
+      expired: (ref, request) => this.publishDeadLetter(ref.target, request, ref.path, 'ask-expired', ref.correlationId),
+      lateReply: (ref, message) => this.publishDeadLetter(ref.path, message, undefined, 'ask-expired', ref.correlationId),
+    };
+    const guardian: ActorFactory<never> = () => ({ receive: () => undefined });
+    this.root = new ActorCell<unknown>(this.host, undefined, '', guardian, {
+      supervision: options.rootStrategy ?? Strategies.oneForOne(),
+      mailbox: { capacity: 16, overflow: 'reject' },
+    });
+    this.root.start();
+  }
+
+  // ---- the tree ---------------------------------------------------------------------------------
+
+  /** Spawns a top-level actor under the root guardian. */
+  spawn<Msg>(factory: ActorFactory<Msg>, options: SpawnOptions): Ref<Msg> {
+    return this.root.spawnChild(factory, options).ref;
+  }
+
+  /** The local actor at `path`, if one is running there. The caller vouches for `Msg`. */
+  lookup<Msg>(path: string): Ref<Msg> | undefined {
+    return this.registry.get(path)?.ref as Ref<Msg> | undefined;
+  }
+
+  /**
+   * A ref for any path: local when the address is ours or absent, remote through the transport
+   * registered for its address otherwise. Undefined when nothing can reach it.
+   */
+  resolve<Msg>(path: string): Ref<Msg> | undefined {
+    const parsed = parsePath(path);
+    if (parsed === undefined) return undefined;
+    if (parsed.address === undefined || parsed.address === this.name) return this.lookup<Msg>(parsed.local);
+    if (!this.transports.has(parsed.address)) return undefined;
+    return new RemoteRef<Msg>(path, { sendRemote: (r, m, s) => this.sendRemote(r, m, s) });
+  }
+
+  /** Paths of every live actor under `path` (inclusive), parents before children, in start order. */
+  tree(path = '/'): string[] {
+    const cell = this.registry.get(path);
+    if (cell === undefined) return [];
+    const out: string[] = [];
+    const walk = (c: ActorCell<unknown>): void => {
+      out.push(c.path);
+      for (const child of c.childList()) walk(child);
+    };
+    walk(cell);
+    return out;
+  }
+
+  /** Stops a local actor and its subtree. */
+  stop(ref: AnyRef): Promise<void> {
+    if (!(ref instanceof LocalRef)) return Promise.reject(new Error(`cannot stop non-local ${ref.path}`));
+    return (ref.cell as ActorCell<unknown>).stop('normal');
+  }
+
+  /** Resolves when `ref`'s actor has stopped for good. */
+  whenStopped(ref: AnyRef): Promise<void> {
+    if (!(ref instanceof LocalRef)) return Promise.reject(new Error(`cannot watch non-local ${ref.path}`));
+    return (ref.cell as ActorCell<unknown>).terminated;
+  }
+
+  // ---- ask ---------------------------------------------------------------------------------------
+
+  ask<Req, Res>(target: Ref<Req>, build: (replyTo: Ref<Res>) => Req, timeoutMs: number): Promise<Res> {
+    validateTimeout(timeoutMs);
+    const ref = new AskRef<Res>(this.nextCorrelationId++, target.path, this.askHost);
+    this.pendingAsks.set(ref.correlationId, ref as AskRef<unknown>);
+    const request = build(ref);
+    ref.arm(timeoutMs, request);
+    target.tell(request, ref);
+    return ref.promise;
+  }
+
+  /** Asks still waiting for a reply. */
+  get pendingAskCount(): number {
+    return this.pendingAsks.size;
+  }
+
+  // ---- delivery outside the tree -----------------------------------------------------------------
+
+  /**
+   * Delivers without producing a dead letter when it cannot: the retry actor uses this so that a
+   * failed retry does not feed itself another dead letter.
+   */
+  tryDeliver(path: string, message: unknown, sender: AnyRef | undefined): DeliveryResult {
+    const parsed = parsePath(path);
+    if (parsed === undefined) return 'recipient-unknown';
+    if (parsed.address !== undefined && parsed.address !== this.name) {
+      const transport = this.transports.get(parsed.address);
+      if (transport === undefined) return 'recipient-unknown';
+      return transport.send({ recipient: path, sender: this.qualifiedPath(sender), correlationId: correlationOf(sender), message })
+        ? 'delivered'
+        : 'transport-failed';
+    }
+    const cell = this.registry.get(parsed.local);
+    if (cell === undefined) return 'recipient-unknown';
+    if (cell.state === 'stopping' || cell.state === 'stopped') return 'recipient-stopped';
+    if (cell.state !== 'backoff' && cell.mailbox.size >= cell.mailbox.capacity) return 'mailbox-full';
+    cell.tell(message, sender);
+    return 'delivered';
+  }
+
+  /** Tells the actor at a path, dead-lettering when there is none. */
+  tellPath(path: string, message: unknown, sender?: AnyRef): void {
+    const ref = this.resolve<unknown>(path);
+    if (ref === undefined) this.deadLetter(path, message, sender, 'recipient-unknown');
+    else ref.tell(message, sender);
+  }
+
+  // ---- transports ----------------------------------------------------------------------------------
+
+  addTransport(transport: Transport): void {
+    if (transport.address === this.name) throw new Error(`a transport cannot reach this system's own address ${this.name}`);
+    this.transports.set(transport.address, transport);
+  }
+
+  removeTransport(address: string): void {
+    this.transports.delete(address);
+  }
+
+  /** Called by a transport with an envelope that arrived for this system. */
+  receiveRemote(envelope: InboundEnvelope): DeliveryResult {
+    const parsed = parsePath(envelope.recipient);
+    if (parsed === undefined || (parsed.address !== undefined && parsed.address !== this.name)) {
+      this.deadLetter(envelope.recipient, envelope.message, undefined, 'recipient-unknown');
+      return 'recipient-unknown';
+    }
+    const sender = envelope.sender === undefined ? undefined : this.resolve<unknown>(envelope.sender);
+    if (parsed.local.startsWith(TEMP_PREFIX)) {
+      const ask = this.pendingAsks.get(Number(parsed.local.slice(TEMP_PREFIX.length)));
+      if (ask === undefined) {
+        this.deadLetter(parsed.local, envelope.message, sender, 'ask-expired');
+        return 'recipient-unknown';
+      }
+      ask.tell(envelope.message);
+      return 'delivered';
+    }
+    const result = this.tryDeliver(parsed.local, envelope.message, sender);
+    if (result !== 'delivered') this.deadLetter(parsed.local, envelope.message, sender, result);
+    return result;
+  }
+
+  private sendRemote(recipient: string, message: unknown, sender: AnyRef | undefined): void {
+    const parsed = parsePath(recipient);
+    const transport = parsed?.address === undefined ? undefined : this.transports.get(parsed.address);
+    const sent =
+      transport !== undefined &&
+      transport.send({ recipient, sender: this.qualifiedPath(sender), correlationId: correlationOf(sender), message });
+    if (!sent) this.deadLetter(recipient, message, sender, transport === undefined ? 'recipient-unknown' : 'transport-failed');
+  }
+
+  private qualifiedPath(ref: AnyRef | undefined): string | undefined {
+    if (ref === undefined) return undefined;
+    return ref.path.startsWith('/') ? qualify(this.name, ref.path) : ref.path;
+  }
+
+  // ---- dead letters ---------------------------------------------------------------------------------
+
+  deadLetter(recipient: string, message: unknown, sender: AnyRef | undefined, reason: DeadLetterReason): void {
+    let correlationId: number | undefined;
+    if (sender instanceof AskRef) {
+      correlationId = sender.correlationId;
+      sender.fail(reason);
+    }
+    this.publishDeadLetter(recipient, message, sender?.path, reason, correlationId);
+  }
+
+  private publishDeadLetter(
+    recipient: string,
+    message: unknown,
+    sender: string | undefined,
+    reason: DeadLetterReason,
+    correlationId: number | undefined,
+  ): void {
+    const letter: DeadLetter = { recipient, message, sender, reason, time: this.clock.now(), correlationId };
+    this.events.publish({ type: 'dead-letter', letter });
+  }
+
+  // ---- quiescence and termination ----------------------------------------------------------------
+
+  /**
+   * Resolves when no actor has a message it can handle and no async handler is running: the point
+   * at which a test may assert (or advance a virtual clock).
+   */
+  async settled(): Promise<void> {
+    for (;;) {
+      await this.dispatcher.whenDrained();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.dispatcher.queuedCount === 0 && this.busyHandlers === 0) return;
+    }
+  }
+
+  /** Stops the whole tree in order (children before parents, reverse start order). */
+  terminate(): Promise<Termination> {
+    return this.shutdown({ failed: false, error: undefined });
+  }
+
+  private shutdown(result: Termination): Promise<Termination> {
+    this.termination ??= (async () => {
+      await this.root.stop('shutdown');
+      for (const ask of [...this.pendingAsks.values()]) ask.fail('system terminated');
+      this.events.publish({ type: 'system-terminated', failed: result.failed, error: result.error, time: this.clock.now() });
+      this.resolveTerminated(result);
+      return result;
+    })();
+    return this.termination;
+  }
+
+  /** Every live cell, for metrics. */
+  cells(): IterableIterator<ActorCell<unknown>> {
+    return this.registry.values();
+  }
+
+  private makeHost(): CellHost {
+    return {
+      system: this,
+      clock: this.clock,
+      random: () => this.randomSource(),
+      publish: (event) => this.events.publish(event),
+      schedule: (cell: Runnable) => this.dispatcher.schedule(cell),
+      deadLetter: (recipient, message, sender, reason) => this.deadLetter(recipient, message, sender, reason),
+      register: (cell) => this.registry.set(cell.path, cell),
+      unregister: (cell) => {
+        if (this.registry.get(cell.path) === cell) this.registry.delete(cell.path);
+      },
+      faultFor: (path): FaultPlan | undefined => this.faults.take(path),
+      busyChanged: (delta) => (this.busyHandlers += delta),
+      rootFailed: (error) => void this.shutdown({ failed: true, error }),
+      ask: (target, build, timeoutMs) => this.ask(target, build, timeoutMs),
+    };
+  }
+}
+
+function correlationOf(ref: AnyRef | undefined): number | undefined {
+  return ref instanceof AskRef ? ref.correlationId : undefined;
+}
