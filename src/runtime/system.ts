@@ -13,7 +13,7 @@ import { FaultInjector } from './fault-injector.ts';
 import type { FaultPlan } from './fault-plan.ts';
 import { parsePath, qualify } from './path.ts';
 import type { Ref } from './ref.ts';
-import { RemoteRef, type DeliveryResult, type InboundEnvelope, type Transport } from './transport.ts';
+import { RemoteRef, type DeliveryResult, type InboundEnvelope, type RefResolver, type Transport } from './transport.ts';
 
 type AnyRef = Ref<unknown>;
 
@@ -41,6 +41,8 @@ export class ActorSystem {
   readonly events = new EventStream<RuntimeEvent>();
   readonly faults: FaultInjector;
   readonly whenTerminated: Promise<Termination>;
+  /** Ref <-> wire path mapping for codecs. */
+  readonly refs: RefResolver;
 
   private readonly randomSource: () => number;
   private readonly dispatcher: Dispatcher;
@@ -67,6 +69,10 @@ export class ActorSystem {
       now: () => this.clock.now(),
     });
     this.host = this.makeHost();
+    this.refs = {
+      pathOf: (ref) => this.qualifiedPath(ref)!,
+      refFor: (path) => (path.startsWith(`vf://${this.name}${TEMP_PREFIX}`) || path.startsWith(TEMP_PREFIX) ? this.askRefFor(path) : this.resolve(path)),
+    };
     this.askHost = {
       clock: this.clock,
       settled: (ref) => this.pendingAsks.delete(ref.correlationId),
@@ -79,6 +85,11 @@ export class ActorSystem {
       mailbox: { capacity: 16, overflow: 'reject' },
     });
     this.root.start();
+  }
+
+  /** The system's random source (seeded in tests): jitter, sampling, probabilistic faults. */
+  random(): number {
+    return this.randomSource();
   }
 
   // ---- the tree ---------------------------------------------------------------------------------
@@ -140,6 +151,11 @@ export class ActorSystem {
     ref.arm(timeoutMs, request);
     target.tell(request, ref);
     return ref.promise;
+  }
+
+  private askRefFor(path: string): Ref<unknown> | undefined {
+    const local = parsePath(path)?.local ?? '';
+    return this.pendingAsks.get(Number(local.slice(TEMP_PREFIX.length)));
   }
 
   /** Asks still waiting for a reply. */

@@ -30,6 +30,14 @@ export interface Transport {
   send(envelope: OutboundEnvelope): boolean;
 }
 
+/** Maps refs to wire paths and back, for codecs that carry refs inside messages. */
+export interface RefResolver {
+  /** The qualified path ("vf://node-a/app/x") that reaches `ref` from another system. */
+  pathOf(ref: Ref<unknown>): string;
+  /** A ref for a qualified or local path; undefined when nothing can reach it. */
+  refFor(path: string): Ref<unknown> | undefined;
+}
+
 export interface RemoteSender {
   sendRemote(recipient: string, message: unknown, sender: Ref<unknown> | undefined): void;
 }
