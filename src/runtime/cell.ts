@@ -68,7 +68,8 @@ export class ActorCell<Msg> implements Runnable {
   readonly throughput: number;
   readonly restartType: ChildRestart;
   readonly supervision: SupervisorStrategy;
-  readonly restartHistory: RestartHistory;
+  /** This actor's record of its children's restarts; a fresh instance starts a fresh record. */
+  restartHistory: RestartHistory;
   readonly shutdownTimeoutMs: number;
   readonly children = new Map<string, ActorCell<unknown>>();
 
@@ -357,6 +358,7 @@ export class ActorCell<Msg> implements Runnable {
     if (this.state !== 'backoff') return;
     this.incarnation++;
     this.restartAttempt = attempt;
+    this.restartHistory = new RestartHistory(this.supervision.intensity);
     void this.instantiate(error);
   }
 
