@@ -1,7 +1,13 @@
 // Process lifecycle around an actor system: SIGTERM/SIGINT stop the tree in order (children before
 // parents, reverse start order) and exit 0; a failure that reaches the root exits 1; a second
 // signal while stopping exits at once (130), for a user who really means it.
+//
+// The runtime's timers are unref'd (RealClock), so a system whose only pending work is a restart
+// waiting out its backoff would let Node leave with exit code 0 before the failure is decided. A
+// ref'd keep-alive holds the process open until the system has terminated.
 import type { ActorSystem } from '../runtime/system.ts';
+
+const KEEP_ALIVE_MS = 2 ** 30;
 
 export function exitOnTermination(system: ActorSystem, onSignal?: (signal: string) => void): void {
   let signalled = false;
@@ -13,7 +19,9 @@ export function exitOnTermination(system: ActorSystem, onSignal?: (signal: strin
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  const keepAlive = setInterval(() => undefined, KEEP_ALIVE_MS);
   void system.whenTerminated.then((t) => {
+    clearInterval(keepAlive);
     // Let pending log writes flush before leaving.
     setImmediate(() => process.exit(t.failed ? 1 : 0));
   });

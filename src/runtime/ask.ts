@@ -1,23 +1,20 @@
 // Request/response on top of tell. Each ask gets a temporary ref whose correlation id comes from a
 // per-system counter (never reused, unlike random 32-bit ids), a mandatory timeout, and fails at
 // once when its request dead-letters instead of waiting for the timeout.
-import type { Clock, TimerHandle } from './clock.ts';
 import { AskTimeoutError, RecipientUnavailableError } from './errors.ts';
 import type { Ref } from './ref.ts';
 
 export const TEMP_PREFIX = '/temp/';
 
 export interface AskHost {
-  readonly clock: Clock;
   lateReply(ref: AskRef<unknown>, message: unknown): void;
-  expired(ref: AskRef<unknown>, request: unknown): void;
   settled(ref: AskRef<unknown>): void;
 }
 
 export class AskRef<Res> implements Ref<Res> {
-  readonly path: string;
   private done = false;
-  private timer: TimerHandle | undefined;
+  /** The request, kept until settled for the dead letter an expiry produces. */
+  request: unknown;
   private resolve!: (value: Res) => void;
   private reject!: (error: Error) => void;
   readonly promise: Promise<Res>;
@@ -25,27 +22,22 @@ export class AskRef<Res> implements Ref<Res> {
   constructor(
     readonly correlationId: number,
     readonly target: string,
+    readonly timeoutMs: number,
     private readonly host: AskHost,
   ) {
-    this.path = `${TEMP_PREFIX}${correlationId}`;
     this.promise = new Promise<Res>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
   }
 
-  get settled(): boolean {
-    return this.done;
+  /** Built on demand: most asks are answered without anyone reading it. */
+  get path(): string {
+    return `${TEMP_PREFIX}${this.correlationId}`;
   }
 
-  arm(timeoutMs: number, request: unknown): void {
-    if (this.done) return;
-    this.timer = this.host.clock.setTimer(timeoutMs, () => {
-      if (this.done) return;
-      this.finish();
-      this.reject(new AskTimeoutError(this.target, timeoutMs));
-      this.host.expired(this as AskRef<unknown>, request);
-    });
+  get settled(): boolean {
+    return this.done;
   }
 
   tell(message: Res): void {
@@ -64,9 +56,18 @@ export class AskRef<Res> implements Ref<Res> {
     this.reject(new RecipientUnavailableError(this.target, reason));
   }
 
+  /** The deadline passed with no reply; returns the request, for the dead letter. */
+  expire(): unknown {
+    if (this.done) return undefined;
+    const request = this.request;
+    this.finish();
+    this.reject(new AskTimeoutError(this.target, this.timeoutMs));
+    return request;
+  }
+
   private finish(): void {
     this.done = true;
-    this.timer?.cancel();
+    this.request = undefined;
     this.host.settled(this as AskRef<unknown>);
   }
 }

@@ -15,7 +15,7 @@ import type { Runnable } from './dispatcher.ts';
 import { ActorKilledError, InjectedFault } from './errors.ts';
 import type { RuntimeEvent, StopReason } from './events.ts';
 import { describeFault, type FaultPlan } from './fault-plan.ts';
-import { Mailbox } from './mailbox.ts';
+import { Mailbox, REFUSED, STORED } from './mailbox.ts';
 import { DEFAULT_MAILBOX, validateMailboxOptions } from './overflow-policy.ts';
 import { childPath, validateName } from './path.ts';
 import type { Ref } from './ref.ts';
@@ -87,6 +87,7 @@ export class ActorCell<Msg> implements Runnable {
   /** Bumped whenever the running instance is abandoned, so its late async results are ignored. */
   private epoch = 0;
   private busy = false;
+  private selfStopPending = false;
   private currentSender: AnyRef | undefined;
   private stash: Mailbox<Msg, AnyRef> | undefined;
   private stopping: Promise<void> | undefined;
@@ -157,30 +158,44 @@ export class ActorCell<Msg> implements Runnable {
 
   tell(message: Msg, sender: AnyRef | undefined): void {
     const state = this.state;
-    if (state === 'stopping' || state === 'stopped') {
-      this.host.deadLetter(this.path, message, sender, 'recipient-stopped');
-      return;
-    }
-    if (state === 'backoff') {
-      this.enqueueStash(message, sender);
-      return;
-    }
-    const result = this.mailbox.enqueue(message, sender);
-    if (!result.accepted) {
+    if (state === 'running' || state === 'starting' || state === 'suspended' || state === 'restarting') {
+      const outcome = this.mailbox.enqueue(message, sender);
+      if (outcome === STORED) {
+        if (!this.busy && !this.queued && state === 'running') this.host.schedule(this);
+        return;
+      }
       this.overflowed();
-      this.host.deadLetter(this.path, message, sender, this.mailbox.policy === 'reject' ? 'mailbox-full' : 'mailbox-dropped');
+      if (outcome === REFUSED) {
+        this.host.deadLetter(this.path, message, sender, this.mailbox.policy === 'reject' ? 'mailbox-full' : 'mailbox-dropped');
+        return;
+      }
+      const evicted = this.mailbox.evictedMessage as Msg;
+      const evictedSender = this.mailbox.evictedSender;
+      this.mailbox.evictedMessage = undefined;
+      this.mailbox.evictedSender = undefined;
+      this.host.deadLetter(this.path, evicted, evictedSender, 'mailbox-dropped');
+      if (!this.busy && !this.queued && state === 'running') this.host.schedule(this);
       return;
     }
-    if (result.evicted !== undefined) {
-      this.overflowed();
-      this.host.deadLetter(this.path, result.evicted.message, result.evicted.sender, 'mailbox-dropped');
+    if (state === 'backoff') this.enqueueStash(message, sender);
+    else this.host.deadLetter(this.path, message, sender, 'recipient-stopped');
+  }
+
+  /** Whether a tell now would be stored (mailbox, or stash during backoff) rather than dead-lettered. */
+  hasRoom(): boolean {
+    switch (this.state) {
+      case 'stopping':
+      case 'stopped':
+        return false;
+      case 'backoff':
+        return this.stash!.size < this.stash!.capacity;
+      default:
+        return this.mailbox.size < this.mailbox.capacity;
     }
-    if (state === 'running' && !this.busy && !this.queued) this.host.schedule(this);
   }
 
   private enqueueStash(message: Msg, sender: AnyRef | undefined): void {
-    const stash = this.stash!;
-    if (!stash.enqueue(message, sender).accepted) this.host.deadLetter(this.path, message, sender, 'stash-full');
+    if (this.stash!.enqueue(message, sender) === REFUSED) this.host.deadLetter(this.path, message, sender, 'stash-full');
   }
 
   private overflowed(): void {
@@ -194,22 +209,24 @@ export class ActorCell<Msg> implements Runnable {
   }
 
   readyToRun(): boolean {
-    return this.state === 'running' && !this.busy && !this.mailbox.isEmpty();
+    return this.state === 'running' && !this.busy && this.mailbox.size > 0;
   }
 
   /** Called by the dispatcher: handles up to `quota` messages, one at a time. */
   run(quota: number): number {
-    const actor = this.actor;
+    const actor = this.actor!;
+    const mailbox = this.mailbox;
+    const ctx = this.ctx;
     let handled = 0;
-    while (handled < quota && this.state === 'running' && !this.busy && !this.mailbox.isEmpty()) {
-      const message = this.mailbox.peekMessage();
-      this.currentSender = this.mailbox.peekSender();
-      this.mailbox.dropHead();
+    if (this.busy) return 0;
+    // `busy` can only become true below, where the loop breaks; state can change inside receive.
+    while (handled < quota && this.state === 'running' && mailbox.size > 0) {
+      const message = mailbox.dequeue() as Msg;
+      this.currentSender = mailbox.lastSender;
       handled++;
       let result: unknown;
       try {
-        if (this.fault !== undefined) result = this.receiveWithFault(actor!, message);
-        else result = actor!.receive(message, this.ctx);
+        result = this.fault === undefined ? actor.receive(message, ctx) : this.receiveWithFault(actor, message);
       } catch (error) {
         this.processed += handled;
         this.fail(error);
@@ -232,7 +249,11 @@ export class ActorCell<Msg> implements Runnable {
     this.publish({ type: 'fault-injected', path: this.path, fault: describeFault(plan.fault), time: this.clock.now() });
     if (action === 'throw') throw new InjectedFault(this.path);
     const durationMs = plan.fault.kind === 'stall' ? plan.fault.durationMs : 0;
-    return new Promise<void>((resolve) => this.clock.setTimer(durationMs, resolve)).then(() => actor.receive(message, this.ctx));
+    const epoch = this.epoch;
+    // If the instance was discarded (killed, restarted) during the stall, it must not see the message.
+    return new Promise<void>((resolve) => this.clock.setTimer(durationMs, resolve)).then(() =>
+      epoch === this.epoch ? actor.receive(message, this.ctx) : undefined,
+    );
   }
 
   private awaitHandler(promise: Promise<void>): void {
@@ -242,11 +263,15 @@ export class ActorCell<Msg> implements Runnable {
       () => {
         if (epoch !== this.epoch) return;
         this.setBusy(false);
-        if (this.readyToRun()) this.host.schedule(this);
+        if (this.selfStopPending) {
+          this.selfStopPending = false;
+          void this.stopSelf();
+        } else if (this.readyToRun()) this.host.schedule(this);
       },
       (error: unknown) => {
         if (epoch !== this.epoch) return;
         this.setBusy(false);
+        this.selfStopPending = false;
         this.fail(error);
       },
     );
@@ -369,7 +394,7 @@ export class ActorCell<Msg> implements Runnable {
   }
 
   private async doStop(reason: StopReason): Promise<void> {
-    const wasRunning = this.state === 'running' || this.state === 'starting';
+    const hadInstance = this.state === 'running' || this.state === 'starting' || this.state === 'suspended';
     this.state = 'stopping';
     this.cancelTimers();
     if (this.busy) await this.withTimeout(this.whenIdle());
@@ -378,7 +403,7 @@ export class ActorCell<Msg> implements Runnable {
     await this.stopChildren(reason === 'normal' || reason === 'failure' ? 'shutdown' : reason);
     const actor = this.actor;
     this.actor = undefined;
-    if (actor?.postStop !== undefined && wasRunning) {
+    if (actor?.postStop !== undefined && hadInstance) {
       try {
         await this.withTimeout(Promise.resolve(actor.postStop(this.ctx)));
       } catch (error) {
@@ -432,6 +457,12 @@ export class ActorCell<Msg> implements Runnable {
   }
 
   private stopSelf(): Promise<void> {
+    if (this.busy) {
+      // Called from the actor's own async handler: stopping waits for that handler, so stop once it
+      // is done (as Akka does) instead of deadlocking on it.
+      this.selfStopPending = true;
+      return Promise.resolve();
+    }
     if (this.parent !== undefined && this.restartType === 'permanent' && this.parent.state === 'running') {
       // OTP: a permanent child is restarted even after a normal exit.
       handleNormalExit(this.parent, this as ActorCell<unknown>);

@@ -18,9 +18,16 @@ export class RealClock implements Clock {
   }
 
   setTimer(delayMs: number, callback: () => void): TimerHandle {
-    const timer = setTimeout(callback, Math.max(0, delayMs));
-    timer.unref();
-    return { cancel: () => clearTimeout(timer) };
+    return new NodeTimer(setTimeout(callback, Math.max(0, delayMs)).unref());
+  }
+}
+
+/** A class rather than a closure: timers are created per ask, and this is the cheaper object. */
+class NodeTimer implements TimerHandle {
+  constructor(private readonly timer: NodeJS.Timeout) {}
+
+  cancel(): void {
+    clearTimeout(this.timer);
   }
 }
 

@@ -62,7 +62,8 @@ export class Dispatcher {
       this.queue[this.head++] = undefined as unknown as Runnable;
       r.queued = false;
       this.handledSinceYield += r.run(r.throughput);
-      if (r.readyToRun()) {
+      // A self-tell during run() may have queued it already.
+      if (!r.queued && r.readyToRun()) {
         r.queued = true;
         this.queue.push(r);
       }

@@ -32,7 +32,8 @@ export function connectLoopback(a: ActorSystem, b: ActorSystem, codec: MessageCo
       setImmediate(() => {
         inFlight--;
         if (!open) {
-          from.deadLetter(envelope.recipient, envelope.message, undefined, 'transport-failed');
+          const sender = envelope.sender === undefined ? undefined : from.refs.refFor(envelope.sender);
+          from.deadLetter(envelope.recipient, envelope.message, sender, 'transport-failed');
           return;
         }
         delivered++;

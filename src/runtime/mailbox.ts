@@ -1,92 +1,120 @@
-// A bounded FIFO of (message, sender) pairs. Both live side by side in one circular array so a
-// queued message costs two slots and no wrapper object: the hot path of every tell.
+// A bounded FIFO of (message, sender) pairs over circular arrays whose length is a power of two
+// (index arithmetic is a mask). Senders live in a parallel array that exists only once a message
+// with a sender has been queued: most tells carry none, and then a queued message costs one slot.
+// This is the hot path of every tell.
 import type { OverflowPolicy } from './overflow-policy.ts';
 
-export type Enqueued<M, S> =
-  | { readonly accepted: true; readonly evicted?: { readonly message: M; readonly sender: S | undefined } }
-  | { readonly accepted: false };
+/** Outcomes of an enqueue: stored; stored after evicting the head (see `evicted*`); refused. */
+export const STORED = 0;
+export const STORED_EVICTING = 1;
+export const REFUSED = 2;
+export type Enqueued = typeof STORED | typeof STORED_EVICTING | typeof REFUSED;
+
+const INITIAL_SLOTS = 64;
 
 export class Mailbox<M, S> {
-  private slots: unknown[];
+  private messages: (M | undefined)[];
+  private senders: (S | undefined)[] | undefined;
+  private mask: number;
   private head = 0;
   private count = 0;
   /** Messages lost to the overflow policy since the mailbox was created. */
   overflowCount = 0;
+  /** The pair evicted by the last `STORED_EVICTING` enqueue (drop-oldest). */
+  evictedMessage: M | undefined;
+  evictedSender: S | undefined;
+  /** Sender of the message last returned by `dequeue`. */
+  lastSender: S | undefined;
 
   constructor(
     readonly capacity: number,
     readonly policy: OverflowPolicy,
   ) {
-    this.slots = new Array<unknown>(2 * Math.min(capacity, 16));
+    const length = nextPowerOfTwo(Math.min(capacity, INITIAL_SLOTS));
+    this.messages = new Array<M | undefined>(length);
+    this.mask = length - 1;
   }
 
   get size(): number {
     return this.count;
   }
 
-  /** Stores the message when there is room; otherwise applies the policy. */
-  enqueue(message: M, sender: S | undefined): Enqueued<M, S> {
-    if (this.count < this.capacity) {
-      this.append(message, sender);
-      return ACCEPTED;
-    }
-    this.overflowCount++;
-    if (this.policy === 'drop-oldest') {
-      const evicted = { message: this.peekMessage() as M, sender: this.peekSender() as S | undefined };
-      this.dropHead();
-      this.append(message, sender);
-      return { accepted: true, evicted };
-    }
-    return REFUSED;
-  }
-
   isEmpty(): boolean {
     return this.count === 0;
   }
 
-  /** Sender of the head message; call before `dequeue`. */
-  peekSender(): S | undefined {
-    return this.slots[this.head + 1] as S | undefined;
+  /** Stores the message when there is room; otherwise applies the policy. */
+  enqueue(message: M, sender: S | undefined): Enqueued {
+    if (this.count < this.capacity) {
+      this.append(message, sender);
+      return STORED;
+    }
+    this.overflowCount++;
+    if (this.policy !== 'drop-oldest') return REFUSED;
+    this.evictedMessage = this.dequeue();
+    this.evictedSender = this.lastSender;
+    this.append(message, sender);
+    return STORED_EVICTING;
   }
 
-  peekMessage(): M {
-    return this.slots[this.head] as M;
-  }
-
-  /** Removes the head pair; read it with peekMessage/peekSender first. */
-  dropHead(): void {
-    this.slots[this.head] = undefined;
-    this.slots[this.head + 1] = undefined;
-    this.head = (this.head + 2) % this.slots.length;
+  /** Removes and returns the head message (its sender lands in `lastSender`); undefined when empty. */
+  dequeue(): M | undefined {
+    if (this.count === 0) return undefined;
+    const head = this.head;
+    const message = this.messages[head];
+    this.messages[head] = undefined;
+    const senders = this.senders;
+    if (senders === undefined) this.lastSender = undefined;
+    else {
+      this.lastSender = senders[head];
+      senders[head] = undefined;
+    }
+    this.head = (head + 1) & this.mask;
     this.count--;
+    return message;
   }
 
   /** Empties the mailbox, returning what it held in order. */
   drain(): { message: M; sender: S | undefined }[] {
     const out: { message: M; sender: S | undefined }[] = [];
     while (this.count > 0) {
-      out.push({ message: this.peekMessage(), sender: this.peekSender() });
-      this.dropHead();
+      const message = this.dequeue() as M;
+      out.push({ message, sender: this.lastSender });
     }
+    this.lastSender = undefined;
     return out;
   }
 
   private append(message: M, sender: S | undefined): void {
-    if (2 * this.count === this.slots.length) this.grow();
-    const tail = (this.head + 2 * this.count) % this.slots.length;
-    this.slots[tail] = message;
-    this.slots[tail + 1] = sender;
+    if (this.count === this.messages.length) this.grow();
+    const tail = (this.head + this.count) & this.mask;
+    this.messages[tail] = message;
+    if (sender !== undefined) {
+      this.senders ??= new Array<S | undefined>(this.messages.length);
+      this.senders[tail] = sender;
+    } else if (this.senders !== undefined) {
+      this.senders[tail] = undefined;
+    }
     this.count++;
   }
 
   private grow(): void {
-    const length = this.slots.length;
-    const next = new Array<unknown>(Math.min(2 * this.capacity, 2 * length));
-    for (let i = 0; i < 2 * this.count; i++) next[i] = this.slots[(this.head + i) % length];
-    this.slots = next;
+    const length = this.messages.length;
+    this.messages = this.reordered(this.messages, 2 * length);
+    if (this.senders !== undefined) this.senders = this.reordered(this.senders, 2 * length);
+    this.mask = 2 * length - 1;
     this.head = 0;
+  }
+
+  private reordered<T>(ring: T[], length: number): T[] {
+    const next = new Array<T>(length);
+    for (let i = 0; i < this.count; i++) next[i] = ring[(this.head + i) & this.mask]!;
+    return next;
   }
 }
 
-const ACCEPTED = { accepted: true } as const;
-const REFUSED = { accepted: false } as const;
+function nextPowerOfTwo(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}

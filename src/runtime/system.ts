@@ -2,6 +2,7 @@
 // dead letters, the event stream, fault injection and the transports to other systems.
 import { Strategies, type SupervisorStrategy } from '../supervisors/strategy.ts';
 import type { ActorFactory, SpawnOptions } from './actor.ts';
+import { AskDeadlines } from './ask-deadlines.ts';
 import { AskRef, TEMP_PREFIX, validateTimeout, type AskHost } from './ask.ts';
 import { ActorCell, LocalRef, type CellHost } from './cell.ts';
 import { RealClock, type Clock } from './clock.ts';
@@ -48,6 +49,7 @@ export class ActorSystem {
   private readonly dispatcher: Dispatcher;
   private readonly registry = new Map<string, ActorCell<unknown>>();
   private readonly pendingAsks = new Map<number, AskRef<unknown>>();
+  private readonly askDeadlines: AskDeadlines;
   private readonly transports = new Map<string, Transport>();
   private readonly root: ActorCell<unknown>;
   private readonly host: CellHost;
@@ -74,11 +76,15 @@ export class ActorSystem {
       refFor: (path) => (path.startsWith(`vf://${this.name}${TEMP_PREFIX}`) || path.startsWith(TEMP_PREFIX) ? this.askRefFor(path) : this.resolve(path)),
     };
     this.askHost = {
-      clock: this.clock,
       settled: (ref) => this.pendingAsks.delete(ref.correlationId),
-      expired: (ref, request) => this.publishDeadLetter(ref.target, request, ref.path, 'ask-expired', ref.correlationId),
       lateReply: (ref, message) => this.publishDeadLetter(ref.path, message, undefined, 'ask-expired', ref.correlationId),
     };
+    this.askDeadlines = new AskDeadlines(this.clock, (id) => {
+      const pending = this.pendingAsks.get(id);
+      if (pending === undefined) return;
+      const request = pending.expire();
+      this.publishDeadLetter(pending.target, request, pending.path, 'ask-expired', id);
+    });
     const guardian: ActorFactory<never> = () => ({ receive: () => undefined });
     this.root = new ActorCell<unknown>(this.host, undefined, '', guardian, {
       supervision: options.rootStrategy ?? Strategies.oneForOne(),
@@ -145,10 +151,14 @@ export class ActorSystem {
 
   ask<Req, Res>(target: Ref<Req>, build: (replyTo: Ref<Res>) => Req, timeoutMs: number): Promise<Res> {
     validateTimeout(timeoutMs);
-    const ref = new AskRef<Res>(this.nextCorrelationId++, target.path, this.askHost);
-    this.pendingAsks.set(ref.correlationId, ref as AskRef<unknown>);
+    const id = this.nextCorrelationId++;
+    const ref = new AskRef<Res>(id, target.path, timeoutMs, this.askHost);
+    this.pendingAsks.set(id, ref as AskRef<unknown>);
     const request = build(ref);
-    ref.arm(timeoutMs, request);
+    if (!ref.settled) {
+      ref.request = request;
+      this.askDeadlines.add(id, timeoutMs);
+    }
     target.tell(request, ref);
     return ref.promise;
   }
@@ -182,7 +192,7 @@ export class ActorSystem {
     const cell = this.registry.get(parsed.local);
     if (cell === undefined) return 'recipient-unknown';
     if (cell.state === 'stopping' || cell.state === 'stopped') return 'recipient-stopped';
-    if (cell.state !== 'backoff' && cell.mailbox.size >= cell.mailbox.capacity) return 'mailbox-full';
+    if (!cell.hasRoom()) return cell.state === 'backoff' ? 'stash-full' : 'mailbox-full';
     cell.tell(message, sender);
     return 'delivered';
   }
@@ -286,6 +296,7 @@ export class ActorSystem {
     this.termination ??= (async () => {
       await this.root.stop('shutdown');
       for (const ask of [...this.pendingAsks.values()]) ask.fail('system terminated');
+      this.askDeadlines.clear();
       this.events.publish({ type: 'system-terminated', failed: result.failed, error: result.error, time: this.clock.now() });
       this.resolveTerminated(result);
       return result;

@@ -21,7 +21,7 @@ export interface InboundEnvelope {
   readonly message: unknown;
 }
 
-export type DeliveryResult = 'delivered' | 'recipient-unknown' | 'recipient-stopped' | 'mailbox-full' | 'transport-failed';
+export type DeliveryResult = 'delivered' | 'recipient-unknown' | 'recipient-stopped' | 'mailbox-full' | 'stash-full' | 'transport-failed';
 
 export interface Transport {
   /** The address of the system(s) this transport reaches. */
