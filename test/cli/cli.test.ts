@@ -1,0 +1,89 @@
+// The CLI as a real process: `npm start` prints a URL with a token that serves the status page and
+// exits 0 on SIGTERM; a failure that reaches the root stops the tree in order and exits 1.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import test, { type ExecutionContext } from 'ava';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+interface Run {
+  readonly child: ChildProcess;
+  readonly output: () => string;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function run(t: ExecutionContext, script: string, env: Record<string, string> = {}): Run {
+  const child = spawn(process.execPath, ['--import=tsx', script], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return { child, output: () => out, exited };
+}
+
+async function waitForOutput(r: Run, pattern: RegExp, limitMs = 20_000): Promise<RegExpExecArray> {
+  const start = Date.now();
+  for (;;) {
+    const match = pattern.exec(r.output());
+    if (match !== null) return match;
+    if (r.child.exitCode !== null) throw new Error(`process exited (${r.child.exitCode}) before printing ${pattern}:\n${r.output()}`);
+    if (Date.now() - start > limitMs) throw new Error(`no ${pattern} within ${limitMs} ms:\n${r.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+test('npm start prints a URL with a token that serves the status page; SIGTERM exits 0', async (t) => {
+  const r = run(t, 'src/cli/start.ts', { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
+  const [, url] = await waitForOutput(r, /Open (http:\/\/\S+)/);
+  const parsed = new URL(url!);
+  const token = parsed.searchParams.get('token') ?? '';
+  t.true(token.length >= 20, 'a fresh random token');
+  t.true(Number(parsed.port) > 0);
+
+  const page = await fetch(url!);
+  t.is(page.status, 200);
+  t.regex(await page.text(), /VisionFlow node/);
+  const noToken = await fetch(`${parsed.origin}/api/tree`);
+  t.is(noToken.status, 401);
+  const tree = (await (await fetch(`${parsed.origin}/api/tree`, { headers: { authorization: `Bearer ${token}` } })).json()) as { actors: string[] };
+  t.true(tree.actors.includes('/app/gateway/http'));
+
+  r.child.kill('SIGTERM');
+  const { code } = await r.exited;
+  t.is(code, 0, r.output());
+  t.regex(r.output(), /shutting down/);
+  t.regex(r.output(), /actor system stopped/);
+});
+
+test('a failure that reaches the root stops the tree in order and exits 1', async (t) => {
+  const r = run(t, 'test/fixtures/crash-app.ts');
+  const { code } = await r.exited;
+  t.is(code, 1, r.output());
+  const lines = r
+    .output()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { stopped?: string; reason?: string; terminated?: boolean; failed?: boolean });
+  const stops = lines.filter((l) => l.stopped !== undefined).map((l) => `${l.stopped} ${l.reason}`);
+  const restart = ['/top/second parent-restart', '/top/first parent-restart'];
+  t.deepEqual(stops, [
+    // The two restarts the intensity allows each tear /top's children down; the third failure
+    // exceeds it, the root fails, and the tree stops children first, in reverse start order.
+    ...restart,
+    ...restart,
+    '/top/second shutdown',
+    '/top/first shutdown',
+    '/top shutdown',
+    '/ shutdown',
+  ]);
+  t.deepEqual(lines.at(-1), { terminated: true, failed: true });
+});

@@ -1,0 +1,144 @@
+// One message at a time per actor even with async handlers, no starvation of the event loop by a
+// busy actor, and fairness between actors sharing the dispatcher.
+import test from 'ava';
+import type { Ref } from '../../src/runtime/ref.ts';
+import { testSystem, turns } from '../helpers/system.ts';
+
+test('async handlers never interleave: one message at a time, in order', async (t) => {
+  const { system } = testSystem(t);
+  let running = 0;
+  let maxRunning = 0;
+  const handled: number[] = [];
+  const ref = system.spawn<number>(
+    () => ({
+      async receive(n) {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        // Yield in different ways so a second delivery would have every chance to slip in.
+        if (n % 3 === 0) await Promise.resolve();
+        else if (n % 3 === 1) await new Promise<void>((resolve) => setImmediate(resolve));
+        else await new Promise<void>((resolve) => setTimeout(resolve, 0));
+        handled.push(n);
+        running--;
+      },
+    }),
+    { name: 'serial', throughput: 5 },
+  );
+  for (let i = 0; i < 200; i++) ref.tell(i);
+  await system.settled();
+  t.is(maxRunning, 1);
+  t.deepEqual(handled, [...Array(200).keys()]);
+});
+
+test('a mix of sync and async handling keeps one at a time across senders', async (t) => {
+  const { system } = testSystem(t);
+  let running = 0;
+  let maxRunning = 0;
+  const handled: string[] = [];
+  const target = system.spawn<string>(
+    () => ({
+      receive(m) {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        if (m.endsWith('a')) {
+          return new Promise<void>((resolve) =>
+            setImmediate(() => {
+              handled.push(m);
+              running--;
+              resolve();
+            }),
+          );
+        }
+        handled.push(m);
+        running--;
+      },
+    }),
+    { name: 'target' },
+  );
+  const senders = ['x', 'y', 'z'].map((s) =>
+    system.spawn<number>(
+      () => ({
+        receive(n) {
+          target.tell(`${s}${n}${n % 2 === 0 ? 'a' : 's'}`);
+        },
+      }),
+      { name: s, throughput: 1 },
+    ),
+  );
+  for (let i = 0; i < 50; i++) for (const s of senders) s.tell(i);
+  await system.settled();
+  t.is(maxRunning, 1);
+  t.is(handled.length, 150);
+  for (const s of ['x', 'y', 'z']) {
+    const mine = handled.filter((m) => m.startsWith(s)).map((m) => Number(m.slice(1, -1)));
+    t.deepEqual(mine, [...Array(50).keys()], `per-sender order of ${s}`);
+  }
+});
+
+test('an actor busy with 1M messages does not starve timers and I/O', async (t) => {
+  const { system } = testSystem(t);
+  const N = 1_000_000;
+  let count = 0;
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const ref = system.spawn<number>(
+    (ctx) => ({
+      receive(n) {
+        count++;
+        if (n < N) ctx.self.tell(n + 1);
+        else done();
+      },
+    }),
+    { name: 'busy' },
+  );
+  let seenByImmediate = -1;
+  let seenByTimeout = -1;
+  ref.tell(1);
+  setImmediate(() => (seenByImmediate = count));
+  setTimeout(() => (seenByTimeout = count), 0);
+  await finished;
+  t.is(count, N);
+  t.true(seenByImmediate >= 0 && seenByImmediate < N, `setImmediate ran after ${seenByImmediate} messages`);
+  t.true(seenByTimeout >= 0 && seenByTimeout < N, `setTimeout(0) ran after ${seenByTimeout} messages`);
+  await system.settled();
+});
+
+// Regression test for a bug these tests found (fixed in src/runtime).
+test('a self-feeding actor does not crowd out another actor', async (t) => {
+  // The dispatcher gives each ready actor `throughput` messages per turn. An actor that keeps
+  // telling itself must still let another actor's message through within about one turn.
+  const { system } = testSystem(t);
+  const N = 200_000;
+  let count = 0;
+  let lag = -1;
+  let told = -1;
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const other = system.spawn<string>(
+    () => ({
+      receive() {
+        lag = count - told;
+      },
+    }),
+    { name: 'other' },
+  );
+  const busy: Ref<number> = system.spawn<number>(
+    (ctx) => ({
+      receive(n) {
+        count++;
+        if (n === 100_000) {
+          told = count;
+          other.tell('ping');
+        }
+        if (n < N) ctx.self.tell(n + 1);
+        else done();
+      },
+    }),
+    { name: 'busy', throughput: 100 },
+  );
+  busy.tell(1);
+  await finished;
+  await turns();
+  t.true(lag >= 0, 'the other actor ran');
+  t.true(lag <= 2 * 100, `the other actor waited ${lag} messages of the busy one (throughput 100)`);
+});
