@@ -1,0 +1,38 @@
+// Rules that span several fields of one message, checked after the generic verifier has made every
+// accessor safe to call. One function per payload that needs one; most need none.
+import type { ProtocolError } from '../errors.ts';
+import type { Envelope } from '../generated/vf/envelope.ts';
+import { Payload } from '../generated/vf/payload.ts';
+import { PositionIdTable } from '../generated/vf/position-id-table.ts';
+import { SsspResult } from '../generated/vf/sssp-result.ts';
+
+function inconsistent(message: string): ProtocolError {
+  return { code: 'INCONSISTENT', message };
+}
+
+function ssspResult(r: SsspResult): ProtocolError | null {
+  const n = r.nodesLength();
+  if (r.distancesLength() !== n || r.parentsLength() !== n) {
+    return inconsistent(`SsspResult: nodes, distances and parents differ in length (${n}, ${r.distancesLength()}, ${r.parentsLength()})`);
+  }
+  return null;
+}
+
+function positionIdTable(t: PositionIdTable): ProtocolError | null {
+  const kinds = t.kindsLength();
+  if (kinds !== 0 && kinds !== t.idsLength()) {
+    return inconsistent(`PositionIdTable: ${kinds} kinds for ${t.idsLength()} ids`);
+  }
+  return null;
+}
+
+export function checkSemantics(env: Envelope): ProtocolError | null {
+  switch (env.payloadType()) {
+    case Payload.SsspResult:
+      return ssspResult(env.payload(new SsspResult()) as SsspResult);
+    case Payload.PositionIdTable:
+      return positionIdTable(env.payload(new PositionIdTable()) as PositionIdTable);
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,350 @@
+// One encoder per subscriber stream. It remembers what the subscriber has reconstructed (float32,
+// exactly as the decoder computes it), sends a keyframe first, every K frames, after forceKeyframe()
+// (a subscriber reported a gap) and when the id table changes; otherwise a delta of the nodes that
+// moved more than `threshold` on some axis from what the subscriber last saw. Measuring against the
+// reconstructed position, not the previous frame, keeps slow drift from accumulating unseen.
+import {
+  FLAG_BITMAP,
+  FLAG_VELOCITY,
+  FRAME_MAGIC,
+  FRAME_VERSION,
+  FrameKind,
+  MAX_TABLE_SIZE,
+  Offset,
+  PAGE_SIZE,
+  bitmapBytes,
+  bodyOffset,
+  pageCount,
+} from './header.ts';
+import { Q_MAX } from './quantise.ts';
+
+export interface PositionEncoderOptions {
+  /** A keyframe at least every K frames (default 60: one a second at 60 Hz). */
+  readonly keyframeInterval?: number;
+  /** World units; 'auto' (default) is the largest extent of the last keyframe's box / 4096. */
+  readonly threshold?: number | 'auto';
+  /** Send velocities; only subscribers that asked for them pay the 6 bytes per node. */
+  readonly velocity?: boolean;
+}
+
+export interface PositionSnapshot {
+  /** Epoch of the id table that orders these arrays. */
+  readonly epoch: number;
+  /** x, y, z per id-table entry. */
+  readonly positions: Float32Array;
+  readonly velocities?: Float32Array;
+}
+
+const AUTO_THRESHOLD_DIVISOR = 4096;
+
+/**
+ * A frame buffer. Under Node, Buffer.allocUnsafe skips zero-filling (every byte is written below,
+ * the bitmap is cleared explicitly); frames of 4 KiB and more get an ArrayBuffer of their own, and
+ * smaller ones sit 8-byte aligned in Node's pool. Elsewhere a plain Uint8Array.
+ */
+type Alloc = (size: number) => Uint8Array;
+const nodeBuffer = (globalThis as { Buffer?: { allocUnsafe: Alloc } }).Buffer;
+const allocFrame: Alloc = nodeBuffer !== undefined ? (size) => nodeBuffer.allocUnsafe(size) : (size) => new Uint8Array(size);
+
+export class PositionStreamEncoder {
+  readonly keyframeInterval: number;
+  private readonly fixedThreshold: number | null;
+  private readonly withVelocity: boolean;
+  private threshold = 0;
+  private sent = new Float32Array(0);
+  private moved = new Uint32Array(0);
+  private epoch = -1;
+  private nextSeq = 0;
+  private sinceKeyframe = 0;
+  private forced = true;
+  /** The last keyframe's box grown by a margin: usually still holds the next keyframe's nodes. */
+  private guessBox: Float64Array | null = null;
+
+  constructor(options: PositionEncoderOptions = {}) {
+    this.keyframeInterval = options.keyframeInterval ?? 60;
+    if (!Number.isInteger(this.keyframeInterval) || this.keyframeInterval < 1) throw new RangeError('keyframeInterval must be a positive integer');
+    const t = options.threshold ?? 'auto';
+    if (t !== 'auto' && !(t >= 0)) throw new RangeError('threshold must be >= 0');
+    this.fixedThreshold = t === 'auto' ? null : t;
+    this.withVelocity = options.velocity ?? false;
+  }
+
+  /** The next frame will be a keyframe (the subscriber missed one, or asked). */
+  forceKeyframe(): void {
+    this.forced = true;
+  }
+
+  /** Positions as the subscriber has reconstructed them so far (read-only use). */
+  get reconstructed(): Float32Array {
+    return this.sent;
+  }
+
+  /** The frame for this tick, or null when nothing moved past the threshold (no seq is used). */
+  encode(snapshot: PositionSnapshot): Uint8Array | null {
+    const { positions, epoch } = snapshot;
+    if (positions.length % 3 !== 0) throw new RangeError('positions must hold x, y, z per node');
+    const n = positions.length / 3;
+    if (n > MAX_TABLE_SIZE) throw new RangeError(`at most ${MAX_TABLE_SIZE} nodes per stream`);
+    const velocities = this.withVelocity ? (snapshot.velocities ?? null) : null;
+    if (velocities !== null && velocities.length !== positions.length) throw new RangeError('velocities must match positions');
+    const keyframe =
+      this.forced || epoch !== this.epoch || n * 3 !== this.sent.length || this.sinceKeyframe >= this.keyframeInterval - 1;
+    if (keyframe) return this.keyframe(positions, velocities, epoch);
+    return this.delta(positions, velocities);
+  }
+
+  private header(bytes: Uint8Array, kind: FrameKind, flags: number, count: number, tableSize: number): DataView {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    view.setUint32(Offset.magic, FRAME_MAGIC, true);
+    view.setUint8(Offset.version, FRAME_VERSION);
+    view.setUint8(Offset.kind, kind);
+    view.setUint8(Offset.flags, flags);
+    view.setUint8(Offset.reserved, 0);
+    view.setUint32(Offset.seq, this.nextSeq >>> 0, true);
+    view.setUint32(Offset.epoch, this.epoch >>> 0, true);
+    view.setUint32(Offset.count, count, true);
+    view.setUint32(Offset.tableSize, tableSize, true);
+    this.nextSeq = (this.nextSeq + 1) >>> 0;
+    return view;
+  }
+
+  private keyframe(positions: Float32Array, velocities: Float32Array | null, epoch: number): Uint8Array {
+    const n = positions.length / 3;
+    if (this.sent.length !== positions.length) {
+      this.sent = new Float32Array(positions.length);
+      this.moved = new Uint32Array(n);
+    }
+    this.epoch = epoch;
+    this.forced = false;
+    this.sinceKeyframe = 0;
+    const flags = velocities !== null ? FLAG_VELOCITY : 0;
+    const body = bodyOffset(flags);
+    const bytes = allocFrame(body + 6 * n * (velocities !== null ? 2 : 1));
+    const view = this.header(bytes, FrameKind.Keyframe, flags, n, n);
+    const at = bytes.byteOffset + body;
+    const q = new Uint16Array(bytes.buffer, at, 3 * n);
+    // One pass when the guessed box holds every node and is not much looser than the tight one (a
+    // layout's extent changes slowly); otherwise a second pass with the tight box.
+    let box = this.guessBox;
+    const tight = box === null ? boxOfAll(positions) : quantiseAllTracking(positions, box, q, this.sent);
+    if (box === null || !fits(box, tight)) {
+      box = tight;
+      quantiseAll(positions, box, q, this.sent);
+    }
+    this.guessBox = grow(tight);
+    writeBox(view, Offset.box, box);
+    if (velocities !== null) {
+      const vbox = boxOfAll(velocities);
+      writeBox(view, Offset.velocityBox, vbox);
+      quantiseAll(velocities, vbox, new Uint16Array(bytes.buffer, at + 6 * n, 3 * n), null);
+    }
+    this.threshold =
+      this.fixedThreshold ?? Math.max(box[3]! - box[0]!, box[4]! - box[1]!, box[5]! - box[2]!) / AUTO_THRESHOLD_DIVISOR;
+    return bytes;
+  }
+
+  private delta(positions: Float32Array, velocities: Float32Array | null): Uint8Array | null {
+    const n = positions.length / 3;
+    const sent = this.sent;
+    const moved = this.moved;
+    const t = this.threshold;
+    let m = 0;
+    for (let i = 0, j = 0; i < n; i++, j += 3) {
+      if (
+        Math.abs(positions[j]! - sent[j]!) > t ||
+        Math.abs(positions[j + 1]! - sent[j + 1]!) > t ||
+        Math.abs(positions[j + 2]! - sent[j + 2]!) > t
+      ) {
+        moved[m++] = i;
+      }
+    }
+    if (m === 0) return null;
+    this.sinceKeyframe++;
+    const pages = pageCount(n);
+    const useBitmap = bitmapBytes(n) < 4 * pages + 2 * m;
+    const indexBytes = useBitmap ? bitmapBytes(n) : 4 * pages + 2 * m;
+    const flags = (velocities !== null ? FLAG_VELOCITY : 0) | (useBitmap ? FLAG_BITMAP : 0);
+    const body = bodyOffset(flags);
+    const bytes = allocFrame(body + indexBytes + 6 * m * (velocities !== null ? 2 : 1));
+    const view = this.header(bytes, FrameKind.Delta, flags, m, n);
+    const at = bytes.byteOffset + body;
+    if (useBitmap) {
+      bytes.fill(0, body, body + indexBytes);
+      for (let k = 0; k < m; k++) {
+        const i = moved[k]!;
+        bytes[body + (i >> 3)]! |= 1 << (i & 7);
+      }
+    } else {
+      const counts = new Uint32Array(bytes.buffer, at, pages).fill(0);
+      const low = new Uint16Array(bytes.buffer, at + 4 * pages, m);
+      for (let k = 0; k < m; k++) {
+        const i = moved[k]!;
+        counts[Math.floor(i / PAGE_SIZE)]!++;
+        low[k] = i & 0xffff;
+      }
+    }
+    const box = boxOf(positions, moved, m);
+    writeBox(view, Offset.box, box);
+    const posStart = at + indexBytes;
+    quantiseSome(positions, moved, m, box, new Uint16Array(bytes.buffer, posStart, 3 * m), sent);
+    if (velocities !== null) {
+      const vbox = boxOf(velocities, moved, m);
+      writeBox(view, Offset.velocityBox, vbox);
+      quantiseSome(velocities, moved, m, vbox, new Uint16Array(bytes.buffer, posStart + 6 * m, 3 * m), null);
+    }
+    return bytes;
+  }
+}
+
+/** [minx, miny, minz, maxx, maxy, maxz] over every node. */
+function boxOfAll(v: Float32Array): Float64Array {
+  let x0 = Infinity, y0 = Infinity, z0 = Infinity, x1 = -Infinity, y1 = -Infinity, z1 = -Infinity;
+  const n3 = v.length;
+  for (let j = 0; j < n3; j += 3) {
+    const x = v[j]!, y = v[j + 1]!, z = v[j + 2]!;
+    x0 = x < x0 ? x : x0;
+    x1 = x > x1 ? x : x1;
+    y0 = y < y0 ? y : y0;
+    y1 = y > y1 ? y : y1;
+    z0 = z < z0 ? z : z0;
+    z1 = z > z1 ? z : z1;
+  }
+  return finiteBox(n3 === 0, x0, y0, z0, x1, y1, z1);
+}
+
+/** The same over the first `count` nodes listed in idx. */
+function boxOf(v: Float32Array, idx: Uint32Array, count: number): Float64Array {
+  let x0 = Infinity, y0 = Infinity, z0 = Infinity, x1 = -Infinity, y1 = -Infinity, z1 = -Infinity;
+  for (let k = 0; k < count; k++) {
+    const j = 3 * idx[k]!;
+    const x = v[j]!, y = v[j + 1]!, z = v[j + 2]!;
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
+    if (z < z0) z0 = z;
+    if (z > z1) z1 = z;
+  }
+  return finiteBox(count === 0, x0, y0, z0, x1, y1, z1);
+}
+
+function finiteBox(empty: boolean, x0: number, y0: number, z0: number, x1: number, y1: number, z1: number): Float64Array {
+  if (empty) return new Float64Array(6);
+  const box = Float64Array.of(x0, y0, z0, x1, y1, z1);
+  // Comparisons are false for NaN, so check the values that reached the box.
+  for (const b of box) if (!Number.isFinite(b)) throw new RangeError('positions and velocities must be finite');
+  return box;
+}
+
+/** Grows a box by 1/256 of its largest extent on every side, rounded outwards to float32. */
+function grow(box: Float64Array): Float64Array {
+  const margin = Math.max(box[3]! - box[0]!, box[4]! - box[1]!, box[5]! - box[2]!) / 256;
+  const out = new Float64Array(6);
+  for (let a = 0; a < 3; a++) {
+    out[a] = Math.fround(box[a]! - margin);
+    out[a + 3] = Math.fround(box[a + 3]! + margin);
+  }
+  return out;
+}
+
+/** The guess contains the tight box and costs at most ~2% precision on each axis. */
+function fits(guess: Float64Array, tight: Float64Array): boolean {
+  for (let a = 0; a < 3; a++) {
+    if (guess[a]! > tight[a]! || guess[a + 3]! < tight[a + 3]!) return false;
+    const loose = guess[a + 3]! - guess[a]!;
+    const exact = tight[a + 3]! - tight[a]!;
+    if (loose > exact * 1.02 + 1e-30) return false;
+  }
+  return true;
+}
+
+function writeBox(view: DataView, at: number, box: Float64Array): void {
+  for (let a = 0; a < 6; a++) view.setFloat32(at + 4 * a, box[a]!, true);
+}
+
+function axis(box: Float64Array, a: number): { min: number; scale: number; step: number } {
+  const min = box[a]!;
+  const extent = box[a + 3]! - min;
+  return { min, scale: extent > 0 ? Q_MAX / extent : 0, step: extent / Q_MAX };
+}
+
+function quantiseAll(v: Float32Array, box: Float64Array, q: Uint16Array, recon: Float32Array | null): void {
+  const mx = box[0]!, my = box[1]!, mz = box[2]!;
+  const ex = box[3]! - mx, ey = box[4]! - my, ez = box[5]! - mz;
+  const sx = ex > 0 ? Q_MAX / ex : 0, sy = ey > 0 ? Q_MAX / ey : 0, sz = ez > 0 ? Q_MAX / ez : 0;
+  const tx = ex / Q_MAX, ty = ey / Q_MAX, tz = ez / Q_MAX;
+  const n3 = v.length;
+  if (recon === null) {
+    for (let j = 0; j < n3; j += 3) {
+      q[j] = ((v[j]! - mx) * sx + 0.5) | 0;
+      q[j + 1] = ((v[j + 1]! - my) * sy + 0.5) | 0;
+      q[j + 2] = ((v[j + 2]! - mz) * sz + 0.5) | 0;
+    }
+    return;
+  }
+  for (let j = 0; j < n3; j += 3) {
+    const qx = ((v[j]! - mx) * sx + 0.5) | 0;
+    const qy = ((v[j + 1]! - my) * sy + 0.5) | 0;
+    const qz = ((v[j + 2]! - mz) * sz + 0.5) | 0;
+    q[j] = qx;
+    q[j + 1] = qy;
+    q[j + 2] = qz;
+    recon[j] = mx + qx * tx;
+    recon[j + 1] = my + qy * ty;
+    recon[j + 2] = mz + qz * tz;
+  }
+}
+
+/** quantiseAll against `box` while measuring the tight box, returned; values outside `box` are garbage until redone. */
+function quantiseAllTracking(v: Float32Array, box: Float64Array, q: Uint16Array, recon: Float32Array): Float64Array {
+  const mx = box[0]!, my = box[1]!, mz = box[2]!;
+  const ex = box[3]! - mx, ey = box[4]! - my, ez = box[5]! - mz;
+  const sx = ex > 0 ? Q_MAX / ex : 0, sy = ey > 0 ? Q_MAX / ey : 0, sz = ez > 0 ? Q_MAX / ez : 0;
+  const tx = ex / Q_MAX, ty = ey / Q_MAX, tz = ez / Q_MAX;
+  let x0 = Infinity, y0 = Infinity, z0 = Infinity, x1 = -Infinity, y1 = -Infinity, z1 = -Infinity;
+  const n3 = v.length;
+  for (let j = 0; j < n3; j += 3) {
+    const x = v[j]!, y = v[j + 1]!, z = v[j + 2]!;
+    x0 = x < x0 ? x : x0;
+    x1 = x > x1 ? x : x1;
+    y0 = y < y0 ? y : y0;
+    y1 = y > y1 ? y : y1;
+    z0 = z < z0 ? z : z0;
+    z1 = z > z1 ? z : z1;
+    const qx = ((x - mx) * sx + 0.5) | 0;
+    const qy = ((y - my) * sy + 0.5) | 0;
+    const qz = ((z - mz) * sz + 0.5) | 0;
+    q[j] = qx;
+    q[j + 1] = qy;
+    q[j + 2] = qz;
+    recon[j] = mx + qx * tx;
+    recon[j + 1] = my + qy * ty;
+    recon[j + 2] = mz + qz * tz;
+  }
+  return finiteBox(n3 === 0, x0, y0, z0, x1, y1, z1);
+}
+
+function quantiseSome(
+  v: Float32Array,
+  idx: Uint32Array,
+  count: number,
+  box: Float64Array,
+  q: Uint16Array,
+  recon: Float32Array | null,
+): void {
+  const ax = axis(box, 0), ay = axis(box, 1), az = axis(box, 2);
+  for (let k = 0, o = 0; k < count; k++, o += 3) {
+    const j = 3 * idx[k]!;
+    const qx = ((v[j]! - ax.min) * ax.scale + 0.5) | 0;
+    const qy = ((v[j + 1]! - ay.min) * ay.scale + 0.5) | 0;
+    const qz = ((v[j + 2]! - az.min) * az.scale + 0.5) | 0;
+    q[o] = qx;
+    q[o + 1] = qy;
+    q[o + 2] = qz;
+    if (recon !== null) {
+      recon[j] = ax.min + qx * ax.step;
+      recon[j + 1] = ay.min + qy * ay.step;
+      recon[j + 2] = az.min + qz * az.step;
+    }
+  }
+}
