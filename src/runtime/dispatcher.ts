@@ -1,6 +1,7 @@
 // Runs ready actors. One shared run queue gives each actor `throughput` messages per turn (fair
-// between actors); after `turnBudget` messages in one macrotask the dispatcher yields to the event
-// loop with setImmediate, so sockets and timers are served even when actors never go idle.
+// between actors); once a macrotask has run for `turnBudgetMs` (or handled `turnBudget` messages)
+// the dispatcher yields to the event loop with setImmediate, so sockets and timers are served
+// even when actors never go idle.
 
 export interface Runnable {
   /** True while the runnable sits in the run queue. */
@@ -13,20 +14,25 @@ export interface Runnable {
 }
 
 export interface DispatcherOptions {
-  /** Messages handled per macrotask before yielding to I/O. */
+  /** Most messages handled per macrotask before yielding to I/O. */
   readonly turnBudget: number;
+  /** Most milliseconds spent handling messages per macrotask before yielding to I/O. */
+  readonly turnBudgetMs: number;
 }
+
+export const DEFAULT_DISPATCHER: DispatcherOptions = { turnBudget: 200_000, turnBudgetMs: 2 };
 
 export class Dispatcher {
   private queue: Runnable[] = [];
   private head = 0;
   private drainScheduled = false;
-  /** Messages handled since the event loop last got a turn. */
+  /** Messages handled since the event loop last got a turn, and when that turn started. */
   private handledSinceYield = 0;
+  private turnStartedAt = 0;
   private yieldWatch = false;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly options: DispatcherOptions = { turnBudget: 5_000 }) {}
+  constructor(private readonly options: DispatcherOptions = DEFAULT_DISPATCHER) {}
 
   get queuedCount(): number {
     return this.queue.length - this.head;
@@ -38,7 +44,7 @@ export class Dispatcher {
     this.queue.push(r);
     if (!this.drainScheduled) {
       this.drainScheduled = true;
-      if (this.handledSinceYield >= this.options.turnBudget) setImmediate(this.drainAfterYield);
+      if (this.overBudget()) setImmediate(this.drainAfterYield);
       else queueMicrotask(this.drain);
     }
   }
@@ -51,13 +57,13 @@ export class Dispatcher {
 
   private readonly drainAfterYield = (): void => {
     this.handledSinceYield = 0;
+    this.turnStartedAt = performance.now();
     this.drain();
   };
 
   private readonly drain = (): void => {
     this.watchForYield();
-    const budget = this.options.turnBudget;
-    while (this.head < this.queue.length && this.handledSinceYield < budget) {
+    while (this.head < this.queue.length && !this.overBudget()) {
       const r = this.queue[this.head]!;
       this.queue[this.head++] = undefined as unknown as Runnable;
       r.queued = false;
@@ -79,10 +85,15 @@ export class Dispatcher {
     for (const w of waiters) w();
   };
 
-  /** Resets the per-macrotask count once the event loop has had its turn. */
+  private overBudget(): boolean {
+    return this.handledSinceYield >= this.options.turnBudget || performance.now() - this.turnStartedAt >= this.options.turnBudgetMs;
+  }
+
+  /** Starts a new budget at the first drain of a macrotask, reset once the event loop has had its turn. */
   private watchForYield(): void {
     if (this.yieldWatch) return;
     this.yieldWatch = true;
+    this.turnStartedAt = performance.now();
     setImmediate(() => {
       this.yieldWatch = false;
       this.handledSinceYield = 0;

@@ -63,9 +63,9 @@ export class Mailbox<M, S> {
     const head = this.head;
     const message = this.messages[head];
     this.messages[head] = undefined;
+    // Without a senders array no message ever had a sender, and lastSender is still undefined.
     const senders = this.senders;
-    if (senders === undefined) this.lastSender = undefined;
-    else {
+    if (senders !== undefined) {
       this.lastSender = senders[head];
       senders[head] = undefined;
     }

@@ -7,7 +7,7 @@ import { AskRef, TEMP_PREFIX, validateTimeout, type AskHost } from './ask.ts';
 import { ActorCell, LocalRef, type CellHost } from './cell.ts';
 import { RealClock, type Clock } from './clock.ts';
 import type { DeadLetter, DeadLetterReason } from './dead-letter.ts';
-import { Dispatcher, type Runnable } from './dispatcher.ts';
+import { DEFAULT_DISPATCHER, Dispatcher, type Runnable } from './dispatcher.ts';
 import { EventStream } from './event-stream.ts';
 import type { RuntimeEvent } from './events.ts';
 import { FaultInjector } from './fault-injector.ts';
@@ -26,8 +26,10 @@ export interface SystemOptions {
   readonly random?: () => number;
   /** How the root supervises top-level actors. */
   readonly rootStrategy?: SupervisorStrategy;
-  /** Messages handled per macrotask before yielding to I/O. */
+  /** Most messages handled per macrotask before yielding to I/O (default 200k). */
   readonly turnBudget?: number;
+  /** Most milliseconds of handling per macrotask before yielding to I/O (default 2). */
+  readonly turnBudgetMs?: number;
 }
 
 export interface Termination {
@@ -63,7 +65,10 @@ export class ActorSystem {
     this.name = options.name;
     this.clock = options.clock ?? new RealClock();
     this.randomSource = options.random ?? Math.random;
-    this.dispatcher = new Dispatcher({ turnBudget: options.turnBudget ?? 5_000 });
+    this.dispatcher = new Dispatcher({
+      turnBudget: options.turnBudget ?? DEFAULT_DISPATCHER.turnBudget,
+      turnBudgetMs: options.turnBudgetMs ?? DEFAULT_DISPATCHER.turnBudgetMs,
+    });
     this.whenTerminated = new Promise((resolve) => (this.resolveTerminated = resolve));
     this.faults = new FaultInjector({
       cellAt: (path) => this.registry.get(path),
