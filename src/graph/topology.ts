@@ -1,0 +1,49 @@
+// The graph's shape as the compute actors see it. Graph shards publish every applied change to
+// their topology subscribers (the physics and SSSP actors) as one of these, in commit order; a new
+// subscriber first gets a snapshot ('reset') and then the changes after it. Ids are the wire ids:
+// node ids u32 (number), edge ids u64 (bigint).
+import type { Ref } from '../runtime/ref.ts';
+
+export type NodeKind = 'knowledge' | 'agent' | 'task' | 'memory' | 'file' | 'concept' | 'user';
+
+export const NODE_KINDS: readonly NodeKind[] = ['knowledge', 'agent', 'task', 'memory', 'file', 'concept', 'user'];
+
+export interface Vec3 {
+  readonly x: number;
+  readonly y: number;
+  readonly z: number;
+}
+
+export interface TopologyNode {
+  readonly id: number;
+  readonly kind: NodeKind;
+  /** Where the node should appear, if the change says (an import with coordinates, a drag). */
+  readonly position?: Vec3;
+}
+
+export interface TopologyEdge {
+  readonly id: bigint;
+  readonly source: number;
+  readonly target: number;
+  /** Non-negative; spring stiffness scales with it and SSSP uses it as the length. */
+  readonly weight: number;
+}
+
+export type TopologyChange =
+  | { readonly type: 'reset'; readonly version: number; readonly nodes: readonly TopologyNode[]; readonly edges: readonly TopologyEdge[] }
+  | { readonly type: 'nodes-added'; readonly version: number; readonly nodes: readonly TopologyNode[] }
+  | { readonly type: 'nodes-removed'; readonly version: number; readonly ids: readonly number[] }
+  | { readonly type: 'nodes-moved'; readonly version: number; readonly nodes: readonly { readonly id: number; readonly position: Vec3 }[] }
+  | { readonly type: 'edges-added'; readonly version: number; readonly edges: readonly TopologyEdge[] }
+  /** Removing a node removes its edges: they are listed here too, before the node removal. */
+  | { readonly type: 'edges-removed'; readonly version: number; readonly ids: readonly bigint[] }
+  | { readonly type: 'edge-weights-changed'; readonly version: number; readonly edges: readonly { readonly id: bigint; readonly weight: number }[] };
+
+/**
+ * Subscribing to a graph's topology: the publisher answers with a 'reset' snapshot, then streams
+ * changes. `version` increases by one per committed change batch across the whole graph, so a
+ * subscriber can tell which graph version a computation used.
+ */
+export type TopologySubscription =
+  | { readonly type: 'subscribe-topology'; readonly subscriber: Ref<TopologyChange> }
+  | { readonly type: 'unsubscribe-topology'; readonly subscriber: Ref<TopologyChange> };
