@@ -138,6 +138,13 @@ function frames(n: number, quick: boolean): Figure[] {
   const tJsonEnc = time(jsonRuns, () => encodeJson(0, ids, p0, null, n));
   out.push(figure(SUITE, `keyframe_${label}_encode_ms`, tKeyEnc, 'ms', { name: PEER36, value: t36Enc }));
   out.push(figure(SUITE, `keyframe_${label}_encode_ms_vs_json`, tKeyEnc, 'ms', { name: JSON_PEER, value: tJsonEnc }));
+  // The physics actor hands the encoder its octree's root box: the keyframe then skips measuring it.
+  const bounds = boundsOf(p0);
+  const tKeyEncBounds = time(runs, () => {
+    enc.forceKeyframe();
+    enc.encode({ epoch: 0, positions: p0, bounds });
+  });
+  out.push(figure(SUITE, `keyframe_${label}_encode_known_bounds_ms`, tKeyEncBounds, 'ms', { name: PEER36, value: t36Enc }));
   const target = new Float32Array(3 * n);
   const targetVel = new Float32Array(3 * n);
   const tKeyView = time(runs, () => decodeFrame(key));
@@ -238,4 +245,16 @@ export async function run(opts: { quick: boolean }): Promise<void> {
   figures.push(...settling(opts.quick));
   report('protocol: position stream (ours: 16-bit quantised keyframes and deltas)', figures);
   await Promise.resolve();
+}
+
+/** [min x, y, z, max x, y, z] of xyz triples, as a producer that tracks its extent would supply. */
+function boundsOf(p: Float32Array): number[] {
+  const box = [Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity];
+  for (let j = 0; j < p.length; j += 3) {
+    for (let a = 0; a < 3; a++) {
+      box[a] = Math.min(box[a]!, p[j + a]!);
+      box[a + 3] = Math.max(box[a + 3]!, p[j + a]!);
+    }
+  }
+  return box;
 }

@@ -203,3 +203,47 @@ test('a frame shorter than its header says is rejected, not read past', (t) => {
   const r = decodeFrame(misaligned.subarray(1));
   t.true(r.ok && r.value.copied);
 });
+
+test('a bounds hint from the producer is used when it holds every node and ignored when it does not', (t) => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(f32, f32, f32), { minLength: 1, maxLength: 100 }),
+      fc.double({ min: 0.2, max: 3, noNaN: true }),
+      (points, hintScale) => {
+        const positions = Float32Array.from(points.flat());
+        const box = [0, 1, 2].map((a) => {
+          let lo = Infinity;
+          let hi = -Infinity;
+          for (let j = a; j < positions.length; j += 3) {
+            lo = Math.min(lo, positions[j]!);
+            hi = Math.max(hi, positions[j]!);
+          }
+          return [lo, hi] as const;
+        });
+        // Scaled about the centre: below 1 the hint misses nodes, above it is loose but valid.
+        const hint = [0, 1, 2, 0, 1, 2].map((a, k) => {
+          const [lo, hi] = box[a]!;
+          const mid = (lo + hi) / 2;
+          const half = ((hi - lo) / 2) * hintScale;
+          return k < 3 ? mid - half : mid + half;
+        });
+        const enc = new PositionStreamEncoder();
+        const frame = frameOf(enc.encode({ epoch: 0, positions, bounds: hint }));
+        const out = new Float32Array(positions.length);
+        applyFrame(frame, out);
+        for (let a = 0; a < 3; a++) {
+          const bound = quantisationErrorBound(frame.box[a]!, frame.box[a + 3]!);
+          for (let j = a; j < positions.length; j += 3) if (Math.abs(out[j]! - positions[j]!) > bound) return false;
+          // Every node lies inside the box the frame declares, whichever box was used.
+          if (frame.box[a]! > box[a]![0] || frame.box[a + 3]! < box[a]![1]) return false;
+        }
+        return out.every((v, j) => v === enc.reconstructed[j]);
+      },
+    ),
+    { numRuns: 300 },
+  );
+  t.throws(() => new PositionStreamEncoder().encode({ epoch: 0, positions: Float32Array.of(0, NaN, 0), bounds: [-1, -1, -1, 1, 1, 1] }), {
+    instanceOf: RangeError,
+  });
+  t.pass();
+});

@@ -33,6 +33,12 @@ export interface PositionSnapshot {
   /** x, y, z per id-table entry. */
   readonly positions: Float32Array;
   readonly velocities?: Float32Array;
+  /**
+   * A box the producer knows holds every position ([min x, y, z, max x, y, z]): the physics engine
+   * has it from its octree's root. It saves the keyframe a pass; a box that turns out not to hold
+   * every node is detected and replaced by the measured one, so a wrong hint costs time, not bytes.
+   */
+  readonly bounds?: ArrayLike<number>;
 }
 
 const AUTO_THRESHOLD_DIVISOR = 4096;
@@ -59,6 +65,10 @@ export class PositionStreamEncoder {
   private forced = true;
   /** The last keyframe's box grown by a margin: usually still holds the next keyframe's nodes. */
   private guessBox: Float64Array | null = null;
+  /** The last keyframe's values and box; `sent` is derived from them while `mirrorStale`. */
+  private keyQ = new Uint16Array(0);
+  private keyBox: Float64Array = new Float64Array(6);
+  private mirrorStale = false;
 
   constructor(options: PositionEncoderOptions = {}) {
     this.keyframeInterval = options.keyframeInterval ?? 60;
@@ -76,7 +86,14 @@ export class PositionStreamEncoder {
 
   /** Positions as the subscriber has reconstructed them so far (read-only use). */
   get reconstructed(): Float32Array {
+    this.refreshMirror();
     return this.sent;
+  }
+
+  private refreshMirror(): void {
+    if (!this.mirrorStale) return;
+    dequantiseAll(this.keyQ, this.keyBox, this.sent);
+    this.mirrorStale = false;
   }
 
   /** The frame for this tick, or null when nothing moved past the threshold (no seq is used). */
@@ -89,7 +106,7 @@ export class PositionStreamEncoder {
     if (velocities !== null && velocities.length !== positions.length) throw new RangeError('velocities must match positions');
     const keyframe =
       this.forced || epoch !== this.epoch || n * 3 !== this.sent.length || this.sinceKeyframe >= this.keyframeInterval - 1;
-    if (keyframe) return this.keyframe(positions, velocities, epoch);
+    if (keyframe) return this.keyframe(positions, velocities, epoch, snapshot.bounds);
     return this.delta(positions, velocities);
   }
 
@@ -108,7 +125,7 @@ export class PositionStreamEncoder {
     return view;
   }
 
-  private keyframe(positions: Float32Array, velocities: Float32Array | null, epoch: number): Uint8Array {
+  private keyframe(positions: Float32Array, velocities: Float32Array | null, epoch: number, bounds: ArrayLike<number> | undefined): Uint8Array {
     const n = positions.length / 3;
     if (this.sent.length !== positions.length) {
       this.sent = new Float32Array(positions.length);
@@ -125,13 +142,25 @@ export class PositionStreamEncoder {
     const q = new Uint16Array(bytes.buffer, at, 3 * n);
     // One pass when the guessed box holds every node and is not much looser than the tight one (a
     // layout's extent changes slowly); otherwise a second pass with the tight box.
-    let box = this.guessBox;
-    const tight = box === null ? boxOfAll(positions) : quantiseAllTracking(positions, box, q, this.sent);
-    if (box === null || !fits(box, tight)) {
-      box = tight;
-      quantiseAll(positions, box, q, this.sent);
+    let box: Float64Array;
+    const known = bounds === undefined ? null : finiteBoxOf(bounds);
+    if (known !== null && quantiseAllChecked(positions, known, q)) {
+      box = known;
+    } else {
+      box = this.guessBox ?? boxOfAll(positions);
+      const tight = this.guessBox === null ? box : quantiseAllTracking(positions, box, q);
+      if (this.guessBox === null || !fits(box, tight)) {
+        box = tight;
+        quantiseAll(positions, box, q, null);
+      }
+      this.guessBox = grow(tight);
     }
-    this.guessBox = grow(tight);
+    // The mirror of what the subscriber reconstructs is derived from a copy of q when first needed
+    // (the next delta), which keeps the keyframe itself to one pass over the positions.
+    if (this.keyQ.length !== q.length) this.keyQ = new Uint16Array(q.length);
+    this.keyQ.set(q);
+    this.keyBox = box;
+    this.mirrorStale = true;
     writeBox(view, Offset.box, box);
     if (velocities !== null) {
       const vbox = boxOfAll(velocities);
@@ -145,17 +174,23 @@ export class PositionStreamEncoder {
 
   private delta(positions: Float32Array, velocities: Float32Array | null): Uint8Array | null {
     const n = positions.length / 3;
+    this.refreshMirror();
     const sent = this.sent;
     const moved = this.moved;
     const t = this.threshold;
     let m = 0;
+    // The moved nodes' box is gathered in the same pass: a second pass over them costs a gather.
+    let x0 = Infinity, y0 = Infinity, z0 = Infinity, x1 = -Infinity, y1 = -Infinity, z1 = -Infinity;
     for (let i = 0, j = 0; i < n; i++, j += 3) {
-      if (
-        Math.abs(positions[j]! - sent[j]!) > t ||
-        Math.abs(positions[j + 1]! - sent[j + 1]!) > t ||
-        Math.abs(positions[j + 2]! - sent[j + 2]!) > t
-      ) {
+      const x = positions[j]!, y = positions[j + 1]!, z = positions[j + 2]!;
+      if (Math.abs(x - sent[j]!) > t || Math.abs(y - sent[j + 1]!) > t || Math.abs(z - sent[j + 2]!) > t) {
         moved[m++] = i;
+        x0 = x < x0 ? x : x0;
+        x1 = x > x1 ? x : x1;
+        y0 = y < y0 ? y : y0;
+        y1 = y > y1 ? y : y1;
+        z0 = z < z0 ? z : z0;
+        z1 = z > z1 ? z : z1;
       }
     }
     if (m === 0) return null;
@@ -183,7 +218,7 @@ export class PositionStreamEncoder {
         low[k] = i & 0xffff;
       }
     }
-    const box = boxOf(positions, moved, m);
+    const box = finiteBox(false, x0, y0, z0, x1, y1, z1);
     writeBox(view, Offset.box, box);
     const posStart = at + indexBytes;
     quantiseSome(positions, moved, m, box, new Uint16Array(bytes.buffer, posStart, 3 * m), sent);
@@ -234,6 +269,43 @@ function finiteBox(empty: boolean, x0: number, y0: number, z0: number, x1: numbe
   // Comparisons are false for NaN, so check the values that reached the box.
   for (const b of box) if (!Number.isFinite(b)) throw new RangeError('positions and velocities must be finite');
   return box;
+}
+
+/** A producer's bounds as a box, or null when they are not six finite numbers with min <= max. */
+function finiteBoxOf(bounds: ArrayLike<number>): Float64Array | null {
+  if (bounds.length !== 6) return null;
+  // The frame carries the box as float32: quantise against exactly what the decoder will read. A
+  // rounding that cuts a node off is caught by the inside check and the measured box is used.
+  const box = Float64Array.from(bounds, (b) => Math.fround(b));
+  for (let a = 0; a < 3; a++) {
+    if (!Number.isFinite(box[a]!) || !Number.isFinite(box[a + 3]!) || box[a]! > box[a + 3]!) return null;
+  }
+  return box;
+}
+
+/**
+ * quantiseAll against a box that should hold every node; false when some value fell outside it
+ * (or was not finite), in which case q and recon are garbage until redone.
+ */
+function quantiseAllChecked(v: Float32Array, box: Float64Array, q: Uint16Array): boolean {
+  const mx = box[0]!, my = box[1]!, mz = box[2]!;
+  const ex = box[3]! - mx, ey = box[4]! - my, ez = box[5]! - mz;
+  const sx = ex > 0 ? Q_MAX / ex : 0, sy = ey > 0 ? Q_MAX / ey : 0, sz = ez > 0 ? Q_MAX / ez : 0;
+  const Mx = box[3]!, My = box[4]!, Mz = box[5]!;
+  // Written so that NaN fails it too (every comparison with NaN is false).
+  let inside = true;
+  const n3 = v.length;
+  for (let j = 0; j < n3; j += 3) {
+    const x = v[j]!, y = v[j + 1]!, z = v[j + 2]!;
+    inside = inside && x >= mx && x <= Mx && y >= my && y <= My && z >= mz && z <= Mz;
+    const qx = ((x - mx) * sx + 0.5) | 0;
+    const qy = ((y - my) * sy + 0.5) | 0;
+    const qz = ((z - mz) * sz + 0.5) | 0;
+    q[j] = qx;
+    q[j + 1] = qy;
+    q[j + 2] = qz;
+  }
+  return inside;
 }
 
 /** Grows a box by 1/256 of its largest extent on every side, rounded outwards to float32. */
@@ -296,11 +368,10 @@ function quantiseAll(v: Float32Array, box: Float64Array, q: Uint16Array, recon: 
 }
 
 /** quantiseAll against `box` while measuring the tight box, returned; values outside `box` are garbage until redone. */
-function quantiseAllTracking(v: Float32Array, box: Float64Array, q: Uint16Array, recon: Float32Array): Float64Array {
+function quantiseAllTracking(v: Float32Array, box: Float64Array, q: Uint16Array): Float64Array {
   const mx = box[0]!, my = box[1]!, mz = box[2]!;
   const ex = box[3]! - mx, ey = box[4]! - my, ez = box[5]! - mz;
   const sx = ex > 0 ? Q_MAX / ex : 0, sy = ey > 0 ? Q_MAX / ey : 0, sz = ez > 0 ? Q_MAX / ez : 0;
-  const tx = ex / Q_MAX, ty = ey / Q_MAX, tz = ez / Q_MAX;
   let x0 = Infinity, y0 = Infinity, z0 = Infinity, x1 = -Infinity, y1 = -Infinity, z1 = -Infinity;
   const n3 = v.length;
   for (let j = 0; j < n3; j += 3) {
@@ -311,17 +382,23 @@ function quantiseAllTracking(v: Float32Array, box: Float64Array, q: Uint16Array,
     y1 = y > y1 ? y : y1;
     z0 = z < z0 ? z : z0;
     z1 = z > z1 ? z : z1;
-    const qx = ((x - mx) * sx + 0.5) | 0;
-    const qy = ((y - my) * sy + 0.5) | 0;
-    const qz = ((z - mz) * sz + 0.5) | 0;
-    q[j] = qx;
-    q[j + 1] = qy;
-    q[j + 2] = qz;
-    recon[j] = mx + qx * tx;
-    recon[j + 1] = my + qy * ty;
-    recon[j + 2] = mz + qz * tz;
+    q[j] = ((x - mx) * sx + 0.5) | 0;
+    q[j + 1] = ((y - my) * sy + 0.5) | 0;
+    q[j + 2] = ((z - mz) * sz + 0.5) | 0;
   }
   return finiteBox(n3 === 0, x0, y0, z0, x1, y1, z1);
+}
+
+/** What the decoder makes of keyframe values q quantised against `box`, written into recon. */
+function dequantiseAll(q: Uint16Array, box: Float64Array, recon: Float32Array): void {
+  const mx = box[0]!, my = box[1]!, mz = box[2]!;
+  const tx = (box[3]! - mx) / Q_MAX, ty = (box[4]! - my) / Q_MAX, tz = (box[5]! - mz) / Q_MAX;
+  const n3 = q.length;
+  for (let j = 0; j < n3; j += 3) {
+    recon[j] = mx + q[j]! * tx;
+    recon[j + 1] = my + q[j + 1]! * ty;
+    recon[j + 2] = mz + q[j + 2]! * tz;
+  }
 }
 
 function quantiseSome(
