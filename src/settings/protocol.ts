@@ -19,8 +19,8 @@ export interface SettingsSnapshot {
 
 export interface SettingError {
   readonly path: string;
-  /** 'unknown-path' | 'invalid-value' | 'conflict' | 'forbidden' */
-  readonly code: 'unknown-path' | 'invalid-value' | 'conflict' | 'forbidden';
+  /** 'unavailable': the change could not be made durable; nothing was applied. */
+  readonly code: 'unknown-path' | 'invalid-value' | 'conflict' | 'forbidden' | 'unavailable';
   readonly message: string;
   /** For a conflict or an invalid value: the value that stands, so the client can reconcile. */
   readonly current?: { readonly value: SettingValue; readonly version: number };

@@ -1,0 +1,118 @@
+// The settings actor: owns the authoritative settings tree. A change is validated, made durable in
+// the delta log, applied, answered (with the deltas: the client reconciles against them) and
+// broadcast: at once to `immediate` subscribers (the physics actor applies physics.* live), and in
+// batches to the other clients. On (re)start it rebuilds the tree from the log before it takes a
+// message.
+import type { ActorFactory } from '../runtime/actor.ts';
+import { childSpec, type AnyChildSpec } from '../supervisors/child-spec.ts';
+import type { Ref } from '../runtime/ref.ts';
+import { BroadcastBatcher } from '../settings/broadcast-batcher.ts';
+import type { SettingsDelta } from '../settings/delta.ts';
+import type { SettingsDeltaLog } from '../settings/delta-log.ts';
+import type { SettingsBroadcast, SettingsMsg } from '../settings/protocol.ts';
+import { SettingsTree } from '../settings/settings-tree.ts';
+
+export interface SettingsActorOptions {
+  readonly log: SettingsDeltaLog;
+  /** Broadcast batching to clients: at most one batch per interval, or per maxBatch changes. */
+  readonly batchIntervalMs?: number;
+  readonly maxBatch?: number;
+  /** Most subscribers; more are refused (a subscribe beyond it is dropped with a dead letter). */
+  readonly maxSubscribers?: number;
+  /** Wall-clock milliseconds for delta timestamps (injectable for tests). */
+  readonly wallClock?: () => number;
+}
+
+interface Subscriber {
+  readonly ref: Ref<SettingsBroadcast>;
+  readonly client: string;
+  readonly prefix: string;
+  readonly immediate: boolean;
+}
+
+const MAX_CHANGES_PER_SET = 1_024;
+
+export function settingsActor(options: SettingsActorOptions): ActorFactory<SettingsMsg> {
+  return (ctx) => {
+    const tree = new SettingsTree();
+    const subscribers = new Map<string, Subscriber>();
+    const maxSubscribers = options.maxSubscribers ?? 10_000;
+    const wallClock = options.wallClock ?? Date.now;
+    const batcher = new BroadcastBatcher<SettingsDelta>(ctx.system.clock, options.batchIntervalMs ?? 100, options.maxBatch ?? 10, (batch) => {
+      for (const s of subscribers.values()) {
+        if (s.immediate) continue;
+        // The originating client has its answer already; the others get the change.
+        const deltas = batch.filter((d) => d.client !== s.client && d.path.startsWith(s.prefix));
+        if (deltas.length > 0) s.ref.tell({ type: 'settings-deltas', deltas });
+      }
+    });
+
+    return {
+      async preStart() {
+        tree.restore(await options.log.load());
+      },
+      postStop() {
+        batcher.dispose();
+      },
+      preRestart() {
+        batcher.dispose();
+      },
+      async receive(msg) {
+        switch (msg.type) {
+          case 'get':
+            msg.replyTo.tell(tree.snapshot(msg.paths));
+            return;
+          case 'subscribe':
+            if (subscribers.size >= maxSubscribers && !subscribers.has(msg.subscriber.path)) return;
+            subscribers.set(msg.subscriber.path, {
+              ref: msg.subscriber,
+              client: msg.client,
+              prefix: msg.prefix ?? '',
+              immediate: msg.immediate ?? false,
+            });
+            return;
+          case 'unsubscribe':
+            subscribers.delete(msg.subscriber.path);
+            return;
+          case 'set': {
+            if (msg.changes.length === 0 || msg.changes.length > MAX_CHANGES_PER_SET) {
+              msg.replyTo?.tell({
+                ok: false,
+                errors: [{ path: '', code: 'invalid-value', message: `a batch holds 1..${MAX_CHANGES_PER_SET} changes` }],
+              });
+              return;
+            }
+            const plan = tree.plan(msg.changes, msg.client, wallClock());
+            if (!plan.ok) {
+              msg.replyTo?.tell(plan);
+              return;
+            }
+            try {
+              await options.log.append(plan.deltas);
+            } catch (error) {
+              msg.replyTo?.tell({
+                ok: false,
+                errors: msg.changes.map((c) => ({ path: c.path, code: 'unavailable' as const, message: 'settings storage is unavailable' })),
+              });
+              throw error; // restart: rebuild from what the log really holds
+            }
+            tree.commit(plan.deltas);
+            msg.replyTo?.tell({ ok: true, deltas: plan.deltas, version: tree.version });
+            for (const s of subscribers.values()) {
+              if (!s.immediate) continue;
+              const deltas = plan.deltas.filter((d) => d.path.startsWith(s.prefix));
+              if (deltas.length > 0) s.ref.tell({ type: 'settings-deltas', deltas });
+            }
+            batcher.add(plan.deltas);
+            return;
+          }
+        }
+      },
+    };
+  };
+}
+
+/** The children of /app/settings: the store at SETTINGS_ACTOR_PATH. */
+export function settingsChildren(options: SettingsActorOptions): AnyChildSpec[] {
+  return [childSpec(settingsActor(options), { name: 'store', mailbox: { capacity: 10_000, overflow: 'reject' } })];
+}
