@@ -9,7 +9,7 @@ export interface BenchOptions {
 
 const here = dirname(fileURLToPath(import.meta.url));
 const suites = readdirSync(here)
-  .filter((f) => f.endsWith('.ts') && !['run.ts', 'report.ts'].includes(f) && !f.startsWith('_'))
+  .filter((f) => f.endsWith('.ts') && !['run.ts', 'report.ts'].includes(f) && !f.startsWith('_') && !f.endsWith('-load.ts'))
   .map((f) => f.slice(0, -3))
   .sort();
 

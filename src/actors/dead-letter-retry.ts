@@ -15,6 +15,8 @@ export interface RetryPolicy {
   /** Letters waiting for a retry at once; more go straight to the sink. */
   readonly maxPending: number;
   readonly retryable: readonly DeadLetterReason[];
+  /** Recipients (path prefixes) whose messages are never worth a late redelivery, e.g. sessions. */
+  readonly skipRecipients: readonly string[];
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -23,6 +25,8 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxPending: 10_000,
   // Not retried: drops the mailbox policy asked for, and replies to asks that already failed.
   retryable: ['mailbox-full', 'stash-full', 'recipient-unknown', 'recipient-stopped', 'transport-failed'],
+  // A client session wants the latest frame or broadcast, not an old one late and out of order.
+  skipRecipients: ['/app/gateway/'],
 };
 
 export interface RetryStats {
@@ -65,6 +69,7 @@ export function deadLetterRetry(sink: PermanentFailureSink, policy: RetryPolicy 
         const letter = event.letter;
         // An ask's requester was answered already; retrying would answer nobody.
         if (letter.correlationId !== undefined || !policy.retryable.includes(letter.reason)) return;
+        if (policy.skipRecipients.some((prefix) => letter.recipient.startsWith(prefix))) return;
         if (letter.recipient === c.path) {
           // Our own mailbox is full: no room to queue it, but it must not vanish.
           void giveUp(letter, 0, 'retry-queue-full');

@@ -33,11 +33,17 @@ interface Subscriber {
 const MAX_CHANGES_PER_SET = 1_024;
 
 export function settingsActor(options: SettingsActorOptions): ActorFactory<SettingsMsg> {
+  // Subscriptions outlive a restart of the store (the sessions that made them do not know of it);
+  // the values do not: they are rebuilt from the log. Local subscribers are death-watched.
+  const subscribers = new Map<string, Subscriber>();
   return (ctx) => {
     const tree = new SettingsTree();
-    const subscribers = new Map<string, Subscriber>();
     const maxSubscribers = options.maxSubscribers ?? 10_000;
     const wallClock = options.wallClock ?? Date.now;
+    /** A subscriber that stops is dropped, so broadcasts never pile up as dead letters. */
+    const watch = (ref: Ref<SettingsBroadcast>): void => {
+      if (ctx.system.lookup(ref.path) === ref) ctx.watch(ref, { type: 'unsubscribe', subscriber: ref });
+    };
     const batcher = new BroadcastBatcher<SettingsDelta>(ctx.system.clock, options.batchIntervalMs ?? 100, options.maxBatch ?? 10, (batch) => {
       for (const s of subscribers.values()) {
         if (s.immediate) continue;
@@ -50,6 +56,7 @@ export function settingsActor(options: SettingsActorOptions): ActorFactory<Setti
     return {
       async preStart() {
         tree.restore(await options.log.load());
+        for (const s of subscribers.values()) watch(s.ref);
       },
       postStop() {
         batcher.dispose();
@@ -64,6 +71,7 @@ export function settingsActor(options: SettingsActorOptions): ActorFactory<Setti
             return;
           case 'subscribe':
             if (subscribers.size >= maxSubscribers && !subscribers.has(msg.subscriber.path)) return;
+            if (!subscribers.has(msg.subscriber.path)) watch(msg.subscriber);
             subscribers.set(msg.subscriber.path, {
               ref: msg.subscriber,
               client: msg.client,

@@ -1,21 +1,24 @@
 // `npm start`: one VisionFlow node with embedded defaults. Boots the supervision tree, serves the
-// node's HTTP face and prints the URL (with a fresh access token) to open.
-import { randomBytes } from 'node:crypto';
+// gateway (WebSocket sessions, HTTP API, viewer) and prints the URL, with a fresh admin token, to open.
 import { pino } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { httpStatus, type HttpStatusMsg } from '../actors/http-status.ts';
+import type { GatewayMsg } from '../actors/gateway.ts';
 import { InMemoryFailureSink } from '../actors/permanent-failure-sink.ts';
+import { settingsChildren } from '../actors/settings.ts';
+import { signingKey } from '../auth/secret.ts';
+import { TokenAuthority } from '../auth/token.ts';
+import { adminUrl, GATEWAY_PATH, gatewayChildren } from '../gateway/children.ts';
 import { bindRuntimeMetrics } from '../runtime/metrics.ts';
 import { ActorSystem } from '../runtime/system.ts';
+import { InMemoryDeltaLog } from '../settings/delta-log.ts';
 import { startApp } from '../supervisors/app-tree.ts';
-import { childSpec } from '../supervisors/child-spec.ts';
 import { exitOnTermination } from './exit-on-termination.ts';
 import { logRuntimeEvents } from './log-events.ts';
 
 const log = pino({ level: process.env.LOG_LEVEL ?? 'info' });
 const host = process.env.HOST ?? '127.0.0.1';
 const port = Number(process.env.PORT ?? 8080);
-const token = process.env.VF_TOKEN ?? randomBytes(24).toString('base64url');
+const tokens = new TokenAuthority(signingKey());
 
 const system = new ActorSystem({ name: process.env.VF_NODE ?? 'node-1' });
 const registry = new Registry();
@@ -26,18 +29,21 @@ exitOnTermination(system, (signal) => log.info({ signal }, 'shutting down'));
 
 startApp(system, {
   failureSink: new InMemoryFailureSink(),
-  children: { gateway: [childSpec(httpStatus({ host, port, token, registry }), { name: 'http' })] },
+  children: {
+    settings: settingsChildren({ log: new InMemoryDeltaLog() }),
+    gateway: gatewayChildren({ host, port, tokens, registry }),
+  },
 });
 
 try {
-  const http = system.lookup<HttpStatusMsg>('/app/gateway/http');
-  if (http === undefined) throw new Error('the gateway did not start');
-  const address = await system.ask<HttpStatusMsg, { host: string; port: number }>(http, (replyTo) => ({ type: 'address', replyTo }), 10_000);
-  const shownHost = host === '0.0.0.0' || host === '127.0.0.1' ? 'localhost' : host;
+  const gateway = system.lookup<GatewayMsg>(GATEWAY_PATH);
+  if (gateway === undefined) throw new Error('the gateway did not start');
+  const address = await system.ask<GatewayMsg, { host: string; port: number }>(gateway, (replyTo) => ({ type: 'address', replyTo }), 10_000);
   log.info({ actors: system.tree('/').length }, 'supervision tree started');
-  console.log(`\n  VisionFlow node "${system.name}" is up.\n  Open http://${shownHost}:${address.port}/?token=${token}\n`);
+  const { url } = adminUrl(tokens, { host, port: address.port });
+  console.log(`\n  VisionFlow node "${system.name}" is up.\n  Open ${url}\n`);
 } catch (error) {
-  log.error({ err: String(error) }, `could not start the HTTP gateway on ${host}:${port}`);
+  log.error({ err: String(error) }, `could not start the gateway on ${host}:${port}`);
   await system.terminate();
   process.exit(1);
 }

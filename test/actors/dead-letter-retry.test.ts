@@ -14,6 +14,7 @@ const policy: RetryPolicy = {
   backoff: { minMs: 100, maxMs: 1_000, randomFactor: 0 },
   maxPending: 10,
   retryable: ['mailbox-full', 'stash-full', 'recipient-unknown', 'recipient-stopped', 'transport-failed'],
+  skipRecipients: ['/sessions/'],
 };
 
 function setup(t: ExecutionContext, p: RetryPolicy = policy) {
@@ -227,4 +228,15 @@ test('a retry into a full restart stash is a failed attempt, not a redelivery', 
   await advance(1_000); // attempts at 100, 300, 700
   t.deepEqual(await stats(), { pending: 0, redelivered: 0, gaveUp: 1 });
   t.like(sink.failures()[0], { attempts: 3, lastResult: 'stash-full' });
+});
+
+test('letters to skipped recipients (client sessions) are not retried', async (t) => {
+  const { system, advance, sink } = setup(t);
+  system.tellPath('/sessions/s-1', 'frame');
+  system.tellPath('/elsewhere', 'frame');
+  await advance(10_000);
+  t.deepEqual(
+    sink.failures().map((f) => f.letter.recipient),
+    ['/elsewhere'],
+  );
 });

@@ -41,7 +41,7 @@ async function waitForOutput(r: Run, pattern: RegExp, limitMs = 20_000): Promise
   }
 }
 
-test('npm start prints a URL with a token that serves the status page; SIGTERM exits 0', async (t) => {
+test('npm start prints a URL with a token that serves the node; SIGTERM exits 0', async (t) => {
   const r = run(t, 'src/cli/start.ts', { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
   const [, url] = await waitForOutput(r, /Open (http:\/\/\S+)/);
   const parsed = new URL(url!);
@@ -51,11 +51,14 @@ test('npm start prints a URL with a token that serves the status page; SIGTERM e
 
   const page = await fetch(url!);
   t.is(page.status, 200);
-  t.regex(await page.text(), /VisionFlow node/);
+  t.regex(await page.text(), /VisionFlow/);
+  const status = await fetch(`${parsed.origin}/status?token=${token}`);
+  t.is(status.status, 200);
   const noToken = await fetch(`${parsed.origin}/api/tree`);
   t.is(noToken.status, 401);
   const tree = (await (await fetch(`${parsed.origin}/api/tree`, { headers: { authorization: `Bearer ${token}` } })).json()) as { actors: string[] };
-  t.true(tree.actors.includes('/app/gateway/http'));
+  t.true(tree.actors.includes('/app/gateway/server'));
+  t.true(tree.actors.includes('/app/settings/store'));
 
   r.child.kill('SIGTERM');
   const { code } = await r.exited;

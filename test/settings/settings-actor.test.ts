@@ -134,3 +134,24 @@ test('a storage failure answers "unavailable", applies nothing, and the actor re
   t.is((await get(['physics.gravity'])).values['physics.gravity']!.value, 0.4);
   t.true((await set('a', [{ path: 'physics.gravity', value: 0.5 }])).ok);
 });
+
+test('subscriptions survive a restart of the store; a stopped subscriber is dropped', async (t) => {
+  const { ts, store, set } = setup(t);
+  const b = recorder(ts, 'client-b');
+  const c = recorder(ts, 'client-c');
+  store.tell({ type: 'subscribe', subscriber: b.ref, client: 'b' });
+  store.tell({ type: 'subscribe', subscriber: c.ref, client: 'c' });
+  await ts.system.settled();
+  ts.system.faults.kill('/settings');
+  await ts.advance(1);
+  await ts.system.stop(c.ref);
+  await ts.advance(1_000);
+  const letters: string[] = [];
+  ts.system.events.subscribe((e) => {
+    if (e.type === 'dead-letter') letters.push(e.letter.recipient);
+  });
+  await set('a', [{ path: 'physics.gravity', value: 0.25 }]);
+  await ts.advance(200);
+  t.is(b.received.length, 1);
+  t.deepEqual(letters, [], 'no broadcast to the stopped subscriber');
+});

@@ -1,0 +1,314 @@
+// `npm run bench -- gateway [--quick]`: the WebSocket gateway under load. The server (this process)
+// runs the gateway actor with a fake layout of 10k nodes ticking at 60 Hz (10% of the nodes in
+// visible motion each tick, the rest settled with jitter under the delta threshold), a fake graph
+// port whose updates pin a node in that layout and are broadcast, and the real settings actor on an
+// in-memory delta log. The load generator (bench/gateway-load.ts) runs in a separate process.
+//
+// Figures: clients served and the frames per second each got; frame lag p50/p95/p99 (client receipt
+// minus the time the layout made the snapshot, same machine clock); server CPU (process.cpuUsage
+// over the window, % of one core) and memory; update-to-client latency (A's node move -> B's
+// position stream shows it) and the graph-event broadcast; settings broadcast latency; and a
+// stalled reader's cost: its buffered bytes in frames while big frames overflow the kernel's
+// socket buffers.
+import { fork } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { gateway, type GatewayMsg, type GatewayStatsView } from '../src/actors/gateway.ts';
+import { settingsActor } from '../src/actors/settings.ts';
+import { TokenAuthority } from '../src/auth/token.ts';
+import type { FrameSource, GraphPort, GraphChanged, PositionSnapshot, PositionTick } from '../src/gateway/ports.ts';
+import type { FrameInfo } from '../src/gateway/stream-group.ts';
+import { GraphOp, type UpdateNodeT } from '../src/protocol/index.ts';
+import type { Ref } from '../src/runtime/ref.ts';
+import { ActorSystem } from '../src/runtime/system.ts';
+import { InMemoryDeltaLog } from '../src/settings/delta-log.ts';
+import type { BenchOptions } from './run.ts';
+import { figure, progress, report, type Figure } from './report.ts';
+import type { LoadResult, LoadToParent, ParentToLoad } from './gateway-load.ts';
+
+const NODES = 10_000;
+const HZ = 60;
+const MOVING = 0.1;
+
+/** A layout that ticks at `hz` on its own timer; fresh arrays every tick (snapshots are immutable). */
+class FakeLayout implements FrameSource {
+  private readonly subscribers = new Set<Ref<PositionTick>>();
+  private readonly base: Float32Array;
+  private readonly amplitude: Float32Array;
+  private readonly phase: Float32Array;
+  readonly ids: Uint32Array;
+  readonly kinds: Uint8Array;
+  readonly pinned = new Map<number, [number, number, number]>();
+  private timer: NodeJS.Timeout | undefined;
+  private latest: PositionSnapshot | undefined;
+  ticks = 0;
+
+  constructor(readonly n: number) {
+    this.base = new Float32Array(3 * n);
+    this.amplitude = new Float32Array(n);
+    this.phase = new Float32Array(n);
+    this.ids = Uint32Array.from({ length: n }, (_, i) => i + 1);
+    this.kinds = Uint8Array.from({ length: n }, (_, i) => i % 7);
+    let seed = 42;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+    for (let i = 0; i < n; i++) {
+      for (let a = 0; a < 3; a++) this.base[3 * i + a] = (rnd() - 0.5) * 1000;
+      this.amplitude[i] = rnd() < MOVING ? 20 : 0.05;
+      this.phase[i] = rnd() * Math.PI * 2;
+    }
+  }
+
+  subscribe(subscriber: Ref<PositionTick>): void {
+    this.subscribers.add(subscriber);
+    if (this.latest !== undefined) subscriber.tell({ type: 'positions', snapshot: this.latest });
+  }
+
+  unsubscribe(subscriber: Ref<PositionTick>): void {
+    this.subscribers.delete(subscriber);
+  }
+
+  start(hz: number): void {
+    const period = 1000 / hz;
+    let next = performance.now();
+    const loop = (): void => {
+      this.tick();
+      next += period;
+      const now = performance.now();
+      if (next < now - period) next = now; // fell far behind: do not burst
+      this.timer = setTimeout(loop, Math.max(0, next - now));
+    };
+    loop();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  private tick(): void {
+    const t = performance.now();
+    const w = (2 * Math.PI * 0.5 * t) / 1000;
+    const p = new Float32Array(3 * this.n);
+    for (let i = 0; i < this.n; i++) {
+      const d = this.amplitude[i]! * Math.sin(w + this.phase[i]!);
+      p[3 * i] = this.base[3 * i]! + d;
+      p[3 * i + 1] = this.base[3 * i + 1]! + d;
+      p[3 * i + 2] = this.base[3 * i + 2]!;
+    }
+    for (const [index, [x, y, z]] of this.pinned) {
+      p[3 * index] = x;
+      p[3 * index + 1] = y;
+      p[3 * index + 2] = z;
+    }
+    this.ticks++;
+    this.latest = { epoch: 1, ids: this.ids, kinds: this.kinds, positions: p, time: t };
+    for (const s of this.subscribers) s.tell({ type: 'positions', snapshot: this.latest });
+  }
+}
+
+/** Applies node moves by pinning the node in the layout, and broadcasts every change. */
+class FakeGraph implements GraphPort {
+  private readonly subscribers = new Set<Ref<GraphChanged>>();
+  private version = 0;
+  constructor(private readonly layout: FakeLayout) {}
+  async apply(mutation: Parameters<GraphPort['apply']>[0], origin: Parameters<GraphPort['apply']>[1]) {
+    if (mutation.kind === 'update' && mutation.update.opType === GraphOp.UpdateNode) {
+      const node = (mutation.update.op as UpdateNodeT).node;
+      if (node?.position) this.layout.pinned.set(node.id - 1, [node.position.x, node.position.y, node.position.z]);
+    }
+    const version = ++this.version;
+    for (const s of this.subscribers) s.tell({ type: 'graph-changed', version, change: mutation, origin: origin.session });
+    return { ok: true as const, version };
+  }
+  async node() {
+    return undefined;
+  }
+  async neighbours() {
+    return undefined;
+  }
+  async search() {
+    return [];
+  }
+  subscribe(s: Ref<GraphChanged>): void {
+    this.subscribers.add(s);
+  }
+  unsubscribe(s: Ref<GraphChanged>): void {
+    this.subscribers.delete(s);
+  }
+}
+
+function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+interface Scenario {
+  readonly clients: number;
+  readonly nodes: number;
+  readonly warmupMs: number;
+  readonly measureMs: number;
+  readonly stalled: number;
+  readonly stallTimeoutMs: number;
+}
+
+async function scenario(s: Scenario) {
+  const system = new ActorSystem({ name: 'bench' });
+  const tokens = new TokenAuthority(Buffer.alloc(32, 3));
+  const layout = new FakeLayout(s.nodes);
+  const graph = new FakeGraph(layout);
+  const frameTimes: { seqs: number[]; times: number[] } = { seqs: [], times: [] };
+  let keyframeBytes = 0;
+  const onPositionFrame = (f: FrameInfo): void => {
+    if (f.snapshotTime === undefined) return;
+    frameTimes.seqs.push(f.seq);
+    frameTimes.times.push(performance.timeOrigin + f.snapshotTime);
+    if (f.keyframe) keyframeBytes = Math.max(keyframeBytes, f.bytes);
+  };
+  system.spawn(settingsActor({ log: new InMemoryDeltaLog() }), { name: 'settings' });
+  const ref = system.spawn(
+    gateway({
+      host: '127.0.0.1',
+      port: 0,
+      tokens,
+      frames: layout,
+      graph,
+      settingsPath: '/settings',
+      staticRoot: '/nonexistent',
+      onPositionFrame,
+      limits: { stallTimeoutMs: s.stallTimeoutMs, maxSessions: 100_000 },
+    }),
+    { name: 'gateway' },
+  );
+  const { port } = await system.ask<GatewayMsg, { port: number }>(ref, (replyTo) => ({ type: 'address', replyTo }), 10_000);
+  const stats = () => system.ask<GatewayMsg, GatewayStatsView>(ref, (replyTo) => ({ type: 'stats', replyTo }), 10_000);
+  layout.start(HZ);
+
+  const spawnClient = () =>
+    fork(fileURLToPath(new URL('./gateway-load.ts', import.meta.url)), [], {
+      execArgv: ['--import=tsx'],
+      env: { ...process.env, VF_GATEWAY_LOAD: '1' },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+  const child = spawnClient();
+  const prober = spawnClient();
+  const viewers = Array.from({ length: s.clients }, (_, i) => tokens.mint({ sub: `viewer-${i}`, role: 'viewer', ttlSeconds: 3600 }));
+  const start: ParentToLoad & { type: 'start' } = {
+    type: 'start',
+    role: 'load',
+    url: `ws://127.0.0.1:${port}/ws`,
+    viewers,
+    editor: tokens.mint({ sub: 'editor', role: 'editor', ttlSeconds: 3600 }),
+    warmupMs: s.warmupMs,
+    measureMs: s.measureMs,
+    probeNode: 5,
+    stalled: s.stalled,
+  };
+  child.send(start);
+  const probed = new Promise<LoadResult>((resolve, reject) => {
+    prober.on('message', (m: LoadToParent) => {
+      if (m.type === 'done') resolve(m.result);
+    });
+    prober.on('exit', (code) => reject(new Error(`probe exited with ${code}`)));
+  });
+  prober.send({ ...start, role: 'probe' });
+  const flush = setInterval(() => {
+    if (frameTimes.seqs.length === 0) return;
+    child.send({ type: 'frame-times', seqs: frameTimes.seqs.splice(0), times: frameTimes.times.splice(0) } satisfies ParentToLoad);
+  }, 50);
+
+  let cpu0 = process.cpuUsage();
+  let t0 = performance.now();
+  let ticks0 = 0;
+  let peakRss = 0;
+  let peakHeap = 0;
+  let maxBufferedStalled = 0;
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed + m.external + m.arrayBuffers);
+    stats().then(
+      (v) => (maxBufferedStalled = Math.max(maxBufferedStalled, ...v.buffered)),
+      () => undefined,
+    );
+  }, 200);
+  const result = await new Promise<LoadResult>((resolve, reject) => {
+    child.on('message', (m: LoadToParent) => {
+      if (m.type === 'connected') progress(`${m.clients} clients connected`);
+      if (m.type === 'measuring') {
+        cpu0 = process.cpuUsage();
+        t0 = performance.now();
+        ticks0 = layout.ticks;
+        peakRss = 0;
+        peakHeap = 0;
+      }
+      if (m.type === 'done') resolve(m.result);
+    });
+    child.on('exit', (code) => reject(new Error(`load generator exited with ${code}`)));
+  });
+  const cpu = process.cpuUsage(cpu0);
+  const wall = performance.now() - t0;
+  const tickRate = ((layout.ticks - ticks0) * 1000) / wall;
+  const probeResult = await probed;
+  clearInterval(sampler);
+  clearInterval(flush);
+  const view = await stats();
+  layout.stop();
+  child.kill();
+  prober.kill();
+  await system.terminate();
+  return {
+    result: { ...result, updateToClientMs: probeResult.updateToClientMs, graphEventMs: probeResult.graphEventMs, settingsMs: probeResult.settingsMs },
+    cpuPercent: (100 * (cpu.user + cpu.system)) / 1000 / wall,
+    tickRate,
+    peakRss,
+    peakHeap,
+    view,
+    keyframeBytes,
+    maxBufferedStalled,
+  };
+}
+
+export async function run(options: BenchOptions): Promise<void> {
+  const clients = options.quick ? 20 : 250;
+  const measureMs = options.quick ? 3_000 : 10_000;
+  progress(`gateway: ${clients} clients, ${NODES} nodes at ${HZ} Hz, ${measureMs} ms window`);
+  const load = loadavg()[0]!;
+  const main = await scenario({ clients, nodes: NODES, warmupMs: 2_000, measureMs, stalled: 2, stallTimeoutMs: 5_000 });
+  const r = main.result;
+  const suite = 'gateway';
+  const figures: Figure[] = [
+    figure(suite, 'clients served', r.clients, 'clients'),
+    figure(suite, 'layout ticks per second (source)', main.tickRate, 'frames/s'),
+    figure(suite, 'frames per second per client (min)', Math.min(...r.fpsPerClient), 'frames/s'),
+    figure(suite, 'frames per second per client (mean)', r.fpsPerClient.reduce((a, b) => a + b, 0) / r.fpsPerClient.length, 'frames/s'),
+    figure(suite, 'frame lag p50', percentile(r.frameLagsMs, 50), 'ms'),
+    figure(suite, 'frame lag p95', percentile(r.frameLagsMs, 95), 'ms'),
+    figure(suite, 'frame lag p99', percentile(r.frameLagsMs, 99), 'ms', { name: 'target', value: 20 }),
+    figure(suite, 'frames dropped (slow readers)', main.view.counters.framesDropped, 'frames'),
+    figure(suite, 'server CPU', main.cpuPercent, '% of a core'),
+    figure(suite, 'server RSS peak', main.peakRss / 2 ** 20, 'MiB'),
+    figure(suite, 'server heap+external peak', main.peakHeap / 2 ** 20, 'MiB'),
+    figure(suite, 'bytes to clients', r.bytesReceived / (measureMs / 1000) / 2 ** 20, 'MiB/s'),
+    figure(suite, 'update-to-client p50 (position stream)', percentile(r.updateToClientMs, 50), 'ms'),
+    figure(suite, 'update-to-client p99 (position stream)', percentile(r.updateToClientMs, 99), 'ms', { name: 'target', value: 35 }),
+    figure(suite, 'graph event broadcast p99', percentile(r.graphEventMs, 99), 'ms'),
+    figure(suite, 'settings broadcast p50', percentile(r.settingsMs, 50), 'ms'),
+    figure(suite, 'settings broadcast p99', percentile(r.settingsMs, 99), 'ms', { name: 'target', value: 5 }),
+    figure(suite, 'update probes', r.updateToClientMs.length, 'samples'),
+    figure(suite, 'settings probes', r.settingsMs.length, 'samples'),
+    figure(suite, 'keyframe size', main.keyframeBytes / 1024, 'KiB'),
+    figure(suite, 'load average (1 min) at start', load, 'load'),
+  ];
+  // A stalled reader's cost: big frames (200k nodes) overflow the kernel's loopback buffers
+  // (up to 32 MiB) in seconds; the user-space bytes held for the reader must stay <= 2 frames.
+  progress('gateway: stalled readers with 200k-node frames');
+  const stall = await scenario({ clients: 2, nodes: 200_000, warmupMs: 500, measureMs: options.quick ? 6_000 : 10_000, stalled: 2, stallTimeoutMs: 2_000 });
+  const stalledFrames = stall.keyframeBytes > 0 ? stall.maxBufferedStalled / stall.keyframeBytes : NaN;
+  figures.push(
+    figure(suite, 'stalled reader: max buffered', stall.maxBufferedStalled / 2 ** 20, 'MiB'),
+    figure(suite, 'stalled reader: max buffered in frames', stalledFrames, 'frames', { name: 'target', value: 2 }),
+    figure(suite, 'stalled readers disconnected', stall.view.stats.closes.filter((c) => c.reason.startsWith('stalled')).length, 'sessions'),
+    figure(suite, 'stalled scenario: frames dropped', stall.view.counters.framesDropped, 'frames'),
+  );
+  report(`gateway: ${clients} clients, ${NODES} nodes at ${HZ} Hz (load average ${load.toFixed(2)})`, figures);
+}

@@ -1,0 +1,249 @@
+// The gateway: the node's one HTTP server and its WebSocket endpoint (/ws). Each upgraded socket
+// gets a client-session actor of its own, supervised here (temporary: a crashed session is closed
+// with 1011 and not restarted; the client reconnects). Position snapshots from the frame source
+// arrive here and are fanned out by the position hub to every subscribed session's socket.
+//
+// Upgrades are checked before they complete: only /ws, under the session limit, with a valid
+// token when one is given on the URL (?token=) or as a bearer header (401 otherwise), and a
+// well-formed filter (400). The Handshake's own token is checked by the session.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { Registry } from 'prom-client';
+import { WebSocketServer } from 'ws';
+import type { ActorFactory } from '../runtime/actor.ts';
+import type { Ref } from '../runtime/ref.ts';
+import { describeTokenFailure, type TokenAuthority } from '../auth/token.ts';
+import { Connection, type ConnectionEvent } from '../gateway/connection.ts';
+import { EventLog } from '../gateway/event-log.ts';
+import { parseFilter } from '../gateway/filter.ts';
+import { httpHandler } from '../gateway/http-api.ts';
+import { requestToken } from '../gateway/http-auth.ts';
+import { DEFAULT_LIMITS, type GatewayLimits } from '../gateway/limits.ts';
+import { PositionHub } from '../gateway/position-hub.ts';
+import type { AgentPort, FrameSource, GraphPort, PositionTick, SsspPort } from '../gateway/ports.ts';
+import { SessionRegistry } from '../gateway/session-registry.ts';
+import { GatewayStats } from '../gateway/stats.ts';
+import type { FrameInfo, GroupCounters } from '../gateway/stream-group.ts';
+import { SETTINGS_ACTOR_PATH, type SettingsMsg } from '../settings/protocol.ts';
+import { sessionActor, type SessionDeps, type SessionMsg } from './session.ts';
+
+export interface GatewayOptions {
+  readonly host: string;
+  /** 0 picks a free port; ask for the bound one with an `address` message. */
+  readonly port: number;
+  readonly tokens: TokenAuthority;
+  readonly registry?: Registry;
+  readonly limits?: Partial<GatewayLimits>;
+  readonly frames?: FrameSource;
+  readonly graph?: GraphPort;
+  readonly sssp?: SsspPort;
+  readonly agents?: AgentPort;
+  /** Where the settings actor lives (default /app/settings/store). */
+  readonly settingsPath?: string;
+  /** The viewer's bundle (default viewer/dist of this checkout). */
+  readonly staticRoot?: string;
+  /** Wall-clock ms since the Unix epoch, for token expiry (default Date.now). */
+  readonly wallClock?: () => number;
+  /** Rate asked of the frame source (default 60). */
+  readonly positionRateHz?: number;
+  readonly keyframeInterval?: number;
+  /** Supervision events kept for /api/events (default 200). */
+  readonly recentEvents?: number;
+  /** Instrumentation: called for every position frame a stream group encodes. */
+  readonly onPositionFrame?: (info: FrameInfo) => void;
+}
+
+export interface GatewayStatsView {
+  readonly sessions: number;
+  readonly liveSockets: number;
+  /** Bytes each live socket has buffered and not yet handed to the kernel. */
+  readonly buffered: readonly number[];
+  readonly streamMembers: number;
+  readonly streamGroups: number;
+  readonly counters: GroupCounters;
+  readonly stats: GatewayStats;
+}
+
+export type GatewayMsg =
+  | PositionTick
+  | { readonly type: 'address'; readonly replyTo: Ref<{ readonly host: string; readonly port: number }> }
+  | { readonly type: 'stats'; readonly replyTo: Ref<GatewayStatsView> };
+
+const DEFAULT_STATIC_ROOT = fileURLToPath(new URL('../../viewer/dist/', import.meta.url));
+
+export function gateway(options: GatewayOptions): ActorFactory<GatewayMsg> {
+  const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  return (ctx) => {
+    const clock = ctx.system.clock;
+    const wallClock = options.wallClock ?? Date.now;
+    const stats = new GatewayStats();
+    const registry = new SessionRegistry<SessionMsg>();
+    const events = new EventLog(options.recentEvents ?? 200);
+    const sockets = new Set<Connection>();
+    let server: Server | undefined;
+    let wss: WebSocketServer | undefined;
+    let unsubscribeEvents: (() => void) | undefined;
+    let sessionCounter = 0;
+    let subscribed = false;
+
+    const hub = new PositionHub(
+      {
+        minHighWaterBytes: limits.minHighWaterBytes,
+        regionRefreshMs: limits.regionRefreshMs,
+        ...(options.keyframeInterval !== undefined ? { keyframeInterval: options.keyframeInterval } : {}),
+        ...(options.onPositionFrame !== undefined ? { onFrame: options.onPositionFrame } : {}),
+        onDemand: (wanted) => {
+          if (options.frames === undefined || wanted === subscribed) return;
+          subscribed = wanted;
+          if (wanted) options.frames.subscribe(ctx.self, options.positionRateHz ?? 60);
+          else options.frames.unsubscribe(ctx.self);
+        },
+      },
+      () => clock.now(),
+    );
+
+    const settings = (): Ref<SettingsMsg> | undefined => ctx.system.lookup<SettingsMsg>(options.settingsPath ?? SETTINGS_ACTOR_PATH);
+    const failedSessions = new Set<string>();
+    const deps: SessionDeps = {
+      failed: (path) => failedSessions.delete(path),
+      tokens: options.tokens,
+      limits,
+      hub,
+      registry,
+      stats,
+      wallClock,
+      settings,
+      ...(options.graph !== undefined ? { graph: options.graph } : {}),
+      ...(options.sssp !== undefined ? { sssp: options.sssp } : {}),
+      ...(options.agents !== undefined ? { agents: options.agents } : {}),
+    };
+    const live = () => ({ sessions: registry.size, streamMembers: hub.memberCount, counters: hub.counters });
+    if (options.registry !== undefined) stats.bind(options.registry, live);
+
+    const handle = httpHandler({
+      system: ctx.system,
+      tokens: options.tokens,
+      limits,
+      registry: options.registry,
+      staticRoot: options.staticRoot ?? DEFAULT_STATIC_ROOT,
+      graph: options.graph,
+      settings,
+      wallClock,
+      ready: () => server?.listening === true && ctx.system.lookup('/app') !== undefined,
+      recentEvents: () => events.list(),
+    });
+
+    const refuse = (socket: Socket, status: number, text: string, message: string): void => {
+      const body = `${message}\n`;
+      socket.end(
+        `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+    };
+
+    const upgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
+      socket.on('error', () => socket.destroy());
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname !== '/ws') return refuse(socket, 404, 'Not Found', 'WebSocket endpoint is /ws');
+      if (sockets.size >= limits.maxSessions) return refuse(socket, 503, 'Service Unavailable', 'too many sessions');
+      const token = requestToken(req, url);
+      if (token !== undefined) {
+        const check = options.tokens.verify(token);
+        if (!check.ok) return refuse(socket, 401, 'Unauthorized', describeTokenFailure(check.reason));
+      }
+      const filter = parseFilter(url.searchParams);
+      if (!filter.ok) return refuse(socket, 400, 'Bad Request', filter.error);
+      const resume = url.searchParams.get('resume') ?? undefined;
+      wss!.handleUpgrade(req, socket, head, (ws) => {
+        // Everything from here is synchronous, so no message can arrive before its session exists.
+        const placeholder: Ref<ConnectionEvent> = { path: '/pending', tell: () => undefined };
+        const info = {
+          filter: filter.filter,
+          remote: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`,
+          ...(token !== undefined ? { upgradeToken: token } : {}),
+          ...(resume !== undefined && resume.length <= 64 ? { resume } : {}),
+        };
+        const conn = new Connection(ws, info, limits, clock, placeholder);
+        sockets.add(conn);
+        ws.once('close', () => sockets.delete(conn));
+        try {
+          conn.target = ctx.spawn(sessionActor(deps, conn), {
+            name: `s-${++sessionCounter}`,
+            restart: 'temporary',
+            mailbox: { capacity: limits.messageBurst + 1024, overflow: 'reject' },
+          });
+        } catch {
+          conn.terminate(1001, 'server shutting down');
+        }
+      });
+    };
+
+    const closeServer = async (): Promise<void> => {
+      unsubscribeEvents?.();
+      if (subscribed) options.frames?.unsubscribe(ctx.self);
+      subscribed = false;
+      for (const conn of sockets) conn.terminate(1001, 'server shutting down');
+      wss?.close();
+      const s = server;
+      server = undefined;
+      if (s === undefined) return;
+      s.closeAllConnections();
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    };
+
+    return {
+      async preStart() {
+        const prefix = `${ctx.path}/`;
+        unsubscribeEvents = ctx.system.events.subscribe((event) => {
+          events.add(event);
+          if (event.type === 'actor-failed' && event.path.startsWith(prefix)) failedSessions.add(event.path);
+        });
+        wss = new WebSocketServer({
+          noServer: true,
+          // Our own check (with a reason) is at maxMessageBytes; this is the hard stop for frames
+          // declared larger, refused by ws before it buffers them (1009 without a reason).
+          maxPayload: limits.maxMessageBytes * 2,
+          perMessageDeflate: false,
+          clientTracking: false,
+        });
+        const s = createServer((req, res) => void handle(req, res));
+        s.on('upgrade', upgrade);
+        server = s;
+        await new Promise<void>((resolve, reject) => {
+          s.once('error', reject);
+          s.listen(options.port, options.host, () => {
+            s.off('error', reject);
+            resolve();
+          });
+        });
+      },
+      postStop: closeServer,
+      preRestart: closeServer,
+      receive(msg) {
+        switch (msg.type) {
+          case 'positions':
+            hub.tick(msg.snapshot);
+            return;
+          case 'address': {
+            const address = server?.address() as AddressInfo | null;
+            msg.replyTo.tell({ host: options.host, port: address?.port ?? -1 });
+            return;
+          }
+          case 'stats':
+            msg.replyTo.tell({
+              sessions: registry.size,
+              liveSockets: sockets.size,
+              buffered: [...sockets].map((c) => c.bufferedAmount),
+              streamMembers: hub.memberCount,
+              streamGroups: hub.groupCount,
+              counters: { ...hub.counters },
+              stats,
+            });
+            return;
+        }
+      },
+    };
+  };
+}
+

@@ -1,0 +1,307 @@
+// What an active session does with each payload a client sends, and with what comes back from the
+// rest of the node: subscriptions, graph mutations, settings, shortest paths, agent messages.
+// Replies carry the request's seq as their correlation id. Asks never block the session: their
+// answers come back as messages.
+import type { ActorContext } from '../runtime/actor.ts';
+import type { Permission } from '../auth/roles.ts';
+import type { TokenClaims } from '../auth/token.ts';
+import type { Connection } from '../gateway/connection.ts';
+import type { Outbox } from '../gateway/outbox.ts';
+import type { AgentEvent, GraphApplyResult, GraphChanged, GraphMutation, SsspResultMsg } from '../gateway/ports.ts';
+import { changeFromWire, deltaPayload } from '../gateway/settings-wire.ts';
+import type { Envelope} from '../protocol/index.ts';
+import {
+  AddEdgeT, ErrorCode, ErrorReplyT, GraphBatch, GraphOp, GraphUpdate, GraphUpdateT, Payload, SettingsBatch, SettingsGet, SettingsSet, SsspRequest, Subscribe, Topic, Unsubscribe, UpdateNodeT,
+  type PayloadT,
+} from '../protocol/index.ts';
+import type { SettingChange, SettingError, SetResult, SettingsBroadcast, SettingsMsg, SettingsSnapshot } from '../settings/protocol.ts';
+import type { SessionDeps, SessionMsg } from './session.ts';
+
+export type RequestReply =
+  | { readonly type: 'settings-snapshot'; readonly correlationId: number; readonly snapshot: SettingsSnapshot }
+  | { readonly type: 'settings-result'; readonly correlationId: number; readonly result: SetResult }
+  | { readonly type: 'graph-result'; readonly correlationId: number; readonly mutation: GraphMutation; readonly result: GraphApplyResult }
+  | { readonly type: 'request-failed'; readonly correlationId: number; readonly what: string; readonly error: string };
+
+export interface RequestContext {
+  readonly ctx: ActorContext<SessionMsg>;
+  readonly deps: SessionDeps;
+  readonly outbox: Outbox;
+  sessionId(): string;
+  claims(): TokenClaims;
+  conn(): Connection | undefined;
+}
+
+type Allowed = (permission: Permission, what: string, correlationId: number) => boolean;
+
+const AGENT_PAYLOADS = new Set<Payload>([
+  Payload.AgentRegister, Payload.AgentHeartbeat, Payload.TaskAssigned, Payload.TaskProgress, Payload.TaskCompleted,
+  Payload.CollaborationRequest, Payload.KnowledgeShare, Payload.AgentError,
+]);
+const SERVER_ONLY = new Set<Payload>([
+  Payload.HandshakeAccepted, Payload.ErrorReply, Payload.SettingsDelta, Payload.SsspResult, Payload.PositionIdTable,
+]);
+
+const SETTING_ERROR_CODES: Record<SettingError['code'], ErrorCode> = {
+  conflict: ErrorCode.Conflict,
+  'unknown-path': ErrorCode.NotFound,
+  'invalid-value': ErrorCode.BadMessage,
+  forbidden: ErrorCode.Unauthorized,
+  unavailable: ErrorCode.Overloaded,
+};
+
+const GRAPH_ERROR_CODES: Record<Extract<GraphApplyResult, { ok: false }>['code'], ErrorCode> = {
+  conflict: ErrorCode.Conflict,
+  'not-found': ErrorCode.NotFound,
+  invalid: ErrorCode.BadMessage,
+  unavailable: ErrorCode.Overloaded,
+};
+
+export function sessionRequests(rc: RequestContext) {
+  const { ctx, deps, outbox } = rc;
+  const topics = new Set<Topic>();
+  let positions: { velocity: boolean; rateHz: number } | undefined;
+  /** Correlation ids of this session's SSSP requests, by source node. */
+  const ssspPending = new Map<number, number[]>();
+
+  const error = (code: ErrorCode, message: string, correlationId: number): void => outbox.send(new ErrorReplyT(code, message), correlationId);
+  const origin = () => ({ session: rc.sessionId(), subject: rc.claims().sub });
+
+  const joinPositions = (conn: Connection): void => {
+    if (positions === undefined) return;
+    deps.hub.join({ session: rc.sessionId(), conn, filter: conn.info.filter, velocity: positions.velocity, rateHz: positions.rateHz });
+  };
+
+  const subscribe = (topic: Topic, on: boolean, sub: Subscribe | undefined, correlationId: number): void => {
+    const self = ctx.self;
+    switch (topic) {
+      case Topic.Positions: {
+        if (on) {
+          positions = { velocity: sub?.withVelocity() ?? false, rateHz: sub?.maxRateHz() ?? 0 };
+          const conn = rc.conn();
+          if (conn !== undefined) joinPositions(conn);
+        } else {
+          positions = undefined;
+          deps.hub.leave(rc.sessionId());
+        }
+        break;
+      }
+      case Topic.Graph:
+        if (deps.graph === undefined) return error(ErrorCode.Unsupported, 'no graph on this node', correlationId);
+        if (on) deps.graph.subscribe(self);
+        else deps.graph.unsubscribe(self);
+        break;
+      case Topic.Settings: {
+        const settings = deps.settings();
+        if (settings === undefined) return error(ErrorCode.Unsupported, 'no settings actor on this node', correlationId);
+        settings.tell(on ? { type: 'subscribe', subscriber: self, client: rc.sessionId() } : { type: 'unsubscribe', subscriber: self });
+        break;
+      }
+      case Topic.Sssp:
+        if (deps.sssp === undefined) return error(ErrorCode.Unsupported, 'no shortest-path service on this node', correlationId);
+        if (on) deps.sssp.subscribe(self);
+        else deps.sssp.unsubscribe(self);
+        break;
+      case Topic.Agents:
+        if (deps.agents === undefined) return error(ErrorCode.Unsupported, 'no agent swarm on this node', correlationId);
+        if (on) deps.agents.subscribe(self);
+        else deps.agents.unsubscribe(self);
+        break;
+      default:
+        return error(ErrorCode.Unsupported, `topic ${Topic[topic] ?? topic} is not served by the gateway`, correlationId);
+    }
+    if (on) topics.add(topic);
+    else topics.delete(topic);
+  };
+
+  const applyGraph = (mutation: GraphMutation, correlationId: number): void => {
+    const graph = deps.graph;
+    if (graph === undefined) return error(ErrorCode.Unsupported, 'no graph on this node', correlationId);
+    graph.apply(mutation, origin()).then(
+      (result) => ctx.self.tell({ type: 'graph-result', correlationId, mutation, result }),
+      (e: unknown) => ctx.self.tell({ type: 'request-failed', correlationId, what: 'graph update', error: String(e) }),
+    );
+  };
+
+  const settingsGet = (get: SettingsGet, correlationId: number): void => {
+    const settings = deps.settings();
+    if (settings === undefined) return error(ErrorCode.Unsupported, 'no settings actor on this node', correlationId);
+    const paths: string[] = [];
+    for (let i = 0; i < get.pathsLength(); i++) paths.push(get.paths(i));
+    ctx
+      .ask<SettingsMsg, SettingsSnapshot>(
+        settings,
+        (replyTo) => (paths.length > 0 ? { type: 'get', paths, replyTo } : { type: 'get', replyTo }),
+        deps.limits.askTimeoutMs,
+      )
+      .then(
+        (snapshot) => ctx.self.tell({ type: 'settings-snapshot', correlationId, snapshot }),
+        (e: unknown) => ctx.self.tell({ type: 'request-failed', correlationId, what: 'settings get', error: String(e) }),
+      );
+  };
+
+  const settingsSet = (sets: SettingsSet[], correlationId: number): void => {
+    const settings = deps.settings();
+    if (settings === undefined) return error(ErrorCode.Unsupported, 'no settings actor on this node', correlationId);
+    const changes: SettingChange[] = [];
+    for (const set of sets) {
+      const change = changeFromWire(set);
+      if (!change.ok) return error(ErrorCode.BadMessage, change.error, correlationId);
+      changes.push(change.change);
+    }
+    ctx
+      .ask<SettingsMsg, SetResult>(
+        settings,
+        (replyTo) => ({ type: 'set', client: rc.sessionId(), changes, replyTo }),
+        deps.limits.askTimeoutMs,
+      )
+      .then(
+        (result) => ctx.self.tell({ type: 'settings-result', correlationId, result }),
+        (e: unknown) => ctx.self.tell({ type: 'request-failed', correlationId, what: 'settings set', error: String(e) }),
+      );
+  };
+
+  const handle = (env: Envelope, type: Payload, allowed: Allowed): void => {
+    const correlationId = Number(env.seq());
+    switch (type) {
+      case Payload.Subscribe: {
+        const sub = env.payload(new Subscribe()) as Subscribe;
+        if (allowed('read', 'subscribe', correlationId)) subscribe(sub.topic(), true, sub, correlationId);
+        return;
+      }
+      case Payload.Unsubscribe:
+        return subscribe((env.payload(new Unsubscribe()) as Unsubscribe).topic(), false, undefined, correlationId);
+      case Payload.KeyframeRequest:
+        deps.hub.resync(rc.sessionId());
+        return;
+      case Payload.GraphUpdate:
+        if (!allowed('graph:write', 'change the graph', correlationId)) return;
+        return applyGraph({ kind: 'update', update: (env.payload(new GraphUpdate()) as GraphUpdate).unpack() }, correlationId);
+      case Payload.GraphBatch:
+        if (!allowed('graph:write', 'change the graph', correlationId)) return;
+        return applyGraph({ kind: 'batch', batch: (env.payload(new GraphBatch()) as GraphBatch).unpack() }, correlationId);
+      case Payload.SettingsGet:
+        if (allowed('read', 'read settings', correlationId)) settingsGet(env.payload(new SettingsGet()) as SettingsGet, correlationId);
+        return;
+      case Payload.SettingsSet:
+        if (allowed('settings:write', 'change settings', correlationId)) settingsSet([env.payload(new SettingsSet()) as SettingsSet], correlationId);
+        return;
+      case Payload.SettingsBatch: {
+        if (!allowed('settings:write', 'change settings', correlationId)) return;
+        const batch = env.payload(new SettingsBatch()) as SettingsBatch;
+        const sets: SettingsSet[] = [];
+        for (let i = 0; i < batch.setsLength(); i++) sets.push(batch.sets(i)!);
+        return settingsSet(sets, correlationId);
+      }
+      case Payload.SsspRequest: {
+        if (!allowed('read', 'request shortest paths', correlationId)) return;
+        if (deps.sssp === undefined) return error(ErrorCode.Unsupported, 'no shortest-path service on this node', correlationId);
+        const request = (env.payload(new SsspRequest()) as SsspRequest).unpack();
+        const pending = ssspPending.get(request.source) ?? [];
+        if (pending.length >= 16) return error(ErrorCode.Overloaded, 'too many shortest-path requests in flight', correlationId);
+        pending.push(correlationId);
+        ssspPending.set(request.source, pending);
+        deps.sssp.request(request, ctx.self);
+        return;
+      }
+      default:
+        break;
+    }
+    if (AGENT_PAYLOADS.has(type)) {
+      if (!allowed('agent:act', `send ${Payload[type]}`, correlationId)) return;
+      if (deps.agents === undefined) return error(ErrorCode.Unsupported, 'no agent swarm on this node', correlationId);
+      const payload = env.unpack().payload;
+      if (payload !== null) deps.agents.deliver(payload, origin());
+      return;
+    }
+    if (SERVER_ONLY.has(type)) return error(ErrorCode.BadMessage, `${Payload[type]} is sent by the server, not to it`, correlationId);
+    return error(ErrorCode.Unsupported, `${Payload[type] ?? type} is not served by the gateway`, correlationId);
+  };
+
+  const settingError = (e: SettingError, correlationId: number): void => {
+    error(SETTING_ERROR_CODES[e.code], `${e.path}: ${e.message}`, correlationId);
+    if (e.current !== undefined) {
+      // What stands, for the client to reconcile its optimistic copy with.
+      outbox.send(
+        deltaPayload({ path: e.path, old: null, new: e.current.value, timestamp: deps.wallClock(), client: 'server', version: e.current.version }),
+        correlationId,
+      );
+    }
+  };
+
+  const graphResult = (msg: Extract<RequestReply, { type: 'graph-result' }>): void => {
+    const { result, correlationId } = msg;
+    if (result.ok) {
+      // The acknowledgement is the applied change itself; the broadcast of it skips this session.
+      outbox.send(mutationPayload(msg.mutation), correlationId);
+      return;
+    }
+    error(GRAPH_ERROR_CODES[result.code], result.message, correlationId);
+    if (result.current?.node !== undefined) outbox.send(new GraphUpdateT(GraphOp.UpdateNode, new UpdateNodeT(result.current.node)), correlationId);
+    if (result.current?.edge !== undefined) outbox.send(new GraphUpdateT(GraphOp.AddEdge, new AddEdgeT(result.current.edge)), correlationId);
+  };
+
+  const event = (msg: RequestReply | SettingsBroadcast | GraphChanged | SsspResultMsg | AgentEvent): void => {
+    switch (msg.type) {
+      case 'settings-snapshot': {
+        const snapshot = msg.snapshot;
+        for (const [path, v] of Object.entries(snapshot.values)) {
+          outbox.send(deltaPayload({ path, old: null, new: v.value, timestamp: 0, client: 'server', version: v.version }), msg.correlationId);
+        }
+        return;
+      }
+      case 'settings-result':
+        if (msg.result.ok) for (const d of msg.result.deltas) outbox.send(deltaPayload(d), msg.correlationId);
+        else for (const e of msg.result.errors) settingError(e, msg.correlationId);
+        return;
+      case 'graph-result':
+        return graphResult(msg);
+      case 'request-failed':
+        return error(ErrorCode.Timeout, `${msg.what} failed: ${msg.error}`, msg.correlationId);
+      case 'settings-deltas':
+        for (const d of msg.deltas) outbox.send(deltaPayload(d));
+        return;
+      case 'graph-changed':
+        if (msg.origin !== rc.sessionId() && topics.has(Topic.Graph)) outbox.send(mutationPayload(msg.change));
+        return;
+      case 'sssp-result': {
+        const pending = ssspPending.get(msg.result.source);
+        const correlationId = pending?.shift() ?? 0;
+        if (pending !== undefined && pending.length === 0) ssspPending.delete(msg.result.source);
+        if (correlationId !== 0 || topics.has(Topic.Sssp)) outbox.send(msg.result, correlationId);
+        return;
+      }
+      case 'agent-event':
+        if (topics.has(Topic.Agents)) outbox.send(msg.payload);
+        return;
+    }
+  };
+
+  const unsubscribeAll = (): void => {
+    const self = ctx.self;
+    deps.hub.leave(rc.sessionId());
+    if (topics.has(Topic.Graph)) deps.graph?.unsubscribe(self);
+    if (topics.has(Topic.Settings)) deps.settings()?.tell({ type: 'unsubscribe', subscriber: self });
+    if (topics.has(Topic.Sssp)) deps.sssp?.unsubscribe(self);
+    if (topics.has(Topic.Agents)) deps.agents?.unsubscribe(self);
+    topics.clear();
+  };
+
+  return {
+    handle,
+    event,
+    /** A new socket took over: the position stream restarts with its id table and a keyframe. */
+    resumed(conn: Connection): void {
+      joinPositions(conn);
+    },
+    /** The socket is gone: stop encoding for it; the other topics keep filling the replay ring. */
+    detached(): void {
+      deps.hub.leave(rc.sessionId());
+    },
+    stopped: unsubscribeAll,
+  };
+}
+
+function mutationPayload(mutation: GraphMutation): PayloadT {
+  return mutation.kind === 'update' ? mutation.update : mutation.batch;
+}

@@ -1,0 +1,164 @@
+// One WebSocket as the gateway sees it: the guard on the way in (size, binary only, rate limits,
+// abuse) and the way out (envelopes, position frames, the bookkeeping backpressure needs). Its
+// events go to whichever session actor owns it now; a resumed session takes it over.
+import type WebSocket from 'ws';
+import type { Clock } from '../runtime/clock.ts';
+import type { Ref } from '../runtime/ref.ts';
+import { CloseCode, closeReason } from './close-codes.ts';
+import type { ClientFilter } from './filter.ts';
+import type { GatewayLimits } from './limits.ts';
+import { TokenBucket } from './token-bucket.ts';
+
+export type ConnectionEvent =
+  | { readonly type: 'inbound'; readonly data: Uint8Array; readonly conn: Connection }
+  | { readonly type: 'rate-limited'; readonly dropped: number; readonly conn: Connection }
+  | { readonly type: 'socket-closed'; readonly code: number; readonly reason: string; readonly conn: Connection };
+
+export interface ConnectionInfo {
+  /** Token given on the upgrade request, if any (already verified). */
+  readonly upgradeToken?: string;
+  /** Session to resume, from the upgrade URL. */
+  readonly resume?: string;
+  readonly filter: ClientFilter;
+  readonly remote: string;
+}
+
+/** How long a closing socket may take to finish the close handshake before it is cut. */
+const CLOSE_GRACE_MS = 1_000;
+
+export class Connection {
+  target: Ref<ConnectionEvent>;
+  /** Set when the server closed the socket: what it told the client. */
+  closedWith: { readonly code: number; readonly reason: string } | undefined;
+  /** When the stream first had to drop a frame for this socket since it last took one. */
+  droppingSince: number | undefined;
+  framesSent = 0;
+  framesDropped = 0;
+  private readonly messages: TokenBucket;
+  private readonly bytes: TokenBucket;
+  private dropWindowStart = 0;
+  private dropsInWindow = 0;
+  private lastDropNotice = -Infinity;
+  private awaitingPong = false;
+  private closed = false;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly info: ConnectionInfo,
+    private readonly limits: GatewayLimits,
+    private readonly clock: Clock,
+    target: Ref<ConnectionEvent>,
+  ) {
+    this.target = target;
+    const now = () => clock.now();
+    this.messages = new TokenBucket(limits.messagesPerSecond, limits.messageBurst, now);
+    this.bytes = new TokenBucket(limits.bytesPerSecond, limits.byteBurst, now);
+    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    ws.on('pong', () => (this.awaitingPong = false));
+    ws.on('close', (code, reason) => {
+      this.closed = true;
+      this.target.tell({ type: 'socket-closed', code, reason: reason.toString('utf8'), conn: this });
+    });
+    // Errors (a bad frame, a reset) are followed by 'close'; without a listener they would throw.
+    ws.on('error', () => undefined);
+  }
+
+  get open(): boolean {
+    return !this.closed && this.ws.readyState === this.ws.OPEN;
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.closedWith !== undefined) return;
+    if (data.byteLength > this.limits.maxMessageBytes) {
+      this.close(CloseCode.TooBig, `message of ${data.byteLength} bytes exceeds the limit of ${this.limits.maxMessageBytes}`);
+      return;
+    }
+    if (!isBinary) {
+      this.close(CloseCode.UnsupportedData, 'text frames are not part of this protocol: send binary Envelopes');
+      return;
+    }
+    if (!this.messages.take(1) || !this.bytes.take(data.byteLength)) {
+      this.rateLimited();
+      return;
+    }
+    this.target.tell({ type: 'inbound', data, conn: this });
+  }
+
+  private rateLimited(): void {
+    const now = this.clock.now();
+    if (now - this.dropWindowStart >= 1000) {
+      this.dropWindowStart = now;
+      this.dropsInWindow = 0;
+    }
+    this.dropsInWindow++;
+    if (this.dropsInWindow > this.limits.abuseDropsPerSecond) {
+      this.close(CloseCode.PolicyViolation, `rate limit exceeded: more than ${this.limits.abuseDropsPerSecond} messages dropped in a second`);
+      return;
+    }
+    if (now - this.lastDropNotice >= 1000) {
+      this.lastDropNotice = now;
+      this.target.tell({ type: 'rate-limited', dropped: this.dropsInWindow, conn: this });
+    }
+  }
+
+  /** An envelope or control message: always queued (it is small and must not be lost). */
+  sendControl(bytes: Uint8Array): void {
+    if (!this.open) return;
+    if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.close(CloseCode.PolicyViolation, `too far behind: ${this.ws.bufferedAmount} bytes unread`);
+      return;
+    }
+    this.ws.send(bytes, { binary: true });
+  }
+
+  /** A position frame; the caller checked `mayTakeFrame` first. */
+  sendFrame(bytes: Uint8Array): void {
+    this.ws.send(bytes, { binary: true });
+    this.framesSent++;
+    this.droppingSince = undefined;
+  }
+
+  /** Whether a frame may go out now: the bytes still buffered are at most `highWater`. */
+  mayTakeFrame(highWater: number): boolean {
+    return this.open && this.ws.bufferedAmount <= highWater;
+  }
+
+  frameDropped(now: number): void {
+    this.framesDropped++;
+    this.droppingSince ??= now;
+  }
+
+  /** True when the stream has had to drop frames for at least `timeoutMs` without a break. */
+  stalled(now: number, timeoutMs: number): boolean {
+    return this.droppingSince !== undefined && now - this.droppingSince >= timeoutMs;
+  }
+
+  /** Pings; false when the previous ping was never answered (the peer is gone). */
+  heartbeat(): boolean {
+    if (!this.open) return true;
+    if (this.awaitingPong) return false;
+    this.awaitingPong = true;
+    this.ws.ping();
+    return true;
+  }
+
+  /** Closes with a code and a reason; a peer that does not finish the close handshake is cut. */
+  close(code: number, reason: string): void {
+    if (this.closedWith !== undefined) return;
+    this.closedWith = { code, reason };
+    if (this.closed || this.ws.readyState >= this.ws.CLOSING) return;
+    this.ws.close(code, closeReason(reason));
+    const timer = this.clock.setTimer(CLOSE_GRACE_MS, () => this.ws.terminate());
+    this.ws.once('close', () => timer.cancel());
+  }
+
+  /** Cuts the TCP connection at once (a dead or stalled peer cannot take a close frame). */
+  terminate(code: number, reason: string): void {
+    this.closedWith ??= { code, reason };
+    this.ws.terminate();
+  }
+}

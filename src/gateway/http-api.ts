@@ -1,0 +1,255 @@
+// The gateway's HTTP routes, behind the same tokens and roles as the WebSocket sessions:
+//
+//   GET  /healthz, /readyz                        no token
+//   GET  /metrics, /status, /api/tree, /api/events admin
+//   POST /api/faults                               admin: {path, kind: throw|stall|kill, times?, durationMs?}
+//   GET  /api/graph/node/:id[/neighbours]          read
+//   GET  /api/graph/search?q=&limit=               read
+//   GET  /api/settings?paths=a,b                   read
+//   PUT|POST /api/settings                          settings:write: {changes: [{path, value, ifVersion?}]}
+//   GET  / and the viewer's files                  read (query, bearer or the page's cookie)
+//
+// Answers: 400 bad input, 401 no or bad token, 403 role, 404, 405 (with Allow), 413 body too big,
+// 409 settings conflict, 503 what the route needs is not up.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Registry } from 'prom-client';
+import { z } from 'zod';
+import type { Permission } from '../auth/roles.ts';
+import type { TokenAuthority } from '../auth/token.ts';
+import { AskTimeoutError, RecipientUnavailableError } from '../runtime/errors.ts';
+import type { ActorSystem } from '../runtime/system.ts';
+import type { Ref } from '../runtime/ref.ts';
+import { statusPage } from '../actors/status-page.ts';
+import type { SetResult, SettingsMsg, SettingsSnapshot } from '../settings/protocol.ts';
+import { authorise, requestToken, TOKEN_COOKIE } from './http-auth.ts';
+import type { GatewayLimits } from './limits.ts';
+import type { GraphPort } from './ports.ts';
+import { serveStatic, VIEWER_NOT_BUILT } from './static-files.ts';
+
+export interface HttpDeps {
+  readonly system: ActorSystem;
+  readonly tokens: TokenAuthority;
+  readonly limits: GatewayLimits;
+  readonly registry: Registry | undefined;
+  readonly staticRoot: string;
+  readonly graph: GraphPort | undefined;
+  readonly settings: () => Ref<SettingsMsg> | undefined;
+  readonly wallClock: () => number;
+  /** Whether the node is ready to serve (the app tree is up and the server listens). */
+  ready(): boolean;
+  recentEvents(): readonly unknown[];
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+const settingValue = z.union([z.boolean(), z.number().finite(), z.string().max(65_536)]);
+const change = z.object({ path: z.string().min(1).max(512), value: settingValue, ifVersion: z.number().int().nonnegative().optional() }).strict();
+const settingsBody = z.union([z.object({ changes: z.array(change).min(1).max(1024) }).strict(), change]);
+const faultBody = z.discriminatedUnion('kind', [
+  z.object({ path: z.string().startsWith('/').max(512), kind: z.literal('throw'), times: z.number().int().min(1).max(1_000_000).default(1) }),
+  z.object({
+    path: z.string().startsWith('/').max(512),
+    kind: z.literal('stall'),
+    durationMs: z.number().min(0).max(600_000),
+    times: z.number().int().min(1).max(1_000_000).default(1),
+  }),
+  z.object({ path: z.string().startsWith('/').max(512), kind: z.literal('kill') }),
+]);
+
+const NODE_ID = /^(0|[1-9][0-9]{0,9})$/;
+
+export function httpHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const send = (res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void => {
+    if (res.headersSent) return;
+    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers });
+    res.end(body);
+  };
+  const json = (res: ServerResponse, status: number, value: unknown): void => send(res, status, 'application/json', JSON.stringify(value));
+
+  const need = (req: IncomingMessage, url: URL, permission: Permission, allowCookie = false) => {
+    const outcome = authorise(deps.tokens, requestToken(req, url, allowCookie), permission);
+    if (!outcome.ok) throw new HttpError(outcome.status, outcome.message, outcome.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
+    return outcome;
+  };
+
+  const methods = (req: IncomingMessage, allowed: readonly string[]): void => {
+    if (!allowed.includes(req.method ?? '')) throw new HttpError(405, 'method not allowed', { allow: allowed.join(', ') });
+  };
+
+  const readBody = async (req: IncomingMessage): Promise<unknown> => {
+    const max = deps.limits.maxBodyBytes;
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > max) throw new HttpError(413, `body over ${max} bytes`);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > max) throw new HttpError(413, `body over ${max} bytes`);
+      chunks.push(chunk);
+    }
+    try {
+      return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    } catch {
+      throw new HttpError(400, 'body is not JSON');
+    }
+  };
+
+  const graph = (): GraphPort => {
+    if (deps.graph === undefined) throw new HttpError(503, 'no graph on this node');
+    return deps.graph;
+  };
+
+  const settingsRef = (): Ref<SettingsMsg> => {
+    const ref = deps.settings();
+    if (ref === undefined) throw new HttpError(503, 'no settings actor on this node');
+    return ref;
+  };
+
+  const settings = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    methods(req, ['GET', 'HEAD', 'PUT', 'POST']);
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      need(req, url, 'read');
+      const paths = (url.searchParams.get('paths') ?? '').split(',').filter((p) => p !== '');
+      const snapshot = await deps.system.ask<SettingsMsg, SettingsSnapshot>(
+        settingsRef(),
+        (replyTo) => (paths.length > 0 ? { type: 'get', paths, replyTo } : { type: 'get', replyTo }),
+        deps.limits.askTimeoutMs,
+      );
+      return json(res, 200, snapshot);
+    }
+    const auth = need(req, url, 'settings:write');
+    const parsed = settingsBody.safeParse(await readBody(req));
+    if (!parsed.success) throw new HttpError(400, `bad settings change: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    const changes = 'changes' in parsed.data ? parsed.data.changes : [parsed.data];
+    const result = await deps.system.ask<SettingsMsg, SetResult>(
+      settingsRef(),
+      (replyTo) => ({ type: 'set', client: `http:${auth.claims.sub}`, changes, replyTo }),
+      deps.limits.askTimeoutMs,
+    );
+    if (result.ok) return json(res, 200, result);
+    const codes = new Set(result.errors.map((e) => e.code));
+    const status = codes.has('forbidden') ? 403 : codes.has('conflict') ? 409 : codes.has('unavailable') ? 503 : codes.has('unknown-path') ? 404 : 400;
+    return json(res, status, result);
+  };
+
+  const graphRoute = async (req: IncomingMessage, res: ServerResponse, url: URL, parts: string[]): Promise<void> => {
+    methods(req, ['GET', 'HEAD']);
+    need(req, url, 'read');
+    if (parts.length === 1 && parts[0] === 'search') {
+      const q = url.searchParams.get('q') ?? '';
+      if (q.length === 0 || q.length > 256) throw new HttpError(400, 'q must be 1 to 256 characters');
+      const limit = boundedInt(url.searchParams.get('limit'), 20, 1, 200);
+      return json(res, 200, { query: q, nodes: await graph().search(q, limit) });
+    }
+    if (parts[0] !== 'node' || parts.length < 2 || parts.length > 3 || (parts.length === 3 && parts[2] !== 'neighbours')) {
+      throw new HttpError(404, 'not found');
+    }
+    const raw = parts[1]!;
+    if (!NODE_ID.test(raw) || Number(raw) > 0xffffffff) throw new HttpError(400, 'a node id is an unsigned 32-bit integer');
+    const id = Number(raw);
+    if (parts.length === 2) {
+      const node = await graph().node(id);
+      if (node === undefined) throw new HttpError(404, `no node ${id}`);
+      return json(res, 200, node);
+    }
+    const limit = boundedInt(url.searchParams.get('limit'), 100, 1, 10_000);
+    const neighbours = await graph().neighbours(id, limit);
+    if (neighbours === undefined) throw new HttpError(404, `no node ${id}`);
+    return json(res, 200, { id, neighbours });
+  };
+
+  const faults = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    methods(req, ['POST']);
+    need(req, url, 'admin');
+    const parsed = faultBody.safeParse(await readBody(req));
+    if (!parsed.success) throw new HttpError(400, `bad fault: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    const f = parsed.data;
+    if (f.kind === 'kill') {
+      if (!deps.system.faults.kill(f.path)) throw new HttpError(404, `no actor at ${f.path}`);
+    } else if (f.kind === 'throw') deps.system.faults.inject(f.path, { kind: 'throw', times: f.times });
+    else deps.system.faults.inject(f.path, { kind: 'stall', durationMs: f.durationMs, times: f.times });
+    return json(res, 200, { injected: f });
+  };
+
+  const root = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    methods(req, ['GET', 'HEAD']);
+    const auth = need(req, url, 'read', true);
+    if (url.searchParams.has('token') && url.pathname === '/') {
+      const maxAge = Math.max(0, auth.claims.exp - Math.floor(deps.wallClock() / 1000));
+      res.setHeader('set-cookie', `${TOKEN_COOKIE}=${auth.token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAge}`);
+    }
+    const served = await serveStatic(deps.staticRoot, url.pathname, res, req.method === 'HEAD');
+    if (served === 'served') return;
+    if (served === 'no-root' && (url.pathname === '/' || url.pathname === '/index.html')) return send(res, 200, 'text/html; charset=utf-8', VIEWER_NOT_BUILT);
+    throw new HttpError(404, 'not found');
+  };
+
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    switch (path) {
+      case '/healthz':
+        methods(req, ['GET', 'HEAD']);
+        return send(res, 200, 'text/plain', 'ok\n');
+      case '/readyz':
+        methods(req, ['GET', 'HEAD']);
+        return deps.ready() ? send(res, 200, 'text/plain', 'ready\n') : send(res, 503, 'text/plain', 'starting\n');
+      case '/metrics':
+        methods(req, ['GET', 'HEAD']);
+        need(req, url, 'admin');
+        if (deps.registry === undefined) throw new HttpError(404, 'no metrics registry');
+        return send(res, 200, deps.registry.contentType, await deps.registry.metrics());
+      case '/status':
+        methods(req, ['GET', 'HEAD']);
+        need(req, url, 'admin');
+        return send(res, 200, 'text/html; charset=utf-8', statusPage);
+      case '/api/tree':
+        methods(req, ['GET', 'HEAD']);
+        need(req, url, 'admin');
+        return json(res, 200, { node: deps.system.name, actors: deps.system.tree('/') });
+      case '/api/events':
+        methods(req, ['GET', 'HEAD']);
+        need(req, url, 'admin');
+        return json(res, 200, deps.recentEvents());
+      case '/api/faults':
+        return faults(req, res, url);
+      case '/api/settings':
+        return settings(req, res, url);
+      default:
+        break;
+    }
+    if (path.startsWith('/api/graph/')) return graphRoute(req, res, url, path.slice('/api/graph/'.length).split('/'));
+    if (path.startsWith('/api/') || path === '/api' || path === '/ws') throw new HttpError(404, 'not found');
+    return root(req, res, url);
+  };
+
+  return async (req, res) => {
+    try {
+      await route(req, res);
+    } catch (error) {
+      if (error instanceof HttpError) {
+        send(res, error.status, 'text/plain; charset=utf-8', `${error.message}\n`, error.headers);
+        if (error.status === 413) req.resume();
+        return;
+      }
+      if (error instanceof AskTimeoutError) return send(res, 504, 'text/plain; charset=utf-8', 'the actor behind this route did not answer in time\n');
+      if (error instanceof RecipientUnavailableError) return send(res, 503, 'text/plain; charset=utf-8', 'the actor behind this route is not available\n');
+      send(res, 500, 'text/plain; charset=utf-8', 'internal error\n');
+    }
+  };
+}
+
+function boundedInt(raw: string | null, fallback: number, min: number, max: number): number {
+  if (raw === null || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new HttpError(400, `limit must be an integer in [${min}, ${max}]`);
+  return n;
+}

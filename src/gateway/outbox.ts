@@ -1,0 +1,41 @@
+// The session's sequenced stream to its client: every reply, delta and event gets the next seq and
+// a place in the replay ring, and goes to the socket when one is attached. Position frames and id
+// tables are not in it (they are a lossy stream of their own, recovered by a keyframe).
+import { encodeEnvelope, type PayloadT } from '../protocol/index.ts';
+import type { Connection } from './connection.ts';
+import { ReplayRing } from './replay-ring.ts';
+
+export class Outbox {
+  /** The seq the next message gets; 1 is the first of a session. */
+  nextSeq = 1;
+  conn: Connection | undefined;
+  private readonly ring: ReplayRing;
+
+  constructor(replayMessages: number, replayBytes: number) {
+    this.ring = new ReplayRing(replayMessages, replayBytes);
+  }
+
+  send(payload: PayloadT, correlationId = 0): void {
+    const seq = this.nextSeq++;
+    const bytes = encodeEnvelope({ seq, correlationId, payload });
+    this.ring.push(seq, bytes);
+    if (this.conn?.open === true) this.conn.sendControl(bytes);
+  }
+
+  /** Outside the sequence (seq 0): the handshake answer. */
+  sendUnsequenced(payload: PayloadT, correlationId = 0): void {
+    if (this.conn?.open === true) this.conn.sendControl(encodeEnvelope({ seq: 0, correlationId, payload }));
+  }
+
+  canResumeFrom(lastSeen: number): boolean {
+    return this.ring.after(lastSeen, this.nextSeq) !== undefined;
+  }
+
+  /** Re-sends what came after `lastSeen`; false when some of it is gone. */
+  replay(lastSeen: number): boolean {
+    const missed = this.ring.after(lastSeen, this.nextSeq);
+    if (missed === undefined) return false;
+    for (const bytes of missed) this.conn?.sendControl(bytes);
+    return true;
+  }
+}

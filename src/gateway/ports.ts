@@ -1,0 +1,122 @@
+// What the gateway needs from the rest of the node, as narrow interfaces: the physics engine's
+// position snapshots, the graph (mutations, queries, change stream), shortest paths and agents.
+// The settings actor is reached through its own protocol (src/settings/protocol.ts). Each port is
+// implemented by whoever owns that subsystem; the tests implement them with small fakes.
+import type { Ref } from '../runtime/ref.ts';
+import type { EdgeT, GraphBatchT, GraphUpdateT, NodeT, PayloadT, SsspRequestT, SsspResultT } from '../protocol/index.ts';
+
+// ---- positions ------------------------------------------------------------------------------------
+
+/**
+ * One tick of the layout. Arrays are indexed alike: entry i is node ids[i] of kind kinds[i] (the
+ * wire NodeKind) at positions[3i..3i+2]. A snapshot is immutable once published: the producer
+ * hands out fresh arrays (or a pool deep enough that no subscriber still holds one it reuses), so
+ * the gateway keeps the latest by reference and never copies it.
+ */
+export interface PositionSnapshot {
+  /** Changes whenever ids (the node set or its order) change. */
+  readonly epoch: number;
+  readonly ids: Uint32Array;
+  readonly kinds: Uint8Array;
+  readonly positions: Float32Array;
+  readonly velocities?: Float32Array;
+  /** [min x, y, z, max x, y, z] holding every position, when the producer knows it. */
+  readonly bounds?: ArrayLike<number>;
+  /** When the producer made it (its clock, ms): lets instrumentation measure frame lag. */
+  readonly time?: number;
+}
+
+export interface PositionTick {
+  readonly type: 'positions';
+  readonly snapshot: PositionSnapshot;
+}
+
+export interface FrameSource {
+  /**
+   * Deliver snapshots to `subscriber` at most `maxRateHz` times a second (latest wins). A new
+   * subscriber gets the latest snapshot at once, so that clients see the layout even while the
+   * physics is idle.
+   */
+  subscribe(subscriber: Ref<PositionTick>, maxRateHz: number): void;
+  unsubscribe(subscriber: Ref<PositionTick>): void;
+}
+
+// ---- graph ----------------------------------------------------------------------------------------
+
+export type GraphMutation = { readonly kind: 'update'; readonly update: GraphUpdateT } | { readonly kind: 'batch'; readonly batch: GraphBatchT };
+
+export interface MutationOrigin {
+  /** The session that sent it. */
+  readonly session: string;
+  /** The token subject behind that session. */
+  readonly subject: string;
+}
+
+export type GraphApplyResult =
+  | { readonly ok: true; readonly version: number }
+  | {
+      readonly ok: false;
+      readonly code: 'conflict' | 'not-found' | 'invalid' | 'unavailable';
+      readonly message: string;
+      /** On a conflict: what stands, so the client can reconcile its optimistic copy. */
+      readonly current?: { readonly node?: NodeT; readonly edge?: EdgeT };
+    };
+
+/** A committed change, in commit order, as the clients should see it. */
+export interface GraphChanged {
+  readonly type: 'graph-changed';
+  readonly version: number;
+  readonly change: GraphMutation;
+  /** The session whose request made it (it already got its acknowledgement). */
+  readonly origin?: string;
+}
+
+/** A node as the HTTP API shows it. */
+export interface GraphNodeView {
+  readonly id: number;
+  readonly kind: string;
+  readonly type?: string;
+  readonly title?: string;
+  readonly position?: { readonly x: number; readonly y: number; readonly z: number };
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+export interface GraphPort {
+  apply(mutation: GraphMutation, origin: MutationOrigin): Promise<GraphApplyResult>;
+  node(id: number): Promise<GraphNodeView | undefined>;
+  /** Undefined when the node does not exist. */
+  neighbours(id: number, limit: number): Promise<readonly GraphNodeView[] | undefined>;
+  /** Nodes whose title contains `query` (case-insensitive), best first. */
+  search(query: string, limit: number): Promise<readonly GraphNodeView[]>;
+  subscribe(subscriber: Ref<GraphChanged>): void;
+  unsubscribe(subscriber: Ref<GraphChanged>): void;
+}
+
+// ---- shortest paths -------------------------------------------------------------------------------
+
+export interface SsspResultMsg {
+  readonly type: 'sssp-result';
+  readonly result: SsspResultT;
+}
+
+export interface SsspPort {
+  /** Computes from `request.source`; the result goes to `replyTo` (and to every subscriber). */
+  request(request: SsspRequestT, replyTo: Ref<SsspResultMsg>): void;
+  subscribe(subscriber: Ref<SsspResultMsg>): void;
+  unsubscribe(subscriber: Ref<SsspResultMsg>): void;
+}
+
+// ---- agents ---------------------------------------------------------------------------------------
+
+/** An agent-swarm message for or from clients, in object-API form. */
+export interface AgentEvent {
+  readonly type: 'agent-event';
+  readonly payload: PayloadT;
+}
+
+export interface AgentPort {
+  /** An agent message a client sent (AgentRegister, AgentHeartbeat, Task*, ...). */
+  deliver(payload: PayloadT, origin: MutationOrigin): void;
+  subscribe(subscriber: Ref<AgentEvent>): void;
+  unsubscribe(subscriber: Ref<AgentEvent>): void;
+}

@@ -1,0 +1,166 @@
+// The subscribers of the position stream that see the same nodes (same filter, velocity choice and
+// rate) share one encoder: each frame is encoded once and the same bytes go to every member that
+// can take it. A member whose socket is behind (more than a frame buffered) has the frame dropped,
+// not queued; once it drains it gets a catch-up keyframe of what the in-sync members hold, then
+// the shared deltas again. Nothing here ever waits on a socket.
+import { encodeEnvelope, idTablePayload, PositionStreamEncoder } from '../protocol/index.ts';
+import { FrameKind, Offset } from '../protocol/position/header.ts';
+import { catchUpKeyframe } from './catch-up-keyframe.ts';
+import type { Connection } from './connection.ts';
+import { gather, sameIndices, selectIndices, type ClientFilter } from './filter.ts';
+import type { PositionSnapshot } from './ports.ts';
+
+export interface StreamMember {
+  readonly session: string;
+  conn: Connection;
+  /** The group epoch whose id table this member was sent; -1 for none. */
+  tableEpoch: number;
+  /** Holds every frame of the group since a keyframe, so the next delta applies. */
+  synced: boolean;
+}
+
+export interface FrameInfo {
+  readonly group: string;
+  readonly seq: number;
+  readonly keyframe: boolean;
+  readonly bytes: number;
+  /** When the frame was encoded, and when the snapshot it encodes was made (if the producer said). */
+  readonly time: number;
+  readonly snapshotTime: number | undefined;
+  readonly members: number;
+}
+
+export interface GroupOptions {
+  readonly key: string;
+  readonly filter: ClientFilter;
+  readonly velocity: boolean;
+  /** 0: every snapshot. */
+  readonly rateHz: number;
+  readonly minHighWaterBytes: number;
+  readonly regionRefreshMs: number;
+  readonly keyframeInterval?: number;
+  readonly onFrame?: (info: FrameInfo) => void;
+}
+
+export interface GroupCounters {
+  framesSent: number;
+  framesDropped: number;
+  catchUps: number;
+}
+
+export class StreamGroup {
+  readonly members = new Map<string, StreamMember>();
+  private readonly encoder: PositionStreamEncoder;
+  private epoch = 0;
+  private sourceEpoch = -1;
+  private indices: Uint32Array | null = null;
+  private lastRefresh = -Infinity;
+  private lastEmit = -Infinity;
+  private tableBytes: Uint8Array | null = null;
+  private lastSeq = -1;
+  private keyframeBytes = 0;
+  private scratch: Float32Array = new Float32Array(0);
+  private velocityScratch: Float32Array = new Float32Array(0);
+  private velocities: Float32Array | null = null;
+  private catchUp: { seq: number; bytes: Uint8Array } | undefined;
+
+  constructor(
+    private readonly options: GroupOptions,
+    private readonly counters: GroupCounters,
+  ) {
+    this.encoder = new PositionStreamEncoder({ velocity: options.velocity, keyframeInterval: options.keyframeInterval ?? 60 });
+  }
+
+  /** Encodes the snapshot (when this group's rate allows) and offers the frame to every member. */
+  tick(snapshot: PositionSnapshot, now: number): void {
+    const period = this.options.rateHz > 0 ? 1000 / this.options.rateHz : 0;
+    // A little slack so that a 60 Hz source feeding a 30 Hz group keeps every other tick.
+    if (period > 0 && now - this.lastEmit < period * 0.9) return;
+    this.lastEmit = now;
+    this.refreshSelection(snapshot, now);
+    const idx = this.indices;
+    const positions = idx === null ? snapshot.positions : (this.scratch = gather(snapshot.positions, idx, this.scratch));
+    let velocities: Float32Array | null = null;
+    if (this.options.velocity && snapshot.velocities !== undefined) {
+      velocities = idx === null ? snapshot.velocities : (this.velocityScratch = gather(snapshot.velocities, idx, this.velocityScratch));
+    }
+    this.velocities = velocities;
+    const frame = this.encoder.encode({
+      epoch: this.epoch,
+      positions,
+      ...(velocities !== null ? { velocities } : {}),
+      ...(idx === null && snapshot.bounds !== undefined ? { bounds: snapshot.bounds } : {}),
+    });
+    let keyframe = false;
+    if (frame !== null) {
+      const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+      this.lastSeq = view.getUint32(Offset.seq, true);
+      keyframe = view.getUint8(Offset.kind) === FrameKind.Keyframe;
+      if (keyframe) this.keyframeBytes = frame.byteLength;
+      this.options.onFrame?.({ group: this.options.key, seq: this.lastSeq, keyframe, bytes: frame.byteLength, time: now, snapshotTime: snapshot.time, members: this.members.size });
+    }
+    for (const member of this.members.values()) this.offer(member, frame, keyframe, now);
+  }
+
+  /** Brings one member in (or back) at once, from what the group last encoded. */
+  resync(member: StreamMember, now: number): void {
+    member.synced = false;
+    if (this.lastSeq >= 0) this.offer(member, null, false, now);
+  }
+
+  get memberCount(): number {
+    return this.members.size;
+  }
+
+  private refreshSelection(snapshot: PositionSnapshot, now: number): void {
+    const regionDue = this.options.filter.region !== undefined && now - this.lastRefresh >= this.options.regionRefreshMs;
+    if (snapshot.epoch === this.sourceEpoch && this.tableBytes !== null && !regionDue) return;
+    this.lastRefresh = now;
+    const next = selectIndices(this.options.filter, snapshot);
+    const sourceChanged = snapshot.epoch !== this.sourceEpoch;
+    this.sourceEpoch = snapshot.epoch;
+    if (!sourceChanged && this.tableBytes !== null && sameIndices(next, this.indices)) return;
+    this.indices = next;
+    this.epoch = (this.epoch + 1) >>> 0;
+    const ids = next === null ? snapshot.ids : next.map((i) => snapshot.ids[i]!);
+    const kinds = next === null ? snapshot.kinds : Uint8Array.from(next, (i) => snapshot.kinds[i]!);
+    // Position-stream control messages are outside the session's sequenced stream: seq 0.
+    this.tableBytes = encodeEnvelope({ seq: 0, payload: idTablePayload(this.epoch, ids, kinds) });
+    this.catchUp = undefined;
+  }
+
+  private offer(member: StreamMember, frame: Uint8Array | null, keyframe: boolean, now: number): void {
+    const conn = member.conn;
+    if (!conn.open) return;
+    if (frame === null && member.synced) return;
+    if (!conn.mayTakeFrame(Math.max(this.options.minHighWaterBytes, this.keyframeBytes))) {
+      member.synced = false;
+      conn.frameDropped(now);
+      this.counters.framesDropped++;
+      return;
+    }
+    if (member.tableEpoch !== this.epoch && this.tableBytes !== null) {
+      conn.sendControl(this.tableBytes);
+      member.tableEpoch = this.epoch;
+      member.synced = false;
+    }
+    if (frame !== null && (keyframe || member.synced)) {
+      conn.sendFrame(frame);
+      member.synced = true;
+      this.counters.framesSent++;
+      return;
+    }
+    if (this.lastSeq < 0) return;
+    conn.sendFrame(this.catchUpFrame());
+    member.synced = true;
+    this.counters.catchUps++;
+  }
+
+  private catchUpFrame(): Uint8Array {
+    if (this.catchUp?.seq !== this.lastSeq) {
+      const bytes = catchUpKeyframe(this.lastSeq, this.epoch, this.encoder.reconstructed, this.velocities);
+      this.catchUp = { seq: this.lastSeq, bytes };
+    }
+    return this.catchUp.bytes;
+  }
+}

@@ -1,0 +1,150 @@
+// The gateway's HTTP routes: probes, tokens and roles, graph queries, settings, metrics, the status
+// page, static files with traversal attempts, and the answers for bad requests.
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import { startGateway, type Harness } from './support.ts';
+
+function viewerDir(): string {
+  const root = mkdtempSync(join(tmpdir(), 'vf-viewer-'));
+  const dist = join(root, 'dist');
+  mkdirSync(join(dist, 'assets'), { recursive: true });
+  writeFileSync(join(dist, 'index.html'), '<!doctype html><title>viewer</title>');
+  writeFileSync(join(dist, 'assets', 'app.js'), 'console.log(1)');
+  writeFileSync(join(root, 'secret.txt'), 'top secret');
+  symlinkSync(join(root, 'secret.txt'), join(dist, 'link.txt'));
+  return dist;
+}
+
+/** A raw request, so that paths reach the server exactly as written (fetch normalises them). */
+function raw(h: Harness, path: string, headers: Record<string, string> = {}, method = 'GET', body?: string): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: h.port, path, method, headers }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+test('probes need no token; /readyz is 503 until /app exists', async (t) => {
+  const h = await startGateway(t);
+  t.is((await raw(h, '/healthz')).status, 200);
+  t.is((await raw(h, '/readyz')).status, 503);
+  t.is((await raw(h, '/healthz', {}, 'POST')).status, 405);
+  t.is((await raw(h, '/healthz', {}, 'POST')).headers.allow, 'GET, HEAD');
+});
+
+test('metrics, status page, tree and events are for admins: 401 without a token, 403 for other roles', async (t) => {
+  const h = await startGateway(t);
+  for (const path of ['/metrics', '/status', '/api/tree', '/api/events']) {
+    t.is((await raw(h, path)).status, 401, path);
+    t.is((await raw(h, path, bearer(h.token('editor')))).status, 403, path);
+    t.is((await raw(h, `${path}?token=${h.token('admin')}`)).status, 200, path);
+  }
+  const c = await h.session('viewer');
+  void c;
+  const metrics = await raw(h, '/metrics', bearer(h.token('admin')));
+  t.regex(metrics.body, /vf_gateway_sessions 1/);
+  t.regex((await raw(h, '/status', bearer(h.token('admin')))).body, /VisionFlow node/);
+  const tree = JSON.parse((await raw(h, '/api/tree', bearer(h.token('admin')))).body) as { actors: string[] };
+  t.true(tree.actors.includes('/gateway'));
+});
+
+test('expired, forged and malformed tokens are 401 on every protected route', async (t) => {
+  const h = await startGateway(t);
+  const expired = h.token('admin', 1);
+  h.wall += 2_000;
+  t.is((await raw(h, '/api/graph/node/1', bearer(expired))).status, 401);
+  t.regex((await raw(h, '/api/graph/node/1', bearer(expired))).body, /expired/);
+  t.is((await raw(h, '/api/graph/node/1', bearer(`${h.token('admin').slice(0, -2)}AA`))).status, 401);
+  t.is((await raw(h, '/api/graph/node/1?token=%00%01')).status, 401);
+});
+
+test('graph queries: a node, its neighbours, search by title; 400 and 404 where due', async (t) => {
+  const h = await startGateway(t);
+  const v = bearer(h.token('viewer'));
+  t.deepEqual(JSON.parse((await raw(h, '/api/graph/node/1', v)).body), { id: 1, kind: 'knowledge', title: 'Alpha' });
+  const n = JSON.parse((await raw(h, '/api/graph/node/1/neighbours', v)).body) as { neighbours: { id: number }[] };
+  t.deepEqual(n.neighbours.map((x) => x.id), [2, 3]);
+  const s = JSON.parse((await raw(h, '/api/graph/search?q=alpha', v)).body) as { nodes: { id: number }[] };
+  t.deepEqual(s.nodes.map((x) => x.id), [1, 3]);
+  t.is((await raw(h, '/api/graph/node/99', v)).status, 404);
+  t.is((await raw(h, '/api/graph/node/99/neighbours', v)).status, 404);
+  t.is((await raw(h, '/api/graph/node/-1', v)).status, 400);
+  t.is((await raw(h, '/api/graph/node/4294967296', v)).status, 400);
+  t.is((await raw(h, '/api/graph/search?q=', v)).status, 400);
+  t.is((await raw(h, '/api/graph/search?q=a&limit=0', v)).status, 400);
+  t.is((await raw(h, '/api/graph/node/1', v, 'DELETE')).status, 405);
+  t.is((await raw(h, '/api/nothing', v)).status, 404);
+});
+
+test('settings over HTTP: get for readers, set for editors, 409 on a stale version, 413 for a big body', async (t) => {
+  const h = await startGateway(t);
+  const get = JSON.parse((await raw(h, '/api/settings?paths=ui.theme', bearer(h.token('viewer')))).body) as { values: Record<string, unknown> };
+  t.deepEqual(get.values, { 'ui.theme': { value: 'dark', version: 0 } });
+  const json = { 'content-type': 'application/json' };
+  t.is((await raw(h, '/api/settings', { ...bearer(h.token('viewer')), ...json }, 'PUT', '{"path":"ui.theme","value":"x"}')).status, 403);
+  t.is((await raw(h, '/api/settings', { ...bearer(h.token('agent')), ...json }, 'PUT', '{"path":"ui.theme","value":"x"}')).status, 403);
+  const ok = await raw(h, '/api/settings', { ...bearer(h.token('editor')), ...json }, 'PUT', '{"path":"ui.theme","value":"light","ifVersion":0}');
+  t.is(ok.status, 200);
+  t.like(JSON.parse(ok.body), { ok: true, version: 1 });
+  const stale = await raw(h, '/api/settings', { ...bearer(h.token('editor')), ...json }, 'POST', '{"changes":[{"path":"ui.theme","value":"blue","ifVersion":0}]}');
+  t.is(stale.status, 409);
+  t.like(JSON.parse(stale.body), { ok: false, errors: [{ code: 'conflict', current: { value: 'light', version: 1 } }] });
+  t.is((await raw(h, '/api/settings', { ...bearer(h.token('editor')), ...json }, 'PUT', '{"path":')).status, 400);
+  t.is((await raw(h, '/api/settings', { ...bearer(h.token('editor')), ...json }, 'PUT', '{"path":"a","value":{}}')).status, 400);
+  const big = JSON.stringify({ path: 'ui.theme', value: 'x'.repeat(70_000) });
+  t.is((await raw(h, '/api/settings', { ...bearer(h.token('editor')), ...json }, 'PUT', big)).status, 413);
+});
+
+test('fault injection is an admin route that acts on the real actor', async (t) => {
+  const h = await startGateway(t);
+  const json = { 'content-type': 'application/json' };
+  t.is((await raw(h, '/api/faults', { ...bearer(h.token('editor')), ...json }, 'POST', '{"path":"/settings","kind":"kill"}')).status, 403);
+  t.is((await raw(h, '/api/faults', { ...bearer(h.token('admin')), ...json }, 'POST', '{"path":"/nope","kind":"kill"}')).status, 404);
+  t.is((await raw(h, '/api/faults', { ...bearer(h.token('admin')), ...json }, 'POST', '{"path":"/settings","kind":"explode"}')).status, 400);
+  t.is((await raw(h, '/api/faults', { ...bearer(h.token('admin')), ...json }, 'POST', '{"path":"/settings","kind":"throw","times":1}')).status, 200);
+  t.is((await raw(h, '/api/faults', bearer(h.token('admin')))).status, 405);
+});
+
+test('static files: served with content types behind the token, cookie set by the page, traversal impossible', async (t) => {
+  const dist = viewerDir();
+  const h = await startGateway(t, { staticRoot: dist });
+  const token = h.token('viewer');
+  t.is((await raw(h, '/')).status, 401);
+  const page = await raw(h, `/?token=${token}`);
+  t.is(page.status, 200);
+  t.is(page.headers['content-type'], 'text/html; charset=utf-8');
+  const cookie = String((page.headers['set-cookie'] as string[])[0]).split(';')[0]!;
+  t.regex(cookie, /^vf_token=/);
+  const js = await raw(h, '/assets/app.js', { cookie });
+  t.is(js.status, 200);
+  t.is(js.headers['content-type'], 'text/javascript; charset=utf-8');
+  t.is((await raw(h, '/api/graph/node/1', { cookie })).status, 401, 'the cookie is not accepted by the API');
+  for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/..%5csecret.txt', '/link.txt', '/%00', '/%E0%A4%A', '/assets', '/missing.js']) {
+    const res = await raw(h, path, { cookie });
+    t.is(res.status, 404, path);
+    t.notRegex(res.body, /top secret/);
+  }
+});
+
+test('without a built viewer, / says so', async (t) => {
+  const h = await startGateway(t, { staticRoot: '/nonexistent/viewer/dist' });
+  const res = await raw(h, `/?token=${h.token('viewer')}`);
+  t.is(res.status, 200);
+  t.regex(res.body, /viewer is not built/);
+  t.is((await raw(h, `/app.js?token=${h.token('viewer')}`)).status, 404);
+});
+
+test('WebSocket upgrades elsewhere than /ws are refused', async (t) => {
+  const h = await startGateway(t);
+  const res = await raw(h, '/other', { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' });
+  t.is(res.status, 404);
+});

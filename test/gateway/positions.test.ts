@@ -1,0 +1,191 @@
+// The position stream through the gateway: id tables and keyframes, per-client filters, many
+// sessions sharing one encoding, slow and stalled readers (bounded memory, catch-up keyframes,
+// disconnect after the stall timeout) without slowing anyone else.
+import test from 'ava';
+import type { PositionIdTableT} from '../../src/protocol/index.ts';
+import {
+  KeyframeRequestT, Payload, PositionStreamReader, Topic, decodeFrame,
+} from '../../src/protocol/index.ts';
+import { snapshot, startGateway, type Client } from './support.ts';
+
+/** Feeds a client's messages, in order, to a reader; returns what happened. */
+function replay(c: Client, withVelocity = false) {
+  const reader = new PositionStreamReader(withVelocity);
+  const statuses: string[] = [];
+  let table: PositionIdTableT | undefined;
+  for (const m of c.log) {
+    if (m.kind === 'envelope') {
+      if (m.env.payloadType === Payload.PositionIdTable) {
+        table = m.env.payload as PositionIdTableT;
+        reader.setIdTable(table.epoch, table.ids.length);
+      }
+      continue;
+    }
+    const r = reader.accept(m.bytes);
+    statuses.push(r.ok ? r.value.status : `error:${r.error.code}`);
+  }
+  return { reader, statuses, table };
+}
+
+test('a subscriber gets the id table, then a keyframe, then deltas it can apply', async (t) => {
+  const h = await startGateway(t);
+  const c = await h.session('viewer');
+  c.subscribe(Topic.Positions);
+  await h.advance(0);
+  await c.waitFor(() => h.frames.subscribers.size === 1);
+  for (let k = 0; k < 5; k++) {
+    h.frames.push(snapshot(500, k * 3));
+    await h.advance(16);
+  }
+  await c.waitFor(() => c.frames.length === 5);
+  const { reader, statuses, table } = replay(c);
+  t.deepEqual(statuses, ['applied', 'applied', 'applied', 'applied', 'applied']);
+  t.is(table!.ids.length, 500);
+  t.is(table!.ids[7], 1007);
+  t.is(decodeFrame(c.frames[0]!).ok && (decodeFrame(c.frames[0]!) as { value: { kind: string } }).value.kind, 'keyframe');
+  const last = snapshot(500, 12);
+  for (let i = 0; i < last.positions.length; i++) t.true(Math.abs(reader.positions[i]! - last.positions[i]!) < 0.5);
+});
+
+test('filters decide the id table: node kinds, a maximum count, a region', async (t) => {
+  const h = await startGateway(t);
+  const kinds = await h.session('viewer', { query: '?kinds=file,concept&maxNodes=10' });
+  const region = await h.session('viewer', { query: '?region=0,0,-100,20,40,0' });
+  const all = await h.session('viewer');
+  for (const c of [kinds, region, all]) c.subscribe(Topic.Positions);
+  await h.advance(0);
+  h.frames.push(snapshot(200));
+  await h.advance(0);
+  for (const c of [kinds, region, all]) await c.waitFor(() => c.frames.length === 1);
+  const ids = (c: Client) => (c.of(Payload.PositionIdTable)[0]!.payload as PositionIdTableT).ids;
+  // kinds: i % 7 in {File = 4, Concept = 5}, first 10 of them
+  t.deepEqual(ids(kinds), [1004, 1005, 1011, 1012, 1018, 1019, 1025, 1026, 1032, 1033]);
+  // region: x = i in [0, 20], y = 2i in [0, 40], z = 3i in [-100, 0]: only node 0
+  t.deepEqual(ids(region), [1000]);
+  t.is(ids(all).length, 200);
+  t.is((await h.stats()).streamGroups, 3);
+  for (const c of [kinds, region, all]) t.deepEqual(replay(c).statuses, ['applied']);
+});
+
+test('50 concurrent sessions all receive every frame, encoded once and shared', async (t) => {
+  const h = await startGateway(t);
+  const clients = await Promise.all(Array.from({ length: 50 }, () => h.session('viewer')));
+  for (const c of clients) c.subscribe(Topic.Positions);
+  await h.advance(0);
+  await clients[0]!.waitFor(() => h.frames.subscribers.size === 1);
+  for (let k = 0; k < 10; k++) {
+    h.frames.push(snapshot(1000, k));
+    await h.advance(16);
+  }
+  await Promise.all(clients.map((c) => c.waitFor(() => c.frames.length === 10, 10_000)));
+  for (const c of clients) t.deepEqual(replay(c).statuses, Array(10).fill('applied'));
+  const stats = await h.stats();
+  t.is(stats.streamGroups, 1);
+  t.is(stats.counters.framesSent, 500);
+  t.is(stats.counters.framesDropped, 0);
+});
+
+test('a KeyframeRequest makes the next frame a keyframe for that client only', async (t) => {
+  const h = await startGateway(t);
+  const a = await h.session('viewer');
+  const b = await h.session('viewer');
+  a.subscribe(Topic.Positions);
+  b.subscribe(Topic.Positions);
+  await h.advance(0);
+  h.frames.push(snapshot(100, 0));
+  await h.advance(0);
+  h.frames.push(snapshot(100, 1));
+  await h.advance(0);
+  await a.waitFor(() => a.frames.length === 2 && b.frames.length === 2);
+  a.send(new KeyframeRequestT(1, 1));
+  await a.waitFor(() => a.frames.length === 3);
+  h.frames.push(snapshot(100, 2));
+  await h.advance(0);
+  await a.waitFor(() => a.frames.length === 4 && b.frames.length === 3);
+  const kinds = (c: Client) => c.frames.map((f) => (decodeFrame(f) as { value: { kind: string } }).value.kind);
+  t.deepEqual(kinds(a), ['keyframe', 'delta', 'keyframe', 'delta']);
+  t.deepEqual(kinds(b), ['keyframe', 'delta', 'delta']);
+  t.deepEqual(replay(a).statuses, ['applied', 'applied', 'applied', 'applied']);
+});
+
+/** Pushes big snapshots (every node moves) until the stream has dropped frames for `c`. */
+async function fillUntilDropping(h: Awaited<ReturnType<typeof startGateway>>, n: number, from: number, limit: number) {
+  let maxBuffered = 0;
+  let k = from;
+  for (; k < from + limit; k++) {
+    h.frames.push(snapshot(n, k * 500));
+    await h.advance(16);
+    await new Promise((r) => setTimeout(r, 2));
+    const stats = await h.stats();
+    maxBuffered = Math.max(maxBuffered, ...stats.buffered);
+    if (stats.counters.framesDropped >= 5) break;
+  }
+  return { k: k + 1, maxBuffered };
+}
+
+// The kernel's loopback buffers (up to 32 MiB here) absorb a stalled reader's first frames; big
+// frames fill them in a few dozen ticks.
+const N = 200_000;
+const KEYFRAME_BYTES = 48 + 6 * N;
+
+test('a stalled reader holds at most two frames, is dropped after the stall timeout, and slows no one', async (t) => {
+  const h = await startGateway(t, { limits: { stallTimeoutMs: 2_000, heartbeatMs: 600_000 } });
+  const healthy = await h.session('viewer');
+  const stalled = await h.session('viewer');
+  healthy.subscribe(Topic.Positions);
+  stalled.subscribe(Topic.Positions);
+  await h.advance(0);
+  await healthy.waitFor(() => h.frames.subscribers.size === 1);
+  stalled.ws.pause();
+  const { k, maxBuffered } = await fillUntilDropping(h, N, 0, 150);
+  const stats = await h.stats();
+  t.true(stats.counters.framesDropped >= 5, 'the stalled reader had frames dropped');
+  t.true(maxBuffered <= 2 * KEYFRAME_BYTES, `buffered ${maxBuffered} > 2 frames (${2 * KEYFRAME_BYTES})`);
+  // The healthy reader got every tick, in order, and holds the latest positions.
+  await healthy.waitFor(() => healthy.frames.length >= k, 15_000);
+  t.false(replay(healthy).statuses.some((s) => s !== 'applied'));
+  t.is(healthy.frames.length, k);
+  // Detected within the stall timeout plus one check interval (250 ms).
+  await h.advance(2_250);
+  const after = await h.stats();
+  t.true(after.stats.closes.some((c) => c.code === 1008 && c.reason.startsWith('stalled')), JSON.stringify(after.stats.closes));
+  // The close frame cannot reach a reader that does not read: the socket is cut after 1 s.
+  await h.advance(1_000);
+  let live = 2;
+  await healthy.waitFor(() => {
+    h.stats().then((s) => (live = s.liveSockets), () => undefined);
+    return live === 1;
+  }, 5_000);
+  t.is(healthy.ws.readyState, healthy.ws.OPEN);
+});
+
+test('a slow reader that drains gets a catch-up keyframe and then the shared deltas again', async (t) => {
+  const h = await startGateway(t, { limits: { stallTimeoutMs: 600_000, heartbeatMs: 600_000 } });
+  const slow = await h.session('viewer');
+  const fast = await h.session('viewer');
+  slow.subscribe(Topic.Positions);
+  fast.subscribe(Topic.Positions);
+  await h.advance(0);
+  await slow.waitFor(() => h.frames.subscribers.size === 1);
+  slow.ws.pause();
+  let { k } = await fillUntilDropping(h, N, 0, 150);
+  t.true((await h.stats()).counters.framesDropped > 0);
+  slow.ws.resume();
+  await new Promise((r) => setTimeout(r, 300));
+  const end = k + 4;
+  for (; k < end; k++) {
+    h.frames.push(snapshot(N, k * 500));
+    await h.advance(16);
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  await fast.waitFor(() => fast.frames.length === end, 15_000);
+  await slow.waitFor(() => (decodeFrame(slow.frames.at(-1)!) as { value: { seq: number } }).value.seq === end - 1, 15_000);
+  const { statuses, reader } = replay(slow);
+  t.false(statuses.includes('gap'), statuses.join(','));
+  t.true((await h.stats()).counters.catchUps >= 1);
+  const last = snapshot(N, (end - 1) * 500);
+  let worst = 0;
+  for (let i = 0; i < last.positions.length; i++) worst = Math.max(worst, Math.abs(reader.positions[i]! - last.positions[i]!));
+  // Within the delta threshold (extent / 4096) plus a quantisation step.
+  t.true(worst < 600_000 / 4096 + 600_000 / 65535, `worst error ${worst}`);
+});

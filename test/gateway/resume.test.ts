@@ -1,0 +1,90 @@
+// Reconnect and resume: the same session, what was missed replayed from the ring, a keyframe next.
+import test from 'ava';
+import type { HandshakeAcceptedT} from '../../src/protocol/index.ts';
+import {
+  GraphOp, GraphUpdateT, HandshakeT, Payload, RemoveNodeT, Topic, decodeFrame,
+} from '../../src/protocol/index.ts';
+import { snapshot, startGateway, type Client } from './support.ts';
+
+const seqs = (c: Client, type: Payload) => c.of(type).map((e) => Number(e.seq));
+
+test('a client that reconnects with ?resume= gets the same session, the messages it missed, then a keyframe', async (t) => {
+  const h = await startGateway(t);
+  const editor = await h.session('editor');
+  const viewer = await h.session('viewer');
+  viewer.subscribe(Topic.Graph);
+  viewer.subscribe(Topic.Positions);
+  await h.advance(0);
+  await viewer.waitFor(() => h.graph.subscribers.size === 1 && h.frames.subscribers.size === 1);
+  h.frames.push(snapshot(50, 0));
+  await h.advance(0);
+  editor.send(new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(1)));
+  await viewer.waitFor(() => viewer.of(Payload.GraphUpdate).length === 1 && viewer.frames.length === 1);
+  const id = viewer.sessionId;
+  const lastSeen = Math.max(...seqs(viewer, Payload.GraphUpdate));
+  viewer.ws.terminate();
+  await viewer.waitClosed();
+  await h.advance(0);
+  // Missed while away: two graph changes.
+  editor.send(new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(2)));
+  editor.send(new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(3)));
+  await editor.waitFor(() => editor.of(Payload.GraphUpdate).length === 3);
+  await h.advance(0);
+  const back = await h.session('viewer', { query: `?resume=${id}`, resumeFrom: lastSeen });
+  t.is(back.sessionId, id);
+  const accepted = back.of(Payload.HandshakeAccepted)[0]!.payload as HandshakeAcceptedT;
+  t.is(Number(accepted.nextSeq), lastSeen + 1);
+  await back.waitFor(() => back.of(Payload.GraphUpdate).length === 2 && back.frames.length === 1);
+  t.deepEqual(seqs(back, Payload.GraphUpdate), [lastSeen + 1, lastSeen + 2]);
+  t.is((decodeFrame(back.frames[0]!) as { value: { kind: string } }).value.kind, 'keyframe');
+  t.true(back.of(Payload.PositionIdTable).length === 1);
+  const stats = await h.stats();
+  t.is(stats.stats.resumes, 1);
+  t.is(stats.sessions, 2);
+});
+
+test('resuming from too far back, or as someone else, starts a fresh session', async (t) => {
+  const h = await startGateway(t, { limits: { replayMessages: 2 } });
+  const editor = await h.session('editor');
+  const viewer = await h.session('viewer');
+  viewer.subscribe(Topic.Graph);
+  await h.advance(0);
+  await viewer.waitFor(() => h.graph.subscribers.size === 1);
+  const id = viewer.sessionId;
+  viewer.ws.terminate();
+  await viewer.waitClosed();
+  for (let i = 0; i < 5; i++) editor.send(new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(i)));
+  await editor.waitFor(() => editor.of(Payload.GraphUpdate).length === 5);
+  await h.advance(0);
+  const other = await h.session('viewer', { query: `?resume=${id}`, resumeFrom: 0, token: h.token('viewer', 3600, 'mallory') });
+  t.not(other.sessionId, id);
+  const late = await h.session('viewer', { query: `?resume=${id}`, resumeFrom: 0 });
+  t.not(late.sessionId, id);
+  t.is(late.of(Payload.GraphUpdate).length, 0);
+});
+
+test('a detached session is dropped when the resume window closes', async (t) => {
+  const h = await startGateway(t, { limits: { resumeWindowMs: 5_000 } });
+  const viewer = await h.session('viewer');
+  const id = viewer.sessionId;
+  viewer.ws.terminate();
+  await viewer.waitClosed();
+  await h.advance(0);
+  t.is((await h.stats()).sessions, 1);
+  await h.advance(5_000);
+  t.is((await h.stats()).sessions, 0);
+  const again = await h.connect({ query: `?resume=${id}` });
+  again.send(new HandshakeT(h.token('viewer'), 0, 1n, null));
+  await again.waitFor(() => again.of(Payload.HandshakeAccepted).length === 1);
+  t.not(again.sessionId, id);
+});
+
+test('a client that closes normally (1000) is not held for a resume', async (t) => {
+  const h = await startGateway(t);
+  const c = await h.session('viewer');
+  c.ws.close(1000, 'bye');
+  await c.waitClosed();
+  await h.advance(0);
+  await c.waitFor(() => h.system.tree('/gateway').length === 1);
+  t.is((await h.stats()).sessions, 0);
+});

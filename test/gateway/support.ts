@@ -1,0 +1,309 @@
+// A gateway on 127.0.0.1:0 with fake ports, on the test system's virtual clock, and a WebSocket
+// client that decodes everything it receives.
+import type { ExecutionContext } from 'ava';
+import { Registry } from 'prom-client';
+import WebSocket from 'ws';
+import { gateway, type GatewayMsg, type GatewayOptions, type GatewayStatsView } from '../../src/actors/gateway.ts';
+import type { Role } from '../../src/auth/roles.ts';
+import { TokenAuthority } from '../../src/auth/token.ts';
+import type {
+  AgentEvent, FrameSource, GraphApplyResult, GraphChanged, GraphMutation, GraphNodeView, GraphPort, PositionSnapshot,
+  PositionTick, SsspPort, SsspResultMsg,
+} from '../../src/gateway/ports.ts';
+import type { Ref } from '../../src/runtime/ref.ts';
+import type { ActorFactory } from '../../src/runtime/actor.ts';
+import type { Topic} from '../../src/protocol/index.ts';
+import {
+  encodeEnvelope, HandshakeT, isPositionFrame, Payload, SsspResultT, SubscribeT, unpackEnvelope, type EnvelopeT, type PayloadT,
+} from '../../src/protocol/index.ts';
+import type { SettingsBroadcast, SettingsMsg } from '../../src/settings/protocol.ts';
+import type { SettingsDelta, SettingValue } from '../../src/settings/delta.ts';
+import { testSystem, type TestSystem } from '../helpers/system.ts';
+
+export const KEY = Buffer.alloc(32, 7);
+export const WALL_START = 1_700_000_000_000;
+
+export class FakeFrames implements FrameSource {
+  readonly subscribers = new Set<Ref<PositionTick>>();
+  latest: PositionSnapshot | undefined;
+  subscribe(subscriber: Ref<PositionTick>): void {
+    this.subscribers.add(subscriber);
+    if (this.latest !== undefined) subscriber.tell({ type: 'positions', snapshot: this.latest });
+  }
+  unsubscribe(subscriber: Ref<PositionTick>): void {
+    this.subscribers.delete(subscriber);
+  }
+  push(snapshot: PositionSnapshot): void {
+    this.latest = snapshot;
+    for (const s of this.subscribers) s.tell({ type: 'positions', snapshot });
+  }
+}
+
+/** n nodes; node i has id 1000 + i and kind i % 7, at (i, 2i, 3i) + offset. */
+export function snapshot(n: number, offset = 0, epoch = 1): PositionSnapshot {
+  const ids = new Uint32Array(n);
+  const kinds = new Uint8Array(n);
+  const positions = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    ids[i] = 1000 + i;
+    kinds[i] = i % 7;
+    positions[3 * i] = i + offset;
+    positions[3 * i + 1] = 2 * i + offset;
+    positions[3 * i + 2] = 3 * i - offset;
+  }
+  return { epoch, ids, kinds, positions };
+}
+
+export class FakeGraph implements GraphPort {
+  readonly applied: { mutation: GraphMutation; session: string }[] = [];
+  readonly subscribers = new Set<Ref<GraphChanged>>();
+  version = 0;
+  nextResult: GraphApplyResult | undefined;
+  nodes = new Map<number, GraphNodeView>([
+    [1, { id: 1, kind: 'knowledge', title: 'Alpha' }],
+    [2, { id: 2, kind: 'file', title: 'Beta' }],
+    [3, { id: 3, kind: 'concept', title: 'Alphabet' }],
+  ]);
+  edges: [number, number][] = [[1, 2], [1, 3]];
+
+  async apply(mutation: GraphMutation, origin: { session: string }): Promise<GraphApplyResult> {
+    const forced = this.nextResult;
+    this.nextResult = undefined;
+    if (forced !== undefined) return forced;
+    this.applied.push({ mutation, session: origin.session });
+    const version = ++this.version;
+    for (const s of this.subscribers) s.tell({ type: 'graph-changed', version, change: mutation, origin: origin.session });
+    return { ok: true, version };
+  }
+  async node(id: number) {
+    return this.nodes.get(id);
+  }
+  async neighbours(id: number, limit: number) {
+    if (!this.nodes.has(id)) return undefined;
+    const ids = this.edges.flatMap(([a, b]) => (a === id ? [b] : b === id ? [a] : []));
+    return ids.slice(0, limit).map((n) => this.nodes.get(n)!);
+  }
+  async search(query: string, limit: number) {
+    const q = query.toLowerCase();
+    return [...this.nodes.values()].filter((n) => n.title?.toLowerCase().includes(q)).slice(0, limit);
+  }
+  subscribe(subscriber: Ref<GraphChanged>): void {
+    this.subscribers.add(subscriber);
+  }
+  unsubscribe(subscriber: Ref<GraphChanged>): void {
+    this.subscribers.delete(subscriber);
+  }
+}
+
+export class FakeSssp implements SsspPort {
+  readonly subscribers = new Set<Ref<SsspResultMsg>>();
+  request(request: { source: number }, replyTo: Ref<SsspResultMsg>): void {
+    const result = new SsspResultT(request.source, [request.source, 7], [0, 1.5], [request.source, request.source]);
+    replyTo.tell({ type: 'sssp-result', result });
+    for (const s of this.subscribers) if (s !== replyTo) s.tell({ type: 'sssp-result', result });
+  }
+  subscribe(subscriber: Ref<SsspResultMsg>): void {
+    this.subscribers.add(subscriber);
+  }
+  unsubscribe(subscriber: Ref<SsspResultMsg>): void {
+    this.subscribers.delete(subscriber);
+  }
+}
+
+/**
+ * A small settings actor speaking src/settings/protocol.ts: last writer wins, compare-and-set by
+ * version, broadcasts each change at once to the other subscribers.
+ */
+export function fakeSettings(initial: Record<string, SettingValue> = { 'physics.damping': 0.9, 'ui.theme': 'dark' }): ActorFactory<SettingsMsg> {
+  return () => {
+    let version = 0;
+    const values = new Map(Object.entries(initial).map(([k, v]) => [k, { value: v, version: 0 }]));
+    const subs = new Map<Ref<SettingsBroadcast>, string>();
+    return {
+      receive(msg) {
+        switch (msg.type) {
+          case 'get': {
+            const paths = msg.paths ?? [...values.keys()];
+            msg.replyTo.tell({ version, values: Object.fromEntries(paths.filter((p) => values.has(p)).map((p) => [p, values.get(p)!])) });
+            return;
+          }
+          case 'set': {
+            for (const c of msg.changes) {
+              const cur = values.get(c.path);
+              if (cur === undefined) return msg.replyTo?.tell({ ok: false, errors: [{ path: c.path, code: 'unknown-path', message: 'no such setting' }] });
+              if (c.ifVersion !== undefined && c.ifVersion !== cur.version) {
+                return msg.replyTo?.tell({ ok: false, errors: [{ path: c.path, code: 'conflict', message: 'changed meanwhile', current: cur }] });
+              }
+            }
+            const deltas: SettingsDelta[] = msg.changes.map((c) => {
+              const old = values.get(c.path)!.value;
+              values.set(c.path, { value: c.value, version: ++version });
+              return { path: c.path, old, new: c.value, timestamp: WALL_START, client: msg.client, version };
+            });
+            msg.replyTo?.tell({ ok: true, deltas, version });
+            for (const [ref, client] of subs) if (client !== msg.client) ref.tell({ type: 'settings-deltas', deltas });
+            return;
+          }
+          case 'subscribe':
+            subs.set(msg.subscriber, msg.client);
+            return;
+          case 'unsubscribe':
+            subs.delete(msg.subscriber);
+            return;
+        }
+      },
+    };
+  };
+}
+
+export interface Harness extends TestSystem {
+  readonly ref: Ref<GatewayMsg>;
+  readonly port: number;
+  readonly base: string;
+  readonly tokens: TokenAuthority;
+  readonly frames: FakeFrames;
+  readonly graph: FakeGraph;
+  readonly sssp: FakeSssp;
+  readonly registry: Registry;
+  wall: number;
+  token(role: Role, ttlSeconds?: number, sub?: string): string;
+  stats(): Promise<GatewayStatsView>;
+  connect(options?: ClientOptions): Promise<Client>;
+  /** Connects and completes the handshake. */
+  session(role?: Role, options?: ClientOptions): Promise<Client>;
+}
+
+export async function startGateway(t: ExecutionContext, options: Partial<GatewayOptions> = {}, settings = true): Promise<Harness> {
+  const ts = testSystem(t);
+  const frames = new FakeFrames();
+  const graph = new FakeGraph();
+  const sssp = new FakeSssp();
+  const registry = new Registry();
+  const h = { wall: WALL_START } as { wall: number };
+  const tokens = new TokenAuthority(KEY, () => h.wall);
+  if (settings) ts.system.spawn(fakeSettings(), { name: 'settings' });
+  const ref = ts.system.spawn(
+    gateway({
+      host: '127.0.0.1',
+      port: 0,
+      tokens,
+      registry,
+      frames,
+      graph,
+      sssp,
+      settingsPath: '/settings',
+      wallClock: () => h.wall,
+      ...options,
+    }),
+    { name: 'gateway' },
+  );
+  const address = await ts.system.ask<GatewayMsg, { port: number }>(ref, (replyTo) => ({ type: 'address', replyTo }), 5_000);
+  const base = `127.0.0.1:${address.port}`;
+  const clients: Client[] = [];
+  t.teardown(() => {
+    for (const c of clients) c.ws.terminate();
+  });
+  const harness: Harness = Object.assign(h, {
+    ...ts,
+    ref,
+    port: address.port,
+    base,
+    tokens,
+    frames,
+    graph,
+    sssp,
+    registry,
+    token: (role: Role, ttlSeconds = 3600, sub = `user-${role}`) => tokens.mint({ sub, role, ttlSeconds }),
+    stats: () => ts.system.ask<GatewayMsg, GatewayStatsView>(ref, (replyTo) => ({ type: 'stats', replyTo }), 5_000),
+    connect: async (o: ClientOptions = {}) => {
+      const c = await Client.open(`ws://${base}/ws${o.query ?? ''}`, o.headers);
+      clients.push(c);
+      return c;
+    },
+    session: async (role: Role = 'editor', o: ClientOptions = {}) => {
+      const c = await harness.connect(o);
+      c.send(new HandshakeT(o.token ?? harness.token(role), 0, BigInt(o.resumeFrom ?? 0), 'test'));
+      await c.waitFor(() => c.envelopes.some((e) => e.payloadType === Payload.HandshakeAccepted));
+      return c;
+    },
+  });
+  return harness;
+}
+
+export interface ClientOptions {
+  readonly query?: string;
+  readonly headers?: Record<string, string>;
+  readonly token?: string;
+  readonly resumeFrom?: number;
+}
+
+export class Client {
+  readonly envelopes: EnvelopeT[] = [];
+  readonly frames: Uint8Array[] = [];
+  /** Every binary message in arrival order, tagged. */
+  readonly log: ({ kind: 'envelope'; env: EnvelopeT } | { kind: 'frame'; bytes: Uint8Array })[] = [];
+  closed: { code: number; reason: string } | undefined;
+  private seq = 1;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data: Buffer) => {
+      const bytes = new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+      if (isPositionFrame(bytes)) {
+        this.frames.push(bytes);
+        this.log.push({ kind: 'frame', bytes });
+        return;
+      }
+      const r = unpackEnvelope(bytes);
+      if (r.ok) {
+        this.envelopes.push(r.value);
+        this.log.push({ kind: 'envelope', env: r.value });
+      }
+    });
+    ws.on('close', (code, reason) => (this.closed = { code, reason: reason.toString('utf8') }));
+    ws.on('error', () => undefined);
+  }
+
+  static open(url: string, headers?: Record<string, string>): Promise<Client> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, { headers, perMessageDeflate: false });
+      const client = new Client(ws);
+      ws.once('open', () => resolve(client));
+      ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
+      ws.once('error', reject);
+    });
+  }
+
+  /** Sends a payload in an envelope; returns the seq used (the server's correlation id). */
+  send(payload: PayloadT): number {
+    const seq = this.seq++;
+    this.ws.send(encodeEnvelope({ seq, payload }));
+    return seq;
+  }
+
+  subscribe(topic: Topic, withVelocity = false, rateHz = 0): number {
+    return this.send(new SubscribeT(topic, withVelocity, rateHz));
+  }
+
+  of(type: Payload): EnvelopeT[] {
+    return this.envelopes.filter((e) => e.payloadType === type);
+  }
+
+  get sessionId(): string {
+    const accepted = this.of(Payload.HandshakeAccepted).at(-1);
+    return String((accepted?.payload as { sessionId: string } | undefined)?.sessionId ?? '');
+  }
+
+  async waitFor(condition: () => boolean, limitMs = 3_000): Promise<void> {
+    const start = Date.now();
+    while (!condition()) {
+      if (Date.now() - start > limitMs) throw new Error(`client condition not met within ${limitMs} ms`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+
+  waitClosed(limitMs = 3_000): Promise<{ code: number; reason: string }> {
+    return this.waitFor(() => this.closed !== undefined, limitMs).then(() => this.closed!);
+  }
+}
+
+export type { AgentEvent };

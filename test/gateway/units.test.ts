@@ -1,0 +1,76 @@
+// The gateway's small parts on their own: token bucket, replay ring, filters, catch-up keyframes,
+// close reasons.
+import test from 'ava';
+import { closeReason } from '../../src/gateway/close-codes.ts';
+import { catchUpKeyframe } from '../../src/gateway/catch-up-keyframe.ts';
+import { filterKey, parseFilter, selectIndices } from '../../src/gateway/filter.ts';
+import { ReplayRing } from '../../src/gateway/replay-ring.ts';
+import { TokenBucket } from '../../src/gateway/token-bucket.ts';
+import { PositionStreamEncoder, PositionStreamReader } from '../../src/protocol/index.ts';
+import { snapshot } from './support.ts';
+
+test('token bucket: a burst, then the refill rate', (t) => {
+  let now = 0;
+  const b = new TokenBucket(10, 3, () => now);
+  t.deepEqual([b.take(), b.take(), b.take(), b.take()], [true, true, true, false]);
+  now = 100;
+  t.deepEqual([b.take(), b.take()], [true, false]);
+  now = 10_000;
+  t.deepEqual([b.take(3), b.take()], [true, false]);
+  t.false(b.take(4));
+});
+
+test('replay ring: what came after a seq, or undefined when some is gone', (t) => {
+  const r = new ReplayRing(3, 1_000);
+  for (let s = 1; s <= 5; s++) r.push(s, new Uint8Array([s]));
+  t.is(r.size, 3);
+  t.deepEqual(r.after(2, 6)?.map((b) => b[0]), [3, 4, 5]);
+  t.deepEqual(r.after(4, 6)?.map((b) => b[0]), [5]);
+  t.deepEqual(r.after(5, 6), []);
+  t.is(r.after(1, 6), undefined);
+  t.is(r.after(6, 6), undefined);
+  const bytes = new ReplayRing(100, 10);
+  for (let s = 1; s <= 4; s++) bytes.push(s, new Uint8Array(4));
+  t.is(bytes.size, 2);
+  t.is(bytes.bytes, 8);
+});
+
+test('filters: parse, canonical key, selection', (t) => {
+  const f = parseFilter(new URLSearchParams('kinds=File,concept&maxNodes=3&region=0,0,0,100,200,300'));
+  if (!f.ok) return t.fail(f.error);
+  t.is(filterKey(f.filter), 'k=4,5;n=3;r=0,0,0,100,200,300');
+  t.deepEqual([...selectIndices(f.filter, snapshot(100))!], [4, 5, 11]);
+  t.is(selectIndices({}, snapshot(10)), null);
+  t.is(selectIndices({ maxNodes: 50 }, snapshot(10)), null);
+  for (const q of ['kinds=cat', 'maxNodes=0', 'maxNodes=1.5', 'region=1,2,3', 'region=5,0,0,1,1,1', 'region=a,b,c,d,e,f']) {
+    t.false(parseFilter(new URLSearchParams(q)).ok, q);
+  }
+});
+
+test('a catch-up keyframe carries the stream’s seq and lets the next shared delta apply', (t) => {
+  const enc = new PositionStreamEncoder();
+  const shared = new PositionStreamReader();
+  shared.setIdTable(1, 300);
+  let last: Uint8Array | null = null;
+  for (let k = 0; k < 5; k++) {
+    last = enc.encode({ epoch: 1, positions: snapshot(300, k * 2).positions });
+    shared.accept(last!);
+  }
+  const late = new PositionStreamReader();
+  late.setIdTable(1, 300);
+  const kf = catchUpKeyframe(shared.lastAppliedSeq, 1, enc.reconstructed, null);
+  const r = late.accept(kf);
+  t.true(r.ok && r.value.status === 'applied');
+  const next = enc.encode({ epoch: 1, positions: snapshot(300, 20).positions })!;
+  const a = late.accept(next);
+  t.true(a.ok && a.value.status === 'applied');
+  shared.accept(next);
+  for (let i = 0; i < 900; i++) t.true(Math.abs(late.positions[i]! - shared.positions[i]!) < 0.05);
+});
+
+test('close reasons are cut to the 123 bytes a close frame holds, on a character boundary', (t) => {
+  t.is(closeReason('short'), 'short');
+  const long = closeReason('é'.repeat(100));
+  t.true(Buffer.byteLength(long) <= 123);
+  t.true(long.endsWith('...'));
+});
