@@ -4,8 +4,10 @@
 // arrive here and are fanned out by the position hub to every subscribed session's socket.
 //
 // Upgrades are checked before they complete: only /ws, under the session limit, with a valid
-// token when one is given on the URL (?token=) or as a bearer header (401 otherwise), and a
-// well-formed filter (400). The Handshake's own token is checked by the session.
+// token when one is given on the URL (?token=) or as a bearer header (401 otherwise). The
+// Handshake's own token (and the session it resumes) and each Subscribe's position filter are
+// checked by the session; the URL parameters that used to carry those are refused (400) rather than
+// silently ignored.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +18,6 @@ import type { Ref } from '../runtime/ref.ts';
 import { describeTokenFailure, type TokenAuthority } from '../auth/token.ts';
 import { Connection, type ConnectionEvent } from '../gateway/connection.ts';
 import { EventLog } from '../gateway/event-log.ts';
-import { parseFilter } from '../gateway/filter.ts';
 import { httpHandler } from '../gateway/http-api.ts';
 import { requestToken } from '../gateway/http-auth.ts';
 import { DEFAULT_LIMITS, type GatewayLimits } from '../gateway/limits.ts';
@@ -69,6 +70,14 @@ export type GatewayMsg =
   | PositionTick
   | { readonly type: 'address'; readonly replyTo: Ref<{ readonly host: string; readonly port: number }> }
   | { readonly type: 'stats'; readonly replyTo: Ref<GatewayStatsView> };
+
+/** URL parameters of the first gateway, now fields of Handshake (session_id) and Subscribe (filter). */
+const MOVED_PARAMS: ReadonlyMap<string, string> = new Map([
+  ['resume', 'Handshake.session_id'],
+  ['kinds', 'Subscribe.filter'],
+  ['maxNodes', 'Subscribe.filter'],
+  ['region', 'Subscribe.filter'],
+]);
 
 const DEFAULT_STATIC_ROOT = fileURLToPath(new URL('../../viewer/dist/', import.meta.url));
 
@@ -152,17 +161,15 @@ export function gateway(options: GatewayOptions): ActorFactory<GatewayMsg> {
         const check = options.tokens.verify(token);
         if (!check.ok) return refuse(socket, 401, 'Unauthorized', describeTokenFailure(check.reason));
       }
-      const filter = parseFilter(url.searchParams);
-      if (!filter.ok) return refuse(socket, 400, 'Bad Request', filter.error);
-      const resume = url.searchParams.get('resume') ?? undefined;
+      for (const [param, field] of MOVED_PARAMS) {
+        if (url.searchParams.has(param)) return refuse(socket, 400, 'Bad Request', `?${param}= is not accepted: send it in ${field}`);
+      }
       wss!.handleUpgrade(req, socket, head, (ws) => {
         // Everything from here is synchronous, so no message can arrive before its session exists.
         const placeholder: Ref<ConnectionEvent> = { path: '/pending', tell: () => undefined };
         const info = {
-          filter: filter.filter,
           remote: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`,
           ...(token !== undefined ? { upgradeToken: token } : {}),
-          ...(resume !== undefined && resume.length <= 64 ? { resume } : {}),
         };
         const conn = new Connection(ws, info, limits, clock, placeholder);
         sockets.add(conn);

@@ -8,10 +8,11 @@ import type { TokenClaims } from '../auth/token.ts';
 import type { Connection } from '../gateway/connection.ts';
 import type { Outbox } from '../gateway/outbox.ts';
 import type { AgentEvent, GraphApplyResult, GraphChanged, GraphMutation, SsspResultMsg } from '../gateway/ports.ts';
+import { filterFromWire, type ClientFilter } from '../gateway/filter.ts';
 import { changeFromWire, deltaPayload } from '../gateway/settings-wire.ts';
 import type { Envelope} from '../protocol/index.ts';
 import {
-  AddEdgeT, ErrorCode, ErrorReplyT, GraphBatch, GraphOp, GraphUpdate, GraphUpdateT, Payload, SettingsBatch, SettingsGet, SettingsSet, SsspRequest, Subscribe, Topic, Unsubscribe, UpdateNodeT,
+  AckT, AddEdgeT, ErrorCode, ErrorReplyT, GraphBatch, GraphOp, GraphUpdate, GraphUpdateT, Payload, SettingsBatch, SettingsGet, SettingsSet, SsspRequest, Subscribe, Topic, Unsubscribe, UpdateNodeT,
   type PayloadT,
 } from '../protocol/index.ts';
 import type { SettingChange, SettingError, SetResult, SettingsBroadcast, SettingsMsg, SettingsSnapshot } from '../settings/protocol.ts';
@@ -20,7 +21,7 @@ import type { SessionDeps, SessionMsg } from './session.ts';
 export type RequestReply =
   | { readonly type: 'settings-snapshot'; readonly correlationId: number; readonly snapshot: SettingsSnapshot }
   | { readonly type: 'settings-result'; readonly correlationId: number; readonly result: SetResult }
-  | { readonly type: 'graph-result'; readonly correlationId: number; readonly mutation: GraphMutation; readonly result: GraphApplyResult }
+  | { readonly type: 'graph-result'; readonly correlationId: number; readonly result: GraphApplyResult }
   | { readonly type: 'request-failed'; readonly correlationId: number; readonly what: string; readonly error: string };
 
 export interface RequestContext {
@@ -39,7 +40,7 @@ const AGENT_PAYLOADS = new Set<Payload>([
   Payload.CollaborationRequest, Payload.KnowledgeShare, Payload.AgentError,
 ]);
 const SERVER_ONLY = new Set<Payload>([
-  Payload.HandshakeAccepted, Payload.ErrorReply, Payload.SettingsDelta, Payload.SsspResult, Payload.PositionIdTable,
+  Payload.HandshakeAccepted, Payload.ErrorReply, Payload.SettingsDelta, Payload.SsspResult, Payload.PositionIdTable, Payload.Ack,
 ]);
 
 const SETTING_ERROR_CODES: Record<SettingError['code'], ErrorCode> = {
@@ -60,7 +61,7 @@ const GRAPH_ERROR_CODES: Record<Extract<GraphApplyResult, { ok: false }>['code']
 export function sessionRequests(rc: RequestContext) {
   const { ctx, deps, outbox } = rc;
   const topics = new Set<Topic>();
-  let positions: { velocity: boolean; rateHz: number } | undefined;
+  let positions: { velocity: boolean; rateHz: number; filter: ClientFilter } | undefined;
   /** Correlation ids of this session's SSSP requests, by source node. */
   const ssspPending = new Map<number, number[]>();
 
@@ -69,7 +70,7 @@ export function sessionRequests(rc: RequestContext) {
 
   const joinPositions = (conn: Connection): void => {
     if (positions === undefined) return;
-    deps.hub.join({ session: rc.sessionId(), conn, filter: conn.info.filter, velocity: positions.velocity, rateHz: positions.rateHz });
+    deps.hub.join({ session: rc.sessionId(), conn, filter: positions.filter, velocity: positions.velocity, rateHz: positions.rateHz });
   };
 
   const subscribe = (topic: Topic, on: boolean, sub: Subscribe | undefined, correlationId: number): void => {
@@ -77,7 +78,10 @@ export function sessionRequests(rc: RequestContext) {
     switch (topic) {
       case Topic.Positions: {
         if (on) {
-          positions = { velocity: sub?.withVelocity() ?? false, rateHz: sub?.maxRateHz() ?? 0 };
+          const filter = filterFromWire(sub?.filter()?.unpack() ?? null);
+          if (!filter.ok) return error(ErrorCode.BadMessage, `Subscribe.filter: ${filter.error}`, correlationId);
+          // A new Subscribe replaces the previous one (its filter too).
+          positions = { velocity: sub?.withVelocity() ?? false, rateHz: sub?.maxRateHz() ?? 0, filter: filter.filter };
           const conn = rc.conn();
           if (conn !== undefined) joinPositions(conn);
         } else {
@@ -118,7 +122,7 @@ export function sessionRequests(rc: RequestContext) {
     const graph = deps.graph;
     if (graph === undefined) return error(ErrorCode.Unsupported, 'no graph on this node', correlationId);
     graph.apply(mutation, origin()).then(
-      (result) => ctx.self.tell({ type: 'graph-result', correlationId, mutation, result }),
+      (result) => ctx.self.tell({ type: 'graph-result', correlationId, result }),
       (e: unknown) => ctx.self.tell({ type: 'request-failed', correlationId, what: 'graph update', error: String(e) }),
     );
   };
@@ -232,8 +236,9 @@ export function sessionRequests(rc: RequestContext) {
   const graphResult = (msg: Extract<RequestReply, { type: 'graph-result' }>): void => {
     const { result, correlationId } = msg;
     if (result.ok) {
-      // The acknowledgement is the applied change itself; the broadcast of it skips this session.
-      outbox.send(mutationPayload(msg.mutation), correlationId);
+      // Acknowledged with the graph version it was committed at; the broadcast of the change itself
+      // skips this session.
+      outbox.send(new AckT(BigInt(result.version)), correlationId);
       return;
     }
     error(GRAPH_ERROR_CODES[result.code], result.message, correlationId);

@@ -6,8 +6,8 @@
 //          +-- bad token / wrong message --+-- protocol violation --+--> stopped
 //
 // A session whose socket dropped is held for the resume window, still collecting its sequenced
-// messages; a client that comes back with `?resume=<id>` and the last seq it applied is sent what
-// it missed and a fresh keyframe. If the session crashes, its socket is closed with 1011 and the
+// messages; a client that comes back with a Handshake naming it (session_id) and the last seq it
+// applied (resume_from) is sent what it missed and a fresh keyframe. If the session crashes, its socket is closed with 1011 and the
 // other sessions never notice.
 
 import { randomUUID } from 'node:crypto';
@@ -120,8 +120,8 @@ export function sessionActor(deps: SessionDeps, firstConn: Connection): ActorFac
       const check = deps.tokens.verify(hs.token());
       if (!check.ok) return end(CloseCode.PolicyViolation, describeTokenFailure(check.reason));
       const resumeFrom = Number(hs.resumeFrom());
-      const resumeId = conn.info.resume;
-      if (resumeId !== undefined) {
+      const resumeId = hs.sessionId();
+      if (resumeId !== null && resumeId !== '') {
         const entry = deps.registry.get(resumeId);
         if (entry !== undefined && entry.subject === check.claims.sub) {
           if (entry.canResumeFrom(resumeFrom)) {

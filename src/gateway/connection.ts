@@ -5,7 +5,6 @@ import type WebSocket from 'ws';
 import type { Clock } from '../runtime/clock.ts';
 import type { Ref } from '../runtime/ref.ts';
 import { CloseCode, closeReason } from './close-codes.ts';
-import type { ClientFilter } from './filter.ts';
 import type { GatewayLimits } from './limits.ts';
 import { TokenBucket } from './token-bucket.ts';
 
@@ -17,9 +16,6 @@ export type ConnectionEvent =
 export interface ConnectionInfo {
   /** Token given on the upgrade request, if any (already verified). */
   readonly upgradeToken?: string;
-  /** Session to resume, from the upgrade URL. */
-  readonly resume?: string;
-  readonly filter: ClientFilter;
   readonly remote: string;
 }
 

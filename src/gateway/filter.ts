@@ -1,7 +1,7 @@
 // A client's view of the position stream: which node kinds, at most how many nodes, inside which
-// box. Given in the WebSocket URL (?kinds=file,concept&maxNodes=5000&region=x0,y0,z0,x1,y1,z1) and
-// kept across a resume. The selection decides the client's id table: only selected nodes appear.
-import { NodeKind } from '../protocol/index.ts';
+// box. Given in the Subscribe message's PositionFilter (topic Positions) and held by the session, so
+// it outlives a resume. The selection decides the client's id table: only selected nodes appear.
+import { NodeKind, type PositionFilterT } from '../protocol/index.ts';
 import type { PositionSnapshot } from './ports.ts';
 
 export interface ClientFilter {
@@ -15,38 +15,42 @@ export interface ClientFilter {
 
 export const NO_FILTER: ClientFilter = {};
 
-const KIND_NAMES = new Map<string, number>(
-  Object.entries(NodeKind)
-    .filter((e): e is [string, number] => typeof e[1] === 'number')
-    .map(([name, value]) => [name.toLowerCase(), value]),
-);
+/** The schema's bound on PositionFilter.max_nodes (that of a PositionIdTable). */
+export const MAX_FILTER_NODES = 16_777_216;
+
+const KNOWN_KINDS = new Set<number>(Object.values(NodeKind).filter((v): v is number => typeof v === 'number'));
 
 export type FilterParse = { readonly ok: true; readonly filter: ClientFilter } | { readonly ok: false; readonly error: string };
 
-export function parseFilter(params: URLSearchParams): FilterParse {
+/**
+ * A Subscribe's PositionFilter as the filter a stream group applies, or why it cannot be one. The
+ * envelope verifier has already refused most of this (unknown kinds, non-finite or inverted
+ * regions, an oversized count); the checks here keep the gateway safe on any path that skips it.
+ * Empty kinds and max_nodes 0 mean "no limit", as the schema says.
+ */
+export function filterFromWire(wire: PositionFilterT | null): FilterParse {
+  if (wire === null) return { ok: true, filter: NO_FILTER };
   const filter: { kinds?: Set<number>; maxNodes?: number; region?: number[] } = {};
-  const kinds = params.get('kinds');
-  if (kinds !== null && kinds !== '') {
-    const set = new Set<number>();
-    for (const name of kinds.split(',')) {
-      const kind = KIND_NAMES.get(name.trim().toLowerCase());
-      if (kind === undefined) return { ok: false, error: `unknown node kind "${name.slice(0, 32)}"` };
-      set.add(kind);
+  if (wire.kinds.length > 0) {
+    const kinds = new Set<number>();
+    for (const kind of wire.kinds) {
+      if (!KNOWN_KINDS.has(kind)) return { ok: false, error: `unknown node kind ${kind}` };
+      kinds.add(kind);
     }
-    filter.kinds = set;
+    filter.kinds = kinds;
   }
-  const max = params.get('maxNodes');
-  if (max !== null && max !== '') {
-    const n = Number(max);
-    if (!Number.isSafeInteger(n) || n < 1) return { ok: false, error: 'maxNodes must be a positive integer' };
-    filter.maxNodes = n;
-  }
-  const region = params.get('region');
-  if (region !== null && region !== '') {
-    const box = region.split(',').map(Number);
-    if (box.length !== 6 || !box.every(Number.isFinite) || box[0]! > box[3]! || box[1]! > box[4]! || box[2]! > box[5]!) {
-      return { ok: false, error: 'region must be six finite numbers: min x,y,z then max x,y,z' };
+  if (wire.maxNodes !== 0) {
+    if (!Number.isSafeInteger(wire.maxNodes) || wire.maxNodes < 0 || wire.maxNodes > MAX_FILTER_NODES) {
+      return { ok: false, error: `max_nodes must be 0 (no limit) to ${MAX_FILTER_NODES}` };
     }
+    filter.maxNodes = wire.maxNodes;
+  }
+  const { regionMin: min, regionMax: max } = wire;
+  if (min !== null || max !== null) {
+    if (min === null || max === null) return { ok: false, error: 'region_min and region_max come together' };
+    const box = [min.x, min.y, min.z, max.x, max.y, max.z];
+    if (!box.every(Number.isFinite)) return { ok: false, error: 'region corners must be finite' };
+    if (box[0]! > box[3]! || box[1]! > box[4]! || box[2]! > box[5]!) return { ok: false, error: 'region_min must not be above region_max' };
     filter.region = box;
   }
   return { ok: true, filter };

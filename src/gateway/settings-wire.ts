@@ -1,11 +1,10 @@
 // Settings between the wire (SettingsGet / SettingsSet / SettingsBatch in, SettingsDelta out) and
-// the settings actor's protocol. The wire's SettingsDelta has no version field yet, so the tree
-// version travels in its HLC: timestamp = {wall_ms: delta.timestamp, logical: delta.version,
-// node: 0}. JsonValue (structured values) is refused: the store holds booleans, numbers, strings.
-import type {
-  SettingsSet} from '../protocol/index.ts';
+// the settings actor's protocol. A SettingsDelta carries the tree version in `version` and the time
+// the server applied it as timestamp.wall_ms. SettingsSet.if_version is compare-and-set (-1: none).
+// JsonValue (structured values) is refused: the store holds booleans, numbers, strings.
 import {
-  BoolValue, HlcT, NumberValue, NumberValueT, BoolValueT, SettingValue as WireValue, SettingsDeltaT, StringValue, StringValueT,
+  BoolValue, HlcT, NumberValue, NumberValueT, BoolValueT, SettingValue as WireValue, SettingsDeltaT, SettingsSetT, StringValue, StringValueT,
+  type SettingsSet,
 } from '../protocol/index.ts';
 import type { SettingsDelta, SettingValue } from '../settings/delta.ts';
 import type { SettingChange } from '../settings/protocol.ts';
@@ -28,8 +27,9 @@ export function deltaPayload(delta: SettingsDelta): SettingsDeltaT {
     old.value,
     next.type,
     next.value,
-    new HlcT(BigInt(Math.max(0, Math.floor(delta.timestamp))), delta.version >>> 0, 0),
+    new HlcT(BigInt(Math.max(0, Math.floor(delta.timestamp))), 0, 0),
     delta.client,
+    BigInt(delta.version),
   );
 }
 
@@ -37,21 +37,52 @@ export function deltaPayload(delta: SettingsDelta): SettingsDeltaT {
 export function changeFromWire(set: SettingsSet): { ok: true; change: SettingChange } | { ok: false; error: string } {
   const path = set.path();
   if (path === null) return { ok: false, error: 'SettingsSet without a path' };
+  const wireIf = set.ifVersion();
+  if (wireIf < -1n || wireIf > BigInt(Number.MAX_SAFE_INTEGER)) return { ok: false, error: `${path}: if_version must be -1 (none) or a version` };
+  const cas = wireIf === -1n ? {} : { ifVersion: Number(wireIf) };
   switch (set.valueType()) {
     case WireValue.BoolValue:
-      return { ok: true, change: { path, value: (set.value(new BoolValue()) as BoolValue).value() } };
+      return { ok: true, change: { path, value: (set.value(new BoolValue()) as BoolValue).value(), ...cas } };
     case WireValue.NumberValue: {
       const n = (set.value(new NumberValue()) as NumberValue).value();
       if (!Number.isFinite(n)) return { ok: false, error: `${path}: numbers must be finite` };
-      return { ok: true, change: { path, value: n } };
+      return { ok: true, change: { path, value: n, ...cas } };
     }
     case WireValue.StringValue: {
       const s = (set.value(new StringValue()) as StringValue).value();
-      return s === null ? { ok: false, error: `${path}: empty string value` } : { ok: true, change: { path, value: s } };
+      return s === null ? { ok: false, error: `${path}: empty string value` } : { ok: true, change: { path, value: s, ...cas } };
     }
     case WireValue.JsonValue:
       return { ok: false, error: `${path}: structured (JSON) values are not supported by the settings store` };
     default:
       return { ok: false, error: `${path}: no value` };
   }
+}
+
+// ---- the client's side: what a SettingsClient's sender puts on the wire and reads back ----------
+
+/** A change as the SettingsSet that asks for it; no ifVersion is an unconditional set (-1). */
+export function setPayload(change: SettingChange): SettingsSetT {
+  const value = toWireValue(change.value);
+  return new SettingsSetT(change.path, value.type, value.value, BigInt(change.ifVersion ?? -1));
+}
+
+function fromWireValue(value: SettingsDeltaT['newValue']): SettingValue | null {
+  if (value instanceof BoolValueT || value instanceof NumberValueT) return value.value;
+  if (value instanceof StringValueT && typeof value.value === 'string') return value.value;
+  return null;
+}
+
+/** A SettingsDelta from the wire (object API) as the client library takes it; null when it holds no usable value. */
+export function deltaFromWire(wire: SettingsDeltaT): SettingsDelta | null {
+  const next = fromWireValue(wire.newValue);
+  if (typeof wire.path !== 'string' || next === null) return null;
+  return {
+    path: wire.path,
+    old: fromWireValue(wire.oldValue),
+    new: next,
+    timestamp: Number(wire.timestamp?.wallMs ?? 0n),
+    client: typeof wire.client === 'string' ? wire.client : '',
+    version: Number(wire.version),
+  };
 }

@@ -3,8 +3,8 @@
 import test from 'ava';
 import fc from 'fast-check';
 import {
-  GraphOp, GraphUpdateT, HandshakeT, NumberValueT, RemoveNodeT, SettingValue, SettingsSetT, SsspRequestT, SubscribeT, Topic,
-  Payload, SettingsGetT, encodeEnvelope, type PayloadT,
+  AckT, GraphOp, GraphUpdateT, HandshakeT, NodeKind, NumberValueT, PositionFilterT, RemoveNodeT, SettingValue, SettingsSetT, SsspRequestT,
+  SubscribeT, Topic, Payload, SettingsGetT, Vec3T, encodeEnvelope, type PayloadT,
 } from '../../src/protocol/index.ts';
 import { startGateway } from './support.ts';
 
@@ -12,8 +12,11 @@ const valid: PayloadT[] = [
   new SubscribeT(Topic.Graph),
   new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(7)),
   new SettingsSetT('physics.damping', SettingValue.NumberValue, new NumberValueT(0.3)),
+  new SettingsSetT('physics.damping', SettingValue.NumberValue, new NumberValueT(0.3), 4n),
+  new SubscribeT(Topic.Positions, false, 30, new PositionFilterT([NodeKind.File], 10, new Vec3T(0, 0, 0), new Vec3T(1, 1, 1))),
   new SsspRequestT(1, 0),
-  new HandshakeT('x', 0, 0n, null),
+  new HandshakeT('x', 0, 0n, null, 'some-session'),
+  new AckT(3n),
 ];
 
 test('fuzzed inbound bytes never take the server down', async (t) => {

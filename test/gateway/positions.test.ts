@@ -2,9 +2,8 @@
 // sessions sharing one encoding, slow and stalled readers (bounded memory, catch-up keyframes,
 // disconnect after the stall timeout) without slowing anyone else.
 import test from 'ava';
-import type { PositionIdTableT} from '../../src/protocol/index.ts';
 import {
-  KeyframeRequestT, Payload, PositionStreamReader, Topic, decodeFrame,
+  KeyframeRequestT, NodeKind, Payload, PositionFilterT, PositionStreamReader, Topic, Vec3T, decodeFrame, type PositionIdTableT,
 } from '../../src/protocol/index.ts';
 import { snapshot, startGateway, type Client } from './support.ts';
 
@@ -47,12 +46,14 @@ test('a subscriber gets the id table, then a keyframe, then deltas it can apply'
   for (let i = 0; i < last.positions.length; i++) t.true(Math.abs(reader.positions[i]! - last.positions[i]!) < 0.5);
 });
 
-test('filters decide the id table: node kinds, a maximum count, a region', async (t) => {
+test('Subscribe filters decide the id table: node kinds, a maximum count, a region', async (t) => {
   const h = await startGateway(t);
-  const kinds = await h.session('viewer', { query: '?kinds=file,concept&maxNodes=10' });
-  const region = await h.session('viewer', { query: '?region=0,0,-100,20,40,0' });
+  const kinds = await h.session('viewer');
+  const region = await h.session('viewer');
   const all = await h.session('viewer');
-  for (const c of [kinds, region, all]) c.subscribe(Topic.Positions);
+  kinds.subscribe(Topic.Positions, false, 0, new PositionFilterT([NodeKind.File, NodeKind.Concept], 10));
+  region.subscribe(Topic.Positions, false, 0, new PositionFilterT([], 0, new Vec3T(0, 0, -100), new Vec3T(20, 40, 0)));
+  all.subscribe(Topic.Positions, false, 0, new PositionFilterT()); // an empty filter keeps everything
   await h.advance(0);
   h.frames.push(snapshot(200));
   await h.advance(0);
@@ -65,6 +66,22 @@ test('filters decide the id table: node kinds, a maximum count, a region', async
   t.is(ids(all).length, 200);
   t.is((await h.stats()).streamGroups, 3);
   for (const c of [kinds, region, all]) t.deepEqual(replay(c).statuses, ['applied']);
+});
+
+test('a second Subscribe replaces the position filter: a new id table and keyframe', async (t) => {
+  const h = await startGateway(t);
+  const c = await h.session('viewer');
+  c.subscribe(Topic.Positions, false, 0, new PositionFilterT([], 5));
+  await h.advance(0);
+  h.frames.push(snapshot(100));
+  await h.advance(0);
+  await c.waitFor(() => c.frames.length === 1);
+  c.subscribe(Topic.Positions, false, 0, new PositionFilterT([NodeKind.Agent], 3));
+  await c.waitFor(() => c.of(Payload.PositionIdTable).length === 2 && c.frames.length === 2);
+  const tables = c.of(Payload.PositionIdTable).map((e) => [...(e.payload as PositionIdTableT).ids]);
+  t.deepEqual(tables, [[1000, 1001, 1002, 1003, 1004], [1001, 1008, 1015]]);
+  t.is((decodeFrame(c.frames[1]!) as { value: { kind: string } }).value.kind, 'keyframe');
+  t.is((await h.stats()).streamGroups, 1);
 });
 
 test('50 concurrent sessions all receive every frame, encoded once and shared', async (t) => {

@@ -1,19 +1,19 @@
 // Reconnect and resume: the same session, what was missed replayed from the ring, a keyframe next.
 import test from 'ava';
-import type { HandshakeAcceptedT} from '../../src/protocol/index.ts';
 import {
-  GraphOp, GraphUpdateT, HandshakeT, Payload, RemoveNodeT, Topic, decodeFrame,
+  GraphOp, GraphUpdateT, HandshakeT, NodeKind, Payload, PositionFilterT, RemoveNodeT, Topic, decodeFrame,
+  type HandshakeAcceptedT, type PositionIdTableT,
 } from '../../src/protocol/index.ts';
 import { snapshot, startGateway, type Client } from './support.ts';
 
 const seqs = (c: Client, type: Payload) => c.of(type).map((e) => Number(e.seq));
 
-test('a client that reconnects with ?resume= gets the same session, the messages it missed, then a keyframe', async (t) => {
+test('a client that reconnects with Handshake.session_id gets the same session, what it missed, then a keyframe', async (t) => {
   const h = await startGateway(t);
   const editor = await h.session('editor');
   const viewer = await h.session('viewer');
   viewer.subscribe(Topic.Graph);
-  viewer.subscribe(Topic.Positions);
+  viewer.subscribe(Topic.Positions, false, 0, new PositionFilterT([NodeKind.File]));
   await h.advance(0);
   await viewer.waitFor(() => h.graph.subscribers.size === 1 && h.frames.subscribers.size === 1);
   h.frames.push(snapshot(50, 0));
@@ -28,9 +28,9 @@ test('a client that reconnects with ?resume= gets the same session, the messages
   // Missed while away: two graph changes.
   editor.send(new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(2)));
   editor.send(new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(3)));
-  await editor.waitFor(() => editor.of(Payload.GraphUpdate).length === 3);
+  await editor.waitFor(() => editor.of(Payload.Ack).length === 3);
   await h.advance(0);
-  const back = await h.session('viewer', { query: `?resume=${id}`, resumeFrom: lastSeen });
+  const back = await h.session('viewer', { resume: id, resumeFrom: lastSeen });
   t.is(back.sessionId, id);
   const accepted = back.of(Payload.HandshakeAccepted)[0]!.payload as HandshakeAcceptedT;
   t.is(Number(accepted.nextSeq), lastSeen + 1);
@@ -38,6 +38,9 @@ test('a client that reconnects with ?resume= gets the same session, the messages
   t.deepEqual(seqs(back, Payload.GraphUpdate), [lastSeen + 1, lastSeen + 2]);
   t.is((decodeFrame(back.frames[0]!) as { value: { kind: string } }).value.kind, 'keyframe');
   t.true(back.of(Payload.PositionIdTable).length === 1);
+  // The Subscribe's filter is the session's, so it holds on the new socket: File nodes only.
+  const ids = (back.of(Payload.PositionIdTable)[0]!.payload as PositionIdTableT).ids;
+  t.deepEqual(ids, [1004, 1011, 1018, 1025, 1032, 1039, 1046]);
   const stats = await h.stats();
   t.is(stats.stats.resumes, 1);
   t.is(stats.sessions, 2);
@@ -54,11 +57,11 @@ test('resuming from too far back, or as someone else, starts a fresh session', a
   viewer.ws.terminate();
   await viewer.waitClosed();
   for (let i = 0; i < 5; i++) editor.send(new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(i)));
-  await editor.waitFor(() => editor.of(Payload.GraphUpdate).length === 5);
+  await editor.waitFor(() => editor.of(Payload.Ack).length === 5);
   await h.advance(0);
-  const other = await h.session('viewer', { query: `?resume=${id}`, resumeFrom: 0, token: h.token('viewer', 3600, 'mallory') });
+  const other = await h.session('viewer', { resume: id, resumeFrom: 0, token: h.token('viewer', 3600, 'mallory') });
   t.not(other.sessionId, id);
-  const late = await h.session('viewer', { query: `?resume=${id}`, resumeFrom: 0 });
+  const late = await h.session('viewer', { resume: id, resumeFrom: 0 });
   t.not(late.sessionId, id);
   t.is(late.of(Payload.GraphUpdate).length, 0);
 });
@@ -73,10 +76,19 @@ test('a detached session is dropped when the resume window closes', async (t) =>
   t.is((await h.stats()).sessions, 1);
   await h.advance(5_000);
   t.is((await h.stats()).sessions, 0);
-  const again = await h.connect({ query: `?resume=${id}` });
-  again.send(new HandshakeT(h.token('viewer'), 0, 1n, null));
+  const again = await h.connect();
+  again.send(new HandshakeT(h.token('viewer'), 0, 1n, null, id));
   await again.waitFor(() => again.of(Payload.HandshakeAccepted).length === 1);
   t.not(again.sessionId, id);
+});
+
+test('an unknown session id starts a fresh session; the old ?resume= URL parameter is refused', async (t) => {
+  const h = await startGateway(t);
+  const c = await h.session('viewer', { resume: 'no-such-session', resumeFrom: 3 });
+  t.regex(c.sessionId, /^[0-9a-f-]{36}$/);
+  t.is(Number((c.of(Payload.HandshakeAccepted)[0]!.payload as HandshakeAcceptedT).nextSeq), 1);
+  const old = await t.throwsAsync(h.connect({ query: `?resume=${c.sessionId}` }));
+  t.is((old as Error & { status: number }).status, 400);
 });
 
 test('a client that closes normally (1000) is not held for a resume', async (t) => {

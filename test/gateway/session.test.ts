@@ -1,10 +1,10 @@
 // Client sessions over real sockets: handshake, tokens, close codes with reasons, roles, rate
 // limits, heartbeats, crash isolation.
 import test from 'ava';
-import type { HandshakeAcceptedT} from '../../src/protocol/index.ts';
 import {
-  ErrorCode, ErrorReplyT, GraphOp, GraphUpdateT, HandshakeT, NodeKind, NodeT, NumberValueT, Payload, RemoveNodeT,
-  SettingValue, SettingsSetT, SsspRequestT, SubscribeT, Topic, UpdateNodeT, AgentHeartbeatT, encodeEnvelope, type SsspResultT,
+  AckT, ErrorCode, ErrorReplyT, GraphOp, GraphUpdateT, HandshakeT, NodeKind, NodeT, NumberValueT, Payload, PositionFilterT, RemoveNodeT,
+  SettingValue, SettingsSetT, SsspRequestT, SubscribeT, Topic, UpdateNodeT, Vec3T, AgentHeartbeatT, encodeEnvelope,
+  type HandshakeAcceptedT, type SsspResultT,
 } from '../../src/protocol/index.ts';
 import { TokenAuthority } from '../../src/auth/token.ts';
 import { startGateway, WALL_START } from './support.ts';
@@ -51,8 +51,30 @@ test('a bad token on the upgrade URL is refused with 401 before the upgrade', as
   t.is((errBearer as Error & { status: number }).status, 401);
   const ok = await h.connect({ query: `?token=${h.token('viewer')}` });
   t.is(ok.ws.readyState, ok.ws.OPEN);
-  const bad = await t.throwsAsync(h.connect({ query: '?kinds=nonsense' }));
-  t.is((bad as Error & { status: number }).status, 400);
+});
+
+test('filters on the upgrade URL are refused with 400: they belong in Subscribe.filter', async (t) => {
+  const h = await startGateway(t);
+  for (const query of ['?kinds=file', '?maxNodes=10', '?region=0,0,0,1,1,1']) {
+    const bad = await t.throwsAsync(h.connect({ query }));
+    t.is((bad as Error & { status: number }).status, 400, query);
+  }
+});
+
+test('a Subscribe whose position filter breaks the schema closes with 1007 and the reason', async (t) => {
+  const h = await startGateway(t);
+  const inverted = await h.session('viewer');
+  inverted.subscribe(Topic.Positions, false, 0, new PositionFilterT([], 0, new Vec3T(5, 0, 0), new Vec3T(1, 1, 1)));
+  const closed = await inverted.waitClosed();
+  t.is(closed.code, 1007);
+  t.regex(closed.reason, /^malformed envelope: INCONSISTENT: Subscribe\.filter: region_min/);
+  const kind = await h.session('viewer');
+  kind.subscribe(Topic.Positions, false, 0, new PositionFilterT([99 as NodeKind]));
+  t.regex((await kind.waitClosed()).reason, /UNKNOWN_ENUM/);
+  const nan = await h.session('viewer');
+  nan.subscribe(Topic.Positions, false, 0, new PositionFilterT([], 0, new Vec3T(NaN, 0, 0), new Vec3T(1, 1, 1)));
+  t.regex((await nan.waitClosed()).reason, /NOT_FINITE/);
+  t.is((await h.stats()).streamMembers, 0);
 });
 
 test('anything but a Handshake first closes with 1008; a second Handshake too', async (t) => {
@@ -93,7 +115,7 @@ test('an oversized message closes with 1009 and a reason; a text frame with 1003
   t.is((await text.waitClosed()).code, 1003);
 });
 
-test('roles: a viewer may not mutate (forbidden), an editor may (acked by the applied change)', async (t) => {
+test('roles: a viewer may not mutate (forbidden), an editor may (an Ack with the graph version)', async (t) => {
   const h = await startGateway(t);
   const viewer = await h.session('viewer');
   const update = new GraphUpdateT(GraphOp.UpdateNode, new UpdateNodeT(new NodeT(1, NodeKind.File, null, 'renamed')));
@@ -107,13 +129,17 @@ test('roles: a viewer may not mutate (forbidden), an editor may (acked by the ap
   t.is(h.graph.applied.length, 0);
   const editor = await h.session('editor');
   const s2 = editor.send(update);
-  await editor.waitFor(() => editor.of(Payload.GraphUpdate).length === 1);
-  t.is(Number(editor.of(Payload.GraphUpdate)[0]!.correlationId), s2);
+  await editor.waitFor(() => editor.of(Payload.Ack).length === 1);
+  const ack = editor.of(Payload.Ack)[0]!;
+  t.is(Number(ack.correlationId), s2);
+  t.is((ack.payload as AckT).version, 1n);
+  t.is(editor.of(Payload.GraphUpdate).length, 0); // the ack does not echo the change
   t.is(h.graph.applied.length, 1);
   const agent = await h.session('agent');
   agent.send(new SettingsSetT('ui.theme', SettingValue.NumberValue, new NumberValueT(1)));
-  agent.send(new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(3)));
-  await agent.waitFor(() => agent.of(Payload.ErrorReply).length === 1 && agent.of(Payload.GraphUpdate).length === 1);
+  const s3 = agent.send(new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(3)));
+  await agent.waitFor(() => agent.of(Payload.ErrorReply).length === 1 && agent.of(Payload.Ack).length === 1);
+  t.deepEqual(agent.of(Payload.Ack).map((e) => [Number(e.correlationId), (e.payload as AckT).version]), [[s3, 2n]]);
   t.regex(errors(agent)[0]!.message, /role agent may not change settings/);
   const editorAgentMsg = editor.send(new AgentHeartbeatT('a1', 1, 1n, 0, 1, 0n));
   await editor.waitFor(() => editor.of(Payload.ErrorReply).length === 1);
@@ -128,11 +154,14 @@ test('graph changes reach the other subscribed sessions, not the one that made t
   b.subscribe(Topic.Graph);
   await h.advance(0);
   await b.waitFor(() => h.graph.subscribers.size === 2);
-  a.send(new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(2)));
+  const seq = a.send(new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(2)));
   await b.waitFor(() => b.of(Payload.GraphUpdate).length === 1);
-  await a.waitFor(() => a.of(Payload.GraphUpdate).length === 1);
+  await a.waitFor(() => a.of(Payload.Ack).length === 1);
   t.is(Number(b.of(Payload.GraphUpdate)[0]!.correlationId), 0);
-  t.is(a.of(Payload.GraphUpdate).length, 1); // only its ack
+  t.is(((b.of(Payload.GraphUpdate)[0]!.payload as GraphUpdateT).op as RemoveNodeT).id, 2);
+  t.is(Number(a.of(Payload.Ack)[0]!.correlationId), seq);
+  await h.advance(0);
+  t.is(a.of(Payload.GraphUpdate).length, 0); // only its ack, never its own change
 });
 
 test('a graph conflict answers Conflict and the value that stands', async (t) => {
@@ -145,6 +174,7 @@ test('a graph conflict answers Conflict and the value that stands', async (t) =>
   const current = c.of(Payload.GraphUpdate)[0]!;
   t.is(Number(current.correlationId), seq);
   t.is(((current.payload as GraphUpdateT).op as UpdateNodeT).node!.title, 'theirs');
+  t.is(c.of(Payload.Ack).length, 0);
 });
 
 test('messages only the server sends are answered BadMessage; unsupported ones Unsupported', async (t) => {
@@ -152,8 +182,9 @@ test('messages only the server sends are answered BadMessage; unsupported ones U
   const c = await h.session('admin');
   c.send(new ErrorReplyT(ErrorCode.Internal, 'hi'));
   c.send(new SubscribeT(Topic.Voice));
-  await c.waitFor(() => c.of(Payload.ErrorReply).length === 2);
-  t.deepEqual(errors(c).map((e) => e.code), [ErrorCode.BadMessage, ErrorCode.Unsupported]);
+  c.send(new AckT(1n));
+  await c.waitFor(() => c.of(Payload.ErrorReply).length === 3);
+  t.deepEqual(errors(c).map((e) => e.code), [ErrorCode.BadMessage, ErrorCode.Unsupported, ErrorCode.BadMessage]);
   t.is(c.ws.readyState, c.ws.OPEN);
 });
 

@@ -1,18 +1,17 @@
 // Settings through sessions: get, set (acked by the delta), broadcast to the others, two clients
-// changing the same setting, errors with the value that stands.
+// changing the same setting, compare-and-set, errors with the value that stands.
 import test from 'ava';
-import type { ErrorReplyT, HlcT, SettingsDeltaT} from '../../src/protocol/index.ts';
 import {
   ErrorCode, JsonValueT, NumberValueT, Payload, SettingValue, SettingsBatchT, SettingsGetT,
-  SettingsSetT, StringValueT, Topic,
+  SettingsSetT, StringValueT, Topic, type ErrorReplyT, type SettingsDeltaT,
 } from '../../src/protocol/index.ts';
-import { startGateway, type Client } from './support.ts';
+import { startGateway, WALL_START, type Client } from './support.ts';
 
 const deltas = (c: Client) =>
   c.of(Payload.SettingsDelta).map((e) => {
     const d = e.payload as SettingsDeltaT;
     const value = d.newValue as NumberValueT | StringValueT;
-    return { path: String(d.path), value: value.value, version: (d.timestamp as HlcT).logical, client: String(d.client), corr: Number(e.correlationId) };
+    return { path: String(d.path), value: value.value, version: Number(d.version), client: String(d.client), corr: Number(e.correlationId) };
   });
 
 test('SettingsGet answers one SettingsDelta per path, with its version, correlated to the request', async (t) => {
@@ -41,6 +40,28 @@ test('a set is acked with its delta; subscribed others get it as a broadcast', a
   t.deepEqual(deltas(b), [{ path: 'physics.damping', value: 0.5, version: 1, client: a.sessionId, corr: 0 }]);
   const old = b.of(Payload.SettingsDelta)[0]!.payload as SettingsDeltaT;
   t.is((old.oldValue as NumberValueT).value, 0.9);
+  // The timestamp is the time the server applied it, and only that.
+  t.deepEqual([old.timestamp?.wallMs, old.timestamp?.logical, old.timestamp?.node], [BigInt(WALL_START), 0, 0]);
+});
+
+test('compare-and-set over the socket: a stale if_version is a Conflict with the value that stands', async (t) => {
+  const h = await startGateway(t);
+  const a = await h.session('editor');
+  const first = a.send(new SettingsSetT('physics.damping', SettingValue.NumberValue, new NumberValueT(0.5), 0n));
+  await a.waitFor(() => a.of(Payload.SettingsDelta).length === 1);
+  t.deepEqual(deltas(a), [{ path: 'physics.damping', value: 0.5, version: 1, client: a.sessionId, corr: first }]);
+  // Still at version 0 as far as this request knows: refused, and told what stands (version 1).
+  const stale = a.send(new SettingsSetT('physics.damping', SettingValue.NumberValue, new NumberValueT(0.7), 0n));
+  await a.waitFor(() => a.of(Payload.ErrorReply).length === 1 && a.of(Payload.SettingsDelta).length === 2);
+  const err = a.of(Payload.ErrorReply)[0]!;
+  t.deepEqual([(err.payload as ErrorReplyT).code, Number(err.correlationId)], [ErrorCode.Conflict, stale]);
+  t.deepEqual(deltas(a)[1], { path: 'physics.damping', value: 0.5, version: 1, client: 'server', corr: stale });
+  // With the version it now knows it goes through; -1 (the default) is unconditional.
+  const fresh = a.send(new SettingsSetT('physics.damping', SettingValue.NumberValue, new NumberValueT(0.7), 1n));
+  const blind = a.send(new SettingsSetT('physics.damping', SettingValue.NumberValue, new NumberValueT(0.8)));
+  await a.waitFor(() => a.of(Payload.SettingsDelta).length === 4);
+  t.deepEqual(deltas(a).slice(2).map((d) => [d.value, d.version, d.corr]), [[0.7, 2, fresh], [0.8, 3, blind]]);
+  t.is(a.of(Payload.ErrorReply).length, 1);
 });
 
 test('two clients change one setting at once: both converge on the highest version', async (t) => {

@@ -12,9 +12,9 @@ import type {
 } from '../../src/gateway/ports.ts';
 import type { Ref } from '../../src/runtime/ref.ts';
 import type { ActorFactory } from '../../src/runtime/actor.ts';
-import type { Topic} from '../../src/protocol/index.ts';
 import {
   encodeEnvelope, HandshakeT, isPositionFrame, Payload, SsspResultT, SubscribeT, unpackEnvelope, type EnvelopeT, type PayloadT,
+  type PositionFilterT, type Topic,
 } from '../../src/protocol/index.ts';
 import type { SettingsBroadcast, SettingsMsg } from '../../src/settings/protocol.ts';
 import type { SettingsDelta, SettingValue } from '../../src/settings/delta.ts';
@@ -169,7 +169,7 @@ export interface Harness extends TestSystem {
   token(role: Role, ttlSeconds?: number, sub?: string): string;
   stats(): Promise<GatewayStatsView>;
   connect(options?: ClientOptions): Promise<Client>;
-  /** Connects and completes the handshake. */
+  /** Connects and completes the handshake (resuming `options.resume` when given). */
   session(role?: Role, options?: ClientOptions): Promise<Client>;
 }
 
@@ -222,7 +222,7 @@ export async function startGateway(t: ExecutionContext, options: Partial<Gateway
     },
     session: async (role: Role = 'editor', o: ClientOptions = {}) => {
       const c = await harness.connect(o);
-      c.send(new HandshakeT(o.token ?? harness.token(role), 0, BigInt(o.resumeFrom ?? 0), 'test'));
+      c.send(new HandshakeT(o.token ?? harness.token(role), 0, BigInt(o.resumeFrom ?? 0), 'test', o.resume ?? null));
       await c.waitFor(() => c.envelopes.some((e) => e.payloadType === Payload.HandshakeAccepted));
       return c;
     },
@@ -234,6 +234,8 @@ export interface ClientOptions {
   readonly query?: string;
   readonly headers?: Record<string, string>;
   readonly token?: string;
+  /** Session id to resume (Handshake.session_id), with the last seq applied on it. */
+  readonly resume?: string;
   readonly resumeFrom?: number;
 }
 
@@ -280,8 +282,8 @@ export class Client {
     return seq;
   }
 
-  subscribe(topic: Topic, withVelocity = false, rateHz = 0): number {
-    return this.send(new SubscribeT(topic, withVelocity, rateHz));
+  subscribe(topic: Topic, withVelocity = false, rateHz = 0, filter: PositionFilterT | null = null): number {
+    return this.send(new SubscribeT(topic, withVelocity, rateHz, filter));
   }
 
   of(type: Payload): EnvelopeT[] {

@@ -3,10 +3,14 @@
 import test from 'ava';
 import { closeReason } from '../../src/gateway/close-codes.ts';
 import { catchUpKeyframe } from '../../src/gateway/catch-up-keyframe.ts';
-import { filterKey, parseFilter, selectIndices } from '../../src/gateway/filter.ts';
+import { filterFromWire, filterKey, selectIndices } from '../../src/gateway/filter.ts';
+import { changeFromWire, deltaFromWire, deltaPayload, setPayload } from '../../src/gateway/settings-wire.ts';
 import { ReplayRing } from '../../src/gateway/replay-ring.ts';
 import { TokenBucket } from '../../src/gateway/token-bucket.ts';
-import { PositionStreamEncoder, PositionStreamReader } from '../../src/protocol/index.ts';
+import {
+  JsonValueT, NodeKind, PositionFilterT, PositionStreamEncoder, PositionStreamReader, SettingValue, SettingsSet, SettingsSetT, Vec3T,
+  encodeEnvelope, unpackEnvelope, decodeEnvelope, type SettingsDeltaT,
+} from '../../src/protocol/index.ts';
 import { snapshot } from './support.ts';
 
 test('token bucket: a burst, then the refill rate', (t) => {
@@ -35,16 +39,58 @@ test('replay ring: what came after a seq, or undefined when some is gone', (t) =
   t.is(bytes.bytes, 8);
 });
 
-test('filters: parse, canonical key, selection', (t) => {
-  const f = parseFilter(new URLSearchParams('kinds=File,concept&maxNodes=3&region=0,0,0,100,200,300'));
+test('filters: from the wire, canonical key, selection', (t) => {
+  const f = filterFromWire(new PositionFilterT([NodeKind.Concept, NodeKind.File, NodeKind.File], 3, new Vec3T(0, 0, 0), new Vec3T(100, 200, 300)));
   if (!f.ok) return t.fail(f.error);
   t.is(filterKey(f.filter), 'k=4,5;n=3;r=0,0,0,100,200,300');
   t.deepEqual([...selectIndices(f.filter, snapshot(100))!], [4, 5, 11]);
   t.is(selectIndices({}, snapshot(10)), null);
   t.is(selectIndices({ maxNodes: 50 }, snapshot(10)), null);
-  for (const q of ['kinds=cat', 'maxNodes=0', 'maxNodes=1.5', 'region=1,2,3', 'region=5,0,0,1,1,1', 'region=a,b,c,d,e,f']) {
-    t.false(parseFilter(new URLSearchParams(q)).ok, q);
+  // Absent, empty kinds and max_nodes 0 all mean "no limit".
+  for (const none of [null, new PositionFilterT(), new PositionFilterT([], 0)]) {
+    const r = filterFromWire(none);
+    t.true(r.ok && filterKey(r.filter) === 'k=*;n=*;r=*');
   }
+  const bad: [PositionFilterT, RegExp][] = [
+    [new PositionFilterT([9 as NodeKind]), /unknown node kind 9/],
+    [new PositionFilterT([], 16_777_217), /max_nodes/],
+    [new PositionFilterT([], 1.5), /max_nodes/],
+    [new PositionFilterT([], 0, new Vec3T(0, 0, 0), null), /come together/],
+    [new PositionFilterT([], 0, null, new Vec3T(0, 0, 0)), /come together/],
+    [new PositionFilterT([], 0, new Vec3T(5, 0, 0), new Vec3T(1, 1, 1)), /above/],
+    [new PositionFilterT([], 0, new Vec3T(0, 0, 2), new Vec3T(1, 1, 1)), /above/],
+    [new PositionFilterT([], 0, new Vec3T(NaN, 0, 0), new Vec3T(1, 1, 1)), /finite/],
+    [new PositionFilterT([], 0, new Vec3T(0, 0, 0), new Vec3T(1, Infinity, 1)), /finite/],
+  ];
+  for (const [wire, reason] of bad) {
+    const r = filterFromWire(wire);
+    t.regex(r.ok ? 'accepted' : r.error, reason);
+  }
+});
+
+test('settings on the wire: if_version maps to ifVersion (-1: none), deltas carry version and wall time', (t) => {
+  const fromWire = (set: SettingsSetT) => {
+    const env = decodeEnvelope(encodeEnvelope({ seq: 1, payload: set }));
+    if (!env.ok) throw new Error(env.error.message);
+    return changeFromWire(env.value.payload(new SettingsSet()) as SettingsSet);
+  };
+  t.deepEqual(fromWire(setPayload({ path: 'ui.theme', value: 'light' })), { ok: true, change: { path: 'ui.theme', value: 'light' } });
+  t.deepEqual(fromWire(setPayload({ path: 'a.b', value: 0.5, ifVersion: 0 })), { ok: true, change: { path: 'a.b', value: 0.5, ifVersion: 0 } });
+  t.deepEqual(fromWire(setPayload({ path: 'a.c', value: true, ifVersion: 2 ** 40 })), {
+    ok: true,
+    change: { path: 'a.c', value: true, ifVersion: 2 ** 40 },
+  });
+  t.false(fromWire(new SettingsSetT('a.d', SettingValue.JsonValue, new JsonValueT('[]'))).ok);
+
+  const delta = { path: 'physics.damping', old: 0.9, new: 0.5, timestamp: 1_700_000_000_123, client: 's-1', version: 2 ** 33 + 1 };
+  const wire = deltaPayload(delta);
+  t.is(wire.version, BigInt(2 ** 33 + 1));
+  t.is(wire.timestamp?.wallMs, 1_700_000_000_123n);
+  t.is(wire.timestamp?.logical, 0);
+  const back = unpackEnvelope(encodeEnvelope({ seq: 1, payload: wire }));
+  if (!back.ok) return t.fail(back.error.message);
+  t.deepEqual(deltaFromWire(back.value.payload as SettingsDeltaT), delta);
+  t.deepEqual(deltaFromWire(deltaPayload({ ...delta, old: null, new: 'x' })), { ...delta, old: null, new: 'x' });
 });
 
 test('a catch-up keyframe carries the stream’s seq and lets the next shared delta apply', (t) => {

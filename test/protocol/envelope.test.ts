@@ -1,9 +1,9 @@
 import test from 'ava';
 import { Builder } from 'flatbuffers';
 import {
-  AddNodeT, AgentHeartbeatT, Envelope, GraphBatch, GraphOp, GraphUpdate, GraphUpdateT, HandshakeAcceptedT, NodeT,
-  Payload, SsspResultT, Vec3T, decodeEnvelope, encodeEnvelope, payloadTypeOf, unpackEnvelope, wireKind,
-  type NodeKind, type ProtocolErrorCode,
+  AddNodeT, AgentHeartbeatT, Envelope, GraphBatch, GraphOp, GraphUpdate, GraphUpdateT, Handshake, HandshakeAcceptedT, NodeKind, NodeT,
+  NumberValue, NumberValueT, Payload, PositionFilterT, SettingValue, SettingsDelta, SettingsSet, SettingsSetT, SsspResultT, Subscribe,
+  SubscribeT, Topic, Vec3T, decodeEnvelope, encodeEnvelope, payloadTypeOf, unpackEnvelope, wireKind, type ProtocolErrorCode,
 } from '../../src/protocol/index.ts';
 import { sampleNode, samples } from './support/samples.ts';
 
@@ -82,6 +82,75 @@ test('semantic checks: non-finite floats, ranges, lengths, 64-bit range, cross-f
   const badUtf8 = sampleNode();
   badUtf8.title = new Uint8Array([0xc3, 0x28]);
   t.is(code(encodeEnvelope({ seq: 1, payload: new GraphUpdateT(GraphOp.AddNode, new AddNodeT(badUtf8)) })), 'BAD_UTF8');
+});
+
+test('union type ids never move: new payloads are appended (Ack is 30)', (t) => {
+  t.is(Payload.Handshake, 1);
+  t.is(Payload.SettingsDelta, 11);
+  t.is(Payload.KeyframeRequest, 29);
+  t.is(Payload.Ack, 30);
+});
+
+test('semantic checks on the position filter and compare-and-set version', (t) => {
+  const sub = (filter: PositionFilterT) => encodeEnvelope({ seq: 1, payload: new SubscribeT(Topic.Positions, false, 0, filter) });
+  const box = (a: number, b: number) => new PositionFilterT([], 0, new Vec3T(a, 0, 0), new Vec3T(b, 0, 0));
+  t.is(code(sub(box(0, 0))), 'ok'); // a flat box is a box
+  t.is(code(sub(box(1, 0))), 'INCONSISTENT');
+  t.is(code(sub(new PositionFilterT([], 0, new Vec3T(0, 0, 0), null))), 'INCONSISTENT');
+  t.is(code(sub(new PositionFilterT([], 0, null, new Vec3T(0, 0, 0)))), 'INCONSISTENT');
+  t.is(code(sub(box(NaN, 0))), 'NOT_FINITE');
+  t.is(code(sub(box(0, Infinity))), 'NOT_FINITE');
+  t.is(code(sub(new PositionFilterT([NodeKind.User, 7 as NodeKind]))), 'UNKNOWN_ENUM');
+  t.is(code(sub(new PositionFilterT(new Array<NodeKind>(33).fill(NodeKind.File)))), 'TOO_LONG');
+  t.is(code(sub(new PositionFilterT([], 16_777_216))), 'ok');
+  t.is(code(sub(new PositionFilterT([], 16_777_217))), 'OUT_OF_RANGE');
+  const set = (v: bigint) => encodeEnvelope({ seq: 1, payload: new SettingsSetT('a', SettingValue.NumberValue, new NumberValueT(1), v) });
+  t.is(code(set(-1n)), 'ok');
+  t.is(code(set(-2n)), 'OUT_OF_RANGE');
+  t.is(code(set(BigInt(Number.MAX_SAFE_INTEGER) + 1n)), 'OUT_OF_RANGE');
+});
+
+test('buffers from writers of the older schema (no new fields) decode with the defaults', (t) => {
+  const finish = (b: Builder, type: Payload, payload: number) => {
+    b.finish(buildEnvelope(b, type, payload), 'VFEN');
+    const r = decodeEnvelope(b.asUint8Array());
+    if (!r.ok) throw new Error(r.error.message);
+    return r.value;
+  };
+  // Built field by field as the first schema had them.
+  const h = new Builder(64);
+  const token = h.createString('t');
+  Handshake.startHandshake(h);
+  Handshake.addToken(h, token);
+  Handshake.addResumeFrom(h, 5n);
+  const hs = finish(h, Payload.Handshake, Handshake.endHandshake(h)).payload(new Handshake()) as Handshake;
+  t.is(hs.sessionId(), null);
+  t.is(hs.resumeFrom(), 5n);
+
+  const s = new Builder(64);
+  Subscribe.startSubscribe(s);
+  Subscribe.addTopic(s, Topic.Positions);
+  t.is((finish(s, Payload.Subscribe, Subscribe.endSubscribe(s)).payload(new Subscribe()) as Subscribe).filter(), null);
+
+  const v = new Builder(64);
+  const value = NumberValue.createNumberValue(v, 2);
+  const path = v.createString('a');
+  SettingsSet.startSettingsSet(v);
+  SettingsSet.addPath(v, path);
+  SettingsSet.addValueType(v, SettingValue.NumberValue);
+  SettingsSet.addValue(v, value);
+  t.is((finish(v, Payload.SettingsSet, SettingsSet.endSettingsSet(v)).payload(new SettingsSet()) as SettingsSet).ifVersion(), -1n);
+
+  const d = new Builder(64);
+  const dValue = NumberValue.createNumberValue(d, 2);
+  const dPath = d.createString('a');
+  const client = d.createString('c');
+  SettingsDelta.startSettingsDelta(d);
+  SettingsDelta.addPath(d, dPath);
+  SettingsDelta.addNewValueType(d, SettingValue.NumberValue);
+  SettingsDelta.addNewValue(d, dValue);
+  SettingsDelta.addClient(d, client);
+  t.is((finish(d, Payload.SettingsDelta, SettingsDelta.endSettingsDelta(d)).payload(new SettingsDelta()) as SettingsDelta).version(), 0n);
 });
 
 test('structural checks: identifier, truncation, union tags, required fields, version', (t) => {

@@ -6,7 +6,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import type {
   Envelope} from '../../src/protocol/index.ts';
-import { Payload, PositionIdTable, PositionStreamEncoder, SsspResult, VoiceFrame, applyFrame, decodeEnvelope,
+import { Payload, PositionIdTable, PositionStreamEncoder, SsspResult, Subscribe, VoiceFrame, applyFrame, decodeEnvelope,
   decodeFrame, encodeEnvelope, type Result,
 } from '../../src/protocol/index.ts';
 import { samples } from './support/samples.ts';
@@ -66,6 +66,13 @@ function touchEnvelope(r: Result<Envelope>): void {
     case Payload.VoiceFrame:
       (env.payload(new VoiceFrame()) as VoiceFrame).dataArray();
       break;
+    case Payload.Subscribe: {
+      const f = (env.payload(new Subscribe()) as Subscribe).filter();
+      f?.kindsArray();
+      f?.regionMin()?.x();
+      f?.regionMax()?.z();
+      break;
+    }
     default:
   }
 }

@@ -35,7 +35,7 @@ test('startApp builds /app with the six subsystems in order and the retry actor'
 test('the retry actor in the app tree picks up dead letters', async (t) => {
   const { system, advance } = testSystem(t);
   const sink = new InMemoryFailureSink();
-  startApp(system, { failureSink: sink, retryPolicy: { maxAttempts: 2, backoff: { minMs: 10, maxMs: 10, randomFactor: 0 }, maxPending: 5, retryable: ['recipient-unknown'] } });
+  startApp(system, { failureSink: sink, retryPolicy: { maxAttempts: 2, backoff: { minMs: 10, maxMs: 10, randomFactor: 0 }, maxPending: 5, retryable: ['recipient-unknown'], skipRecipients: [] } });
   system.tellPath('/app/nowhere', 'x');
   await advance(100);
   t.like(sink.failures()[0], { attempts: 2, lastResult: 'recipient-unknown' });

@@ -1,6 +1,7 @@
 // Maps an object-API payload to its union tag, so callers hand over a payload and nothing else.
 import type { EnvelopeT } from '../generated/vf/envelope.ts';
 import { Payload } from '../generated/vf/payload.ts';
+import { AckT } from '../generated/vf/ack.ts';
 import { AgentErrorT } from '../generated/vf/agent-error.ts';
 import { AgentHeartbeatT } from '../generated/vf/agent-heartbeat.ts';
 import { AgentRegisterT } from '../generated/vf/agent-register.ts';
@@ -64,6 +65,7 @@ const tags = new Map<unknown, Payload>([
   [ClusterForwardT, Payload.ClusterForward],
   [PositionIdTableT, Payload.PositionIdTable],
   [KeyframeRequestT, Payload.KeyframeRequest],
+  [AckT, Payload.Ack],
 ]);
 
 export function payloadTypeOf(payload: PayloadT): Payload {

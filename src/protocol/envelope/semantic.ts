@@ -5,6 +5,7 @@ import type { Envelope } from '../generated/vf/envelope.ts';
 import { Payload } from '../generated/vf/payload.ts';
 import { PositionIdTable } from '../generated/vf/position-id-table.ts';
 import { SsspResult } from '../generated/vf/sssp-result.ts';
+import { Subscribe } from '../generated/vf/subscribe.ts';
 
 function inconsistent(message: string): ProtocolError {
   return { code: 'INCONSISTENT', message };
@@ -26,12 +27,30 @@ function positionIdTable(t: PositionIdTable): ProtocolError | null {
   return null;
 }
 
+/** A position filter's region: both corners or neither, and min <= max on every axis. */
+function subscribe(s: Subscribe): ProtocolError | null {
+  const filter = s.filter();
+  if (filter === null) return null;
+  const min = filter.regionMin();
+  const max = filter.regionMax();
+  if (min === null && max === null) return null;
+  if (min === null || max === null) return inconsistent('Subscribe.filter: region_min and region_max come together');
+  if (min.x() > max.x() || min.y() > max.y() || min.z() > max.z()) {
+    return inconsistent(
+      `Subscribe.filter: region_min (${min.x()}, ${min.y()}, ${min.z()}) is above region_max (${max.x()}, ${max.y()}, ${max.z()})`,
+    );
+  }
+  return null;
+}
+
 export function checkSemantics(env: Envelope): ProtocolError | null {
   switch (env.payloadType()) {
     case Payload.SsspResult:
       return ssspResult(env.payload(new SsspResult()) as SsspResult);
     case Payload.PositionIdTable:
       return positionIdTable(env.payload(new PositionIdTable()) as PositionIdTable);
+    case Payload.Subscribe:
+      return subscribe(env.payload(new Subscribe()) as Subscribe);
     default:
       return null;
   }

@@ -2,9 +2,27 @@
 import type { SchemaLayout } from '../verify/schema-layout.ts';
 
 export const layout: SchemaLayout = {
- "root": 13,
+ "root": 14,
  "fileIdent": "VFEN",
  "objects": [
+  {
+   "name": "vf.Ack",
+   "isStruct": false,
+   "byteSize": 0,
+   "fields": [
+    {
+     "name": "version",
+     "offset": 4,
+     "type": 10,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": null
+    }
+   ]
+  },
   {
    "name": "vf.AddEdge",
    "isStruct": false,
@@ -15,7 +33,7 @@ export const layout: SchemaLayout = {
      "offset": 4,
      "type": 15,
      "element": 0,
-     "index": 11,
+     "index": 12,
      "required": true,
      "maxLen": null,
      "min": null,
@@ -33,7 +51,7 @@ export const layout: SchemaLayout = {
      "offset": 4,
      "type": 15,
      "element": 0,
-     "index": 24,
+     "index": 25,
      "required": true,
      "maxLen": null,
      "min": null,
@@ -466,7 +484,7 @@ export const layout: SchemaLayout = {
      "offset": 14,
      "type": 14,
      "element": 15,
-     "index": 21,
+     "index": 22,
      "required": false,
      "maxLen": 1024,
      "min": null,
@@ -568,7 +586,7 @@ export const layout: SchemaLayout = {
      "offset": 14,
      "type": 15,
      "element": 0,
-     "index": 19,
+     "index": 20,
      "required": false,
      "maxLen": null,
      "min": null,
@@ -637,7 +655,7 @@ export const layout: SchemaLayout = {
      "offset": 4,
      "type": 14,
      "element": 15,
-     "index": 16,
+     "index": 17,
      "required": true,
      "maxLen": 100000,
      "min": null,
@@ -715,6 +733,17 @@ export const layout: SchemaLayout = {
     {
      "name": "client_name",
      "offset": 10,
+     "type": 13,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": 256,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "session_id",
+     "offset": 12,
      "type": 13,
      "element": 0,
      "index": -1,
@@ -997,7 +1026,7 @@ export const layout: SchemaLayout = {
      "offset": 14,
      "type": 15,
      "element": 0,
-     "index": 43,
+     "index": 45,
      "required": false,
      "maxLen": null,
      "min": null,
@@ -1008,7 +1037,7 @@ export const layout: SchemaLayout = {
      "offset": 16,
      "type": 15,
      "element": 0,
-     "index": 43,
+     "index": 45,
      "required": false,
      "maxLen": null,
      "min": null,
@@ -1019,7 +1048,7 @@ export const layout: SchemaLayout = {
      "offset": 18,
      "type": 14,
      "element": 15,
-     "index": 21,
+     "index": 22,
      "required": false,
      "maxLen": 1024,
      "min": null,
@@ -1060,6 +1089,57 @@ export const layout: SchemaLayout = {
      "type": 12,
      "element": 0,
      "index": -1,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": null
+    }
+   ]
+  },
+  {
+   "name": "vf.PositionFilter",
+   "isStruct": false,
+   "byteSize": 0,
+   "fields": [
+    {
+     "name": "kinds",
+     "offset": 4,
+     "type": 14,
+     "element": 4,
+     "index": 4,
+     "required": false,
+     "maxLen": 32,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "max_nodes",
+     "offset": 6,
+     "type": 8,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": 16777216
+    },
+    {
+     "name": "region_min",
+     "offset": 8,
+     "type": 15,
+     "element": 0,
+     "index": 45,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "region_max",
+     "offset": 10,
+     "type": 15,
+     "element": 0,
+     "index": 45,
      "required": false,
      "maxLen": null,
      "min": null,
@@ -1153,7 +1233,7 @@ export const layout: SchemaLayout = {
      "offset": 4,
      "type": 14,
      "element": 15,
-     "index": 32,
+     "index": 34,
      "required": true,
      "maxLen": 1024,
      "min": null,
@@ -1226,7 +1306,7 @@ export const layout: SchemaLayout = {
      "offset": 14,
      "type": 15,
      "element": 0,
-     "index": 19,
+     "index": 20,
      "required": false,
      "maxLen": null,
      "min": null,
@@ -1240,6 +1320,17 @@ export const layout: SchemaLayout = {
      "index": -1,
      "required": true,
      "maxLen": 256,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "version",
+     "offset": 18,
+     "type": 10,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
      "min": null,
      "max": null
     }
@@ -1299,6 +1390,17 @@ export const layout: SchemaLayout = {
      "required": true,
      "maxLen": null,
      "min": null,
+     "max": null
+    },
+    {
+     "name": "if_version",
+     "offset": 10,
+     "type": 9,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
+     "min": -1,
      "max": null
     }
    ]
@@ -1489,6 +1591,17 @@ export const layout: SchemaLayout = {
      "maxLen": null,
      "min": null,
      "max": 240
+    },
+    {
+     "name": "filter",
+     "offset": 10,
+     "type": 15,
+     "element": 0,
+     "index": 27,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": null
     }
    ]
   },
@@ -1706,7 +1819,7 @@ export const layout: SchemaLayout = {
      "offset": 4,
      "type": 15,
      "element": 0,
-     "index": 24,
+     "index": 25,
      "required": true,
      "maxLen": null,
      "min": null,
@@ -1945,32 +2058,32 @@ export const layout: SchemaLayout = {
     {
      "name": "AddNode",
      "value": 1,
-     "object": 1
+     "object": 2
     },
     {
      "name": "UpdateNode",
      "value": 2,
-     "object": 42
+     "object": 44
     },
     {
      "name": "RemoveNode",
      "value": 3,
-     "object": 28
+     "object": 30
     },
     {
      "name": "AddEdge",
      "value": 4,
-     "object": 0
+     "object": 1
     },
     {
      "name": "RemoveEdge",
      "value": 5,
-     "object": 27
+     "object": 29
     },
     {
      "name": "EdgeWeightChange",
      "value": 6,
-     "object": 12
+     "object": 13
     }
    ]
   },
@@ -2027,147 +2140,152 @@ export const layout: SchemaLayout = {
     {
      "name": "Handshake",
      "value": 1,
-     "object": 17
+     "object": 18
     },
     {
      "name": "HandshakeAccepted",
      "value": 2,
-     "object": 18
+     "object": 19
     },
     {
      "name": "Subscribe",
      "value": 3,
-     "object": 37
+     "object": 39
     },
     {
      "name": "Unsubscribe",
      "value": 4,
-     "object": 41
+     "object": 43
     },
     {
      "name": "ErrorReply",
      "value": 5,
-     "object": 14
+     "object": 15
     },
     {
      "name": "GraphUpdate",
      "value": 6,
-     "object": 16
+     "object": 17
     },
     {
      "name": "GraphBatch",
      "value": 7,
-     "object": 15
+     "object": 16
     },
     {
      "name": "SettingsGet",
      "value": 8,
-     "object": 31
+     "object": 33
     },
     {
      "name": "SettingsSet",
      "value": 9,
-     "object": 32
+     "object": 34
     },
     {
      "name": "SettingsBatch",
      "value": 10,
-     "object": 29
+     "object": 31
     },
     {
      "name": "SettingsDelta",
      "value": 11,
-     "object": 30
+     "object": 32
     },
     {
      "name": "AgentRegister",
      "value": 12,
-     "object": 4
+     "object": 5
     },
     {
      "name": "AgentHeartbeat",
      "value": 13,
-     "object": 3
+     "object": 4
     },
     {
      "name": "TaskAssigned",
      "value": 14,
-     "object": 38
+     "object": 40
     },
     {
      "name": "TaskProgress",
      "value": 15,
-     "object": 40
+     "object": 42
     },
     {
      "name": "TaskCompleted",
      "value": 16,
-     "object": 39
+     "object": 41
     },
     {
      "name": "CollaborationRequest",
      "value": 17,
-     "object": 10
+     "object": 11
     },
     {
      "name": "KnowledgeShare",
      "value": 18,
-     "object": 23
+     "object": 24
     },
     {
      "name": "AgentError",
      "value": 19,
-     "object": 2
+     "object": 3
     },
     {
      "name": "SsspRequest",
      "value": 20,
-     "object": 34
+     "object": 36
     },
     {
      "name": "SsspResult",
      "value": 21,
-     "object": 35
+     "object": 37
     },
     {
      "name": "VoiceFrame",
      "value": 22,
-     "object": 44
+     "object": 46
     },
     {
      "name": "ClusterJoin",
      "value": 23,
-     "object": 8
+     "object": 9
     },
     {
      "name": "ClusterLeave",
      "value": 24,
-     "object": 9
+     "object": 10
     },
     {
      "name": "ClusterHeartbeat",
      "value": 25,
-     "object": 7
+     "object": 8
     },
     {
      "name": "ShardLease",
      "value": 26,
-     "object": 33
+     "object": 35
     },
     {
      "name": "ClusterForward",
      "value": 27,
-     "object": 6
+     "object": 7
     },
     {
      "name": "PositionIdTable",
      "value": 28,
-     "object": 26
+     "object": 28
     },
     {
      "name": "KeyframeRequest",
      "value": 29,
-     "object": 22
+     "object": 23
+    },
+    {
+     "name": "Ack",
+     "value": 30,
+     "object": 0
     }
    ]
   },
@@ -2183,22 +2301,22 @@ export const layout: SchemaLayout = {
     {
      "name": "BoolValue",
      "value": 1,
-     "object": 5
+     "object": 6
     },
     {
      "name": "NumberValue",
      "value": 2,
-     "object": 25
+     "object": 26
     },
     {
      "name": "StringValue",
      "value": 3,
-     "object": 36
+     "object": 38
     },
     {
      "name": "JsonValue",
      "value": 4,
-     "object": 20
+     "object": 21
     }
    ]
   },

@@ -3,6 +3,9 @@
 export { ClientKind } from './vf/client-kind.js';
 export { Handshake, HandshakeT } from './vf/handshake.js';
 export { HandshakeAccepted, HandshakeAcceptedT } from './vf/handshake-accepted.js';
+export { NodeKind } from './vf/node-kind.js';
+export { PositionFilter, PositionFilterT } from './vf/position-filter.js';
 export { Subscribe, SubscribeT } from './vf/subscribe.js';
 export { Topic } from './vf/topic.js';
 export { Unsubscribe, UnsubscribeT } from './vf/unsubscribe.js';
+export { Vec3, Vec3T } from './vf/vec3.js';

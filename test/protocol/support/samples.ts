@@ -1,10 +1,10 @@
 // One object-API sample of every Envelope payload, with values a float32 holds exactly, so that a
 // round trip must reproduce them field for field.
 import {
-  AddEdgeT, AddNodeT, AgentErrorT, AgentHeartbeatT, AgentRegisterT, AudioCodec, BoolValueT, ClientKind,
+  AckT, AddEdgeT, AddNodeT, AgentErrorT, AgentHeartbeatT, AgentRegisterT, AudioCodec, BoolValueT, ClientKind,
   ClusterForwardT, ClusterHeartbeatT, ClusterJoinT, ClusterLeaveT, CollaborationRequestT, EdgeT, EdgeWeightChangeT,
   ErrorCode, ErrorReplyT, GraphBatchT, GraphOp, GraphUpdateT, HandshakeAcceptedT, HandshakeT, HlcT, JsonValueT,
-  KeyValueT, KeyframeRequestT, KnowledgeShareT, NodeKind, NodeT, NumberValueT, PositionIdTableT, RemoveEdgeT,
+  KeyValueT, KeyframeRequestT, KnowledgeShareT, NodeKind, NodeT, NumberValueT, PositionFilterT, PositionIdTableT, RemoveEdgeT,
   RemoveNodeT, SettingValue, SettingsBatchT, SettingsDeltaT, SettingsGetT, SettingsSetT, ShardLeaseT, SsspRequestT,
   SsspResultT, StringValueT, SubscribeT, TaskAssignedT, TaskCompletedT, TaskProgressT, Topic, UnsubscribeT,
   UpdateNodeT, Vec3T, VoiceFrameT,
@@ -35,9 +35,12 @@ export function sampleEdge(): EdgeT {
 const hlc = (): HlcT => new HlcT(BigInt(1_700_000_000_000), 4, 2);
 
 export const samples: ReadonlyArray<readonly [string, () => PayloadT]> = [
-  ['Handshake', () => new HandshakeT('secret-token', ClientKind.Agent, BigInt(123456789), 'agent-7')],
+  ['Handshake', () => new HandshakeT('secret-token', ClientKind.Agent, BigInt(123456789), 'agent-7', '7d0c5a52-3f7e-4d8e-9a61-2b1f0c9e4a10')],
   ['HandshakeAccepted', () => new HandshakeAcceptedT('session-1', BigInt(42), 5000)],
-  ['Subscribe', () => new SubscribeT(Topic.Positions, true, 60)],
+  [
+    'Subscribe',
+    () => new SubscribeT(Topic.Positions, true, 60, new PositionFilterT([NodeKind.File, NodeKind.User], 5000, new Vec3T(-10.5, -20, 0), new Vec3T(10.5, 20, 0))),
+  ],
   ['Unsubscribe', () => new UnsubscribeT(Topic.Voice)],
   ['ErrorReply', () => new ErrorReplyT(ErrorCode.Overloaded, 'mailbox full')],
   ['GraphUpdate AddNode', () => new GraphUpdateT(GraphOp.AddNode, new AddNodeT(sampleNode()))],
@@ -56,7 +59,7 @@ export const samples: ReadonlyArray<readonly [string, () => PayloadT]> = [
       ]),
   ],
   ['SettingsGet', () => new SettingsGetT(['visualisation.nodes.baseColor', 'physics.damping'])],
-  ['SettingsSet', () => new SettingsSetT('physics.damping', SettingValue.NumberValue, new NumberValueT(0.95))],
+  ['SettingsSet', () => new SettingsSetT('physics.damping', SettingValue.NumberValue, new NumberValueT(0.95), BigInt(41))],
   [
     'SettingsBatch',
     () =>
@@ -77,6 +80,7 @@ export const samples: ReadonlyArray<readonly [string, () => PayloadT]> = [
         new NumberValueT(0.95),
         hlc(),
         'client-3',
+        BigInt(2 ** 40 + 3),
       ),
   ],
   ['AgentRegister', () => new AgentRegisterT('agent-1', 'researcher', 'Ada', ['search', 'summarise'], 17)],
@@ -97,4 +101,11 @@ export const samples: ReadonlyArray<readonly [string, () => PayloadT]> = [
   ['ClusterForward', () => new ClusterForwardT([1, 2, 3, 4])],
   ['PositionIdTable', () => new PositionIdTableT(3, [10, 20, MAX_U32], [NodeKind.Knowledge, NodeKind.Agent, NodeKind.Task])],
   ['KeyframeRequest', () => new KeyframeRequestT(1000, 3)],
+  ['Ack', () => new AckT(BigInt(Number.MAX_SAFE_INTEGER))],
+  // Variants of the above with the newer optional fields at their defaults.
+  ['Handshake fresh session', () => new HandshakeT('secret-token', ClientKind.Browser, BigInt(0), null, null)],
+  ['Subscribe without a filter', () => new SubscribeT(Topic.Graph)],
+  ['Subscribe with kinds only', () => new SubscribeT(Topic.Positions, false, 0, new PositionFilterT([NodeKind.Knowledge]))],
+  ['SettingsSet unconditional', () => new SettingsSetT('ui.theme', SettingValue.StringValue, new StringValueT('dark'))],
+  ['SettingsSet if_version 0 (still at its default)', () => new SettingsSetT('ui.theme', SettingValue.BoolValue, new BoolValueT(false), BigInt(0))],
 ];

@@ -2,6 +2,7 @@
 
 import * as flatbuffers from 'flatbuffers';
 
+import { Ack, AckT } from '../vf/ack.js';
 import { AgentError, AgentErrorT } from '../vf/agent-error.js';
 import { AgentHeartbeat, AgentHeartbeatT } from '../vf/agent-heartbeat.js';
 import { AgentRegister, AgentRegisterT } from '../vf/agent-register.js';
@@ -207,7 +208,7 @@ constructor(
   public recipient: string|Uint8Array|null = null,
   public hlc: HlcT|null = null,
   public payloadType: Payload = Payload.NONE,
-  public payload: AgentErrorT|AgentHeartbeatT|AgentRegisterT|ClusterForwardT|ClusterHeartbeatT|ClusterJoinT|ClusterLeaveT|CollaborationRequestT|ErrorReplyT|GraphBatchT|GraphUpdateT|HandshakeAcceptedT|HandshakeT|KeyframeRequestT|KnowledgeShareT|PositionIdTableT|SettingsBatchT|SettingsDeltaT|SettingsGetT|SettingsSetT|ShardLeaseT|SsspRequestT|SsspResultT|SubscribeT|TaskAssignedT|TaskCompletedT|TaskProgressT|UnsubscribeT|VoiceFrameT|null = null
+  public payload: AckT|AgentErrorT|AgentHeartbeatT|AgentRegisterT|ClusterForwardT|ClusterHeartbeatT|ClusterJoinT|ClusterLeaveT|CollaborationRequestT|ErrorReplyT|GraphBatchT|GraphUpdateT|HandshakeAcceptedT|HandshakeT|KeyframeRequestT|KnowledgeShareT|PositionIdTableT|SettingsBatchT|SettingsDeltaT|SettingsGetT|SettingsSetT|ShardLeaseT|SsspRequestT|SsspResultT|SubscribeT|TaskAssignedT|TaskCompletedT|TaskProgressT|UnsubscribeT|VoiceFrameT|null = null
 ){}
 
 

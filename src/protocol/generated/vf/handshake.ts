@@ -50,8 +50,19 @@ clientName(optionalEncoding?:any):string|Uint8Array|null {
   return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
 }
 
+/**
+ * The session to resume (HandshakeAccepted.session_id of an earlier connection); absent or empty
+ * for a fresh session. resume_from says the last sequence number the client applied on it.
+ */
+sessionId():string|null
+sessionId(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+sessionId(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
 static startHandshake(builder:flatbuffers.Builder) {
-  builder.startObject(4);
+  builder.startObject(5);
 }
 
 static addToken(builder:flatbuffers.Builder, tokenOffset:flatbuffers.Offset) {
@@ -70,18 +81,23 @@ static addClientName(builder:flatbuffers.Builder, clientNameOffset:flatbuffers.O
   builder.addFieldOffset(3, clientNameOffset, 0);
 }
 
+static addSessionId(builder:flatbuffers.Builder, sessionIdOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(4, sessionIdOffset, 0);
+}
+
 static endHandshake(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   builder.requiredField(offset, 4) // token
   return offset;
 }
 
-static createHandshake(builder:flatbuffers.Builder, tokenOffset:flatbuffers.Offset, clientKind:ClientKind, resumeFrom:bigint, clientNameOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createHandshake(builder:flatbuffers.Builder, tokenOffset:flatbuffers.Offset, clientKind:ClientKind, resumeFrom:bigint, clientNameOffset:flatbuffers.Offset, sessionIdOffset:flatbuffers.Offset):flatbuffers.Offset {
   Handshake.startHandshake(builder);
   Handshake.addToken(builder, tokenOffset);
   Handshake.addClientKind(builder, clientKind);
   Handshake.addResumeFrom(builder, resumeFrom);
   Handshake.addClientName(builder, clientNameOffset);
+  Handshake.addSessionId(builder, sessionIdOffset);
   return Handshake.endHandshake(builder);
 }
 
@@ -90,7 +106,8 @@ unpack(): HandshakeT {
     this.token(),
     this.clientKind(),
     this.resumeFrom(),
-    this.clientName()
+    this.clientName(),
+    this.sessionId()
   );
 }
 
@@ -100,6 +117,7 @@ unpackTo(_o: HandshakeT): void {
   _o.clientKind = this.clientKind();
   _o.resumeFrom = this.resumeFrom();
   _o.clientName = this.clientName();
+  _o.sessionId = this.sessionId();
 }
 }
 
@@ -108,19 +126,22 @@ constructor(
   public token: string|Uint8Array|null = null,
   public clientKind: ClientKind = ClientKind.Browser,
   public resumeFrom: bigint = BigInt('0'),
-  public clientName: string|Uint8Array|null = null
+  public clientName: string|Uint8Array|null = null,
+  public sessionId: string|Uint8Array|null = null
 ){}
 
 
 pack(builder:flatbuffers.Builder): flatbuffers.Offset {
   const token = (this.token !== null ? builder.createString(this.token!) : 0);
   const clientName = (this.clientName !== null ? builder.createString(this.clientName!) : 0);
+  const sessionId = (this.sessionId !== null ? builder.createString(this.sessionId!) : 0);
 
   return Handshake.createHandshake(builder,
     token,
     this.clientKind,
     this.resumeFrom,
-    clientName
+    clientName,
+    sessionId
   );
 }
 }

@@ -55,6 +55,9 @@ newValue<T extends flatbuffers.Table>(obj:any):any|null {
   return offset ? this.bb!.__union(obj, this.bb_pos + offset) : null;
 }
 
+/**
+ * When the server applied the change: wall_ms is its wall clock in milliseconds.
+ */
 timestamp(obj?:Hlc):Hlc|null {
   const offset = this.bb!.__offset(this.bb_pos, 14);
   return offset ? (obj || new Hlc()).__init(this.bb_pos + offset, this.bb!) : null;
@@ -67,8 +70,17 @@ client(optionalEncoding?:any):string|Uint8Array|null {
   return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
 }
 
+/**
+ * Settings tree version after this change: strictly increasing, one per change. A client keeps,
+ * per path, the value with the highest version it has seen, whatever route it came by.
+ */
+version():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 18);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
 static startSettingsDelta(builder:flatbuffers.Builder) {
-  builder.startObject(7);
+  builder.startObject(8);
 }
 
 static addPath(builder:flatbuffers.Builder, pathOffset:flatbuffers.Offset) {
@@ -99,6 +111,10 @@ static addClient(builder:flatbuffers.Builder, clientOffset:flatbuffers.Offset) {
   builder.addFieldOffset(6, clientOffset, 0);
 }
 
+static addVersion(builder:flatbuffers.Builder, version:bigint) {
+  builder.addFieldInt64(7, version, BigInt('0'));
+}
+
 static endSettingsDelta(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   builder.requiredField(offset, 4) // path
@@ -124,7 +140,8 @@ unpack(): SettingsDeltaT {
       return temp.unpack()
   })(),
     (this.timestamp() !== null ? this.timestamp()!.unpack() : null),
-    this.client()
+    this.client(),
+    this.version()
   );
 }
 
@@ -145,6 +162,7 @@ unpackTo(_o: SettingsDeltaT): void {
   })();
   _o.timestamp = (this.timestamp() !== null ? this.timestamp()!.unpack() : null);
   _o.client = this.client();
+  _o.version = this.version();
 }
 }
 
@@ -156,7 +174,8 @@ constructor(
   public newValueType: SettingValue = SettingValue.NONE,
   public newValue: BoolValueT|JsonValueT|NumberValueT|StringValueT|null = null,
   public timestamp: HlcT|null = null,
-  public client: string|Uint8Array|null = null
+  public client: string|Uint8Array|null = null,
+  public version: bigint = BigInt('0')
 ){}
 
 
@@ -174,6 +193,7 @@ pack(builder:flatbuffers.Builder): flatbuffers.Offset {
   SettingsDelta.addNewValue(builder, newValue);
   SettingsDelta.addTimestamp(builder, (this.timestamp !== null ? this.timestamp!.pack(builder) : 0));
   SettingsDelta.addClient(builder, client);
+  SettingsDelta.addVersion(builder, this.version);
 
   return SettingsDelta.endSettingsDelta(builder);
 }

@@ -44,8 +44,17 @@ value<T extends flatbuffers.Table>(obj:any):any|null {
   return offset ? this.bb!.__union(obj, this.bb_pos + offset) : null;
 }
 
+/**
+ * Compare-and-set: apply only if the path is still at this version (the version of the last
+ * SettingsDelta the client saw for it; 0 while it has its default); -1 applies unconditionally.
+ */
+ifVersion():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? this.bb!.readInt64(this.bb_pos + offset) : BigInt('-1');
+}
+
 static startSettingsSet(builder:flatbuffers.Builder) {
-  builder.startObject(3);
+  builder.startObject(4);
 }
 
 static addPath(builder:flatbuffers.Builder, pathOffset:flatbuffers.Offset) {
@@ -60,6 +69,10 @@ static addValue(builder:flatbuffers.Builder, valueOffset:flatbuffers.Offset) {
   builder.addFieldOffset(2, valueOffset, 0);
 }
 
+static addIfVersion(builder:flatbuffers.Builder, ifVersion:bigint) {
+  builder.addFieldInt64(3, ifVersion, BigInt('-1'));
+}
+
 static endSettingsSet(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   builder.requiredField(offset, 4) // path
@@ -67,11 +80,12 @@ static endSettingsSet(builder:flatbuffers.Builder):flatbuffers.Offset {
   return offset;
 }
 
-static createSettingsSet(builder:flatbuffers.Builder, pathOffset:flatbuffers.Offset, valueType:SettingValue, valueOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createSettingsSet(builder:flatbuffers.Builder, pathOffset:flatbuffers.Offset, valueType:SettingValue, valueOffset:flatbuffers.Offset, ifVersion:bigint):flatbuffers.Offset {
   SettingsSet.startSettingsSet(builder);
   SettingsSet.addPath(builder, pathOffset);
   SettingsSet.addValueType(builder, valueType);
   SettingsSet.addValue(builder, valueOffset);
+  SettingsSet.addIfVersion(builder, ifVersion);
   return SettingsSet.endSettingsSet(builder);
 }
 
@@ -83,7 +97,8 @@ unpack(): SettingsSetT {
       let temp = unionToSettingValue(this.valueType(), this.value.bind(this));
       if(temp === null) { return null; }
       return temp.unpack()
-  })()
+  })(),
+    this.ifVersion()
   );
 }
 
@@ -96,6 +111,7 @@ unpackTo(_o: SettingsSetT): void {
       if(temp === null) { return null; }
       return temp.unpack()
   })();
+  _o.ifVersion = this.ifVersion();
 }
 }
 
@@ -103,7 +119,8 @@ export class SettingsSetT {
 constructor(
   public path: string|Uint8Array|null = null,
   public valueType: SettingValue = SettingValue.NONE,
-  public value: BoolValueT|JsonValueT|NumberValueT|StringValueT|null = null
+  public value: BoolValueT|JsonValueT|NumberValueT|StringValueT|null = null,
+  public ifVersion: bigint = BigInt('-1')
 ){}
 
 
@@ -114,7 +131,8 @@ pack(builder:flatbuffers.Builder): flatbuffers.Offset {
   return SettingsSet.createSettingsSet(builder,
     path,
     this.valueType,
-    value
+    value,
+    this.ifVersion
   );
 }
 }

@@ -2,6 +2,7 @@
 
 import * as flatbuffers from 'flatbuffers';
 
+import { PositionFilter, PositionFilterT } from '../vf/position-filter.js';
 import { Topic } from '../vf/topic.js';
 
 
@@ -44,8 +45,16 @@ maxRateHz():number {
   return offset ? this.bb!.readUint16(this.bb_pos + offset) : 0;
 }
 
+/**
+ * Positions only: which nodes to stream; absent streams every node.
+ */
+filter(obj?:PositionFilter):PositionFilter|null {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? (obj || new PositionFilter()).__init(this.bb!.__indirect(this.bb_pos + offset), this.bb!) : null;
+}
+
 static startSubscribe(builder:flatbuffers.Builder) {
-  builder.startObject(3);
+  builder.startObject(4);
 }
 
 static addTopic(builder:flatbuffers.Builder, topic:Topic) {
@@ -60,24 +69,22 @@ static addMaxRateHz(builder:flatbuffers.Builder, maxRateHz:number) {
   builder.addFieldInt16(2, maxRateHz, 0);
 }
 
+static addFilter(builder:flatbuffers.Builder, filterOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(3, filterOffset, 0);
+}
+
 static endSubscribe(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createSubscribe(builder:flatbuffers.Builder, topic:Topic, withVelocity:boolean, maxRateHz:number):flatbuffers.Offset {
-  Subscribe.startSubscribe(builder);
-  Subscribe.addTopic(builder, topic);
-  Subscribe.addWithVelocity(builder, withVelocity);
-  Subscribe.addMaxRateHz(builder, maxRateHz);
-  return Subscribe.endSubscribe(builder);
-}
 
 unpack(): SubscribeT {
   return new SubscribeT(
     this.topic(),
     this.withVelocity(),
-    this.maxRateHz()
+    this.maxRateHz(),
+    (this.filter() !== null ? this.filter()!.unpack() : null)
   );
 }
 
@@ -86,6 +93,7 @@ unpackTo(_o: SubscribeT): void {
   _o.topic = this.topic();
   _o.withVelocity = this.withVelocity();
   _o.maxRateHz = this.maxRateHz();
+  _o.filter = (this.filter() !== null ? this.filter()!.unpack() : null);
 }
 }
 
@@ -93,15 +101,20 @@ export class SubscribeT {
 constructor(
   public topic: Topic = Topic.Positions,
   public withVelocity: boolean = false,
-  public maxRateHz: number = 0
+  public maxRateHz: number = 0,
+  public filter: PositionFilterT|null = null
 ){}
 
 
 pack(builder:flatbuffers.Builder): flatbuffers.Offset {
-  return Subscribe.createSubscribe(builder,
-    this.topic,
-    this.withVelocity,
-    this.maxRateHz
-  );
+  const filter = (this.filter !== null ? this.filter!.pack(builder) : 0);
+
+  Subscribe.startSubscribe(builder);
+  Subscribe.addTopic(builder, this.topic);
+  Subscribe.addWithVelocity(builder, this.withVelocity);
+  Subscribe.addMaxRateHz(builder, this.maxRateHz);
+  Subscribe.addFilter(builder, filter);
+
+  return Subscribe.endSubscribe(builder);
 }
 }
