@@ -1,0 +1,77 @@
+// The router's directory: which nodes are live, each live edge's endpoints, and each node's
+// incident edges. Enough to validate a unit before any shard applies it (endpoints exist, ids do
+// not clash) and to expand a node removal into the removal of its edges on whichever shards own
+// them. Changes record an undo so a unit that fails validation half-way leaves no trace.
+
+export interface EdgeEnds {
+  readonly source: number;
+  readonly target: number;
+}
+
+export class Directory {
+  private readonly nodes = new Set<number>();
+  private readonly edges = new Map<bigint, EdgeEnds>();
+  private readonly incident = new Map<number, Set<bigint>>();
+
+  hasNode(id: number): boolean {
+    return this.nodes.has(id);
+  }
+
+  edge(id: bigint): EdgeEnds | undefined {
+    return this.edges.get(id);
+  }
+
+  /** Live edges touching `id`, in or out. */
+  edgesOf(id: number): readonly bigint[] {
+    return [...(this.incident.get(id) ?? [])];
+  }
+
+  get nodeCount(): number {
+    return this.nodes.size;
+  }
+
+  get edgeCount(): number {
+    return this.edges.size;
+  }
+
+  addNode(id: number, undo: (() => void)[]): void {
+    if (this.nodes.has(id)) return;
+    this.nodes.add(id);
+    undo.push(() => this.nodes.delete(id));
+  }
+
+  removeNode(id: number, undo: (() => void)[]): void {
+    if (!this.nodes.delete(id)) return;
+    undo.push(() => this.nodes.add(id));
+  }
+
+  addEdge(id: bigint, ends: EdgeEnds, undo: (() => void)[]): void {
+    if (this.edges.has(id)) return;
+    this.edges.set(id, ends);
+    this.link(ends.source, id);
+    this.link(ends.target, id);
+    undo.push(() => this.removeEdge(id, []));
+  }
+
+  removeEdge(id: bigint, undo: (() => void)[]): void {
+    const ends = this.edges.get(id);
+    if (ends === undefined) return;
+    this.edges.delete(id);
+    this.unlink(ends.source, id);
+    this.unlink(ends.target, id);
+    undo.push(() => this.addEdge(id, ends, []));
+  }
+
+  private link(node: number, edge: bigint): void {
+    let set = this.incident.get(node);
+    if (set === undefined) this.incident.set(node, (set = new Set()));
+    set.add(edge);
+  }
+
+  private unlink(node: number, edge: bigint): void {
+    const set = this.incident.get(node);
+    if (set === undefined) return;
+    set.delete(edge);
+    if (set.size === 0) this.incident.delete(node);
+  }
+}

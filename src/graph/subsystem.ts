@@ -1,0 +1,74 @@
+// The graph subsystem as the application tree runs it: the children of /app/graph. One supervisor
+// `core` (one-for-all) over the shards and the router, because a shard that restarts loses units
+// the others applied: all of them recover from storage together, with backoff.
+//
+//   /app/graph/core           one-for-all
+//     /app/graph/core/shard-0 .. shard-(N-1)
+//     /app/graph/core/router  the entry point: updates, queries, topology subscriptions
+import { HybridClock } from '../crdt/hlc.ts';
+import { graphRouter } from '../actors/graph-router.ts';
+import { graphShard } from '../actors/graph-shard.ts';
+import type { BackoffOptions } from '../supervisors/backoff.ts';
+import { childSpec, type AnyChildSpec } from '../supervisors/child-spec.ts';
+import { Strategies } from '../supervisors/strategy.ts';
+import { supervisorSpec } from '../supervisors/supervisor.ts';
+import type { Store } from '../storage/open-store.ts';
+import { Partitioner } from './partition.ts';
+import { TopologyHub } from './topology-hub.ts';
+
+export { openStore, type Store, type StoreEnv } from '../storage/open-store.ts';
+
+export interface GraphSubsystemOptions {
+  readonly store: Pick<Store, 'db' | 'journal'>;
+  /** Default 4 (VF_SHARDS). Fixed for the life of a store. */
+  readonly shards?: number;
+  /** A shard snapshots after this many of its events (default 10,000). */
+  readonly snapshotEvery?: number;
+  /** This node's id in HLC stamps (u32). */
+  readonly hlcNode?: number;
+  /** Wall-clock ms for HLC stamps (injectable for tests). */
+  readonly wallNow?: () => number;
+  readonly backoff?: BackoffOptions;
+  /** Shard and router mailbox capacity (default 250,000; beyond it, dead letters). */
+  readonly mailboxCapacity?: number;
+  /** Where the subsystem is mounted (default /app/graph). */
+  readonly mountPath?: string;
+}
+
+export interface GraphSubsystem {
+  readonly children: AnyChildSpec[];
+  readonly routerPath: string;
+  readonly shardPaths: readonly string[];
+  readonly hub: TopologyHub;
+  readonly clock: HybridClock;
+}
+
+export function graphSubsystemParts(o: GraphSubsystemOptions): GraphSubsystem {
+  const n = o.shards ?? 4;
+  const partitioner = new Partitioner(n);
+  const base = `${o.mountPath ?? '/app/graph'}/core`;
+  const shardPaths = Array.from({ length: n }, (_, i) => `${base}/shard-${i}`);
+  const hub = new TopologyHub();
+  const clock = new HybridClock(o.hlcNode ?? 1, o.wallNow ?? Date.now);
+  const mailbox = { capacity: o.mailboxCapacity ?? 250_000, overflow: 'reject' as const };
+  const shards = shardPaths.map((_, i) =>
+    childSpec(graphShard({ shard: i, shards: n, db: o.store.db as Store['db'], journal: o.store.journal, snapshotEvery: o.snapshotEvery ?? 10_000 }), {
+      name: `shard-${i}`,
+      mailbox,
+      shutdownTimeoutMs: 30_000,
+    }),
+  );
+  const router = childSpec(graphRouter({ shardPaths, partitioner, journal: o.store.journal, hub, clock }), { name: 'router', mailbox });
+  const strategy = Strategies.oneForAll({
+    intensity: { maxRestarts: 20, withinMs: 60_000 },
+    ...(o.backoff === undefined ? {} : { backoff: o.backoff }),
+  });
+  return { children: [supervisorSpec('core', strategy, [...shards, router])], routerPath: `${base}/router`, shardPaths, hub, clock };
+}
+
+/** The children of the /app/graph supervisor (AppOptions.children.graph). */
+export function graphSubsystem(o: GraphSubsystemOptions): AnyChildSpec[] {
+  return graphSubsystemParts(o).children;
+}
+
+export const GRAPH_ROUTER_PATH = '/app/graph/core/router';

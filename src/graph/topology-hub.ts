@@ -1,0 +1,132 @@
+// The graph's topology as committed, and its subscribers (the physics and SSSP actors). Changes are
+// published in commit order, one version per committed unit; a new subscriber first gets a 'reset'.
+// The hub outlives router restarts on purpose: subscriptions survive them, and a restarted router
+// re-seeds the view from the recovered shards and sends every subscriber a fresh 'reset'.
+import type { Ref } from '../runtime/ref.ts';
+import type { GraphEvent } from './events.ts';
+import type { TopologyChange, TopologyEdge, TopologyNode, Vec3 } from './topology.ts';
+
+export class TopologyHub {
+  private readonly subscribers = new Set<Ref<TopologyChange>>();
+  private readonly nodes = new Map<number, TopologyNode>();
+  private readonly edges = new Map<bigint, TopologyEdge>();
+  version = 0;
+
+  subscribe(ref: Ref<TopologyChange>): void {
+    this.subscribers.add(ref);
+    ref.tell(this.snapshot());
+  }
+
+  unsubscribe(ref: Ref<TopologyChange>): void {
+    this.subscribers.delete(ref);
+  }
+
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  nodeCount(): number {
+    return this.nodes.size;
+  }
+
+  edgeCount(): number {
+    return this.edges.size;
+  }
+
+  /** Replaces the view (after recovery) and resets every subscriber. */
+  reseed(nodes: readonly TopologyNode[], edges: readonly TopologyEdge[]): void {
+    this.nodes.clear();
+    this.edges.clear();
+    for (const n of nodes) this.nodes.set(n.id, n);
+    for (const e of edges) this.edges.set(e.id, e);
+    this.version++;
+    const reset = this.snapshot();
+    for (const s of this.subscribers) s.tell(reset);
+  }
+
+  /** One committed unit's events, in order: applied to the view and published as one version. */
+  publish(events: readonly GraphEvent[]): void {
+    if (events.length === 0) return;
+    const version = ++this.version;
+    const changes: TopologyChange[] = [];
+    const push = (c: TopologyChange): void => {
+      const last = changes[changes.length - 1];
+      if (last !== undefined && last.type === c.type && last.type !== 'reset' && c.type !== 'reset') {
+        changes[changes.length - 1] = merge(last, c);
+      } else changes.push(c);
+    };
+    for (const e of events) {
+      switch (e.type) {
+        case 'node-added': {
+          const n: TopologyNode = e.node.position === undefined ? { id: e.node.id, kind: e.node.kind } : { id: e.node.id, kind: e.node.kind, position: e.node.position };
+          this.nodes.set(n.id, n);
+          push({ type: 'nodes-added', version, nodes: [n] });
+          break;
+        }
+        case 'node-updated': {
+          const prev = this.nodes.get(e.node.id);
+          const n: TopologyNode = e.node.position === undefined ? { id: e.node.id, kind: e.node.kind } : { id: e.node.id, kind: e.node.kind, position: e.node.position };
+          this.nodes.set(n.id, n);
+          if (n.position !== undefined && !samePos(prev?.position, n.position)) push({ type: 'nodes-moved', version, nodes: [{ id: n.id, position: n.position }] });
+          break;
+        }
+        case 'node-moved': {
+          const prev = this.nodes.get(e.id);
+          if (prev !== undefined) this.nodes.set(e.id, { ...prev, position: e.position });
+          push({ type: 'nodes-moved', version, nodes: [{ id: e.id, position: e.position }] });
+          break;
+        }
+        case 'node-removed':
+          this.nodes.delete(e.id);
+          push({ type: 'nodes-removed', version, ids: [e.id] });
+          break;
+        case 'edge-created': {
+          const existed = this.edges.has(e.edge.id);
+          const edge: TopologyEdge = { id: e.edge.id, source: e.edge.source, target: e.edge.target, weight: e.edge.weight };
+          this.edges.set(edge.id, edge);
+          if (existed) push({ type: 'edge-weights-changed', version, edges: [{ id: edge.id, weight: edge.weight }] });
+          else push({ type: 'edges-added', version, edges: [edge] });
+          break;
+        }
+        case 'edge-deleted':
+          this.edges.delete(e.id);
+          push({ type: 'edges-removed', version, ids: [e.id] });
+          break;
+        case 'edge-weight-changed': {
+          const prev = this.edges.get(e.id);
+          if (prev !== undefined) this.edges.set(e.id, { ...prev, weight: e.weight });
+          push({ type: 'edge-weights-changed', version, edges: [{ id: e.id, weight: e.weight }] });
+          break;
+        }
+      }
+    }
+    for (const c of changes) for (const s of this.subscribers) s.tell(c);
+  }
+
+  private snapshot(): TopologyChange {
+    return { type: 'reset', version: this.version, nodes: [...this.nodes.values()], edges: [...this.edges.values()] };
+  }
+}
+
+function samePos(a: Vec3 | undefined, b: Vec3): boolean {
+  return a !== undefined && a.x === b.x && a.y === b.y && a.z === b.z;
+}
+
+type Incremental = Exclude<TopologyChange, { type: 'reset' }>;
+
+function merge(a: Incremental, b: Incremental): Incremental {
+  switch (a.type) {
+    case 'nodes-added':
+      return { ...a, nodes: [...a.nodes, ...(b as typeof a).nodes] };
+    case 'nodes-removed':
+      return { ...a, ids: [...a.ids, ...(b as typeof a).ids] };
+    case 'nodes-moved':
+      return { ...a, nodes: [...a.nodes, ...(b as typeof a).nodes] };
+    case 'edges-added':
+      return { ...a, edges: [...a.edges, ...(b as typeof a).edges] };
+    case 'edges-removed':
+      return { ...a, ids: [...a.ids, ...(b as typeof a).ids] };
+    case 'edge-weights-changed':
+      return { ...a, edges: [...a.edges, ...(b as typeof a).edges] };
+  }
+}

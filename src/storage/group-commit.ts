@@ -1,0 +1,326 @@
+// Group commit for the graph journal. A client command becomes one commit unit (a ticket): every
+// shard it touches submits its part, and a unit is written only whole, so a batch that spans
+// shards is all-or-nothing. Units are written in the order they were opened (FIFO), many per
+// transaction: a flush starts when `maxBatchEvents` are ready or `maxDelayMs` after the first one,
+// whichever comes first, and a ticket's promise resolves only after COMMIT.
+//
+// Bounded: `open` refuses (policy: reject, the caller answers "overloaded") once the events
+// reserved by queued units reach `maxQueuedEvents`. A failed flush poisons the journal: shards have
+// applied changes in memory that are not durable, so every queued unit fails and `open` refuses
+// until `reset`, which the restarted shards call before they recover from storage.
+import type { Clock, TimerHandle } from '../runtime/clock.ts';
+import { insertEvents, insertSnapshot, journalHighWater, type EventRow, type SnapshotRow } from './journal-store.ts';
+import type { SqlClient } from './sql.ts';
+
+export interface GroupCommitOptions {
+  readonly maxBatchEvents: number;
+  readonly maxDelayMs: number;
+  readonly maxQueuedEvents: number;
+  /** Most events in one transaction. */
+  readonly maxFlushEvents: number;
+  /** A unit whose parts have not all arrived after this long fails (and poisons the journal). */
+  readonly partTimeoutMs: number;
+}
+
+export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = {
+  maxBatchEvents: 1_000,
+  maxDelayMs: 2,
+  maxQueuedEvents: 200_000,
+  maxFlushEvents: 20_000,
+  partTimeoutMs: 10_000,
+};
+
+export type JournalErrorReason = 'overloaded' | 'storage-failed' | 'reset' | 'part-timeout' | 'closed';
+
+export class JournalError extends Error {
+  constructor(
+    readonly reason: JournalErrorReason,
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = 'JournalError';
+  }
+}
+
+export interface CommitInfo {
+  readonly unit: number;
+  /** Commit time (wall ms), the time `replay to t` compares with. */
+  readonly atMs: number;
+}
+
+export interface PartRow {
+  readonly kind: number;
+  readonly entity: number;
+  readonly payload: Uint8Array;
+}
+
+export type SnapshotPart = Omit<SnapshotRow, 'unit' | 'atMs'>;
+
+type TicketState = 'open' | 'ready' | 'flushing' | 'done' | 'failed';
+
+export class Ticket {
+  state: TicketState = 'open';
+  readonly rows: (PartRow & { shard: number })[] = [];
+  readonly snapshots: SnapshotPart[] = [];
+  readonly done: Promise<CommitInfo>;
+  resolve!: (info: CommitInfo) => void;
+  reject!: (error: JournalError) => void;
+
+  constructor(
+    readonly unit: number,
+    readonly epoch: number,
+    readonly waiting: Set<number>,
+    readonly reserved: number,
+    readonly openedAt: number,
+  ) {
+    this.done = new Promise<CommitInfo>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    // Whoever cares attaches its own handler; an unobserved failure is not an unhandled rejection.
+    this.done.catch(() => undefined);
+  }
+}
+
+export interface JournalStats {
+  readonly queuedUnits: number;
+  readonly reservedEvents: number;
+  readonly committedEvents: number;
+  readonly flushes: number;
+  readonly poisoned: boolean;
+}
+
+export class GroupCommitJournal {
+  private readonly queue: Ticket[] = [];
+  private nextSeq: number;
+  private nextUnit: number;
+  private lastAtMs: number;
+  private reservedEvents = 0;
+  private flushing: Promise<void> | undefined;
+  private timer: TimerHandle | undefined;
+  private timerDue = 0;
+  private due = false;
+  private poisoned: JournalError | undefined;
+  private closed = false;
+  private idleWaiters: (() => void)[] = [];
+  private committedEvents = 0;
+  private flushes = 0;
+  epoch = 0;
+
+  private constructor(
+    private readonly db: SqlClient,
+    private readonly clock: Clock,
+    private readonly wallNow: () => number,
+    readonly options: GroupCommitOptions,
+    high: { seq: number; unit: number; atMs: number },
+  ) {
+    this.nextSeq = high.seq + 1;
+    this.nextUnit = high.unit + 1;
+    this.lastAtMs = high.atMs;
+  }
+
+  static async open(db: SqlClient, clock: Clock, options: Partial<GroupCommitOptions> = {}, wallNow: () => number = Date.now): Promise<GroupCommitJournal> {
+    const o = { ...DEFAULT_GROUP_COMMIT, ...options };
+    for (const [k, v] of Object.entries(o)) if (!(Number.isFinite(v) && v >= 0)) throw new RangeError(`group commit ${k} must be a non-negative number`);
+    if (o.maxBatchEvents < 1 || o.maxFlushEvents < o.maxBatchEvents) throw new RangeError('group commit needs 1 <= maxBatchEvents <= maxFlushEvents');
+    return new GroupCommitJournal(db, clock, wallNow, o, await journalHighWater(db));
+  }
+
+  /**
+   * Opens a unit that `shards` will each submit a part of, reserving room for `events` events.
+   * Returns a JournalError (nothing reserved) when the queue is full, poisoned or closed.
+   */
+  open(shards: Iterable<number>, events: number): Ticket | JournalError {
+    if (this.closed) return new JournalError('closed', 'the journal is closed');
+    if (this.poisoned !== undefined) return new JournalError('storage-failed', `the journal failed and awaits recovery: ${this.poisoned.message}`);
+    if (this.reservedEvents + events > this.options.maxQueuedEvents && this.queue.length > 0) {
+      return new JournalError('overloaded', `group-commit queue full (${this.reservedEvents} events reserved, limit ${this.options.maxQueuedEvents})`);
+    }
+    const ticket = new Ticket(this.nextUnit++, this.epoch, new Set(shards), events, this.clock.now());
+    this.reservedEvents += events;
+    this.queue.push(ticket);
+    if (ticket.waiting.size === 0) ticket.state = 'ready';
+    this.kick();
+    return ticket;
+  }
+
+  /** A shard's part of a unit. False when the unit is no longer open (failed, reset): do not apply. */
+  submit(ticket: Ticket, shard: number, rows: readonly PartRow[], snapshot?: SnapshotPart): boolean {
+    if (ticket.state !== 'open' || ticket.epoch !== this.epoch || !ticket.waiting.has(shard)) return false;
+    for (const r of rows) ticket.rows.push({ ...r, shard });
+    if (snapshot !== undefined) ticket.snapshots.push(snapshot);
+    ticket.waiting.delete(shard);
+    if (ticket.waiting.size === 0) {
+      ticket.state = 'ready';
+      this.kick();
+    }
+    return true;
+  }
+
+  /** Whether a part for `ticket` would still be accepted. */
+  isOpen(ticket: Ticket): boolean {
+    return ticket.state === 'open' && ticket.epoch === this.epoch;
+  }
+
+  /**
+   * Before shards recover: units still waiting for parts fail (their shards are restarting and
+   * lost them), complete ones are committed, and the journal is ready for new units.
+   */
+  async reset(): Promise<void> {
+    this.epoch++;
+    for (const t of [...this.queue]) if (t.state === 'open') this.fail(t, new JournalError('reset', 'the graph restarted before this update was complete'));
+    this.kick();
+    await this.whenIdle();
+    if (this.poisoned !== undefined) {
+      const high = await journalHighWater(this.db);
+      this.nextSeq = high.seq + 1;
+      this.nextUnit = Math.max(this.nextUnit, high.unit + 1);
+      this.lastAtMs = Math.max(this.lastAtMs, high.atMs);
+      this.poisoned = undefined;
+    }
+  }
+
+  /** Resolves when nothing is queued or being written. */
+  whenIdle(): Promise<void> {
+    if (this.queue.length === 0 && this.flushing === undefined) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Writes what is complete, fails the rest, and refuses new units. */
+  async close(): Promise<void> {
+    for (const t of [...this.queue]) if (t.state === 'open') this.fail(t, new JournalError('closed', 'the journal closed'));
+    this.due = true;
+    this.kick();
+    await this.whenIdle();
+    this.closed = true;
+    this.timer?.cancel();
+  }
+
+  stats(): JournalStats {
+    return {
+      queuedUnits: this.queue.length,
+      reservedEvents: this.reservedEvents,
+      committedEvents: this.committedEvents,
+      flushes: this.flushes,
+      poisoned: this.poisoned !== undefined,
+    };
+  }
+
+  private fail(t: Ticket, error: JournalError): void {
+    if (t.state === 'done' || t.state === 'failed') return;
+    t.state = 'failed';
+    const i = this.queue.indexOf(t);
+    if (i >= 0) this.queue.splice(i, 1);
+    this.reservedEvents -= t.reserved;
+    t.reject(error);
+  }
+
+  private poison(error: JournalError): void {
+    this.poisoned = error;
+    for (const t of [...this.queue]) if (t.state !== 'flushing') this.fail(t, error);
+  }
+
+  /** Decides whether to flush now, later (timer) or not at all. */
+  private kick(): void {
+    if (this.flushing !== undefined) return;
+    const head = this.queue[0];
+    if (head === undefined) {
+      this.due = false;
+      this.timer?.cancel();
+      this.timer = undefined;
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+      return;
+    }
+    if (head.state === 'open') {
+      const late = this.clock.now() - head.openedAt >= this.options.partTimeoutMs;
+      if (late) {
+        const error = new JournalError('part-timeout', `unit ${head.unit} still waits for shard parts ${[...head.waiting].join(', ')}`);
+        this.fail(head, error);
+        this.poison(error);
+        this.kick();
+        return;
+      }
+      this.arm(Math.max(0, head.openedAt + this.options.partTimeoutMs - this.clock.now()));
+      return;
+    }
+    let ready = 0;
+    for (const t of this.queue) {
+      if (t.state !== 'ready') break;
+      ready += t.rows.length + t.snapshots.length;
+      if (ready >= this.options.maxBatchEvents) break;
+    }
+    if (ready >= this.options.maxBatchEvents || this.due) {
+      this.due = false;
+      this.timer?.cancel();
+      this.timer = undefined;
+      this.flushing = this.flush().finally(() => {
+        this.flushing = undefined;
+        this.kick();
+      });
+      return;
+    }
+    this.arm(this.options.maxDelayMs);
+  }
+
+  /** One timer for both deadlines (flush delay, part timeout): the earlier one wins. */
+  private arm(delayMs: number): void {
+    const due = this.clock.now() + delayMs;
+    if (this.timer !== undefined) {
+      if (this.timerDue <= due) return;
+      this.timer.cancel();
+    }
+    this.timerDue = due;
+    this.timer = this.clock.setTimer(delayMs, () => {
+      this.timer = undefined;
+      if (this.queue[0]?.state === 'ready') this.due = true;
+      this.kick();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch: Ticket[] = [];
+    let events = 0;
+    for (const t of this.queue) {
+      if (t.state !== 'ready' || (events > 0 && events + t.rows.length > this.options.maxFlushEvents)) break;
+      batch.push(t);
+      events += t.rows.length;
+    }
+    this.queue.splice(0, batch.length);
+    for (const t of batch) t.state = 'flushing';
+    const atMs = Math.max(this.lastAtMs, Math.floor(this.wallNow()));
+    const rows: EventRow[] = [];
+    const snapshots: SnapshotRow[] = [];
+    let seq = this.nextSeq;
+    for (const t of batch) {
+      for (const r of t.rows) rows.push({ seq: seq++, unit: t.unit, shard: r.shard, kind: r.kind, entity: r.entity, atMs, payload: r.payload });
+      for (const s of t.snapshots) snapshots.push({ ...s, unit: t.unit, atMs });
+    }
+    try {
+      await this.db.transaction(async (tx) => {
+        await insertEvents(tx, rows);
+        for (const s of snapshots) await insertSnapshot(tx, s);
+      });
+    } catch (cause) {
+      const error = new JournalError('storage-failed', `journal commit failed: ${cause instanceof Error ? cause.message : String(cause)}`, cause);
+      for (const t of batch) {
+        t.state = 'failed';
+        this.reservedEvents -= t.reserved;
+        t.reject(error);
+      }
+      this.poison(error);
+      return;
+    }
+    this.nextSeq = seq;
+    this.lastAtMs = atMs;
+    this.committedEvents += rows.length;
+    this.flushes++;
+    for (const t of batch) {
+      t.state = 'done';
+      this.reservedEvents -= t.reserved;
+      t.resolve({ unit: t.unit, atMs });
+    }
+  }
+}

@@ -1,0 +1,37 @@
+// A FlatBuffers GraphBatch from a client becomes a router command that passes validation.
+import test from 'ava';
+import { commandFromEnvelope } from '../../src/graph/from-protocol.ts';
+import { parseCommand } from '../../src/graph/commands.ts';
+import { decodeEnvelope, encodeEnvelope } from '../../src/protocol/index.ts';
+import { AddEdgeT } from '../../src/protocol/generated/vf/add-edge.ts';
+import { AddNodeT } from '../../src/protocol/generated/vf/add-node.ts';
+import { EdgeT } from '../../src/protocol/generated/vf/edge.ts';
+import { GraphBatchT } from '../../src/protocol/generated/vf/graph-batch.ts';
+import { GraphOp } from '../../src/protocol/generated/vf/graph-op.ts';
+import { GraphUpdateT } from '../../src/protocol/generated/vf/graph-update.ts';
+import { NodeT } from '../../src/protocol/generated/vf/node.ts';
+import { UpdateNodeT } from '../../src/protocol/generated/vf/update-node.ts';
+
+test('a wire GraphBatch becomes a valid batch command, stamped with the envelope HLC', (t) => {
+  const title = new NodeT(2);
+  title.title = 'renamed';
+  const batch = new GraphBatchT([
+    new GraphUpdateT(GraphOp.AddNode, new AddNodeT(new NodeT(1))),
+    new GraphUpdateT(GraphOp.AddEdge, new AddEdgeT(new EdgeT(9n, 1, 2, null, 2))),
+    new GraphUpdateT(GraphOp.UpdateNode, new UpdateNodeT(title)),
+  ]);
+  const bytes = encodeEnvelope({ seq: 1, hlc: { wallMs: 1_700_000_000_000, logical: 0, node: 5 }, payload: batch });
+  const env = decodeEnvelope(bytes);
+  t.true(env.ok);
+  if (!env.ok) return;
+  const parsed = parseCommand(commandFromEnvelope(env.value));
+  t.true(parsed.ok, parsed.ok ? '' : parsed.error);
+  if (!parsed.ok || parsed.command.op !== 'batch') return;
+  t.deepEqual(
+    parsed.command.ops.map((o) => o.op),
+    ['add-node', 'add-edge', 'update-node'],
+  );
+  const update = parsed.command.ops[2]!;
+  t.true(update.op === 'update-node' && update.patch.title === 'renamed' && update.patch.metadata === undefined);
+  t.deepEqual(update.stamp, { wallMs: 1_700_000_000_000, logical: 0, node: 5 });
+});
