@@ -9,7 +9,14 @@ import type { ActorSystem } from '../runtime/system.ts';
 
 const KEEP_ALIVE_MS = 2 ** 30;
 
-export function exitOnTermination(system: ActorSystem, onSignal?: (signal: string) => void): void {
+export interface ExitOptions {
+  readonly onSignal?: (signal: string) => void;
+  /** Runs after the tree has stopped, before the process exits (close the store, flush logs). */
+  readonly afterStop?: () => Promise<void>;
+}
+
+export function exitOnTermination(system: ActorSystem, options: ExitOptions = {}): void {
+  const { onSignal, afterStop } = options;
   let signalled = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (signalled) process.exit(130);
@@ -20,9 +27,17 @@ export function exitOnTermination(system: ActorSystem, onSignal?: (signal: strin
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   const keepAlive = setInterval(() => undefined, KEEP_ALIVE_MS);
-  void system.whenTerminated.then((t) => {
+  void system.whenTerminated.then(async (t) => {
+    let code = t.failed ? 1 : 0;
+    try {
+      await afterStop?.();
+    } catch (error) {
+      process.stderr.write(`cleanup after stop failed: ${String(error)}\n`);
+      code = 1;
+    }
     clearInterval(keepAlive);
     // Let pending log writes flush before leaving.
-    setImmediate(() => process.exit(t.failed ? 1 : 0));
+    // A caller that set process.exitCode (a failed start-up) keeps it.
+    setImmediate(() => process.exit(Math.max(code, Number(process.exitCode ?? 0))));
   });
 }

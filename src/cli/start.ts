@@ -1,16 +1,18 @@
-// `npm start`: one VisionFlow node with embedded defaults. Boots the supervision tree, serves the
-// gateway (WebSocket sessions, HTTP API, viewer) and prints the URL, with a fresh admin token, to open.
+// `npm start`: one VisionFlow node with embedded defaults. Opens the store (PGlite in ./data, or
+// PostgreSQL when DATABASE_URL is set), boots the supervision tree, serves the gateway (WebSocket
+// sessions, HTTP API, viewer) and prints the URL, with a fresh admin token, to open.
 import { pino } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { GatewayMsg } from '../actors/gateway.ts';
-import { InMemoryFailureSink } from '../actors/permanent-failure-sink.ts';
 import { settingsChildren } from '../actors/settings.ts';
 import { signingKey } from '../auth/secret.ts';
 import { TokenAuthority } from '../auth/token.ts';
 import { adminUrl, GATEWAY_PATH, gatewayChildren } from '../gateway/children.ts';
+import { graphSubsystemParts } from '../graph/subsystem.ts';
 import { bindRuntimeMetrics } from '../runtime/metrics.ts';
 import { ActorSystem } from '../runtime/system.ts';
-import { InMemoryDeltaLog } from '../settings/delta-log.ts';
+import { SqlDeltaLog } from '../settings/sql-delta-log.ts';
+import { openStore } from '../storage/open-store.ts';
 import { startApp } from '../supervisors/app-tree.ts';
 import { exitOnTermination } from './exit-on-termination.ts';
 import { logRuntimeEvents } from './log-events.ts';
@@ -20,17 +22,25 @@ const host = process.env.HOST ?? '127.0.0.1';
 const port = Number(process.env.PORT ?? 8080);
 const tokens = new TokenAuthority(signingKey());
 
+const store = await openStore(process.env);
+log.info({ store: store.description }, 'store open');
+
 const system = new ActorSystem({ name: process.env.VF_NODE ?? 'node-1' });
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
 bindRuntimeMetrics(system, registry);
 logRuntimeEvents(system, log);
-exitOnTermination(system, (signal) => log.info({ signal }, 'shutting down'));
+exitOnTermination(system, {
+  onSignal: (signal) => log.info({ signal }, 'shutting down'),
+  afterStop: () => store.close(),
+});
 
+const graph = graphSubsystemParts({ store, shards: Number(process.env.VF_SHARDS ?? 4) });
 startApp(system, {
-  failureSink: new InMemoryFailureSink(),
+  failureSink: store.failures,
   children: {
-    settings: settingsChildren({ log: new InMemoryDeltaLog() }),
+    settings: settingsChildren({ log: new SqlDeltaLog(store.settings) }),
+    graph: graph.children,
     gateway: gatewayChildren({ host, port, tokens, registry }),
   },
 });
@@ -44,6 +54,6 @@ try {
   console.log(`\n  VisionFlow node "${system.name}" is up.\n  Open ${url}\n`);
 } catch (error) {
   log.error({ err: String(error) }, `could not start the gateway on ${host}:${port}`);
+  process.exitCode = 1;
   await system.terminate();
-  process.exit(1);
 }

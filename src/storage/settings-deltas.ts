@@ -11,7 +11,7 @@ import { NumberValue, NumberValueT } from '../protocol/generated/vf/number-value
 import { SettingValue } from '../protocol/generated/vf/setting-value.ts';
 import { SettingsDelta, SettingsDeltaT } from '../protocol/generated/vf/settings-delta.ts';
 import { StringValue, StringValueT } from '../protocol/generated/vf/string-value.ts';
-import { asBuffer, asBytes, asNumber, type SqlClient } from './sql.ts';
+import { asBuffer, asBytes, asNumber, type SqlClient, type SqlQueryable } from './sql.ts';
 
 export type SettingJson = { readonly kind: 'json'; readonly json: string };
 /** A setting's value: boolean, number, string, or structured JSON text. */
@@ -101,15 +101,18 @@ export class SettingsDeltaStore {
   constructor(private readonly db: SqlClient) {}
 
   /** Validates and appends; returns the delta's id. Throws a RangeError on invalid input. */
-  async append(input: unknown): Promise<number> {
-    const parsed = deltaSchema.safeParse(input);
-    if (!parsed.success) throw new RangeError(`invalid settings delta: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    const d = parsed.data as SettingsDeltaRecord;
-    const rows = await this.db.query(
-      'INSERT INTO settings_deltas (path, client, hlc_wall, hlc_logical, hlc_node, version, payload) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id',
-      [d.path, d.client, d.timestamp.wallMs, d.timestamp.logical, d.timestamp.node, d.version ?? 0, asBuffer(encodeSettingsDelta(d))],
-    );
-    return asNumber(rows[0]?.id);
+  append(input: unknown): Promise<number> {
+    return insert(this.db, parse(input));
+  }
+
+  /** Validates every delta first, then appends them in one transaction: all are durable, or none. */
+  async appendAll(inputs: readonly unknown[]): Promise<number[]> {
+    const deltas = inputs.map(parse);
+    return this.db.transaction(async (tx) => {
+      const ids: number[] = [];
+      for (const d of deltas) ids.push(await insert(tx, d));
+      return ids;
+    });
   }
 
   /** In append order; `pathPrefix` selects a subtree ("visualisation" matches "visualisation.nodes.size"). */
@@ -130,4 +133,18 @@ export class SettingsDeltaStore {
     }
     return out;
   }
+}
+
+function parse(input: unknown): SettingsDeltaRecord {
+  const parsed = deltaSchema.safeParse(input);
+  if (!parsed.success) throw new RangeError(`invalid settings delta: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data as SettingsDeltaRecord;
+}
+
+async function insert(q: SqlQueryable, d: SettingsDeltaRecord): Promise<number> {
+  const rows = await q.query(
+    'INSERT INTO settings_deltas (path, client, hlc_wall, hlc_logical, hlc_node, version, payload) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id',
+    [d.path, d.client, d.timestamp.wallMs, d.timestamp.logical, d.timestamp.node, d.version ?? 0, asBuffer(encodeSettingsDelta(d))],
+  );
+  return asNumber(rows[0]?.id);
 }

@@ -1,6 +1,9 @@
 // The CLI as a real process: `npm start` prints a URL with a token that serves the status page and
 // exits 0 on SIGTERM; a failure that reaches the root stops the tree in order and exits 1.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test, { type ExecutionContext } from 'ava';
 
@@ -42,7 +45,9 @@ async function waitForOutput(r: Run, pattern: RegExp, limitMs = 20_000): Promise
 }
 
 test('npm start prints a URL with a token that serves the node; SIGTERM exits 0', async (t) => {
-  const r = run(t, 'src/cli/start.ts', { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
+  const dataDir = mkdtempSync(join(tmpdir(), 'vf-start-'));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  const r = run(t, 'src/cli/start.ts', { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', VF_DATA_DIR: dataDir, DATABASE_URL: '' });
   const [, url] = await waitForOutput(r, /Open (http:\/\/\S+)/);
   const parsed = new URL(url!);
   const token = parsed.searchParams.get('token') ?? '';
@@ -59,6 +64,8 @@ test('npm start prints a URL with a token that serves the node; SIGTERM exits 0'
   const tree = (await (await fetch(`${parsed.origin}/api/tree`, { headers: { authorization: `Bearer ${token}` } })).json()) as { actors: string[] };
   t.true(tree.actors.includes('/app/gateway/server'));
   t.true(tree.actors.includes('/app/settings/store'));
+  t.true(tree.actors.includes('/app/graph/core/router'));
+  t.true(tree.actors.includes('/app/dead-letters/retry'));
 
   r.child.kill('SIGTERM');
   const { code } = await r.exited;
