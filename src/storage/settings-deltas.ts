@@ -101,7 +101,7 @@ export class SettingsDeltaStore {
   constructor(private readonly db: SqlClient) {}
 
   /** Validates and appends; returns the delta's id. Throws a RangeError on invalid input. */
-  append(input: unknown): Promise<number> {
+  async append(input: unknown): Promise<number> {
     return insert(this.db, parse(input));
   }
 
