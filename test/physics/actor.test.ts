@@ -1,0 +1,265 @@
+// The physics actor on the virtual clock with the serial engine: it lays out what the topology
+// stream brings, sleeps when settled and wakes on any change, releases dragged nodes after the pin
+// timeout, eases parameter changes in, takes nodes and edges added and removed while it runs, sends
+// frames at each subscriber's own rate, and falls back to the next engine as a supervision decision.
+import test from 'ava';
+import type { ExecutionContext } from 'ava';
+import { physicsActor, physicsSupervision } from '../../src/actors/physics.ts';
+import type { PhysicsFrame, PhysicsMsg, PhysicsStats, SetParamsReply } from '../../src/actors/physics-messages.ts';
+import { computeSubsystem, serialCandidate } from '../../src/actors/physics-subsystem.ts';
+import type { TopologyChange } from '../../src/graph/topology.ts';
+import type { StepStats } from '../../src/physics/buffers.ts';
+import { SerialEngine } from '../../src/physics/cpu/serial-engine.ts';
+import type { PhysicsEngine } from '../../src/physics/engine.ts';
+import { EngineSelector, type EngineCandidate } from '../../src/physics/engine-selector.ts';
+import { barabasiAlbert, toTopology } from '../../src/physics/generators.ts';
+import type { ParamsPatch } from '../../src/physics/params.ts';
+import type { Ref } from '../../src/runtime/ref.ts';
+import { startApp } from '../../src/supervisors/app-tree.ts';
+import { InMemoryFailureSink } from '../../src/actors/permanent-failure-sink.ts';
+import { mulberry32 } from '../helpers/mulberry32.ts';
+import { testSystem, type TestSystem } from '../helpers/system.ts';
+
+interface Harness extends TestSystem {
+  readonly physics: Ref<PhysicsMsg>;
+  readonly frames: PhysicsFrame[];
+  stats(): Promise<PhysicsStats>;
+  setParams(patch: ParamsPatch): Promise<SetParamsReply>;
+  subscribe(hz: number, velocities?: boolean): PhysicsFrame[];
+}
+
+function harness(t: ExecutionContext, candidates: readonly EngineCandidate[] = [serialCandidate], params: ParamsPatch = {}): Harness {
+  const ts = testSystem(t);
+  const selector = new EngineSelector(candidates, { failuresBeforeFallback: 3 });
+  const physics = ts.system.spawn(physicsActor({ selector, params }), {
+    name: 'physics',
+    supervision: physicsSupervision(selector, { minMs: 0, maxMs: 0, randomFactor: 0 }),
+  });
+  const frames: PhysicsFrame[] = [];
+  let subs = 0;
+  return {
+    ...ts,
+    physics,
+    frames,
+    stats: () => ts.system.ask<PhysicsMsg, PhysicsStats>(physics, (replyTo) => ({ type: 'stats', replyTo }), 1000),
+    setParams: (patch) => ts.system.ask<PhysicsMsg, SetParamsReply>(physics, (replyTo) => ({ type: 'set-params', patch, replyTo }), 1000),
+    subscribe(hz, velocities = false) {
+      const got: PhysicsFrame[] = [];
+      const ref = ts.system.spawn<PhysicsFrame>(() => ({ receive: (f) => void got.push(f) }), { name: `sub-${subs++}` });
+      physics.tell({ type: 'subscribe-frames', subscriber: ref, hz, velocities });
+      return got;
+    },
+  };
+}
+
+function graph(n: number, seed = 1): TopologyChange {
+  const g = toTopology(barabasiAlbert(n, 2, mulberry32(seed)));
+  return { type: 'reset', version: 1, nodes: g.nodes, edges: g.edges };
+}
+
+test('lays out the reset snapshot, then settles and sleeps (no more ticks)', async (t) => {
+  const h = harness(t);
+  h.physics.tell(graph(30));
+  await h.advance(100);
+  const early = await h.stats();
+  t.is(early.nodes, 30);
+  t.is(early.engine, 'cpu-serial');
+  t.true(early.ticks > 0);
+  await h.advance(60_000);
+  const settled = await h.stats();
+  t.true(settled.sleeping, `still awake after ${settled.ticks} ticks, max speed ${settled.maxSpeed}`);
+  await h.advance(5_000);
+  t.is((await h.stats()).ticks, settled.ticks, 'asleep: no ticks');
+});
+
+test('any change wakes a sleeping layout: wake, params, topology, drag', async (t) => {
+  const h = harness(t);
+  h.physics.tell(graph(20));
+  await h.advance(60_000);
+  t.true((await h.stats()).sleeping);
+  const wakers: PhysicsMsg[] = [
+    { type: 'wake' },
+    { type: 'set-params', patch: { repulsion: 13 } },
+    { type: 'nodes-added', version: 2, nodes: [{ id: 500, kind: 'agent' }] },
+    { type: 'drag', id: 3, position: { x: 40, y: 0, z: 0 } },
+  ];
+  for (const m of wakers) {
+    await h.advance(60_000);
+    const before = await h.stats();
+    t.true(before.sleeping);
+    h.physics.tell(m);
+    await h.advance(50);
+    const after = await h.stats();
+    t.false(after.sleeping && after.ticks === before.ticks, `${m.type} did not wake it`);
+    t.true(after.ticks > before.ticks, `${m.type}: no tick after waking`);
+  }
+});
+
+test('a dragged node stays where it is dragged and is released after the pin timeout', async (t) => {
+  const h = harness(t, [serialCandidate], { pinTimeoutMs: 2_000 });
+  h.physics.tell(graph(40));
+  await h.advance(500);
+  const frames = h.subscribe(60);
+  h.physics.tell({ type: 'drag', id: 7, position: { x: 100, y: 50, z: -20 } });
+  await h.advance(1_000);
+  t.deepEqual((await h.stats()).pinned, [7]);
+  const at = (f: PhysicsFrame): number[] => {
+    const i = Array.from(f.ids).indexOf(7);
+    return [f.positions[3 * i]!, f.positions[3 * i + 1]!, f.positions[3 * i + 2]!];
+  };
+  t.deepEqual(at(frames.at(-1)!), [100, 50, -20]);
+  // Dragging again re-arms the timeout.
+  h.physics.tell({ type: 'drag', id: 7, position: { x: 90, y: 50, z: -20 } });
+  await h.advance(1_500);
+  t.deepEqual((await h.stats()).pinned, [7]);
+  await h.advance(600);
+  t.deepEqual((await h.stats()).pinned, []);
+  await h.advance(500);
+  t.notDeepEqual(at(frames.at(-1)!), [90, 50, -20], 'released: it moves again');
+  // An explicit pin without timeout holds until unpinned.
+  h.physics.tell({ type: 'pin', id: 8 });
+  await h.advance(10_000);
+  t.deepEqual((await h.stats()).pinned, [8]);
+  h.physics.tell({ type: 'unpin', id: 8 });
+  await h.advance(20);
+  t.deepEqual((await h.stats()).pinned, []);
+});
+
+test('a parameter change is eased in over easeTicks ticks; an invalid one is refused', async (t) => {
+  const h = harness(t, [serialCandidate], { easeTicks: 4, simHz: 50 });
+  h.physics.tell(graph(10));
+  await h.advance(100);
+  const reply = await h.setParams({ repulsion: 20 });
+  t.true(reply.ok);
+  const seen: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    seen.push((await h.stats()).params.repulsion);
+    await h.advance(20);
+  }
+  t.deepEqual(seen, [12, 14, 16, 18, 20, 20]);
+  const bad = await h.setParams({ damping: 2 });
+  t.false(bad.ok);
+  t.is((await h.stats()).targetParams.damping, 0.3);
+});
+
+test('nodes and edges added and removed while it runs are taken in; frames follow the epoch', async (t) => {
+  const h = harness(t);
+  h.physics.tell(graph(50));
+  const frames = h.subscribe(30);
+  await h.advance(200);
+  const epoch0 = frames.at(-1)!.epoch;
+  h.physics.tell({ type: 'nodes-added', version: 2, nodes: Array.from({ length: 10 }, (_, i) => ({ id: 1000 + i, kind: 'knowledge' as const })) });
+  h.physics.tell({ type: 'edges-added', version: 3, edges: Array.from({ length: 10 }, (_, i) => ({ id: BigInt(5000 + i), source: 1000 + i, target: i, weight: 2 })) });
+  await h.advance(200);
+  h.physics.tell({ type: 'edges-removed', version: 4, ids: [5000n, 5001n] });
+  h.physics.tell({ type: 'nodes-removed', version: 5, ids: [1000, 1001, 3] });
+  h.physics.tell({ type: 'edge-weights-changed', version: 6, edges: [{ id: 5005n, weight: 1e9 }] });
+  h.physics.tell({ type: 'nodes-moved', version: 7, nodes: [{ id: 4, position: { x: 1, y: 2, z: 3 } }] });
+  await h.advance(500);
+  const s = await h.stats();
+  t.is(s.nodes, 57);
+  const last = frames.at(-1)!;
+  t.true(last.epoch > epoch0);
+  t.is(last.ids.length, 57);
+  t.false(Array.from(last.ids).includes(3));
+  t.true(Array.from(last.positions).every(Number.isFinite));
+});
+
+test('frames go at each subscriber\'s own rate, only when the layout moved, velocities on request', async (t) => {
+  const h = harness(t, [serialCandidate], { simHz: 120 });
+  h.physics.tell(graph(30));
+  await h.advance(10);
+  const fast = h.subscribe(50, true);
+  const slow = h.subscribe(10);
+  await h.advance(0);
+  t.is(fast.length, 1, 'a frame at once on subscribing');
+  await h.advance(1_000);
+  t.true(fast.length >= 45 && fast.length <= 52, `fast got ${fast.length}`);
+  t.true(slow.length >= 9 && slow.length <= 12, `slow got ${slow.length}`);
+  t.truthy(fast.at(-1)!.velocities);
+  t.is(slow.at(-1)!.velocities, undefined);
+  await h.advance(120_000);
+  t.true((await h.stats()).sleeping);
+  const count = fast.length;
+  await h.advance(2_000);
+  t.is(fast.length, count, 'nothing moves, nothing is sent');
+});
+
+/** An engine that fails every step (a GPU that keeps faulting). */
+function failing(kind: 'cuda', failInit = false): EngineCandidate {
+  return {
+    kind,
+    create: () => {
+      if (failInit) throw new Error('no device');
+      const engine: PhysicsEngine = {
+        kind,
+        description: 'always failing',
+        step: (): Promise<StepStats> => Promise.reject(new Error('launch failed')),
+        dispose: () => Promise.resolve(),
+      };
+      return engine;
+    },
+  };
+}
+
+test('an engine that fails K times in a row is replaced by the next (supervision), and the graph keeps moving', async (t) => {
+  const h = harness(t, [failing('cuda'), serialCandidate]);
+  h.physics.tell(graph(30));
+  await h.advance(1_000);
+  const s = await h.stats();
+  t.is(s.engine, 'cpu-serial');
+  t.is(s.fallbacks.length, 1);
+  t.like(s.fallbacks[0], { from: 'cuda', to: 'cpu-serial', failures: 3 });
+  t.true(s.ticks > 10);
+  t.is(s.nodes, 30, 'the layout state survived the engine restarts');
+});
+
+test('an engine that cannot start is left at once', async (t) => {
+  const h = harness(t, [failing('cuda', true), serialCandidate]);
+  h.physics.tell(graph(10));
+  await h.advance(200);
+  const s = await h.stats();
+  t.is(s.engine, 'cpu-serial');
+  t.like(s.fallbacks[0], { from: 'cuda', failures: 1 });
+});
+
+test('injected faults in the engine child (system.faults) count as engine failures', async (t) => {
+  let created = 0;
+  const counting: EngineCandidate = {
+    kind: 'cuda',
+    create: () => {
+      created++;
+      return Object.assign(new SerialEngine(), { kind: 'cuda' as const });
+    },
+  };
+  const h = harness(t, [counting, serialCandidate]);
+  h.physics.tell(graph(10));
+  await h.advance(100);
+  h.system.faults.inject('/physics/engine', { kind: 'throw', times: 2 });
+  await h.advance(200);
+  let s = await h.stats();
+  t.is(s.engine, 'cuda', 'two failures: retried, not replaced');
+  t.is(created, 3);
+  h.system.faults.inject('/physics/engine', { kind: 'throw', times: 3 });
+  await h.advance(200);
+  s = await h.stats();
+  t.is(s.engine, 'cpu-serial');
+  t.true(s.ticks > 0);
+});
+
+test('computeSubsystem puts the physics actor under /app/compute and it runs there', async (t) => {
+  const h = testSystem(t);
+  startApp(h.system, {
+    failureSink: new InMemoryFailureSink(),
+    children: { compute: computeSubsystem({ physics: { engines: 'serial' } }) },
+  });
+  await h.advance(10);
+  const physics = h.system.lookup<PhysicsMsg>('/app/compute/physics');
+  t.truthy(physics);
+  t.truthy(h.system.lookup('/app/compute/physics/engine'));
+  physics!.tell(graph(10));
+  await h.advance(100);
+  const s = await h.system.ask<PhysicsMsg, PhysicsStats>(physics!, (replyTo) => ({ type: 'stats', replyTo }), 1000);
+  t.is(s.nodes, 10);
+  t.true(s.ticks > 0);
+});

@@ -1,0 +1,50 @@
+// Shared fixtures of the physics tests: layouts from generated graphs, step globals from params,
+// an exact (theta = 0) reference, and an actor harness on the virtual clock.
+import type { StepGlobals } from '../../src/physics/buffers.ts';
+import { barabasiAlbert, toTopology } from '../../src/physics/generators.ts';
+import { Layout } from '../../src/physics/layout.ts';
+import type { PhysicsParams } from '../../src/physics/params.ts';
+import { mulberry32 } from '../helpers/mulberry32.ts';
+
+export function globalsFor(p: PhysicsParams, n: number, alpha = 1): StepGlobals {
+  return {
+    n,
+    repulsion: p.repulsion,
+    theta: p.theta,
+    softening: p.softening,
+    timeStep: p.timeStep,
+    damping: p.damping,
+    maxForce: p.maxForce,
+    maxVelocity: p.maxVelocity,
+    alpha,
+    boundRadius: p.boundRadius,
+    boundStiffness: p.boundStiffness,
+  };
+}
+
+/** A Barabasi-Albert (m = 2) layout of n nodes, positions from the seed. */
+export function baLayout(n: number, seed = 1): Layout {
+  const random = mulberry32(seed);
+  const g = toTopology(barabasiAlbert(n, 2, random));
+  const layout = new Layout(random, 10);
+  layout.addNodes(g.nodes);
+  layout.addEdges(g.edges);
+  return layout;
+}
+
+export function allFinite(a: Float32Array, n: number): boolean {
+  for (let i = 0; i < n; i++) if (!Number.isFinite(a[i]!)) return false;
+  return true;
+}
+
+export function maxAbsDiff(a: Float32Array, b: Float32Array, len: number): number {
+  let m = 0;
+  for (let i = 0; i < len; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+export function extent(a: Float32Array, len: number): number {
+  let m = 0;
+  for (let i = 0; i < len; i++) m = Math.max(m, Math.abs(a[i]!));
+  return m;
+}
