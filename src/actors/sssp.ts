@@ -1,0 +1,268 @@
+// The SSSP actor: keeps a CSR of the live graph current from the topology stream, answers
+// shortest-path queries on the GPU when there is one (and the graph is big enough to be worth it)
+// or on the CPU, and streams each answer to its subscribers as SSSP frames: the shortest-path tree
+// (distance and parent per reached node) and one path frame per reached target (the highlight).
+//
+// Messages (SsspMsg):
+//   TopologyChange                     from the graph (src/graph/topology.ts): a 'reset', then changes.
+//                                      A change that does not fit drops the graph and re-subscribes
+//                                      for a fresh reset; queries meanwhile answer 'no-graph'.
+//   { type: 'sssp-query', source, targets?, maxDistance?, replyTo? }
+//                                      replyTo gets an SsspReply: the result (tagged with the graph
+//                                      version it used), the paths to the targets, or an error
+//                                      (unknown-source, unknown-target, negative-weight, bad-query,
+//                                      no-graph). Subscribers get the frames.
+//   { type: 'sssp-subscribe', subscriber, encoding? }   frames (SsspStreamMsg) go to subscriber;
+//                                      encoding 'u16' (default, for colouring), 'f32' or 'f64'.
+//   { type: 'sssp-unsubscribe', subscriber }
+//   { type: 'sssp-stats', replyTo }    an SsspStats.
+//
+// Consistency: one message at a time, async handlers included, so topology changes wait in the
+// mailbox while a query runs; every result and frame carries the single graph version it used.
+import type { ActorContext, ActorFactory } from '../runtime/actor.ts';
+import type { MailboxOptions } from '../runtime/overflow-policy.ts';
+import type { Ref } from '../runtime/ref.ts';
+import { childSpec, type AnyChildSpec } from '../supervisors/child-spec.ts';
+import type { TopologyChange, TopologySubscription } from '../graph/topology.ts';
+import { CpuSsspEngine, type CpuEngineOptions } from '../sssp/cpu-engine.ts';
+import { DynamicCsr, TopologyError, type Direction } from '../sssp/csr.ts';
+import type { SsspEngine, SsspError, SsspOutcome, SsspQuery, SsspResult } from '../sssp/engine.ts';
+import { encodePathFrame, encodeTreeFrame } from '../sssp/frame/encoder.ts';
+import type { DistanceEncodingName } from '../sssp/frame/header.ts';
+import { GpuSsspEngine } from '../sssp/gpu-engine.ts';
+import { pathIndices } from '../sssp/paths.ts';
+
+export interface SsspQueryMsg {
+  readonly type: 'sssp-query';
+  readonly source: number;
+  readonly targets?: readonly number[];
+  readonly maxDistance?: number;
+  readonly replyTo?: Ref<SsspReply>;
+}
+
+export interface SsspPath {
+  readonly target: number;
+  /** Infinity when the target was not reached. */
+  readonly distance: number;
+  /** Node ids from the source to the target; null when not reached. */
+  readonly nodes: readonly number[] | null;
+}
+
+export type SsspReply =
+  | { readonly ok: true; readonly result: SsspResult; readonly paths: readonly SsspPath[] }
+  | { readonly ok: false; readonly error: SsspError };
+
+export interface SsspStreamMsg {
+  readonly type: 'sssp-frame';
+  readonly kind: 'tree' | 'path';
+  readonly version: number;
+  readonly source: number;
+  /** An SSSP frame (src/sssp/frame/header.ts); shared between subscribers: do not modify. */
+  readonly bytes: Uint8Array;
+}
+
+export interface SsspStats {
+  readonly graphVersion: number;
+  readonly nodes: number;
+  readonly edges: number;
+  readonly queries: number;
+  readonly errors: number;
+  readonly cpuRuns: number;
+  readonly gpuRuns: number;
+  /** GPU runs that failed and were answered by the CPU instead. */
+  readonly gpuFallbacks: number;
+  /** The device name, or why there is no GPU engine. */
+  readonly gpu: string;
+  readonly subscribers: number;
+  readonly resyncs: number;
+  readonly framesSent: number;
+  readonly lastRunMs: number;
+}
+
+export type SsspMsg =
+  | TopologyChange
+  | SsspQueryMsg
+  | { readonly type: 'sssp-subscribe'; readonly subscriber: Ref<SsspStreamMsg>; readonly encoding?: DistanceEncodingName }
+  | { readonly type: 'sssp-unsubscribe'; readonly subscriber: Ref<SsspStreamMsg> }
+  | { readonly type: 'sssp-stats'; readonly replyTo: Ref<SsspStats> };
+
+export interface SsspActorOptions {
+  /** The graph's topology publisher to subscribe to; without one, changes must be told directly. */
+  readonly topology?: Ref<TopologySubscription>;
+  /**
+   * How edges are read (default 'undirected': knowledge-graph links are relations one can follow
+   * either way; their stored direction is often an artefact of which page held the link).
+   */
+  readonly direction?: Direction;
+  /** 'auto' (default): use a GPU when one opens; 'off': CPU only. */
+  readonly gpu?: 'auto' | 'off';
+  /** Below this many nodes the CPU answers even when a GPU exists (transfers dominate). Default 50k. */
+  readonly gpuMinNodes?: number;
+  /** Opens the GPU engine (default GpuSsspEngine.open); tests inject fakes. */
+  readonly openGpu?: () => Promise<SsspEngine>;
+  readonly cpu?: CpuEngineOptions;
+}
+
+const ENCODINGS: readonly DistanceEncodingName[] = ['f64', 'f32', 'u16'];
+const GPU_FAILURES_BEFORE_DISABLE = 3;
+
+export function ssspActor(options: SsspActorOptions = {}): ActorFactory<SsspMsg> {
+  return (ctx: ActorContext<SsspMsg>) => {
+    const direction = options.direction ?? 'undirected';
+    let graph = new DynamicCsr(direction);
+    let awaitingReset = false;
+    const cpu = new CpuSsspEngine(options.cpu);
+    let gpu: SsspEngine | undefined;
+    let gpuStatus = options.gpu === 'off' ? 'off' : 'opening';
+    let gpuFailures = 0;
+    const subscribers = new Map<string, { ref: Ref<SsspStreamMsg>; encoding: DistanceEncodingName }>();
+    let seq = 0;
+    const stats = { queries: 0, errors: 0, cpuRuns: 0, gpuRuns: 0, gpuFallbacks: 0, resyncs: 0, framesSent: 0, lastRunMs: 0 };
+
+    const subscribeTopology = (): void => options.topology?.tell({ type: 'subscribe-topology', subscriber: ctx.self as Ref<TopologyChange> });
+
+    const onTopology = (change: TopologyChange): void => {
+      if (awaitingReset && change.type !== 'reset') return;
+      try {
+        graph.apply(change);
+        awaitingReset = false;
+      } catch (err) {
+        if (!(err instanceof TopologyError)) throw err;
+        // Our copy no longer matches the graph: start over from a fresh snapshot.
+        stats.resyncs++;
+        graph = new DynamicCsr(direction);
+        awaitingReset = options.topology !== undefined;
+        subscribeTopology();
+      }
+    };
+
+    const runQuery = async (query: SsspQuery): Promise<SsspOutcome> => {
+      const engine = gpu;
+      if (engine !== undefined && graph.nodeCount >= (options.gpuMinNodes ?? 50_000)) {
+        const outcome = await engine.run(graph, query);
+        if (outcome.ok || outcome.error.code !== 'engine-failed') {
+          stats.gpuRuns++;
+          return outcome;
+        }
+        stats.gpuFallbacks++;
+        if (++gpuFailures >= GPU_FAILURES_BEFORE_DISABLE) {
+          gpuStatus = `disabled after ${gpuFailures} failures: ${outcome.error.message}`;
+          engine.dispose();
+          gpu = undefined;
+        }
+      }
+      stats.cpuRuns++;
+      let outcome = await cpu.run(graph, query);
+      // Only possible if something outside this actor changes the graph; never mix versions.
+      if (!outcome.ok && outcome.error.code === 'graph-changed') outcome = await cpu.run(graph, query);
+      return outcome;
+    };
+
+    const broadcast = (result: SsspResult, targets: readonly number[]): void => {
+      if (subscribers.size === 0) return;
+      const send = (kind: 'tree' | 'path', encode: (encoding: DistanceEncodingName, seq: number) => Uint8Array | null): void => {
+        const frameSeq = seq;
+        let sent = false;
+        for (const encoding of ENCODINGS) {
+          let bytes: Uint8Array | null | undefined;
+          for (const s of subscribers.values()) {
+            if (s.encoding !== encoding) continue;
+            bytes ??= encode(encoding, frameSeq);
+            if (bytes === null) return;
+            s.ref.tell({ type: 'sssp-frame', kind, version: result.version, source: result.source, bytes });
+            stats.framesSent++;
+            sent = true;
+          }
+        }
+        if (sent) seq = (seq + 1) >>> 0;
+      };
+      send('tree', (encoding, s) => encodeTreeFrame(result, { seq: s, encoding }));
+      for (const t of targets) {
+        const index = graph.version === result.version ? graph.indexOf(t) : undefined;
+        if (index !== undefined) send('path', (encoding, s) => encodePathFrame(result, index, { seq: s, encoding }));
+      }
+    };
+
+    const onQuery = async (msg: SsspQueryMsg): Promise<void> => {
+      stats.queries++;
+      const query: SsspQuery = { source: msg.source, targets: msg.targets, maxDistance: msg.maxDistance };
+      const outcome = await runQuery(query);
+      if (!outcome.ok) {
+        stats.errors++;
+        msg.replyTo?.tell({ ok: false, error: outcome.error });
+        return;
+      }
+      const result = outcome.result;
+      stats.lastRunMs = result.elapsedMs;
+      const targets = Array.isArray(msg.targets) ? msg.targets : [];
+      const paths = targets.map((t): SsspPath => {
+        const index = graph.indexOf(t)!;
+        const path = pathIndices(result, index);
+        return { target: t, distance: result.distance[index]!, nodes: path === null ? null : Array.from(path, (i) => result.ids[i]!) };
+      });
+      msg.replyTo?.tell({ ok: true, result, paths });
+      broadcast(result, targets);
+    };
+
+    return {
+      async preStart() {
+        subscribeTopology();
+        if (options.gpu === 'off') return;
+        try {
+          gpu = await (options.openGpu ?? GpuSsspEngine.open)();
+          if (gpu.unavailable !== undefined) {
+            gpuStatus = gpu.unavailable;
+            gpu = undefined;
+          } else gpuStatus = gpu instanceof GpuSsspEngine ? (gpu.deviceName ?? 'gpu') : 'gpu';
+        } catch (err) {
+          gpuStatus = `GPU engine failed to open: ${err instanceof Error ? err.message : String(err)}`;
+          gpu = undefined;
+        }
+      },
+      postStop() {
+        gpu?.dispose();
+        options.topology?.tell({ type: 'unsubscribe-topology', subscriber: ctx.self as Ref<TopologyChange> });
+      },
+      async receive(msg) {
+        switch (msg.type) {
+          case 'sssp-query':
+            await onQuery(msg);
+            return;
+          case 'sssp-subscribe':
+            subscribers.set(msg.subscriber.path, {
+              ref: msg.subscriber,
+              encoding: ENCODINGS.includes(msg.encoding as DistanceEncodingName) ? msg.encoding! : 'u16',
+            });
+            return;
+          case 'sssp-unsubscribe':
+            subscribers.delete(msg.subscriber.path);
+            return;
+          case 'sssp-stats':
+            msg.replyTo.tell({
+              ...stats,
+              graphVersion: graph.version,
+              nodes: graph.nodeCount,
+              edges: graph.edgeCount,
+              gpu: gpuStatus,
+              subscribers: subscribers.size,
+            });
+            return;
+          default:
+            onTopology(msg);
+        }
+      },
+    };
+  };
+}
+
+export interface SsspChildOptions extends SsspActorOptions {
+  /** Child name under /app/compute (default 'sssp'). */
+  readonly name?: string;
+  readonly mailbox?: MailboxOptions;
+}
+
+/** The SSSP actor as children of the /app/compute supervisor (appSpec's children.compute). */
+export function ssspChildren(options: SsspChildOptions = {}): AnyChildSpec[] {
+  const { name = 'sssp', mailbox = { capacity: 10_000, overflow: 'reject' }, ...actor } = options;
+  return [childSpec(ssspActor(actor), { name, mailbox })];
+}

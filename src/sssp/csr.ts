@@ -1,0 +1,483 @@
+// The graph as the SSSP engines read it: a gapped CSR that is kept up to date change by change.
+//
+// Node ids (u32 wire ids) map to dense indices; a removed node's index goes on a free list and is
+// reused. Every index owns a row [rowStart, rowStart + rowCap) in the arc arrays, of which the
+// first rowLen entries are its out-arcs (target index in `col`, length in `weight`). Adding an arc
+// to a full row moves the row to the end with twice the room (amortised O(1)); removing one swaps
+// the row's last arc into its place (O(1)); a weight change writes the arc in place (O(1)). The
+// holes that moved rows leave behind are squeezed out by `compact()` once they outweigh the arcs.
+// A query reads rowStart/rowLen/col/weight directly: nothing is rebuilt per query.
+//
+// Undirected graphs store each edge as two arcs (one per endpoint row; a self-loop as one).
+// Weights are stored as given; weights that are negative or NaN are counted so that a query can
+// refuse the graph with a clear error instead of computing a wrong answer.
+import type { TopologyChange, TopologyEdge, TopologyNode } from '../graph/topology.ts';
+
+export type Direction = 'directed' | 'undirected';
+
+/** What a kernel reads: indices 0..size-1, row i is col/weight[rowStart[i] .. rowStart[i] + rowLen[i]). */
+export interface CsrView {
+  readonly size: number;
+  readonly rowStart: Int32Array;
+  readonly rowLen: Int32Array;
+  readonly col: Int32Array;
+  readonly weight: Float64Array;
+  /** One past the last arc slot in use (holes included): what a device copy must hold. */
+  readonly arcTop: number;
+}
+
+/** A change that does not fit the graph as it stands; the graph is left as it was before the change. */
+export class TopologyError extends Error {
+  readonly code = 'topology-mismatch';
+  constructor(message: string) {
+    super(message);
+    this.name = 'TopologyError';
+  }
+}
+
+const MIN_ROW = 4;
+const NO_ARC = -1;
+
+/** Edge ids are u64 bigints on the wire; safe-integer ones are keyed as numbers (a much faster Map). */
+export type EdgeKey = number | bigint;
+function keyOf(id: bigint): EdgeKey {
+  return id <= BigInt(Number.MAX_SAFE_INTEGER) && id >= 0n ? Number(id) : id;
+}
+
+function normalKey(key: EdgeKey): EdgeKey {
+  return typeof key === 'bigint' ? keyOf(key) : key;
+}
+
+export function isBadWeight(w: number): boolean {
+  return !(w >= 0);
+}
+
+export class DynamicCsr implements CsrView {
+  readonly directed: boolean;
+  /** Graph version of the last change applied; -1 before the first reset. */
+  version = -1;
+  size = 0;
+  arcTop = 0;
+  /** Arc slots inside rows' capacity that hold nothing (moved-away rows, removed arcs excluded). */
+  private holes = 0;
+
+  rowStart = new Int32Array(16);
+  rowLen = new Int32Array(16);
+  private rowCap = new Int32Array(16);
+  /** Wire id per index; meaningful only where `alive` is 1. */
+  idOf = new Uint32Array(16);
+  alive = new Uint8Array(16);
+  private readonly indexOfId = new Map<number, number>();
+  private freeIndices: number[] = [];
+
+  col = new Int32Array(64);
+  weight = new Float64Array(64);
+  /** The edge slot each arc belongs to. */
+  private arcEdge = new Int32Array(64);
+
+  private edgeSrc = new Int32Array(16);
+  private edgeDst = new Int32Array(16);
+  private edgeArc = new Int32Array(16);
+  private edgeRev = new Int32Array(16);
+  private edgeW = new Float64Array(16);
+  private edgeKeys: (EdgeKey | undefined)[] = [];
+  private readonly slotOfEdge = new Map<EdgeKey, number>();
+  private freeEdgeSlots: number[] = [];
+  private edgeTop = 0;
+  private readonly badEdges = new Set<number>();
+
+  constructor(direction: Direction = 'directed') {
+    this.directed = direction === 'directed';
+  }
+
+  get nodeCount(): number {
+    return this.indexOfId.size;
+  }
+
+  get edgeCount(): number {
+    return this.slotOfEdge.size;
+  }
+
+  /** Arc slots reserved, used or not: for tests of compaction. */
+  get arcCapacityInUse(): number {
+    return this.arcTop;
+  }
+
+  indexOf(id: number): number | undefined {
+    return this.indexOfId.get(id);
+  }
+
+  /** An edge whose weight no shortest-path algorithm here may use (negative or NaN), if any. */
+  badEdge(): { id: bigint; weight: number } | undefined {
+    for (const slot of this.badEdges) return { id: BigInt(this.edgeKeys[slot]!), weight: this.edgeW[slot]! };
+    return undefined;
+  }
+
+  // ---- changes ------------------------------------------------------------------------------------
+
+  /**
+   * Applies one topology change. Versions never decrease (the changes of one committed unit share
+   * one); a change that does not fit (unknown or duplicate ids, an older version) throws
+   * TopologyError before anything is modified.
+   */
+  apply(change: TopologyChange): void {
+    if (change.type === 'reset') {
+      this.reset(change.version, change.nodes, change.edges);
+      return;
+    }
+    if (this.version < 0) throw new TopologyError(`${change.type} before any reset`);
+    // One committed unit may arrive as several changes of the same version; older is stale.
+    if (!(change.version >= this.version)) throw new TopologyError(`version ${change.version} after ${this.version}`);
+    switch (change.type) {
+      case 'nodes-added': {
+        const seen = new Set<number>();
+        for (const n of change.nodes) {
+          checkNodeId(n.id);
+          if (this.indexOfId.has(n.id) || seen.has(n.id)) throw new TopologyError(`node ${n.id} already exists`);
+          seen.add(n.id);
+        }
+        for (const n of change.nodes) this.addNode(n.id);
+        break;
+      }
+      case 'nodes-removed': {
+        const seen = new Set<number>();
+        for (const id of change.ids) {
+          if (!this.indexOfId.has(id) || seen.has(id)) throw new TopologyError(`node ${id} does not exist`);
+          seen.add(id);
+        }
+        for (const id of change.ids) this.removeNode(id);
+        break;
+      }
+      case 'nodes-moved':
+        break;
+      case 'edges-added': {
+        const seen = new Set<EdgeKey>();
+        for (const e of change.edges) {
+          const key = keyOf(e.id);
+          if (this.slotOfEdge.has(key) || seen.has(key)) throw new TopologyError(`edge ${e.id} already exists`);
+          if (!this.indexOfId.has(e.source) || !this.indexOfId.has(e.target)) {
+            throw new TopologyError(`edge ${e.id} joins unknown node(s) ${e.source} -> ${e.target}`);
+          }
+          seen.add(key);
+        }
+        for (const e of change.edges) this.addEdge(e);
+        break;
+      }
+      case 'edges-removed': {
+        const seen = new Set<EdgeKey>();
+        for (const id of change.ids) {
+          const key = keyOf(id);
+          if (!this.slotOfEdge.has(key) || seen.has(key)) throw new TopologyError(`edge ${id} does not exist`);
+          seen.add(key);
+        }
+        for (const id of change.ids) this.removeEdgeSlot(this.slotOfEdge.get(keyOf(id))!);
+        break;
+      }
+      case 'edge-weights-changed': {
+        for (const e of change.edges) if (!this.slotOfEdge.has(keyOf(e.id))) throw new TopologyError(`edge ${e.id} does not exist`);
+        for (const e of change.edges) this.setWeight(this.slotOfEdge.get(keyOf(e.id))!, e.weight);
+        break;
+      }
+    }
+    this.version = change.version;
+    if (this.holes > 1024 && this.holes > this.arcTop >> 1) this.compact();
+  }
+
+  /** Replaces everything with a snapshot: rows packed tight, in index order. */
+  reset(version: number, nodes: readonly TopologyNode[], edges: readonly TopologyEdge[]): void {
+    const m = edges.length;
+    const source = new Float64Array(m);
+    const target = new Float64Array(m);
+    const weight = new Float64Array(m);
+    const ids: EdgeKey[] = new Array<EdgeKey>(m);
+    for (let k = 0; k < m; k++) {
+      const e = edges[k]!;
+      source[k] = e.source;
+      target[k] = e.target;
+      weight[k] = e.weight;
+      ids[k] = keyOf(e.id);
+    }
+    this.load(version, nodes.map((n) => n.id), source, target, weight, ids);
+  }
+
+  /**
+   * The same from parallel arrays (edge k joins node ids source[k] -> target[k]); edge ids are
+   * 0..m-1 unless given. Bulk loads skip the per-edge objects of a topology snapshot.
+   */
+  load(
+    version: number,
+    nodeIds: ArrayLike<number>,
+    source: ArrayLike<number>,
+    target: ArrayLike<number>,
+    weight: ArrayLike<number>,
+    edgeIds?: readonly EdgeKey[],
+  ): void {
+    const m = source.length;
+    if (target.length !== m || weight.length !== m || (edgeIds !== undefined && edgeIds.length !== m)) {
+      throw new TopologyError('edge arrays of different lengths');
+    }
+    const index = new Map<number, number>();
+    for (let i = 0; i < nodeIds.length; i++) {
+      const id = nodeIds[i]!;
+      checkNodeId(id);
+      if (index.has(id)) throw new TopologyError(`node ${id} twice in the snapshot`);
+      index.set(id, i);
+    }
+    const s = new Int32Array(m);
+    const t = new Int32Array(m);
+    const keys = new Set<EdgeKey>();
+    for (let k = 0; k < m; k++) {
+      const si = index.get(source[k]!);
+      const ti = index.get(target[k]!);
+      const key = normalKey(edgeIds?.[k] ?? k);
+      if (si === undefined || ti === undefined) throw new TopologyError(`edge ${key} joins unknown node(s) ${source[k]} -> ${target[k]}`);
+      if (edgeIds !== undefined) {
+        if (keys.has(key)) throw new TopologyError(`edge ${key} twice in the snapshot`);
+        keys.add(key);
+      }
+      s[k] = si;
+      t[k] = ti;
+    }
+    this.clear();
+    this.ensureNodes(nodeIds.length);
+    for (let i = 0; i < nodeIds.length; i++) this.addNode(nodeIds[i]!);
+    // Count arcs per row first so that each row is allocated once, exactly.
+    const degree = new Int32Array(this.size);
+    for (let k = 0; k < m; k++) {
+      degree[s[k]!]!++;
+      if (!this.directed && s[k] !== t[k]) degree[t[k]!]!++;
+    }
+    let top = 0;
+    for (let i = 0; i < this.size; i++) {
+      this.rowStart[i] = top;
+      this.rowCap[i] = degree[i]!;
+      top += degree[i]!;
+    }
+    this.ensureArcs(top);
+    this.arcTop = top;
+    this.ensureEdges(m);
+    for (let k = 0; k < m; k++) this.addArcs(normalKey(edgeIds?.[k] ?? k), s[k]!, t[k]!, weight[k]!);
+    this.version = version;
+  }
+
+  private clear(): void {
+    this.size = 0;
+    this.arcTop = 0;
+    this.holes = 0;
+    this.indexOfId.clear();
+    this.freeIndices = [];
+    this.slotOfEdge.clear();
+    this.freeEdgeSlots = [];
+    this.edgeKeys = [];
+    this.edgeTop = 0;
+    this.badEdges.clear();
+  }
+
+  private addNode(id: number): number {
+    let i = this.freeIndices.pop();
+    if (i === undefined) {
+      i = this.size++;
+      this.ensureNodes(this.size);
+    }
+    this.idOf[i] = id;
+    this.alive[i] = 1;
+    this.rowStart[i] = 0;
+    this.rowLen[i] = 0;
+    this.rowCap[i] = 0;
+    this.indexOfId.set(id, i);
+    return i;
+  }
+
+  private removeNode(id: number): void {
+    const i = this.indexOfId.get(id)!;
+    // The topology stream removes a node's edges first; should it not, they go here.
+    while (this.rowLen[i]! > 0) this.removeEdgeSlot(this.arcEdge[this.rowStart[i]!]!);
+    if (this.directed) {
+      for (let s = 0; s < this.edgeTop; s++) if (this.edgeKeys[s] !== undefined && this.edgeDst[s] === i) this.removeEdgeSlot(s);
+    }
+    this.holes += this.rowCap[i]!;
+    this.rowCap[i] = 0;
+    this.rowStart[i] = 0;
+    this.alive[i] = 0;
+    this.indexOfId.delete(id);
+    this.freeIndices.push(i);
+  }
+
+  private addEdge(e: TopologyEdge): void {
+    this.addArcs(keyOf(e.id), this.indexOfId.get(e.source)!, this.indexOfId.get(e.target)!, e.weight);
+  }
+
+  private addArcs(key: EdgeKey, s: number, t: number, w: number): void {
+    let slot = this.freeEdgeSlots.pop();
+    if (slot === undefined) {
+      slot = this.edgeTop++;
+      this.ensureEdges(this.edgeTop);
+    }
+    this.edgeSrc[slot] = s;
+    this.edgeDst[slot] = t;
+    this.edgeW[slot] = w;
+    this.edgeKeys[slot] = key;
+    this.slotOfEdge.set(key, slot);
+    if (isBadWeight(w)) this.badEdges.add(slot);
+    this.edgeArc[slot] = this.pushArc(s, t, w, slot);
+    this.edgeRev[slot] = !this.directed && s !== t ? this.pushArc(t, s, w, slot) : NO_ARC;
+  }
+
+  private removeEdgeSlot(slot: number): void {
+    const rev = this.edgeRev[slot]!;
+    // Remove the reverse arc first: removing the forward one may move it within the same row.
+    if (rev !== NO_ARC) this.popArc(this.edgeDst[slot]!, rev);
+    this.popArc(this.edgeSrc[slot]!, this.edgeArc[slot]!);
+    this.slotOfEdge.delete(this.edgeKeys[slot]!);
+    this.edgeKeys[slot] = undefined;
+    this.badEdges.delete(slot);
+    this.freeEdgeSlots.push(slot);
+  }
+
+  private setWeight(slot: number, w: number): void {
+    this.edgeW[slot] = w;
+    this.weight[this.edgeArc[slot]!] = w;
+    const rev = this.edgeRev[slot]!;
+    if (rev !== NO_ARC) this.weight[rev] = w;
+    if (isBadWeight(w)) this.badEdges.add(slot);
+    else this.badEdges.delete(slot);
+  }
+
+  /** Appends an arc to row `r`, moving the row to the end when it is full; returns its position. */
+  private pushArc(r: number, target: number, w: number, slot: number): number {
+    const len = this.rowLen[r]!;
+    if (len === this.rowCap[r]!) this.moveRow(r, Math.max(MIN_ROW, 2 * len));
+    const at = this.rowStart[r]! + len;
+    this.col[at] = target;
+    this.weight[at] = w;
+    this.arcEdge[at] = slot;
+    this.rowLen[r] = len + 1;
+    return at;
+  }
+
+  /** Removes the arc at `at` from row `r` by moving the row's last arc into its place. */
+  private popArc(r: number, at: number): void {
+    const last = this.rowStart[r]! + this.rowLen[r]! - 1;
+    if (at !== last) {
+      this.col[at] = this.col[last]!;
+      this.weight[at] = this.weight[last]!;
+      const moved = this.arcEdge[last]!;
+      this.arcEdge[at] = moved;
+      this.repoint(moved, last, at);
+    }
+    this.rowLen[r] = this.rowLen[r]! - 1;
+  }
+
+  private repoint(slot: number, from: number, to: number): void {
+    if (this.edgeArc[slot] === from) this.edgeArc[slot] = to;
+    else if (this.edgeRev[slot] === from) this.edgeRev[slot] = to;
+  }
+
+  private moveRow(r: number, cap: number): void {
+    const from = this.rowStart[r]!;
+    const len = this.rowLen[r]!;
+    this.ensureArcs(this.arcTop + cap);
+    const to = this.arcTop;
+    this.col.copyWithin(to, from, from + len);
+    this.weight.copyWithin(to, from, from + len);
+    this.arcEdge.copyWithin(to, from, from + len);
+    for (let k = 0; k < len; k++) this.repoint(this.arcEdge[to + k]!, from + k, to + k);
+    this.holes += this.rowCap[r]!;
+    this.rowStart[r] = to;
+    this.rowCap[r] = cap;
+    this.arcTop += cap;
+  }
+
+  /** Packs every row tight in index order (each keeps a little room), dropping the holes. */
+  compact(): void {
+    let total = 0;
+    for (let i = 0; i < this.size; i++) total += this.rowLen[i]! + (this.rowLen[i]! >> 3);
+    const col = new Int32Array(Math.max(64, total));
+    const weight = new Float64Array(col.length);
+    const arcEdge = new Int32Array(col.length);
+    let top = 0;
+    for (let i = 0; i < this.size; i++) {
+      const from = this.rowStart[i]!;
+      const len = this.rowLen[i]!;
+      col.set(this.col.subarray(from, from + len), top);
+      weight.set(this.weight.subarray(from, from + len), top);
+      arcEdge.set(this.arcEdge.subarray(from, from + len), top);
+      for (let k = 0; k < len; k++) this.repoint(arcEdge[top + k]!, from + k, top + k);
+      this.rowStart[i] = top;
+      this.rowCap[i] = len + (len >> 3);
+      top += this.rowCap[i]!;
+    }
+    this.col = col;
+    this.weight = weight;
+    this.arcEdge = arcEdge;
+    this.arcTop = top;
+    this.holes = 0;
+  }
+
+  /** Unused arc slots below arcTop: removed arcs' room plus moved rows' holes. */
+  get slack(): number {
+    let used = 0;
+    for (let i = 0; i < this.size; i++) used += this.rowLen[i]!;
+    return this.arcTop - used;
+  }
+
+  // ---- snapshots (tests, debugging, the reference) ------------------------------------------------
+
+  /** The live edges, each once, as the topology would list them. */
+  edges(): TopologyEdge[] {
+    const out: TopologyEdge[] = [];
+    for (let s = 0; s < this.edgeTop; s++) {
+      const key = this.edgeKeys[s];
+      if (key !== undefined) out.push({ id: BigInt(key), source: this.idOf[this.edgeSrc[s]!]!, target: this.idOf[this.edgeDst[s]!]!, weight: this.edgeW[s]! });
+    }
+    return out;
+  }
+
+  /** Live node ids in index order. */
+  nodeIds(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.size; i++) if (this.alive[i] === 1) out.push(this.idOf[i]!);
+    return out;
+  }
+
+  // ---- growth -------------------------------------------------------------------------------------
+
+  private ensureNodes(n: number): void {
+    if (n <= this.rowStart.length) return;
+    const cap = Math.max(n, 2 * this.rowStart.length);
+    this.rowStart = grow(this.rowStart, cap);
+    this.rowLen = grow(this.rowLen, cap);
+    this.rowCap = grow(this.rowCap, cap);
+    this.idOf = grow(this.idOf, cap);
+    this.alive = grow(this.alive, cap);
+  }
+
+  private ensureArcs(n: number): void {
+    if (n <= this.col.length) return;
+    const cap = Math.max(n, 2 * this.col.length);
+    this.col = grow(this.col, cap);
+    this.weight = grow(this.weight, cap);
+    this.arcEdge = grow(this.arcEdge, cap);
+  }
+
+  private ensureEdges(n: number): void {
+    if (n <= this.edgeSrc.length) return;
+    const cap = Math.max(n, 2 * this.edgeSrc.length);
+    this.edgeSrc = grow(this.edgeSrc, cap);
+    this.edgeDst = grow(this.edgeDst, cap);
+    this.edgeArc = grow(this.edgeArc, cap);
+    this.edgeRev = grow(this.edgeRev, cap);
+    this.edgeW = grow(this.edgeW, cap);
+  }
+}
+
+function checkNodeId(id: number): void {
+  if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) throw new TopologyError(`node id ${id} is not a u32`);
+}
+
+type Typed = Int32Array | Uint32Array | Uint8Array | Float64Array;
+function grow<T extends Typed>(a: T, cap: number): T {
+  const b = new (a.constructor as new (n: number) => T)(cap);
+  b.set(a);
+  return b;
+}

@@ -1,0 +1,173 @@
+// The SSSP actor in a running system: it subscribes to the topology, answers queries tagged with
+// the graph version they used, streams tree and path frames to subscribers, re-subscribes when a
+// change does not fit, falls back to the CPU when the GPU fails, and sits under /app/compute.
+import test, { type ExecutionContext } from 'ava';
+import { InMemoryFailureSink } from '../../src/actors/permanent-failure-sink.ts';
+import { ssspActor, ssspChildren, type SsspActorOptions, type SsspMsg, type SsspReply, type SsspStats, type SsspStreamMsg } from '../../src/actors/sssp.ts';
+import type { TopologyChange, TopologySubscription } from '../../src/graph/topology.ts';
+import type { Ref } from '../../src/runtime/ref.ts';
+import { failure, type SsspEngine } from '../../src/sssp/engine.ts';
+import { decodeSsspFrame, distancesOf } from '../../src/sssp/frame/decoder.ts';
+import { appSpec, startApp } from '../../src/supervisors/app-tree.ts';
+import { testSystem } from '../helpers/system.ts';
+
+const nodes = [1, 2, 3, 4, 5].map((id) => ({ id, kind: 'concept' as const }));
+const edges = [
+  { id: 1n, source: 1, target: 2, weight: 1 },
+  { id: 2n, source: 2, target: 3, weight: 1 },
+  { id: 3n, source: 1, target: 3, weight: 5 },
+  { id: 4n, source: 3, target: 4, weight: 2 },
+];
+const reset: TopologyChange = { type: 'reset', version: 10, nodes, edges };
+
+function setup(t: ExecutionContext, options: SsspActorOptions = {}) {
+  const ts = testSystem(t);
+  const subscribed: Ref<TopologyChange>[] = [];
+  const topology = ts.system.spawn<TopologySubscription>(
+    () => ({
+      receive(m) {
+        if (m.type === 'subscribe-topology') {
+          subscribed.push(m.subscriber);
+          m.subscriber.tell(reset);
+        }
+      },
+    }),
+    { name: 'topology' },
+  );
+  const sssp = ts.system.spawn(ssspActor({ topology, gpu: 'off', ...options }), { name: 'sssp' });
+  const frames: SsspStreamMsg[] = [];
+  const client = ts.system.spawn<SsspStreamMsg>(() => ({ receive: (m) => void frames.push(m) }), { name: 'client' });
+  const query = (source: number, extra: { targets?: number[]; maxDistance?: number } = {}): Promise<SsspReply> =>
+    ts.system.ask<SsspMsg, SsspReply>(sssp, (replyTo) => ({ type: 'sssp-query', source, ...extra, replyTo }), 5_000);
+  const stats = (): Promise<SsspStats> => ts.system.ask<SsspMsg, SsspStats>(sssp, (replyTo) => ({ type: 'sssp-stats', replyTo }), 5_000);
+  return { ...ts, sssp, client, frames, query, stats, subscribed };
+}
+
+test('subscribes to the topology and answers from its snapshot, tagged with its version', async (t) => {
+  const { query, subscribed, system } = setup(t);
+  await system.settled();
+  t.is(subscribed.length, 1);
+  const reply = await query(1, { targets: [4, 5] });
+  t.true(reply.ok);
+  if (!reply.ok) return;
+  t.is(reply.result.version, 10);
+  t.deepEqual(reply.paths, [
+    { target: 4, distance: 4, nodes: [1, 2, 3, 4] },
+    { target: 5, distance: Infinity, nodes: null },
+  ]);
+});
+
+test('streams a tree frame and a path frame per reached target to subscribers, in their encoding', async (t) => {
+  const { sssp, client, frames, query, system } = setup(t);
+  await system.settled(); // the snapshot is in
+  sssp.tell({ type: 'sssp-subscribe', subscriber: client, encoding: 'f64' });
+  await query(1, { targets: [4] });
+  await system.settled();
+  t.deepEqual(frames.map((f) => f.kind), ['tree', 'path']);
+  const tree = decodeSsspFrame(frames[0]!.bytes);
+  const path = decodeSsspFrame(frames[1]!.bytes);
+  t.true(tree.ok && path.ok);
+  if (!tree.ok || !path.ok) return;
+  t.deepEqual(Array.from(tree.value.ids), [1, 2, 3, 4]);
+  t.deepEqual(Array.from(distancesOf(tree.value)), [0, 1, 2, 4]);
+  t.deepEqual(Array.from(path.value.ids), [1, 2, 3, 4]);
+  t.is(tree.value.graphVersion, 10);
+  t.is(path.value.seq, tree.value.seq + 1);
+  sssp.tell({ type: 'sssp-unsubscribe', subscriber: client });
+  await query(2);
+  await system.settled();
+  t.is(frames.length, 2);
+});
+
+test('changes queued behind a query do not touch it; the next query sees them', async (t) => {
+  const { sssp, query, system } = setup(t);
+  await system.settled();
+  const first = query(1, { targets: [5] });
+  sssp.tell({ type: 'edges-added', version: 11, edges: [{ id: 9n, source: 4, target: 5, weight: 1 }] });
+  const second = query(1, { targets: [5] });
+  const [a, b] = await Promise.all([first, second]);
+  t.true(a.ok && b.ok);
+  if (!a.ok || !b.ok) return;
+  t.is(a.result.version, 10);
+  t.is(a.paths[0]!.distance, Infinity);
+  t.is(b.result.version, 11);
+  t.is(b.paths[0]!.distance, 5);
+});
+
+test('bad queries get clear errors', async (t) => {
+  const { query, sssp, system, stats } = setup(t);
+  await system.settled();
+  const codes = [];
+  for (const r of [await query(99), await query(1, { targets: [98] }), await query(1, { maxDistance: -2 })]) codes.push(r.ok ? 'ok' : r.error.code);
+  t.deepEqual(codes, ['unknown-source', 'unknown-target', 'bad-query']);
+  sssp.tell({ type: 'edge-weights-changed', version: 11, edges: [{ id: 1n, weight: -1 }] });
+  const neg = await query(1);
+  t.is(neg.ok ? 'ok' : neg.error.code, 'negative-weight');
+  t.is((await stats()).errors, 4);
+});
+
+test('a change that does not fit drops the graph and re-subscribes for a fresh reset', async (t) => {
+  const { sssp, query, system, subscribed, stats } = setup(t);
+  await system.settled();
+  sssp.tell({ type: 'edges-added', version: 11, edges: [{ id: 1n, source: 1, target: 2, weight: 1 }] }); // id clash
+  await system.settled();
+  t.is(subscribed.length, 2);
+  const s = await stats();
+  t.is(s.resyncs, 1);
+  t.is(s.graphVersion, 10, 'the fresh reset arrived');
+  t.true((await query(1)).ok);
+});
+
+test('without a topology publisher it waits for a reset told to it: no-graph until then', async (t) => {
+  const ts = testSystem(t);
+  const sssp = ts.system.spawn(ssspActor({ gpu: 'off' }), { name: 'sssp' });
+  const ask = (): Promise<SsspReply> => ts.system.ask<SsspMsg, SsspReply>(sssp, (replyTo) => ({ type: 'sssp-query', source: 1, replyTo }), 5_000);
+  const before = await ask();
+  t.is(before.ok ? 'ok' : before.error.code, 'no-graph');
+  sssp.tell(reset);
+  t.true((await ask()).ok);
+});
+
+test('a failing GPU engine falls back to the CPU, and is dropped after repeated failures', async (t) => {
+  let runs = 0;
+  const flaky: SsspEngine = {
+    kind: 'gpu',
+    unavailable: undefined,
+    run: () => {
+      runs++;
+      return Promise.resolve(failure('engine-failed', 'simulated device error'));
+    },
+    dispose: () => undefined,
+  };
+  const { query, stats, system } = setup(t, { gpu: 'auto', openGpu: () => Promise.resolve(flaky), gpuMinNodes: 1 });
+  await system.settled();
+  for (let i = 0; i < 4; i++) {
+    const r = await query(1, { targets: [4] });
+    t.true(r.ok);
+    if (r.ok) t.is(r.result.engine, 'cpu');
+  }
+  const s = await stats();
+  t.is(runs, 3);
+  t.is(s.gpuFallbacks, 3);
+  t.is(s.cpuRuns, 4);
+  t.regex(s.gpu, /disabled after 3 failures/);
+});
+
+test('with no GPU the actor reports why and answers on the CPU', async (t) => {
+  const { query, stats, system } = setup(t, { gpu: 'auto' });
+  await system.settled();
+  const r = await query(1);
+  t.true(r.ok && r.result.engine === 'cpu');
+  const s = await stats();
+  t.is(s.gpuRuns, 0);
+  t.log(`gpu: ${s.gpu}`);
+  t.true(s.gpu.length > 0);
+});
+
+test('ssspChildren puts the actor under /app/compute', async (t) => {
+  const { system } = testSystem(t);
+  startApp(system, { failureSink: new InMemoryFailureSink(), children: { compute: ssspChildren({ gpu: 'off' }) } });
+  await system.settled();
+  t.true(system.tree('/app/compute').includes('/app/compute/sssp'));
+  t.truthy(appSpec({ failureSink: new InMemoryFailureSink(), children: { compute: ssspChildren({ name: 'paths' }) } }));
+});
