@@ -5,6 +5,13 @@
 // part. The reply goes out when the unit has committed, and the committed events are broadcast to
 // the topology subscribers in commit order. Any failure of a shard or of a commit restarts the
 // whole graph (one-for-all): every actor recovers from storage and this directory is rebuilt.
+//
+// Committed units also go to the change subscribers (the gateway's sessions) as wire ops, with the
+// session that asked for them. Queries fan out to the shards and never block the router: it sends
+// them on and the answers are gathered outside its handler. A node's neighbours come from this
+// directory (which indexes incoming and outgoing edges alike, wherever the edge lives) and their
+// values from the shards that own them; a title search asks every shard for its best matches and
+// merges them.
 import type { ActorFactory } from '../runtime/actor.ts';
 import type { Ref } from '../runtime/ref.ts';
 import { ClockSkewError, type Hlc, type HybridClock } from '../crdt/hlc.ts';
@@ -12,7 +19,10 @@ import type { LwwRegister } from '../crdt/lww-register.ts';
 import { opsOf, parseCommand, type GraphOp } from '../graph/commands.ts';
 import { Directory } from '../graph/directory.ts';
 import type { GraphEvent } from '../graph/events.ts';
-import type { NodeValue } from '../graph/model.ts';
+import type { ChangeHub } from '../graph/change-hub.ts';
+import type { EdgeValue, NodeValue } from '../graph/model.ts';
+import { MAX_QUERY_LENGTH, MAX_RESULTS, TopHits, type SearchHit } from '../graph/search.ts';
+import type { GraphChanged } from '../gateway/ports.ts';
 import type { Partitioner } from '../graph/partition.ts';
 import { preprocess } from '../graph/preprocess.ts';
 import type { OpOutcome } from '../graph/shard-state.ts';
@@ -34,7 +44,25 @@ export type GraphAck =
       /** One per op, in command order. */
       readonly results: readonly OpOutcome[];
     }
-  | { readonly ok: false; readonly error: { readonly code: GraphErrorCode; readonly message: string } };
+  | {
+      readonly ok: false;
+      /** `op`: the index in the command of the op that was refused, when one op was. */
+      readonly error: { readonly code: GraphErrorCode; readonly message: string; readonly op?: number };
+    };
+
+export interface QueryFailure {
+  readonly ok: false;
+  readonly code: 'invalid' | 'unavailable';
+  readonly message: string;
+}
+
+/** `nodes` undefined: no such node. */
+export type NeighboursReply = { readonly ok: true; readonly nodes: readonly NodeValue[] | undefined } | QueryFailure;
+export type SearchReply = { readonly ok: true; readonly nodes: readonly NodeValue[] } | QueryFailure;
+
+export type ChangeSubscription =
+  | { readonly type: 'subscribe-changes'; readonly subscriber: Ref<GraphChanged> }
+  | { readonly type: 'unsubscribe-changes'; readonly subscriber: Ref<GraphChanged> };
 
 export interface GraphStats {
   readonly nodes: number;
@@ -46,8 +74,16 @@ export interface GraphStats {
 
 export type GraphRouterMsg =
   /** `command` is untrusted input: validated here, whoever sends it. */
-  | { readonly type: 'update'; readonly command: unknown; readonly replyTo?: Ref<GraphAck> }
+  /** `origin`: the session that asked, published with the committed change. */
+  | { readonly type: 'update'; readonly command: unknown; readonly replyTo?: Ref<GraphAck>; readonly origin?: string }
   | { readonly type: 'get-node'; readonly id: number; readonly replyTo: Ref<LwwRegister<NodeValue> | undefined> }
+  | { readonly type: 'get-edge'; readonly id: bigint; readonly replyTo: Ref<LwwRegister<EdgeValue> | undefined> }
+  /** Up to `limit` (at most 1000) nodes joined to `id` by an edge in either direction. */
+  | { readonly type: 'neighbours'; readonly id: number; readonly limit: number; readonly replyTo: Ref<NeighboursReply> }
+  /** Up to `limit` (at most 1000) nodes whose title contains `query` (1 to 256 characters), best first. */
+  | { readonly type: 'search'; readonly query: string; readonly limit: number; readonly replyTo: Ref<SearchReply> }
+  | ChangeSubscription
+  | { readonly type: 'change-subscriber-stopped'; readonly subscriber: Ref<GraphChanged> }
   | { readonly type: 'stats'; readonly replyTo: Ref<GraphStats> }
   | TopologySubscription;
 
@@ -57,14 +93,19 @@ export interface GraphRouterOptions {
   readonly journal: GroupCommitJournal;
   readonly hub: TopologyHub;
   readonly clock: HybridClock;
+  /** Where committed changes go (the gateway's sessions); none when absent. */
+  readonly changes?: ChangeHub;
   /** How long recovery waits for each shard's slice. */
   readonly recoveryTimeoutMs?: number;
+  /** How long a query waits for the shards (default 5 s). */
+  readonly queryTimeoutMs?: number;
 }
 
 class CommandError extends Error {
   constructor(
     readonly code: GraphErrorCode,
     message: string,
+    readonly op?: number,
   ) {
     super(message);
   }
@@ -77,8 +118,11 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
     const dir = new Directory();
     let shards: Ref<GraphShardMsg>[] = [];
 
-    const route = (replyTo: Ref<GraphAck> | undefined, input: unknown): void => {
-      const fail = (code: GraphErrorCode, message: string): void => replyTo?.tell({ ok: false, error: { code, message } });
+    const queryTimeout = o.queryTimeoutMs ?? 5_000;
+
+    const route = (replyTo: Ref<GraphAck> | undefined, input: unknown, origin: string | undefined): void => {
+      const fail = (code: GraphErrorCode, message: string, op?: number): void =>
+        replyTo?.tell({ ok: false, error: op === undefined ? { code, message } : { code, message, op } });
       const parsed = parseCommand(input);
       if (!parsed.ok) return fail('invalid', parsed.error);
       const ops = opsOf(parsed.command).map(preprocess);
@@ -106,7 +150,7 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
               return send(o.partitioner.shardOfNode(op.node.id), op, stamp, index);
             case 'update-node':
             case 'move-node':
-              if (!dir.hasNode(op.id)) throw new CommandError('not-found', `op ${index}: no node ${op.id}`);
+              if (!dir.hasNode(op.id)) throw new CommandError('not-found', `op ${index}: no node ${op.id}`, index);
               return send(o.partitioner.shardOfNode(op.id), op, stamp, index);
             case 'remove-node': {
               if (!dir.hasNode(op.id)) {
@@ -124,11 +168,11 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
             case 'add-edge': {
               const e = op.edge;
               for (const end of [e.source, e.target]) {
-                if (!dir.hasNode(end)) throw new CommandError('endpoint-missing', `op ${index}: edge ${e.id} needs node ${end}, which does not exist`);
+                if (!dir.hasNode(end)) throw new CommandError('endpoint-missing', `op ${index}: edge ${e.id} needs node ${end}, which does not exist`, index);
               }
               const existing = dir.edge(e.id);
               if (existing !== undefined && (existing.source !== e.source || existing.target !== e.target)) {
-                throw new CommandError('edge-id-conflict', `op ${index}: edge ${e.id} already joins ${existing.source} -> ${existing.target}`);
+                throw new CommandError('edge-id-conflict', `op ${index}: edge ${e.id} already joins ${existing.source} -> ${existing.target}`, index);
               }
               dir.addEdge(e.id, { source: e.source, target: e.target }, undo);
               return send(o.partitioner.shardOfEdge(e.source), op, stamp, index);
@@ -144,14 +188,14 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
             }
             case 'set-edge-weight': {
               const ends = dir.edge(op.id);
-              if (ends === undefined) throw new CommandError('not-found', `op ${index}: no edge ${op.id}`);
+              if (ends === undefined) throw new CommandError('not-found', `op ${index}: no edge ${op.id}`, index);
               return send(o.partitioner.shardOfEdge(ends.source), op, stamp, index);
             }
           }
         });
       } catch (error) {
         for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
-        if (error instanceof CommandError) return fail(error.code, error.message);
+        if (error instanceof CommandError) return fail(error.code, error.message, error.op);
         if (error instanceof ClockSkewError) return fail('clock-skew', error.message);
         throw error;
       }
@@ -179,11 +223,77 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
             events.push(...r.events);
           }
           events.sort((a, b) => a[0] - b[0]);
-          o.hub.publish(events.map(([, e]) => e));
+          const committed = events.map(([, e]) => e);
+          o.hub.publish(committed);
+          o.changes?.publish(o.hub.version, committed, origin);
           replyTo?.tell({ ok: true, unit: info.unit, atMs: info.atMs, version: o.hub.version, results: results.map((r) => r ?? UNCHANGED) });
         },
         (error: JournalError) => fail(error.reason, error.message),
       );
+    };
+
+    /** Fans a query out to the shards that must answer it; never awaited inside the handler. */
+    const askShard = <R>(shard: number, build: (replyTo: Ref<R>) => GraphShardMsg): Promise<R> => ctx.ask<GraphShardMsg, R>(shards[shard]!, build, queryTimeout);
+    const unavailable = (what: string, error: unknown): QueryFailure => ({
+      ok: false,
+      code: 'unavailable',
+      message: `${what}: ${error instanceof Error ? error.message : String(error)}`,
+    });
+    const badLimit = (limit: number): QueryFailure | undefined =>
+      Number.isInteger(limit) && limit >= 1 && limit <= MAX_RESULTS ? undefined : { ok: false, code: 'invalid', message: `limit must be an integer in [1, ${MAX_RESULTS}]` };
+
+    const neighbours = (id: number, limit: number, replyTo: Ref<NeighboursReply>): void => {
+      const bad = badLimit(limit);
+      if (bad !== undefined) return replyTo.tell(bad);
+      if (!Number.isInteger(id) || !dir.hasNode(id)) return replyTo.tell({ ok: true, nodes: undefined });
+      const ids = dir.neighbours(id, limit);
+      const byShard = new Map<number, number[]>();
+      for (const n of ids) {
+        const s = o.partitioner.shardOfNode(n);
+        let list = byShard.get(s);
+        if (list === undefined) byShard.set(s, (list = []));
+        list.push(n);
+      }
+      const asks = [...byShard].map(([s, list]) =>
+        askShard<readonly (NodeValue | undefined)[]>(s, (r) => ({ type: 'get-nodes', ids: list, replyTo: r })).then((values) => values.map((v, i) => [list[i]!, v] as const)),
+      );
+      Promise.all(asks).then(
+        (answers) => {
+          const values = new Map<number, NodeValue | undefined>(answers.flat());
+          const nodes: NodeValue[] = [];
+          for (const n of ids) {
+            const v = values.get(n);
+            if (v !== undefined) nodes.push(v);
+          }
+          replyTo.tell({ ok: true, nodes });
+        },
+        (error: unknown) => replyTo.tell(unavailable('neighbours', error)),
+      );
+    };
+
+    const search = (query: string, limit: number, replyTo: Ref<SearchReply>): void => {
+      const bad = badLimit(limit);
+      if (bad !== undefined) return replyTo.tell(bad);
+      if (typeof query !== 'string' || query.length === 0 || query.length > MAX_QUERY_LENGTH) {
+        return replyTo.tell({ ok: false, code: 'invalid', message: `a query is 1 to ${MAX_QUERY_LENGTH} characters` });
+      }
+      const q = query.toLowerCase();
+      Promise.all(shards.map((_, s) => askShard<readonly SearchHit[]>(s, (r) => ({ type: 'search', query: q, limit, replyTo: r })))).then(
+        (lists) => {
+          const top = new TopHits(limit);
+          for (const list of lists) for (const hit of list) top.add(hit);
+          replyTo.tell({ ok: true, nodes: top.result().map((h) => h.node) });
+        },
+        (error: unknown) => replyTo.tell(unavailable('search', error)),
+      );
+    };
+
+    const watchChanges = (subscriber: Ref<GraphChanged>): void => {
+      try {
+        ctx.watch(subscriber, { type: 'change-subscriber-stopped', subscriber });
+      } catch {
+        // Not a local actor: no death watch; it stays until it unsubscribes.
+      }
     };
 
     return {
@@ -206,15 +316,43 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
           slices.flatMap((s) => s.nodes),
           slices.flatMap((s) => s.edges),
         );
+        // Subscriptions outlive restarts; so do death watches, but renewing one is harmless.
+        for (const s of o.changes?.refs() ?? []) watchChanges(s);
       },
       receive(msg) {
         switch (msg.type) {
           case 'update':
-            route(msg.replyTo, msg.command);
+            route(msg.replyTo, msg.command, typeof msg.origin === 'string' ? msg.origin : undefined);
             return;
           case 'get-node':
             if (Number.isInteger(msg.id) && msg.id >= 0) shards[o.partitioner.shardOfNode(msg.id)]!.tell({ type: 'get-node', id: msg.id, replyTo: msg.replyTo });
             else msg.replyTo.tell(undefined);
+            return;
+          case 'get-edge': {
+            const ends = typeof msg.id === 'bigint' ? dir.edge(msg.id) : undefined;
+            if (ends === undefined) msg.replyTo.tell(undefined);
+            else shards[o.partitioner.shardOfEdge(ends.source)]!.tell({ type: 'get-edge', id: msg.id, replyTo: msg.replyTo });
+            return;
+          }
+          case 'neighbours':
+            neighbours(msg.id, msg.limit, msg.replyTo);
+            return;
+          case 'search':
+            search(msg.query, msg.limit, msg.replyTo);
+            return;
+          case 'subscribe-changes':
+            if (o.changes?.subscribe(msg.subscriber) === true) watchChanges(msg.subscriber);
+            return;
+          case 'unsubscribe-changes':
+            o.changes?.unsubscribe(msg.subscriber);
+            try {
+              ctx.unwatch(msg.subscriber);
+            } catch {
+              // not local: never watched
+            }
+            return;
+          case 'change-subscriber-stopped':
+            o.changes?.drop(msg.subscriber);
             return;
           case 'stats':
             msg.replyTo.tell({ nodes: dir.nodeCount, edges: dir.edgeCount, version: o.hub.version, shards: shards.length, journal: o.journal.stats() });

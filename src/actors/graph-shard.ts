@@ -2,7 +2,8 @@
 // the middle of the update pipeline for its part of each unit: decide and apply in memory, encode
 // the events as FlatBuffers, hand them to the group-commit journal. It recovers from storage
 // (snapshot + tail) in preStart, so it takes no message before its state is back; messages that
-// arrive meanwhile wait in its mailbox (or in the stash while a restart backs off).
+// arrive meanwhile wait in its mailbox (or in the stash while a restart backs off). It also answers
+// the router's fan-out queries for what it holds: node values by id, title search.
 import type { ActorFactory } from '../runtime/actor.ts';
 import type { Ref } from '../runtime/ref.ts';
 import { compareHlc, ZERO_HLC, type Hlc } from '../crdt/hlc.ts';
@@ -12,6 +13,7 @@ import { encodeEvent, eventKind } from '../graph/event-codec.ts';
 import { eventEntity, type GraphEvent } from '../graph/events.ts';
 import type { EdgeValue, NodeValue } from '../graph/model.ts';
 import { recoverShard } from '../graph/recover.ts';
+import { searchTitles, type SearchHit } from '../graph/search.ts';
 import { ShardState, type OpOutcome } from '../graph/shard-state.ts';
 import { encodeSnapshot } from '../graph/snapshot-codec.ts';
 import { ensureShardCount } from '../graph/shard-count.ts';
@@ -49,6 +51,10 @@ export type GraphShardMsg =
   | { readonly type: 'apply'; readonly unit: UnitHandle; readonly ops: readonly RoutedOp[] }
   | { readonly type: 'get-node'; readonly id: number; readonly replyTo: Ref<LwwRegister<NodeValue> | undefined> }
   | { readonly type: 'get-edge'; readonly id: bigint; readonly replyTo: Ref<LwwRegister<EdgeValue> | undefined> }
+  /** The live values of the nodes this shard owns among `ids`, index for index (undefined: none here). */
+  | { readonly type: 'get-nodes'; readonly ids: readonly number[]; readonly replyTo: Ref<readonly (NodeValue | undefined)[]> }
+  /** This shard's best `limit` live nodes whose title contains `query` (lower-cased), best first. */
+  | { readonly type: 'search'; readonly query: string; readonly limit: number; readonly replyTo: Ref<readonly SearchHit[]> }
   | { readonly type: 'slice'; readonly replyTo: Ref<ShardSlice> }
   | { readonly type: 'commit-failed'; readonly error: string };
 
@@ -135,6 +141,12 @@ export function graphShard(o: GraphShardOptions): ActorFactory<GraphShardMsg> {
             return;
           case 'get-edge':
             msg.replyTo.tell(state.edges.register(msg.id) as LwwRegister<EdgeValue> | undefined);
+            return;
+          case 'get-nodes':
+            msg.replyTo.tell(msg.ids.map((id) => state.nodes.get(id)));
+            return;
+          case 'search':
+            msg.replyTo.tell(searchTitles(state.nodes.live(), msg.query, msg.limit));
             return;
           case 'slice': {
             let maxStamp = ZERO_HLC;

@@ -26,6 +26,21 @@ export class Directory {
     return [...(this.incident.get(id) ?? [])];
   }
 
+  /**
+   * Up to `limit` distinct nodes joined to `id` by a live edge, in or out (the node itself, for a
+   * self-loop, is not its own neighbour), in the order their edges were added. O(limit + loops).
+   */
+  neighbours(id: number, limit: number): number[] {
+    const out = new Set<number>();
+    for (const edgeId of this.incident.get(id) ?? []) {
+      if (out.size >= limit) break;
+      const ends = this.edges.get(edgeId)!;
+      const other = ends.source === id ? ends.target : ends.source;
+      if (other !== id) out.add(other);
+    }
+    return [...out];
+  }
+
   get nodeCount(): number {
     return this.nodes.size;
   }

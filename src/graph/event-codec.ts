@@ -48,7 +48,8 @@ export function edgeT(e: EdgeValue): EdgeT {
   return new EdgeT(e.id, e.source, e.target, e.type ?? null, e.weight, metadataT(e.metadata));
 }
 
-function opOf(e: GraphEvent): GraphUpdateT {
+/** An event as the wire op that says what it changed (also what clients are sent). */
+export function updateOfEvent(e: GraphEvent): GraphUpdateT {
   switch (e.type) {
     case 'node-added':
       return new GraphUpdateT(GraphOp.AddNode, new AddNodeT(nodeT(e.node, e.stamp)));
@@ -73,7 +74,7 @@ function opOf(e: GraphEvent): GraphUpdateT {
 
 /** The FlatBuffers bytes of one event (an Envelope with `identifier` VFEN). */
 export function encodeEvent(e: GraphEvent): Uint8Array {
-  return encodeEnvelope({ seq: 0, hlc: e.stamp, payload: opOf(e) });
+  return encodeEnvelope({ seq: 0, hlc: e.stamp, payload: updateOfEvent(e) });
 }
 
 export function eventKind(e: GraphEvent): number {

@@ -4,7 +4,9 @@
 //
 //   /app/graph/core           one-for-all
 //     /app/graph/core/shard-0 .. shard-(N-1)
-//     /app/graph/core/router  the entry point: updates, queries, topology subscriptions
+//     /app/graph/core/router  the entry point: updates, queries, topology and change subscriptions
+//
+// The gateway reaches it through graphPort(system, parts) (./gateway-port.ts).
 import { HybridClock } from '../crdt/hlc.ts';
 import { graphRouter } from '../actors/graph-router.ts';
 import { graphShard } from '../actors/graph-shard.ts';
@@ -13,6 +15,7 @@ import { childSpec, type AnyChildSpec } from '../supervisors/child-spec.ts';
 import { Strategies } from '../supervisors/strategy.ts';
 import { supervisorSpec } from '../supervisors/supervisor.ts';
 import type { Store } from '../storage/open-store.ts';
+import { ChangeHub } from './change-hub.ts';
 import { Partitioner } from './partition.ts';
 import { TopologyHub } from './topology-hub.ts';
 
@@ -33,6 +36,10 @@ export interface GraphSubsystemOptions {
   readonly mailboxCapacity?: number;
   /** Where the subsystem is mounted (default /app/graph). */
   readonly mountPath?: string;
+  /** Most change subscribers (gateway sessions) at once (default 10,000). */
+  readonly maxChangeSubscribers?: number;
+  /** How long the router waits for the shards' answers to a query (default 5 s). */
+  readonly queryTimeoutMs?: number;
 }
 
 export interface GraphSubsystem {
@@ -40,6 +47,8 @@ export interface GraphSubsystem {
   readonly routerPath: string;
   readonly shardPaths: readonly string[];
   readonly hub: TopologyHub;
+  /** Committed changes for the clients (the gateway's GraphChanged). */
+  readonly changes: ChangeHub;
   readonly clock: HybridClock;
 }
 
@@ -49,6 +58,7 @@ export function graphSubsystemParts(o: GraphSubsystemOptions): GraphSubsystem {
   const base = `${o.mountPath ?? '/app/graph'}/core`;
   const shardPaths = Array.from({ length: n }, (_, i) => `${base}/shard-${i}`);
   const hub = new TopologyHub();
+  const changes = new ChangeHub(o.maxChangeSubscribers);
   const clock = new HybridClock(o.hlcNode ?? 1, o.wallNow ?? Date.now);
   const mailbox = { capacity: o.mailboxCapacity ?? 250_000, overflow: 'reject' as const };
   const shards = shardPaths.map((_, i) =>
@@ -58,12 +68,20 @@ export function graphSubsystemParts(o: GraphSubsystemOptions): GraphSubsystem {
       shutdownTimeoutMs: 30_000,
     }),
   );
-  const router = childSpec(graphRouter({ shardPaths, partitioner, journal: o.store.journal, hub, clock }), { name: 'router', mailbox });
+  const router = childSpec(graphRouter({
+      shardPaths,
+      partitioner,
+      journal: o.store.journal,
+      hub,
+      changes,
+      clock,
+      ...(o.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: o.queryTimeoutMs }),
+    }), { name: 'router', mailbox });
   const strategy = Strategies.oneForAll({
     intensity: { maxRestarts: 20, withinMs: 60_000 },
     ...(o.backoff === undefined ? {} : { backoff: o.backoff }),
   });
-  return { children: [supervisorSpec('core', strategy, [...shards, router])], routerPath: `${base}/router`, shardPaths, hub, clock };
+  return { children: [supervisorSpec('core', strategy, [...shards, router])], routerPath: `${base}/router`, shardPaths, hub, changes, clock };
 }
 
 /** The children of the /app/graph supervisor (AppOptions.children.graph). */

@@ -1,6 +1,7 @@
-// A FlatBuffers GraphBatch from a client becomes a router command that passes validation.
+// A FlatBuffers GraphBatch from a client becomes a router command that passes validation, and the
+// object API (what the GraphPort gets) maps to the same command as the envelope.
 import test from 'ava';
-import { commandFromEnvelope } from '../../src/graph/from-protocol.ts';
+import { commandFromEnvelope, commandFromMutation } from '../../src/graph/from-protocol.ts';
 import { parseCommand } from '../../src/graph/commands.ts';
 import { decodeEnvelope, encodeEnvelope } from '../../src/protocol/index.ts';
 import { AddEdgeT } from '../../src/protocol/generated/vf/add-edge.ts';
@@ -11,6 +12,7 @@ import { GraphOp } from '../../src/protocol/generated/vf/graph-op.ts';
 import { GraphUpdateT } from '../../src/protocol/generated/vf/graph-update.ts';
 import { NodeT } from '../../src/protocol/generated/vf/node.ts';
 import { UpdateNodeT } from '../../src/protocol/generated/vf/update-node.ts';
+import { EdgeWeightChangeT, KeyValueT, RemoveEdgeT, RemoveNodeT, Vec3T } from '../../src/protocol/index.ts';
 
 test('a wire GraphBatch becomes a valid batch command, stamped with the envelope HLC', (t) => {
   const title = new NodeT(2);
@@ -34,4 +36,31 @@ test('a wire GraphBatch becomes a valid batch command, stamped with the envelope
   const update = parsed.command.ops[2]!;
   t.true(update.op === 'update-node' && update.patch.title === 'renamed' && update.patch.metadata === undefined);
   t.deepEqual(update.stamp, { wallMs: 1_700_000_000_000, logical: 0, node: 5 });
+});
+
+test('the object API and the envelope share one mapping: the same change gives the same command', (t) => {
+  const n = new NodeT(3, 2, 'doc', 'title', 'content', new Vec3T(1, 2, 3));
+  n.metadata = [new KeyValueT('k', 'v')];
+  const patch = new NodeT(3);
+  patch.title = 'only the title';
+  const updates = [
+    new GraphUpdateT(GraphOp.AddNode, new AddNodeT(n)),
+    new GraphUpdateT(GraphOp.UpdateNode, new UpdateNodeT(patch)),
+    new GraphUpdateT(GraphOp.AddEdge, new AddEdgeT(new EdgeT(9n, 3, 3, 'self', 0.5, [new KeyValueT('a', 'b')]))),
+    new GraphUpdateT(GraphOp.EdgeWeightChange, new EdgeWeightChangeT(9n, 2)),
+    new GraphUpdateT(GraphOp.RemoveEdge, new RemoveEdgeT(9n)),
+    new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(3)),
+  ];
+  const stamp = { wallMs: 1_700_000_000_000, logical: 2, node: 5 };
+  for (const u of updates) {
+    const env = decodeEnvelope(encodeEnvelope({ seq: 1, hlc: stamp, payload: u }));
+    if (!env.ok) return t.fail();
+    t.deepEqual(commandFromEnvelope(env.value), commandFromMutation({ kind: 'update', update: u }, stamp));
+    t.true(parseCommand(commandFromMutation({ kind: 'update', update: u })).ok);
+  }
+  const env = decodeEnvelope(encodeEnvelope({ seq: 1, payload: new GraphBatchT(updates) }));
+  if (!env.ok) return t.fail();
+  t.deepEqual(commandFromEnvelope(env.value), commandFromMutation({ kind: 'batch', batch: new GraphBatchT(updates) }));
+  const parsed = parseCommand(commandFromMutation({ kind: 'update', update: updates[0]! }));
+  t.like(parsed, { ok: true, command: { op: 'add-node', node: { id: 3, kind: 'task', type: 'doc', title: 'title', content: 'content', metadata: [['k', 'v']] } } });
 });

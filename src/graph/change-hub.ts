@@ -1,0 +1,69 @@
+// The graph's committed changes as clients see them (the gateway's GraphChanged): one event per
+// committed unit, in commit order, carrying the unit's topology version, what it changed as wire
+// ops (node titles and content included, which the topology stream leaves out) and the session that
+// asked for it, so that the gateway can skip that session (it already got its acknowledgement).
+// Like the TopologyHub, the hub outlives router restarts: subscriptions survive them. It is bounded;
+// the router death-watches each subscriber and drops it when it stops.
+import type { GraphChanged, GraphMutation } from '../gateway/ports.ts';
+import { GraphBatchT } from '../protocol/generated/vf/graph-batch.ts';
+import type { GraphUpdateT } from '../protocol/generated/vf/graph-update.ts';
+import type { Ref } from '../runtime/ref.ts';
+import { updateOfEvent } from './event-codec.ts';
+import type { GraphEvent } from './events.ts';
+
+/** A unit with more ops than this is published as several events with the same version. */
+export const MAX_OPS_PER_CHANGE = 1000;
+export const DEFAULT_MAX_CHANGE_SUBSCRIBERS = 10_000;
+
+export class ChangeHub {
+  /** By path: a ref handed in twice (or re-created for the same actor) is one subscriber. */
+  private readonly subscribers = new Map<string, Ref<GraphChanged>>();
+  /** Subscriptions refused because the hub was full. */
+  refused = 0;
+
+  constructor(readonly maxSubscribers = DEFAULT_MAX_CHANGE_SUBSCRIBERS) {}
+
+  /** False when the hub is full (the subscriber gets nothing). */
+  subscribe(ref: Ref<GraphChanged>): boolean {
+    if (this.subscribers.has(ref.path)) return true;
+    if (this.subscribers.size >= this.maxSubscribers) {
+      this.refused++;
+      return false;
+    }
+    this.subscribers.set(ref.path, ref);
+    return true;
+  }
+
+  unsubscribe(ref: Ref<GraphChanged>): boolean {
+    return this.subscribers.delete(ref.path);
+  }
+
+  /** Drops `ref` only if it is the very ref subscribed under its path (for death watch). */
+  drop(ref: Ref<GraphChanged>): boolean {
+    if (this.subscribers.get(ref.path) !== ref) return false;
+    return this.subscribers.delete(ref.path);
+  }
+
+  has(ref: Ref<GraphChanged>): boolean {
+    return this.subscribers.has(ref.path);
+  }
+
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  refs(): IterableIterator<Ref<GraphChanged>> {
+    return this.subscribers.values();
+  }
+
+  /** One committed unit's events, in order, at topology version `version`. */
+  publish(version: number, events: readonly GraphEvent[], origin: string | undefined): void {
+    if (events.length === 0 || this.subscribers.size === 0) return;
+    for (let i = 0; i < events.length; i += MAX_OPS_PER_CHANGE) {
+      const updates = events.slice(i, i + MAX_OPS_PER_CHANGE).map(updateOfEvent);
+      const change: GraphMutation = updates.length === 1 ? { kind: 'update', update: updates[0] as GraphUpdateT } : { kind: 'batch', batch: new GraphBatchT(updates) };
+      const msg: GraphChanged = origin === undefined ? { type: 'graph-changed', version, change } : { type: 'graph-changed', version, change, origin };
+      for (const s of this.subscribers.values()) s.tell(msg);
+    }
+  }
+}
