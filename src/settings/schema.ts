@@ -1,6 +1,7 @@
 // The settings tree: every path a client may read or write, with its type, range and default.
 // Physics paths are applied to the layout live (the physics actor subscribes to "physics.");
 // visualisation paths are for the viewers. A path that is not here does not exist.
+import { DEFAULT_PARAMS, type GroupParams } from '../physics/params.ts';
 import type { SettingValue } from './delta.ts';
 
 export type SettingSpec =
@@ -15,31 +16,44 @@ const bool = (def: boolean, doc: string): SettingSpec => ({ type: 'boolean', def
 const color = (def: string, doc: string): SettingSpec => ({ type: 'color', default: def, doc });
 const oneOf = (def: string, values: readonly string[], doc: string): SettingSpec => ({ type: 'enum', default: def, values, doc });
 
-/** Forces for one class of node; knowledge and agent nodes each get a set. */
-function forceGroup(prefix: string, overrides: { repulsion: number; springLength: number }): Record<string, SettingSpec> {
+/**
+ * Forces for one class of node; knowledge and agent nodes each get a set. Names and defaults are
+ * the physics engine's own (src/physics/params.ts), so a physics.* path maps onto its parameters.
+ */
+function forceGroup(prefix: string, g: GroupParams): Record<string, SettingSpec> {
   return {
-    [`${prefix}.repulsion`]: num(overrides.repulsion, 0, 1e6, 'Strength of the pairwise repulsion'),
-    [`${prefix}.springStrength`]: num(0.05, 0, 10, 'Hooke stiffness of edges, scaled by edge weight'),
-    [`${prefix}.springLength`]: num(overrides.springLength, 0, 1e4, 'Rest length of edges'),
-    [`${prefix}.mass`]: num(1, 0.01, 1e3, 'Inertia of the node class'),
+    [`${prefix}.charge`]: num(g.charge, 0, 1e4, 'Charge: repulsion between two nodes scales with the product'),
+    [`${prefix}.springLength`]: num(g.springLength, 0, 1e4, 'Rest length of edges touching this kind'),
+    [`${prefix}.springStiffness`]: num(g.springStiffness, 0, 100, 'Hooke stiffness per unit of edge weight'),
+    [`${prefix}.gravity`]: num(g.gravity, 0, 10, 'Pull towards the centre'),
+    [`${prefix}.mass`]: num(g.mass, 0.001, 1e4, 'Inertia (grows with degree)'),
   };
 }
 
+const P = DEFAULT_PARAMS;
+
 export const SETTINGS_SCHEMA: Readonly<Record<string, SettingSpec>> = {
-  'physics.enabled': bool(true, 'Run the layout'),
-  ...forceGroup('physics.knowledge', { repulsion: 50, springLength: 30 }),
-  ...forceGroup('physics.agent', { repulsion: 120, springLength: 60 }),
-  'physics.gravity': num(0.01, 0, 10, 'Pull towards the centre'),
-  'physics.damping': num(0.9, 0, 1, 'Velocity kept per tick (1 = no damping)'),
-  'physics.maxVelocity': num(50, 0.01, 1e4, 'Cap on a node speed per tick'),
-  'physics.maxForce': num(1e3, 0.01, 1e6, 'Cap on the force on one node'),
-  'physics.theta': num(0.8, 0.1, 2, 'Barnes-Hut opening angle (lower = exact but slower)'),
-  'physics.cooling': num(0.995, 0.5, 1, 'Temperature kept per tick while the layout settles'),
-  'physics.boundsRadius': num(5000, 1, 1e7, 'Soft bound: nodes beyond this radius are pushed back'),
-  'physics.ticksPerSecond': num(60, 1, 240, 'Simulation rate', true),
-  'physics.sleepThreshold': num(0.01, 0, 100, 'Mean speed under which a settled graph sleeps'),
-  'physics.pinTimeoutMs': num(10_000, 0, 3_600_000, 'A dragged node is released after this long', true),
-  'physics.ssspSpringScale': num(0, 0, 10, 'Scale rest lengths by SSSP distance from the source (0 = off)'),
+  ...forceGroup('physics.knowledge', P.knowledge),
+  ...forceGroup('physics.agent', P.agent),
+  'physics.repulsion': num(P.repulsion, 0, 1e6, 'Scale of the all-pairs repulsion'),
+  'physics.theta': num(P.theta, 0, 2, 'Barnes-Hut opening angle (0 = exact, slower)'),
+  'physics.softening': num(P.softening, 0.001, 1e3, 'Softening length: coincident nodes stay finite'),
+  'physics.timeStep': num(P.timeStep, 0.001, 10, 'Integration step'),
+  'physics.damping': num(P.damping, 0, 0.999, 'Fraction of velocity lost per tick'),
+  'physics.maxForce': num(P.maxForce, 0.001, 1e6, 'Cap on the force on one node'),
+  'physics.maxVelocity': num(P.maxVelocity, 0.001, 1e4, 'Cap on a node speed'),
+  'physics.cooling': num(P.cooling, 0, 0.999, 'Fraction of the temperature lost per tick while settling'),
+  'physics.alphaMin': num(P.alphaMin, 0, 1, 'Lowest temperature'),
+  'physics.wakeAlpha': num(P.wakeAlpha, 0, 1, 'Temperature after a change wakes the layout'),
+  'physics.boundRadius': num(P.boundRadius, 0, 1e7, 'Soft bound radius (0 = none)'),
+  'physics.boundStiffness': num(P.boundStiffness, 0, 100, 'Pull back from beyond the bound'),
+  'physics.maxWeight': num(P.maxWeight, 0.001, 1e6, 'Edge weights are clamped to this'),
+  'physics.constraintStiffness': num(P.constraintStiffness, 0, 100, 'Stiffness of distance and position constraints'),
+  'physics.sleepDistance': num(P.sleepDistance, 0, 100, 'A layout whose nodes move less than this is settling'),
+  'physics.sleepTicks': num(P.sleepTicks, 1, 100_000, 'Settling ticks in a row before it sleeps', true),
+  'physics.easeTicks': num(P.easeTicks, 1, 10_000, 'Ticks over which a change is eased in', true),
+  'physics.simHz': num(P.simHz, 1, 1_000, 'Simulation rate', true),
+  'physics.pinTimeoutMs': num(P.pinTimeoutMs, 0, 3_600_000, 'A dragged node is released after this long', true),
   'visualisation.frameRateHz': num(60, 1, 240, 'Position frames per second sent to viewers', true),
   'visualisation.nodes.baseSize': num(1, 0.01, 100, 'Node radius'),
   'visualisation.nodes.sizeByDegree': bool(true, 'Grow nodes with their degree'),

@@ -9,26 +9,26 @@ import { InMemoryDeltaLog } from '../../src/settings/delta-log.ts';
 import type { SetResult, SettingsBroadcast, SettingsMsg, SettingsSnapshot } from '../../src/settings/protocol.ts';
 import { testSystem } from '../helpers/system.ts';
 
-const PATHS = ['physics.gravity', 'physics.damping', 'visualisation.edges.opacity'] as const;
+const PATHS = ['physics.repulsion', 'physics.damping', 'visualisation.edges.opacity'] as const;
 
 test('optimistic changes show at once; refused ones roll back to the value that stands', async (t) => {
   const replies: ((r: SetResult) => void)[] = [];
-  const snapshot: SettingsSnapshot = { version: 3, values: { 'physics.gravity': { value: 0.01, version: 3 } } };
+  const snapshot: SettingsSnapshot = { version: 3, values: { 'physics.repulsion': { value: 0.01, version: 3 } } };
   const client = new SettingsClient(snapshot, () => new Promise((resolve) => replies.push(resolve)));
   const seen: unknown[] = [];
   client.onChange((path, value) => seen.push([path, value]));
-  const first = client.set('physics.gravity', 0.5);
-  t.is(client.get('physics.gravity'), 0.5);
-  replies.shift()!({ ok: false, errors: [{ path: 'physics.gravity', code: 'conflict', message: 'x', current: { value: 0.2, version: 4 } }] });
+  const first = client.set('physics.repulsion', 0.5);
+  t.is(client.get('physics.repulsion'), 0.5);
+  replies.shift()!({ ok: false, errors: [{ path: 'physics.repulsion', code: 'conflict', message: 'x', current: { value: 0.2, version: 4 } }] });
   await first;
-  t.is(client.get('physics.gravity'), 0.2);
-  t.is(client.versionOf('physics.gravity'), 4);
+  t.is(client.get('physics.repulsion'), 0.2);
+  t.is(client.versionOf('physics.repulsion'), 4);
   // An old delta arriving late changes nothing.
-  client.applyDeltas([{ path: 'physics.gravity', old: null, new: 0.9, timestamp: 0, client: 'x', version: 2 }]);
-  t.is(client.get('physics.gravity'), 0.2);
+  client.applyDeltas([{ path: 'physics.repulsion', old: null, new: 0.9, timestamp: 0, client: 'x', version: 2 }]);
+  t.is(client.get('physics.repulsion'), 0.2);
   t.deepEqual(seen, [
-    ['physics.gravity', 0.5],
-    ['physics.gravity', 0.2],
+    ['physics.repulsion', 0.5],
+    ['physics.repulsion', 0.2],
   ]);
 });
 

@@ -29,10 +29,10 @@ test('any value from outside is either accepted within its spec or refused with 
 });
 
 test('NaN, Infinity, out-of-range, non-integers and inherited names are refused', (t) => {
-  t.false(validateSetting('physics.gravity', Number.NaN).ok);
-  t.false(validateSetting('physics.gravity', Infinity).ok);
+  t.false(validateSetting('physics.repulsion', Number.NaN).ok);
+  t.false(validateSetting('physics.repulsion', Infinity).ok);
   t.false(validateSetting('physics.damping', 1.5).ok);
-  t.false(validateSetting('physics.ticksPerSecond', 30.5).ok);
+  t.false(validateSetting('physics.simHz', 30.5).ok);
   t.false(validateSetting('visualisation.background', 'red').ok);
   for (const path of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
     const r = validateSetting(path, 1);
@@ -43,7 +43,7 @@ test('NaN, Infinity, out-of-range, non-integers and inherited names are refused'
 
 test('a batch is all or nothing; compare-and-set refuses a stale version with the value that stands', (t) => {
   const tree = new SettingsTree();
-  const good = tree.plan([{ path: 'physics.gravity', value: 0.5 }], 'a', 1);
+  const good = tree.plan([{ path: 'physics.repulsion', value: 0.5 }], 'a', 1);
   t.true(good.ok);
   if (good.ok) tree.commit(good.deltas);
   t.is(tree.version, 1);
@@ -56,16 +56,16 @@ test('a batch is all or nothing; compare-and-set refuses a stale version with th
     2,
   );
   t.false(mixed.ok);
-  t.is(tree.current('physics.damping')!.value, 0.9);
-  const stale = tree.plan([{ path: 'physics.gravity', value: 0.7, ifVersion: 0 }], 'b', 3);
+  t.is(tree.current('physics.damping')!.value, 0.3);
+  const stale = tree.plan([{ path: 'physics.repulsion', value: 0.7, ifVersion: 0 }], 'b', 3);
   t.deepEqual(stale, {
     ok: false,
-    errors: [{ path: 'physics.gravity', code: 'conflict', message: 'physics.gravity changed since version 0', current: { value: 0.5, version: 1 } }],
+    errors: [{ path: 'physics.repulsion', code: 'conflict', message: 'physics.repulsion changed since version 0', current: { value: 0.5, version: 1 } }],
   });
   const twice = tree.plan(
     [
-      { path: 'physics.gravity', value: 1 },
-      { path: 'physics.gravity', value: 2 },
+      { path: 'physics.repulsion', value: 1 },
+      { path: 'physics.repulsion', value: 2 },
     ],
     'a',
     4,

@@ -34,14 +34,14 @@ test('a change is durable before it is acknowledged', async (t) => {
   const log: SettingsDeltaLog = { load: () => inner.load(), append: async (d) => { await open.promise; await inner.append(d); } };
   const { set } = setup(t, log);
   let answered = false;
-  const reply = set('a', [{ path: 'physics.gravity', value: 0.2 }]).then((r) => ((answered = true), r));
+  const reply = set('a', [{ path: 'physics.repulsion', value: 0.2 }]).then((r) => ((answered = true), r));
   await turns(10); // the handler is parked on the log: settled() would wait for it
   t.false(answered);
   t.is((await inner.load()).length, 0);
   open.open();
   const result = await reply;
   t.true(result.ok);
-  t.deepEqual((await inner.load()).map((d) => [d.path, d.old, d.new, d.client, d.version]), [['physics.gravity', null, 0.2, 'a', 1]]);
+  t.deepEqual((await inner.load()).map((d) => [d.path, d.old, d.new, d.client, d.version]), [['physics.repulsion', null, 0.2, 'a', 1]]);
 });
 
 test('other clients get deltas batched: the first at once, then per 100 ms or per 10 changes; never their own', async (t) => {
@@ -53,12 +53,12 @@ test('other clients get deltas batched: the first at once, then per 100 ms or pe
   await ts.system.settled();
   await ts.advance(1_000);
 
-  await set('a', [{ path: 'physics.gravity', value: 0.1 }]);
+  await set('a', [{ path: 'physics.repulsion', value: 0.1 }]);
   await ts.system.settled();
   t.is(b.received.length, 1, 'leading edge: the first change after a quiet spell goes at once');
   t.is(a.received.length, 0, 'the originating client is answered, not broadcast to');
 
-  for (const value of [0.2, 0.3, 0.4]) await set('a', [{ path: 'physics.gravity', value }]);
+  for (const value of [0.2, 0.3, 0.4]) await set('a', [{ path: 'physics.repulsion', value }]);
   await ts.system.settled();
   t.is(b.received.length, 1, 'held inside the 100 ms window');
   await ts.advance(100);
@@ -88,7 +88,7 @@ test('invalid and conflicting changes are refused with the value that stands; no
   const log = new InMemoryDeltaLog();
   const { set } = setup(t, log);
   const bad = await set('a', [{ path: 'physics.damping', value: 2 }]);
-  t.true(!bad.ok && bad.errors[0]!.code === 'invalid-value' && bad.errors[0]!.current?.value === 0.9);
+  t.true(!bad.ok && bad.errors[0]!.code === 'invalid-value' && bad.errors[0]!.current?.value === 0.3);
   const unknown = await set('a', [{ path: 'nope', value: 1 }]);
   t.true(!unknown.ok && unknown.errors[0]!.code === 'unknown-path');
   t.true((await set('a', [{ path: 'physics.damping', value: 0.8 }])).ok);
@@ -102,20 +102,20 @@ test('invalid and conflicting changes are refused with the value that stands; no
 
 test('after a crash the actor rebuilds the tree from the log before taking messages', async (t) => {
   const { ts, set, get } = setup(t);
-  await set('a', [{ path: 'physics.gravity', value: 0.33 }]);
+  await set('a', [{ path: 'physics.repulsion', value: 0.33 }]);
   await set('b', [{ path: 'visualisation.background', value: '#000000' }]);
   ts.system.faults.kill('/settings');
   await ts.advance(1); // the restart's (zero) backoff
-  const snap = await get(['physics.gravity', 'visualisation.background', 'physics.damping']);
+  const snap = await get(['physics.repulsion', 'visualisation.background', 'physics.damping']);
   t.deepEqual(snap, {
     version: 2,
     values: {
-      'physics.gravity': { value: 0.33, version: 1 },
+      'physics.repulsion': { value: 0.33, version: 1 },
       'visualisation.background': { value: '#000000', version: 2 },
-      'physics.damping': { value: 0.9, version: 0 },
+      'physics.damping': { value: 0.3, version: 0 },
     },
   });
-  t.is((await get(['physics.'])).values['physics.gravity']!.value, 0.33);
+  t.is((await get(['physics.'])).values['physics.repulsion']!.value, 0.33);
 });
 
 test('a storage failure answers "unavailable", applies nothing, and the actor restarts from the log', async (t) => {
@@ -126,13 +126,13 @@ test('a storage failure answers "unavailable", applies nothing, and the actor re
     append: (d) => (failNext ? ((failNext = false), Promise.reject(new Error('disk full'))) : inner.append(d)),
   };
   const { ts, set, get } = setup(t, log);
-  await set('a', [{ path: 'physics.gravity', value: 0.4 }]);
+  await set('a', [{ path: 'physics.repulsion', value: 0.4 }]);
   failNext = true;
-  const failed = await set('a', [{ path: 'physics.gravity', value: 0.9 }]);
+  const failed = await set('a', [{ path: 'physics.repulsion', value: 0.9 }]);
   t.true(!failed.ok && failed.errors[0]!.code === 'unavailable');
   await ts.advance(1); // the restart's (zero) backoff
-  t.is((await get(['physics.gravity'])).values['physics.gravity']!.value, 0.4);
-  t.true((await set('a', [{ path: 'physics.gravity', value: 0.5 }])).ok);
+  t.is((await get(['physics.repulsion'])).values['physics.repulsion']!.value, 0.4);
+  t.true((await set('a', [{ path: 'physics.repulsion', value: 0.5 }])).ok);
 });
 
 test('subscriptions survive a restart of the store; a stopped subscriber is dropped', async (t) => {
@@ -150,7 +150,7 @@ test('subscriptions survive a restart of the store; a stopped subscriber is drop
   ts.system.events.subscribe((e) => {
     if (e.type === 'dead-letter') letters.push(e.letter.recipient);
   });
-  await set('a', [{ path: 'physics.gravity', value: 0.25 }]);
+  await set('a', [{ path: 'physics.repulsion', value: 0.25 }]);
   await ts.advance(200);
   t.is(b.received.length, 1);
   t.deepEqual(letters, [], 'no broadcast to the stopped subscriber');

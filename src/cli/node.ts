@@ -1,0 +1,65 @@
+// One VisionFlow node: the store, the actor system, the application tree with every subsystem
+// joined up, and the gateway listening. `npm start` runs it; the end-to-end tests boot the same.
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { GatewayMsg } from '../actors/gateway.ts';
+import { settingsChildren } from '../actors/settings.ts';
+import type { TokenAuthority } from '../auth/token.ts';
+import { GATEWAY_PATH, gatewayChildren } from '../gateway/children.ts';
+import { graphSubsystemParts } from '../graph/subsystem.ts';
+import type { PhysicsSubsystemOptions } from '../actors/physics-subsystem.ts';
+import { bindRuntimeMetrics } from '../runtime/metrics.ts';
+import { ActorSystem } from '../runtime/system.ts';
+import { SqlDeltaLog } from '../settings/sql-delta-log.ts';
+import type { Store } from '../storage/open-store.ts';
+import { startApp } from '../supervisors/app-tree.ts';
+import { wireNode } from '../supervisors/node-wiring.ts';
+import { logRuntimeEvents } from './log-events.ts';
+
+export interface NodeOptions {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly store: Store;
+  readonly tokens: TokenAuthority;
+  readonly shards?: number;
+  readonly physics?: Omit<PhysicsSubsystemOptions, 'topology'>;
+  readonly log?: Logger;
+  /** Node's default process metrics (off in tests: they are process-global). */
+  readonly processMetrics?: boolean;
+}
+
+export interface RunningNode {
+  readonly system: ActorSystem;
+  readonly registry: Registry;
+  /** Where the gateway listens (the port picked when 0 was asked). */
+  readonly address: { readonly host: string; readonly port: number };
+}
+
+export async function bootNode(o: NodeOptions): Promise<RunningNode> {
+  const system = new ActorSystem({ name: o.name });
+  const registry = new Registry();
+  if (o.processMetrics === true) collectDefaultMetrics({ register: registry });
+  bindRuntimeMetrics(system, registry);
+  if (o.log !== undefined) logRuntimeEvents(system, o.log);
+  const graph = graphSubsystemParts({ store: o.store, shards: o.shards ?? 4 });
+  const wiring = wireNode(system, graph, o.physics);
+  startApp(system, {
+    failureSink: o.store.failures,
+    children: {
+      settings: settingsChildren({ log: new SqlDeltaLog(o.store.settings) }),
+      graph: graph.children,
+      compute: wiring.compute,
+      gateway: gatewayChildren({ host: o.host, port: o.port, tokens: o.tokens, registry, ...wiring.ports }),
+    },
+  });
+  try {
+    const gateway = system.lookup<GatewayMsg>(GATEWAY_PATH);
+    if (gateway === undefined) throw new Error('the gateway did not start');
+    const address = await system.ask<GatewayMsg, { host: string; port: number }>(gateway, (replyTo) => ({ type: 'address', replyTo }), 15_000);
+    return { system, registry, address };
+  } catch (error) {
+    await system.terminate();
+    throw error;
+  }
+}

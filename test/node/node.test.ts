@@ -1,0 +1,72 @@
+// The whole node, as `npm start` runs it, driven by a WebSocket client: a graph written through
+// the gateway is journaled, laid out by the physics actor and streamed back as position frames; a
+// physics setting changes the layout's parameters live; a shortest-path request is answered.
+import test from 'ava';
+import type { PhysicsMsg, PhysicsStats } from '../../src/actors/physics-messages.ts';
+import { TokenAuthority } from '../../src/auth/token.ts';
+import { bootNode } from '../../src/cli/node.ts';
+import type {
+  PositionIdTableT,
+  SsspResultT,
+  AckT} from '../../src/protocol/index.ts';
+import {
+  decodeFrame,
+  NumberValueT,
+  Payload,
+  SettingsSetT,
+  SettingValue,
+  SsspRequestT,
+  Topic
+} from '../../src/protocol/index.ts';
+import { COMPUTE_PATHS } from '../../src/supervisors/node-wiring.ts';
+import { addEdge, addNode, batch, node } from '../fixtures/graph-port.ts';
+import { memoryPgliteStore } from '../fixtures/graph-store.ts';
+import { Client, KEY } from '../gateway/support.ts';
+import { HandshakeT } from '../../src/protocol/index.ts';
+
+test('a graph sent over the gateway is laid out and streamed back; settings and SSSP reach the compute actors', async (t) => {
+  const store = await memoryPgliteStore();
+  const tokens = new TokenAuthority(KEY);
+  const node1 = await bootNode({ name: 'e2e', host: '127.0.0.1', port: 0, store, tokens, shards: 2, physics: { engines: 'serial' } });
+  t.teardown(async () => {
+    await node1.system.terminate();
+    await store.close();
+  });
+  const client = await Client.open(`ws://127.0.0.1:${node1.address.port}/ws`);
+  t.teardown(() => client.ws.terminate());
+  client.send(new HandshakeT(tokens.mint({ sub: 'alice', role: 'editor', ttlSeconds: 600 }), 0, 0n, 'e2e', null));
+  await client.waitFor(() => client.of(Payload.HandshakeAccepted).length === 1, 10_000);
+  client.subscribe(Topic.Positions);
+  client.subscribe(Topic.Sssp);
+
+  const mutation = batch(addNode(node(1, 'alpha')), addNode(node(2, 'beta')), addNode(node(3, 'gamma')), addEdge(10n, 1, 2, 2), addEdge(11n, 2, 3, 5));
+  if (mutation.kind !== 'batch') throw new Error('expected a batch');
+  const seq = client.send(mutation.batch);
+  await client.waitFor(() => client.of(Payload.Ack).some((e) => Number(e.correlationId) === seq), 15_000);
+  t.true((client.of(Payload.Ack).at(-1)!.payload as AckT).version > 0n);
+
+  // The physics actor took the nodes in and frames flow: an id table of the three, then frames.
+  await client.waitFor(() => client.of(Payload.PositionIdTable).some((e) => (e.payload as PositionIdTableT).ids.length === 3), 15_000);
+  const table = client.of(Payload.PositionIdTable).at(-1)!.payload as PositionIdTableT;
+  t.deepEqual([...table.ids].sort(), [1, 2, 3]);
+  await client.waitFor(() => client.frames.some((f) => { const r = decodeFrame(f); return r.ok && r.value.tableSize === 3; }), 15_000);
+
+  // A physics setting, set over the socket, becomes the layout's target parameter.
+  const set = client.send(new SettingsSetT('physics.repulsion', SettingValue.NumberValue, new NumberValueT(33), -1n));
+  await client.waitFor(() => client.of(Payload.SettingsDelta).some((e) => Number(e.correlationId) === set), 10_000);
+  const physics = node1.system.lookup<PhysicsMsg>(COMPUTE_PATHS.physics)!;
+  for (let i = 0; ; i++) {
+    const stats = await node1.system.ask<PhysicsMsg, PhysicsStats>(physics, (replyTo) => ({ type: 'stats', replyTo }), 5_000);
+    if (stats.targetParams.repulsion === 33) break;
+    if (i > 200) t.fail('the physics actor never took the setting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+
+  // Shortest paths from node 1 over the weighted edges.
+  client.send(new SsspRequestT(1, 0));
+  await client.waitFor(() => client.of(Payload.SsspResult).length > 0, 15_000);
+  const result = client.of(Payload.SsspResult).at(-1)!.payload as SsspResultT;
+  const distance = new Map(result.nodes.map((id, i) => [id, result.distances[i]]));
+  t.deepEqual([distance.get(1), distance.get(2), distance.get(3)], [0, 2, 7]);
+  t.is(result.parents[result.nodes.indexOf(3)], 2);
+});
