@@ -20,7 +20,7 @@ async function roundTrip(t: ExecutionContext, store: Store): Promise<void> {
       changes: [
         { path: 'physics.repulsion', value: 0.125 },
         { path: 'visualisation.background', value: '#101010' },
-        { path: 'physics.enabled', value: false },
+        { path: 'visualisation.edges.visible', value: false },
       ],
       replyTo,
     }),
@@ -34,11 +34,11 @@ async function roundTrip(t: ExecutionContext, store: Store): Promise<void> {
 
   const second = testSystem(t);
   const b = second.system.spawn<SettingsMsg>(settingsActor({ log }), { name: 'settings' });
-  const snap = await second.system.ask<SettingsMsg, SettingsSnapshot>(b, (replyTo) => ({ type: 'get', paths: ['physics.', 'visualisation.background'], replyTo }), 5_000);
+  const snap = await second.system.ask<SettingsMsg, SettingsSnapshot>(b, (replyTo) => ({ type: 'get', paths: ['physics.', 'visualisation.background', 'visualisation.edges.visible'], replyTo }), 5_000);
   t.is(snap.version, 3);
   t.deepEqual(snap.values['physics.repulsion'], { value: 0.125, version: 1 });
   t.deepEqual(snap.values['visualisation.background'], { value: '#101010', version: 2 });
-  t.deepEqual(snap.values['physics.enabled'], { value: false, version: 3 });
+  t.deepEqual(snap.values['visualisation.edges.visible'], { value: false, version: 3 });
   t.is((await log.load()).length, 3);
 }
 
