@@ -16,7 +16,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { probeCuda } from '../src/gpu/cuda-driver.ts';
 import { CudaPhysicsEngine } from '../src/gpu/physics-engine.ts';
-import type { StepGlobals } from '../src/physics/buffers.ts';
+import { stepGlobals } from '../src/physics/buffers.ts';
 import { WorkerEngine } from '../src/physics/cpu/worker-engine.ts';
 import type { PhysicsEngine } from '../src/physics/engine.ts';
 import { barabasiAlbert, parseEdgeList, toTopology, type EdgeListGraph } from '../src/physics/generators.ts';
@@ -83,21 +83,6 @@ function initialPositions(n: number, seed: number): Float32Array {
   return layout.buffers.pos.slice(0, 3 * n);
 }
 
-function globals(p: PhysicsParams, n: number, alpha: number): StepGlobals {
-  return {
-    n,
-    repulsion: p.repulsion,
-    theta: p.theta,
-    softening: p.softening,
-    timeStep: p.timeStep,
-    damping: p.damping,
-    maxForce: p.maxForce,
-    maxVelocity: p.maxVelocity,
-    alpha,
-    boundRadius: p.boundRadius,
-    boundStiffness: p.boundStiffness,
-  };
-}
 
 /** Our layout of `g` from `start`, stepped by `engine` with the actor's cooling schedule. */
 class Ours {
@@ -119,7 +104,7 @@ class Ours {
   async tick(): Promise<number> {
     const b = this.layout.prepare(this.p);
     const t0 = performance.now();
-    await this.engine.step(b, globals(this.p, this.layout.n, this.alpha), { structure: this.layout.structureVersion, positions: this.layout.positionsVersion });
+    await this.engine.step(b, stepGlobals(this.p, this.layout.n, this.alpha), { structure: this.layout.structureVersion, positions: this.layout.positionsVersion });
     const ms = performance.now() - t0;
     this.alpha = Math.max(this.p.alphaMin, this.alpha * (1 - this.p.cooling));
     return ms;

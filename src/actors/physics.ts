@@ -8,7 +8,7 @@
 // while a step runs and apply as soon as it ends. Every change wakes the layout; a layout in which
 // no node moved farther than params.sleepDistance for params.sleepTicks ticks sleeps (no timer).
 import type { TopologyChange, TopologySubscription } from '../graph/topology.ts';
-import type { StepGlobals } from '../physics/buffers.ts';
+import { stepGlobals } from '../physics/buffers.ts';
 import type { EngineKind } from '../physics/engine.ts';
 import { engineFallbackDecider, type EngineSelector } from '../physics/engine-selector.ts';
 import { Layout, type LayoutSnapshot } from '../physics/layout.ts';
@@ -263,19 +263,7 @@ class PhysicsActorState {
     if (this.easer.tick()) this.layout.placementScale = this.params.knowledge.springLength;
     const p = this.params;
     const buffers = this.layout.prepare(p);
-    const globals: StepGlobals = {
-      n: this.layout.n,
-      repulsion: p.repulsion,
-      theta: p.theta,
-      softening: p.softening,
-      timeStep: p.timeStep,
-      damping: p.damping,
-      maxForce: p.maxForce,
-      maxVelocity: p.maxVelocity,
-      alpha: this.alpha,
-      boundRadius: p.boundRadius,
-      boundStiffness: p.boundStiffness,
-    };
+    const globals = stepGlobals(p, this.layout.n, this.alpha);
     this.inFlight = ++this.seq;
     this.engine.tell({
       type: 'step',

@@ -2,6 +2,7 @@
 // the CPU workers see them through SharedArrayBuffers, the GPU engine copies them to device memory.
 // Node i is slot i (0..n-1); springs are a CSR adjacency: the springs of node i are entries
 // springStart[i] .. springStart[i+1]-1, each undirected edge listed from both ends.
+import type { PhysicsParams } from './params.ts';
 
 export interface SimBuffers {
   /** Bumped whenever the arrays are reallocated (capacity grew): engines rebind. */
@@ -40,6 +41,23 @@ export interface StepGlobals {
   readonly alpha: number;
   readonly boundRadius: number;
   readonly boundStiffness: number;
+}
+
+/** The per-step globals for parameters `p`, n nodes and the current temperature. */
+export function stepGlobals(p: PhysicsParams, n: number, alpha = 1): StepGlobals {
+  return {
+    n,
+    repulsion: p.repulsion,
+    theta: p.theta,
+    softening: p.softening,
+    timeStep: p.timeStep,
+    damping: p.damping,
+    maxForce: p.maxForce,
+    maxVelocity: p.maxVelocity,
+    alpha,
+    boundRadius: p.boundRadius,
+    boundStiffness: p.boundStiffness,
+  };
 }
 
 export interface StepStats {

@@ -12,7 +12,7 @@ import { SerialEngine } from '../../src/physics/cpu/serial-engine.ts';
 import type { PhysicsEngine } from '../../src/physics/engine.ts';
 import type { Layout } from '../../src/physics/layout.ts';
 import { applyPatch, DEFAULT_PARAMS, type PhysicsParams } from '../../src/physics/params.ts';
-import { baLayout, extent, globalsFor, maxAbsDiff } from '../physics/helpers.ts';
+import { baLayout, extent, stepGlobals, maxAbsDiff } from '../physics/helpers.ts';
 
 export const EXACT_TOLERANCE = 1e-4;
 export const BH_TOLERANCE = 0.08;
@@ -38,8 +38,8 @@ export async function stepBoth(gpu: PhysicsEngine, p: PhysicsParams, a: Layout, 
   const cpu = new SerialEngine();
   const ba = a.prepare(p);
   const bb = b.prepare(p);
-  cpu.stepSync(ba, globalsFor(p, a.n));
-  await gpu.step(bb, globalsFor(p, b.n), { structure: b.structureVersion, positions: b.positionsVersion });
+  cpu.stepSync(ba, stepGlobals(p, a.n));
+  await gpu.step(bb, stepGlobals(p, b.n), { structure: b.structureVersion, positions: b.positionsVersion });
 }
 
 export async function exactAgreement(t: ExecutionContext, gpu: PhysicsEngine, n: number): Promise<void> {
@@ -59,7 +59,7 @@ export async function barnesHutAgreement(t: ExecutionContext, gpu: PhysicsEngine
   const settle = applyPatch(DEFAULT_PARAMS, {});
   const start = richLayout(n, 4);
   const cpu = new SerialEngine();
-  for (let s = 0; s < 30; s++) cpu.stepSync(start.prepare(settle), globalsFor(settle, start.n));
+  for (let s = 0; s < 30; s++) cpu.stepSync(start.prepare(settle), stepGlobals(settle, start.n));
   const from = start.buffers.pos.slice(0, 3 * start.n);
   const displacement = async (engine: PhysicsEngine | 'cpu', theta: number): Promise<Float64Array> => {
     const l = richLayout(n, 4);
@@ -69,8 +69,8 @@ export async function barnesHutAgreement(t: ExecutionContext, gpu: PhysicsEngine
     }));
     const p = applyPatch(DEFAULT_PARAMS, { theta, maxForce: 1e9, maxVelocity: 1e9 });
     const b = l.prepare(p);
-    if (engine === 'cpu') cpu.stepSync(b, globalsFor(p, l.n));
-    else await engine.step(b, globalsFor(p, l.n), { structure: l.structureVersion, positions: l.positionsVersion });
+    if (engine === 'cpu') cpu.stepSync(b, stepGlobals(p, l.n));
+    else await engine.step(b, stepGlobals(p, l.n), { structure: l.structureVersion, positions: l.positionsVersion });
     const d = new Float64Array(3 * l.n);
     for (let i = 0; i < 3 * l.n; i++) d[i] = b.pos[i]! - from[i]!;
     return d;

@@ -4,7 +4,7 @@ import test from 'ava';
 import { probeCuda } from '../../src/gpu/cuda-driver.ts';
 import { CudaPhysicsEngine } from '../../src/gpu/physics-engine.ts';
 import { DEFAULT_PARAMS } from '../../src/physics/params.ts';
-import { baLayout, globalsFor } from '../physics/helpers.ts';
+import { baLayout, stepGlobals } from '../physics/helpers.ts';
 import { barnesHutAgreement, exactAgreement } from './agreement.ts';
 
 const probe = probeCuda();
@@ -30,10 +30,10 @@ gpuTest(`a 200k-node GPU step is finite and the event loop turns while it runs${
   const layout = baLayout(200_000, 3);
   const b = layout.prepare(DEFAULT_PARAMS);
   const versions = { structure: layout.structureVersion, positions: layout.positionsVersion };
-  await gpu.step(b, globalsFor(DEFAULT_PARAMS, layout.n), versions);
+  await gpu.step(b, stepGlobals(DEFAULT_PARAMS, layout.n), versions);
   let turns = 0;
   let done = false;
-  const stepping = gpu.step(b, globalsFor(DEFAULT_PARAMS, layout.n), versions).finally(() => (done = true));
+  const stepping = gpu.step(b, stepGlobals(DEFAULT_PARAMS, layout.n), versions).finally(() => (done = true));
   while (!done) {
     await new Promise<void>((resolve) => setImmediate(resolve));
     turns++;

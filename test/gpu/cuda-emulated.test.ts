@@ -14,7 +14,7 @@ import { Layout } from '../../src/physics/layout.ts';
 import { DEFAULT_PARAMS } from '../../src/physics/params.ts';
 import { mulberry32 } from '../helpers/mulberry32.ts';
 import { testSystem } from '../helpers/system.ts';
-import { baLayout, globalsFor } from '../physics/helpers.ts';
+import { baLayout, stepGlobals } from '../physics/helpers.ts';
 import { barnesHutAgreement, exactAgreement } from './agreement.ts';
 import { fakeDriver } from './fake-driver.ts';
 
@@ -59,7 +59,7 @@ emulated(`the CUDA engine follows host changes: growth, pins, moves; and frees i
   const layout = baLayout(50, 2);
   const step = (): Promise<unknown> => {
     const b = layout.prepare(DEFAULT_PARAMS);
-    return gpu.step(b, globalsFor(DEFAULT_PARAMS, layout.n), { structure: layout.structureVersion, positions: layout.positionsVersion });
+    return gpu.step(b, stepGlobals(DEFAULT_PARAMS, layout.n), { structure: layout.structureVersion, positions: layout.positionsVersion });
   };
   await step();
   layout.addNodes(Array.from({ length: 200 }, (_, i) => ({ id: 1000 + i, kind: 'knowledge' as const })));
@@ -83,7 +83,7 @@ emulated(`tiny layouts (1, 2, 3 nodes, coincident) step to finite positions${why
     layout.addNodes(Array.from({ length: n }, (_, id) => ({ id, kind: 'knowledge' as const, position: { x: 1, y: 1, z: 1 } })));
     for (let s = 0; s < 3; s++) {
       const b = layout.prepare(DEFAULT_PARAMS);
-      await gpu.step(b, globalsFor(DEFAULT_PARAMS, n), { structure: layout.structureVersion, positions: layout.positionsVersion });
+      await gpu.step(b, stepGlobals(DEFAULT_PARAMS, n), { structure: layout.structureVersion, positions: layout.positionsVersion });
     }
     const pos = Array.from(layout.buffers.pos.subarray(0, 3 * n));
     t.true(pos.every(Number.isFinite), `n = ${n}: ${pos.join(', ')}`);
@@ -96,7 +96,7 @@ emulated(`a failed launch fails the step with the driver's error name${why}`, as
   t.teardown(() => gpu.dispose());
   const layout = baLayout(20, 2);
   driver!.failLaunches(1);
-  const error = await t.throwsAsync(gpu.step(layout.prepare(DEFAULT_PARAMS), globalsFor(DEFAULT_PARAMS, layout.n), { structure: 0, positions: 0 }), {
+  const error = await t.throwsAsync(gpu.step(layout.prepare(DEFAULT_PARAMS), stepGlobals(DEFAULT_PARAMS, layout.n), { structure: 0, positions: 0 }), {
     instanceOf: CudaError,
   });
   t.is(error?.errorName, 'CUDA_ERROR_LAUNCH_FAILED');

@@ -6,7 +6,7 @@ import test from 'ava';
 import { SerialEngine } from '../../src/physics/cpu/serial-engine.ts';
 import { WorkerEngine } from '../../src/physics/cpu/worker-engine.ts';
 import { DEFAULT_PARAMS } from '../../src/physics/params.ts';
-import { baLayout, globalsFor, maxAbsDiff } from './helpers.ts';
+import { baLayout, stepGlobals, maxAbsDiff } from './helpers.ts';
 
 test.serial('the worker engine (2 threads) equals the serial engine over 20 steps, within 1e-6', async (t) => {
   const engine = await WorkerEngine.create(2);
@@ -18,8 +18,8 @@ test.serial('the worker engine (2 threads) equals the serial engine over 20 step
   for (let s = 0; s < 20; s++) {
     const ba = a.prepare(DEFAULT_PARAMS);
     const bb = b.prepare(DEFAULT_PARAMS);
-    const sa = serial.stepSync(ba, globalsFor(DEFAULT_PARAMS, a.n));
-    const sb = await engine.step(bb, globalsFor(DEFAULT_PARAMS, b.n));
+    const sa = serial.stepSync(ba, stepGlobals(DEFAULT_PARAMS, a.n));
+    const sb = await engine.step(bb, stepGlobals(DEFAULT_PARAMS, b.n));
     worst = Math.max(worst, maxAbsDiff(ba.pos, bb.pos, 3 * a.n), maxAbsDiff(ba.vel, bb.vel, 3 * a.n));
     t.is(sa.maxSpeed, sb.maxSpeed);
   }
@@ -31,13 +31,13 @@ test.serial('the event loop stays responsive while a 60k-node step runs in the w
   t.teardown(() => engine.dispose());
   const layout = baLayout(60_000, 5);
   const buffers = layout.prepare(DEFAULT_PARAMS);
-  await engine.step(buffers, globalsFor(DEFAULT_PARAMS, layout.n)); // warm up the JIT in the workers
+  await engine.step(buffers, stepGlobals(DEFAULT_PARAMS, layout.n)); // warm up the JIT in the workers
   let done = false;
   let worstGap = 0;
   let timers = 0;
   const elu0 = performance.eventLoopUtilization();
   const started = performance.now();
-  const step = engine.step(buffers, globalsFor(DEFAULT_PARAMS, layout.n)).finally(() => (done = true));
+  const step = engine.step(buffers, stepGlobals(DEFAULT_PARAMS, layout.n)).finally(() => (done = true));
   let last = performance.now();
   while (!done) {
     await new Promise<void>((resolve) => setTimeout(resolve, 1));
@@ -62,5 +62,5 @@ test.serial('a worker engine that is disposed rejects further steps', async (t) 
   const engine = await WorkerEngine.create(1);
   await engine.dispose();
   const layout = baLayout(10, 1);
-  await t.throwsAsync(engine.step(layout.prepare(DEFAULT_PARAMS), globalsFor(DEFAULT_PARAMS, layout.n)));
+  await t.throwsAsync(engine.step(layout.prepare(DEFAULT_PARAMS), stepGlobals(DEFAULT_PARAMS, layout.n)));
 });

@@ -9,7 +9,7 @@ import { InteractionList, repulseGroups } from '../../src/physics/cpu/repulsion.
 import { Layout } from '../../src/physics/layout.ts';
 import { applyPatch, DEFAULT_PARAMS } from '../../src/physics/params.ts';
 import { mulberry32 } from '../helpers/mulberry32.ts';
-import { allFinite, baLayout, globalsFor } from './helpers.ts';
+import { allFinite, baLayout, stepGlobals } from './helpers.ts';
 
 const weirdWeight = fc.constantFrom(0, 1, 2.5, 1e-300, 1e300, Number.MAX_VALUE, Infinity, -Infinity, NaN, -3);
 
@@ -42,7 +42,7 @@ test('positions and velocities stay finite: coincident nodes, zero-length and se
         const engine = new SerialEngine();
         for (let s = 0; s < 4; s++) {
           const b = layout.prepare(params);
-          const stats = engine.stepSync(b, globalsFor(params, n));
+          const stats = engine.stepSync(b, stepGlobals(params, n));
           if (!allFinite(b.pos, 3 * n) || !allFinite(b.vel, 3 * n) || !Number.isFinite(stats.maxSpeed)) return false;
           if (stats.maxSpeed > params.maxVelocity * (1 + 1e-6)) return false;
         }
@@ -61,7 +61,7 @@ test('two coincident nodes push apart along a deterministic direction, equal and
     { id: 2, kind: 'knowledge', position: { x: 0, y: 0, z: 0 } },
   ]);
   const p = applyPatch(DEFAULT_PARAMS, { knowledge: { gravity: 0 } });
-  new SerialEngine().stepSync(layout.prepare(p), globalsFor(p, 2));
+  new SerialEngine().stepSync(layout.prepare(p), stepGlobals(p, 2));
   const a = layout.position(1)!;
   const b = layout.position(2)!;
   t.true(Math.hypot(a.x - b.x, a.y - b.y, a.z - b.z) > 0);
@@ -117,7 +117,7 @@ test('a spring settles at its rest length; a distance constraint holds its band;
   // No repulsion or gravity: only the constraints act.
   const p = applyPatch(DEFAULT_PARAMS, { repulsion: 0, knowledge: { gravity: 0, springLength: 15 } });
   const engine = new SerialEngine();
-  for (let s = 0; s < 600; s++) engine.stepSync(layout.prepare(p), globalsFor(p, 4));
+  for (let s = 0; s < 600; s++) engine.stepSync(layout.prepare(p), stepGlobals(p, 4));
   const d = (a: number, b: number): number => {
     const pa = layout.position(a)!;
     const pb = layout.position(b)!;
@@ -133,13 +133,13 @@ test('a pinned node does not move and has no velocity', (t) => {
   const layout = baLayout(200, 3);
   layout.pin(199, { x: 500, y: 0, z: 0 });
   const engine = new SerialEngine();
-  for (let s = 0; s < 100; s++) engine.stepSync(layout.prepare(DEFAULT_PARAMS), globalsFor(DEFAULT_PARAMS, 200));
+  for (let s = 0; s < 100; s++) engine.stepSync(layout.prepare(DEFAULT_PARAMS), stepGlobals(DEFAULT_PARAMS, 200));
   t.deepEqual(layout.position(199), { x: 500, y: 0, z: 0 });
   const b = layout.buffers;
   const s0 = layout.slot(199)!;
   t.deepEqual([b.vel[3 * s0], b.vel[3 * s0 + 1], b.vel[3 * s0 + 2]], [0, 0, 0]);
   layout.unpin(199);
-  engine.stepSync(layout.prepare(DEFAULT_PARAMS), globalsFor(DEFAULT_PARAMS, 200));
+  engine.stepSync(layout.prepare(DEFAULT_PARAMS), stepGlobals(DEFAULT_PARAMS, 200));
   t.notDeepEqual(layout.position(199), { x: 500, y: 0, z: 0 });
 });
 
@@ -148,7 +148,7 @@ test('the soft bound pulls the layout inside its radius', (t) => {
     const layout = baLayout(300, 3);
     const p = applyPatch(DEFAULT_PARAMS, { boundRadius, boundStiffness: 0.5 });
     const engine = new SerialEngine();
-    for (let s = 0; s < 300; s++) engine.stepSync(layout.prepare(p), globalsFor(p, 300));
+    for (let s = 0; s < 300; s++) engine.stepSync(layout.prepare(p), stepGlobals(p, 300));
     let far = 0;
     for (let id = 0; id < 300; id++) {
       const q = layout.position(id)!;

@@ -1,26 +1,9 @@
 // Shared fixtures of the physics tests: layouts from generated graphs, step globals from params,
 // an exact (theta = 0) reference, and an actor harness on the virtual clock.
-import type { StepGlobals } from '../../src/physics/buffers.ts';
+export { stepGlobals } from '../../src/physics/buffers.ts';
 import { barabasiAlbert, toTopology } from '../../src/physics/generators.ts';
 import { Layout } from '../../src/physics/layout.ts';
-import type { PhysicsParams } from '../../src/physics/params.ts';
 import { mulberry32 } from '../helpers/mulberry32.ts';
-
-export function globalsFor(p: PhysicsParams, n: number, alpha = 1): StepGlobals {
-  return {
-    n,
-    repulsion: p.repulsion,
-    theta: p.theta,
-    softening: p.softening,
-    timeStep: p.timeStep,
-    damping: p.damping,
-    maxForce: p.maxForce,
-    maxVelocity: p.maxVelocity,
-    alpha,
-    boundRadius: p.boundRadius,
-    boundStiffness: p.boundStiffness,
-  };
-}
 
 /** A Barabasi-Albert (m = 2) layout of n nodes, positions from the seed. */
 export function baLayout(n: number, seed = 1): Layout {

@@ -1,17 +1,10 @@
 // A deterministic stand-in for the physics actor until it exists: a seeded Barabasi-Albert graph
 // laid out by a small d3-force-style simulation in 3D (springs on edges, repulsion within a cut-off
 // on a grid, centring, d3's default cooling and velocity decay). Each step() is one 60 Hz frame.
+import { mulberry32 } from '../../helpers/mulberry32.ts';
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
+
 
 /** Edges as [source, target] pairs in one Uint32Array; preferential attachment, m edges per node. */
 export function barabasiAlbert(n: number, m: number, seed: number): Uint32Array {
