@@ -74,8 +74,13 @@ const textDecoder = new TextDecoder();
 
 // ---- timing ---------------------------------------------------------------------------------
 /** Median milliseconds of fn over `runs` runs, after a warm-up long enough for the optimising JIT. */
+/**
+ * Median time of `fn` in steady state. Frames of 100k nodes are ~600 KB: until glibc's malloc has
+ * raised its mmap threshold (after a few hundred such frees), each one comes from fresh mmap'd pages
+ * and pays their faults, which a long-running server stops paying. Hence the long warm-up.
+ */
 function time(runs: number, fn: (i: number) => void): number {
-  for (let i = 0; i < Math.min(30, 2 * runs); i++) fn(i);
+  for (let i = 0; i < Math.max(30, Math.min(400, 10 * runs)); i++) fn(i);
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
