@@ -128,6 +128,9 @@ class FakeGraph implements GraphPort {
   async search() {
     return [];
   }
+  async edgePage(offset: number) {
+    return { total: 0, offset, edges: [] };
+  }
   subscribe(s: Ref<GraphChanged>): void {
     this.subscribers.add(s);
   }

@@ -58,6 +58,11 @@ export interface QueryFailure {
 
 /** `nodes` undefined: no such node. */
 export type NeighboursReply = { readonly ok: true; readonly nodes: readonly NodeValue[] | undefined } | QueryFailure;
+/** A page of the edge list (the router's directory, in the order edges were added). */
+export interface EdgePageReply {
+  readonly total: number;
+  readonly edges: readonly { readonly id: bigint; readonly source: number; readonly target: number }[];
+}
 export type SearchReply = { readonly ok: true; readonly nodes: readonly NodeValue[] } | QueryFailure;
 
 export type ChangeSubscription =
@@ -82,6 +87,8 @@ export type GraphRouterMsg =
   | { readonly type: 'neighbours'; readonly id: number; readonly limit: number; readonly replyTo: Ref<NeighboursReply> }
   /** Up to `limit` (at most 1000) nodes whose title contains `query` (1 to 256 characters), best first. */
   | { readonly type: 'search'; readonly query: string; readonly limit: number; readonly replyTo: Ref<SearchReply> }
+  /** Up to `limit` live edges from position `offset` of the edge list (answered from the directory). */
+  | { readonly type: 'edges'; readonly offset: number; readonly limit: number; readonly replyTo: Ref<EdgePageReply> }
   | ChangeSubscription
   | { readonly type: 'change-subscriber-stopped'; readonly subscriber: Ref<GraphChanged> }
   | { readonly type: 'stats'; readonly replyTo: Ref<GraphStats> }
@@ -339,6 +346,9 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
             return;
           case 'search':
             search(msg.query, msg.limit, msg.replyTo);
+            return;
+          case 'edges':
+            msg.replyTo.tell({ total: dir.edgeCount, edges: dir.edgePage(Math.max(0, Math.floor(msg.offset)), Math.max(0, Math.floor(msg.limit))) });
             return;
           case 'subscribe-changes':
             if (o.changes?.subscribe(msg.subscriber) === true) watchChanges(msg.subscriber);

@@ -8,12 +8,14 @@ import { adminUrl } from '../gateway/children.ts';
 import { openStore } from '../storage/open-store.ts';
 import { exitOnTermination } from './exit-on-termination.ts';
 import { bootNode } from './node.ts';
+import { ensureViewerBuilt } from '../../scripts/build-viewer.mjs';
 
 const log = pino({ level: process.env.LOG_LEVEL ?? 'info' });
 const host = process.env.HOST ?? '127.0.0.1';
 const port = Number(process.env.PORT ?? 8080);
 const tokens = new TokenAuthority(signingKey());
 
+await ensureViewerBuilt();
 const store = await openStore(process.env);
 log.info({ store: store.description }, 'store open');
 

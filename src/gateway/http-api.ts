@@ -5,6 +5,7 @@
 //   POST /api/faults                               admin: {path, kind: throw|stall|kill, times?, durationMs?}
 //   GET  /api/graph/node/:id[/neighbours]          read
 //   GET  /api/graph/search?q=&limit=               read
+//   GET  /api/graph/edges?offset=&limit=           read: a page of the edge list {total, offset, edges, next?}
 //   GET  /api/settings?paths=a,b                   read
 //   PUT|POST /api/settings                          settings:write: {changes: [{path, value, ifVersion?}]}
 //   GET  / and the viewer's files                  read (query, bearer or the page's cookie)
@@ -149,6 +150,11 @@ export function httpHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerR
       const limit = boundedInt(url.searchParams.get('limit'), 20, 1, 200);
       return json(res, 200, { query: q, nodes: await graph().search(q, limit) });
     }
+    if (parts.length === 1 && parts[0] === 'edges') {
+      const offset = boundedInt(url.searchParams.get('offset'), 0, 0, Number.MAX_SAFE_INTEGER, 'offset');
+      const limit = boundedInt(url.searchParams.get('limit'), 10_000, 1, 100_000);
+      return json(res, 200, await graph().edgePage(offset, limit));
+    }
     if (parts[0] !== 'node' || parts.length < 2 || parts.length > 3 || (parts.length === 3 && parts[2] !== 'neighbours')) {
       throw new HttpError(404, 'not found');
     }
@@ -247,9 +253,9 @@ export function httpHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerR
   };
 }
 
-function boundedInt(raw: string | null, fallback: number, min: number, max: number): number {
+function boundedInt(raw: string | null, fallback: number, min: number, max: number, name = 'limit'): number {
   if (raw === null || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new HttpError(400, `limit must be an integer in [${min}, ${max}]`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new HttpError(400, `${name} must be an integer in [${min}, ${max}]`);
   return n;
 }

@@ -81,6 +81,21 @@ export interface GraphNodeView {
   readonly metadata?: Readonly<Record<string, string>>;
 }
 
+/** An edge as the HTTP API lists it (ids are 64-bit: a decimal string in JSON). */
+export interface GraphEdgeView {
+  readonly id: string;
+  readonly source: number;
+  readonly target: number;
+}
+
+/** One page of the edge list; `next` is the offset of the following page, absent on the last. */
+export interface GraphEdgePage {
+  readonly total: number;
+  readonly offset: number;
+  readonly edges: readonly GraphEdgeView[];
+  readonly next?: number;
+}
+
 export interface GraphPort {
   apply(mutation: GraphMutation, origin: MutationOrigin): Promise<GraphApplyResult>;
   node(id: number): Promise<GraphNodeView | undefined>;
@@ -88,6 +103,8 @@ export interface GraphPort {
   neighbours(id: number, limit: number): Promise<readonly GraphNodeView[] | undefined>;
   /** Nodes whose title contains `query` (case-insensitive), best first. */
   search(query: string, limit: number): Promise<readonly GraphNodeView[]>;
+  /** Up to `limit` edges from position `offset` of the edge list (the viewer's initial load). */
+  edgePage(offset: number, limit: number): Promise<GraphEdgePage>;
   subscribe(subscriber: Ref<GraphChanged>): void;
   unsubscribe(subscriber: Ref<GraphChanged>): void;
 }

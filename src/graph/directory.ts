@@ -41,6 +41,23 @@ export class Directory {
     return [...out];
   }
 
+  /**
+   * A page of the live edges in the order they were added: up to `limit` from position `offset`.
+   * Offsets shift when earlier edges are removed; a reader that also follows the change stream
+   * (as the viewer does) loses nothing it needs.
+   */
+  edgePage(offset: number, limit: number): { id: bigint; source: number; target: number }[] {
+    const out: { id: bigint; source: number; target: number }[] = [];
+    if (offset >= this.edges.size || limit <= 0) return out;
+    let i = 0;
+    for (const [id, ends] of this.edges) {
+      if (i++ < offset) continue;
+      out.push({ id, source: ends.source, target: ends.target });
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
   get nodeCount(): number {
     return this.nodes.size;
   }

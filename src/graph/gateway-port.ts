@@ -8,6 +8,7 @@
 //   node        get-node: a tombstone is no node.
 //   neighbours  the router's neighbours query (in and out edges, across shards), at most 1000.
 //   search      the router's title search (exact > prefix > substring, then shorter), at most 1000.
+//   edgePage    a page of the router's edge directory (ids and endpoints, no weights).
 //   subscribe   the router's change stream: GraphChanged per committed unit, in commit order, with
 //               the session that asked for it; the router death-watches each subscriber.
 //
@@ -17,8 +18,8 @@ import { AskTimeoutError, RecipientUnavailableError } from '../runtime/errors.ts
 import type { Ref } from '../runtime/ref.ts';
 import type { ActorSystem } from '../runtime/system.ts';
 import type { LwwRegister } from '../crdt/lww-register.ts';
-import type { GraphAck, GraphErrorCode, GraphRouterMsg, NeighboursReply, SearchReply } from '../actors/graph-router.ts';
-import type { GraphApplyResult, GraphChanged, GraphMutation, GraphNodeView, GraphPort, MutationOrigin } from '../gateway/ports.ts';
+import type { EdgePageReply, GraphAck, GraphErrorCode, GraphRouterMsg, NeighboursReply, SearchReply } from '../actors/graph-router.ts';
+import type { GraphApplyResult, GraphChanged, GraphEdgePage, GraphMutation, GraphNodeView, GraphPort, MutationOrigin } from '../gateway/ports.ts';
 import type { EdgeT } from '../protocol/generated/vf/edge.ts';
 import type { NodeT } from '../protocol/generated/vf/node.ts';
 import type { ChangeHub } from './change-hub.ts';
@@ -168,6 +169,14 @@ export function graphPort(
       const reply = await query<SearchReply>((replyTo) => ({ type: 'search', query: q, limit: clampLimit(limit), replyTo }));
       if (!reply.ok) throw failed(reply);
       return reply.nodes.map(nodeView);
+    },
+
+    async edgePage(offset: number, limit: number): Promise<GraphEdgePage> {
+      const from = Number.isFinite(offset) ? Math.max(0, Math.floor(offset)) : 0;
+      const reply = await query<EdgePageReply>((replyTo) => ({ type: 'edges', offset: from, limit: Math.max(0, Math.floor(limit)), replyTo }));
+      const edges = reply.edges.map((e) => ({ id: e.id.toString(), source: e.source, target: e.target }));
+      const end = from + edges.length;
+      return end < reply.total && edges.length > 0 ? { total: reply.total, offset: from, edges, next: end } : { total: reply.total, offset: from, edges };
     },
 
     subscribe(subscriber: Ref<GraphChanged>): void {

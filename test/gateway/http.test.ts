@@ -85,6 +85,18 @@ test('graph queries: a node, its neighbours, search by title; 400 and 404 where 
   t.is((await raw(h, '/api/nothing', v)).status, 404);
 });
 
+test('the edge list, page by page: ids as strings, next until the last page; 400 for a bad offset or limit', async (t) => {
+  const h = await startGateway(t);
+  const v = bearer(h.token('viewer'));
+  const first = JSON.parse((await raw(h, '/api/graph/edges?limit=1', v)).body) as unknown;
+  t.deepEqual(first, { total: 2, offset: 0, edges: [{ id: '1', source: 1, target: 2 }], next: 1 });
+  const last = JSON.parse((await raw(h, '/api/graph/edges?offset=1&limit=5', v)).body) as unknown;
+  t.deepEqual(last, { total: 2, offset: 1, edges: [{ id: '2', source: 1, target: 3 }] });
+  t.is((await raw(h, '/api/graph/edges?offset=-1', v)).status, 400);
+  t.is((await raw(h, '/api/graph/edges?limit=0', v)).status, 400);
+  t.is((await raw(h, '/api/graph/edges')).status, 401);
+});
+
 test('settings over HTTP: get for readers, set for editors, 409 on a stale version, 413 for a big body', async (t) => {
   const h = await startGateway(t);
   const get = JSON.parse((await raw(h, '/api/settings?paths=ui.theme', bearer(h.token('viewer')))).body) as { values: Record<string, unknown> };

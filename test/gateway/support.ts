@@ -7,7 +7,7 @@ import { gateway, type GatewayMsg, type GatewayOptions, type GatewayStatsView } 
 import type { Role } from '../../src/auth/roles.ts';
 import { TokenAuthority } from '../../src/auth/token.ts';
 import type {
-  AgentEvent, FrameSource, GraphApplyResult, GraphChanged, GraphMutation, GraphNodeView, GraphPort, PositionSnapshot,
+  AgentEvent, FrameSource, GraphApplyResult, GraphChanged, GraphEdgePage, GraphMutation, GraphNodeView, GraphPort, PositionSnapshot,
   PositionTick, SsspPort, SsspResultMsg,
 } from '../../src/gateway/ports.ts';
 import type { Ref } from '../../src/runtime/ref.ts';
@@ -86,6 +86,11 @@ export class FakeGraph implements GraphPort {
   async search(query: string, limit: number) {
     const q = query.toLowerCase();
     return [...this.nodes.values()].filter((n) => n.title?.toLowerCase().includes(q)).slice(0, limit);
+  }
+  async edgePage(offset: number, limit: number): Promise<GraphEdgePage> {
+    const edges = this.edges.slice(offset, offset + limit).map(([source, target], i) => ({ id: String(offset + i + 1), source, target }));
+    const end = offset + edges.length;
+    return end < this.edges.length ? { total: this.edges.length, offset, edges, next: end } : { total: this.edges.length, offset, edges };
   }
   subscribe(subscriber: Ref<GraphChanged>): void {
     this.subscribers.add(subscriber);

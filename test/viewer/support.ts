@@ -1,0 +1,212 @@
+// The browser tests' world: a whole node booted in-process (in-memory PGlite, as test/node does),
+// a small graph written to it over the WebSocket, the viewer built when stale, and Debian's
+// chromium driven by playwright-core. Pixel checks run inside the page on a screenshot decoded by
+// a 2D canvas (no PNG library needed).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { TokenAuthority } from '../../src/auth/token.ts';
+import { bootNode, type RunningNode } from '../../src/cli/node.ts';
+import { HandshakeT, NodeKind, Payload, type ErrorReplyT } from '../../src/protocol/index.ts';
+import type { Store } from '../../src/storage/open-store.ts';
+import { addEdge, addNode, batch, node } from '../fixtures/graph-port.ts';
+import { memoryPgliteStore } from '../fixtures/graph-store.ts';
+import { Client, KEY } from '../gateway/support.ts';
+import { ensureViewerBuilt } from '../../scripts/build-viewer.mjs';
+
+export const CHROMIUM = process.env.VF_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface ViewerWorld {
+  readonly node: RunningNode;
+  readonly store: Store;
+  readonly tokens: TokenAuthority;
+  readonly base: string;
+  readonly token: string;
+  close(): Promise<void>;
+}
+
+export interface SmallGraph {
+  readonly nodes: number;
+  readonly edges: readonly (readonly [number, number, number])[];
+}
+
+/** n nodes (ids 1..n; every 7th an agent, every 5th a concept) on a ring with chords, weighted. */
+export function ringGraph(n: number): SmallGraph {
+  const edges: [number, number, number][] = [];
+  for (let i = 1; i <= n; i++) edges.push([i, (i % n) + 1, 1 + (i % 3)]);
+  for (let i = 1; i <= n; i += 4) edges.push([i, ((i + n / 2 - 1) % n) + 1, 4]);
+  return { nodes: n, edges };
+}
+
+/**
+ * A scale-free-ish graph of n nodes: each new node links to one or two earlier nodes picked in
+ * proportion to their degree (deterministic for a seed).
+ */
+export function scaleFreeGraph(n: number, seed = 7): SmallGraph {
+  let state = seed >>> 0;
+  const random = (): number => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+  const edges: [number, number, number][] = [];
+  const ends: number[] = [1];
+  for (let id = 2; id <= n; id++) {
+    const links = random() < 0.3 ? 2 : 1;
+    const picked = new Set<number>();
+    for (let k = 0; k < links; k++) picked.add(ends[Math.floor(random() * ends.length)]!);
+    for (const p of picked) {
+      edges.push([id, p, 1 + Math.floor(random() * 4)]);
+      ends.push(id, p);
+    }
+  }
+  return { nodes: n, edges };
+}
+
+const SEED_CHUNK = 2_000;
+
+export async function bootViewerWorld(graph: SmallGraph): Promise<ViewerWorld> {
+  await ensureViewerBuilt();
+  const store = await memoryPgliteStore();
+  const tokens = new TokenAuthority(KEY);
+  const node1 = await bootNode({ name: 'viewer-e2e', host: '127.0.0.1', port: 0, store, tokens, shards: 2, physics: { engines: 'serial' } });
+  const token = tokens.mint({ sub: 'viewer-test', role: 'admin', ttlSeconds: 3600 });
+  const base = `http://127.0.0.1:${node1.address.port}`;
+  const client = await Client.open(`ws://127.0.0.1:${node1.address.port}/ws`);
+  try {
+    client.send(new HandshakeT(token, 0, 0n, 'seed', null));
+    await client.waitFor(() => client.of(Payload.HandshakeAccepted).length === 1, 10_000);
+    // In chunks, each one unit: the edges after all the nodes they join.
+    const ops = [];
+    for (let id = 1; id <= graph.nodes; id++) {
+      const kind = id % 7 === 0 ? NodeKind.Agent : id % 5 === 0 ? NodeKind.Concept : NodeKind.Knowledge;
+      ops.push(addNode(node(id, `Node ${id}`, { kind })));
+    }
+    graph.edges.forEach(([s, t, w], i) => ops.push(addEdge(BigInt(100 + i), s, t, w)));
+    for (let from = 0; from < ops.length; from += SEED_CHUNK) {
+      const mutation = batch(...ops.slice(from, from + SEED_CHUNK));
+      if (mutation.kind !== 'batch') throw new Error('expected a batch');
+      const seq = client.send(mutation.batch);
+      await client.waitFor(() => [...client.of(Payload.Ack), ...client.of(Payload.ErrorReply)].some((e) => Number(e.correlationId) === seq), 60_000);
+      const refused = client.of(Payload.ErrorReply).find((e) => Number(e.correlationId) === seq);
+      if (refused !== undefined) throw new Error(`seeding refused: ${String((refused.payload as ErrorReplyT).message)}`);
+    }
+  } finally {
+    client.ws.terminate();
+  }
+  return {
+    node: node1,
+    store,
+    tokens,
+    base,
+    token,
+    async close() {
+      await node1.system.terminate();
+      await store.close();
+    },
+  };
+}
+
+export interface Browser {
+  readonly context: BrowserContext;
+  close(): Promise<void>;
+}
+
+export async function launchBrowser(viewport = { width: 800, height: 560 }): Promise<Browser> {
+  const dir = await mkdtemp(join(tmpdir(), 'vf-chromium-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: process.env.VF_CHROMIUM_ARGS?.split(' ').filter((a) => a !== '') ?? CHROMIUM_ARGS,
+    viewport,
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface OpenedPage {
+  readonly page: Page;
+  /** Console errors and uncaught exceptions seen so far. */
+  readonly errors: string[];
+}
+
+export async function openViewer(browser: Browser, world: ViewerWorld, query = ''): Promise<OpenedPage> {
+  const page = await browser.context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  await page.goto(`${world.base}/?token=${world.token}${query}`);
+  return { page, errors };
+}
+
+/** Evaluates an expression in the page (a string: the test code has no DOM types). */
+export function probe<T>(page: Page, expression: string): Promise<T> {
+  return page.evaluate(expression) as Promise<T>;
+}
+
+export async function waitUntil(page: Page, expression: string, timeoutMs = 30_000): Promise<void> {
+  await page.waitForFunction(expression, undefined, { timeout: timeoutMs, polling: 100 });
+}
+
+export interface PixelStats {
+  readonly width: number;
+  readonly height: number;
+  /** Pixels further than 24 (of 255, per channel sum) from the background colour. */
+  readonly foreground: number;
+  /** Warm pixels (red well above blue): the SSSP ramp's near end, absent from the kind palette. */
+  readonly warm: number;
+  readonly distinctColours: number;
+}
+
+/** Screenshot of the canvas only, analysed in the page. */
+export async function canvasPixels(page: Page, background: readonly [number, number, number] = [15, 20, 25]): Promise<PixelStats> {
+  const png = await page.locator('#scene').screenshot();
+  const script = `(async () => {
+    const bytes = Uint8Array.from(atob(${JSON.stringify(png.toString('base64'))}), (c) => c.charCodeAt(0));
+    const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+    const c = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const g = c.getContext('2d');
+    g.drawImage(bitmap, 0, 0);
+    const d = g.getImageData(0, 0, bitmap.width, bitmap.height).data;
+    const bg = ${JSON.stringify(background)};
+    let foreground = 0, warm = 0;
+    const colours = new Set();
+    for (let i = 0; i < d.length; i += 4) {
+      const r = d[i], gr = d[i + 1], b = d[i + 2];
+      if (Math.abs(r - bg[0]) + Math.abs(gr - bg[1]) + Math.abs(b - bg[2]) > 24) foreground++;
+      if (r > 120 && r > b + 70) warm++;
+      colours.add((r >> 4) << 8 | (gr >> 4) << 4 | (b >> 4));
+    }
+    return { width: bitmap.width, height: bitmap.height, foreground, warm, distinctColours: colours.size };
+  })()`;
+  return probe<PixelStats>(page, script);
+}
+
+/** What the viewer holds, read from window.visionflow. */
+export interface ViewerProbe {
+  readonly state: string;
+  readonly frames: number;
+  readonly nodes: number;
+  readonly edges: number;
+  readonly fps: number;
+}
+
+export const VIEWER_PROBE = `(() => { const v = window.visionflow; return v === undefined ? undefined : {
+  state: v.conn.state, frames: v.positions.frames, nodes: v.positions.count, edges: v.graph.edges.size,
+  fps: Number(document.querySelector('#stats')?.dataset.fps ?? 0) }; })()`;
