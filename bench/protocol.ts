@@ -1,11 +1,18 @@
 // `npm run bench -- protocol`: position-stream bytes and codec time against the original
 // VisionFlow's 36-byte-per-node binary layout and JSON, on the same frames in the same run; then the
-// average bytes per node per frame over 60 s of a 10k-node layout settling. The settling motion
-// comes from test/protocol/support/settling-trace.ts, a seeded d3-style simulation of a
-// Barabasi-Albert (m = 2) graph that stands in for the physics actor until that exists.
+// average bytes per node per frame over 60 s of a 10k-node layout settling: the physics actor itself
+// (CPU worker engine, default parameters, its cooling and sleep) lays out a Barabasi-Albert (m = 2)
+// graph on a virtual clock, one 60 Hz frame per 1/60 s of simulated time whatever the step costs.
 import { figure, progress, report, type Figure } from './report.ts';
+import { physicsActor, physicsSupervision } from '../src/actors/physics.ts';
+import type { PhysicsFrame, PhysicsMsg, PhysicsStats } from '../src/actors/physics-messages.ts';
+import { cpuCandidate } from '../src/actors/physics-subsystem.ts';
 import { PositionStreamEncoder, applyFrame, decodeFrame, forEachEntry, type PositionFrame } from '../src/protocol/index.ts';
-import { SettlingLayout, barabasiAlbert, mulberry32 } from '../test/protocol/support/settling-trace.ts';
+import { EngineSelector } from '../src/physics/engine-selector.ts';
+import { barabasiAlbert, toTopology } from '../src/physics/generators.ts';
+import { VirtualClock } from '../src/runtime/clock.ts';
+import { ActorSystem } from '../src/runtime/system.ts';
+import { mulberry32 } from '../test/helpers/mulberry32.ts';
 
 const SUITE = 'protocol';
 const PEER36 = 'visionflow-36B';
@@ -197,35 +204,64 @@ function frames(n: number, quick: boolean): Figure[] {
   return out;
 }
 
-// ---- 60 s of a 10k-node layout settling -----------------------------------------------------------
-function settling(quick: boolean): Figure[] {
+// ---- 60 s of a 10k-node layout settling, laid out by the physics actor ---------------------------
+async function settling(quick: boolean): Promise<Figure[]> {
   const n = 10_000;
   const seconds = quick ? 10 : 60;
   const frameCount = seconds * 60;
-  const ids = Uint32Array.from({ length: n }, (_, i) => i);
-  const sim = new SettlingLayout(n, barabasiAlbert(n, 2, 42), 42);
+  const clock = new VirtualClock();
+  const system = new ActorSystem({ name: 'bench-settling', clock, random: mulberry32(42) });
+  const selector = new EngineSelector([cpuCandidate()], { failuresBeforeFallback: 3 });
+  const physics = system.spawn<PhysicsMsg>(physicsActor({ selector }), { name: 'physics', supervision: physicsSupervision(selector) });
+  const inbox: PhysicsFrame[] = [];
+  const subscriber = system.spawn<PhysicsFrame>(() => ({ receive: (f) => void inbox.push(f) }), { name: 'stream' });
+  const g = toTopology(barabasiAlbert(n, 2, mulberry32(42)));
+  physics.tell({ type: 'reset', version: 1, nodes: g.nodes, edges: g.edges });
+  physics.tell({ type: 'subscribe-frames', subscriber, hz: 60 });
+  // The worker threads start in real time: the clock stands still until the engine is in place.
+  for (;;) {
+    const stats = await system.ask<PhysicsMsg, PhysicsStats>(physics, (replyTo) => ({ type: 'stats', replyTo }), 60_000);
+    if (stats.engine !== 'none') break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  inbox.length = 0;
+  // One frame period of virtual time per loop: each due timer fires and what it causes (the engine
+  // step on the worker threads included) finishes before the clock moves on.
+  const advance = async (ms: number): Promise<void> => {
+    const target = clock.now() + ms;
+    await system.settled();
+    for (let next = clock.nextDue(); next !== undefined && next <= target; next = clock.nextDue()) {
+      clock.advanceTo(next);
+      await system.settled();
+    }
+    clock.advanceTo(target);
+    await system.settled();
+  };
   const enc = new PositionStreamEncoder(); // defaults: K = 60, threshold = box extent / 4096
-  const prev = new Float32Array(3 * n);
   const movedScratch = new Uint32Array(n);
-  let ours = 0, peer36 = 0, json = 0, keyframes = 0, emitted = 0;
+  let ours = 0, peer36 = 0, json = 0, keyframes = 0, emitted = 0, physicsFrames = 0;
   for (let f = 0; f < frameCount; f++) {
-    sim.step();
-    const bytes = enc.encode({ epoch: 0, positions: sim.positions });
+    await advance(1000 / 60);
+    const frame = inbox.pop();
+    inbox.length = 0;
+    if (frame === undefined) continue; // asleep, or nothing moved: the stream sends nothing
+    physicsFrames++;
+    const bytes = enc.encode({ epoch: frame.epoch, positions: frame.positions });
     if (bytes !== null) {
       ours += bytes.length;
       emitted++;
-      const frame = frameOf(bytes);
-      if (frame.kind === 'keyframe') keyframes++;
+      const decoded = frameOf(bytes);
+      if (decoded.kind === 'keyframe') keyframes++;
       // Peers send the same nodes: everything on our keyframes, the same moved set otherwise.
       let m = 0;
-      if (frame.kind === 'keyframe') for (let i = 0; i < n; i++) movedScratch[m++] = i;
-      else forEachEntry(frame, (i) => (movedScratch[m++] = i));
+      if (decoded.kind === 'keyframe') for (let i = 0; i < n; i++) movedScratch[m++] = i;
+      else forEachEntry(decoded, (i) => (movedScratch[m++] = i));
       peer36 += 36 * m;
-      json += encodeJson(f, ids, sim.positions, movedScratch, m).length;
+      json += encodeJson(f, frame.ids, frame.positions, movedScratch, m).length;
     }
-    prev.set(sim.positions);
-    if (f % 600 === 599) progress(`settling: ${(f + 1) / 60} s simulated, ${emitted} frames, ${keyframes} keyframes`);
+    if (f % 600 === 599) progress(`settling: ${(f + 1) / 60} s simulated, ${physicsFrames} physics frames, ${emitted} sent, ${keyframes} keyframes`);
   }
+  await system.terminate();
   const perNodeFrame = (total: number): number => total / (n * frameCount);
   return [
     figure(SUITE, `settling_10k_${seconds}s_bytes_per_node_per_frame`, perNodeFrame(ours), 'B/node/frame', { name: PEER36, value: perNodeFrame(peer36) }),
@@ -235,6 +271,7 @@ function settling(quick: boolean): Figure[] {
       name: PEER36,
       value: peer36 / (n * Math.max(1, emitted)),
     }),
+    figure(SUITE, `settling_10k_${seconds}s_physics_frames`, physicsFrames, 'frames'),
     figure(SUITE, `settling_10k_${seconds}s_frames_sent`, emitted, 'frames'),
     figure(SUITE, `settling_10k_${seconds}s_keyframes_sent`, keyframes, 'frames'),
   ];
@@ -247,9 +284,8 @@ export async function run(opts: { quick: boolean }): Promise<void> {
     figures.push(...frames(n, opts.quick));
   }
   progress('settling trace');
-  figures.push(...settling(opts.quick));
+  figures.push(...(await settling(opts.quick)));
   report('protocol: position stream (ours: 16-bit quantised keyframes and deltas)', figures);
-  await Promise.resolve();
 }
 
 /** [min x, y, z, max x, y, z] of xyz triples, as a producer that tracks its extent would supply. */

@@ -44,6 +44,8 @@ interface Subscriber {
   readonly hz: number;
   readonly velocities: boolean;
   lastVersion: number;
+  /** Its frame fell due while a step was writing the arrays: it gets one when the step is done. */
+  due: boolean;
 }
 
 const MUTATING = new Set<string>([
@@ -137,6 +139,7 @@ class PhysicsActorState {
         this.engineKind = m.engine;
         this.engineDescription = m.description;
         this.finishStep();
+        this.sendDueFrames();
         if (!this.sleeping) this.startStep();
         return;
       case 'frames':
@@ -286,8 +289,7 @@ class PhysicsActorState {
     const calm = s.maxSpeed * p.timeStep <= p.sleepDistance && !this.easer.easing;
     this.calmTicks = calm ? this.calmTicks + 1 : 0;
     this.finishStep();
-    // Subscribers that joined during the step get their first frame now.
-    for (const sub of this.subscribers.values()) if (sub.lastVersion === -1) this.sendFrame(sub);
+    this.sendDueFrames();
     if (this.calmTicks >= p.sleepTicks && this.deferred.length === 0 && !this.sleeping) this.sleep();
     if (this.missedTick && !this.sleeping) this.startStep();
   }
@@ -330,7 +332,7 @@ class PhysicsActorState {
   private subscribe(ref: Ref<PhysicsFrame>, hz: number, velocities: boolean): void {
     if (!(hz > 0 && hz <= 1000)) hz = 60;
     this.unsubscribe(ref.path);
-    const sub: Subscriber = { ref, hz, velocities, lastVersion: -1 };
+    const sub: Subscriber = { ref, hz, velocities, lastVersion: -1, due: false };
     this.subscribers.set(ref.path, sub);
     try {
       this.ctx.watch(ref, { type: 'subscriber-gone', path: ref.path });
@@ -355,14 +357,33 @@ class PhysicsActorState {
     if (![...this.subscribers.values()].some((s) => s.hz === sub.hz)) this.ctx.cancelTimer(`frames:${sub.hz}`);
   }
 
+  /**
+   * Subscribers whose frame fell due during a step (new ones included) get it once the step is
+   * over, so a frame always shows the latest completed step rather than repeating the one before.
+   */
+  private sendDueFrames(): void {
+    for (const sub of this.subscribers.values()) if (sub.due) this.sendFrame(sub);
+  }
+
   private sendFrames(hz: number): void {
-    for (const sub of this.subscribers.values()) if (sub.hz === hz && sub.lastVersion !== this.version) this.sendFrame(sub);
+    for (const sub of this.subscribers.values()) {
+      if (sub.hz !== hz) continue;
+      if (sub.lastVersion !== this.version) this.sendFrame(sub);
+      // Nothing new yet but a step is coming: its result is this period's frame. (Waiting for the
+      // next timer instead would halve the rate whenever frames and steps share a period.)
+      else if (!this.sleeping) sub.due = true;
+    }
   }
 
   private sendFrame(sub: Subscriber): void {
-    // A step in flight is writing the arrays: frames show the last completed state.
-    if (this.inFlight !== 0 && this.snapshotCache === undefined) return;
-    if (this.inFlight === 0 && this.snapshotVersion !== this.version) {
+    // A step in flight is writing the arrays: a snapshot of the latest completed state goes out now
+    // if one was taken; otherwise the frame waits for the end of the step (onStepDone).
+    if (this.inFlight !== 0 && this.snapshotVersion !== this.version) {
+      sub.due = true;
+      return;
+    }
+    sub.due = false;
+    if (this.snapshotVersion !== this.version) {
       this.snapshotCache = this.layout.snapshot(this.ticks);
       this.snapshotVersion = this.version;
     }

@@ -185,6 +185,22 @@ test('frames go at each subscriber\'s own rate, only when the layout moved, velo
   t.is(fast.length, count, 'nothing moves, nothing is sent');
 });
 
+test('a frame that falls due during a step shows that step once it is done, never the one before again', async (t) => {
+  // Ticks and frames both at 60 Hz fall due at the same instants: every frame timer finds a step
+  // in flight. Each frame must still carry a newer tick than the last, and keep up with the steps.
+  const h = harness(t, [serialCandidate], { simHz: 60 });
+  h.physics.tell(graph(30));
+  await h.advance(50);
+  const frames = h.subscribe(60);
+  await h.advance(1_000);
+  t.true(frames.length >= 55, `got ${frames.length} frames in a second`);
+  for (let k = 1; k < frames.length; k++) {
+    t.true(frames[k]!.tick > frames[k - 1]!.tick, `frame ${k} repeats tick ${frames[k]!.tick}`);
+    t.notDeepEqual(frames[k]!.positions, frames[k - 1]!.positions);
+  }
+  t.true(frames.at(-1)!.tick >= (await h.stats()).ticks - 1, 'the last frame is the latest completed step');
+});
+
 /** An engine that fails every step (a GPU that keeps faulting). */
 function failing(kind: 'cuda', failInit = false): EngineCandidate {
   return {

@@ -11,11 +11,11 @@ import {
   FrameKind,
   MAX_TABLE_SIZE,
   Offset,
-  PAGE_SIZE,
   bitmapBytes,
   bodyOffset,
   pageCount,
 } from './header.ts';
+import { createMovedScanner, type MovedScanner, type ScannerKind } from './moved-scan.ts';
 import { Q_MAX } from './quantise.ts';
 
 export interface PositionEncoderOptions {
@@ -25,6 +25,8 @@ export interface PositionEncoderOptions {
   readonly threshold?: number | 'auto';
   /** Send velocities; only subscribers that asked for them pay the 6 bytes per node. */
   readonly velocity?: boolean;
+  /** Which moved-node scanner: WebAssembly SIMD where available ('auto', the default), or 'js'. */
+  readonly scanner?: ScannerKind;
 }
 
 export interface PositionSnapshot {
@@ -57,8 +59,9 @@ export class PositionStreamEncoder {
   private readonly fixedThreshold: number | null;
   private readonly withVelocity: boolean;
   private threshold = 0;
-  private sent = new Float32Array(0);
-  private moved = new Uint32Array(0);
+  private readonly scannerKind: ScannerKind;
+  /** Holds the mirror of what the subscriber reconstructed (`sent`) and finds the moved nodes. */
+  private scanner: MovedScanner | null = null;
   private epoch = -1;
   private nextSeq = 0;
   private sinceKeyframe = 0;
@@ -77,6 +80,7 @@ export class PositionStreamEncoder {
     if (t !== 'auto' && !(t >= 0)) throw new RangeError('threshold must be >= 0');
     this.fixedThreshold = t === 'auto' ? null : t;
     this.withVelocity = options.velocity ?? false;
+    this.scannerKind = options.scanner ?? 'auto';
   }
 
   /** The next frame will be a keyframe (the subscriber missed one, or asked). */
@@ -84,15 +88,16 @@ export class PositionStreamEncoder {
     this.forced = true;
   }
 
-  /** Positions as the subscriber has reconstructed them so far (read-only use). */
+  /** Positions as the subscriber has reconstructed them so far (read-only use, valid until the next encode). */
   get reconstructed(): Float32Array {
-    this.refreshMirror();
-    return this.sent;
+    if (this.scanner === null) return new Float32Array(0);
+    this.refreshMirror(this.scanner);
+    return this.scanner.sent;
   }
 
-  private refreshMirror(): void {
+  private refreshMirror(scanner: MovedScanner): void {
     if (!this.mirrorStale) return;
-    dequantiseAll(this.keyQ, this.keyBox, this.sent);
+    dequantiseAll(this.keyQ, this.keyBox, scanner.sent);
     this.mirrorStale = false;
   }
 
@@ -105,7 +110,7 @@ export class PositionStreamEncoder {
     const velocities = this.withVelocity ? (snapshot.velocities ?? null) : null;
     if (velocities !== null && velocities.length !== positions.length) throw new RangeError('velocities must match positions');
     const keyframe =
-      this.forced || epoch !== this.epoch || n * 3 !== this.sent.length || this.sinceKeyframe >= this.keyframeInterval - 1;
+      this.forced || epoch !== this.epoch || this.scanner === null || n * 3 !== this.scanner.sent.length || this.sinceKeyframe >= this.keyframeInterval - 1;
     if (keyframe) return this.keyframe(positions, velocities, epoch, snapshot.bounds);
     return this.delta(positions, velocities);
   }
@@ -127,10 +132,8 @@ export class PositionStreamEncoder {
 
   private keyframe(positions: Float32Array, velocities: Float32Array | null, epoch: number, bounds: ArrayLike<number> | undefined): Uint8Array {
     const n = positions.length / 3;
-    if (this.sent.length !== positions.length) {
-      this.sent = new Float32Array(positions.length);
-      this.moved = new Uint32Array(n);
-    }
+    if (this.scanner === null) this.scanner = createMovedScanner(n, this.scannerKind);
+    else if (this.scanner.sent.length !== positions.length) this.scanner.resize(n);
     this.epoch = epoch;
     this.forced = false;
     this.sinceKeyframe = 0;
@@ -174,25 +177,11 @@ export class PositionStreamEncoder {
 
   private delta(positions: Float32Array, velocities: Float32Array | null): Uint8Array | null {
     const n = positions.length / 3;
-    this.refreshMirror();
-    const sent = this.sent;
-    const moved = this.moved;
-    const t = this.threshold;
-    let m = 0;
-    // The moved nodes' box is gathered in the same pass: a second pass over them costs a gather.
-    let x0 = Infinity, y0 = Infinity, z0 = Infinity, x1 = -Infinity, y1 = -Infinity, z1 = -Infinity;
-    for (let i = 0, j = 0; i < n; i++, j += 3) {
-      const x = positions[j]!, y = positions[j + 1]!, z = positions[j + 2]!;
-      if (Math.abs(x - sent[j]!) > t || Math.abs(y - sent[j + 1]!) > t || Math.abs(z - sent[j + 2]!) > t) {
-        moved[m++] = i;
-        x0 = x < x0 ? x : x0;
-        x1 = x > x1 ? x : x1;
-        y0 = y < y0 ? y : y0;
-        y1 = y > y1 ? y : y1;
-        z0 = z < z0 ? z : z0;
-        z1 = z > z1 ? z : z1;
-      }
-    }
+    const scanner = this.scanner!;
+    this.refreshMirror(scanner);
+    const m = scanner.scan(positions, this.threshold);
+    const sent = scanner.sent;
+    const moved = scanner.moved;
     if (m === 0) return null;
     this.sinceKeyframe++;
     const pages = pageCount(n);
@@ -203,29 +192,22 @@ export class PositionStreamEncoder {
     const bytes = allocFrame(body + indexBytes + 6 * m * (velocities !== null ? 2 : 1));
     const view = this.header(bytes, FrameKind.Delta, flags, m, n);
     const at = bytes.byteOffset + body;
+    const box = boxOf(positions, moved, m);
+    writeBox(view, Offset.box, box);
+    const posStart = at + indexBytes;
+    const q = new Uint16Array(bytes.buffer, posStart, 3 * m);
     if (useBitmap) {
-      bytes.fill(0, body, body + indexBytes);
-      for (let k = 0; k < m; k++) {
-        const i = moved[k]!;
-        bytes[body + (i >> 3)]! |= 1 << (i & 7);
-      }
+      const bitmap = new Uint8Array(bytes.buffer, at, indexBytes).fill(0);
+      quantiseMoved(positions, moved, m, box, q, sent, bitmap, null, null);
     } else {
       const counts = new Uint32Array(bytes.buffer, at, pages).fill(0);
       const low = new Uint16Array(bytes.buffer, at + 4 * pages, m);
-      for (let k = 0; k < m; k++) {
-        const i = moved[k]!;
-        counts[Math.floor(i / PAGE_SIZE)]!++;
-        low[k] = i & 0xffff;
-      }
+      quantiseMoved(positions, moved, m, box, q, sent, null, counts, low);
     }
-    const box = finiteBox(false, x0, y0, z0, x1, y1, z1);
-    writeBox(view, Offset.box, box);
-    const posStart = at + indexBytes;
-    quantiseSome(positions, moved, m, box, new Uint16Array(bytes.buffer, posStart, 3 * m), sent);
     if (velocities !== null) {
       const vbox = boxOf(velocities, moved, m);
       writeBox(view, Offset.velocityBox, vbox);
-      quantiseSome(velocities, moved, m, vbox, new Uint16Array(bytes.buffer, posStart + 6 * m, 3 * m), null);
+      quantiseMoved(velocities, moved, m, vbox, new Uint16Array(bytes.buffer, posStart + 6 * m, 3 * m), null, null, null, null);
     }
     return bytes;
   }
@@ -334,12 +316,6 @@ function writeBox(view: DataView, at: number, box: Float64Array): void {
   for (let a = 0; a < 6; a++) view.setFloat32(at + 4 * a, box[a]!, true);
 }
 
-function axis(box: Float64Array, a: number): { min: number; scale: number; step: number } {
-  const min = box[a]!;
-  const extent = box[a + 3]! - min;
-  return { min, scale: extent > 0 ? Q_MAX / extent : 0, step: extent / Q_MAX };
-}
-
 function quantiseAll(v: Float32Array, box: Float64Array, q: Uint16Array, recon: Float32Array | null): void {
   const mx = box[0]!, my = box[1]!, mz = box[2]!;
   const ex = box[3]! - mx, ey = box[4]! - my, ez = box[5]! - mz;
@@ -401,27 +377,44 @@ function dequantiseAll(q: Uint16Array, box: Float64Array, recon: Float32Array): 
   }
 }
 
-function quantiseSome(
+/**
+ * Quantises the nodes at float offsets idx[0..count) (3 * index each) against `box` into q; with
+ * `recon` also writes what the decoder will reconstruct, and with a bitmap or page counts plus low
+ * halves also records their indices, all in the one gather over the moved nodes.
+ */
+function quantiseMoved(
   v: Float32Array,
   idx: Uint32Array,
   count: number,
   box: Float64Array,
   q: Uint16Array,
   recon: Float32Array | null,
+  bitmap: Uint8Array | null,
+  counts: Uint32Array | null,
+  low: Uint16Array | null,
 ): void {
-  const ax = axis(box, 0), ay = axis(box, 1), az = axis(box, 2);
+  const mx = box[0]!, my = box[1]!, mz = box[2]!;
+  const ex = box[3]! - mx, ey = box[4]! - my, ez = box[5]! - mz;
+  const sx = ex > 0 ? Q_MAX / ex : 0, sy = ey > 0 ? Q_MAX / ey : 0, sz = ez > 0 ? Q_MAX / ez : 0;
+  const tx = ex / Q_MAX, ty = ey / Q_MAX, tz = ez / Q_MAX;
   for (let k = 0, o = 0; k < count; k++, o += 3) {
-    const j = 3 * idx[k]!;
-    const qx = ((v[j]! - ax.min) * ax.scale + 0.5) | 0;
-    const qy = ((v[j + 1]! - ay.min) * ay.scale + 0.5) | 0;
-    const qz = ((v[j + 2]! - az.min) * az.scale + 0.5) | 0;
+    const i = idx[k]!;
+    const j = 3 * i;
+    const qx = ((v[j]! - mx) * sx + 0.5) | 0;
+    const qy = ((v[j + 1]! - my) * sy + 0.5) | 0;
+    const qz = ((v[j + 2]! - mz) * sz + 0.5) | 0;
     q[o] = qx;
     q[o + 1] = qy;
     q[o + 2] = qz;
     if (recon !== null) {
-      recon[j] = ax.min + qx * ax.step;
-      recon[j + 1] = ay.min + qy * ay.step;
-      recon[j + 2] = az.min + qz * az.step;
+      recon[j] = mx + qx * tx;
+      recon[j + 1] = my + qy * ty;
+      recon[j + 2] = mz + qz * tz;
+    }
+    if (bitmap !== null) bitmap[i >> 3]! |= 1 << (i & 7);
+    else if (counts !== null && low !== null) {
+      counts[i >>> 16]!++;
+      low[k] = i & 0xffff;
     }
   }
 }

@@ -1,0 +1,143 @@
+// Finds the nodes that moved more than a threshold on some axis from what a subscriber has
+// reconstructed: the hot loop of a delta frame, one pass over every node per frame per stream.
+//
+// The WebAssembly kernel (moved-scan.wat, SIMD: four nodes a step, no data-dependent branch) is
+// about four times faster than the best JavaScript loop measured on a 100k-node frame with a random
+// tenth moved; it owns the subscriber's mirror (`sent`), reads the positions from a copy in its
+// memory and leaves the moved indices there. The JavaScript scanner has the same semantics bit for
+// bit (float32 difference, float32 threshold, NaN never moved) and stands in where WebAssembly
+// SIMD is missing; the tests hold the two to the same answers.
+import { MOVED_SCAN_WASM } from './moved-scan-wasm.ts';
+
+export interface MovedScanner {
+  /** Capacity in nodes. */
+  readonly capacity: number;
+  /** The subscriber's reconstructed positions, x, y, z per node (3 * capacity). */
+  readonly sent: Float32Array;
+  /** After scan(): the moved node indices, ascending, in the first `count` entries. */
+  readonly moved: Uint32Array;
+  /** Makes room for n nodes; the contents of `sent` are undefined afterwards. */
+  resize(n: number): void;
+  /** Indices of the first positions.length / 3 nodes that moved more than t; returns how many. */
+  scan(positions: Float32Array, t: number): number;
+}
+
+const WASM_PAGE = 65536;
+/** Regions in the kernel's memory start 16-byte aligned. */
+const align16 = (bytes: number): number => (bytes + 15) & ~15;
+
+// The slice of the WebAssembly API used here, typed locally: the project's lib (ES2022 + node)
+// does not declare the WebAssembly namespace.
+interface WasmModule {
+  readonly kind?: 'module';
+}
+interface WasmApi {
+  readonly Module: new (bytes: Uint8Array) => WasmModule;
+  readonly Instance: new (module: WasmModule, imports: object) => { readonly exports: object };
+}
+interface ScanExports {
+  readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  readonly scan: (pos: number, sent: number, n: number, t: number, out: number) => number;
+}
+
+let compiled: WasmModule | null | undefined;
+
+function scanModule(): WasmModule | null {
+  if (compiled === undefined) {
+    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+    try {
+      if (wasm === undefined) throw new Error('no WebAssembly');
+      compiled = new wasm.Module(Uint8Array.from(atob(MOVED_SCAN_WASM), (c) => c.charCodeAt(0)));
+    } catch {
+      compiled = null; // no WebAssembly SIMD here: the JavaScript scanner serves
+    }
+  }
+  return compiled;
+}
+
+export class WasmMovedScanner implements MovedScanner {
+  capacity = 0;
+  sent = new Float32Array(0);
+  moved = new Uint32Array(0);
+  private readonly kernel: ScanExports;
+  private positionsCopy = new Float32Array(0);
+  private sentAt = 0;
+  private positionsAt = 0;
+  private movedAt = 0;
+
+  constructor(module: WasmModule, n: number) {
+    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly!;
+    this.kernel = new wasm.Instance(module, {}).exports as ScanExports;
+    this.resize(n);
+  }
+
+  resize(n: number): void {
+    if (n > this.capacity || this.capacity === 0) {
+      this.sentAt = 0;
+      this.positionsAt = align16(12 * n);
+      this.movedAt = this.positionsAt + align16(12 * n);
+      const need = this.movedAt + 4 * n;
+      const memory = this.kernel.memory;
+      if (need > memory.buffer.byteLength) memory.grow(Math.ceil((need - memory.buffer.byteLength) / WASM_PAGE));
+      this.capacity = n;
+    }
+    // Views always span exactly n nodes (the encoder sizes its work by them); growing the memory
+    // detached the old ones.
+    const buffer = this.kernel.memory.buffer;
+    this.sent = new Float32Array(buffer, this.sentAt, 3 * n);
+    this.positionsCopy = new Float32Array(buffer, this.positionsAt, 3 * n);
+    this.moved = new Uint32Array(buffer, this.movedAt, n);
+  }
+
+  scan(positions: Float32Array, t: number): number {
+    const n = positions.length / 3;
+    if (n > this.capacity) throw new RangeError(`scan of ${n} nodes with room for ${this.capacity}`);
+    this.positionsCopy.set(positions);
+    return this.kernel.scan(this.positionsAt, this.sentAt, n, t, this.movedAt);
+  }
+}
+
+export class JsMovedScanner implements MovedScanner {
+  capacity = 0;
+  sent = new Float32Array(0);
+  moved = new Uint32Array(0);
+
+  constructor(n: number) {
+    this.resize(n);
+  }
+
+  resize(n: number): void {
+    this.capacity = n;
+    this.sent = new Float32Array(3 * n);
+    this.moved = new Uint32Array(n);
+  }
+
+  scan(positions: Float32Array, t: number): number {
+    const sent = this.sent;
+    const moved = this.moved;
+    const t32 = Math.fround(t);
+    const n3 = positions.length;
+    let m = 0;
+    for (let j = 0, i = 0; j < n3; j += 3, i++) {
+      if (
+        Math.abs(Math.fround(positions[j]! - sent[j]!)) > t32 ||
+        Math.abs(Math.fround(positions[j + 1]! - sent[j + 1]!)) > t32 ||
+        Math.abs(Math.fround(positions[j + 2]! - sent[j + 2]!)) > t32
+      ) {
+        moved[m++] = i;
+      }
+    }
+    return m;
+  }
+}
+
+export type ScannerKind = 'wasm' | 'js' | 'auto';
+
+/** The WebAssembly scanner where the platform has SIMD ('auto'), or the one asked for. */
+export function createMovedScanner(n: number, kind: ScannerKind = 'auto'): MovedScanner {
+  if (kind === 'js') return new JsMovedScanner(n);
+  const module = scanModule();
+  if (module !== null) return new WasmMovedScanner(module, n);
+  if (kind === 'wasm') throw new Error('WebAssembly SIMD is not available on this platform');
+  return new JsMovedScanner(n);
+}
