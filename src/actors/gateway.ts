@@ -68,6 +68,8 @@ export interface GatewayStatsView {
 
 export type GatewayMsg =
   | PositionTick
+  /** To itself: the next slice of a position fan-out. */
+  | { readonly type: 'fanout' }
   | { readonly type: 'address'; readonly replyTo: Ref<{ readonly host: string; readonly port: number }> }
   | { readonly type: 'stats'; readonly replyTo: Ref<GatewayStatsView> };
 
@@ -95,6 +97,7 @@ export function gateway(options: GatewayOptions): ActorFactory<GatewayMsg> {
     let unsubscribeEvents: (() => void) | undefined;
     let sessionCounter = 0;
     let subscribed = false;
+    let fanoutQueued = false;
 
     const hub = new PositionHub(
       {
@@ -186,6 +189,14 @@ export function gateway(options: GatewayOptions): ActorFactory<GatewayMsg> {
       });
     };
 
+    // One slice of the fan-out now, the rest after whatever else is waiting (one message queued).
+    const deliverSlice = (): void => {
+      if (hub.deliver(limits.fanoutSlice) && !fanoutQueued) {
+        fanoutQueued = true;
+        ctx.self.tell({ type: 'fanout' });
+      }
+    };
+
     const closeServer = async (): Promise<void> => {
       unsubscribeEvents?.();
       if (subscribed) options.frames?.unsubscribe(ctx.self);
@@ -231,6 +242,11 @@ export function gateway(options: GatewayOptions): ActorFactory<GatewayMsg> {
         switch (msg.type) {
           case 'positions':
             hub.tick(msg.snapshot);
+            deliverSlice();
+            return;
+          case 'fanout':
+            fanoutQueued = false;
+            deliverSlice();
             return;
           case 'address': {
             const address = server?.address() as AddressInfo | null;

@@ -39,6 +39,12 @@ export interface GatewayLimits {
   readonly maxSessions: number;
   /** Largest HTTP request body (settings PUT/POST, fault injection). */
   readonly maxBodyBytes: number;
+  /**
+   * Sockets a position frame is handed to per turn of the gateway actor. Between slices the other
+   * actors and the socket reads get their turn, so a fan-out to hundreds of clients never holds a
+   * settings change or a graph edit back by more than one slice.
+   */
+  readonly fanoutSlice: number;
 }
 
 export const DEFAULT_LIMITS: GatewayLimits = {
@@ -61,4 +67,5 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   regionRefreshMs: 1_000,
   maxSessions: 10_000,
   maxBodyBytes: 64 << 10,
+  fanoutSlice: 32,
 };

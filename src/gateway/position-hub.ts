@@ -1,6 +1,9 @@
 // The gateway's position fan-out: one subscription to the frame source, one stream group per
 // distinct client view, and the latest snapshot (by reference: never a queue) so that a client
 // that joins or resumes while the layout is idle still gets its id table and a keyframe at once.
+// A tick encodes each group's frame once; handing it to the sockets can then go in slices
+// (deliver), so that a fan-out to hundreds of clients never holds the event loop for long. At most
+// one fan-out is ever pending: the next tick finishes the last one first.
 import type { Connection } from './connection.ts';
 import { filterKey, type ClientFilter } from './filter.ts';
 import type { PositionSnapshot } from './ports.ts';
@@ -28,6 +31,9 @@ export class PositionHub {
   private readonly groups = new Map<string, StreamGroup>();
   private readonly memberGroup = new Map<string, StreamGroup>();
   private latest: PositionSnapshot | undefined;
+  /** Members still to be offered their group's current frame, in order. */
+  private pending: { group: StreamGroup; member: StreamMember }[] = [];
+  private pendingNext = 0;
 
   constructor(
     private readonly options: HubOptions,
@@ -102,10 +108,43 @@ export class PositionHub {
     return this.memberGroup.has(session);
   }
 
+  /** Encodes the snapshot for every group; the frames then go out by deliver() (or flush()). */
   tick(snapshot: PositionSnapshot): void {
+    this.flush();
     if (this.memberGroup.size === 0) return;
     this.latest = snapshot;
     const now = this.now();
-    for (const group of this.groups.values()) group.tick(snapshot, now);
+    for (const group of this.groups.values()) {
+      if (!group.encodeTick(snapshot, now)) continue;
+      for (const member of group.members.values()) this.pending.push({ group, member });
+    }
+  }
+
+  /** Members still waiting for the current frames. */
+  get pendingCount(): number {
+    return this.pending.length - this.pendingNext;
+  }
+
+  /**
+   * Hands the current frames to up to `max` more members; true while some are still waiting. A
+   * member that left or moved group meanwhile is skipped; one that joined got its catch-up keyframe
+   * on joining.
+   */
+  deliver(max: number): boolean {
+    const now = this.now();
+    const end = Math.min(this.pending.length, this.pendingNext + max);
+    for (; this.pendingNext < end; this.pendingNext++) {
+      const { group, member } = this.pending[this.pendingNext]!;
+      group.offerCurrent(member, now);
+    }
+    if (this.pendingNext < this.pending.length) return true;
+    this.pending = [];
+    this.pendingNext = 0;
+    return false;
+  }
+
+  /** Hands the current frames to every member still waiting. */
+  flush(): void {
+    this.deliver(Infinity);
   }
 }

@@ -63,6 +63,8 @@ export class StreamGroup {
   private velocityScratch: Float32Array = new Float32Array(0);
   private velocities: Float32Array | null = null;
   private catchUp: { seq: number; bytes: Uint8Array } | undefined;
+  private current: Uint8Array | null = null;
+  private currentIsKeyframe = false;
 
   constructor(
     private readonly options: GroupOptions,
@@ -71,11 +73,20 @@ export class StreamGroup {
     this.encoder = new PositionStreamEncoder({ velocity: options.velocity, keyframeInterval: options.keyframeInterval ?? 60 });
   }
 
-  /** Encodes the snapshot (when this group's rate allows) and offers the frame to every member. */
+  /** Encodes the snapshot and offers the frame to every member at once (see encodeTick, offerCurrent). */
   tick(snapshot: PositionSnapshot, now: number): void {
+    if (!this.encodeTick(snapshot, now)) return;
+    for (const member of this.members.values()) this.offerCurrent(member, now);
+  }
+
+  /**
+   * Encodes the snapshot when this group's rate allows; false when it does not. The frame (null when
+   * nothing moved) is then the group's current one until the next encode: offerCurrent hands it out.
+   */
+  encodeTick(snapshot: PositionSnapshot, now: number): boolean {
     const period = this.options.rateHz > 0 ? 1000 / this.options.rateHz : 0;
     // A little slack so that a 60 Hz source feeding a 30 Hz group keeps every other tick.
-    if (period > 0 && now - this.lastEmit < period * 0.9) return;
+    if (period > 0 && now - this.lastEmit < period * 0.9) return false;
     this.lastEmit = now;
     this.refreshSelection(snapshot, now);
     const idx = this.indices;
@@ -99,7 +110,15 @@ export class StreamGroup {
       if (keyframe) this.keyframeBytes = frame.byteLength;
       this.options.onFrame?.({ group: this.options.key, seq: this.lastSeq, keyframe, bytes: frame.byteLength, time: now, snapshotTime: snapshot.time, members: this.members.size });
     }
-    for (const member of this.members.values()) this.offer(member, frame, keyframe, now);
+    this.current = frame;
+    this.currentIsKeyframe = keyframe;
+    return true;
+  }
+
+  /** Offers the current frame to a member (one that still belongs to the group). */
+  offerCurrent(member: StreamMember, now: number): void {
+    if (this.members.get(member.session) !== member) return;
+    this.offer(member, this.current, this.currentIsKeyframe, now);
   }
 
   /** Brings one member in (or back) at once, from what the group last encoded. */
