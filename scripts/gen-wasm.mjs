@@ -8,7 +8,10 @@ import { Buffer } from 'node:buffer';
 import wabtInit from 'wabt';
 
 const root = new URL('..', import.meta.url).pathname;
-const KERNELS = [{ wat: 'src/protocol/position/moved-scan.wat', out: 'src/protocol/position/moved-scan-wasm.ts', name: 'MOVED_SCAN_WASM' }];
+const KERNELS = [
+  { wat: 'src/protocol/position/moved-scan.wat', out: 'src/protocol/position/moved-scan-wasm.ts', name: 'MOVED_SCAN_WASM' },
+  { wat: 'src/protocol/position/dequantise.wat', out: 'src/protocol/position/dequantise-wasm.ts', name: 'DEQUANTISE_WASM' },
+];
 
 const wabt = await wabtInit();
 const check = process.argv.includes('--check');

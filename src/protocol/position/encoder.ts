@@ -15,6 +15,7 @@ import {
   bodyOffset,
   pageCount,
 } from './header.ts';
+import { dequantiseInto } from './dequantise.ts';
 import { createMovedScanner, type MovedScanner, type ScannerKind } from './moved-scan.ts';
 import { Q_MAX } from './quantise.ts';
 
@@ -368,13 +369,7 @@ function quantiseAllTracking(v: Float32Array, box: Float64Array, q: Uint16Array)
 /** What the decoder makes of keyframe values q quantised against `box`, written into recon. */
 function dequantiseAll(q: Uint16Array, box: Float64Array, recon: Float32Array): void {
   const mx = box[0]!, my = box[1]!, mz = box[2]!;
-  const tx = (box[3]! - mx) / Q_MAX, ty = (box[4]! - my) / Q_MAX, tz = (box[5]! - mz) / Q_MAX;
-  const n3 = q.length;
-  for (let j = 0; j < n3; j += 3) {
-    recon[j] = mx + q[j]! * tx;
-    recon[j + 1] = my + q[j + 1]! * ty;
-    recon[j + 2] = mz + q[j + 2]! * tz;
-  }
+  dequantiseInto(q, mx, my, mz, (box[3]! - mx) / Q_MAX, (box[4]! - my) / Q_MAX, (box[5]! - mz) / Q_MAX, recon);
 }
 
 /**

@@ -8,6 +8,7 @@
 // bit (float32 difference, float32 threshold, NaN never moved) and stands in where WebAssembly
 // SIMD is missing; the tests hold the two to the same answers.
 import { MOVED_SCAN_WASM } from './moved-scan-wasm.ts';
+import { align16, compileKernel, ensureMemory, instantiate, type WasmMemory, type WasmModule } from './wasm-kernel.ts';
 
 export interface MovedScanner {
   /** Capacity in nodes. */
@@ -22,38 +23,13 @@ export interface MovedScanner {
   scan(positions: Float32Array, t: number): number;
 }
 
-const WASM_PAGE = 65536;
-/** Regions in the kernel's memory start 16-byte aligned. */
-const align16 = (bytes: number): number => (bytes + 15) & ~15;
-
-// The slice of the WebAssembly API used here, typed locally: the project's lib (ES2022 + node)
-// does not declare the WebAssembly namespace.
-interface WasmModule {
-  readonly kind?: 'module';
-}
-interface WasmApi {
-  readonly Module: new (bytes: Uint8Array) => WasmModule;
-  readonly Instance: new (module: WasmModule, imports: object) => { readonly exports: object };
-}
 interface ScanExports {
-  readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  readonly memory: WasmMemory;
   readonly scan: (pos: number, sent: number, n: number, t: number, out: number) => number;
 }
 
 let compiled: WasmModule | null | undefined;
-
-function scanModule(): WasmModule | null {
-  if (compiled === undefined) {
-    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-    try {
-      if (wasm === undefined) throw new Error('no WebAssembly');
-      compiled = new wasm.Module(Uint8Array.from(atob(MOVED_SCAN_WASM), (c) => c.charCodeAt(0)));
-    } catch {
-      compiled = null; // no WebAssembly SIMD here: the JavaScript scanner serves
-    }
-  }
-  return compiled;
-}
+const scanModule = (): WasmModule | null => (compiled === undefined ? (compiled = compileKernel(MOVED_SCAN_WASM)) : compiled);
 
 export class WasmMovedScanner implements MovedScanner {
   capacity = 0;
@@ -66,8 +42,7 @@ export class WasmMovedScanner implements MovedScanner {
   private movedAt = 0;
 
   constructor(module: WasmModule, n: number) {
-    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly!;
-    this.kernel = new wasm.Instance(module, {}).exports as ScanExports;
+    this.kernel = instantiate<ScanExports>(module);
     this.resize(n);
   }
 
@@ -76,9 +51,7 @@ export class WasmMovedScanner implements MovedScanner {
       this.sentAt = 0;
       this.positionsAt = align16(12 * n);
       this.movedAt = this.positionsAt + align16(12 * n);
-      const need = this.movedAt + 4 * n;
-      const memory = this.kernel.memory;
-      if (need > memory.buffer.byteLength) memory.grow(Math.ceil((need - memory.buffer.byteLength) / WASM_PAGE));
+      ensureMemory(this.kernel.memory, this.movedAt + 4 * n);
       this.capacity = n;
     }
     // Views always span exactly n nodes (the encoder sizes its work by them); growing the memory
