@@ -22,7 +22,7 @@ import { httpHandler } from '../gateway/http-api.ts';
 import { requestToken } from '../gateway/http-auth.ts';
 import { DEFAULT_LIMITS, type GatewayLimits } from '../gateway/limits.ts';
 import { PositionHub } from '../gateway/position-hub.ts';
-import type { AgentPort, FrameSource, GraphPort, PositionTick, SsspPort } from '../gateway/ports.ts';
+import type { AgentPort, FrameSource, GraphPort, LayoutPort, PositionTick, SsspPort } from '../gateway/ports.ts';
 import { SessionRegistry } from '../gateway/session-registry.ts';
 import { GatewayStats } from '../gateway/stats.ts';
 import type { FrameInfo, GroupCounters } from '../gateway/stream-group.ts';
@@ -38,6 +38,8 @@ export interface GatewayOptions {
   readonly limits?: Partial<GatewayLimits>;
   readonly frames?: FrameSource;
   readonly graph?: GraphPort;
+  /** Where node drags go (the physics). */
+  readonly layout?: LayoutPort;
   readonly sssp?: SsspPort;
   readonly agents?: AgentPort;
   /** Where the settings actor lives (default /app/settings/store). */
@@ -127,6 +129,7 @@ export function gateway(options: GatewayOptions): ActorFactory<GatewayMsg> {
       wallClock,
       settings,
       ...(options.graph !== undefined ? { graph: options.graph } : {}),
+      ...(options.layout !== undefined ? { layout: options.layout } : {}),
       ...(options.sssp !== undefined ? { sssp: options.sssp } : {}),
       ...(options.agents !== undefined ? { agents: options.agents } : {}),
     };

@@ -1,5 +1,6 @@
 // What an active session does with each payload a client sends, and with what comes back from the
-// rest of the node: subscriptions, graph mutations, settings, shortest paths, agent messages.
+// rest of the node: subscriptions, graph mutations, node drags, settings, shortest paths, agent
+// messages.
 // Replies carry the request's seq as their correlation id. Asks never block the session: their
 // answers come back as messages.
 import type { ActorContext } from '../runtime/actor.ts';
@@ -8,11 +9,12 @@ import type { TokenClaims } from '../auth/token.ts';
 import type { Connection } from '../gateway/connection.ts';
 import type { Outbox } from '../gateway/outbox.ts';
 import type { AgentEvent, GraphApplyResult, GraphChanged, GraphMutation, SsspResultMsg } from '../gateway/ports.ts';
+import { dragFromWire } from '../gateway/drag-wire.ts';
 import { filterFromWire, type ClientFilter } from '../gateway/filter.ts';
 import { changeFromWire, deltaPayload } from '../gateway/settings-wire.ts';
 import type { Envelope} from '../protocol/index.ts';
 import {
-  AckT, AddEdgeT, ErrorCode, ErrorReplyT, GraphBatch, GraphOp, GraphUpdate, GraphUpdateT, Payload, SettingsBatch, SettingsGet, SettingsSet, SsspRequest, Subscribe, Topic, Unsubscribe, UpdateNodeT,
+  AckT, AddEdgeT, ErrorCode, ErrorReplyT, GraphBatch, GraphOp, GraphUpdate, GraphUpdateT, NodeDrag, Payload, SettingsBatch, SettingsGet, SettingsSet, SsspRequest, Subscribe, Topic, Unsubscribe, UpdateNodeT,
   type PayloadT,
 } from '../protocol/index.ts';
 import type { SettingChange, SettingError, SetResult, SettingsBroadcast, SettingsMsg, SettingsSnapshot } from '../settings/protocol.ts';
@@ -127,6 +129,17 @@ export function sessionRequests(rc: RequestContext) {
     );
   };
 
+  /** Drags are layout, not graph: no journal, no reply on success (they come a dozen a second). */
+  const drag = (wire: NodeDrag, correlationId: number): void => {
+    const layout = deps.layout;
+    if (layout === undefined) return error(ErrorCode.Unsupported, 'no layout on this node', correlationId);
+    const parsed = dragFromWire(wire);
+    if (!parsed.ok) return error(ErrorCode.BadMessage, parsed.error, correlationId);
+    const c = parsed.command;
+    if (c.kind === 'drag') layout.drag(c.id, c.position);
+    else layout.release(c.id);
+  };
+
   const settingsGet = (get: SettingsGet, correlationId: number): void => {
     const settings = deps.settings();
     if (settings === undefined) return error(ErrorCode.Unsupported, 'no settings actor on this node', correlationId);
@@ -184,6 +197,10 @@ export function sessionRequests(rc: RequestContext) {
       case Payload.GraphBatch:
         if (!allowed('graph:write', 'change the graph', correlationId)) return;
         return applyGraph({ kind: 'batch', batch: (env.payload(new GraphBatch()) as GraphBatch).unpack() }, correlationId);
+      case Payload.NodeDrag:
+        // The same right as a graph change: moving a node is editing what everyone sees.
+        if (allowed('graph:write', 'move a node', correlationId)) drag(env.payload(new NodeDrag()) as NodeDrag, correlationId);
+        return;
       case Payload.SettingsGet:
         if (allowed('read', 'read settings', correlationId)) settingsGet(env.payload(new SettingsGet()) as SettingsGet, correlationId);
         return;

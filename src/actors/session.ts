@@ -1,5 +1,6 @@
 // One client session per WebSocket connection: the handshake (a signed token, optional resume),
-// subscriptions, requests routed to the graph, settings, SSSP and agents, and what comes back.
+// subscriptions, requests routed to the graph, the layout, settings, SSSP and agents, and what comes
+// back.
 //
 //   awaiting-handshake --Handshake ok--> active --socket lost--> detached --resume--> active
 //          |                               |                        | window over
@@ -20,7 +21,7 @@ import type { Connection, ConnectionEvent } from '../gateway/connection.ts';
 import type { GatewayLimits } from '../gateway/limits.ts';
 import { Outbox } from '../gateway/outbox.ts';
 import type { PositionHub } from '../gateway/position-hub.ts';
-import type { AgentEvent, AgentPort, GraphChanged, GraphPort, SsspPort, SsspResultMsg } from '../gateway/ports.ts';
+import type { AgentEvent, AgentPort, GraphChanged, GraphPort, LayoutPort, SsspPort, SsspResultMsg } from '../gateway/ports.ts';
 import type { SessionRegistry } from '../gateway/session-registry.ts';
 import type { GatewayStats } from '../gateway/stats.ts';
 import type { Envelope} from '../protocol/index.ts';
@@ -40,6 +41,7 @@ export interface SessionDeps {
   /** Whether the actor at `path` failed (read once, in postStop: a crash closes with 1011). */
   failed(path: string): boolean;
   readonly graph?: GraphPort;
+  readonly layout?: LayoutPort;
   readonly sssp?: SsspPort;
   readonly agents?: AgentPort;
 }

@@ -3,7 +3,9 @@
 //   GET  /healthz, /readyz                        no token
 //   GET  /metrics, /status, /api/tree, /api/events admin
 //   POST /api/faults                               admin: {path, kind: throw|stall|kill, times?, durationMs?}
-//   GET  /api/graph/node/:id[/neighbours]          read
+//   GET  /api/graph/node/:id?content=N             read: the node, its content cut to N characters
+//                                                  (default 16384, 0: none) with contentLength when cut
+//   GET  /api/graph/node/:id/neighbours?limit=     read
 //   GET  /api/graph/search?q=&limit=               read
 //   GET  /api/graph/edges?offset=&limit=           read: a page of the edge list {total, offset, edges, next?}
 //   GET  /api/settings?paths=a,b                   read
@@ -24,6 +26,7 @@ import { statusPage } from '../actors/status-page.ts';
 import type { SetResult, SettingsMsg, SettingsSnapshot } from '../settings/protocol.ts';
 import { authorise, requestToken, TOKEN_COOKIE } from './http-auth.ts';
 import type { GatewayLimits } from './limits.ts';
+import { clipContent, CONTENT_DEFAULT_CHARS, CONTENT_MAX_CHARS } from './node-content.ts';
 import type { GraphPort } from './ports.ts';
 import { serveStatic, VIEWER_NOT_BUILT } from './static-files.ts';
 
@@ -162,9 +165,10 @@ export function httpHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerR
     if (!NODE_ID.test(raw) || Number(raw) > 0xffffffff) throw new HttpError(400, 'a node id is an unsigned 32-bit integer');
     const id = Number(raw);
     if (parts.length === 2) {
+      const maxContent = boundedInt(url.searchParams.get('content'), CONTENT_DEFAULT_CHARS, 0, CONTENT_MAX_CHARS, 'content');
       const node = await graph().node(id);
       if (node === undefined) throw new HttpError(404, `no node ${id}`);
-      return json(res, 200, node);
+      return json(res, 200, clipContent(node, maxContent));
     }
     const limit = boundedInt(url.searchParams.get('limit'), 100, 1, 10_000);
     const neighbours = await graph().neighbours(id, limit);

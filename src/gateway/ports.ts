@@ -1,5 +1,6 @@
 // What the gateway needs from the rest of the node, as narrow interfaces: the physics engine's
-// position snapshots, the graph (mutations, queries, change stream), shortest paths and agents.
+// position snapshots, the layout (drags), the graph (mutations, queries, change stream), shortest
+// paths and agents.
 // The settings actor is reached through its own protocol (src/settings/protocol.ts). Each port is
 // implemented by whoever owns that subsystem; the tests implement them with small fakes.
 import type { Ref } from '../runtime/ref.ts';
@@ -41,6 +42,19 @@ export interface FrameSource {
   unsubscribe(subscriber: Ref<PositionTick>): void;
 }
 
+// ---- layout ---------------------------------------------------------------------------------------
+
+/**
+ * Clients moving nodes in the layout (not in the graph: nothing is journaled). Fire and forget: a
+ * drag of a node the layout does not hold changes nothing, and the position stream shows the rest.
+ */
+export interface LayoutPort {
+  /** Holds the node at `position` until pinTimeoutMs after the last drag. */
+  drag(id: number, position: { readonly x: number; readonly y: number; readonly z: number }): void;
+  /** Lets the node go now. */
+  release(id: number): void;
+}
+
 // ---- graph ----------------------------------------------------------------------------------------
 
 export type GraphMutation = { readonly kind: 'update'; readonly update: GraphUpdateT } | { readonly kind: 'batch'; readonly batch: GraphBatchT };
@@ -77,6 +91,12 @@ export interface GraphNodeView {
   readonly kind: string;
   readonly type?: string;
   readonly title?: string;
+  /**
+   * The node's text: only in a single-node answer (GraphPort.node), never in lists, and cut by the
+   * HTTP API to its limit (then `contentLength` gives the whole length in UTF-16 code units).
+   */
+  readonly content?: string;
+  readonly contentLength?: number;
   readonly position?: { readonly x: number; readonly y: number; readonly z: number };
   readonly metadata?: Readonly<Record<string, string>>;
 }

@@ -5,7 +5,7 @@
 //               path: from-protocol.ts), the router's GraphAck becomes a GraphApplyResult: ok with
 //               the topology version it committed at, or 'invalid' | 'not-found' | 'conflict' (with
 //               what stands, as NodeT / EdgeT) | 'unavailable' (storage, overload, restart, timeout).
-//   node        get-node: a tombstone is no node.
+//   node        get-node: a tombstone is no node; the one answer with the node's content.
 //   neighbours  the router's neighbours query (in and out edges, across shards), at most 1000.
 //   search      the router's title search (exact > prefix > substring, then shorter), at most 1000.
 //   edgePage    a page of the router's edge directory (ids and endpoints, no weights).
@@ -62,6 +62,11 @@ export function nodeView(n: NodeValue): GraphNodeView {
   if (n.position !== undefined) view.position = { x: n.position.x, y: n.position.y, z: n.position.z };
   if (n.metadata.length > 0) view.metadata = Object.fromEntries(n.metadata);
   return view;
+}
+
+/** One node on its own: the view with its content (the HTTP API bounds what it sends of it). */
+export function nodeDetail(n: NodeValue): GraphNodeView {
+  return n.content === undefined || n.content === '' ? nodeView(n) : { ...nodeView(n), content: n.content };
 }
 
 function isEdge(v: NodeValue | EdgeValue): v is EdgeValue {
@@ -152,7 +157,7 @@ export function graphPort(
     async node(id: number): Promise<GraphNodeView | undefined> {
       if (!Number.isInteger(id) || id < 0 || id > MAX_NODE_ID) return undefined;
       const reg = await query<LwwRegister<NodeValue> | undefined>((replyTo) => ({ type: 'get-node', id, replyTo }));
-      return reg?.value === undefined ? undefined : nodeView(reg.value);
+      return reg?.value === undefined ? undefined : nodeDetail(reg.value);
     },
 
     async neighbours(id: number, limit: number): Promise<readonly GraphNodeView[] | undefined> {

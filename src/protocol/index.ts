@@ -14,6 +14,7 @@ export { wireKind, type WireKind } from './wire-kind.ts';
 export * from './generated/agent_generated.ts';
 export * from './generated/cluster_generated.ts';
 export * from './generated/common_generated.ts';
+export * from './generated/drag_generated.ts';
 export * from './generated/envelope_generated.ts';
 export * from './generated/error_generated.ts';
 export * from './generated/graph_generated.ts';

@@ -85,6 +85,24 @@ test('graph queries: a node, its neighbours, search by title; 400 and 404 where 
   t.is((await raw(h, '/api/nothing', v)).status, 404);
 });
 
+test('a node answer carries its content, cut on a character boundary to ?content= (default 16384) with the whole length', async (t) => {
+  const h = await startGateway(t);
+  const v = bearer(h.token('viewer'));
+  const long = `${'x'.repeat(16_383)}😀${'y'.repeat(100)}`;
+  h.graph.nodes.set(5, { id: 5, kind: 'concept', title: 'Long', content: long });
+  h.graph.nodes.set(6, { id: 6, kind: 'concept', title: 'Short', content: '<b>not html</b>' });
+  t.deepEqual(JSON.parse((await raw(h, '/api/graph/node/6', v)).body), { id: 6, kind: 'concept', title: 'Short', content: '<b>not html</b>' });
+  const cut = JSON.parse((await raw(h, '/api/graph/node/5', v)).body) as { content: string; contentLength: number };
+  t.is(cut.content, 'x'.repeat(16_383), 'the emoji is not split in half');
+  t.is(cut.contentLength, long.length);
+  const small = JSON.parse((await raw(h, '/api/graph/node/5?content=10', v)).body) as { content: string; contentLength: number };
+  t.deepEqual([small.content, small.contentLength], ['xxxxxxxxxx', long.length]);
+  const none = JSON.parse((await raw(h, '/api/graph/node/5?content=0', v)).body) as Record<string, unknown>;
+  t.deepEqual(none, { id: 5, kind: 'concept', title: 'Long', contentLength: long.length });
+  t.is((await raw(h, '/api/graph/node/5?content=-1', v)).status, 400);
+  t.is((await raw(h, '/api/graph/node/5?content=9999999', v)).status, 400);
+});
+
 test('the edge list, page by page: ids as strings, next until the last page; 400 for a bad offset or limit', async (t) => {
   const h = await startGateway(t);
   const v = bearer(h.token('viewer'));

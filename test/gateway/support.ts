@@ -7,7 +7,7 @@ import { gateway, type GatewayMsg, type GatewayOptions, type GatewayStatsView } 
 import type { Role } from '../../src/auth/roles.ts';
 import { TokenAuthority } from '../../src/auth/token.ts';
 import type {
-  AgentEvent, FrameSource, GraphApplyResult, GraphChanged, GraphEdgePage, GraphMutation, GraphNodeView, GraphPort, PositionSnapshot,
+  AgentEvent, FrameSource, GraphApplyResult, GraphChanged, GraphEdgePage, GraphMutation, GraphNodeView, GraphPort, LayoutPort, PositionSnapshot,
   PositionTick, SsspPort, SsspResultMsg,
 } from '../../src/gateway/ports.ts';
 import type { Ref } from '../../src/runtime/ref.ts';
@@ -100,6 +100,17 @@ export class FakeGraph implements GraphPort {
   }
 }
 
+/** Records what reaches the layout, in order. */
+export class FakeLayout implements LayoutPort {
+  readonly calls: ({ kind: 'drag'; id: number; position: { x: number; y: number; z: number } } | { kind: 'release'; id: number })[] = [];
+  drag(id: number, position: { readonly x: number; readonly y: number; readonly z: number }): void {
+    this.calls.push({ kind: 'drag', id, position: { ...position } });
+  }
+  release(id: number): void {
+    this.calls.push({ kind: 'release', id });
+  }
+}
+
 export class FakeSssp implements SsspPort {
   readonly subscribers = new Set<Ref<SsspResultMsg>>();
   request(request: { source: number }, replyTo: Ref<SsspResultMsg>): void {
@@ -168,6 +179,7 @@ export interface Harness extends TestSystem {
   readonly tokens: TokenAuthority;
   readonly frames: FakeFrames;
   readonly graph: FakeGraph;
+  readonly layout: FakeLayout;
   readonly sssp: FakeSssp;
   readonly registry: Registry;
   wall: number;
@@ -182,6 +194,7 @@ export async function startGateway(t: ExecutionContext, options: Partial<Gateway
   const ts = testSystem(t);
   const frames = new FakeFrames();
   const graph = new FakeGraph();
+  const layout = new FakeLayout();
   const sssp = new FakeSssp();
   const registry = new Registry();
   const h = { wall: WALL_START } as { wall: number };
@@ -195,6 +208,7 @@ export async function startGateway(t: ExecutionContext, options: Partial<Gateway
       registry,
       frames,
       graph,
+      layout,
       sssp,
       settingsPath: '/settings',
       wallClock: () => h.wall,
@@ -216,6 +230,7 @@ export async function startGateway(t: ExecutionContext, options: Partial<Gateway
     tokens,
     frames,
     graph,
+    layout,
     sssp,
     registry,
     token: (role: Role, ttlSeconds = 3600, sub = `user-${role}`) => tokens.mint({ sub, role, ttlSeconds }),

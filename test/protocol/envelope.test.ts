@@ -84,11 +84,12 @@ test('semantic checks: non-finite floats, ranges, lengths, 64-bit range, cross-f
   t.is(code(encodeEnvelope({ seq: 1, payload: new GraphUpdateT(GraphOp.AddNode, new AddNodeT(badUtf8)) })), 'BAD_UTF8');
 });
 
-test('union type ids never move: new payloads are appended (Ack is 30)', (t) => {
+test('union type ids never move: new payloads are appended (Ack is 30, NodeDrag 31)', (t) => {
   t.is(Payload.Handshake, 1);
   t.is(Payload.SettingsDelta, 11);
   t.is(Payload.KeyframeRequest, 29);
   t.is(Payload.Ack, 30);
+  t.is(Payload.NodeDrag, 31);
 });
 
 test('semantic checks on the position filter and compare-and-set version', (t) => {

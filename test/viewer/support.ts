@@ -10,7 +10,7 @@ import { TokenAuthority } from '../../src/auth/token.ts';
 import { bootNode, type RunningNode } from '../../src/cli/node.ts';
 import { HandshakeT, NodeKind, Payload, type ErrorReplyT } from '../../src/protocol/index.ts';
 import type { Store } from '../../src/storage/open-store.ts';
-import { addEdge, addNode, batch, node } from '../fixtures/graph-port.ts';
+import { addEdge, addNode, batch, KeyValueT, node } from '../fixtures/graph-port.ts';
 import { memoryPgliteStore } from '../fixtures/graph-store.ts';
 import { Client, KEY } from '../gateway/support.ts';
 import { ensureViewerBuilt } from '../../scripts/build-viewer.mjs';
@@ -40,7 +40,10 @@ export interface SmallGraph {
   readonly edges: readonly (readonly [number, number, number])[];
 }
 
-/** n nodes (ids 1..n; every 7th an agent, every 5th a concept) on a ring with chords, weighted. */
+/**
+ * n nodes (ids 1..n; every 7th an agent with a status and a task, every 5th a concept; each with
+ * content that looks like markup, which the viewer must show as text) on a ring with chords.
+ */
 export function ringGraph(n: number): SmallGraph {
   const edges: [number, number, number][] = [];
   for (let i = 1; i <= n; i++) edges.push([i, (i % n) + 1, 1 + (i % 3)]);
@@ -88,8 +91,10 @@ export async function bootViewerWorld(graph: SmallGraph): Promise<ViewerWorld> {
     // In chunks, each one unit: the edges after all the nodes they join.
     const ops = [];
     for (let id = 1; id <= graph.nodes; id++) {
-      const kind = id % 7 === 0 ? NodeKind.Agent : id % 5 === 0 ? NodeKind.Concept : NodeKind.Knowledge;
-      ops.push(addNode(node(id, `Node ${id}`, { kind })));
+      const agent = id % 7 === 0;
+      const kind = agent ? NodeKind.Agent : id % 5 === 0 ? NodeKind.Concept : NodeKind.Knowledge;
+      const metadata = agent ? [new KeyValueT('status', 'working'), new KeyValueT('task', `Summarise node ${id - 1}`)] : [];
+      ops.push(addNode(node(id, `Node ${id}`, { kind, metadata, content: `Notes on node ${id}: <img src=x onerror="window.__xss=1"> *markdown*` })));
     }
     graph.edges.forEach(([s, t, w], i) => ops.push(addEdge(BigInt(100 + i), s, t, w)));
     for (let from = 0; from < ops.length; from += SEED_CHUNK) {

@@ -1,11 +1,17 @@
 // The viewer's pure parts, without a browser: reconnect backoff, the graph store, shortest-path
-// colouring and paths, and the position store's interpolation and keyframe requests.
+// colouring and paths, the position store's interpolation and keyframe requests, the render-mode
+// switch, and agents' status from metadata and agent events.
 import test from 'ava';
-import { GraphBatchT, GraphOp, GraphUpdateT, PositionIdTableT, PositionStreamEncoder, RemoveNodeT, SsspResultT } from '../../src/protocol/index.ts';
+import {
+  AgentErrorT, AgentHeartbeatT, AgentRegisterT, GraphBatchT, GraphOp, GraphUpdateT, Payload, PositionIdTableT, PositionStreamEncoder, RemoveNodeT, SsspResultT,
+  TaskAssignedT, TaskCompletedT, TaskProgressT,
+} from '../../src/protocol/index.ts';
+import { AgentStatus } from '../../viewer/src/agent-status.ts';
 import { backoffDelay, RECONNECT_BACKOFF } from '../../viewer/src/backoff.ts';
 import { BUCKET, RAMP_STEPS } from '../../viewer/src/colours.ts';
 import { GraphStore } from '../../viewer/src/graph-store.ts';
 import { PositionStore } from '../../viewer/src/position-store.ts';
+import { chooseRenderMode, POINTS_THRESHOLD, thresholdFromQuery } from '../../viewer/src/render-mode.ts';
 import { SsspState } from '../../viewer/src/sssp-state.ts';
 import { addEdge } from '../fixtures/graph-port.ts';
 
@@ -69,4 +75,41 @@ test('the position store interpolates towards each frame and asks for a keyframe
   store.overrides.set(6, [1, 2, 3]);
   store.interpolate(1000);
   t.deepEqual(store.positionOf(6), [1, 2, 3]);
+});
+
+test('render mode: meshes up to the threshold, point sprites past it; the setting forces either; ?pointsAbove= lowers it', (t) => {
+  t.is(chooseRenderMode('auto', POINTS_THRESHOLD, POINTS_THRESHOLD), 'mesh');
+  t.is(chooseRenderMode('auto', POINTS_THRESHOLD + 1, POINTS_THRESHOLD), 'points');
+  t.is(chooseRenderMode('mesh', 1_000_000, POINTS_THRESHOLD), 'mesh');
+  t.is(chooseRenderMode('points', 3, POINTS_THRESHOLD), 'points');
+  t.is(chooseRenderMode('something else', 3, 2), 'points', 'an unknown setting behaves as auto');
+  t.is(thresholdFromQuery('?token=x&pointsAbove=10'), 10);
+  t.is(thresholdFromQuery('?pointsAbove=0'), 0);
+  for (const bad of ['', '?pointsAbove=', '?pointsAbove=-5', '?pointsAbove=1e9', '?pointsAbove=abc', '?pointsAbove=9999999999', '?pointsAbove=999999999']) {
+    t.is(thresholdFromQuery(bad), POINTS_THRESHOLD, bad);
+  }
+});
+
+test('agent status: from metadata, then from agent events for the registered node; long text is cut; unknown agents are ignored', (t) => {
+  const a = new AgentStatus();
+  t.is(a.describe(7), 'status unknown · no current task');
+  a.fromMetadata(7, { status: 'idle', task: '  plan\n the   week ', progress: '0.25' });
+  t.is(a.describe(7), 'idle · plan the week (25%)');
+  t.false(a.accept(Payload.TaskAssigned, new TaskAssignedT('t1', 'ghost', null, 'x')), 'an agent never registered');
+  t.true(a.accept(Payload.AgentRegister, new AgentRegisterT('agent-a', 'coder', 'A', [], 7)));
+  t.is(a.get(7)?.status, 'registered');
+  a.accept(Payload.AgentHeartbeat, new AgentHeartbeatT('agent-a', 5, 0n, 0, 0.9));
+  t.is(a.get(7)?.status, 'healthy');
+  a.accept(Payload.TaskAssigned, new TaskAssignedT('t1', 'agent-a', null, 'x'.repeat(500)));
+  t.is(a.get(7)?.status, 'working');
+  t.is(a.get(7)?.task?.length, 160);
+  a.accept(Payload.TaskProgress, new TaskProgressT('t1', 'agent-a', 0.5));
+  t.regex(a.describe(7), /^working · x+… \(50%\)$/);
+  a.accept(Payload.TaskCompleted, new TaskCompletedT('t1', 'agent-a', true));
+  t.is(a.describe(7), 'idle · no current task');
+  a.accept(Payload.AgentError, new AgentErrorT('agent-a', null, 'boom', false));
+  t.is(a.get(7)?.status, 'error');
+  a.fromMetadata(9, { agent_id: 'agent-b', status: 'idle' });
+  a.accept(Payload.TaskAssigned, new TaskAssignedT('t2', 'agent-b', null, 'Review'));
+  t.is(a.describe(9), 'working · Review', 'metadata may name the agent id');
 });

@@ -12,8 +12,9 @@ export class Api {
     return (await res.json()) as T;
   }
 
-  node(id: number): Promise<GraphNodeView> {
-    return this.get(`/api/graph/node/${id}`);
+  /** The node with at most `contentChars` of its content (none by default: labels need titles only). */
+  node(id: number, contentChars = 0): Promise<GraphNodeView> {
+    return this.get(`/api/graph/node/${id}?content=${Math.max(0, Math.floor(contentChars))}`);
   }
 
   async neighbours(id: number, limit = 50): Promise<readonly GraphNodeView[]> {

@@ -25,6 +25,8 @@ export class Connection {
   private openedAt = 0;
   private stopped = false;
   private readonly topics = new Map<Topic, SubscribeT>();
+  /** The topic each Subscribe asked for, by its seq (answers to it carry that correlation id). */
+  private readonly subscribeSeqs = new Map<number, Topic>();
   state: ConnectionState = 'connecting';
   bytesReceived = 0;
 
@@ -47,7 +49,20 @@ export class Connection {
   /** Subscribes now and again after every new session. */
   subscribe(sub: SubscribeT): void {
     this.topics.set(sub.topic, sub);
-    this.send(sub);
+    this.sendSubscribe(sub);
+  }
+
+  /** The topic of the Subscribe sent with `seq`, if it was one. */
+  subscribedWith(seq: number): Topic | undefined {
+    return this.subscribeSeqs.get(seq);
+  }
+
+  private sendSubscribe(sub: SubscribeT): void {
+    const seq = this.send(sub);
+    if (seq === 0) return;
+    // A few per session: kept small all the same.
+    if (this.subscribeSeqs.size > 64) this.subscribeSeqs.clear();
+    this.subscribeSeqs.set(seq, sub.topic);
   }
 
   close(): void {
@@ -105,7 +120,7 @@ export class Connection {
     if (!resumed) {
       this.lastSeq = Math.max(0, Number(hs.nextSeq) - 1);
       this.events.onSession(id);
-      for (const sub of this.topics.values()) this.send(sub);
+      for (const sub of this.topics.values()) this.sendSubscribe(sub);
     }
   }
 }

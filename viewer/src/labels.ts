@@ -1,5 +1,6 @@
 // Labels drawn over the canvas for the hovered and selected nodes, agents, and the nodes nearest
-// the orbit target, up to a limit from the settings. Titles come from the node details cache.
+// the orbit target, up to a limit from the settings. Titles come from the node details cache; an
+// agent's label carries its status and current task. Text only (textContent), never markup.
 import * as pc from 'playcanvas';
 import type { NodeDetails } from './titles.ts';
 import type { PositionStore } from './position-store.ts';
@@ -15,7 +16,15 @@ export class Labels {
 
   constructor(private readonly layer: HTMLElement) {}
 
-  update(camera: pc.CameraComponent, store: PositionStore, details: NodeDetails, focus: readonly (number | undefined)[], agents: readonly number[], target: pc.Vec3): void {
+  update(
+    camera: pc.CameraComponent,
+    store: PositionStore,
+    details: NodeDetails,
+    focus: readonly (number | undefined)[],
+    agents: readonly number[],
+    target: pc.Vec3,
+    caption: (id: number) => string | undefined,
+  ): void {
     const wanted: number[] = [];
     const add = (id: number | undefined): void => {
       if (id !== undefined && !wanted.includes(id) && store.slotOf.has(id)) wanted.push(id);
@@ -43,9 +52,11 @@ export class Labels {
       const view = details.peek(id);
       const div = this.pool[used] ?? this.make();
       used++;
-      const text = view?.title ?? `#${id}`;
+      const extra = caption(id);
+      const title = view?.title ?? `#${id}`;
+      const text = extra === undefined ? title : `${title} · ${extra}`;
       if (div.textContent !== text) div.textContent = text;
-      div.className = focus.includes(id) ? 'label focus' : 'label';
+      div.className = `label${focus.includes(id) ? ' focus' : ''}${extra === undefined ? '' : ' agent'}`;
       div.style.transform = `translate(${Math.round(screen.x + 8)}px, ${Math.round(screen.y - 8)}px)`;
       div.style.display = '';
     }

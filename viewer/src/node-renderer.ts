@@ -1,14 +1,14 @@
-// Nodes as instanced low-poly spheres: one instanced batch per colour bucket (kinds, distance ramp,
-// highlights), a 4x4 matrix per node carrying its position and size. Past a node count (or when
-// the settings say so) they are drawn as one point cloud with per-vertex colours instead, which
-// stays fast on weak GPUs and software rasterisers.
+// Nodes as instanced low-poly meshes: one instanced batch per (shape, colour bucket) pair — kinds,
+// distance ramp, highlights; agents are octahedra, everything else spheres, so agents stand out
+// even when selected or coloured by distance — a 4x4 matrix per node carrying its position and
+// size. In 'points' mode (chosen by render-mode.ts) they are point-sprite impostors instead.
 import * as pc from 'playcanvas';
 import { BUCKET, type Rgb } from './colours.ts';
+import { PointSprites } from './point-sprites.ts';
+import type { RenderMode } from './render-mode.ts';
 
-export type RenderMode = 'mesh' | 'points';
-
-/** Above this many nodes, 'auto' draws points. */
-export const POINTS_THRESHOLD = 20_000;
+/** Mesh shapes, indexed by what shapeOf returns. */
+export const SHAPE = { sphere: 0, agent: 1, count: 2 } as const;
 
 interface Batch {
   readonly material: pc.StandardMaterial;
@@ -19,13 +19,19 @@ interface Batch {
   count: number;
 }
 
+export interface NodeStyle {
+  bucketOf(slot: number): number;
+  radiusOf(slot: number): number;
+  shapeOf(slot: number): number;
+}
+
 export class NodeRenderer {
   private readonly entity = new pc.Entity('nodes');
-  private readonly sphere: pc.Mesh;
+  /** batches[shape * BUCKET.count + bucket] */
   private readonly batches: Batch[] = [];
-  private readonly points: { mesh: pc.Mesh; instance: pc.MeshInstance; capacity: number; positions: Float32Array; colours: Uint32Array };
+  private readonly sprites: PointSprites;
   private readonly format: pc.VertexFormat;
-  private colours: Rgb[] = [];
+  private packed: number[] = [];
   mode: RenderMode = 'mesh';
 
   constructor(
@@ -34,62 +40,63 @@ export class NodeRenderer {
   ) {
     const device = app.graphicsDevice;
     this.format = pc.VertexFormat.getDefaultInstancingFormat(device);
-    this.sphere = pc.Mesh.fromGeometry(device, new pc.SphereGeometry({ radius: 1, latitudeBands: 6, longitudeBands: 10 }));
+    const shapes = [
+      pc.Mesh.fromGeometry(device, new pc.SphereGeometry({ radius: 1, latitudeBands: 6, longitudeBands: 10 })),
+      // Two latitude bands and four longitude bands of a sphere: an octahedron.
+      pc.Mesh.fromGeometry(device, new pc.SphereGeometry({ radius: 1.25, latitudeBands: 2, longitudeBands: 4 })),
+    ];
     const instances: pc.MeshInstance[] = [];
-    for (let b = 0; b < BUCKET.count; b++) {
-      const material = new pc.StandardMaterial();
-      material.gloss = 0.4;
-      material.update();
-      const instance = new pc.MeshInstance(this.sphere, material);
-      instance.cull = false;
-      instance.visible = false;
-      this.batches.push({ material, instance, vb: undefined, data: new Float32Array(0), capacity: 0, count: 0 });
-      instances.push(instance);
+    for (const mesh of shapes) {
+      for (let b = 0; b < BUCKET.count; b++) {
+        const material = new pc.StandardMaterial();
+        material.gloss = 0.4;
+        material.update();
+        const instance = new pc.MeshInstance(mesh, material);
+        instance.cull = false;
+        instance.visible = false;
+        this.batches.push({ material, instance, vb: undefined, data: new Float32Array(0), capacity: 0, count: 0 });
+        instances.push(instance);
+      }
     }
-    const pointMaterial = new pc.StandardMaterial();
-    pointMaterial.useLighting = false;
-    pointMaterial.diffuse = new pc.Color(0, 0, 0);
-    pointMaterial.emissive = new pc.Color(1, 1, 1);
-    pointMaterial.emissiveVertexColor = true;
-    pointMaterial.update();
-    const pointMesh = new pc.Mesh(device);
-    const pointInstance = new pc.MeshInstance(pointMesh, pointMaterial);
-    pointInstance.cull = false;
-    pointInstance.visible = false;
-    this.points = { mesh: pointMesh, instance: pointInstance, capacity: 0, positions: new Float32Array(0), colours: new Uint32Array(0) };
-    this.entity.addComponent('render', { meshInstances: [...instances, pointInstance] });
+    this.sprites = new PointSprites(device);
+    this.entity.addComponent('render', { meshInstances: [...instances, this.sprites.instance] });
     parent.addChild(this.entity);
   }
 
   setColours(colours: Rgb[]): void {
-    this.colours = colours;
+    this.packed = colours.map(([r, g, b]) => ((255 << 24) | (Math.round(b * 255) << 16) | (Math.round(g * 255) << 8) | Math.round(r * 255)) >>> 0);
     this.batches.forEach((b, i) => {
-      const c = colours[i] ?? [1, 1, 1];
+      const c = colours[i % BUCKET.count] ?? [1, 1, 1];
       b.material.diffuse = new pc.Color(c[0], c[1], c[2]);
       b.material.emissive = new pc.Color(c[0] * 0.35, c[1] * 0.35, c[2] * 0.35);
       b.material.update();
     });
   }
 
-  /**
-   * Draws `count` nodes: positions x y z per slot, bucket and radius per slot. Called once per
-   * rendered frame.
-   */
-  update(count: number, positions: Float32Array, bucketOf: (slot: number) => number, radiusOf: (slot: number) => number): void {
+  /** For the sprites' sizes: the canvas height in pixels and the camera's vertical field of view. */
+  setProjection(viewportHeight: number, fovDegrees: number): void {
+    this.sprites.setProjection(viewportHeight, fovDegrees);
+  }
+
+  /** Draws `count` nodes: positions x y z per slot, styled per slot. Called once per rendered frame. */
+  update(count: number, positions: Float32Array, style: NodeStyle): void {
     if (this.mode === 'points') {
       for (const b of this.batches) b.instance.visible = false;
-      this.updatePoints(count, positions, bucketOf);
+      this.sprites.update(count, positions, (s) => this.packed[style.bucketOf(s)] ?? 0xffffffff, (s) => style.radiusOf(s));
       return;
     }
-    this.points.instance.visible = false;
-    for (const b of this.batches) b.count = 0;
+    this.sprites.instance.visible = false;
+    const batchOf = (s: number): number => style.shapeOf(s) * BUCKET.count + style.bucketOf(s);
     // Size each batch for this frame.
     const sizes = new Uint32Array(this.batches.length);
-    for (let s = 0; s < count; s++) sizes[bucketOf(s)]!++;
-    this.batches.forEach((b, i) => this.reserve(b, sizes[i]!));
+    for (let s = 0; s < count; s++) sizes[batchOf(s)]!++;
+    this.batches.forEach((b, i) => {
+      b.count = 0;
+      if (sizes[i]! > 0) this.reserve(b, sizes[i]!);
+    });
     for (let s = 0; s < count; s++) {
-      const b = this.batches[bucketOf(s)]!;
-      const r = radiusOf(s);
+      const b = this.batches[batchOf(s)]!;
+      const r = style.radiusOf(s);
       const o = 16 * b.count++;
       const m = b.data;
       m[o] = r;
@@ -117,23 +124,5 @@ export class NodeRenderer {
     b.capacity = capacity;
     b.instance.setInstancing(b.vb);
     b.instance.cull = false;
-  }
-
-  private updatePoints(count: number, positions: Float32Array, bucketOf: (slot: number) => number): void {
-    const p = this.points;
-    p.instance.visible = count > 0;
-    if (count === 0) return;
-    if (count > p.capacity) {
-      p.capacity = 2 ** Math.ceil(Math.log2(count));
-      p.positions = new Float32Array(3 * p.capacity);
-      p.colours = new Uint32Array(p.capacity);
-      p.mesh.clear(true, false, p.capacity);
-    }
-    p.positions.set(positions.subarray(0, 3 * count));
-    const packed = this.colours.map(([r, g, b]) => (255 << 24) | (Math.round(b * 255) << 16) | (Math.round(g * 255) << 8) | Math.round(r * 255));
-    for (let s = 0; s < count; s++) p.colours[s] = packed[bucketOf(s)] ?? 0xffffffff;
-    p.mesh.setPositions(p.positions, 3, count);
-    p.mesh.setColors32(new Uint8Array(p.colours.buffer, 0, 4 * count), count);
-    p.mesh.update(pc.PRIMITIVE_POINTS);
   }
 }

@@ -1,5 +1,6 @@
-// The selected node: title, kind, type, metadata (an agent's status and current task among them),
-// its neighbours (click to select), and the shortest-path actions.
+// The selected node: title, an agent's status and current task, kind, type, metadata, the start of
+// its content, its neighbours (click to select), and the shortest-path actions. Every string in it
+// comes from outside and goes in as text (textContent), never as markup.
 import type { GraphNodeView } from '../../src/gateway/ports.ts';
 import { el } from './dom.ts';
 
@@ -8,6 +9,29 @@ export interface SidePanelActions {
   distancesFrom(id: number): void;
   pathTo(id: number): void;
   clearPaths(): void;
+}
+
+/** Content characters the panel asks for and shows (the HTTP API says how long the whole is). */
+export const PANEL_CONTENT_CHARS = 4_000;
+
+export interface PanelExtras {
+  readonly source: number | undefined;
+  readonly distance: number | undefined;
+  /** An agent's status and task, one line. */
+  readonly agent?: string;
+}
+
+function contentBlock(view: GraphNodeView): HTMLElement[] {
+  const content = view.content;
+  if (content === undefined || content === '') return [];
+  const text = content.length > PANEL_CONTENT_CHARS ? content.slice(0, PANEL_CONTENT_CHARS) : content;
+  const whole = Math.max(view.contentLength ?? content.length, content.length);
+  const more = whole - text.length;
+  return [
+    el('h3', { text: 'Content' }),
+    el('div', { className: 'content', text }),
+    ...(more > 0 ? [el('p', { className: 'more', text: `… ${more.toLocaleString()} more characters` })] : []),
+  ];
 }
 
 export class SidePanel {
@@ -27,13 +51,13 @@ export class SidePanel {
     this.root.hidden = true;
   }
 
-  show(view: GraphNodeView, neighbours: readonly GraphNodeView[], sssp: { source: number | undefined; distance: number | undefined }): void {
+  show(view: GraphNodeView, neighbours: readonly GraphNodeView[], extras: PanelExtras): void {
     this.shown = view.id;
     this.root.hidden = false;
     this.root.dataset.node = String(view.id);
     const meta = Object.entries(view.metadata ?? {});
     const rows = [['id', String(view.id)], ['kind', view.kind], ...(view.type === undefined ? [] : [['type', view.type]]), ...meta];
-    if (sssp.distance !== undefined) rows.push(['distance from source', sssp.distance.toFixed(2)]);
+    if (extras.distance !== undefined) rows.push(['distance from source', extras.distance.toFixed(2)]);
     const table = el('table', {}, rows.map(([k, v]) => el('tr', {}, [el('th', { text: k ?? '' }), el('td', { text: v ?? '' })])));
     const list = el(
       'ul',
@@ -51,18 +75,19 @@ export class SidePanel {
     const from = el('button', { id: 'sssp-from', text: 'Distances from here' });
     from.addEventListener('click', () => this.actions.distancesFrom(view.id));
     const to = el('button', { id: 'sssp-to', text: 'Path from source to here' });
-    to.disabled = sssp.source === undefined || sssp.source === view.id;
+    to.disabled = extras.source === undefined || extras.source === view.id;
     to.addEventListener('click', () => this.actions.pathTo(view.id));
     const clear = el('button', { id: 'sssp-clear', text: 'Clear' });
-    clear.disabled = sssp.source === undefined;
+    clear.disabled = extras.source === undefined;
     clear.addEventListener('click', () => this.actions.clearPaths());
     const close = el('button', { className: 'close', text: '×', title: 'Close' });
     close.addEventListener('click', () => this.hide());
     this.root.replaceChildren(
       close,
       el('h2', { text: view.title ?? `Node ${view.id}` }),
-      ...(view.kind === 'agent' ? [el('p', { className: 'agent', text: `Agent · ${view.metadata?.status ?? 'status unknown'} · ${view.metadata?.task ?? 'no current task'}` })] : []),
+      ...(view.kind === 'agent' ? [el('p', { className: 'agent', text: `Agent · ${extras.agent ?? 'status unknown · no current task'}` })] : []),
       table,
+      ...contentBlock(view),
       el('div', { className: 'actions' }, [from, to, clear]),
       el('h3', { text: `Neighbours (${neighbours.length})` }),
       list,

@@ -6,6 +6,9 @@ export class NodeDetails {
   private readonly views = new Map<number, GraphNodeView>();
   private readonly inFlight = new Set<number>();
 
+  /** Called with every view fetched or remembered (the viewer reads agents' metadata from it). */
+  onView: ((v: GraphNodeView) => void) | undefined;
+
   constructor(private readonly api: Api) {}
 
   /** What is known now; starts a fetch when nothing is. */
@@ -20,6 +23,7 @@ export class NodeDetails {
     try {
       const v = await this.api.node(id);
       this.views.set(id, v);
+      this.onView?.(v);
       return v;
     } catch {
       return undefined;
@@ -30,6 +34,7 @@ export class NodeDetails {
 
   remember(v: GraphNodeView): void {
     this.views.set(v.id, v);
+    this.onView?.(v);
   }
 
   forget(id: number): void {

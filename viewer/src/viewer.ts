@@ -1,11 +1,12 @@
-// The viewer, joined up: the connection feeds the position and graph stores, the render loop
-// interpolates and draws, the pointer and the panels act on the node through the same connection
-// and the HTTP API.
+// The viewer, joined up: the connection feeds the position and graph stores (and the agents'
+// status), the render loop interpolates and draws, the pointer and the panels act on the node
+// through the same connection and the HTTP API.
 import * as pc from 'playcanvas';
 import type { GraphNodeView } from '../../src/gateway/ports.ts';
 import type { EnvelopeT, ErrorReplyT, PositionIdTableT, SettingsDeltaT, SsspResultT } from '../../src/protocol/index.ts';
-import { GraphOp, GraphUpdateT, NodeT, Payload, SsspRequestT, SubscribeT, Topic, UpdateNodeT, Vec3T } from '../../src/protocol/index.ts';
+import { ErrorCode, NodeDragT, Payload, SsspRequestT, SubscribeT, Topic, Vec3T } from '../../src/protocol/index.ts';
 import type { SettingsClient } from '../../src/settings/client.ts';
+import { AgentStatus, type AgentPayload } from './agent-status.ts';
 import { Api } from './api.ts';
 import { AGENT_KIND, BUCKET, bucketColours, hexToRgb } from './colours.ts';
 import { Connection } from './connection.ts';
@@ -13,16 +14,17 @@ import { el } from './dom.ts';
 import { EdgeRenderer } from './edge-renderer.ts';
 import { GraphStore, isGraphChange } from './graph-store.ts';
 import { Labels } from './labels.ts';
-import { NodeRenderer, POINTS_THRESHOLD } from './node-renderer.ts';
+import { NodeRenderer, SHAPE } from './node-renderer.ts';
 import { OrbitCamera } from './orbit-camera.ts';
 import { pickNode, pointerOnPlane } from './picking.ts';
 import { bindPointer } from './pointer-input.ts';
 import { PositionStore } from './position-store.ts';
+import { chooseRenderMode, POINTS_THRESHOLD } from './render-mode.ts';
 import type { Scene } from './scene.ts';
 import { searchBox } from './search-box.ts';
 import { settingsPanel } from './settings-panel.ts';
 import { applyWireDelta, openSettings, settingOf } from './settings-sync.ts';
-import { SidePanel } from './side-panel.ts';
+import { PANEL_CONTENT_CHARS, SidePanel } from './side-panel.ts';
 import { SsspState } from './sssp-state.ts';
 import { StatsOverlay } from './stats-overlay.ts';
 import { NodeDetails } from './titles.ts';
@@ -30,12 +32,22 @@ import { NodeDetails } from './titles.ts';
 const EDGE_PAGE = 20_000;
 const DRAG_SEND_MS = 80;
 
+const AGENT_PAYLOADS = new Set<Payload>([
+  Payload.AgentRegister, Payload.AgentHeartbeat, Payload.TaskAssigned, Payload.TaskProgress, Payload.TaskCompleted, Payload.AgentError,
+]);
+
+export interface ViewerOptions {
+  /** Node count above which 'auto' draws point sprites (render-mode.ts). */
+  readonly pointsAbove: number;
+}
+
 export class Viewer {
   readonly api: Api;
   readonly conn: Connection;
   readonly positions = new PositionStore();
   readonly graph = new GraphStore();
   readonly sssp = new SsspState();
+  readonly agents = new AgentStatus();
   readonly details: NodeDetails;
   private readonly nodes: NodeRenderer;
   private readonly edges: EdgeRenderer;
@@ -57,9 +69,13 @@ export class Viewer {
     private readonly scene: Scene,
     private readonly ui: HTMLElement,
     token: string,
+    private readonly options: ViewerOptions = { pointsAbove: POINTS_THRESHOLD },
   ) {
     this.api = new Api(token);
     this.details = new NodeDetails(this.api);
+    this.details.onView = (v) => {
+      if (v.kind === 'agent') this.agents.fromMetadata(v.id, v.metadata);
+    };
     this.nodes = new NodeRenderer(scene.app, scene.root);
     this.edges = new EdgeRenderer(scene.app, scene.root);
     this.orbit = new OrbitCamera(scene.camera);
@@ -90,6 +106,8 @@ export class Viewer {
     this.subscribePositions();
     this.conn.subscribe(new SubscribeT(Topic.Graph));
     this.conn.subscribe(new SubscribeT(Topic.Settings));
+    // Live agent status where the node runs an agent swarm (answered Unsupported elsewhere).
+    this.conn.subscribe(new SubscribeT(Topic.Agents));
 
     bindPointer(scene.app.graphicsDevice.canvas as HTMLCanvasElement, this.orbit, {
       pick: (x, y) => this.pick(x, y),
@@ -157,11 +175,16 @@ export class Viewer {
         return;
       case Payload.ErrorReply: {
         const e = p as ErrorReplyT;
+        // Agents are optional: a node without a swarm is not an error worth showing.
+        if (e.code === ErrorCode.Unsupported && this.conn.subscribedWith(Number(env.correlationId)) === Topic.Agents) return;
         this.say(typeof e.message === 'string' ? e.message : 'error from the server');
         return;
       }
       default:
         if (isGraphChange(p)) this.graph.apply(p);
+        else if (AGENT_PAYLOADS.has(env.payloadType) && this.agents.accept(env.payloadType, p as AgentPayload)) {
+          if (this.selected !== undefined && this.agents.get(this.selected) !== undefined) this.refreshPanel();
+        }
     }
   }
 
@@ -210,6 +233,13 @@ export class Viewer {
     return this.size.base * (1 + degree) * (this.positions.kinds[slot] === AGENT_KIND ? 1.6 : 1);
   };
 
+  private readonly style = {
+    // render() refreshes the cache first; per slot this is a plain read.
+    bucketOf: (slot: number): number => this.bucketCache.buckets[slot] ?? 0,
+    radiusOf: this.radiusOf,
+    shapeOf: (slot: number): number => (this.positions.kinds[slot] === AGENT_KIND ? SHAPE.agent : SHAPE.sphere),
+  };
+
   private bucketOf(slot: number): number {
     const id = this.positions.ids[slot]!;
     if (id === this.selected) return BUCKET.selected;
@@ -242,16 +272,18 @@ export class Viewer {
       this.framed = true;
     }
     this.orbit.update(now);
-    const mode = String(settingOf(this.settings, 'visualisation.nodes.renderMode'));
-    this.nodes.mode = mode === 'points' || (mode === 'auto' && store.count > POINTS_THRESHOLD) ? 'points' : 'mesh';
-    const buckets = this.buckets();
-    this.nodes.update(store.count, store.display, (s) => buckets[s]!, this.radiusOf);
-    this.edges.update(this.graph, store);
+    this.nodes.mode = chooseRenderMode(String(settingOf(this.settings, 'visualisation.nodes.renderMode')), store.count, this.options.pointsAbove);
     const camera = this.scene.camera.camera!;
+    this.nodes.setProjection(this.scene.app.graphicsDevice.height, camera.fov);
+    this.buckets();
+    this.nodes.update(store.count, store.display, this.style);
+    this.edges.update(this.graph, store);
     const agents: number[] = [];
     // Agents are always labelled while the graph is small enough for that to stay readable.
     if (store.count <= 500) for (let s = 0; s < store.count; s++) if (store.kinds[s] === AGENT_KIND) agents.push(store.ids[s]!);
-    this.labels.update(camera, store, this.details, [this.hovered, this.selected, this.sssp.source, this.sssp.target], agents, this.orbit.target);
+    this.labels.update(camera, store, this.details, [this.hovered, this.selected, this.sssp.source, this.sssp.target], agents, this.orbit.target, (id) =>
+      store.kinds[store.slotOf.get(id) ?? -1] === AGENT_KIND ? this.agents.describe(id) : undefined,
+    );
     this.stats.tick(now, {
       nodes: store.count,
       edges: this.edges.count,
@@ -291,10 +323,15 @@ export class Viewer {
   private refreshPanel(): void {
     const id = this.selected;
     if (id === undefined) return;
-    void Promise.all([this.details.fetch(id), this.api.neighbours(id).catch((): readonly GraphNodeView[] => [])]).then(([view, neighbours]) => {
+    const full = this.api.node(id, PANEL_CONTENT_CHARS).catch(() => undefined);
+    void Promise.all([full, this.api.neighbours(id).catch((): readonly GraphNodeView[] => [])]).then(([view, neighbours]) => {
       if (view === undefined || this.selected !== id) return;
+      // Content stays out of the details cache (labels need titles only).
+      const { content: _content, contentLength: _length, ...brief } = view;
+      this.details.remember(brief);
       for (const n of neighbours) this.details.remember(n);
-      this.panel.show(view, neighbours, { source: this.sssp.source, distance: this.sssp.distanceOf(id) });
+      const agent = view.kind === 'agent' ? this.agents.describe(id) : undefined;
+      this.panel.show(view, neighbours, { source: this.sssp.source, distance: this.sssp.distanceOf(id), ...(agent === undefined ? {} : { agent }) });
     });
   }
 
@@ -319,15 +356,18 @@ export class Viewer {
   private dragEnd(id: number, x: number, y: number): void {
     this.dragTo(id, [x, y]);
     const p = this.positions.overrides.get(id);
+    // The last drag is the drop: the server keeps the node pinned there for physics.pinTimeoutMs.
     if (p !== undefined) this.sendMove(id, p);
-    // Hold it where it was dropped until the stream has caught up with the move.
+    // Draw it where it was dropped until the stream has caught up with the move.
     setTimeout(() => this.positions.overrides.delete(id), 1_000);
   }
 
-  /** A drag is a node update with a position: the server moves (and persists) it, the layout reacts. */
+  /**
+   * A drag goes to the layout (NodeDrag): the physics pins the node at the position and the other
+   * forces react; every viewer sees it in the position stream. Nothing is written to the graph.
+   */
   private sendMove(id: number, p: readonly [number, number, number]): void {
-    const kind = this.positions.kinds[this.positions.slotOf.get(id) ?? -1] ?? 0;
-    this.conn.send(new GraphUpdateT(GraphOp.UpdateNode, new UpdateNodeT(new NodeT(id, kind, null, null, null, new Vec3T(p[0], p[1], p[2])))));
+    this.conn.send(new NodeDragT(id, new Vec3T(p[0], p[1], p[2])));
   }
 
   private say(message: string): void {

@@ -17,6 +17,7 @@ import { HandshakeT } from '../generated/vf/handshake.ts';
 import { HandshakeAcceptedT } from '../generated/vf/handshake-accepted.ts';
 import { KeyframeRequestT } from '../generated/vf/keyframe-request.ts';
 import { KnowledgeShareT } from '../generated/vf/knowledge-share.ts';
+import { NodeDragT } from '../generated/vf/node-drag.ts';
 import { PositionIdTableT } from '../generated/vf/position-id-table.ts';
 import { SettingsBatchT } from '../generated/vf/settings-batch.ts';
 import { SettingsDeltaT } from '../generated/vf/settings-delta.ts';
@@ -66,6 +67,7 @@ const tags = new Map<unknown, Payload>([
   [PositionIdTableT, Payload.PositionIdTable],
   [KeyframeRequestT, Payload.KeyframeRequest],
   [AckT, Payload.Ack],
+  [NodeDragT, Payload.NodeDrag],
 ]);
 
 export function payloadTypeOf(payload: PayloadT): Payload {

@@ -18,6 +18,7 @@ export { HandshakeAccepted, HandshakeAcceptedT } from './vf/handshake-accepted.j
 export { Hlc, HlcT } from './vf/hlc.js';
 export { KeyframeRequest, KeyframeRequestT } from './vf/keyframe-request.js';
 export { KnowledgeShare, KnowledgeShareT } from './vf/knowledge-share.js';
+export { NodeDrag, NodeDragT } from './vf/node-drag.js';
 export { Payload, unionToPayload, unionListToPayload } from './vf/payload.js';
 export { PositionIdTable, PositionIdTableT } from './vf/position-id-table.js';
 export { SettingsBatch, SettingsBatchT } from './vf/settings-batch.js';

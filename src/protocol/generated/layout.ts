@@ -1026,7 +1026,7 @@ export const layout: SchemaLayout = {
      "offset": 14,
      "type": 15,
      "element": 0,
-     "index": 45,
+     "index": 46,
      "required": false,
      "maxLen": null,
      "min": null,
@@ -1037,7 +1037,7 @@ export const layout: SchemaLayout = {
      "offset": 16,
      "type": 15,
      "element": 0,
-     "index": 45,
+     "index": 46,
      "required": false,
      "maxLen": null,
      "min": null,
@@ -1069,6 +1069,46 @@ export const layout: SchemaLayout = {
      "name": "last_modified",
      "offset": 22,
      "type": 10,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": null
+    }
+   ]
+  },
+  {
+   "name": "vf.NodeDrag",
+   "isStruct": false,
+   "byteSize": 0,
+   "fields": [
+    {
+     "name": "id",
+     "offset": 4,
+     "type": 8,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "position",
+     "offset": 6,
+     "type": 15,
+     "element": 0,
+     "index": 46,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "release",
+     "offset": 8,
+     "type": 2,
      "element": 0,
      "index": -1,
      "required": false,
@@ -1128,7 +1168,7 @@ export const layout: SchemaLayout = {
      "offset": 8,
      "type": 15,
      "element": 0,
-     "index": 45,
+     "index": 46,
      "required": false,
      "maxLen": null,
      "min": null,
@@ -1139,7 +1179,7 @@ export const layout: SchemaLayout = {
      "offset": 10,
      "type": 15,
      "element": 0,
-     "index": 45,
+     "index": 46,
      "required": false,
      "maxLen": null,
      "min": null,
@@ -1233,7 +1273,7 @@ export const layout: SchemaLayout = {
      "offset": 4,
      "type": 14,
      "element": 15,
-     "index": 34,
+     "index": 35,
      "required": true,
      "maxLen": 1024,
      "min": null,
@@ -1597,7 +1637,7 @@ export const layout: SchemaLayout = {
      "offset": 10,
      "type": 15,
      "element": 0,
-     "index": 27,
+     "index": 28,
      "required": false,
      "maxLen": null,
      "min": null,
@@ -2063,12 +2103,12 @@ export const layout: SchemaLayout = {
     {
      "name": "UpdateNode",
      "value": 2,
-     "object": 44
+     "object": 45
     },
     {
      "name": "RemoveNode",
      "value": 3,
-     "object": 30
+     "object": 31
     },
     {
      "name": "AddEdge",
@@ -2078,7 +2118,7 @@ export const layout: SchemaLayout = {
     {
      "name": "RemoveEdge",
      "value": 5,
-     "object": 29
+     "object": 30
     },
     {
      "name": "EdgeWeightChange",
@@ -2150,12 +2190,12 @@ export const layout: SchemaLayout = {
     {
      "name": "Subscribe",
      "value": 3,
-     "object": 39
+     "object": 40
     },
     {
      "name": "Unsubscribe",
      "value": 4,
-     "object": 43
+     "object": 44
     },
     {
      "name": "ErrorReply",
@@ -2175,22 +2215,22 @@ export const layout: SchemaLayout = {
     {
      "name": "SettingsGet",
      "value": 8,
-     "object": 33
+     "object": 34
     },
     {
      "name": "SettingsSet",
      "value": 9,
-     "object": 34
+     "object": 35
     },
     {
      "name": "SettingsBatch",
      "value": 10,
-     "object": 31
+     "object": 32
     },
     {
      "name": "SettingsDelta",
      "value": 11,
-     "object": 32
+     "object": 33
     },
     {
      "name": "AgentRegister",
@@ -2205,17 +2245,17 @@ export const layout: SchemaLayout = {
     {
      "name": "TaskAssigned",
      "value": 14,
-     "object": 40
+     "object": 41
     },
     {
      "name": "TaskProgress",
      "value": 15,
-     "object": 42
+     "object": 43
     },
     {
      "name": "TaskCompleted",
      "value": 16,
-     "object": 41
+     "object": 42
     },
     {
      "name": "CollaborationRequest",
@@ -2235,17 +2275,17 @@ export const layout: SchemaLayout = {
     {
      "name": "SsspRequest",
      "value": 20,
-     "object": 36
+     "object": 37
     },
     {
      "name": "SsspResult",
      "value": 21,
-     "object": 37
+     "object": 38
     },
     {
      "name": "VoiceFrame",
      "value": 22,
-     "object": 46
+     "object": 47
     },
     {
      "name": "ClusterJoin",
@@ -2265,7 +2305,7 @@ export const layout: SchemaLayout = {
     {
      "name": "ShardLease",
      "value": 26,
-     "object": 35
+     "object": 36
     },
     {
      "name": "ClusterForward",
@@ -2275,7 +2315,7 @@ export const layout: SchemaLayout = {
     {
      "name": "PositionIdTable",
      "value": 28,
-     "object": 28
+     "object": 29
     },
     {
      "name": "KeyframeRequest",
@@ -2286,6 +2326,11 @@ export const layout: SchemaLayout = {
      "name": "Ack",
      "value": 30,
      "object": 0
+    },
+    {
+     "name": "NodeDrag",
+     "value": 31,
+     "object": 26
     }
    ]
   },
@@ -2306,12 +2351,12 @@ export const layout: SchemaLayout = {
     {
      "name": "NumberValue",
      "value": 2,
-     "object": 26
+     "object": 27
     },
     {
      "name": "StringValue",
      "value": 3,
-     "object": 38
+     "object": 39
     },
     {
      "name": "JsonValue",

@@ -4,7 +4,7 @@ import {
   AckT, AddEdgeT, AddNodeT, AgentErrorT, AgentHeartbeatT, AgentRegisterT, AudioCodec, BoolValueT, ClientKind,
   ClusterForwardT, ClusterHeartbeatT, ClusterJoinT, ClusterLeaveT, CollaborationRequestT, EdgeT, EdgeWeightChangeT,
   ErrorCode, ErrorReplyT, GraphBatchT, GraphOp, GraphUpdateT, HandshakeAcceptedT, HandshakeT, HlcT, JsonValueT,
-  KeyValueT, KeyframeRequestT, KnowledgeShareT, NodeKind, NodeT, NumberValueT, PositionFilterT, PositionIdTableT, RemoveEdgeT,
+  KeyValueT, KeyframeRequestT, KnowledgeShareT, NodeDragT, NodeKind, NodeT, NumberValueT, PositionFilterT, PositionIdTableT, RemoveEdgeT,
   RemoveNodeT, SettingValue, SettingsBatchT, SettingsDeltaT, SettingsGetT, SettingsSetT, ShardLeaseT, SsspRequestT,
   SsspResultT, StringValueT, SubscribeT, TaskAssignedT, TaskCompletedT, TaskProgressT, Topic, UnsubscribeT,
   UpdateNodeT, Vec3T, VoiceFrameT,
@@ -102,10 +102,12 @@ export const samples: ReadonlyArray<readonly [string, () => PayloadT]> = [
   ['PositionIdTable', () => new PositionIdTableT(3, [10, 20, MAX_U32], [NodeKind.Knowledge, NodeKind.Agent, NodeKind.Task])],
   ['KeyframeRequest', () => new KeyframeRequestT(1000, 3)],
   ['Ack', () => new AckT(BigInt(Number.MAX_SAFE_INTEGER))],
+  ['NodeDrag', () => new NodeDragT(MAX_U32, new Vec3T(1.5, -2.25, 1024), false)],
   // Variants of the above with the newer optional fields at their defaults.
   ['Handshake fresh session', () => new HandshakeT('secret-token', ClientKind.Browser, BigInt(0), null, null)],
   ['Subscribe without a filter', () => new SubscribeT(Topic.Graph)],
   ['Subscribe with kinds only', () => new SubscribeT(Topic.Positions, false, 0, new PositionFilterT([NodeKind.Knowledge]))],
   ['SettingsSet unconditional', () => new SettingsSetT('ui.theme', SettingValue.StringValue, new StringValueT('dark'))],
+  ['NodeDrag release (no position)', () => new NodeDragT(7, null, true)],
   ['SettingsSet if_version 0 (still at its default)', () => new SettingsSetT('ui.theme', SettingValue.BoolValue, new BoolValueT(false), BigInt(0))],
 ];

@@ -19,6 +19,7 @@ import { HandshakeAccepted, HandshakeAcceptedT } from '../vf/handshake-accepted.
 import { Hlc, HlcT } from '../vf/hlc.js';
 import { KeyframeRequest, KeyframeRequestT } from '../vf/keyframe-request.js';
 import { KnowledgeShare, KnowledgeShareT } from '../vf/knowledge-share.js';
+import { NodeDrag, NodeDragT } from '../vf/node-drag.js';
 import { Payload, unionToPayload, unionListToPayload } from '../vf/payload.js';
 import { PositionIdTable, PositionIdTableT } from '../vf/position-id-table.js';
 import { SettingsBatch, SettingsBatchT } from '../vf/settings-batch.js';
@@ -208,7 +209,7 @@ constructor(
   public recipient: string|Uint8Array|null = null,
   public hlc: HlcT|null = null,
   public payloadType: Payload = Payload.NONE,
-  public payload: AckT|AgentErrorT|AgentHeartbeatT|AgentRegisterT|ClusterForwardT|ClusterHeartbeatT|ClusterJoinT|ClusterLeaveT|CollaborationRequestT|ErrorReplyT|GraphBatchT|GraphUpdateT|HandshakeAcceptedT|HandshakeT|KeyframeRequestT|KnowledgeShareT|PositionIdTableT|SettingsBatchT|SettingsDeltaT|SettingsGetT|SettingsSetT|ShardLeaseT|SsspRequestT|SsspResultT|SubscribeT|TaskAssignedT|TaskCompletedT|TaskProgressT|UnsubscribeT|VoiceFrameT|null = null
+  public payload: AckT|AgentErrorT|AgentHeartbeatT|AgentRegisterT|ClusterForwardT|ClusterHeartbeatT|ClusterJoinT|ClusterLeaveT|CollaborationRequestT|ErrorReplyT|GraphBatchT|GraphUpdateT|HandshakeAcceptedT|HandshakeT|KeyframeRequestT|KnowledgeShareT|NodeDragT|PositionIdTableT|SettingsBatchT|SettingsDeltaT|SettingsGetT|SettingsSetT|ShardLeaseT|SsspRequestT|SsspResultT|SubscribeT|TaskAssignedT|TaskCompletedT|TaskProgressT|UnsubscribeT|VoiceFrameT|null = null
 ){}
 
 

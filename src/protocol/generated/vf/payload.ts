@@ -16,6 +16,7 @@ import { Handshake, HandshakeT } from '../vf/handshake.js';
 import { HandshakeAccepted, HandshakeAcceptedT } from '../vf/handshake-accepted.js';
 import { KeyframeRequest, KeyframeRequestT } from '../vf/keyframe-request.js';
 import { KnowledgeShare, KnowledgeShareT } from '../vf/knowledge-share.js';
+import { NodeDrag, NodeDragT } from '../vf/node-drag.js';
 import { PositionIdTable, PositionIdTableT } from '../vf/position-id-table.js';
 import { SettingsBatch, SettingsBatchT } from '../vf/settings-batch.js';
 import { SettingsDelta, SettingsDeltaT } from '../vf/settings-delta.js';
@@ -63,13 +64,14 @@ export enum Payload {
   ClusterForward = 27,
   PositionIdTable = 28,
   KeyframeRequest = 29,
-  Ack = 30
+  Ack = 30,
+  NodeDrag = 31
 }
 
 export function unionToPayload(
   type: Payload,
-  accessor: (obj:Ack|AgentError|AgentHeartbeat|AgentRegister|ClusterForward|ClusterHeartbeat|ClusterJoin|ClusterLeave|CollaborationRequest|ErrorReply|GraphBatch|GraphUpdate|Handshake|HandshakeAccepted|KeyframeRequest|KnowledgeShare|PositionIdTable|SettingsBatch|SettingsDelta|SettingsGet|SettingsSet|ShardLease|SsspRequest|SsspResult|Subscribe|TaskAssigned|TaskCompleted|TaskProgress|Unsubscribe|VoiceFrame) => Ack|AgentError|AgentHeartbeat|AgentRegister|ClusterForward|ClusterHeartbeat|ClusterJoin|ClusterLeave|CollaborationRequest|ErrorReply|GraphBatch|GraphUpdate|Handshake|HandshakeAccepted|KeyframeRequest|KnowledgeShare|PositionIdTable|SettingsBatch|SettingsDelta|SettingsGet|SettingsSet|ShardLease|SsspRequest|SsspResult|Subscribe|TaskAssigned|TaskCompleted|TaskProgress|Unsubscribe|VoiceFrame|null
-): Ack|AgentError|AgentHeartbeat|AgentRegister|ClusterForward|ClusterHeartbeat|ClusterJoin|ClusterLeave|CollaborationRequest|ErrorReply|GraphBatch|GraphUpdate|Handshake|HandshakeAccepted|KeyframeRequest|KnowledgeShare|PositionIdTable|SettingsBatch|SettingsDelta|SettingsGet|SettingsSet|ShardLease|SsspRequest|SsspResult|Subscribe|TaskAssigned|TaskCompleted|TaskProgress|Unsubscribe|VoiceFrame|null {
+  accessor: (obj:Ack|AgentError|AgentHeartbeat|AgentRegister|ClusterForward|ClusterHeartbeat|ClusterJoin|ClusterLeave|CollaborationRequest|ErrorReply|GraphBatch|GraphUpdate|Handshake|HandshakeAccepted|KeyframeRequest|KnowledgeShare|NodeDrag|PositionIdTable|SettingsBatch|SettingsDelta|SettingsGet|SettingsSet|ShardLease|SsspRequest|SsspResult|Subscribe|TaskAssigned|TaskCompleted|TaskProgress|Unsubscribe|VoiceFrame) => Ack|AgentError|AgentHeartbeat|AgentRegister|ClusterForward|ClusterHeartbeat|ClusterJoin|ClusterLeave|CollaborationRequest|ErrorReply|GraphBatch|GraphUpdate|Handshake|HandshakeAccepted|KeyframeRequest|KnowledgeShare|NodeDrag|PositionIdTable|SettingsBatch|SettingsDelta|SettingsGet|SettingsSet|ShardLease|SsspRequest|SsspResult|Subscribe|TaskAssigned|TaskCompleted|TaskProgress|Unsubscribe|VoiceFrame|null
+): Ack|AgentError|AgentHeartbeat|AgentRegister|ClusterForward|ClusterHeartbeat|ClusterJoin|ClusterLeave|CollaborationRequest|ErrorReply|GraphBatch|GraphUpdate|Handshake|HandshakeAccepted|KeyframeRequest|KnowledgeShare|NodeDrag|PositionIdTable|SettingsBatch|SettingsDelta|SettingsGet|SettingsSet|ShardLease|SsspRequest|SsspResult|Subscribe|TaskAssigned|TaskCompleted|TaskProgress|Unsubscribe|VoiceFrame|null {
   switch(Payload[type]) {
     case 'NONE': return null; 
     case 'Handshake': return accessor(new Handshake())! as Handshake;
@@ -102,15 +104,16 @@ export function unionToPayload(
     case 'PositionIdTable': return accessor(new PositionIdTable())! as PositionIdTable;
     case 'KeyframeRequest': return accessor(new KeyframeRequest())! as KeyframeRequest;
     case 'Ack': return accessor(new Ack())! as Ack;
+    case 'NodeDrag': return accessor(new NodeDrag())! as NodeDrag;
     default: return null;
   }
 }
 
 export function unionListToPayload(
   type: Payload, 
-  accessor: (index: number, obj:Ack|AgentError|AgentHeartbeat|AgentRegister|ClusterForward|ClusterHeartbeat|ClusterJoin|ClusterLeave|CollaborationRequest|ErrorReply|GraphBatch|GraphUpdate|Handshake|HandshakeAccepted|KeyframeRequest|KnowledgeShare|PositionIdTable|SettingsBatch|SettingsDelta|SettingsGet|SettingsSet|ShardLease|SsspRequest|SsspResult|Subscribe|TaskAssigned|TaskCompleted|TaskProgress|Unsubscribe|VoiceFrame) => Ack|AgentError|AgentHeartbeat|AgentRegister|ClusterForward|ClusterHeartbeat|ClusterJoin|ClusterLeave|CollaborationRequest|ErrorReply|GraphBatch|GraphUpdate|Handshake|HandshakeAccepted|KeyframeRequest|KnowledgeShare|PositionIdTable|SettingsBatch|SettingsDelta|SettingsGet|SettingsSet|ShardLease|SsspRequest|SsspResult|Subscribe|TaskAssigned|TaskCompleted|TaskProgress|Unsubscribe|VoiceFrame|null, 
+  accessor: (index: number, obj:Ack|AgentError|AgentHeartbeat|AgentRegister|ClusterForward|ClusterHeartbeat|ClusterJoin|ClusterLeave|CollaborationRequest|ErrorReply|GraphBatch|GraphUpdate|Handshake|HandshakeAccepted|KeyframeRequest|KnowledgeShare|NodeDrag|PositionIdTable|SettingsBatch|SettingsDelta|SettingsGet|SettingsSet|ShardLease|SsspRequest|SsspResult|Subscribe|TaskAssigned|TaskCompleted|TaskProgress|Unsubscribe|VoiceFrame) => Ack|AgentError|AgentHeartbeat|AgentRegister|ClusterForward|ClusterHeartbeat|ClusterJoin|ClusterLeave|CollaborationRequest|ErrorReply|GraphBatch|GraphUpdate|Handshake|HandshakeAccepted|KeyframeRequest|KnowledgeShare|NodeDrag|PositionIdTable|SettingsBatch|SettingsDelta|SettingsGet|SettingsSet|ShardLease|SsspRequest|SsspResult|Subscribe|TaskAssigned|TaskCompleted|TaskProgress|Unsubscribe|VoiceFrame|null, 
   index: number
-): Ack|AgentError|AgentHeartbeat|AgentRegister|ClusterForward|ClusterHeartbeat|ClusterJoin|ClusterLeave|CollaborationRequest|ErrorReply|GraphBatch|GraphUpdate|Handshake|HandshakeAccepted|KeyframeRequest|KnowledgeShare|PositionIdTable|SettingsBatch|SettingsDelta|SettingsGet|SettingsSet|ShardLease|SsspRequest|SsspResult|Subscribe|TaskAssigned|TaskCompleted|TaskProgress|Unsubscribe|VoiceFrame|null {
+): Ack|AgentError|AgentHeartbeat|AgentRegister|ClusterForward|ClusterHeartbeat|ClusterJoin|ClusterLeave|CollaborationRequest|ErrorReply|GraphBatch|GraphUpdate|Handshake|HandshakeAccepted|KeyframeRequest|KnowledgeShare|NodeDrag|PositionIdTable|SettingsBatch|SettingsDelta|SettingsGet|SettingsSet|ShardLease|SsspRequest|SsspResult|Subscribe|TaskAssigned|TaskCompleted|TaskProgress|Unsubscribe|VoiceFrame|null {
   switch(Payload[type]) {
     case 'NONE': return null; 
     case 'Handshake': return accessor(index, new Handshake())! as Handshake;
@@ -143,6 +146,7 @@ export function unionListToPayload(
     case 'PositionIdTable': return accessor(index, new PositionIdTable())! as PositionIdTable;
     case 'KeyframeRequest': return accessor(index, new KeyframeRequest())! as KeyframeRequest;
     case 'Ack': return accessor(index, new Ack())! as Ack;
+    case 'NodeDrag': return accessor(index, new NodeDrag())! as NodeDrag;
     default: return null;
   }
 }
