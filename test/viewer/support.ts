@@ -42,7 +42,7 @@ export interface SmallGraph {
 
 /**
  * n nodes (ids 1..n; every 7th an agent with a status and a task, every 5th a concept; each with
- * content that looks like markup, which the viewer must show as text) on a ring with chords.
+ * a line of notes, node 3's holding markup the viewer must show as text) on a ring with chords.
  */
 export function ringGraph(n: number): SmallGraph {
   const edges: [number, number, number][] = [];
@@ -77,6 +77,10 @@ export function scaleFreeGraph(n: number, seed = 7): SmallGraph {
 
 const SEED_CHUNK = 2_000;
 
+/** The node whose content is markup that would run script if the viewer ever rendered it as HTML. */
+export const HOSTILE_CONTENT_NODE = 3;
+export const HOSTILE_CONTENT = 'Notes on node 3: <img src=x onerror="window.__xss=1"> *markdown*';
+
 export async function bootViewerWorld(graph: SmallGraph): Promise<ViewerWorld> {
   await ensureViewerBuilt();
   const store = await memoryPgliteStore();
@@ -94,7 +98,8 @@ export async function bootViewerWorld(graph: SmallGraph): Promise<ViewerWorld> {
       const agent = id % 7 === 0;
       const kind = agent ? NodeKind.Agent : id % 5 === 0 ? NodeKind.Concept : NodeKind.Knowledge;
       const metadata = agent ? [new KeyValueT('status', 'working'), new KeyValueT('task', `Summarise node ${id - 1}`)] : [];
-      ops.push(addNode(node(id, `Node ${id}`, { kind, metadata, content: `Notes on node ${id}: <img src=x onerror="window.__xss=1"> *markdown*` })));
+      const content = id === HOSTILE_CONTENT_NODE ? HOSTILE_CONTENT : `Notes on node ${id}: what it links to, and why. *Markdown* shows as typed.`;
+      ops.push(addNode(node(id, `Node ${id}`, { kind, metadata, content })));
     }
     graph.edges.forEach(([s, t, w], i) => ops.push(addEdge(BigInt(100 + i), s, t, w)));
     for (let from = 0; from < ops.length; from += SEED_CHUNK) {

@@ -8,7 +8,8 @@ import test from 'ava';
 import type { PhysicsMsg, PhysicsStats } from '../../src/actors/physics-messages.ts';
 import { COMPUTE_PATHS } from '../../src/supervisors/node-wiring.ts';
 import {
-  bootViewerWorld, canvasPixels, launchBrowser, openViewer, probe, ringGraph, VIEWER_PROBE, waitUntil, type Browser, type ViewerProbe, type ViewerWorld,
+  bootViewerWorld, canvasPixels, HOSTILE_CONTENT, HOSTILE_CONTENT_NODE, launchBrowser, openViewer, probe, ringGraph, VIEWER_PROBE, waitUntil,
+  type Browser, type ViewerProbe, type ViewerWorld,
 } from './support.ts';
 
 const GRAPH = ringGraph(24);
@@ -99,11 +100,13 @@ test.serial('the side panel shows the content as text; agents stand out with the
   const { page, errors } = await openViewer(browser, world);
   t.teardown(() => page.close());
   await waitUntil(page, loaded, 60_000);
-  await probe(page, `window.visionflow.select(7, false)`);
-  await waitUntil(page, `document.querySelector('#node-panel')?.dataset.node === '7' && document.querySelector('#node-panel .content') !== null`, 15_000);
-  t.is(await page.locator('#node-panel .content').textContent(), 'Notes on node 7: <img src=x onerror="window.__xss=1"> *markdown*');
+  await probe(page, `window.visionflow.select(${HOSTILE_CONTENT_NODE}, false)`);
+  await waitUntil(page, `document.querySelector('#node-panel')?.dataset.node === '${HOSTILE_CONTENT_NODE}' && document.querySelector('#node-panel .content') !== null`, 15_000);
+  t.is(await page.locator('#node-panel .content').textContent(), HOSTILE_CONTENT);
   t.is(await page.locator('#node-panel img').count(), 0, 'markup in content stays text');
   t.is(await probe<unknown>(page, 'window.__xss'), undefined);
+  await probe(page, `window.visionflow.select(7, false)`);
+  await waitUntil(page, `document.querySelector('#node-panel')?.dataset.node === '7' && document.querySelector('#node-panel .agent') !== null`, 15_000);
   t.is(await page.locator('#node-panel .agent').textContent(), 'Agent · working · Summarise node 6');
   // Its label carries the status and task too.
   await waitUntil(page, `[...document.querySelectorAll('.label.agent')].some((l) => l.textContent === 'Node 7 · working · Summarise node 6')`, 15_000);
