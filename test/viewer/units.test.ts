@@ -11,7 +11,7 @@ import { backoffDelay, RECONNECT_BACKOFF } from '../../viewer/src/backoff.ts';
 import { BUCKET, RAMP_STEPS } from '../../viewer/src/colours.ts';
 import { GraphStore } from '../../viewer/src/graph-store.ts';
 import { PositionStore } from '../../viewer/src/position-store.ts';
-import { chooseRenderMode, POINTS_THRESHOLD, thresholdFromQuery } from '../../viewer/src/render-mode.ts';
+import { chooseRenderMode, defaultThreshold, POINTS_THRESHOLD, SOFTWARE_POINTS_THRESHOLD, thresholdFromQuery } from '../../viewer/src/render-mode.ts';
 import { SsspState } from '../../viewer/src/sssp-state.ts';
 import { addEdge } from '../fixtures/graph-port.ts';
 
@@ -88,6 +88,13 @@ test('render mode: meshes up to the threshold, point sprites past it; the settin
   for (const bad of ['', '?pointsAbove=', '?pointsAbove=-5', '?pointsAbove=1e9', '?pointsAbove=abc', '?pointsAbove=9999999999', '?pointsAbove=999999999']) {
     t.is(thresholdFromQuery(bad), POINTS_THRESHOLD, bad);
   }
+  // A software rasteriser gets sprites much sooner; the URL still has the last word.
+  t.is(defaultThreshold('Google SwiftShader'), SOFTWARE_POINTS_THRESHOLD);
+  t.is(defaultThreshold('llvmpipe (LLVM 15.0.6, 256 bits)'), SOFTWARE_POINTS_THRESHOLD);
+  t.is(defaultThreshold('NVIDIA H100 80GB HBM3/PCIe/SSE2'), POINTS_THRESHOLD);
+  t.is(defaultThreshold(undefined), POINTS_THRESHOLD);
+  t.is(thresholdFromQuery('', defaultThreshold('SwiftShader')), SOFTWARE_POINTS_THRESHOLD);
+  t.is(thresholdFromQuery('?pointsAbove=50000', defaultThreshold('SwiftShader')), 50_000);
 });
 
 test('agent status: from metadata, then from agent events for the registered node; long text is cut; unknown agents are ignored', (t) => {

@@ -1,6 +1,6 @@
 // The viewer's entry point: the token from the page's URL, the scene, the viewer.
 import { createScene } from './scene.ts';
-import { thresholdFromQuery } from './render-mode.ts';
+import { defaultThreshold, thresholdFromQuery } from './render-mode.ts';
 import { Viewer } from './viewer.ts';
 
 declare global {
@@ -16,5 +16,7 @@ if (canvas === null || ui === null) throw new Error('index.html lacks #scene or 
 if (token === null || token === '') {
   ui.textContent = 'Open this page with ?token=… (npm start prints the URL).';
 } else {
-  window.visionflow = new Viewer(createScene(canvas), ui, token, { pointsAbove: thresholdFromQuery(location.search) });
+  const scene = createScene(canvas);
+  const pointsAbove = thresholdFromQuery(location.search, defaultThreshold(scene.renderer));
+  window.visionflow = new Viewer(scene, ui, token, { pointsAbove });
 }

@@ -6,6 +6,8 @@ export interface Scene {
   readonly app: pc.AppBase;
   readonly camera: pc.Entity;
   readonly root: pc.Entity;
+  /** The WebGL renderer's name as the browser reports it (e.g. "SwiftShader"), if it does. */
+  readonly renderer: string | undefined;
 }
 
 export function createScene(canvas: HTMLCanvasElement): Scene {
@@ -27,5 +29,7 @@ export function createScene(canvas: HTMLCanvasElement): Scene {
   const root = new pc.Entity('graph');
   app.root.addChild(root);
   app.start();
-  return { app, camera, root };
+  const device = app.graphicsDevice as pc.GraphicsDevice & { readonly unmaskedRenderer?: unknown };
+  const renderer = typeof device.unmaskedRenderer === 'string' && device.unmaskedRenderer !== '' ? device.unmaskedRenderer : undefined;
+  return { app, camera, root, renderer };
 }
