@@ -1,7 +1,8 @@
 // The SQL of the graph journal: appending a group of rows in one statement, writing a snapshot,
 // and reading a shard's latest snapshot and the tail after it, page by page (bounded memory).
 // A group is sent as column arrays plus ONE binary blob of all payloads that the server slices,
-// so a thousand rows cost one parse and no hex encoding, on pg and PGlite alike.
+// so a thousand rows cost one parse and no hex encoding, on pg and PGlite alike; a group commit
+// (events and snapshots) is one statement.
 import { asBuffer, asBytes, asNumber, type SqlQueryable } from './sql.ts';
 
 export interface EventRow {
@@ -24,13 +25,51 @@ export interface SnapshotRow {
   readonly body: Uint8Array;
 }
 
-const INSERT_EVENTS = `INSERT INTO graph_events (seq, unit, shard, kind, entity, at_ms, payload)
-  SELECT s, u, sh, k, e, a, substring($7::bytea FROM o FOR l)
+// The events of a group: one row per array element; payloads are slices of one blob.
+const EVENT_ROWS = `SELECT s, u, sh, k, e, a, substring($7::bytea FROM o FOR l)
   FROM unnest($1::bigint[], $2::bigint[], $3::integer[], $4::smallint[], $5::bigint[], $6::bigint[], $8::integer[], $9::integer[])
     AS t(s, u, sh, k, e, a, o, l)`;
 
-export async function insertEvents(tx: SqlQueryable, rows: readonly EventRow[]): Promise<void> {
-  if (rows.length === 0) return;
+const INSERT_EVENTS = `INSERT INTO graph_events (seq, unit, shard, kind, entity, at_ms, payload)
+  ${EVENT_ROWS}`;
+
+// A whole group commit in ONE statement: the events in a data-modifying CTE, the snapshots in the
+// outer INSERT. One statement is one implicit transaction, so the group is still all-or-nothing,
+// and it costs one round trip instead of BEGIN + INSERT + INSERT... + COMMIT: under load every
+// round trip is a wake-up of the client and of the backend, and that wait sits on the ack path.
+const APPEND_GROUP = `WITH events AS (
+  INSERT INTO graph_events (seq, unit, shard, kind, entity, at_ms, payload)
+  ${EVENT_ROWS}
+)
+INSERT INTO graph_snapshots (shard, unit, unit_upto, at_ms, entries, body)
+  SELECT sh, u, up, a, n, substring($15::bytea FROM o FOR l)
+  FROM unnest($10::integer[], $11::bigint[], $12::bigint[], $13::bigint[], $14::integer[], $16::integer[], $17::integer[])
+    AS t(sh, u, up, a, n, o, l)`;
+
+// Array literals built here: one join per column instead of the driver's per-element escaping.
+const lit = (a: readonly number[]): string => `{${a.join(',')}}`;
+
+/** Concatenates `parts` into one blob; offsets are 1-based (SQL substring). */
+function pack(parts: readonly Uint8Array[]): { blob: Buffer; offset: number[]; length: number[] } {
+  const n = parts.length;
+  const offset = new Array<number>(n);
+  const length = new Array<number>(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) total += parts[i]!.length;
+  const blob = Buffer.allocUnsafe(total);
+  let pos = 0;
+  for (let i = 0; i < n; i++) {
+    const p = parts[i]!;
+    offset[i] = pos + 1;
+    length[i] = p.length;
+    blob.set(p, pos);
+    pos += p.length;
+  }
+  return { blob, offset, length };
+}
+
+/** The nine parameters of EVENT_ROWS. */
+function eventParams(rows: readonly EventRow[]): unknown[] {
   const n = rows.length;
   const seq = new Array<number>(n);
   const unit = new Array<number>(n);
@@ -38,12 +77,7 @@ export async function insertEvents(tx: SqlQueryable, rows: readonly EventRow[]):
   const kind = new Array<number>(n);
   const entity = new Array<number>(n);
   const at = new Array<number>(n);
-  const offset = new Array<number>(n);
-  const length = new Array<number>(n);
-  let total = 0;
-  for (let i = 0; i < n; i++) total += rows[i]!.payload.length;
-  const blob = Buffer.allocUnsafe(total);
-  let pos = 0;
+  const payloads = new Array<Uint8Array>(n);
   for (let i = 0; i < n; i++) {
     const r = rows[i]!;
     seq[i] = r.seq;
@@ -52,14 +86,35 @@ export async function insertEvents(tx: SqlQueryable, rows: readonly EventRow[]):
     kind[i] = r.kind;
     entity[i] = r.entity;
     at[i] = r.atMs;
-    offset[i] = pos + 1; // SQL substring is 1-based
-    length[i] = r.payload.length;
-    blob.set(r.payload, pos);
-    pos += r.payload.length;
+    payloads[i] = r.payload;
   }
-  // Array literals built here: one join per column instead of the driver's per-element escaping.
-  const lit = (a: number[]): string => `{${a.join(',')}}`;
-  await tx.query(INSERT_EVENTS, [lit(seq), lit(unit), lit(shard), lit(kind), lit(entity), lit(at), blob, lit(offset), lit(length)]);
+  const { blob, offset, length } = pack(payloads);
+  return [lit(seq), lit(unit), lit(shard), lit(kind), lit(entity), lit(at), blob, lit(offset), lit(length)];
+}
+
+export async function insertEvents(tx: SqlQueryable, rows: readonly EventRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.query(INSERT_EVENTS, eventParams(rows));
+}
+
+/**
+ * Appends events and snapshots atomically in one statement (no explicit transaction needed: run it
+ * on the client itself, not inside `transaction`, to save the BEGIN and COMMIT round trips).
+ */
+export async function appendGroup(db: SqlQueryable, rows: readonly EventRow[], snapshots: readonly SnapshotRow[]): Promise<void> {
+  if (rows.length === 0 && snapshots.length === 0) return;
+  const { blob, offset, length } = pack(snapshots.map((s) => s.body));
+  await db.query(APPEND_GROUP, [
+    ...eventParams(rows),
+    lit(snapshots.map((s) => s.shard)),
+    lit(snapshots.map((s) => s.unit)),
+    lit(snapshots.map((s) => s.unitUpto)),
+    lit(snapshots.map((s) => s.atMs)),
+    lit(snapshots.map((s) => s.entries)),
+    blob,
+    lit(offset),
+    lit(length),
+  ]);
 }
 
 export async function insertSnapshot(tx: SqlQueryable, s: SnapshotRow): Promise<void> {

@@ -23,12 +23,23 @@ function scriptedDb(): Scripted {
     hold: undefined,
     db: undefined as unknown as SqlClient,
   };
-  let current: number[] = [];
+  const units = (literal: unknown): number[] => {
+    const body = (literal as string).slice(1, -1);
+    return body === '' ? [] : body.split(',').map(Number);
+  };
   const tx: SqlQueryable = {
     async query<R extends SqlRow>(text: string, params?: readonly unknown[]): Promise<R[]> {
-      if (text.startsWith('INSERT INTO graph_events')) current.push(...(params![1] as string).slice(1, -1).split(',').map(Number));
-      if (text.startsWith('INSERT INTO graph_snapshots')) current.push(-(params![1] as number));
       if (text.startsWith('SELECT max')) return [{}] as R[];
+      // A group commit is one statement (its own transaction): events' units, then snapshots' (negated).
+      if (text.startsWith('WITH events AS')) {
+        const current = [...units(params![1]), ...units(params![10]).map((u) => -u)];
+        if (s.hold !== undefined) await s.hold;
+        if (s.failNext) {
+          s.failNext = false;
+          throw new Error('disk on fire');
+        }
+        s.commits.push([...new Set(current)]);
+      }
       return [] as R[];
     },
     exec: async () => undefined,
@@ -36,17 +47,7 @@ function scriptedDb(): Scripted {
   (s as { db: SqlClient }).db = {
     kind: 'pglite',
     ...tx,
-    async transaction<T>(fn: (q: SqlQueryable) => Promise<T>): Promise<T> {
-      current = [];
-      const r = await fn(tx);
-      if (s.hold !== undefined) await s.hold;
-      if (s.failNext) {
-        s.failNext = false;
-        throw new Error('disk on fire');
-      }
-      s.commits.push([...new Set(current)]);
-      return r;
-    },
+    transaction: <T>(fn: (q: SqlQueryable) => Promise<T>): Promise<T> => fn(tx),
     close: async () => undefined,
   };
   return s;
@@ -186,4 +187,26 @@ test('reset fails units still waiting for parts and commits the complete ones fi
   await complete.done;
   t.deepEqual(s.commits, [[complete.unit]]);
   t.false(j.submit(partial, 1, [row(3)]), 'a late part of a failed unit is refused');
+});
+
+test('units that waited through a slow commit are flushed as soon as it ends, with no fresh delay', async (t) => {
+  const s = scriptedDb();
+  const clock = new VirtualClock();
+  const j = await journal(s, clock);
+  let release!: () => void;
+  s.hold = new Promise((r) => (release = r));
+  const a = open(j, [0], 1);
+  j.submit(a, 0, [row(1)]);
+  clock.advance(5);
+  await settle();
+  const b = open(j, [0], 1);
+  j.submit(b, 0, [row(2)]);
+  clock.advance(20);
+  await settle();
+  t.deepEqual(s.commits, [], 'the first commit is still on the disk');
+  s.hold = undefined;
+  release();
+  await a.done;
+  await b.done;
+  t.deepEqual(s.commits, [[a.unit], [b.unit]], 'b had waited maxDelayMs already: no timer between the two commits');
 });

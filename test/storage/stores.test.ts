@@ -7,6 +7,9 @@ import type { GraphEvent } from '../../src/graph/events.ts';
 import { replayTo } from '../../src/graph/replay.ts';
 import { ShardState } from '../../src/graph/shard-state.ts';
 import { decodeSnapshotInto, encodeSnapshot } from '../../src/graph/snapshot-codec.ts';
+import { RealClock } from '../../src/runtime/clock.ts';
+import { GroupCommitJournal, JournalError } from '../../src/storage/group-commit.ts';
+import { appendGroup, latestSnapshot, type EventRow } from '../../src/storage/journal-store.ts';
 import type { Store } from '../../src/storage/open-store.ts';
 import { migrate } from '../../src/storage/migrate.ts';
 import { memoryPgliteStore, pgStore } from '../fixtures/graph-store.ts';
@@ -62,6 +65,54 @@ test('PGlite: the same, with the same SQL', async (t) => {
   const store = await memoryPgliteStore();
   t.teardown(() => store.close());
   await exercise(t, store);
+});
+
+// A group commit is one statement (events in a CTE, snapshots in the outer INSERT): it must land
+// whole, with payload and body bytes intact, or not at all.
+async function groupCommitIsOneAtomicStatement(t: ExecutionContext, store: Store): Promise<void> {
+  const ev = (seq: number, bytes: number[]): EventRow => ({ seq, unit: seq, shard: seq % 2, kind: 3, entity: seq * 10, atMs: 1_000 + seq, payload: new Uint8Array(bytes) });
+  await appendGroup(store.db, [ev(1, [1, 2, 3]), ev(2, []), ev(3, [255])], [{ shard: 1, unit: 4, unitUpto: 3, atMs: 1_004, entries: 2, body: new Uint8Array([9, 8, 7, 6]) }]);
+  const rows = await store.db.query<{ seq: unknown; entity: unknown; payload: unknown }>('SELECT seq, entity, payload FROM graph_events ORDER BY seq');
+  t.deepEqual(
+    rows.map((r) => [Number(r.seq), Number(r.entity), [...(r.payload as Uint8Array)]]),
+    [
+      [1, 10, [1, 2, 3]],
+      [2, 20, []],
+      [3, 30, [255]],
+    ],
+  );
+  const snap = await latestSnapshot(store.db, 1);
+  t.deepEqual([snap?.unit, snap?.unitUpto, snap?.entries, [...(snap?.body ?? [])]], [4, 3, 2, [9, 8, 7, 6]]);
+  // The snapshot collides with (shard 1, unit 4): the statement fails and its events are not there.
+  await t.throwsAsync(appendGroup(store.db, [ev(5, [5]), ev(6, [6])], [{ shard: 1, unit: 4, unitUpto: 6, atMs: 1_006, entries: 0, body: new Uint8Array([1]) }]));
+  const after = await store.db.query<{ n: unknown }>('SELECT count(*) AS n FROM graph_events WHERE seq >= 5');
+  t.is(Number(after[0]!.n), 0, 'nothing of a failed group is half-applied');
+
+  // Through a journal (opened now: it numbers after what is written): a unit with events and a
+  // snapshot part is acknowledged after both landed.
+  const journal = await GroupCommitJournal.open(store.db, new RealClock());
+  const ticket = journal.open([0], 2);
+  if (ticket instanceof JournalError) throw ticket;
+  t.true(journal.submit(ticket, 0, [{ kind: 3, entity: 77, payload: new Uint8Array([7]) }], { shard: 0, unitUpto: 3, entries: 1, body: new Uint8Array([4, 2]) }));
+  const info = await ticket.done;
+  const s0 = await latestSnapshot(store.db, 0);
+  t.deepEqual([s0?.unit, [...(s0?.body ?? [])]], [info.unit, [4, 2]]);
+  const mine = await store.db.query<{ entity: unknown }>('SELECT entity FROM graph_events WHERE unit = $1', [info.unit]);
+  t.deepEqual(
+    mine.map((r) => Number(r.entity)),
+    [77],
+  );
+  await journal.close();
+}
+
+test('PostgreSQL: a group commit is one atomic statement', async (t) => {
+  await groupCommitIsOneAtomicStatement(t, await pgStore(t));
+});
+
+test('PGlite: a group commit is one atomic statement, with the same SQL', async (t) => {
+  const store = await memoryPgliteStore();
+  t.teardown(() => store.close());
+  await groupCommitIsOneAtomicStatement(t, store);
 });
 
 const hlc = fc.record({ wallMs: fc.nat(2 ** 40), logical: fc.nat(1000), node: fc.nat(1000) });
