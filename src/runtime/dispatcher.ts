@@ -1,7 +1,10 @@
 // Runs ready actors. One shared run queue gives each actor `throughput` messages per turn (fair
 // between actors); once a macrotask has run for `turnBudgetMs` (or handled `turnBudget` messages)
 // the dispatcher yields to the event loop with setImmediate, so sockets and timers are served
-// even when actors never go idle.
+// even when actors never go idle. While some async handler is awaiting, the dispatcher also lets
+// the microtasks queued meanwhile run after each pass over the queue (the handler's continuation
+// once its promise has settled), so an actor awaiting a resolved promise waits one pass, not the
+// whole turn budget; when none is awaiting, passes follow each other in one loop.
 
 export interface Runnable {
   /** True while the runnable sits in the run queue. */
@@ -32,7 +35,11 @@ export class Dispatcher {
   private yieldWatch = false;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly options: DispatcherOptions = DEFAULT_DISPATCHER) {}
+  constructor(
+    private readonly options: DispatcherOptions = DEFAULT_DISPATCHER,
+    /** Whether some async handler is awaiting: its continuation is a microtask to let through. */
+    private readonly awaiting: () => boolean = () => false,
+  ) {}
 
   get queuedCount(): number {
     return this.queue.length - this.head;
@@ -63,7 +70,13 @@ export class Dispatcher {
 
   private readonly drain = (): void => {
     this.watchForYield();
+    // A pass is the runnables queued when it starts; those queued during it go in the next one.
+    let passEnd = this.queue.length;
     while (this.head < this.queue.length && !this.overBudget()) {
+      if (this.head === passEnd) {
+        if (this.awaiting()) break;
+        passEnd = this.queue.length;
+      }
       const r = this.queue[this.head]!;
       this.queue[this.head++] = undefined as unknown as Runnable;
       r.queued = false;
@@ -76,7 +89,9 @@ export class Dispatcher {
     }
     this.compact();
     if (this.head < this.queue.length) {
-      setImmediate(this.drainAfterYield);
+      // More to run: after the microtasks queued during this pass if within budget, else after I/O.
+      if (this.overBudget()) setImmediate(this.drainAfterYield);
+      else queueMicrotask(this.drain);
       return;
     }
     this.drainScheduled = false;

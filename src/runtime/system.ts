@@ -65,10 +65,13 @@ export class ActorSystem {
     this.name = options.name;
     this.clock = options.clock ?? new RealClock();
     this.randomSource = options.random ?? Math.random;
-    this.dispatcher = new Dispatcher({
-      turnBudget: options.turnBudget ?? DEFAULT_DISPATCHER.turnBudget,
-      turnBudgetMs: options.turnBudgetMs ?? DEFAULT_DISPATCHER.turnBudgetMs,
-    });
+    this.dispatcher = new Dispatcher(
+      {
+        turnBudget: options.turnBudget ?? DEFAULT_DISPATCHER.turnBudget,
+        turnBudgetMs: options.turnBudgetMs ?? DEFAULT_DISPATCHER.turnBudgetMs,
+      },
+      () => this.busyHandlers > 0,
+    );
     this.whenTerminated = new Promise((resolve) => (this.resolveTerminated = resolve));
     this.faults = new FaultInjector({
       cellAt: (path) => this.registry.get(path),

@@ -142,3 +142,41 @@ test('a self-feeding actor does not crowd out another actor', async (t) => {
   t.true(lag >= 0, 'the other actor ran');
   t.true(lag <= 2 * 100, `the other actor waited ${lag} messages of the busy one (throughput 100)`);
 });
+
+test('an async handler awaiting a settled promise resumes after one pass, not after the whole turn', async (t) => {
+  // A busy actor keeps telling itself (well within the turn budget per message). An actor whose
+  // handler awaits an already-settled promise (an in-memory store, a cached answer) must get its
+  // continuation after about one pass over the run queue, not once the busy actor has run dry.
+  const { system } = testSystem(t);
+  const N = 50_000;
+  let count = 0;
+  let resumedAfter = -1;
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const waiter = system.spawn<string>(
+    () => ({
+      async receive() {
+        const startedAt = count;
+        await Promise.resolve();
+        resumedAfter = count - startedAt;
+      },
+    }),
+    { name: 'waiter' },
+  );
+  const busy: Ref<number> = system.spawn<number>(
+    (ctx) => ({
+      receive(n) {
+        count++;
+        if (n === 10) waiter.tell('go');
+        if (n < N) ctx.self.tell(n + 1);
+        else done();
+      },
+    }),
+    { name: 'busy', throughput: 100 },
+  );
+  busy.tell(1);
+  await finished;
+  await turns();
+  t.true(resumedAfter >= 0, 'the waiter resumed');
+  t.true(resumedAfter <= 2 * 100, `the waiter resumed after ${resumedAfter} messages of the busy one (throughput 100)`);
+});
