@@ -1,5 +1,5 @@
 // `npm run bench -- sssp`: milliseconds per full single-source shortest-path run, ours (CSR +
-// 4-ary heap Dijkstra, src/sssp) against ngraph.path (A* with a zero heuristic, searching for an
+// radix-queue Dijkstra, src/sssp) against ngraph.path (A* with a zero heuristic, searching for an
 // isolated node so that it settles everything it can reach) and graphology-shortest-path
 // (dijkstra.singleSource), on the same graphs with the same weights in the same run, with a BFS
 // over our CSR arrays as the floor. Graphs: Barabasi-Albert m=2 and uniform random degree 8 at

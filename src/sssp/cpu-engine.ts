@@ -3,9 +3,8 @@
 // if the graph changed while it was away the query answers 'graph-changed' rather than mixing two
 // graph versions. `runSync` is the same computation in one go, for benchmarks and the reference.
 import type { DynamicCsr } from './csr.ts';
-import { DijkstraRun } from './dijkstra.ts';
+import { DijkstraRun, DijkstraScratch } from './dijkstra.ts';
 import { failure, prepareQuery, type PreparedQuery, type SsspEngine, type SsspOutcome, type SsspQuery, type SsspResult } from './engine.ts';
-import { QuadHeap } from './heap.ts';
 
 export interface CpuEngineOptions {
   /** Longest stretch of work between yields to the event loop (default 8 ms). */
@@ -21,7 +20,7 @@ const immediate = (): Promise<void> => new Promise<void>((resolve) => setImmedia
 export class CpuSsspEngine implements SsspEngine {
   readonly kind = 'cpu' as const;
   readonly unavailable = undefined;
-  private readonly heap = new QuadHeap(1024);
+  private readonly scratch = new DijkstraScratch();
   private readonly sliceMs: number;
   private readonly popsPerCheck: number;
   private readonly yieldTo: () => Promise<void>;
@@ -37,7 +36,9 @@ export class CpuSsspEngine implements SsspEngine {
     const prepared = prepareQuery(graph, query);
     if ('code' in prepared) return { ok: false, error: prepared };
     const start = performance.now();
-    const run = new DijkstraRun(graph, this.heap, prepared.sourceIndex, prepared.bound, prepared.targets);
+    // Not the shared scratch while an async run is using it between slices.
+    const scratch = this.busy ? new DijkstraScratch() : this.scratch;
+    const run = new DijkstraRun(graph, scratch, prepared.sourceIndex, prepared.bound, prepared.targets);
     run.step(Infinity);
     return { ok: true, result: resultOf(graph, query, prepared, run, performance.now() - start) };
   }
@@ -45,13 +46,13 @@ export class CpuSsspEngine implements SsspEngine {
   async run(graph: DynamicCsr, query: SsspQuery): Promise<SsspOutcome> {
     const prepared = prepareQuery(graph, query);
     if ('code' in prepared) return { ok: false, error: prepared };
-    // The heap is shared scratch: one query at a time (the actor runs them one at a time anyway).
-    const heap = this.busy ? new QuadHeap(graph.size) : this.heap;
+    // The scratch is shared: one query at a time (the actor runs them one at a time anyway).
+    const scratch = this.busy ? new DijkstraScratch() : this.scratch;
     const owns = !this.busy;
     this.busy = true;
     try {
       const start = performance.now();
-      const run = new DijkstraRun(graph, heap, prepared.sourceIndex, prepared.bound, prepared.targets);
+      const run = new DijkstraRun(graph, scratch, prepared.sourceIndex, prepared.bound, prepared.targets);
       let sliceStart = start;
       while (!run.step(this.popsPerCheck)) {
         if (performance.now() - sliceStart < this.sliceMs) continue;

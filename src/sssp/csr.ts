@@ -395,6 +395,10 @@ export class DynamicCsr implements CsrView {
     const col = new Int32Array(Math.max(64, total));
     const weight = new Float64Array(col.length);
     const arcEdge = new Int32Array(col.length);
+    // Old arc position -> new one, applied to the edges afterwards. Repointing edge by edge as rows
+    // move would confuse old and new positions: an edge's second arc may sit, in old numbering,
+    // where its first arc has just been moved to.
+    const moved = new Int32Array(this.arcTop);
     let top = 0;
     for (let i = 0; i < this.size; i++) {
       const from = this.rowStart[i]!;
@@ -402,10 +406,16 @@ export class DynamicCsr implements CsrView {
       col.set(this.col.subarray(from, from + len), top);
       weight.set(this.weight.subarray(from, from + len), top);
       arcEdge.set(this.arcEdge.subarray(from, from + len), top);
-      for (let k = 0; k < len; k++) this.repoint(arcEdge[top + k]!, from + k, top + k);
+      for (let k = 0; k < len; k++) moved[from + k] = top + k;
       this.rowStart[i] = top;
       this.rowCap[i] = len + (len >> 3);
       top += this.rowCap[i]!;
+    }
+    for (let slot = 0; slot < this.edgeTop; slot++) {
+      if (this.edgeKeys[slot] === undefined) continue;
+      this.edgeArc[slot] = moved[this.edgeArc[slot]!]!;
+      const rev = this.edgeRev[slot]!;
+      if (rev !== NO_ARC) this.edgeRev[slot] = moved[rev]!;
     }
     this.col = col;
     this.weight = weight;

@@ -1,18 +1,55 @@
-// Dijkstra's algorithm over a CSR view with the 4-ary heap: exact for non-negative weights.
+// Dijkstra's algorithm over a CSR view with a monotone radix queue: exact for non-negative weights.
 // A run can be stepped (a bounded number of settled nodes at a time) so that a big query can share
 // the event loop. Early exits: a distance bound (arcs leading past it are never queued) and a set
 // of targets (the run stops once the last of them is settled; what is still queued then is only an
 // upper bound and is cleared from the result).
+//
+// The queue has no decrease-key: a node is queued again each time its distance strictly drops.
+// Its entries therefore pop in the order of their strictly decreasing keys, the first one at its
+// final distance; every later one is stale, and a settled node is never queued again (weights are
+// >= 0). So each node is settled exactly once, by the entry that carries its distance.
+//
+// Which nodes are settled, and which have been reached at all, are bitsets beside the queue (1M
+// nodes: 125 KB each, which stays in cache); on a graph too big for the cache every look at the
+// distance array is a miss, and these spare most of them:
+// - an entry is stale exactly when its node is already settled: a pop needs no distance read;
+// - an arc into a settled node (on an undirected graph, half of all arcs) needs none either;
+// - an arc into a node not reached yet always improves it: its distance is written, not read
+//   (a store does not stall the loop the way a load that misses does).
 import type { CsrView } from './csr.ts';
-import type { QuadHeap } from './heap.ts';
+import { RadixQueue } from './radix-queue.ts';
+
+/** Per-engine scratch reused by successive runs (one run at a time). */
+export class DijkstraScratch {
+  readonly queue = new RadixQueue();
+  /** Bit i & 31 of word i >> 5: node i is settled. */
+  settled = new Int32Array(0);
+  /** The same layout: node i has a finite distance (it is queued or settled). */
+  reached = new Int32Array(0);
+
+  /** Room for `n` nodes, none reached, and an empty queue. */
+  reset(n: number): void {
+    const words = (n + 31) >> 5;
+    if (this.settled.length < words) {
+      this.settled = new Int32Array(Math.max(words, 2 * this.settled.length));
+      this.reached = new Int32Array(this.settled.length);
+    } else {
+      this.settled.fill(0, 0, words);
+      this.reached.fill(0, 0, words);
+    }
+    this.queue.reset();
+  }
+}
 
 export class DijkstraRun {
+  /** Per index: Infinity for nodes not reached. */
   readonly distance: Float64Array;
+  /** Per index: -1 for the source and nodes not reached. */
   readonly parent: Int32Array;
   /** Settled indices in settle order (nondecreasing distance); the first `settled` are valid. */
   readonly order: Int32Array;
   settled = 0;
-  /** True once the heap emptied: every node within the bound was settled. */
+  /** True once the queue emptied: every node within the bound was settled. */
   complete = false;
   done = false;
   private remaining: number;
@@ -20,18 +57,20 @@ export class DijkstraRun {
 
   constructor(
     private readonly csr: CsrView,
-    private readonly heap: QuadHeap,
+    private readonly scratch: DijkstraScratch,
     source: number,
     private readonly bound: number,
     targets: Int32Array | null,
   ) {
     const n = csr.size;
+    // Fresh per run: they go out in the result, which callers may keep.
     this.distance = new Float64Array(n).fill(Infinity);
     this.parent = new Int32Array(n).fill(-1);
     this.order = new Int32Array(n);
-    heap.reset(n);
+    scratch.reset(n);
     this.distance[source] = 0;
-    heap.push(source, 0);
+    scratch.reached[source >> 5] = 1 << (source & 31);
+    scratch.queue.push(source, 0);
     this.targetMark = null;
     this.remaining = 0;
     if (targets !== null) {
@@ -45,46 +84,65 @@ export class DijkstraRun {
   step(maxPops: number): boolean {
     if (this.done) return true;
     const { rowStart, rowLen, col, weight } = this.csr;
+    const { queue, settled: done, reached } = this.scratch;
     const dist = this.distance;
     const parent = this.parent;
     const order = this.order;
-    const heap = this.heap;
-    const bound = this.bound;
+    // An infinite weight never reaches anything; below a finite bound that is already so.
+    const limit = Math.min(this.bound, Number.MAX_VALUE);
     const mark = this.targetMark;
     let settled = this.settled;
     let budget = maxPops;
-    while (heap.size > 0) {
-      if (budget-- === 0) {
+    while (queue.size > 0) {
+      if (budget === 0) {
         this.settled = settled;
         return false;
       }
-      const u = heap.pop();
-      const du = dist[u]!;
+      const u = queue.pop();
+      const bit = 1 << (u & 31);
+      const word = done[u >> 5]!;
+      if ((word & bit) !== 0) continue; // stale: u was settled by an entry with a smaller key
+      done[u >> 5] = word | bit;
+      budget--;
       order[settled++] = u;
       if (mark !== null && mark[u] === 1 && --this.remaining === 0) break;
+      const du = queue.last;
       const end = rowStart[u]! + rowLen[u]!;
       for (let a = rowStart[u]!; a < end; a++) {
         const v = col[a]!;
+        const w = v >> 5;
+        const vbit = 1 << (v & 31);
+        if ((done[w]! & vbit) !== 0) continue;
         const nd = du + weight[a]!;
-        const dv = dist[v]!;
-        if (nd < dv && nd <= bound) {
-          if (dv === Infinity) heap.push(v, nd);
-          else heap.decrease(v, nd);
-          dist[v] = nd;
-          parent[v] = u;
-        }
+        if (!(nd <= limit)) continue;
+        const seen = reached[w]!;
+        if ((seen & vbit) === 0) reached[w] = seen | vbit;
+        else if (!(nd < dist[v]!)) continue;
+        dist[v] = nd;
+        parent[v] = u;
+        queue.push(v, nd);
       }
     }
     this.settled = settled;
-    this.complete = heap.size === 0;
-    // Queued but unsettled nodes only have upper bounds: they are not part of the answer.
-    for (let k = 0; k < heap.size; k++) {
-      const v = heap.nodes[k]!;
-      dist[v] = Infinity;
-      parent[v] = -1;
-    }
-    heap.size = 0;
-    this.done = true;
+    this.finish();
     return true;
+  }
+
+  private finish(): void {
+    const { queue, settled: done } = this.scratch;
+    const dist = this.distance;
+    const parent = this.parent;
+    // Queued but unsettled nodes only have upper bounds: they are not part of the answer.
+    let cleared = 0;
+    queue.forEach((v) => {
+      if ((done[v >> 5]! & (1 << (v & 31))) === 0) {
+        dist[v] = Infinity;
+        parent[v] = -1;
+        cleared++;
+      }
+    });
+    queue.reset();
+    this.complete = cleared === 0;
+    this.done = true;
   }
 }
