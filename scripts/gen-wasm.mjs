@@ -11,6 +11,7 @@ const root = new URL('..', import.meta.url).pathname;
 const KERNELS = [
   { wat: 'src/protocol/position/moved-scan.wat', out: 'src/protocol/position/moved-scan-wasm.ts', name: 'MOVED_SCAN_WASM' },
   { wat: 'src/protocol/position/dequantise.wat', out: 'src/protocol/position/dequantise-wasm.ts', name: 'DEQUANTISE_WASM' },
+  { wat: 'src/protocol/position/quantise.wat', out: 'src/protocol/position/quantise-wasm.ts', name: 'QUANTISE_WASM' },
 ];
 
 const wabt = await wabtInit();

@@ -81,8 +81,8 @@ test('encoders on either scanner emit byte-identical streams', (t) => {
         let s = seed >>> 0 || 1;
         const rand = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
         const positions = Float32Array.from({ length: 3 * n }, () => (rand() - 0.5) * 200);
-        const a = new PositionStreamEncoder({ scanner: 'wasm', keyframeInterval: 5 });
-        const b = new PositionStreamEncoder({ scanner: 'js', keyframeInterval: 5 });
+        const a = new PositionStreamEncoder({ kernels: 'wasm', keyframeInterval: 5 });
+        const b = new PositionStreamEncoder({ kernels: 'js', keyframeInterval: 5 });
         for (const share of moves) {
           for (let j = 0; j < positions.length; j++) if (rand() < share) positions[j]! += (rand() - 0.5) * 2;
           const fa = a.encode({ epoch: 1, positions });

@@ -16,6 +16,7 @@ import {
   pageCount,
 } from './header.ts';
 import { dequantiseInto } from './dequantise.ts';
+import { quantisePass } from './quantise-all.ts';
 import { createMovedScanner, type MovedScanner, type ScannerKind } from './moved-scan.ts';
 import { Q_MAX } from './quantise.ts';
 
@@ -26,8 +27,8 @@ export interface PositionEncoderOptions {
   readonly threshold?: number | 'auto';
   /** Send velocities; only subscribers that asked for them pay the 6 bytes per node. */
   readonly velocity?: boolean;
-  /** Which moved-node scanner: WebAssembly SIMD where available ('auto', the default), or 'js'. */
-  readonly scanner?: ScannerKind;
+  /** Where the hot loops run: WebAssembly SIMD where available ('auto', the default), or 'js'. */
+  readonly kernels?: ScannerKind;
 }
 
 export interface PositionSnapshot {
@@ -81,7 +82,7 @@ export class PositionStreamEncoder {
     if (t !== 'auto' && !(t >= 0)) throw new RangeError('threshold must be >= 0');
     this.fixedThreshold = t === 'auto' ? null : t;
     this.withVelocity = options.velocity ?? false;
-    this.scannerKind = options.scanner ?? 'auto';
+    this.scannerKind = options.kernels ?? 'auto';
   }
 
   /** The next frame will be a keyframe (the subscriber missed one, or asked). */
@@ -147,15 +148,16 @@ export class PositionStreamEncoder {
     // One pass when the guessed box holds every node and is not much looser than the tight one (a
     // layout's extent changes slowly); otherwise a second pass with the tight box.
     let box: Float64Array;
+    const path = this.scannerKind;
     const known = bounds === undefined ? null : finiteBoxOf(bounds);
-    if (known !== null && quantiseAllChecked(positions, known, q)) {
+    if (known !== null && quantisePass(positions, known, known, q, path).inside) {
       box = known;
     } else {
       box = this.guessBox ?? boxOfAll(positions);
-      const tight = this.guessBox === null ? box : quantiseAllTracking(positions, box, q);
+      const tight = this.guessBox === null ? box : finiteTight(quantisePass(positions, box, box, q, path).tight, n);
       if (this.guessBox === null || !fits(box, tight)) {
         box = tight;
-        quantiseAll(positions, box, q, null);
+        quantisePass(positions, box, box, q, path);
       }
       this.guessBox = grow(tight);
     }
@@ -169,7 +171,7 @@ export class PositionStreamEncoder {
     if (velocities !== null) {
       const vbox = boxOfAll(velocities);
       writeBox(view, Offset.velocityBox, vbox);
-      quantiseAll(velocities, vbox, new Uint16Array(bytes.buffer, at + 6 * n, 3 * n), null);
+      quantisePass(velocities, vbox, vbox, new Uint16Array(bytes.buffer, at + 6 * n, 3 * n), path);
     }
     this.threshold =
       this.fixedThreshold ?? Math.max(box[3]! - box[0]!, box[4]! - box[1]!, box[5]! - box[2]!) / AUTO_THRESHOLD_DIVISOR;
@@ -214,6 +216,11 @@ export class PositionStreamEncoder {
   }
 }
 
+/** A quantise pass's tight box as a frame box (throws on non-finite values, like finiteBox). */
+function finiteTight(t: Float64Array, n: number): Float64Array {
+  return finiteBox(n === 0, t[0]!, t[1]!, t[2]!, t[3]!, t[4]!, t[5]!);
+}
+
 /** [minx, miny, minz, maxx, maxy, maxz] over every node. */
 function boxOfAll(v: Float32Array): Float64Array {
   let x0 = Infinity, y0 = Infinity, z0 = Infinity, x1 = -Infinity, y1 = -Infinity, z1 = -Infinity;
@@ -248,7 +255,8 @@ function boxOf(v: Float32Array, idx: Uint32Array, count: number): Float64Array {
 
 function finiteBox(empty: boolean, x0: number, y0: number, z0: number, x1: number, y1: number, z1: number): Float64Array {
   if (empty) return new Float64Array(6);
-  const box = Float64Array.of(x0, y0, z0, x1, y1, z1);
+  // + 0 turns a -0 bound into +0: which zero a min or max keeps depends on the order it saw them.
+  const box = Float64Array.of(x0 + 0, y0 + 0, z0 + 0, x1 + 0, y1 + 0, z1 + 0);
   // Comparisons are false for NaN, so check the values that reached the box.
   for (const b of box) if (!Number.isFinite(b)) throw new RangeError('positions and velocities must be finite');
   return box;
@@ -264,31 +272,6 @@ function finiteBoxOf(bounds: ArrayLike<number>): Float64Array | null {
     if (!Number.isFinite(box[a]!) || !Number.isFinite(box[a + 3]!) || box[a]! > box[a + 3]!) return null;
   }
   return box;
-}
-
-/**
- * quantiseAll against a box that should hold every node; false when some value fell outside it
- * (or was not finite), in which case q and recon are garbage until redone.
- */
-function quantiseAllChecked(v: Float32Array, box: Float64Array, q: Uint16Array): boolean {
-  const mx = box[0]!, my = box[1]!, mz = box[2]!;
-  const ex = box[3]! - mx, ey = box[4]! - my, ez = box[5]! - mz;
-  const sx = ex > 0 ? Q_MAX / ex : 0, sy = ey > 0 ? Q_MAX / ey : 0, sz = ez > 0 ? Q_MAX / ez : 0;
-  const Mx = box[3]!, My = box[4]!, Mz = box[5]!;
-  // Written so that NaN fails it too (every comparison with NaN is false).
-  let inside = true;
-  const n3 = v.length;
-  for (let j = 0; j < n3; j += 3) {
-    const x = v[j]!, y = v[j + 1]!, z = v[j + 2]!;
-    inside = inside && x >= mx && x <= Mx && y >= my && y <= My && z >= mz && z <= Mz;
-    const qx = ((x - mx) * sx + 0.5) | 0;
-    const qy = ((y - my) * sy + 0.5) | 0;
-    const qz = ((z - mz) * sz + 0.5) | 0;
-    q[j] = qx;
-    q[j + 1] = qy;
-    q[j + 2] = qz;
-  }
-  return inside;
 }
 
 /** Grows a box by 1/256 of its largest extent on every side, rounded outwards to float32. */
@@ -315,55 +298,6 @@ function fits(guess: Float64Array, tight: Float64Array): boolean {
 
 function writeBox(view: DataView, at: number, box: Float64Array): void {
   for (let a = 0; a < 6; a++) view.setFloat32(at + 4 * a, box[a]!, true);
-}
-
-function quantiseAll(v: Float32Array, box: Float64Array, q: Uint16Array, recon: Float32Array | null): void {
-  const mx = box[0]!, my = box[1]!, mz = box[2]!;
-  const ex = box[3]! - mx, ey = box[4]! - my, ez = box[5]! - mz;
-  const sx = ex > 0 ? Q_MAX / ex : 0, sy = ey > 0 ? Q_MAX / ey : 0, sz = ez > 0 ? Q_MAX / ez : 0;
-  const tx = ex / Q_MAX, ty = ey / Q_MAX, tz = ez / Q_MAX;
-  const n3 = v.length;
-  if (recon === null) {
-    for (let j = 0; j < n3; j += 3) {
-      q[j] = ((v[j]! - mx) * sx + 0.5) | 0;
-      q[j + 1] = ((v[j + 1]! - my) * sy + 0.5) | 0;
-      q[j + 2] = ((v[j + 2]! - mz) * sz + 0.5) | 0;
-    }
-    return;
-  }
-  for (let j = 0; j < n3; j += 3) {
-    const qx = ((v[j]! - mx) * sx + 0.5) | 0;
-    const qy = ((v[j + 1]! - my) * sy + 0.5) | 0;
-    const qz = ((v[j + 2]! - mz) * sz + 0.5) | 0;
-    q[j] = qx;
-    q[j + 1] = qy;
-    q[j + 2] = qz;
-    recon[j] = mx + qx * tx;
-    recon[j + 1] = my + qy * ty;
-    recon[j + 2] = mz + qz * tz;
-  }
-}
-
-/** quantiseAll against `box` while measuring the tight box, returned; values outside `box` are garbage until redone. */
-function quantiseAllTracking(v: Float32Array, box: Float64Array, q: Uint16Array): Float64Array {
-  const mx = box[0]!, my = box[1]!, mz = box[2]!;
-  const ex = box[3]! - mx, ey = box[4]! - my, ez = box[5]! - mz;
-  const sx = ex > 0 ? Q_MAX / ex : 0, sy = ey > 0 ? Q_MAX / ey : 0, sz = ez > 0 ? Q_MAX / ez : 0;
-  let x0 = Infinity, y0 = Infinity, z0 = Infinity, x1 = -Infinity, y1 = -Infinity, z1 = -Infinity;
-  const n3 = v.length;
-  for (let j = 0; j < n3; j += 3) {
-    const x = v[j]!, y = v[j + 1]!, z = v[j + 2]!;
-    x0 = x < x0 ? x : x0;
-    x1 = x > x1 ? x : x1;
-    y0 = y < y0 ? y : y0;
-    y1 = y > y1 ? y : y1;
-    z0 = z < z0 ? z : z0;
-    z1 = z > z1 ? z : z1;
-    q[j] = ((x - mx) * sx + 0.5) | 0;
-    q[j + 1] = ((y - my) * sy + 0.5) | 0;
-    q[j + 2] = ((z - mz) * sz + 0.5) | 0;
-  }
-  return finiteBox(n3 === 0, x0, y0, z0, x1, y1, z1);
 }
 
 /** What the decoder makes of keyframe values q quantised against `box`, written into recon. */
