@@ -13,7 +13,7 @@
 import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { gateway, type GatewayMsg, type GatewayStatsView } from '../src/actors/gateway.ts';
+import { gateway, GATEWAY_THROUGHPUT, type GatewayMsg, type GatewayStatsView } from '../src/actors/gateway.ts';
 import { settingsActor } from '../src/actors/settings.ts';
 import { TokenAuthority } from '../src/auth/token.ts';
 import type { FrameSource, GraphPort, GraphChanged, PositionSnapshot, PositionTick } from '../src/gateway/ports.ts';
@@ -180,7 +180,7 @@ async function scenario(s: Scenario) {
       onPositionFrame,
       limits: { stallTimeoutMs: s.stallTimeoutMs, maxSessions: 100_000 },
     }),
-    { name: 'gateway' },
+    { name: 'gateway', throughput: GATEWAY_THROUGHPUT },
   );
   const { port } = await system.ask<GatewayMsg, { port: number }>(ref, (replyTo) => ({ type: 'address', replyTo }), 10_000);
   const stats = () => system.ask<GatewayMsg, GatewayStatsView>(ref, (replyTo) => ({ type: 'stats', replyTo }), 10_000);
