@@ -13,6 +13,7 @@ import { barabasiAlbert, toTopology } from '../src/physics/generators.ts';
 import { VirtualClock } from '../src/runtime/clock.ts';
 import { ActorSystem } from '../src/runtime/system.ts';
 import { mulberry32 } from '../test/helpers/mulberry32.ts';
+import { advanceSettled } from '../test/helpers/system.ts';
 
 const SUITE = 'protocol';
 const PEER36 = 'visionflow-36B';
@@ -227,16 +228,7 @@ async function settling(quick: boolean): Promise<Figure[]> {
   inbox.length = 0;
   // One frame period of virtual time per loop: each due timer fires and what it causes (the engine
   // step on the worker threads included) finishes before the clock moves on.
-  const advance = async (ms: number): Promise<void> => {
-    const target = clock.now() + ms;
-    await system.settled();
-    for (let next = clock.nextDue(); next !== undefined && next <= target; next = clock.nextDue()) {
-      clock.advanceTo(next);
-      await system.settled();
-    }
-    clock.advanceTo(target);
-    await system.settled();
-  };
+  const advance = (ms: number): Promise<void> => advanceSettled(system, clock, ms);
   const enc = new PositionStreamEncoder(); // defaults: K = 60, threshold = box extent / 4096
   const movedScratch = new Uint32Array(n);
   let ours = 0, peer36 = 0, json = 0, keyframes = 0, emitted = 0, physicsFrames = 0;

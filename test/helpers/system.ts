@@ -25,17 +25,23 @@ export function testSystem(t: ExecutionContext, options: Partial<SystemOptions> 
   return {
     system,
     clock,
-    async advance(ms: number) {
-      const target = clock.now() + ms;
-      await system.settled();
-      for (let next = clock.nextDue(); next !== undefined && next <= target; next = clock.nextDue()) {
-        clock.advanceTo(next);
-        await system.settled();
-      }
-      clock.advanceTo(target);
-      await system.settled();
-    },
+    advance: (ms: number) => advanceSettled(system, clock, ms),
   };
+}
+
+/**
+ * Moves `clock` forward by `ms` as time would pass: jumps to each due timer in turn and lets the
+ * system settle after it, so what a timer causes happens at that timer's time.
+ */
+export async function advanceSettled(system: ActorSystem, clock: VirtualClock, ms: number): Promise<void> {
+  const target = clock.now() + ms;
+  await system.settled();
+  for (let next = clock.nextDue(); next !== undefined && next <= target; next = clock.nextDue()) {
+    clock.advanceTo(next);
+    await system.settled();
+  }
+  clock.advanceTo(target);
+  await system.settled();
 }
 
 /** Lets `n` turns of the event loop pass (for work that `settled()` cannot see, or must not wait for). */

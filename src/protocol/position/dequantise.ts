@@ -4,7 +4,7 @@
 // kernel (dequantise.wat: about 2.5 times the JavaScript loop on a 100k-node keyframe, copies in
 // and out included); small ones, and platforms without it, take the JavaScript loop.
 import { DEQUANTISE_WASM } from './dequantise-wasm.ts';
-import { align16, compileKernel, ensureMemory, instantiate, type WasmMemory, type WasmModule } from './wasm-kernel.ts';
+import { align16, ensureMemory, sharedKernel, type WasmMemory } from './wasm-kernel.ts';
 
 /** Below this many values the call and the copies cost more than the loop saves. */
 const WASM_MIN_VALUES = 3 * 4096;
@@ -14,17 +14,7 @@ interface DequantiseExports {
   readonly dequantise: (q: number, count: number, out: number, mx: number, my: number, mz: number, sx: number, sy: number, sz: number) => void;
 }
 
-let module: WasmModule | null | undefined;
-let kernel: DequantiseExports | null = null;
-
-/** The one instance this thread uses (calls are synchronous, so its memory is scratch space). */
-function wasmKernel(): DequantiseExports | null {
-  if (module === undefined) {
-    module = compileKernel(DEQUANTISE_WASM);
-    kernel = module === null ? null : instantiate<DequantiseExports>(module);
-  }
-  return kernel;
-}
+const wasmKernel = sharedKernel<DequantiseExports>(DEQUANTISE_WASM);
 
 export type DequantisePath = 'auto' | 'wasm' | 'js';
 

@@ -6,7 +6,7 @@
 // outside the quantisation box are garbage either way and are redone by the caller).
 import { QUANTISE_WASM } from './quantise-wasm.ts';
 import { Q_MAX } from './quantise.ts';
-import { align16, compileKernel, ensureMemory, instantiate, type WasmMemory, type WasmModule } from './wasm-kernel.ts';
+import { align16, ensureMemory, sharedKernel, type WasmMemory } from './wasm-kernel.ts';
 
 /** Below this many values the copies cost more than the kernel saves. */
 const WASM_MIN_VALUES = 3 * 4096;
@@ -21,16 +21,7 @@ interface QuantiseExports {
   ) => number;
 }
 
-let module: WasmModule | null | undefined;
-let kernel: QuantiseExports | null = null;
-
-function wasmKernel(): QuantiseExports | null {
-  if (module === undefined) {
-    module = compileKernel(QUANTISE_WASM);
-    kernel = module === null ? null : instantiate<QuantiseExports>(module);
-  }
-  return kernel;
-}
+const wasmKernel = sharedKernel<QuantiseExports>(QUANTISE_WASM);
 
 export type QuantisePath = 'auto' | 'wasm' | 'js';
 

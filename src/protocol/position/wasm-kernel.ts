@@ -36,6 +36,21 @@ export function instantiate<Exports extends object>(module: WasmModule): Exports
   return new (wasmApi()!.Instance)(module, {}).exports as Exports;
 }
 
+/**
+ * One instance of a kernel for this thread, made on first use (null where the platform cannot run
+ * it). Calls are synchronous, so a single instance's memory serves as scratch space for all of them.
+ */
+export function sharedKernel<Exports extends object>(base64: string): () => Exports | null {
+  let kernel: Exports | null | undefined;
+  return () => {
+    if (kernel === undefined) {
+      const module = compileKernel(base64);
+      kernel = module === null ? null : instantiate<Exports>(module);
+    }
+    return kernel;
+  };
+}
+
 /** Grows `memory` to hold at least `bytes`. */
 export function ensureMemory(memory: WasmMemory, bytes: number): void {
   const have = memory.buffer.byteLength;
