@@ -8,6 +8,7 @@ import type { ActorFactory } from '../runtime/actor.ts';
 import type { Ref } from '../runtime/ref.ts';
 import type { SsspResult } from '../sssp/engine.ts';
 import type { SsspMsg, SsspReply } from './sssp.ts';
+import { Subscriptions } from './subscriptions.ts';
 
 export type SsspPortMsg =
   | { readonly type: 'request'; readonly source: number; readonly maxDistance: number; readonly replyTo: Ref<SsspResultMsg> }
@@ -35,16 +36,20 @@ export function resultToWire(r: SsspResult): SsspResultT {
 }
 
 export function ssspPortActor(options: SsspPortOptions): ActorFactory<SsspPortMsg> {
+  // Outlive restarts: the sessions that subscribed never hear of one.
+  const subscribers = new Subscriptions<{ readonly ref: Ref<SsspResultMsg> }>(options.maxSubscribers ?? 10_000);
   return (ctx) => {
-    const subscribers = new Map<string, Ref<SsspResultMsg>>();
     return {
+      preStart() {
+        subscribers.rewatch(ctx, (subscriber): SsspPortMsg => ({ type: 'unsubscribe', subscriber }));
+      },
       async receive(msg) {
         switch (msg.type) {
           case 'subscribe':
-            if (subscribers.size < (options.maxSubscribers ?? 10_000)) subscribers.set(msg.subscriber.path, msg.subscriber);
+            subscribers.add(ctx, { ref: msg.subscriber }, { type: 'unsubscribe', subscriber: msg.subscriber });
             return;
           case 'unsubscribe':
-            subscribers.delete(msg.subscriber.path);
+            subscribers.delete(msg.subscriber);
             return;
           case 'request': {
             const reply = await ctx.ask<SsspMsg, SsspReply>(
@@ -56,7 +61,7 @@ export function ssspPortActor(options: SsspPortOptions): ActorFactory<SsspPortMs
             const result = reply?.ok === true ? resultToWire(reply.result) : new SsspResultT(msg.source, [], [], []);
             const out: SsspResultMsg = { type: 'sssp-result', result };
             msg.replyTo.tell(out);
-            for (const s of subscribers.values()) if (s.path !== msg.replyTo.path) s.tell(out);
+            for (const s of subscribers.values()) if (s.ref.path !== msg.replyTo.path) s.ref.tell(out);
             return;
           }
         }

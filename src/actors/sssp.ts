@@ -31,6 +31,7 @@ import { encodePathFrame, encodeTreeFrame } from '../sssp/frame/encoder.ts';
 import type { DistanceEncodingName } from '../sssp/frame/header.ts';
 import { GpuSsspEngine } from '../sssp/gpu-engine.ts';
 import { pathIndices } from '../sssp/paths.ts';
+import { Subscriptions } from './subscriptions.ts';
 
 export interface SsspQueryMsg {
   readonly type: 'sssp-query';
@@ -101,12 +102,17 @@ export interface SsspActorOptions {
   /** Opens the GPU engine (default GpuSsspEngine.open); tests inject fakes. */
   readonly openGpu?: () => Promise<SsspEngine>;
   readonly cpu?: CpuEngineOptions;
+  /** Most frame subscribers (default 10,000); more are refused. */
+  readonly maxSubscribers?: number;
 }
 
 const ENCODINGS: readonly DistanceEncodingName[] = ['f64', 'f32', 'u16'];
 const GPU_FAILURES_BEFORE_DISABLE = 3;
 
 export function ssspActor(options: SsspActorOptions = {}): ActorFactory<SsspMsg> {
+  // Outlive restarts: a subscriber never hears of one, and must not be cut off by it.
+  const subscribers = new Subscriptions<{ readonly ref: Ref<SsspStreamMsg>; readonly encoding: DistanceEncodingName }>(options.maxSubscribers ?? 10_000);
+  const gone = (subscriber: Ref<SsspStreamMsg>): SsspMsg => ({ type: 'sssp-unsubscribe', subscriber });
   return (ctx: ActorContext<SsspMsg>) => {
     const direction = options.direction ?? 'undirected';
     let graph = new DynamicCsr(direction);
@@ -115,7 +121,6 @@ export function ssspActor(options: SsspActorOptions = {}): ActorFactory<SsspMsg>
     let gpu: SsspEngine | undefined;
     let gpuStatus = options.gpu === 'off' ? 'off' : 'opening';
     let gpuFailures = 0;
-    const subscribers = new Map<string, { ref: Ref<SsspStreamMsg>; encoding: DistanceEncodingName }>();
     let seq = 0;
     const stats = { queries: 0, errors: 0, cpuRuns: 0, gpuRuns: 0, gpuFallbacks: 0, resyncs: 0, framesSent: 0, lastRunMs: 0 };
 
@@ -206,6 +211,7 @@ export function ssspActor(options: SsspActorOptions = {}): ActorFactory<SsspMsg>
 
     return {
       async preStart() {
+        subscribers.rewatch(ctx, gone);
         subscribeTopology();
         if (options.gpu === 'off') return;
         try {
@@ -229,13 +235,14 @@ export function ssspActor(options: SsspActorOptions = {}): ActorFactory<SsspMsg>
             await onQuery(msg);
             return;
           case 'sssp-subscribe':
-            subscribers.set(msg.subscriber.path, {
-              ref: msg.subscriber,
-              encoding: ENCODINGS.includes(msg.encoding as DistanceEncodingName) ? msg.encoding! : 'u16',
-            });
+            subscribers.add(
+              ctx,
+              { ref: msg.subscriber, encoding: ENCODINGS.includes(msg.encoding as DistanceEncodingName) ? msg.encoding! : 'u16' },
+              gone(msg.subscriber),
+            );
             return;
           case 'sssp-unsubscribe':
-            subscribers.delete(msg.subscriber.path);
+            subscribers.delete(msg.subscriber);
             return;
           case 'sssp-stats':
             msg.replyTo.tell({

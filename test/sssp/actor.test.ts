@@ -171,3 +171,20 @@ test('ssspChildren puts the actor under /app/compute', async (t) => {
   t.true(system.tree('/app/compute').includes('/app/compute/sssp'));
   t.truthy(appSpec({ failureSink: new InMemoryFailureSink(), children: { compute: ssspChildren({ name: 'paths' }) } }));
 });
+
+test('frame subscribers survive a restart of the actor; one that stops is dropped', async (t) => {
+  const { sssp, client, frames, query, stats, system, advance } = setup(t);
+  await system.settled();
+  sssp.tell({ type: 'sssp-subscribe', subscriber: client, encoding: 'f64' });
+  await system.settled();
+  system.faults.inject('/sssp', { kind: 'throw', times: 1 });
+  sssp.tell({ type: 'sssp-stats', replyTo: client as unknown as Ref<SsspStats> }); // the faulted message: a crash, then a restart
+  await advance(10_000);
+  t.is((await stats()).subscribers, 1, 'the subscription outlived the restart');
+  await query(1, { targets: [4] });
+  await system.settled();
+  t.deepEqual(frames.map((f) => f.kind), ['tree', 'path'], 'and frames still reach it');
+  await system.stop(client);
+  await system.settled();
+  t.is((await stats()).subscribers, 0, 'a stopped subscriber is dropped (death watch)');
+});

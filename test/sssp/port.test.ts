@@ -1,0 +1,62 @@
+// The gateway's SSSP port: a client's request is answered to the asker and to every subscriber;
+// subscriptions outlive a restart of the port, and a subscriber that stops is dropped.
+import test from 'ava';
+import { ssspPortActor, type SsspPortMsg } from '../../src/actors/sssp-port.ts';
+import type { SsspMsg, SsspReply } from '../../src/actors/sssp.ts';
+import type { SsspResultMsg } from '../../src/gateway/ports.ts';
+import type { DeadLetter } from '../../src/runtime/dead-letter.ts';
+import type { SsspResult } from '../../src/sssp/engine.ts';
+import { testSystem } from '../helpers/system.ts';
+
+/** Node 1 reaches node 2 at distance 3. */
+const RESULT: SsspResult = {
+  engine: 'cpu', version: 1, source: 1, sourceIndex: 0, size: 2, ids: Uint32Array.of(1, 2),
+  distance: Float64Array.of(0, 3), parent: Int32Array.of(-1, 0), order: Int32Array.of(0, 1),
+  sorted: true, complete: true, maxDistance: Infinity, elapsedMs: 0,
+};
+
+test('subscribers get every answer, survive a restart of the port, and are dropped when they stop', async (t) => {
+  const { system, advance } = testSystem(t);
+  const sssp = system.spawn<SsspMsg>(
+    () => ({
+      receive(m) {
+        if (m.type === 'sssp-query') m.replyTo?.tell({ ok: true, result: RESULT, paths: [] } satisfies SsspReply);
+      },
+    }),
+    { name: 'sssp' },
+  );
+  const port = system.spawn<SsspPortMsg>(ssspPortActor({ sssp }), { name: 'port' });
+  const got: { who: string; source: number; nodes: number[] }[] = [];
+  const client = (name: string) =>
+    system.spawn<SsspResultMsg>(() => ({ receive: (m) => void got.push({ who: name, source: m.result.source, nodes: [...m.result.nodes] }) }), { name });
+  const asker = client('asker');
+  const watcher = client('watcher');
+  const deadLetters: DeadLetter[] = [];
+  system.events.subscribe((e) => {
+    if (e.type === 'dead-letter') deadLetters.push(e.letter);
+  });
+
+  port.tell({ type: 'subscribe', subscriber: watcher });
+  port.tell({ type: 'request', source: 1, maxDistance: 0, replyTo: asker });
+  await advance(100);
+  t.deepEqual(got, [
+    { who: 'asker', source: 1, nodes: [1, 2] },
+    { who: 'watcher', source: 1, nodes: [1, 2] },
+  ]);
+
+  // A crash of the port (one injected failure) and its restart: the watcher is still subscribed.
+  system.faults.inject('/port', { kind: 'throw', times: 1 });
+  port.tell({ type: 'unsubscribe', subscriber: asker }); // the faulted message
+  await advance(10_000);
+  got.length = 0;
+  port.tell({ type: 'request', source: 1, maxDistance: 0, replyTo: asker });
+  await advance(100);
+  t.deepEqual(got.map((g) => g.who), ['asker', 'watcher']);
+
+  // The watcher stops: it is dropped, so answers do not pile up as dead letters for it.
+  await system.stop(watcher);
+  await advance(100);
+  port.tell({ type: 'request', source: 1, maxDistance: 0, replyTo: asker });
+  await advance(100);
+  t.deepEqual(deadLetters.filter((d) => d.recipient === '/watcher'), []);
+});
