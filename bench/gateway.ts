@@ -29,6 +29,8 @@ import type { LoadResult, LoadToParent, ParentToLoad } from './gateway-load.ts';
 const NODES = 10_000;
 const HZ = 60;
 const MOVING = 0.1;
+/** Ticks in one period of the stand-in layout's motion: 2 s at 60 Hz. */
+const CYCLE = 2 * HZ;
 
 /** A layout that ticks at `hz` on its own timer; fresh arrays every tick (snapshots are immutable). */
 class FakeLayout implements FrameSource {
@@ -36,6 +38,7 @@ class FakeLayout implements FrameSource {
   private readonly base: Float32Array;
   private readonly amplitude: Float32Array;
   private readonly phase: Float32Array;
+  private readonly cycle: Float32Array[];
   readonly ids: Uint32Array;
   readonly kinds: Uint8Array;
   readonly pinned = new Map<number, [number, number, number]>();
@@ -56,6 +59,20 @@ class FakeLayout implements FrameSource {
       this.amplitude[i] = rnd() < MOVING ? 20 : 0.05;
       this.phase[i] = rnd() * Math.PI * 2;
     }
+    // One period of the motion (0.5 Hz at HZ ticks a second); fewer, coarser steps where a period
+    // would take more than 64 MiB (the 200k-node stall scenario, where the motion hardly matters).
+    const steps = Math.max(2, Math.min(CYCLE, Math.floor((64 << 20) / (12 * n))));
+    this.cycle = Array.from({ length: steps }, (_, k) => {
+      const w = (2 * Math.PI * k) / steps;
+      const p = new Float32Array(3 * n);
+      for (let i = 0; i < n; i++) {
+        const d = this.amplitude[i]! * Math.sin(w + this.phase[i]!);
+        p[3 * i] = this.base[3 * i]! + d;
+        p[3 * i + 1] = this.base[3 * i + 1]! + d;
+        p[3 * i + 2] = this.base[3 * i + 2]!;
+      }
+      return p;
+    });
   }
 
   subscribe(subscriber: Ref<PositionTick>): void {
@@ -86,14 +103,9 @@ class FakeLayout implements FrameSource {
 
   private tick(): void {
     const t = performance.now();
-    const w = (2 * Math.PI * 0.5 * t) / 1000;
-    const p = new Float32Array(3 * this.n);
-    for (let i = 0; i < this.n; i++) {
-      const d = this.amplitude[i]! * Math.sin(w + this.phase[i]!);
-      p[3 * i] = this.base[3 * i]! + d;
-      p[3 * i + 1] = this.base[3 * i + 1]! + d;
-      p[3 * i + 2] = this.base[3 * i + 2]!;
-    }
+    // The motion repeats every period and was laid out in advance: the real physics computes
+    // on worker threads, so the producer must not charge its own arithmetic to the gateway's loop.
+    const p = this.cycle[this.ticks % this.cycle.length]!.slice();
     for (const [index, [x, y, z]] of this.pinned) {
       p[3 * index] = x;
       p[3 * index + 1] = y;
