@@ -11,6 +11,7 @@ import type { SettingsDelta } from '../settings/delta.ts';
 import type { SettingsDeltaLog } from '../settings/delta-log.ts';
 import type { SettingsBroadcast, SettingsMsg } from '../settings/protocol.ts';
 import { SettingsTree } from '../settings/settings-tree.ts';
+import { Subscriptions } from './subscriptions.ts';
 
 export interface SettingsActorOptions {
   readonly log: SettingsDeltaLog;
@@ -35,15 +36,11 @@ const MAX_CHANGES_PER_SET = 1_024;
 export function settingsActor(options: SettingsActorOptions): ActorFactory<SettingsMsg> {
   // Subscriptions outlive a restart of the store (the sessions that made them do not know of it);
   // the values do not: they are rebuilt from the log. Local subscribers are death-watched.
-  const subscribers = new Map<string, Subscriber>();
+  const subscribers = new Subscriptions<Subscriber>(options.maxSubscribers ?? 10_000);
+  const gone = (subscriber: Ref<SettingsBroadcast>): SettingsMsg => ({ type: 'unsubscribe', subscriber });
   return (ctx) => {
     const tree = new SettingsTree();
-    const maxSubscribers = options.maxSubscribers ?? 10_000;
     const wallClock = options.wallClock ?? Date.now;
-    /** A subscriber that stops is dropped, so broadcasts never pile up as dead letters. */
-    const watch = (ref: Ref<SettingsBroadcast>): void => {
-      if (ctx.system.lookup(ref.path) === ref) ctx.watch(ref, { type: 'unsubscribe', subscriber: ref });
-    };
     const batcher = new BroadcastBatcher<SettingsDelta>(ctx.system.clock, options.batchIntervalMs ?? 100, options.maxBatch ?? 10, (batch) => {
       for (const s of subscribers.values()) {
         if (s.immediate) continue;
@@ -56,7 +53,7 @@ export function settingsActor(options: SettingsActorOptions): ActorFactory<Setti
     return {
       async preStart() {
         tree.restore(await options.log.load());
-        for (const s of subscribers.values()) watch(s.ref);
+        subscribers.rewatch(ctx, gone);
       },
       postStop() {
         batcher.dispose();
@@ -70,17 +67,14 @@ export function settingsActor(options: SettingsActorOptions): ActorFactory<Setti
             msg.replyTo.tell(tree.snapshot(msg.paths));
             return;
           case 'subscribe':
-            if (subscribers.size >= maxSubscribers && !subscribers.has(msg.subscriber.path)) return;
-            if (!subscribers.has(msg.subscriber.path)) watch(msg.subscriber);
-            subscribers.set(msg.subscriber.path, {
-              ref: msg.subscriber,
-              client: msg.client,
-              prefix: msg.prefix ?? '',
-              immediate: msg.immediate ?? false,
-            });
+            subscribers.add(
+              ctx,
+              { ref: msg.subscriber, client: msg.client, prefix: msg.prefix ?? '', immediate: msg.immediate ?? false },
+              gone(msg.subscriber),
+            );
             return;
           case 'unsubscribe':
-            subscribers.delete(msg.subscriber.path);
+            subscribers.delete(msg.subscriber);
             return;
           case 'set': {
             if (msg.changes.length === 0 || msg.changes.length > MAX_CHANGES_PER_SET) {

@@ -155,3 +155,18 @@ test('subscriptions survive a restart of the store; a stopped subscriber is drop
   t.is(b.received.length, 1);
   t.deepEqual(letters, [], 'no broadcast to the stopped subscriber');
 });
+
+test('a subscriber that has already stopped when its subscription arrives is dropped at once', async (t) => {
+  const { ts, store, set } = setup(t);
+  const late = recorder(ts, 'client-late');
+  await ts.system.stop(late.ref);
+  store.tell({ type: 'subscribe', subscriber: late.ref, client: 'late' });
+  await ts.advance(10);
+  const letters: string[] = [];
+  ts.system.events.subscribe((e) => {
+    if (e.type === 'dead-letter') letters.push(e.letter.recipient);
+  });
+  await set('a', [{ path: 'physics.repulsion', value: 0.3 }]);
+  await ts.advance(200);
+  t.deepEqual(letters, [], 'nothing is broadcast to it');
+});
