@@ -19,6 +19,7 @@ import type { BackoffOptions } from '../supervisors/backoff.ts';
 import { Strategies } from '../supervisors/strategy.ts';
 import { physicsEngineActor } from './physics-engine.ts';
 import type { EngineStep, PhysicsCommand, PhysicsFrame, PhysicsMsg, PhysicsStats } from './physics-messages.ts';
+import { Subscriptions } from './subscriptions.ts';
 
 export interface PhysicsActorOptions {
   readonly selector: EngineSelector;
@@ -28,6 +29,8 @@ export interface PhysicsActorOptions {
   readonly topology?: Ref<TopologySubscription>;
   /** Frame rate of a subscriber that names none. */
   readonly defaultFrameHz?: number;
+  /** Most frame subscribers (default 10,000); more are refused. */
+  readonly maxSubscribers?: number;
 }
 
 /** The supervision the physics actor applies to its engine child: the fallback decider, quick restarts. */
@@ -66,7 +69,10 @@ const MUTATING = new Set<string>([
 ]);
 
 export function physicsActor(options: PhysicsActorOptions): ActorFactory<PhysicsMsg> {
-  return (ctx) => new PhysicsActorState(ctx, options);
+  // Frame subscribers outlive a restart of the actor: the frame relay that feeds every viewer
+  // subscribed once and never hears of one.
+  const subscribers = new Subscriptions<Subscriber>(options.maxSubscribers ?? 10_000);
+  return (ctx) => new PhysicsActorState(ctx, options, subscribers);
 }
 
 class PhysicsActorState {
@@ -90,13 +96,13 @@ class PhysicsActorState {
   private version = 0;
   private snapshotCache: LayoutSnapshot | undefined;
   private snapshotVersion = -1;
-  private readonly subscribers = new Map<string, Subscriber>();
   private readonly pinTokens = new Map<number, number>();
   private nextToken = 1;
 
   constructor(
     private readonly ctx: ActorContext<PhysicsMsg>,
     private readonly options: PhysicsActorOptions,
+    private readonly subscribers: Subscriptions<Subscriber>,
   ) {
     this.easer = new ParamEaser(applyPatch(DEFAULT_PARAMS, options.params ?? {}));
     this.layout = new Layout(() => ctx.system.random(), this.easer.active.knowledge.springLength);
@@ -110,6 +116,16 @@ class PhysicsActorState {
     });
     this.options.topology?.tell({ type: 'subscribe-topology', subscriber: ctx.self as Ref<TopologyChange> });
     this.scheduleTicks();
+    // Subscribers from before a restart: watched again, their timers back, and nothing sent until
+    // this incarnation's layout has moved (no empty frame while the topology comes back).
+    this.subscribers.rewatch(ctx, (ref): PhysicsMsg => ({ type: 'subscriber-gone', path: ref.path }));
+    for (const sub of this.subscribers.values()) {
+      sub.lastVersion = this.version;
+      sub.due = false;
+    }
+    for (const hz of new Set([...this.subscribers.values()].map((s) => s.hz))) {
+      ctx.schedulePeriodic(`frames:${hz}`, 1000 / hz, { type: 'frames', hz });
+    }
   }
 
   postStop(): void {
@@ -333,12 +349,7 @@ class PhysicsActorState {
     if (!(hz > 0 && hz <= 1000)) hz = 60;
     this.unsubscribe(ref.path);
     const sub: Subscriber = { ref, hz, velocities, lastVersion: -1, due: false };
-    this.subscribers.set(ref.path, sub);
-    try {
-      this.ctx.watch(ref, { type: 'subscriber-gone', path: ref.path });
-    } catch {
-      // A remote subscriber: it unsubscribes itself.
-    }
+    if (!this.subscribers.add(this.ctx, sub, { type: 'subscriber-gone', path: ref.path })) return;
     if (![...this.subscribers.values()].some((s) => s !== sub && s.hz === hz)) {
       this.ctx.schedulePeriodic(`frames:${hz}`, 1000 / hz, { type: 'frames', hz });
     }
@@ -348,7 +359,7 @@ class PhysicsActorState {
   private unsubscribe(path: string): void {
     const sub = this.subscribers.get(path);
     if (sub === undefined) return;
-    this.subscribers.delete(path);
+    this.subscribers.delete({ path });
     try {
       this.ctx.unwatch(sub.ref);
     } catch {

@@ -30,8 +30,13 @@ export class Subscriptions<Entry extends { readonly ref: Ref<never> }> {
     return true;
   }
 
-  delete(ref: Ref<never>): boolean {
-    return this.entries.delete(ref.path);
+  get(path: string): Entry | undefined {
+    return this.entries.get(path);
+  }
+
+  /** Drops the subscriber with this ref's path (a ref, or just its path). */
+  delete(target: { readonly path: string }): boolean {
+    return this.entries.delete(target.path);
   }
 
   /** A fresh incarnation watches every subscriber again (watches die with the old one). */

@@ -279,3 +279,25 @@ test('computeSubsystem puts the physics actor under /app/compute and it runs the
   t.is(s.nodes, 10);
   t.true(s.ticks > 0);
 });
+
+test('frame subscribers outlive a restart of the physics actor; one that stops is dropped', async (t) => {
+  const h = harness(t);
+  h.physics.tell(graph(20));
+  await h.advance(50);
+  const frames = h.subscribe(60);
+  await h.advance(100);
+  t.true(frames.length > 0);
+  // One injected failure: the actor restarts with an empty layout and gets the graph again.
+  h.system.faults.inject('/physics', { kind: 'throw', times: 1 });
+  h.physics.tell({ type: 'wake' });
+  await h.advance(5_000);
+  t.is((await h.stats()).subscribers, 1, 'the subscription outlived the restart');
+  const before = frames.length;
+  h.physics.tell(graph(20, 2));
+  await h.advance(500);
+  t.true(frames.length > before + 20, `${frames.length - before} frames after the restart`);
+  t.is(frames.at(-1)!.ids.length, 20);
+  await h.system.stop(h.system.lookup('/sub-0')!);
+  await h.advance(100);
+  t.is((await h.stats()).subscribers, 0, 'a stopped subscriber is dropped');
+});
