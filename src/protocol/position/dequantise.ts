@@ -4,7 +4,7 @@
 // kernel (dequantise.wat: about 2.5 times the JavaScript loop on a 100k-node keyframe, copies in
 // and out included); small ones, and platforms without it, take the JavaScript loop.
 import { DEQUANTISE_WASM } from './dequantise-wasm.ts';
-import { align16, ensureMemory, sharedKernel, type WasmMemory } from './wasm-kernel.ts';
+import { align16, chooseKernel, ensureMemory, sharedKernel, type KernelPath, type WasmMemory } from './wasm-kernel.ts';
 
 /** Below this many values the call and the copies cost more than the loop saves. */
 const WASM_MIN_VALUES = 3 * 4096;
@@ -16,8 +16,6 @@ interface DequantiseExports {
 
 const wasmKernel = sharedKernel<DequantiseExports>(DEQUANTISE_WASM);
 
-export type DequantisePath = 'auto' | 'wasm' | 'js';
-
 /**
  * Writes the positions of q (x, y, z per node) into out; min and step are per axis.
  * `path` is for tests: 'auto' picks by size and platform.
@@ -27,13 +25,12 @@ export function dequantiseInto(
   mx: number, my: number, mz: number,
   sx: number, sy: number, sz: number,
   out: Float32Array,
-  path: DequantisePath = 'auto',
+  path: KernelPath = 'auto',
 ): void {
   const count = q.length - (q.length % 3);
   if (out.length < count) throw new RangeError(`room for ${out.length} values, ${count} to write`);
-  const k = path === 'js' || (path === 'auto' && count < WASM_MIN_VALUES) ? null : wasmKernel();
+  const k = chooseKernel(path, count, WASM_MIN_VALUES, wasmKernel);
   if (k === null) {
-    if (path === 'wasm') throw new Error('WebAssembly SIMD is not available on this platform');
     for (let j = 0; j < count; j += 3) {
       out[j] = mx + q[j]! * sx;
       out[j + 1] = my + q[j + 1]! * sy;

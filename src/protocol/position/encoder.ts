@@ -17,8 +17,9 @@ import {
 } from './header.ts';
 import { dequantiseInto } from './dequantise.ts';
 import { quantisePass } from './quantise-all.ts';
-import { createMovedScanner, type MovedScanner, type ScannerKind } from './moved-scan.ts';
+import { createMovedScanner, type MovedScanner } from './moved-scan.ts';
 import { Q_MAX } from './quantise.ts';
+import type { KernelPath } from './wasm-kernel.ts';
 
 export interface PositionEncoderOptions {
   /** A keyframe at least every K frames (default 60: one a second at 60 Hz). */
@@ -28,7 +29,7 @@ export interface PositionEncoderOptions {
   /** Send velocities; only subscribers that asked for them pay the 6 bytes per node. */
   readonly velocity?: boolean;
   /** Where the hot loops run: WebAssembly SIMD where available ('auto', the default), or 'js'. */
-  readonly kernels?: ScannerKind;
+  readonly kernels?: KernelPath;
 }
 
 export interface PositionSnapshot {
@@ -61,7 +62,7 @@ export class PositionStreamEncoder {
   private readonly fixedThreshold: number | null;
   private readonly withVelocity: boolean;
   private threshold = 0;
-  private readonly scannerKind: ScannerKind;
+  private readonly kernels: KernelPath;
   /** Holds the mirror of what the subscriber reconstructed (`sent`) and finds the moved nodes. */
   private scanner: MovedScanner | null = null;
   private epoch = -1;
@@ -82,7 +83,7 @@ export class PositionStreamEncoder {
     if (t !== 'auto' && !(t >= 0)) throw new RangeError('threshold must be >= 0');
     this.fixedThreshold = t === 'auto' ? null : t;
     this.withVelocity = options.velocity ?? false;
-    this.scannerKind = options.kernels ?? 'auto';
+    this.kernels = options.kernels ?? 'auto';
   }
 
   /** The next frame will be a keyframe (the subscriber missed one, or asked). */
@@ -134,7 +135,7 @@ export class PositionStreamEncoder {
 
   private keyframe(positions: Float32Array, velocities: Float32Array | null, epoch: number, bounds: ArrayLike<number> | undefined): Uint8Array {
     const n = positions.length / 3;
-    if (this.scanner === null) this.scanner = createMovedScanner(n, this.scannerKind);
+    if (this.scanner === null) this.scanner = createMovedScanner(n, this.kernels);
     else if (this.scanner.sent.length !== positions.length) this.scanner.resize(n);
     this.epoch = epoch;
     this.forced = false;
@@ -148,7 +149,7 @@ export class PositionStreamEncoder {
     // One pass when the guessed box holds every node and is not much looser than the tight one (a
     // layout's extent changes slowly); otherwise a second pass with the tight box.
     let box: Float64Array;
-    const path = this.scannerKind;
+    const path = this.kernels;
     const known = bounds === undefined ? null : finiteBoxOf(bounds);
     if (known !== null && quantisePass(positions, known, known, q, path).inside) {
       box = known;

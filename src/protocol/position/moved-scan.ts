@@ -8,7 +8,7 @@
 // bit (float32 difference, float32 threshold, NaN never moved) and stands in where WebAssembly
 // SIMD is missing; the tests hold the two to the same answers.
 import { MOVED_SCAN_WASM } from './moved-scan-wasm.ts';
-import { align16, compileKernel, ensureMemory, instantiate, type WasmMemory, type WasmModule } from './wasm-kernel.ts';
+import { align16, chooseKernel, compileKernel, ensureMemory, instantiate, type KernelPath, type WasmMemory, type WasmModule } from './wasm-kernel.ts';
 
 export interface MovedScanner {
   /** Capacity in nodes. */
@@ -104,13 +104,9 @@ export class JsMovedScanner implements MovedScanner {
   }
 }
 
-export type ScannerKind = 'wasm' | 'js' | 'auto';
-
 /** The WebAssembly scanner where the platform has SIMD ('auto'), or the one asked for. */
-export function createMovedScanner(n: number, kind: ScannerKind = 'auto'): MovedScanner {
-  if (kind === 'js') return new JsMovedScanner(n);
-  const module = scanModule();
-  if (module !== null) return new WasmMovedScanner(module, n);
-  if (kind === 'wasm') throw new Error('WebAssembly SIMD is not available on this platform');
-  return new JsMovedScanner(n);
+export function createMovedScanner(n: number, path: KernelPath = 'auto'): MovedScanner {
+  // Any size: the scanner lives as long as the stream, so its setup is paid once.
+  const module = chooseKernel(path, 0, 0, scanModule);
+  return module === null ? new JsMovedScanner(n) : new WasmMovedScanner(module, n);
 }

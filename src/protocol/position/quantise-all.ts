@@ -6,7 +6,7 @@
 // outside the quantisation box are garbage either way and are redone by the caller).
 import { QUANTISE_WASM } from './quantise-wasm.ts';
 import { Q_MAX } from './quantise.ts';
-import { align16, ensureMemory, sharedKernel, type WasmMemory } from './wasm-kernel.ts';
+import { align16, chooseKernel, ensureMemory, sharedKernel, type KernelPath, type WasmMemory } from './wasm-kernel.ts';
 
 /** Below this many values the copies cost more than the kernel saves. */
 const WASM_MIN_VALUES = 3 * 4096;
@@ -23,8 +23,6 @@ interface QuantiseExports {
 
 const wasmKernel = sharedKernel<QuantiseExports>(QUANTISE_WASM);
 
-export type QuantisePath = 'auto' | 'wasm' | 'js';
-
 export interface QuantisePass {
   /** Every value was within the check box (and none was NaN). */
   readonly inside: boolean;
@@ -36,14 +34,13 @@ export interface QuantisePass {
  * Quantises v (x, y, z per node) against `box` into q, measuring the tight box and checking
  * every value against `check` (often the same box).
  */
-export function quantisePass(v: Float32Array, box: Float64Array, check: Float64Array, q: Uint16Array, path: QuantisePath = 'auto'): QuantisePass {
+export function quantisePass(v: Float32Array, box: Float64Array, check: Float64Array, q: Uint16Array, path: KernelPath = 'auto'): QuantisePass {
   const count = v.length - (v.length % 3);
   const mx = box[0]!, my = box[1]!, mz = box[2]!;
   const ex = box[3]! - mx, ey = box[4]! - my, ez = box[5]! - mz;
   const sx = ex > 0 ? Q_MAX / ex : 0, sy = ey > 0 ? Q_MAX / ey : 0, sz = ez > 0 ? Q_MAX / ez : 0;
   const tight = Float64Array.of(Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity);
-  const k = path === 'js' || (path === 'auto' && count < WASM_MIN_VALUES) ? null : wasmKernel();
-  if (k === null && path === 'wasm') throw new Error('WebAssembly SIMD is not available on this platform');
+  const k = chooseKernel(path, count, WASM_MIN_VALUES, wasmKernel);
   let done = 0;
   let inside = true;
   if (k !== null) {

@@ -51,6 +51,21 @@ export function sharedKernel<Exports extends object>(base64: string): () => Expo
   };
 }
 
+/** Where a hot loop runs: WebAssembly where the platform has it and the work is big enough
+ * ('auto'), or the path asked for (tests hold the two to the same answers). */
+export type KernelPath = 'auto' | 'wasm' | 'js';
+
+/**
+ * The kernel to run `size` values of work on, or null for the JavaScript loop: 'auto' takes the
+ * kernel from `minSize` values up where the platform has it; 'wasm' insists on it.
+ */
+export function chooseKernel<Exports>(path: KernelPath, size: number, minSize: number, kernel: () => Exports | null): Exports | null {
+  if (path === 'js' || (path === 'auto' && size < minSize)) return null;
+  const k = kernel();
+  if (k === null && path === 'wasm') throw new Error('WebAssembly SIMD is not available on this platform');
+  return k;
+}
+
 /** Grows `memory` to hold at least `bytes`. */
 export function ensureMemory(memory: WasmMemory, bytes: number): void {
   const have = memory.buffer.byteLength;
