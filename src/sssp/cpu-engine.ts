@@ -3,7 +3,8 @@
 // if the graph changed while it was away the query answers 'graph-changed' rather than mixing two
 // graph versions. `runSync` is the same computation in one go, for benchmarks and the reference.
 import type { DynamicCsr } from './csr.ts';
-import { DijkstraRun, DijkstraScratch } from './dijkstra.ts';
+import { BucketRun, bucketWidth } from './bucket-run.ts';
+import { DijkstraRun, DijkstraScratch, type SettleRun } from './dijkstra.ts';
 import { failure, prepareQuery, type PreparedQuery, type SsspEngine, type SsspOutcome, type SsspQuery, type SsspResult } from './engine.ts';
 
 export interface CpuEngineOptions {
@@ -13,6 +14,11 @@ export interface CpuEngineOptions {
   readonly popsPerCheck?: number;
   /** How to yield (default setImmediate); tests inject one that changes the graph mid-query. */
   readonly yieldTo?: () => Promise<void>;
+  /**
+   * Which queue: 'auto' (default) takes buckets when the weights allow and the radix queue
+   * otherwise; 'radix' always the radix queue (its settle order is fully sorted). Tests force each.
+   */
+  readonly queue?: 'auto' | 'radix';
 }
 
 const immediate = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
@@ -24,12 +30,14 @@ export class CpuSsspEngine implements SsspEngine {
   private readonly sliceMs: number;
   private readonly popsPerCheck: number;
   private readonly yieldTo: () => Promise<void>;
+  private readonly queue: 'auto' | 'radix';
   private busy = false;
 
   constructor(options: CpuEngineOptions = {}) {
     this.sliceMs = options.sliceMs ?? 8;
     this.popsPerCheck = Math.max(1, options.popsPerCheck ?? 20_000);
     this.yieldTo = options.yieldTo ?? immediate;
+    this.queue = options.queue ?? 'auto';
   }
 
   runSync(graph: DynamicCsr, query: SsspQuery): SsspOutcome {
@@ -38,7 +46,7 @@ export class CpuSsspEngine implements SsspEngine {
     const start = performance.now();
     // Not the shared scratch while an async run is using it between slices.
     const scratch = this.busy ? new DijkstraScratch() : this.scratch;
-    const run = new DijkstraRun(graph, scratch, prepared.sourceIndex, prepared.bound, prepared.targets);
+    const run = this.start(graph, scratch, prepared);
     run.step(Infinity);
     return { ok: true, result: resultOf(graph, query, prepared, run, performance.now() - start) };
   }
@@ -52,7 +60,7 @@ export class CpuSsspEngine implements SsspEngine {
     this.busy = true;
     try {
       const start = performance.now();
-      const run = new DijkstraRun(graph, scratch, prepared.sourceIndex, prepared.bound, prepared.targets);
+      const run = this.start(graph, scratch, prepared);
       let sliceStart = start;
       while (!run.step(this.popsPerCheck)) {
         if (performance.now() - sliceStart < this.sliceMs) continue;
@@ -69,9 +77,16 @@ export class CpuSsspEngine implements SsspEngine {
   }
 
   dispose(): void {}
+
+  private start(graph: DynamicCsr, scratch: DijkstraScratch, q: PreparedQuery): SettleRun {
+    const scale = graph.weightScale();
+    const delta = this.queue === 'auto' ? bucketWidth(scale) : undefined;
+    if (delta === undefined) return new DijkstraRun(graph, scratch, q.sourceIndex, q.bound, q.targets);
+    return new BucketRun(graph, scratch, q.sourceIndex, q.bound, q.targets, scale, delta);
+  }
 }
 
-function resultOf(graph: DynamicCsr, query: SsspQuery, prepared: PreparedQuery, run: DijkstraRun, elapsedMs: number): SsspResult {
+function resultOf(graph: DynamicCsr, query: SsspQuery, prepared: PreparedQuery, run: SettleRun, elapsedMs: number): SsspResult {
   return {
     engine: 'cpu',
     version: prepared.version,
@@ -82,7 +97,7 @@ function resultOf(graph: DynamicCsr, query: SsspQuery, prepared: PreparedQuery, 
     distance: run.distance,
     parent: run.parent,
     order: run.order.subarray(0, run.settled),
-    sorted: true,
+    sorted: run.sorted,
     complete: run.complete,
     maxDistance: prepared.bound,
     elapsedMs,

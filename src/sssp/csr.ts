@@ -12,6 +12,7 @@
 // Weights are stored as given; weights that are negative or NaN are counted so that a query can
 // refuse the graph with a clear error instead of computing a wrong answer.
 import type { TopologyChange, TopologyEdge, TopologyNode } from '../graph/topology.ts';
+import { WeightExponents, type WeightScale } from './weight-scale.ts';
 
 export type Direction = 'directed' | 'undirected';
 
@@ -85,6 +86,7 @@ export class DynamicCsr implements CsrView {
   private freeEdgeSlots: number[] = [];
   private edgeTop = 0;
   private readonly badEdges = new Set<number>();
+  private readonly weightExponents = new WeightExponents();
 
   constructor(direction: Direction = 'directed') {
     this.directed = direction === 'directed';
@@ -111,6 +113,11 @@ export class DynamicCsr implements CsrView {
   badEdge(): { id: bigint; weight: number } | undefined {
     for (const slot of this.badEdges) return { id: BigInt(this.edgeKeys[slot]!), weight: this.edgeW[slot]! };
     return undefined;
+  }
+
+  /** Powers of two around the live weights (what the bucket queue sizes itself by); undefined without a positive finite weight. */
+  weightScale(): WeightScale | undefined {
+    return this.weightExponents.scale();
   }
 
   // ---- changes ------------------------------------------------------------------------------------
@@ -271,6 +278,7 @@ export class DynamicCsr implements CsrView {
     this.edgeKeys = [];
     this.edgeTop = 0;
     this.badEdges.clear();
+    this.weightExponents.clear();
   }
 
   private addNode(id: number): number {
@@ -319,6 +327,7 @@ export class DynamicCsr implements CsrView {
     this.edgeKeys[slot] = key;
     this.slotOfEdge.set(key, slot);
     if (isBadWeight(w)) this.badEdges.add(slot);
+    this.weightExponents.add(w, 1);
     this.edgeArc[slot] = this.pushArc(s, t, w, slot);
     this.edgeRev[slot] = !this.directed && s !== t ? this.pushArc(t, s, w, slot) : NO_ARC;
   }
@@ -331,10 +340,13 @@ export class DynamicCsr implements CsrView {
     this.slotOfEdge.delete(this.edgeKeys[slot]!);
     this.edgeKeys[slot] = undefined;
     this.badEdges.delete(slot);
+    this.weightExponents.add(this.edgeW[slot]!, -1);
     this.freeEdgeSlots.push(slot);
   }
 
   private setWeight(slot: number, w: number): void {
+    this.weightExponents.add(this.edgeW[slot]!, -1);
+    this.weightExponents.add(w, 1);
     this.edgeW[slot] = w;
     this.weight[this.edgeArc[slot]!] = w;
     const rev = this.edgeRev[slot]!;

@@ -1,4 +1,5 @@
-// Dijkstra's algorithm over a CSR view with a monotone radix queue: exact for non-negative weights.
+// Dijkstra's algorithm over a CSR view with a monotone radix queue: exact for non-negative weights
+// (the general case; bucket-run.ts is faster where no weight is zero).
 // A run can be stepped (a bounded number of settled nodes at a time) so that a big query can share
 // the event loop. Early exits: a distance bound (arcs leading past it are never queued) and a set
 // of targets (the run stops once the last of them is settled; what is still queued then is only an
@@ -16,12 +17,31 @@
 // - an arc into a settled node (on an undirected graph, half of all arcs) needs none either;
 // - an arc into a node not reached yet always improves it: its distance is written, not read
 //   (a store does not stall the loop the way a load that misses does).
+import { BucketRing } from './bucket-run.ts';
 import type { CsrView } from './csr.ts';
 import { RadixQueue } from './radix-queue.ts';
+
+/** A single-source run that settles nodes a slice at a time (this radix-queue one, or bucket-run.ts). */
+export interface SettleRun {
+  /** Per index: Infinity for nodes not reached. */
+  readonly distance: Float64Array;
+  /** Per index: -1 for the source and nodes not reached. */
+  readonly parent: Int32Array;
+  /** Settled indices in settle order; the first `settled` are valid. */
+  readonly order: Int32Array;
+  /** True when the settle order is nondecreasing in distance. */
+  readonly sorted: boolean;
+  readonly settled: number;
+  /** True once every node within the bound was settled (no early exit on targets). */
+  readonly complete: boolean;
+  /** Settles up to `maxPops` nodes; returns true when the run is finished. */
+  step(maxPops: number): boolean;
+}
 
 /** Per-engine scratch reused by successive runs (one run at a time). */
 export class DijkstraScratch {
   readonly queue = new RadixQueue();
+  readonly ring = new BucketRing();
   /** Bit i & 31 of word i >> 5: node i is settled. */
   settled = new Int32Array(0);
   /** The same layout: node i has a finite distance (it is queued or settled). */
@@ -41,15 +61,12 @@ export class DijkstraScratch {
   }
 }
 
-export class DijkstraRun {
-  /** Per index: Infinity for nodes not reached. */
+export class DijkstraRun implements SettleRun {
   readonly distance: Float64Array;
-  /** Per index: -1 for the source and nodes not reached. */
   readonly parent: Int32Array;
-  /** Settled indices in settle order (nondecreasing distance); the first `settled` are valid. */
   readonly order: Int32Array;
+  readonly sorted = true;
   settled = 0;
-  /** True once the queue emptied: every node within the bound was settled. */
   complete = false;
   done = false;
   private remaining: number;
@@ -80,7 +97,6 @@ export class DijkstraRun {
     }
   }
 
-  /** Settles up to `maxPops` nodes; returns true when the run is finished. */
   step(maxPops: number): boolean {
     if (this.done) return true;
     const { rowStart, rowLen, col, weight } = this.csr;
