@@ -255,6 +255,17 @@ export async function run(options: BenchOptions): Promise<void> {
     figures.push(figure(SUITE, `tick ${c.name} (cpu, ${engine.threads} threads)`, oursMs, 'ms', { name: 'd3-force-3d', value: d3Ms }));
   }
 
+  // How much of this thread a tick takes: the forces run in the workers, so the event loop should
+  // sit idle for most of a tick (what is left is preparing the buffers and integrating).
+  const big = cases[cases.length - 1]!;
+  const busy = new Ours(big.graph, initialPositions(big.graph.n, 13), engine);
+  await busy.tick();
+  const elu0 = performance.eventLoopUtilization();
+  for (let k = 0; k < (quick ? 3 : 5); k++) await busy.tick();
+  const elu = performance.eventLoopUtilization(elu0).utilization;
+  progress(`  event loop busy ${(elu * 100).toFixed(1)}% of ${big.name} ticks`);
+  figures.push(figure(SUITE, `event-loop utilisation during ${big.name} ticks (cpu workers)`, elu * 100, '%'));
+
   // Quality at equal wall-clock time.
   const qualityCases = [cases.find((c) => c.name === 'facebook-4k')!, cases.find((c) => c.name === 'ba-10k')!];
   const seconds = quick ? 1 : 4;
