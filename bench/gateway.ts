@@ -23,6 +23,7 @@ import type { Ref } from '../src/runtime/ref.ts';
 import { ActorSystem } from '../src/runtime/system.ts';
 import { InMemoryDeltaLog } from '../src/settings/delta-log.ts';
 import type { BenchOptions } from './run.ts';
+import { hostCpuWindow } from './host-cpu.ts';
 import { figure, progress, report, type Figure } from './report.ts';
 import type { LoadResult, LoadToParent, ParentToLoad } from './gateway-load.ts';
 
@@ -232,6 +233,7 @@ async function scenario(s: Scenario) {
   }, 50);
 
   let cpu0 = process.cpuUsage();
+  let host = hostCpuWindow();
   let t0 = performance.now();
   let ticks0 = 0;
   let peakRss = 0;
@@ -251,6 +253,7 @@ async function scenario(s: Scenario) {
       if (m.type === 'connected') progress(`${m.clients} clients connected`);
       if (m.type === 'measuring') {
         cpu0 = process.cpuUsage();
+        host = hostCpuWindow();
         t0 = performance.now();
         ticks0 = layout.ticks;
         peakRss = 0;
@@ -261,6 +264,7 @@ async function scenario(s: Scenario) {
     child.on('exit', (code) => reject(new Error(`load generator exited with ${code}`)));
   });
   const cpu = process.cpuUsage(cpu0);
+  const hostShare = host();
   const wall = performance.now() - t0;
   const tickRate = ((layout.ticks - ticks0) * 1000) / wall;
   const probeResult = await probed;
@@ -274,6 +278,7 @@ async function scenario(s: Scenario) {
   return {
     result: { ...result, updateToClientMs: probeResult.updateToClientMs, graphEventMs: probeResult.graphEventMs, settingsMs: probeResult.settingsMs },
     cpuPercent: (100 * (cpu.user + cpu.system)) / 1000 / wall,
+    hostShare,
     tickRate,
     peakRss,
     peakHeap,
@@ -303,6 +308,9 @@ export async function run(options: BenchOptions): Promise<void> {
     figure(suite, 'frame lag p99', percentile(r.frameLagsMs, 99), 'ms', { name: 'target', value: 20 }),
     figure(suite, 'frames dropped (slow readers)', main.view.counters.framesDropped, 'frames'),
     figure(suite, 'server CPU', main.cpuPercent, '% of a core'),
+    // Context for the latency tails: the machine's CPU time stolen by the hypervisor, and left idle.
+    figure(suite, 'host CPU stolen (steal) during window', main.hostShare?.stealPercent ?? NaN, '% of all CPU'),
+    figure(suite, 'host CPU idle during window', main.hostShare?.idlePercent ?? NaN, '% of all CPU'),
     figure(suite, 'server RSS peak', main.peakRss / 2 ** 20, 'MiB'),
     figure(suite, 'server heap+external peak', main.peakHeap / 2 ** 20, 'MiB'),
     figure(suite, 'bytes to clients', r.bytesReceived / (measureMs / 1000) / 2 ** 20, 'MiB/s'),
