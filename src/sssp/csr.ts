@@ -12,6 +12,7 @@
 // Weights are stored as given; weights that are negative or NaN are counted so that a query can
 // refuse the graph with a clear error instead of computing a wrong answer.
 import type { TopologyChange, TopologyEdge, TopologyNode } from '../graph/topology.ts';
+import { IdIndex } from './id-index.ts';
 import { WeightExponents, type WeightScale } from './weight-scale.ts';
 
 export type Direction = 'directed' | 'undirected';
@@ -68,7 +69,7 @@ export class DynamicCsr implements CsrView {
   /** Wire id per index; meaningful only where `alive` is 1. */
   idOf = new Uint32Array(16);
   alive = new Uint8Array(16);
-  private readonly indexOfId = new Map<number, number>();
+  private indexOfId = new IdIndex();
   private freeIndices: number[] = [];
 
   col = new Int32Array(64);
@@ -82,7 +83,9 @@ export class DynamicCsr implements CsrView {
   private edgeRev = new Int32Array(16);
   private edgeW = new Float64Array(16);
   private edgeKeys: (EdgeKey | undefined)[] = [];
-  private readonly slotOfEdge = new Map<EdgeKey, number>();
+  /** Edge slot by id: safe-integer ids in a typed index, the rare larger ones in a Map. */
+  private slotOfEdge = new IdIndex();
+  private readonly slotOfBigEdge = new Map<bigint, number>();
   private freeEdgeSlots: number[] = [];
   private edgeTop = 0;
   private readonly badEdges = new Set<number>();
@@ -97,7 +100,7 @@ export class DynamicCsr implements CsrView {
   }
 
   get edgeCount(): number {
-    return this.slotOfEdge.size;
+    return this.slotOfEdge.size + this.slotOfBigEdge.size;
   }
 
   /** Arc slots reserved, used or not: for tests of compaction. */
@@ -106,7 +109,16 @@ export class DynamicCsr implements CsrView {
   }
 
   indexOf(id: number): number | undefined {
-    return this.indexOfId.get(id);
+    const i = Number.isInteger(id) && id >= 0 ? this.indexOfId.get(id) : -1;
+    return i < 0 ? undefined : i;
+  }
+
+  private edgeSlot(key: EdgeKey): number {
+    return typeof key === 'number' ? this.slotOfEdge.get(key) : (this.slotOfBigEdge.get(key) ?? -1);
+  }
+
+  private hasEdge(key: EdgeKey): boolean {
+    return this.edgeSlot(key) >= 0;
   }
 
   /** An edge whose weight no shortest-path algorithm here may use (negative or NaN), if any. */
@@ -161,7 +173,7 @@ export class DynamicCsr implements CsrView {
         const seen = new Set<EdgeKey>();
         for (const e of change.edges) {
           const key = keyOf(e.id);
-          if (this.slotOfEdge.has(key) || seen.has(key)) throw new TopologyError(`edge ${e.id} already exists`);
+          if (this.hasEdge(key) || seen.has(key)) throw new TopologyError(`edge ${e.id} already exists`);
           if (!this.indexOfId.has(e.source) || !this.indexOfId.has(e.target)) {
             throw new TopologyError(`edge ${e.id} joins unknown node(s) ${e.source} -> ${e.target}`);
           }
@@ -174,15 +186,15 @@ export class DynamicCsr implements CsrView {
         const seen = new Set<EdgeKey>();
         for (const id of change.ids) {
           const key = keyOf(id);
-          if (!this.slotOfEdge.has(key) || seen.has(key)) throw new TopologyError(`edge ${id} does not exist`);
+          if (!this.hasEdge(key) || seen.has(key)) throw new TopologyError(`edge ${id} does not exist`);
           seen.add(key);
         }
-        for (const id of change.ids) this.removeEdgeSlot(this.slotOfEdge.get(keyOf(id))!);
+        for (const id of change.ids) this.removeEdgeSlot(this.edgeSlot(keyOf(id)));
         break;
       }
       case 'edge-weights-changed': {
-        for (const e of change.edges) if (!this.slotOfEdge.has(keyOf(e.id))) throw new TopologyError(`edge ${e.id} does not exist`);
-        for (const e of change.edges) this.setWeight(this.slotOfEdge.get(keyOf(e.id))!, e.weight);
+        for (const e of change.edges) if (!this.hasEdge(keyOf(e.id))) throw new TopologyError(`edge ${e.id} does not exist`);
+        for (const e of change.edges) this.setWeight(this.edgeSlot(keyOf(e.id)), e.weight);
         break;
       }
     }
@@ -223,7 +235,7 @@ export class DynamicCsr implements CsrView {
     if (target.length !== m || weight.length !== m || (edgeIds !== undefined && edgeIds.length !== m)) {
       throw new TopologyError('edge arrays of different lengths');
     }
-    const index = new Map<number, number>();
+    const index = new IdIndex(nodeIds.length);
     for (let i = 0; i < nodeIds.length; i++) {
       const id = nodeIds[i]!;
       checkNodeId(id);
@@ -232,22 +244,33 @@ export class DynamicCsr implements CsrView {
     }
     const s = new Int32Array(m);
     const t = new Int32Array(m);
-    const keys = new Set<EdgeKey>();
+    // Slot k is edge k's: the index built while checking for duplicates is the one kept.
+    const slots = new IdIndex(m);
+    const bigSlots = new Map<bigint, number>();
     for (let k = 0; k < m; k++) {
       const si = index.get(source[k]!);
       const ti = index.get(target[k]!);
       const key = normalKey(edgeIds?.[k] ?? k);
-      if (si === undefined || ti === undefined) throw new TopologyError(`edge ${key} joins unknown node(s) ${source[k]} -> ${target[k]}`);
-      if (edgeIds !== undefined) {
-        if (keys.has(key)) throw new TopologyError(`edge ${key} twice in the snapshot`);
-        keys.add(key);
+      if (si < 0 || ti < 0) throw new TopologyError(`edge ${key} joins unknown node(s) ${source[k]} -> ${target[k]}`);
+      if (typeof key === 'number') {
+        if (slots.has(key)) throw new TopologyError(`edge ${key} twice in the snapshot`);
+        slots.set(key, k);
+      } else {
+        if (bigSlots.has(key)) throw new TopologyError(`edge ${key} twice in the snapshot`);
+        bigSlots.set(key, k);
       }
       s[k] = si;
       t[k] = ti;
     }
     this.clear();
     this.ensureNodes(nodeIds.length);
-    for (let i = 0; i < nodeIds.length; i++) this.addNode(nodeIds[i]!);
+    for (let i = 0; i < nodeIds.length; i++) {
+      this.idOf[i] = nodeIds[i]!;
+      this.alive[i] = 1;
+      this.rowLen[i] = 0;
+    }
+    this.size = nodeIds.length;
+    this.indexOfId = index;
     // Count arcs per row first so that each row is allocated once, exactly.
     const degree = new Int32Array(this.size);
     for (let k = 0; k < m; k++) {
@@ -263,7 +286,10 @@ export class DynamicCsr implements CsrView {
     this.ensureArcs(top);
     this.arcTop = top;
     this.ensureEdges(m);
-    for (let k = 0; k < m; k++) this.addArcs(normalKey(edgeIds?.[k] ?? k), s[k]!, t[k]!, weight[k]!);
+    this.slotOfEdge = slots;
+    for (const [key, slot] of bigSlots) this.slotOfBigEdge.set(key, slot);
+    for (let k = 0; k < m; k++) this.placeEdge(k, normalKey(edgeIds?.[k] ?? k), s[k]!, t[k]!, weight[k]!);
+    this.edgeTop = m;
     this.version = version;
   }
 
@@ -271,9 +297,10 @@ export class DynamicCsr implements CsrView {
     this.size = 0;
     this.arcTop = 0;
     this.holes = 0;
-    this.indexOfId.clear();
+    this.indexOfId = new IdIndex();
     this.freeIndices = [];
-    this.slotOfEdge.clear();
+    this.slotOfEdge = new IdIndex();
+    this.slotOfBigEdge.clear();
     this.freeEdgeSlots = [];
     this.edgeKeys = [];
     this.edgeTop = 0;
@@ -297,7 +324,7 @@ export class DynamicCsr implements CsrView {
   }
 
   private removeNode(id: number): void {
-    const i = this.indexOfId.get(id)!;
+    const i = this.indexOfId.get(id);
     // The topology stream removes a node's edges first; should it not, they go here.
     while (this.rowLen[i]! > 0) this.removeEdgeSlot(this.arcEdge[this.rowStart[i]!]!);
     if (this.directed) {
@@ -312,7 +339,7 @@ export class DynamicCsr implements CsrView {
   }
 
   private addEdge(e: TopologyEdge): void {
-    this.addArcs(keyOf(e.id), this.indexOfId.get(e.source)!, this.indexOfId.get(e.target)!, e.weight);
+    this.addArcs(keyOf(e.id), this.indexOfId.get(e.source), this.indexOfId.get(e.target), e.weight);
   }
 
   private addArcs(key: EdgeKey, s: number, t: number, w: number): void {
@@ -321,11 +348,17 @@ export class DynamicCsr implements CsrView {
       slot = this.edgeTop++;
       this.ensureEdges(this.edgeTop);
     }
+    if (typeof key === 'number') this.slotOfEdge.set(key, slot);
+    else this.slotOfBigEdge.set(key, slot);
+    this.placeEdge(slot, key, s, t, w);
+  }
+
+  /** Fills edge slot `slot` (already indexed under `key`) and pushes its arcs. */
+  private placeEdge(slot: number, key: EdgeKey, s: number, t: number, w: number): void {
     this.edgeSrc[slot] = s;
     this.edgeDst[slot] = t;
     this.edgeW[slot] = w;
     this.edgeKeys[slot] = key;
-    this.slotOfEdge.set(key, slot);
     if (isBadWeight(w)) this.badEdges.add(slot);
     this.weightExponents.add(w, 1);
     this.edgeArc[slot] = this.pushArc(s, t, w, slot);
@@ -337,7 +370,9 @@ export class DynamicCsr implements CsrView {
     // Remove the reverse arc first: removing the forward one may move it within the same row.
     if (rev !== NO_ARC) this.popArc(this.edgeDst[slot]!, rev);
     this.popArc(this.edgeSrc[slot]!, this.edgeArc[slot]!);
-    this.slotOfEdge.delete(this.edgeKeys[slot]!);
+    const key = this.edgeKeys[slot]!;
+    if (typeof key === 'number') this.slotOfEdge.delete(key);
+    else this.slotOfBigEdge.delete(key);
     this.edgeKeys[slot] = undefined;
     this.badEdges.delete(slot);
     this.weightExponents.add(this.edgeW[slot]!, -1);
