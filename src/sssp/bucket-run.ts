@@ -26,7 +26,7 @@ export const MAX_RING = 4096;
 
 /** The bucket width for these weights, or undefined when the bucket queue cannot be used. */
 export function bucketWidth(scale: WeightScale | undefined): number | undefined {
-  if (scale === undefined) return 1; // no finite positive weight: only the source is ever settled
+  if (scale === undefined) return 1; // no finite weight: only the source is ever settled
   if (scale.zero || scale.floor === 0) return undefined;
   // Queued keys lie within ceil of the current bucket: the ring must cover ceil / floor + 1 buckets.
   return scale.ceil / scale.floor < MAX_RING ? scale.floor : undefined;

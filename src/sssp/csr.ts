@@ -127,7 +127,7 @@ export class DynamicCsr implements CsrView {
     return undefined;
   }
 
-  /** Powers of two around the live weights (what the bucket queue sizes itself by); undefined without a positive finite weight. */
+  /** Powers of two around the live weights (what the bucket queue sizes itself by); undefined without a finite weight. */
   weightScale(): WeightScale | undefined {
     return this.weightExponents.scale();
   }

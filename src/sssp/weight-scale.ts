@@ -44,11 +44,11 @@ export class WeightExponents {
     this.zeros = 0;
   }
 
-  /** The scale of the weights counted now; undefined when there is no positive finite weight. */
+  /** The scale of the weights counted now; undefined when there is no finite weight at all. */
   scale(): WeightScale | undefined {
     let lo = 0;
     while (lo < SPECIAL && this.counts[lo] === 0) lo++;
-    if (lo === SPECIAL) return undefined;
+    if (lo === SPECIAL) return this.zeros > 0 ? { floor: 0, ceil: 0, zero: true } : undefined;
     let hi = SPECIAL - 1;
     while (this.counts[hi] === 0) hi--;
     // A subnormal minimum has no exact power of two at or below it worth using as a width.

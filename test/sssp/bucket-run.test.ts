@@ -37,7 +37,11 @@ test('zero, infinite and bad weights: zero is flagged, the others are left out o
   e.add(Infinity, 1);
   e.add(Number.NaN, 1);
   e.add(-3, 1);
-  t.is(e.scale(), undefined, 'no positive finite weight');
+  t.is(e.scale(), undefined, 'no finite weight');
+  e.add(0, 1);
+  t.deepEqual(e.scale(), { floor: 0, ceil: 0, zero: true }, 'zeros alone');
+  t.is(bucketWidth(e.scale()), undefined, 'zeros alone take the radix queue');
+  e.add(0, -1);
   e.add(3, 1);
   e.add(0, 1);
   t.deepEqual(e.scale(), { floor: 2, ceil: 4, zero: true });
