@@ -17,7 +17,7 @@
 // - an arc into a settled node (on an undirected graph, half of all arcs) needs none either;
 // - an arc into a node not reached yet always improves it: its distance is written, not read
 //   (a store does not stall the loop the way a load that misses does).
-import { BucketRing } from './bucket-run.ts';
+import { BucketRing } from './bucket-ring.ts';
 import type { CsrView } from './csr.ts';
 import { RadixQueue } from './radix-queue.ts';
 
@@ -61,25 +61,18 @@ export class DijkstraScratch {
   }
 }
 
-export class DijkstraRun implements SettleRun {
+/** What every run keeps: the answer arrays, the settle count, and the targets still to settle. */
+export abstract class RunBase {
   readonly distance: Float64Array;
   readonly parent: Int32Array;
   readonly order: Int32Array;
-  readonly sorted = true;
   settled = 0;
   complete = false;
   done = false;
-  private remaining: number;
-  private readonly targetMark: Uint8Array | null;
+  private remaining = 0;
+  private readonly targetMark: Uint8Array | null = null;
 
-  constructor(
-    private readonly csr: CsrView,
-    private readonly scratch: DijkstraScratch,
-    source: number,
-    private readonly bound: number,
-    targets: Int32Array | null,
-  ) {
-    const n = csr.size;
+  protected constructor(n: number, protected readonly scratch: DijkstraScratch, source: number, targets: Int32Array | null) {
     // Fresh per run: they go out in the result, which callers may keep.
     this.distance = new Float64Array(n).fill(Infinity);
     this.parent = new Int32Array(n).fill(-1);
@@ -87,14 +80,48 @@ export class DijkstraRun implements SettleRun {
     scratch.reset(n);
     this.distance[source] = 0;
     scratch.reached[source >> 5] = 1 << (source & 31);
-    scratch.queue.push(source, 0);
-    this.targetMark = null;
-    this.remaining = 0;
     if (targets !== null) {
       this.targetMark = new Uint8Array(n);
       for (const t of targets) this.targetMark[t] = 1;
       this.remaining = targets.length;
     }
+  }
+
+  /** Called as `u` settles: true when it was the last target still to settle (the run stops). */
+  protected lastTarget(u: number): boolean {
+    return this.targetMark !== null && this.targetMark[u] === 1 && --this.remaining === 0;
+  }
+
+  /** Ends the run. Queued but unsettled nodes only have upper bounds: they leave the answer. */
+  protected finishWith(forEachQueued: (visit: (v: number) => void) => void): void {
+    const done = this.scratch.settled;
+    const dist = this.distance;
+    const parent = this.parent;
+    let cleared = 0;
+    forEachQueued((v) => {
+      if ((done[v >> 5]! & (1 << (v & 31))) === 0 && dist[v] !== Infinity) {
+        dist[v] = Infinity;
+        parent[v] = -1;
+        cleared++;
+      }
+    });
+    this.complete = cleared === 0;
+    this.done = true;
+  }
+}
+
+export class DijkstraRun extends RunBase implements SettleRun {
+  readonly sorted = true;
+
+  constructor(
+    private readonly csr: CsrView,
+    scratch: DijkstraScratch,
+    source: number,
+    private readonly bound: number,
+    targets: Int32Array | null,
+  ) {
+    super(csr.size, scratch, source, targets);
+    scratch.queue.push(source, 0);
   }
 
   step(maxPops: number): boolean {
@@ -106,7 +133,6 @@ export class DijkstraRun implements SettleRun {
     const order = this.order;
     // An infinite weight never reaches anything; below a finite bound that is already so.
     const limit = Math.min(this.bound, Number.MAX_VALUE);
-    const mark = this.targetMark;
     let settled = this.settled;
     let budget = maxPops;
     while (queue.size > 0) {
@@ -121,7 +147,7 @@ export class DijkstraRun implements SettleRun {
       done[u >> 5] = word | bit;
       budget--;
       order[settled++] = u;
-      if (mark !== null && mark[u] === 1 && --this.remaining === 0) break;
+      if (this.lastTarget(u)) break;
       const du = queue.last;
       const end = rowStart[u]! + rowLen[u]!;
       for (let a = rowStart[u]!; a < end; a++) {
@@ -145,20 +171,8 @@ export class DijkstraRun implements SettleRun {
   }
 
   private finish(): void {
-    const { queue, settled: done } = this.scratch;
-    const dist = this.distance;
-    const parent = this.parent;
-    // Queued but unsettled nodes only have upper bounds: they are not part of the answer.
-    let cleared = 0;
-    queue.forEach((v) => {
-      if ((done[v >> 5]! & (1 << (v & 31))) === 0) {
-        dist[v] = Infinity;
-        parent[v] = -1;
-        cleared++;
-      }
-    });
+    const queue = this.scratch.queue;
+    this.finishWith((visit) => queue.forEach(visit));
     queue.reset();
-    this.complete = cleared === 0;
-    this.done = true;
   }
 }

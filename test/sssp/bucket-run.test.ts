@@ -3,7 +3,8 @@
 // the next non-empty bucket, against plain loops.
 import test from 'ava';
 import fc from 'fast-check';
-import { BucketRing, bucketWidth, MAX_RING } from '../../src/sssp/bucket-run.ts';
+import { BucketRing, MAX_RING } from '../../src/sssp/bucket-ring.ts';
+import { bucketWidth } from '../../src/sssp/bucket-run.ts';
 import { WeightExponents } from '../../src/sssp/weight-scale.ts';
 import { csrOf } from './support/build.ts';
 
