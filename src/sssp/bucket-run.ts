@@ -98,6 +98,8 @@ export class BucketRun extends RunBase implements SettleRun {
         break;
       }
       const du = dist[u]!;
+      // The relaxation is DijkstraRun's, written out again so that each queue's push sits inline
+      // in its own hot loop rather than behind a shared callback.
       const end = rowStart[u]! + rowLen[u]!;
       for (let a = rowStart[u]!; a < end; a++) {
         const v = col[a]!;
