@@ -18,7 +18,8 @@
 //   { type: 'sssp-stats', replyTo }    an SsspStats.
 //
 // Consistency: one message at a time, async handlers included, so topology changes wait in the
-// mailbox while a query runs; every result and frame carries the single graph version it used.
+// mailbox while a query runs or a snapshot loads (in slices, so that a big one leaves the event
+// loop free); every result and frame carries the single graph version it used.
 import type { ActorContext, ActorFactory } from '../runtime/actor.ts';
 import type { MailboxOptions } from '../runtime/overflow-policy.ts';
 import type { Ref } from '../runtime/ref.ts';
@@ -109,6 +110,8 @@ export interface SsspActorOptions {
 const ENCODINGS: readonly DistanceEncodingName[] = ['f64', 'f32', 'u16'];
 const GPU_FAILURES_BEFORE_DISABLE = 3;
 
+const yieldToEventLoop = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+
 export function ssspActor(options: SsspActorOptions = {}): ActorFactory<SsspMsg> {
   // Outlive restarts: a subscriber never hears of one, and must not be cut off by it.
   const subscribers = new Subscriptions<{ readonly ref: Ref<SsspStreamMsg>; readonly encoding: DistanceEncodingName }>(options.maxSubscribers ?? 10_000);
@@ -126,10 +129,12 @@ export function ssspActor(options: SsspActorOptions = {}): ActorFactory<SsspMsg>
 
     const subscribeTopology = (): void => options.topology?.tell({ type: 'subscribe-topology', subscriber: ctx.self as Ref<TopologyChange> });
 
-    const onTopology = (change: TopologyChange): void => {
+    const onTopology = async (change: TopologyChange): Promise<void> => {
       if (awaitingReset && change.type !== 'reset') return;
       try {
-        graph.apply(change);
+        // A snapshot loads in slices (a 1M-node graph takes seconds); changes queue meanwhile.
+        if (change.type === 'reset') await graph.resetInSlices(change.version, change.nodes, change.edges, yieldToEventLoop);
+        else graph.apply(change);
         awaitingReset = false;
       } catch (err) {
         if (!(err instanceof TopologyError)) throw err;
@@ -255,7 +260,7 @@ export function ssspActor(options: SsspActorOptions = {}): ActorFactory<SsspMsg>
             });
             return;
           default:
-            onTopology(msg);
+            await onTopology(msg);
         }
       },
     };

@@ -38,6 +38,8 @@ export class TopologyError extends Error {
 }
 
 const MIN_ROW = 4;
+/** Items of work between the yields of a sliced load (a few milliseconds' worth). */
+const CHUNK_MASK = (1 << 14) - 1;
 const NO_ARC = -1;
 
 /** Edge ids are u64 bigints on the wire; safe-integer ones are keyed as numbers (a much faster Map). */
@@ -204,6 +206,25 @@ export class DynamicCsr implements CsrView {
 
   /** Replaces everything with a snapshot: rows packed tight, in index order. */
   reset(version: number, nodes: readonly TopologyNode[], edges: readonly TopologyEdge[]): void {
+    drain(this.resetting(version, nodes, edges));
+  }
+
+  /**
+   * The same, a slice at a time: between slices of about `sliceMs` it awaits `yieldTo()`, so a
+   * million-edge snapshot does not hold the event loop for seconds. The graph must not be read or
+   * changed until the promise settles; on a TopologyError it is left as it was.
+   */
+  async resetInSlices(version: number, nodes: readonly TopologyNode[], edges: readonly TopologyEdge[], yieldTo: () => Promise<void>, sliceMs = 8): Promise<void> {
+    const work = this.resetting(version, nodes, edges);
+    let sliceStart = performance.now();
+    while (!work.next().done) {
+      if (performance.now() - sliceStart < sliceMs) continue;
+      await yieldTo();
+      sliceStart = performance.now();
+    }
+  }
+
+  private *resetting(version: number, nodes: readonly TopologyNode[], edges: readonly TopologyEdge[]): Generator<void, void, void> {
     const m = edges.length;
     const source = new Float64Array(m);
     const target = new Float64Array(m);
@@ -215,8 +236,9 @@ export class DynamicCsr implements CsrView {
       target[k] = e.target;
       weight[k] = e.weight;
       ids[k] = keyOf(e.id);
+      if ((k & CHUNK_MASK) === CHUNK_MASK) yield;
     }
-    this.load(version, nodes.map((n) => n.id), source, target, weight, ids);
+    yield* this.loading(version, nodes.map((n) => n.id), source, target, weight, ids);
   }
 
   /**
@@ -231,6 +253,18 @@ export class DynamicCsr implements CsrView {
     weight: ArrayLike<number>,
     edgeIds?: readonly EdgeKey[],
   ): void {
+    drain(this.loading(version, nodeIds, source, target, weight, edgeIds));
+  }
+
+  /** load() as steps: it yields every CHUNK items of work; the graph changes only after validation. */
+  private *loading(
+    version: number,
+    nodeIds: ArrayLike<number>,
+    source: ArrayLike<number>,
+    target: ArrayLike<number>,
+    weight: ArrayLike<number>,
+    edgeIds?: readonly EdgeKey[],
+  ): Generator<void, void, void> {
     const m = source.length;
     if (target.length !== m || weight.length !== m || (edgeIds !== undefined && edgeIds.length !== m)) {
       throw new TopologyError('edge arrays of different lengths');
@@ -241,6 +275,7 @@ export class DynamicCsr implements CsrView {
       checkNodeId(id);
       if (index.has(id)) throw new TopologyError(`node ${id} twice in the snapshot`);
       index.set(id, i);
+      if ((i & CHUNK_MASK) === CHUNK_MASK) yield;
     }
     const s = new Int32Array(m);
     const t = new Int32Array(m);
@@ -261,6 +296,7 @@ export class DynamicCsr implements CsrView {
       }
       s[k] = si;
       t[k] = ti;
+      if ((k & CHUNK_MASK) === CHUNK_MASK) yield;
     }
     this.clear();
     this.ensureNodes(nodeIds.length);
@@ -288,12 +324,17 @@ export class DynamicCsr implements CsrView {
     this.ensureEdges(m);
     this.slotOfEdge = slots;
     for (const [key, slot] of bigSlots) this.slotOfBigEdge.set(key, slot);
-    for (let k = 0; k < m; k++) this.placeEdge(k, normalKey(edgeIds?.[k] ?? k), s[k]!, t[k]!, weight[k]!);
+    for (let k = 0; k < m; k++) {
+      this.placeEdge(k, normalKey(edgeIds?.[k] ?? k), s[k]!, t[k]!, weight[k]!);
+      if ((k & CHUNK_MASK) === CHUNK_MASK) yield;
+    }
     this.edgeTop = m;
     this.version = version;
   }
 
   private clear(): void {
+    // No version while a load fills the arrays: the graph is not one the topology ever had.
+    this.version = -1;
     this.size = 0;
     this.arcTop = 0;
     this.holes = 0;
@@ -537,4 +578,9 @@ function grow<T extends Typed>(a: T, cap: number): T {
   const b = new (a.constructor as new (n: number) => T)(cap);
   b.set(a);
   return b;
+}
+
+/** Runs a generator of work steps to its end in one go. */
+function drain(work: Generator<void, void, void>): void {
+  while (!work.next().done);
 }

@@ -128,6 +128,29 @@ test('without a topology publisher it waits for a reset told to it: no-graph unt
   t.true((await ask()).ok);
 });
 
+test('a big snapshot loads in slices: timers keep firing meanwhile, and changes told during it apply after it', async (t) => {
+  const ts = testSystem(t);
+  const sssp = ts.system.spawn(ssspActor({ gpu: 'off' }), { name: 'sssp' });
+  const n = 200_000;
+  const bigNodes = Array.from({ length: n }, (_, i) => ({ id: i + 1, kind: 'concept' as const }));
+  const bigEdges = Array.from({ length: 2 * n }, (_, k) => ({ id: BigInt(k), source: (k % n) + 1, target: ((k * 7919) % n) + 1, weight: 1 }));
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 1);
+  t.teardown(() => clearInterval(timer));
+  sssp.tell({ type: 'reset', version: 20, nodes: bigNodes, edges: bigEdges });
+  // Queued behind the snapshot: it must apply to the loaded graph, in order.
+  sssp.tell({ type: 'edges-added', version: 21, edges: [{ id: BigInt(2 * n), source: 1, target: n, weight: 0.5 }] });
+  const stats = await ts.system.ask<SsspMsg, SsspStats>(sssp, (replyTo) => ({ type: 'sssp-stats', replyTo }), 60_000);
+  clearInterval(timer);
+  t.is(stats.graphVersion, 21);
+  t.is(stats.edges, 2 * n + 1);
+  // Loaded in one go, the snapshot would hold the event loop from the tell to the reply: no tick.
+  t.log(`${ticks} timer ticks while the snapshot loaded`);
+  t.true(ticks >= 10, `${ticks} timer ticks while the snapshot loaded`);
+  const reply = await ts.system.ask<SsspMsg, SsspReply>(sssp, (replyTo) => ({ type: 'sssp-query', source: 1, targets: [n], replyTo }), 60_000);
+  t.true(reply.ok && reply.paths[0]!.distance === 0.5);
+});
+
 test('a failing GPU engine falls back to the CPU, and is dropped after repeated failures', async (t) => {
   let runs = 0;
   const flaky: SsspEngine = {

@@ -194,3 +194,28 @@ test('edge ids beyond 2^53 work as keys', (t) => {
   csr.apply({ type: 'edges-removed', version: 3, ids: [big] });
   t.is(csr.edgeCount, 0);
 });
+
+test('a snapshot loaded in slices equals one loaded at once, yields along the way, and a bad one changes nothing', async (t) => {
+  const n = 60_000;
+  const nodes = Array.from({ length: n }, (_, i) => ({ id: 7 * i + 3, kind: 'concept' as const }));
+  const edges = Array.from({ length: 2 * n }, (_, k) => ({ id: BigInt(k), source: 7 * (k % n) + 3, target: 7 * ((k * 31 + 5) % n) + 3, weight: 1 + (k % 13) }));
+  const whole = new DynamicCsr('undirected');
+  whole.reset(4, nodes, edges);
+  const sliced = new DynamicCsr('undirected');
+  let yields = 0;
+  await sliced.resetInSlices(4, nodes, edges, async () => void yields++, 0);
+  t.true(yields > 5, `${yields} yields`);
+  t.is(sliced.version, 4);
+  t.deepEqual(sliced.nodeIds(), whole.nodeIds());
+  t.deepEqual(sliced.edges(), whole.edges());
+  const engine = new CpuSsspEngine();
+  const a = engine.runSync(whole, { source: 3 });
+  const b = engine.runSync(sliced, { source: 3 });
+  t.true(a.ok && b.ok);
+  if (a.ok && b.ok) t.deepEqual(Array.from(b.result.distance), Array.from(a.result.distance));
+
+  const duplicate = [...edges, { id: 5n, source: 3, target: 10, weight: 1 }];
+  await t.throwsAsync(sliced.resetInSlices(5, nodes, duplicate, async () => undefined, 0), { instanceOf: TopologyError });
+  t.is(sliced.version, 4, 'a snapshot that fails its checks leaves the graph as it was');
+  t.deepEqual(sliced.edges(), whole.edges());
+});
