@@ -42,7 +42,7 @@ const MIN_ROW = 4;
 const CHUNK_MASK = (1 << 14) - 1;
 const NO_ARC = -1;
 
-/** Edge ids are u64 bigints on the wire; safe-integer ones are keyed as numbers (a much faster Map). */
+/** Edge ids are u64 bigints on the wire; safe-integer ones are keyed as numbers (the typed IdIndex), the rest as bigints. */
 export type EdgeKey = number | bigint;
 function keyOf(id: bigint): EdgeKey {
   return id <= BigInt(Number.MAX_SAFE_INTEGER) && id >= 0n ? Number(id) : id;
