@@ -22,12 +22,12 @@ import type { CsrView } from './csr.ts';
 import { RunBase, type DijkstraScratch, type SettleRun } from './dijkstra.ts';
 import type { WeightScale } from './weight-scale.ts';
 
-
 /** The bucket width for these weights, or undefined when the bucket queue cannot be used. */
 export function bucketWidth(scale: WeightScale | undefined): number | undefined {
   if (scale === undefined) return 1; // no finite weight: only the source is ever settled
   if (scale.zero || scale.floor === 0) return undefined;
-  // Queued keys lie within ceil of the current bucket: the ring must cover ceil / floor + 1 buckets.
+  // Queued keys lie within ceil of the current bucket, so the ring needs ceil / floor + 2 buckets;
+  // both are powers of two, so the largest ratio allowed (2048) gives a ring of exactly MAX_RING.
   return scale.ceil / scale.floor < MAX_RING ? scale.floor : undefined;
 }
 
