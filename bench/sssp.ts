@@ -93,9 +93,23 @@ function bfs(csr: DynamicCsr, source: number): number {
   return tail;
 }
 
-function warmUp(engine: CpuSsspEngine, csr: DynamicCsr, srcs: number[]): void {
+/**
+ * Warm-up (at least 3 runs and half a second, so that small graphs reach the optimising JIT too),
+ * then `runs` timed runs over the same sources the peers use; with how many nodes the last reached.
+ */
+function timedRuns(engine: CpuSsspEngine, csr: DynamicCsr, srcs: number[], runs: number): { times: number[]; reached: number } {
   const start = performance.now();
   for (let r = 0; r < 3 || performance.now() - start < 500; r++) engine.runSync(csr, { source: srcs[r % srcs.length]! });
+  const times: number[] = [];
+  let reached = 0;
+  for (let r = 0; r < runs; r++) {
+    const t = performance.now();
+    const o = engine.runSync(csr, { source: srcs[r % srcs.length]! });
+    times.push(performance.now() - t);
+    if (!o.ok) throw new Error(o.error.message);
+    reached = o.result.order.length;
+  }
+  return { times, reached };
 }
 
 // ---- peers ----------------------------------------------------------------------------------
@@ -175,28 +189,11 @@ export async function run(options: { quick: boolean }): Promise<void> {
     const srcs = sources(g, 5);
     const big = g.n >= 1_000_000;
     const runs = options.quick ? 5 : big ? 5 : 9;
-    const engine = new CpuSsspEngine();
-    // Warm-up (at least 3 runs and half a second, so that small graphs reach the optimising JIT
-    // too), then timed runs over the same sources the peers use.
-    warmUp(engine, csr, srcs);
-    const ours: number[] = [];
-    let reached = 0;
-    for (let r = 0; r < runs; r++) {
-      const t = performance.now();
-      const o = engine.runSync(csr, { source: srcs[r % srcs.length]! });
-      ours.push(performance.now() - t);
-      if (!o.ok) throw new Error(o.error.message);
-      reached = o.result.order.length;
-    }
+    const timed = timedRuns(new CpuSsspEngine(), csr, srcs, runs);
+    const ours = timed.times;
+    const reached = timed.reached;
     // The general-case queue (zero weights, wide spreads) on the same runs, for comparison.
-    const radixEngine = new CpuSsspEngine({ queue: 'radix' });
-    warmUp(radixEngine, csr, srcs);
-    const radix: number[] = [];
-    for (let r = 0; r < runs; r++) {
-      const t = performance.now();
-      radixEngine.runSync(csr, { source: srcs[r % srcs.length]! });
-      radix.push(performance.now() - t);
-    }
+    const radix = timedRuns(new CpuSsspEngine({ queue: 'radix' }), csr, srcs, runs).times;
     const floor: number[] = [];
     for (let r = 0; r < runs; r++) {
       const t = performance.now();

@@ -20,6 +20,7 @@
 // Consistency: one message at a time, async handlers included, so topology changes wait in the
 // mailbox while a query runs or a snapshot loads (in slices, so that a big one leaves the event
 // loop free); every result and frame carries the single graph version it used.
+import { setImmediate } from 'node:timers/promises';
 import type { ActorContext, ActorFactory } from '../runtime/actor.ts';
 import type { MailboxOptions } from '../runtime/overflow-policy.ts';
 import type { Ref } from '../runtime/ref.ts';
@@ -110,8 +111,6 @@ export interface SsspActorOptions {
 const ENCODINGS: readonly DistanceEncodingName[] = ['f64', 'f32', 'u16'];
 const GPU_FAILURES_BEFORE_DISABLE = 3;
 
-const yieldToEventLoop = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
-
 export function ssspActor(options: SsspActorOptions = {}): ActorFactory<SsspMsg> {
   // Outlive restarts: a subscriber never hears of one, and must not be cut off by it.
   const subscribers = new Subscriptions<{ readonly ref: Ref<SsspStreamMsg>; readonly encoding: DistanceEncodingName }>(options.maxSubscribers ?? 10_000);
@@ -133,7 +132,7 @@ export function ssspActor(options: SsspActorOptions = {}): ActorFactory<SsspMsg>
       if (awaitingReset && change.type !== 'reset') return;
       try {
         // A snapshot loads in slices (a 1M-node graph takes seconds); changes queue meanwhile.
-        if (change.type === 'reset') await graph.resetInSlices(change.version, change.nodes, change.edges, yieldToEventLoop);
+        if (change.type === 'reset') await graph.resetInSlices(change.version, change.nodes, change.edges, setImmediate);
         else graph.apply(change);
         awaitingReset = false;
       } catch (err) {

@@ -2,6 +2,7 @@
 // loop between slices (a 1M-node query never stalls the position stream for its whole length);
 // if the graph changed while it was away the query answers 'graph-changed' rather than mixing two
 // graph versions. `runSync` is the same computation in one go, for benchmarks and the reference.
+import { setImmediate } from 'node:timers/promises';
 import type { DynamicCsr } from './csr.ts';
 import { BucketRun, bucketWidth } from './bucket-run.ts';
 import { DijkstraRun, DijkstraScratch, type SettleRun } from './dijkstra.ts';
@@ -21,8 +22,6 @@ export interface CpuEngineOptions {
   readonly queue?: 'auto' | 'radix';
 }
 
-const immediate = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
-
 export class CpuSsspEngine implements SsspEngine {
   readonly kind = 'cpu' as const;
   readonly unavailable = undefined;
@@ -36,7 +35,7 @@ export class CpuSsspEngine implements SsspEngine {
   constructor(options: CpuEngineOptions = {}) {
     this.sliceMs = options.sliceMs ?? 8;
     this.popsPerCheck = Math.max(1, options.popsPerCheck ?? 20_000);
-    this.yieldTo = options.yieldTo ?? immediate;
+    this.yieldTo = options.yieldTo ?? setImmediate;
     this.queue = options.queue ?? 'auto';
   }
 
