@@ -16,7 +16,7 @@ const port = Number(process.env.PORT ?? 8080);
 const tokens = new TokenAuthority(signingKey());
 
 await ensureViewerBuilt();
-const store = await openStore(process.env);
+const store = await openStore(process.env, { onWriterWait: (holder) => log.warn({ holder }, 'waiting for the store\'s previous writer to let go') });
 log.info({ store: store.description }, 'store open');
 
 try {

@@ -9,9 +9,13 @@
 // reserved by queued units reach `maxQueuedEvents`. A failed flush poisons the journal: shards have
 // applied changes in memory that are not durable, so every queued unit fails and `open` refuses
 // until `reset`, which the restarted shards call before they recover from storage.
+//
+// The journal writes through a connection of its own that holds the store's writer lock
+// (writer-lock.ts), taken before it reads where the journal ends.
 import type { Clock, TimerHandle } from '../runtime/clock.ts';
 import { appendGroup, journalHighWater, type EventRow, type SnapshotRow } from './journal-store.ts';
-import type { SqlClient } from './sql.ts';
+import type { SqlClient, WriterSession } from './sql.ts';
+import type { WriterLockOptions } from './writer-lock.ts';
 
 export interface GroupCommitOptions {
   readonly maxBatchEvents: number;
@@ -21,6 +25,8 @@ export interface GroupCommitOptions {
   readonly maxFlushEvents: number;
   /** A unit whose parts have not all arrived after this long fails (and poisons the journal). */
   readonly partTimeoutMs: number;
+  /** How long opening (or recovering) the journal waits for a previous writer to let go. */
+  readonly writerWaitMs: number;
 }
 
 export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = {
@@ -29,6 +35,7 @@ export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = {
   maxQueuedEvents: 200_000,
   maxFlushEvents: 20_000,
   partTimeoutMs: 10_000,
+  writerWaitMs: 30_000,
 };
 
 export type JournalErrorReason = 'overloaded' | 'storage-failed' | 'reset' | 'part-timeout' | 'closed';
@@ -119,9 +126,11 @@ export class GroupCommitJournal {
 
   private constructor(
     private readonly db: SqlClient,
+    private writer: WriterSession,
     private readonly clock: Clock,
     private readonly wallNow: () => number,
     readonly options: GroupCommitOptions,
+    private readonly lockOptions: WriterLockOptions,
     high: { seq: number; unit: number; atMs: number },
   ) {
     this.nextSeq = high.seq + 1;
@@ -129,11 +138,25 @@ export class GroupCommitJournal {
     this.lastAtMs = high.atMs;
   }
 
-  static async open(db: SqlClient, clock: Clock, options: Partial<GroupCommitOptions> = {}, wallNow: () => number = Date.now): Promise<GroupCommitJournal> {
+  /** `onWriterWait` hears once when another process holds the writer lock and opening waits. */
+  static async open(
+    db: SqlClient,
+    clock: Clock,
+    options: Partial<GroupCommitOptions> = {},
+    wallNow: () => number = Date.now,
+    onWriterWait?: (holder: string) => void,
+  ): Promise<GroupCommitJournal> {
     const o = { ...DEFAULT_GROUP_COMMIT, ...options };
     for (const [k, v] of Object.entries(o)) if (!(Number.isFinite(v) && v >= 0)) throw new RangeError(`group commit ${k} must be a non-negative number`);
     if (o.maxBatchEvents < 1 || o.maxFlushEvents < o.maxBatchEvents) throw new RangeError('group commit needs 1 <= maxBatchEvents <= maxFlushEvents');
-    return new GroupCommitJournal(db, clock, wallNow, o, await journalHighWater(db));
+    const lockOptions: WriterLockOptions = { waitMs: o.writerWaitMs, ...(onWriterWait === undefined ? {} : { onWait: onWriterWait }) };
+    const writer = await db.writerSession(lockOptions);
+    try {
+      return new GroupCommitJournal(db, writer, clock, wallNow, o, lockOptions, await journalHighWater(writer));
+    } catch (error) {
+      await writer.close().catch(() => undefined);
+      throw error;
+    }
   }
 
   /**
@@ -183,15 +206,19 @@ export class GroupCommitJournal {
 
   /**
    * Before shards recover: units still waiting for parts fail (their shards are restarting and
-   * lost them), complete ones are committed, and the journal is ready for new units.
+   * lost them), complete ones are committed, and the journal is ready for new units. After a
+   * failure the writer's connection is replaced (waiting, like `open`, for the old backend to
+   * finish whatever it was running) and the journal's end is read again.
    */
   async reset(): Promise<void> {
     this.epoch++;
-    for (const t of [...this.queue]) if (t.state === 'open') this.fail(t, new JournalError('reset', 'the graph restarted before this update was complete'));
+    this.failIncomplete(new JournalError('reset', 'the graph restarted before this update was complete'));
     this.kick();
     await this.whenIdle();
     if (this.poisoned !== undefined) {
-      const high = await journalHighWater(this.db);
+      await this.writer.close().catch(() => undefined);
+      this.writer = await this.db.writerSession(this.lockOptions);
+      const high = await journalHighWater(this.writer);
       this.nextSeq = high.seq + 1;
       this.nextUnit = Math.max(this.nextUnit, high.unit + 1);
       this.lastAtMs = Math.max(this.lastAtMs, high.atMs);
@@ -207,12 +234,13 @@ export class GroupCommitJournal {
 
   /** Writes what is complete, fails the rest, and refuses new units. */
   async close(): Promise<void> {
-    for (const t of [...this.queue]) if (t.state === 'open') this.fail(t, new JournalError('closed', 'the journal closed'));
+    this.failIncomplete(new JournalError('closed', 'the journal closed'));
     this.due = true;
     this.kick();
     await this.whenIdle();
     this.closed = true;
     this.timer?.cancel();
+    await this.writer.close().catch(() => undefined);
   }
 
   stats(): JournalStats {
@@ -237,6 +265,21 @@ export class GroupCommitJournal {
     if (i >= 0) this.queue.splice(i, 1);
     this.reservedEvents -= t.reserved;
     t.reject(error);
+  }
+
+  /**
+   * Fails the units still waiting for parts, and every snapshot that may hold a part of one: a
+   * shard that applied its part and then snapshotted (unitUpto >= that unit) must not make the
+   * part durable without the rest. Complete units stay queued; they are whole on their own.
+   */
+  private failIncomplete(error: JournalError): void {
+    let firstFailed = Infinity;
+    for (const t of [...this.queue]) {
+      if (t.state !== 'open') continue;
+      firstFailed = Math.min(firstFailed, t.unit);
+      this.fail(t, error);
+    }
+    for (const t of [...this.queue]) if (t.snapshots?.some((s) => s.unitUpto >= firstFailed) === true) this.fail(t, error);
   }
 
   private poison(error: JournalError): void {
@@ -329,7 +372,7 @@ export class GroupCommitJournal {
     }
     try {
       // One statement, so one implicit transaction: all of the group or none of it.
-      await appendGroup(this.db, rows, snapshots);
+      await appendGroup(this.writer, rows, snapshots);
     } catch (cause) {
       const error = new JournalError('storage-failed', `journal commit failed: ${cause instanceof Error ? cause.message : String(cause)}`, cause);
       for (const t of batch) {

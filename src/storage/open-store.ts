@@ -25,6 +25,8 @@ export interface StoreOptions {
   readonly groupCommit?: Partial<GroupCommitOptions>;
   /** Wall-clock ms for commit times (replay to t); injectable for tests. */
   readonly wallNow?: () => number;
+  /** Hears once when another process holds the store's writer lock and opening waits for it. */
+  readonly onWriterWait?: (holder: string) => void;
 }
 
 export interface StoreEnv {
@@ -47,7 +49,7 @@ export async function openStore(env: StoreEnv = process.env, options: StoreOptio
 export async function openStoreOn(db: SqlClient, description: string, options: StoreOptions = {}): Promise<Store> {
   try {
     await migrate(db);
-    const journal = await GroupCommitJournal.open(db, options.clock ?? new RealClock(), options.groupCommit, options.wallNow);
+    const journal = await GroupCommitJournal.open(db, options.clock ?? new RealClock(), options.groupCommit, options.wallNow, options.onWriterWait);
     return {
       db,
       journal,

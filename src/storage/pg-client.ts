@@ -1,12 +1,14 @@
-// SqlClient on a real PostgreSQL server through a small `pg` pool.
+// SqlClient on a real PostgreSQL server through a small `pg` pool, plus the journal writer's own
+// connection outside the pool (a pooled one could be swapped under the writer lock it holds).
 import pg from 'pg';
-import type { SqlClient, SqlQueryable, SqlRow } from './sql.ts';
+import type { SqlClient, SqlQueryable, SqlRow, WriterSession } from './sql.ts';
+import { takeWriterLock, type WriterLockOptions } from './writer-lock.ts';
 
 export function pgClient(connectionString: string, poolSize = 4): SqlClient {
   const pool = new pg.Pool({ connectionString, max: poolSize });
   // An idle client's connection dropping must not crash the process: the next query reports it.
   pool.on('error', () => undefined);
-  const on = (c: pg.Pool | pg.PoolClient): SqlQueryable => ({
+  const on = (c: pg.Pool | pg.PoolClient | pg.Client): SqlQueryable => ({
     async query<R extends SqlRow>(text: string, params?: readonly unknown[]) {
       const r = await c.query(text, params as unknown[] | undefined);
       return r.rows as R[];
@@ -35,6 +37,19 @@ export function pgClient(connectionString: string, poolSize = 4): SqlClient {
         }
         throw error;
       }
+    },
+    async writerSession(options: WriterLockOptions): Promise<WriterSession> {
+      const client = new pg.Client({ connectionString, application_name: 'visionflow-journal' });
+      // A dropped connection must not crash the process: the next query reports it.
+      client.on('error', () => undefined);
+      await client.connect();
+      try {
+        await takeWriterLock(on(client), options);
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        throw error;
+      }
+      return { ...on(client), close: () => client.end() };
     },
     close: () => pool.end(),
   };

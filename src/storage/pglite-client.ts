@@ -20,6 +20,8 @@ export async function pgliteClient(dataDir?: string): Promise<SqlClient> {
     kind: 'pglite',
     ...on(db),
     transaction: <T>(fn: (tx: SqlQueryable) => Promise<T>) => db.transaction((tx) => fn(on(tx))),
+    // One in-process connection and no server that outlives a crash: nothing to fence.
+    writerSession: async () => ({ ...on(db), close: async () => undefined }),
     close: () => db.close(),
   };
 }

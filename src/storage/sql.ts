@@ -2,6 +2,7 @@
 // the embedded PGlite implement with the same statements. Rows come back as the driver gives
 // them; `asNumber` and `asBytes` smooth the two drivers' differences (int8 as string or number,
 // bytea as Buffer or Uint8Array).
+import type { WriterLockOptions } from './writer-lock.ts';
 
 export type SqlRow = Record<string, unknown>;
 
@@ -15,6 +16,15 @@ export interface SqlClient extends SqlQueryable {
   readonly kind: 'postgres' | 'pglite';
   /** Runs `fn` in one transaction: COMMIT when it resolves, ROLLBACK when it throws. */
   transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T>;
+  /**
+   * A connection of its own that holds the store's writer lock until closed (writer-lock.ts):
+   * the journal writes through it and nothing else does.
+   */
+  writerSession(options: WriterLockOptions): Promise<WriterSession>;
+  close(): Promise<void>;
+}
+
+export interface WriterSession extends SqlQueryable {
   close(): Promise<void>;
 }
 

@@ -48,6 +48,7 @@ function scriptedDb(): Scripted {
     kind: 'pglite',
     ...tx,
     transaction: <T>(fn: (q: SqlQueryable) => Promise<T>): Promise<T> => fn(tx),
+    writerSession: async () => ({ ...tx, close: async () => undefined }),
     close: async () => undefined,
   };
   return s;
@@ -187,6 +188,29 @@ test('reset fails units still waiting for parts and commits the complete ones fi
   await complete.done;
   t.deepEqual(s.commits, [[complete.unit]]);
   t.false(j.submit(partial, 1, [row(3)]), 'a late part of a failed unit is refused');
+});
+
+test('reset and close drop a snapshot that may hold a part of a unit they fail, and keep earlier snapshots', async (t) => {
+  for (const end of ['reset', 'close'] as const) {
+    const s = scriptedDb();
+    const clock = new VirtualClock();
+    const j = await journal(s, clock);
+    const before = open(j, [1], 0);
+    j.submit(before, 1, [], { shard: 1, unitUpto: before.unit - 1, entries: 0, body: new Uint8Array([1]) });
+    const partial = open(j, [0, 1], 2);
+    j.submit(partial, 0, [row(2)]);
+    // Shard 0 applied its part of `partial`, then snapshotted: the snapshot holds that part.
+    const after = open(j, [0], 0);
+    j.submit(after, 0, [], { shard: 0, unitUpto: partial.unit, entries: 1, body: new Uint8Array([2]) });
+    const dropped = t.throwsAsync(after.done, { instanceOf: JournalError });
+    const ending = end === 'reset' ? j.reset() : j.close();
+    clock.advance(5);
+    await ending;
+    await dropped;
+    await before.done;
+    await t.throwsAsync(partial.done, { instanceOf: JournalError });
+    t.deepEqual(s.commits, [[-before.unit]], `${end}: only the snapshot from before the failed unit is written`);
+  }
 });
 
 test('units that waited through a slow commit are flushed as soon as it ends, with no fresh delay', async (t) => {
