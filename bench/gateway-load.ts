@@ -6,7 +6,10 @@
 //    plus readers that stop reading (stalled).
 //  - 'probe': client A (editor) moves a node and changes a setting every 150 ms; client B (viewer)
 //    decodes its position stream and times when the move shows there, when the graph event
-//    arrives and when the settings broadcast arrives.
+//    arrives and when the settings broadcast arrives. Halfway between two of its probes it also
+//    times a bare relay: a message from A' to B' through a plain `ws` server in the server process
+//    that forwards it at once (the floor for a message in from one client and out to another, on
+//    this machine under this load).
 // Talks to its parent over IPC only.
 import WebSocket from 'ws';
 import {
@@ -26,6 +29,8 @@ export interface LoadStart {
   readonly probeNode: number;
   readonly stalled: number;
   readonly role: 'load' | 'probe';
+  /** The bare relay the probe times (a plain ws server that forwards every message to the others). */
+  readonly relayUrl: string;
 }
 
 export type LoadToParent =
@@ -43,6 +48,7 @@ export interface LoadResult {
   readonly updateToClientMs: number[];
   readonly graphEventMs: number[];
   readonly settingsMs: number[];
+  readonly relayMs: number[];
   readonly bytesReceived: number;
 }
 
@@ -105,6 +111,17 @@ function open(url: string, token: string, topics: Topic[], pause = false): Promi
   });
 }
 
+/** As big as the settings delta the probe times. */
+const RELAY_PING = Buffer.alloc(120, 7);
+
+function openPlain(url: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
 async function main(start: LoadStart): Promise<void> {
   const send = (m: LoadToParent): void => void process.send!(m);
   const clients: LoadClient[] = [];
@@ -117,6 +134,8 @@ async function main(start: LoadStart): Promise<void> {
   const probing = start.role === 'probe';
   const a = probing ? await open(start.url, start.editor, []) : undefined;
   const b = probing ? await open(start.url, start.viewers[0]!, [Topic.Positions, Topic.Graph, Topic.Settings]) : undefined;
+  const relayA = probing ? await openPlain(start.relayUrl) : undefined;
+  const relayB = probing ? await openPlain(start.relayUrl) : undefined;
   send({ type: 'connected', clients: clients.length });
 
   const serverTimes = new Map<number, number>();
@@ -133,6 +152,12 @@ async function main(start: LoadStart): Promise<void> {
   const updateToClientMs: number[] = [];
   const graphEventMs: number[] = [];
   const settingsMs: number[] = [];
+  const relayMs: number[] = [];
+  let pendingRelay: number | undefined;
+  relayB?.on('message', () => {
+    if (pendingRelay !== undefined) relayMs.push(now() - pendingRelay);
+    pendingRelay = undefined;
+  });
   if (b !== undefined) b.onEnvelope = (type, env) => {
     if (!env.ok) return;
     if (type === Payload.PositionIdTable) {
@@ -175,8 +200,18 @@ async function main(start: LoadStart): Promise<void> {
       a.send(new SettingsSetT('physics.damping', SettingValue.NumberValue, new NumberValueT(value)));
     }
   }, 150);
+  let relayProbe: NodeJS.Timeout | undefined;
+  const relayStart = setTimeout(() => {
+    relayProbe = setInterval(() => {
+      if (relayA === undefined || pendingRelay !== undefined) return;
+      pendingRelay = now();
+      relayA.send(RELAY_PING);
+    }, 150);
+  }, 75);
   await new Promise((r) => setTimeout(r, start.measureMs));
   clearInterval(probe);
+  clearTimeout(relayStart);
+  clearInterval(relayProbe);
   const elapsed = (now() - t0) / 1000;
   for (const c of clients) c.measuring = false;
   // Let the last frame times arrive.
@@ -198,12 +233,15 @@ async function main(start: LoadStart): Promise<void> {
       updateToClientMs,
       graphEventMs,
       settingsMs,
+      relayMs,
       bytesReceived: clients.reduce((s, c) => s + c.bytes, 0),
     },
   });
   for (const c of [...clients, ...stalled]) c.ws.terminate();
   a?.ws.terminate();
   b?.ws.terminate();
+  relayA?.terminate();
+  relayB?.terminate();
 }
 
 /** As a suite of `npm run bench`, this file only explains itself: bench/gateway.ts forks it. */

@@ -7,13 +7,15 @@
 // Figures: clients served and the frames per second each got; frame lag p50/p95/p99 (client receipt
 // minus the time the layout made the snapshot, same machine clock); server CPU (process.cpuUsage
 // over the window, % of one core) and memory; update-to-client latency (A's node move -> B's
-// position stream shows it) and the graph-event broadcast; settings broadcast latency; and a
-// stalled reader's cost: its buffered bytes in frames while big frames overflow the kernel's
-// socket buffers.
+// position stream shows it) and the graph-event broadcast; settings broadcast latency, beside the
+// floor for any message from one client to another on this machine under the same load (a bare
+// ws relay in this process, timed by the same probe); and a stalled reader's cost: its buffered
+// bytes in frames while big frames overflow the kernel's socket buffers.
 import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { gateway, GATEWAY_THROUGHPUT, type GatewayMsg, type GatewayStatsView } from '../src/actors/gateway.ts';
+import { WebSocket, WebSocketServer } from 'ws';
+import { gateway, GATEWAY_SCHEDULING, type GatewayMsg, type GatewayStatsView } from '../src/actors/gateway.ts';
 import { settingsActor } from '../src/actors/settings.ts';
 import { TokenAuthority } from '../src/auth/token.ts';
 import type { FrameSource, GraphPort, GraphChanged, PositionSnapshot, PositionTick } from '../src/gateway/ports.ts';
@@ -152,6 +154,19 @@ class FakeGraph implements GraphPort {
   }
 }
 
+/** A plain ws server in this process that forwards every message to its other clients at once. */
+function bareRelay(): Promise<WebSocketServer> {
+  return new Promise((resolve) => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+    wss.on('connection', (ws) => {
+      ws.on('message', (data: Buffer) => {
+        for (const c of wss.clients) if (c !== ws && c.readyState === WebSocket.OPEN) c.send(data);
+      });
+    });
+    wss.on('listening', () => resolve(wss));
+  });
+}
+
 function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
@@ -193,9 +208,10 @@ async function scenario(s: Scenario) {
       onPositionFrame,
       limits: { stallTimeoutMs: s.stallTimeoutMs, maxSessions: 100_000 },
     }),
-    { name: 'gateway', throughput: GATEWAY_THROUGHPUT },
+    { name: 'gateway', ...GATEWAY_SCHEDULING },
   );
   const { port } = await system.ask<GatewayMsg, { port: number }>(ref, (replyTo) => ({ type: 'address', replyTo }), 10_000);
+  const relay = await bareRelay();
   const stats = () => system.ask<GatewayMsg, GatewayStatsView>(ref, (replyTo) => ({ type: 'stats', replyTo }), 10_000);
   layout.start(HZ);
 
@@ -218,6 +234,7 @@ async function scenario(s: Scenario) {
     measureMs: s.measureMs,
     probeNode: 5,
     stalled: s.stalled,
+    relayUrl: `ws://127.0.0.1:${(relay.address() as { port: number }).port}`,
   };
   child.send(start);
   const probed = new Promise<LoadResult>((resolve, reject) => {
@@ -274,9 +291,11 @@ async function scenario(s: Scenario) {
   layout.stop();
   child.kill();
   prober.kill();
+  for (const c of relay.clients) c.terminate();
+  relay.close();
   await system.terminate();
   return {
-    result: { ...result, updateToClientMs: probeResult.updateToClientMs, graphEventMs: probeResult.graphEventMs, settingsMs: probeResult.settingsMs },
+    result: { ...result, updateToClientMs: probeResult.updateToClientMs, graphEventMs: probeResult.graphEventMs, settingsMs: probeResult.settingsMs, relayMs: probeResult.relayMs },
     cpuPercent: (100 * (cpu.user + cpu.system)) / 1000 / wall,
     hostShare,
     tickRate,
@@ -289,7 +308,8 @@ async function scenario(s: Scenario) {
 }
 
 export async function run(options: BenchOptions): Promise<void> {
-  const clients = options.quick ? 20 : 250;
+  // VF_GATEWAY_CLIENTS overrides the client count (1: the latency floor of an unloaded server).
+  const clients = process.env.VF_GATEWAY_CLIENTS !== undefined ? Number(process.env.VF_GATEWAY_CLIENTS) : options.quick ? 20 : 250;
   // 30 s: the latency probes are spaced 150 ms apart (a settings change must follow a quiet spell
   // to go out at once), so this gives 200 samples of each and a p99 that is not just the maximum.
   const measureMs = options.quick ? 3_000 : 30_000;
@@ -317,8 +337,11 @@ export async function run(options: BenchOptions): Promise<void> {
     figure(suite, 'update-to-client p50 (position stream)', percentile(r.updateToClientMs, 50), 'ms'),
     figure(suite, 'update-to-client p99 (position stream)', percentile(r.updateToClientMs, 99), 'ms', { name: 'target', value: 35 }),
     figure(suite, 'graph event broadcast p99', percentile(r.graphEventMs, 99), 'ms'),
-    figure(suite, 'settings broadcast p50', percentile(r.settingsMs, 50), 'ms'),
     figure(suite, 'settings broadcast p99', percentile(r.settingsMs, 99), 'ms', { name: 'target', value: 5 }),
+    // The floor under the same load: one message in from a client and out to another through a
+    // bare ws server in this process, timed by the same probe process between its settings probes.
+    figure(suite, 'settings broadcast p50', percentile(r.settingsMs, 50), 'ms', { name: 'bare-ws-relay', value: percentile(r.relayMs, 50) }),
+    figure(suite, 'settings broadcast p99', percentile(r.settingsMs, 99), 'ms', { name: 'bare-ws-relay', value: percentile(r.relayMs, 99) }),
     figure(suite, 'update probes', r.updateToClientMs.length, 'samples'),
     figure(suite, 'settings probes', r.settingsMs.length, 'samples'),
     figure(suite, 'keyframe size', main.keyframeBytes / 1024, 'KiB'),

@@ -86,12 +86,13 @@ const MOVED_PARAMS: ReadonlyMap<string, string> = new Map([
 const DEFAULT_STATIC_ROOT = fileURLToPath(new URL('../../viewer/dist/', import.meta.url));
 
 /**
- * Messages the gateway handles per turn of the dispatcher. One: a position fan-out is a chain of
- * self-told slices, and with the default throughput the chain would run to its end in one turn
- * (measured: 8 messages, 3-4 ms, holding every session and the settings actor back); at one per
- * turn the other actors, and at the turn budget the sockets, get their go between slices.
+ * How the dispatcher runs the gateway. A position fan-out is a chain of self-told slices; with the
+ * default throughput the chain would run to its end in one turn (measured: 8 messages, 3-4 ms,
+ * holding every session and the settings actor back). One message per turn, at low priority: a
+ * session's or the settings actor's message waits behind at most the slice that is running, not
+ * behind the rest of the fan-out, and at the turn budget the sockets get their go.
  */
-export const GATEWAY_THROUGHPUT = 1;
+export const GATEWAY_SCHEDULING = { throughput: 1, priority: 'low' } as const;
 
 export function gateway(options: GatewayOptions): ActorFactory<GatewayMsg> {
   const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...options.limits };

@@ -4,6 +4,7 @@ import type { BackoffOptions } from '../supervisors/backoff.ts';
 import type { ChildRestart } from '../supervisors/child-restart.ts';
 import type { SupervisorStrategy } from '../supervisors/strategy.ts';
 import type { TimerHandle } from './clock.ts';
+import type { Priority } from './dispatcher.ts';
 import type { MailboxOptions } from './overflow-policy.ts';
 import type { Ref } from './ref.ts';
 import type { ActorSystem } from './system.ts';
@@ -37,6 +38,8 @@ export interface SpawnOptions {
   readonly supervision?: SupervisorStrategy;
   /** Messages handled in one go before other actors get their turn. */
   readonly throughput?: number;
+  /** 'low' for bulk work that may wait behind other actors' messages (dispatcher.ts); default normal. */
+  readonly priority?: Priority;
   /** How long stopping waits for a running handler and postStop before giving up on them. */
   readonly shutdownTimeoutMs?: number;
 }

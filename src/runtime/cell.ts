@@ -11,7 +11,7 @@ import { handleChildFailure, handleNormalExit } from '../supervisors/supervise.t
 import type { Actor, ActorContext, ActorFactory, SpawnOptions } from './actor.ts';
 import type { Clock, TimerHandle } from './clock.ts';
 import type { DeadLetterReason } from './dead-letter.ts';
-import type { Runnable } from './dispatcher.ts';
+import type { Priority, Runnable } from './dispatcher.ts';
 import { ActorKilledError, InjectedFault } from './errors.ts';
 import type { RuntimeEvent, StopReason } from './events.ts';
 import { describeFault, type FaultPlan } from './fault-plan.ts';
@@ -66,6 +66,7 @@ export class ActorCell<Msg> implements Runnable {
   readonly ref: LocalRef<Msg>;
   readonly mailbox: Mailbox<Msg, AnyRef>;
   readonly throughput: number;
+  readonly priority: Priority;
   readonly restartType: ChildRestart;
   readonly supervision: SupervisorStrategy;
   /** This actor's record of its children's restarts; a fresh instance starts a fresh record. */
@@ -111,6 +112,7 @@ export class ActorCell<Msg> implements Runnable {
     const mailbox = validateMailboxOptions(options.mailbox ?? DEFAULT_MAILBOX);
     this.mailbox = new Mailbox(mailbox.capacity, mailbox.overflow);
     this.throughput = options.throughput ?? DEFAULT_THROUGHPUT;
+    this.priority = options.priority ?? 'normal';
     this.restartType = options.restart ?? 'permanent';
     this.supervision = options.supervision ?? Strategies.oneForOne();
     this.restartHistory = new RestartHistory(this.supervision.intensity);

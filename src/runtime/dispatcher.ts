@@ -5,6 +5,18 @@
 // the microtasks queued meanwhile run after each pass over the queue (the handler's continuation
 // once its promise has settled), so an actor awaiting a resolved promise waits one pass, not the
 // whole turn budget; when none is awaiting, passes follow each other in one loop.
+//
+// Two priorities, as Erlang has its low and normal processes: a 'low' actor (bulk work such as
+// the position fan-out, a chain of slices) runs when no normal actor is waiting, and otherwise
+// once per LOW_SHARE normal runs, so it is slowed under load but never starved. A control message
+// (a settings change, a session's request) then waits behind one slice of bulk work, not a queue
+// of them.
+
+/** 'low': runs after the waiting normal actors (see above). */
+export type Priority = 'normal' | 'low';
+
+/** Normal runs in a row after which a waiting low-priority runnable gets its turn anyway. */
+export const LOW_SHARE = 8;
 
 export interface Runnable {
   /** True while the runnable sits in the run queue. */
@@ -14,6 +26,7 @@ export interface Runnable {
   /** Whether it has messages it can handle right now. */
   readyToRun(): boolean;
   readonly throughput: number;
+  readonly priority: Priority;
 }
 
 export interface DispatcherOptions {
@@ -25,9 +38,38 @@ export interface DispatcherOptions {
 
 export const DEFAULT_DISPATCHER: DispatcherOptions = { turnBudget: 200_000, turnBudgetMs: 2 };
 
-export class Dispatcher {
-  private queue: Runnable[] = [];
+/** A FIFO of runnables: an array read from `head`, compacted as it drains. */
+class RunQueue {
+  private items: Runnable[] = [];
   private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(r: Runnable): void {
+    this.items.push(r);
+  }
+
+  shift(): Runnable {
+    const r = this.items[this.head]!;
+    this.items[this.head++] = undefined as unknown as Runnable;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return r;
+  }
+}
+
+export class Dispatcher {
+  private readonly normal = new RunQueue();
+  private readonly low = new RunQueue();
+  /** Normal runs while a low-priority runnable was waiting, since one last ran. */
+  private normalRunsInARow = 0;
   private drainScheduled = false;
   /** Messages handled since the event loop last got a turn, and when that turn started. */
   private handledSinceYield = 0;
@@ -42,13 +84,12 @@ export class Dispatcher {
   ) {}
 
   get queuedCount(): number {
-    return this.queue.length - this.head;
+    return this.normal.length + this.low.length;
   }
 
   schedule(r: Runnable): void {
     if (r.queued) return;
-    r.queued = true;
-    this.queue.push(r);
+    this.enqueue(r);
     if (!this.drainScheduled) {
       this.drainScheduled = true;
       if (this.overBudget()) setImmediate(this.drainAfterYield);
@@ -70,25 +111,21 @@ export class Dispatcher {
 
   private readonly drain = (): void => {
     this.watchForYield();
-    // A pass is the runnables queued when it starts; those queued during it go in the next one.
-    let passEnd = this.queue.length;
-    while (this.head < this.queue.length && !this.overBudget()) {
-      if (this.head === passEnd) {
+    // A pass is as many runs as there were runnables queued when it started.
+    let passLeft = this.queuedCount;
+    while (this.queuedCount > 0 && !this.overBudget()) {
+      if (passLeft === 0) {
         if (this.awaiting()) break;
-        passEnd = this.queue.length;
+        passLeft = this.queuedCount;
       }
-      const r = this.queue[this.head]!;
-      this.queue[this.head++] = undefined as unknown as Runnable;
+      passLeft--;
+      const r = this.next();
       r.queued = false;
       this.handledSinceYield += r.run(r.throughput);
       // A self-tell during run() may have queued it already.
-      if (!r.queued && r.readyToRun()) {
-        r.queued = true;
-        this.queue.push(r);
-      }
+      if (!r.queued && r.readyToRun()) this.enqueue(r);
     }
-    this.compact();
-    if (this.head < this.queue.length) {
+    if (this.queuedCount > 0) {
       // More to run: after the microtasks queued during this pass if within budget, else after I/O.
       if (this.overBudget()) setImmediate(this.drainAfterYield);
       else queueMicrotask(this.drain);
@@ -99,6 +136,22 @@ export class Dispatcher {
     this.idleWaiters = [];
     for (const w of waiters) w();
   };
+
+  private enqueue(r: Runnable): void {
+    r.queued = true;
+    if (r.priority === 'low') this.low.push(r);
+    else this.normal.push(r);
+  }
+
+  /** The next to run: normal first, a low one when none is waiting or after LOW_SHARE in a row. */
+  private next(): Runnable {
+    if (this.low.length > 0 && (this.normal.length === 0 || this.normalRunsInARow >= LOW_SHARE)) {
+      this.normalRunsInARow = 0;
+      return this.low.shift();
+    }
+    if (this.low.length > 0) this.normalRunsInARow++;
+    return this.normal.shift();
+  }
 
   private overBudget(): boolean {
     return this.handledSinceYield >= this.options.turnBudget || performance.now() - this.turnStartedAt >= this.options.turnBudgetMs;
@@ -113,15 +166,5 @@ export class Dispatcher {
       this.yieldWatch = false;
       this.handledSinceYield = 0;
     });
-  }
-
-  private compact(): void {
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
   }
 }

@@ -3,7 +3,7 @@
 import type { ExecutionContext } from 'ava';
 import { Registry } from 'prom-client';
 import WebSocket from 'ws';
-import { gateway, GATEWAY_THROUGHPUT, type GatewayMsg, type GatewayOptions, type GatewayStatsView } from '../../src/actors/gateway.ts';
+import { gateway, GATEWAY_SCHEDULING, type GatewayMsg, type GatewayOptions, type GatewayStatsView } from '../../src/actors/gateway.ts';
 import type { Role } from '../../src/auth/roles.ts';
 import { TokenAuthority } from '../../src/auth/token.ts';
 import type {
@@ -214,7 +214,7 @@ export async function startGateway(t: ExecutionContext, options: Partial<Gateway
       wallClock: () => h.wall,
       ...options,
     }),
-    { name: 'gateway', throughput: GATEWAY_THROUGHPUT },
+    { name: 'gateway', ...GATEWAY_SCHEDULING },
   );
   const address = await ts.system.ask<GatewayMsg, { port: number }>(ref, (replyTo) => ({ type: 'address', replyTo }), 5_000);
   const base = `127.0.0.1:${address.port}`;

@@ -180,3 +180,46 @@ test('an async handler awaiting a settled promise resumes after one pass, not af
   t.true(resumedAfter >= 0, 'the waiter resumed');
   t.true(resumedAfter <= 2 * 100, `the waiter resumed after ${resumedAfter} messages of the busy one (throughput 100)`);
 });
+
+test('a low-priority chain of self-told slices lets a normal actor\'s message in after the slice that is running', async (t) => {
+  const { system } = testSystem(t);
+  const order: string[] = [];
+  let control: Ref<string> | undefined;
+  const bulk = system.spawn<number>(
+    (ctx) => ({
+      receive(n) {
+        order.push(`slice ${n}`);
+        if (n === 2) control!.tell('ping'); // arrives mid-chain
+        if (n < 20) ctx.self.tell(n + 1);
+      },
+    }),
+    { name: 'bulk', throughput: 1, priority: 'low' },
+  );
+  control = system.spawn<string>(() => ({ receive: (m) => void order.push(m) }), { name: 'control' });
+  bulk.tell(0);
+  await system.settled();
+  t.is(order.indexOf('ping'), order.indexOf('slice 2') + 1, order.join(', '));
+  t.is(order.filter((o) => o.startsWith('slice')).length, 21);
+});
+
+test('a low-priority actor is slowed by a flood of normal work, never starved', async (t) => {
+  const { system } = testSystem(t);
+  const order: string[] = [];
+  const busy = system.spawn<number>(
+    (ctx) => ({
+      receive(n) {
+        order.push('normal');
+        if (n > 0) ctx.self.tell(n - 1);
+      },
+    }),
+    { name: 'busy', throughput: 1 },
+  );
+  const bulk = system.spawn<number>(() => ({ receive: () => void order.push('low') }), { name: 'bulk', priority: 'low' });
+  busy.tell(100);
+  for (let i = 0; i < 5; i++) bulk.tell(i);
+  await system.settled();
+  const lows = order.flatMap((o, i) => (o === 'low' ? [i] : []));
+  t.is(lows.length, 5);
+  t.true(lows[4]! < 60, `the five low messages ran within the first 60 runs, not after the flood: ${lows.join(', ')}`);
+  t.true(lows[0]! >= 1, 'normal work went first');
+});
