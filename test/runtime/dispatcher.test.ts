@@ -184,18 +184,17 @@ test('an async handler awaiting a settled promise resumes after one pass, not af
 test('a low-priority chain of self-told slices lets a normal actor\'s message in after the slice that is running', async (t) => {
   const { system } = testSystem(t);
   const order: string[] = [];
-  let control: Ref<string> | undefined;
+  const control: Ref<string> = system.spawn<string>(() => ({ receive: (m) => void order.push(m) }), { name: 'control' });
   const bulk = system.spawn<number>(
     (ctx) => ({
       receive(n) {
         order.push(`slice ${n}`);
-        if (n === 2) control!.tell('ping'); // arrives mid-chain
+        if (n === 2) control.tell('ping'); // arrives mid-chain
         if (n < 20) ctx.self.tell(n + 1);
       },
     }),
     { name: 'bulk', throughput: 1, priority: 'low' },
   );
-  control = system.spawn<string>(() => ({ receive: (m) => void order.push(m) }), { name: 'control' });
   bulk.tell(0);
   await system.settled();
   t.is(order.indexOf('ping'), order.indexOf('slice 2') + 1, order.join(', '));
