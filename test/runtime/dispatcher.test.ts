@@ -181,24 +181,28 @@ test('an async handler awaiting a settled promise resumes after one pass, not af
   t.true(resumedAfter <= 2 * 100, `the waiter resumed after ${resumedAfter} messages of the busy one (throughput 100)`);
 });
 
-test('a low-priority chain of self-told slices lets a normal actor\'s message in after the slice that is running', async (t) => {
+test('a normal actor\'s message runs before queued low-priority slices', async (t) => {
   const { system } = testSystem(t);
   const order: string[] = [];
-  const control: Ref<string> = system.spawn<string>(() => ({ receive: (m) => void order.push(m) }), { name: 'control' });
-  const bulk = system.spawn<number>(
-    (ctx) => ({
-      receive(n) {
-        order.push(`slice ${n}`);
-        if (n === 2) control.tell('ping'); // arrives mid-chain
-        if (n < 20) ctx.self.tell(n + 1);
-      },
-    }),
-    { name: 'bulk', throughput: 1, priority: 'low' },
+  const control = system.spawn<string>(() => ({ receive: (m) => void order.push(m) }), { name: 'control' });
+  const bulks = Array.from({ length: 5 }, (_, b) =>
+    system.spawn<number>(
+      (ctx) => ({
+        receive(n) {
+          order.push(`bulk ${b}.${n}`);
+          if (n === 1 && b === 0) control.tell('pong'); // arrives while the other chains are queued
+          if (n < 10) ctx.self.tell(n + 1);
+        },
+      }),
+      { name: `bulk-${b}`, throughput: 1, priority: 'low' },
+    ),
   );
-  bulk.tell(0);
+  for (const b of bulks) b.tell(0);
+  control.tell('ping');
   await system.settled();
-  t.is(order.indexOf('ping'), order.indexOf('slice 2') + 1, order.join(', '));
-  t.is(order.filter((o) => o.startsWith('slice')).length, 21);
+  t.is(order[0], 'ping', 'queued after five bulk actors, it still ran first');
+  t.is(order[order.indexOf('bulk 0.1') + 1], 'pong', 'one mid-chain runs right after the slice that sent it');
+  t.is(order.filter((o) => o.startsWith('bulk')).length, 55);
 });
 
 test('a low-priority actor is slowed by a flood of normal work, never starved', async (t) => {
