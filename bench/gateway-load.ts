@@ -6,10 +6,10 @@
 //    plus readers that stop reading (stalled).
 //  - 'probe': client A (editor) moves a node and changes a setting every 150 ms; client B (viewer)
 //    decodes its position stream and times when the move shows there, when the graph event
-//    arrives and when the settings broadcast arrives. Halfway between two of its probes it also
-//    times a bare relay: a message from A' to B' through a plain `ws` server in the server process
-//    that forwards it at once (the floor for a message in from one client and out to another, on
-//    this machine under this load).
+//    arrives and when the settings broadcast arrives. Between those it times a bare relay: a
+//    message from A' to B' through a plain `ws` server in the server process that forwards it at
+//    once (the floor for a message in from one client and out to another, on this machine under
+//    this load).
 // Talks to its parent over IPC only.
 import WebSocket from 'ws';
 import {
@@ -130,12 +130,13 @@ async function main(start: LoadStart): Promise<void> {
     clients.push(...(await Promise.all(viewers.slice(i, i + 25).map((t) => open(start.url, t, [Topic.Positions])))));
   }
   const stalled = start.role === 'load' ? await Promise.all(Array.from({ length: start.stalled }, () => open(start.url, start.viewers[0]!, [Topic.Positions], true))) : [];
-  // Probe clients: A (editor) moves a node and sets a setting; B (viewer) watches.
+  // Probe clients: A (editor) moves a node and sets a setting; B (viewer) watches. The relay pair
+  // connects first: B's handlers are set right after it opens, before anything else is awaited.
   const probing = start.role === 'probe';
-  const a = probing ? await open(start.url, start.editor, []) : undefined;
-  const b = probing ? await open(start.url, start.viewers[0]!, [Topic.Positions, Topic.Graph, Topic.Settings]) : undefined;
   const relayA = probing ? await openPlain(start.relayUrl) : undefined;
   const relayB = probing ? await openPlain(start.relayUrl) : undefined;
+  const a = probing ? await open(start.url, start.editor, []) : undefined;
+  const b = probing ? await open(start.url, start.viewers[0]!, [Topic.Positions, Topic.Graph, Topic.Settings]) : undefined;
   send({ type: 'connected', clients: clients.length });
 
   const serverTimes = new Map<number, number>();
@@ -185,33 +186,39 @@ async function main(start: LoadStart): Promise<void> {
   send({ type: 'measuring' });
   const t0 = now();
   let k = 0;
-  const probe = setInterval(() => {
-    if (a === undefined) return;
-    if (pending === undefined && pendingEvent === undefined) {
+  // Three probes share the 150 ms period, a third of it apart, so none waits behind another's
+  // traffic: A's node move at 0, A's settings change at 50 ms, the bare relay at 100 ms.
+  const every = (offsetMs: number, fn: () => void): (() => void) => {
+    let timer: NodeJS.Timeout | undefined;
+    const start = setTimeout(() => (timer = setInterval(fn, 150)), offsetMs);
+    return () => {
+      clearTimeout(start);
+      clearInterval(timer);
+    };
+  };
+  const stops = [
+    every(0, () => {
+      if (a === undefined || pending !== undefined || pendingEvent !== undefined) return;
       const target = k++ % 2 === 0 ? 777 : -777;
       const t = now();
       pending = { target, sentAt: t };
       pendingEvent = { sentAt: t };
       a.send(new GraphUpdateT(GraphOp.UpdateNode, new UpdateNodeT(new NodeT(start.probeNode, NodeKind.Knowledge, null, null, null, new Vec3T(target, 0, 0)))));
-    }
-    if (pendingSetting === undefined) {
+    }),
+    every(50, () => {
+      if (a === undefined || pendingSetting !== undefined) return;
       const value = 0.5 + (k % 40) / 100;
       pendingSetting = { value, sentAt: now() };
       a.send(new SettingsSetT('physics.damping', SettingValue.NumberValue, new NumberValueT(value)));
-    }
-  }, 150);
-  let relayProbe: NodeJS.Timeout | undefined;
-  const relayStart = setTimeout(() => {
-    relayProbe = setInterval(() => {
+    }),
+    every(100, () => {
       if (relayA === undefined || pendingRelay !== undefined) return;
       pendingRelay = now();
       relayA.send(RELAY_PING);
-    }, 150);
-  }, 75);
+    }),
+  ];
   await new Promise((r) => setTimeout(r, start.measureMs));
-  clearInterval(probe);
-  clearTimeout(relayStart);
-  clearInterval(relayProbe);
+  for (const stop of stops) stop();
   const elapsed = (now() - t0) / 1000;
   for (const c of clients) c.measuring = false;
   // Let the last frame times arrive.
