@@ -8,7 +8,7 @@ import type { Permission } from '../auth/roles.ts';
 import type { TokenClaims } from '../auth/token.ts';
 import type { Connection } from '../gateway/connection.ts';
 import type { Outbox } from '../gateway/outbox.ts';
-import type { AgentEvent, GraphApplyResult, GraphChanged, GraphMutation, SsspResultMsg } from '../gateway/ports.ts';
+import type { AgentEvent, GraphApplyResult, GraphChanged, GraphMutation, SsspRequestError, SsspResultMsg } from '../gateway/ports.ts';
 import { dragFromWire } from '../gateway/drag-wire.ts';
 import { filterFromWire, type ClientFilter } from '../gateway/filter.ts';
 import { changeFromWire, deltaPayload } from '../gateway/settings-wire.ts';
@@ -60,12 +60,26 @@ const GRAPH_ERROR_CODES: Record<Extract<GraphApplyResult, { ok: false }>['code']
   unavailable: ErrorCode.Overloaded,
 };
 
+const MAX_SSSP_IN_FLIGHT = 16;
+
+/** How a failed shortest-path request is told to the client. */
+const SSSP_ERROR_CODES: Readonly<Record<SsspRequestError['code'], ErrorCode>> = {
+  'no-graph': ErrorCode.NotFound,
+  'unknown-source': ErrorCode.NotFound,
+  'unknown-target': ErrorCode.NotFound,
+  'bad-query': ErrorCode.BadMessage,
+  'negative-weight': ErrorCode.Conflict,
+  'graph-changed': ErrorCode.Conflict,
+  'engine-failed': ErrorCode.Internal,
+  timeout: ErrorCode.Timeout,
+};
+
 export function sessionRequests(rc: RequestContext) {
   const { ctx, deps, outbox } = rc;
   const topics = new Set<Topic>();
   let positions: { velocity: boolean; rateHz: number; filter: ClientFilter } | undefined;
-  /** Correlation ids of this session's SSSP requests, by source node. */
-  const ssspPending = new Map<number, number[]>();
+  /** This session's SSSP requests still waiting for their answer. */
+  let ssspInFlight = 0;
 
   const error = (code: ErrorCode, message: string, correlationId: number): void => outbox.send(new ErrorReplyT(code, message), correlationId);
   const origin = () => ({ session: rc.sessionId(), subject: rc.claims().sub });
@@ -218,11 +232,9 @@ export function sessionRequests(rc: RequestContext) {
         if (!allowed('read', 'request shortest paths', correlationId)) return;
         if (deps.sssp === undefined) return error(ErrorCode.Unsupported, 'no shortest-path service on this node', correlationId);
         const request = (env.payload(new SsspRequest()) as SsspRequest).unpack();
-        const pending = ssspPending.get(request.source) ?? [];
-        if (pending.length >= 16) return error(ErrorCode.Overloaded, 'too many shortest-path requests in flight', correlationId);
-        pending.push(correlationId);
-        ssspPending.set(request.source, pending);
-        deps.sssp.request(request, ctx.self);
+        if (ssspInFlight >= MAX_SSSP_IN_FLIGHT) return error(ErrorCode.Overloaded, 'too many shortest-path requests in flight', correlationId);
+        ssspInFlight++;
+        deps.sssp.request(request, ctx.self, correlationId);
         return;
       }
       default:
@@ -287,10 +299,14 @@ export function sessionRequests(rc: RequestContext) {
         if (msg.origin !== rc.sessionId() && topics.has(Topic.Graph)) outbox.send(mutationPayload(msg.change));
         return;
       case 'sssp-result': {
-        const pending = ssspPending.get(msg.result.source);
-        const correlationId = pending?.shift() ?? 0;
-        if (pending !== undefined && pending.length === 0) ssspPending.delete(msg.result.source);
-        if (correlationId !== 0 || topics.has(Topic.Sssp)) outbox.send(msg.result, correlationId);
+        if (msg.answerTo === undefined) {
+          // Another client's result: only for subscribers.
+          if (topics.has(Topic.Sssp)) outbox.send(msg.result);
+          return;
+        }
+        ssspInFlight = Math.max(0, ssspInFlight - 1);
+        if (msg.error !== undefined) return error(SSSP_ERROR_CODES[msg.error.code], msg.error.message, msg.answerTo);
+        outbox.send(msg.result, msg.answerTo);
         return;
       }
       case 'agent-event':

@@ -1,7 +1,9 @@
-// The gateway's shortest-path port over the SSSP actor: a client's SsspRequest becomes a query, the
-// answer (reached nodes, their distances and parents, from one graph version) becomes an
-// SsspResult for the asker and for every subscriber, so other viewers can colour by it too.
-import type { SsspPort, SsspResultMsg } from '../gateway/ports.ts';
+// The gateway's shortest-path port over the SSSP actor: a client's SsspRequest becomes a query (a
+// source, optional targets to stop at, an optional distance bound), the answer (reached nodes,
+// their distances and parents, from one graph version) becomes an SsspResult for the asker and
+// for every subscriber, so other viewers can colour by it too. A query that fails (an unknown
+// source or target, a negative weight, no answer in time) is an error for the asker alone.
+import type { SsspPort, SsspRequestError, SsspResultMsg } from '../gateway/ports.ts';
 import { SsspResultT } from '../protocol/generated/vf/sssp-result.ts';
 import type { SsspRequestT } from '../protocol/generated/vf/sssp-request.ts';
 import type { ActorFactory } from '../runtime/actor.ts';
@@ -11,7 +13,16 @@ import type { SsspMsg, SsspReply } from './sssp.ts';
 import { Subscriptions } from './subscriptions.ts';
 
 export type SsspPortMsg =
-  | { readonly type: 'request'; readonly source: number; readonly maxDistance: number; readonly replyTo: Ref<SsspResultMsg> }
+  | {
+      readonly type: 'request';
+      readonly source: number;
+      /** 0: no bound. */
+      readonly maxDistance: number;
+      /** Empty: settle everything reachable. */
+      readonly targets: readonly number[];
+      readonly replyTo: Ref<SsspResultMsg>;
+      readonly tag: number;
+    }
   | { readonly type: 'subscribe'; readonly subscriber: Ref<SsspResultMsg> }
   | { readonly type: 'unsubscribe'; readonly subscriber: Ref<SsspResultMsg> };
 
@@ -32,7 +43,7 @@ export function resultToWire(r: SsspResult): SsspResultT {
     const parent = r.parent[index]!;
     parents.push(parent < 0 ? r.ids[index]! : r.ids[parent]!);
   }
-  return new SsspResultT(r.source, nodes, distances, parents);
+  return new SsspResultT(r.source, nodes, distances, parents, r.complete);
 }
 
 export function ssspPortActor(options: SsspPortOptions): ActorFactory<SsspPortMsg> {
@@ -52,16 +63,29 @@ export function ssspPortActor(options: SsspPortOptions): ActorFactory<SsspPortMs
             subscribers.delete(msg.subscriber);
             return;
           case 'request': {
-            const reply = await ctx.ask<SsspMsg, SsspReply>(
-              options.sssp,
-              (replyTo) => ({ type: 'sssp-query', source: msg.source, ...(msg.maxDistance > 0 ? { maxDistance: msg.maxDistance } : {}), replyTo }),
-              options.queryTimeoutMs ?? 30_000,
-            ).catch(() => undefined);
-            // A failed query answers with an empty result for the source: nothing reached.
-            const result = reply?.ok === true ? resultToWire(reply.result) : new SsspResultT(msg.source, [], [], []);
-            const out: SsspResultMsg = { type: 'sssp-result', result };
-            msg.replyTo.tell(out);
-            for (const s of subscribers.values()) if (s.ref.path !== msg.replyTo.path) s.ref.tell(out);
+            const timeoutMs = options.queryTimeoutMs ?? 30_000;
+            const reply = await ctx
+              .ask<SsspMsg, SsspReply>(
+                options.sssp,
+                (replyTo) => ({
+                  type: 'sssp-query',
+                  source: msg.source,
+                  ...(msg.maxDistance > 0 ? { maxDistance: msg.maxDistance } : {}),
+                  ...(msg.targets.length > 0 ? { targets: msg.targets } : {}),
+                  replyTo,
+                }),
+                timeoutMs,
+              )
+              .catch(() => undefined);
+            if (reply === undefined || !reply.ok) {
+              const error: SsspRequestError = reply?.error ?? { code: 'timeout', message: `no answer from the shortest-path service within ${timeoutMs} ms` };
+              msg.replyTo.tell({ type: 'sssp-result', result: new SsspResultT(msg.source, [], [], []), answerTo: msg.tag, error });
+              return;
+            }
+            const result = resultToWire(reply.result);
+            msg.replyTo.tell({ type: 'sssp-result', result, answerTo: msg.tag });
+            const copy: SsspResultMsg = { type: 'sssp-result', result };
+            for (const s of subscribers.values()) if (s.ref.path !== msg.replyTo.path) s.ref.tell(copy);
             return;
           }
         }
@@ -72,7 +96,8 @@ export function ssspPortActor(options: SsspPortOptions): ActorFactory<SsspPortMs
 
 export function ssspPort(port: Ref<SsspPortMsg>): SsspPort {
   return {
-    request: (request: SsspRequestT, replyTo) => port.tell({ type: 'request', source: request.source, maxDistance: request.maxDistance, replyTo }),
+    request: (request: SsspRequestT, replyTo, tag) =>
+      port.tell({ type: 'request', source: request.source, maxDistance: request.maxDistance, targets: request.targets, replyTo, tag }),
     subscribe: (subscriber) => port.tell({ type: 'subscribe', subscriber }),
     unsubscribe: (subscriber) => port.tell({ type: 'unsubscribe', subscriber }),
   };

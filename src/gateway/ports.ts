@@ -4,6 +4,7 @@
 // The settings actor is reached through its own protocol (src/settings/protocol.ts). Each port is
 // implemented by whoever owns that subsystem; the tests implement them with small fakes.
 import type { Ref } from '../runtime/ref.ts';
+import type { SsspErrorCode } from '../sssp/engine.ts';
 import type { EdgeT, GraphBatchT, GraphUpdateT, NodeT, PayloadT, SsspRequestT, SsspResultT } from '../protocol/index.ts';
 
 // ---- positions ------------------------------------------------------------------------------------
@@ -134,11 +135,23 @@ export interface GraphPort {
 export interface SsspResultMsg {
   readonly type: 'sssp-result';
   readonly result: SsspResultT;
+  /** On the asker's answer: the tag it asked with. Absent on the copies subscribers get. */
+  readonly answerTo?: number;
+  /** Why there is no result (the asker's answer only; `result` is then empty). */
+  readonly error?: SsspRequestError;
+}
+
+export interface SsspRequestError {
+  readonly code: SsspErrorCode | 'timeout';
+  readonly message: string;
 }
 
 export interface SsspPort {
-  /** Computes from `request.source`; the result goes to `replyTo` (and to every subscriber). */
-  request(request: SsspRequestT, replyTo: Ref<SsspResultMsg>): void;
+  /**
+   * Computes from `request.source` (up to its targets and distance bound); the answer, tagged
+   * `answerTo: tag`, goes to `replyTo`, and a successful result to every subscriber too.
+   */
+  request(request: SsspRequestT, replyTo: Ref<SsspResultMsg>, tag: number): void;
   subscribe(subscriber: Ref<SsspResultMsg>): void;
   unsubscribe(subscriber: Ref<SsspResultMsg>): void;
 }

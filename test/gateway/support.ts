@@ -113,9 +113,9 @@ export class FakeLayout implements LayoutPort {
 
 export class FakeSssp implements SsspPort {
   readonly subscribers = new Set<Ref<SsspResultMsg>>();
-  request(request: { source: number }, replyTo: Ref<SsspResultMsg>): void {
+  request(request: { source: number }, replyTo: Ref<SsspResultMsg>, tag: number): void {
     const result = new SsspResultT(request.source, [request.source, 7], [0, 1.5], [request.source, request.source]);
-    replyTo.tell({ type: 'sssp-result', result });
+    replyTo.tell({ type: 'sssp-result', result, answerTo: tag });
     for (const s of this.subscribers) if (s !== replyTo) s.tell({ type: 'sssp-result', result });
   }
   subscribe(subscriber: Ref<SsspResultMsg>): void {

@@ -8,9 +8,11 @@ import { bootNode } from '../../src/cli/node.ts';
 import type {
   PositionIdTableT,
   SsspResultT,
-  AckT} from '../../src/protocol/index.ts';
+  AckT,
+  ErrorReplyT} from '../../src/protocol/index.ts';
 import {
   decodeFrame,
+  ErrorCode,
   NumberValueT,
   Payload,
   SettingsSetT,
@@ -69,4 +71,15 @@ test('a graph sent over the gateway is laid out and streamed back; settings and 
   const distance = new Map(result.nodes.map((id, i) => [id, result.distances[i]]));
   t.deepEqual([distance.get(1), distance.get(2), distance.get(3)], [0, 2, 7]);
   t.is(result.parents[result.nodes.indexOf(3)], 2);
+  // Only up to node 3 (the run may stop there), and a source that is not in the graph.
+  const toThree = client.send(new SsspRequestT(1, 0, [3]));
+  const unknown = client.send(new SsspRequestT(999, 0));
+  await client.waitFor(() => client.envelopes.some((e) => Number(e.correlationId) === toThree) && client.envelopes.some((e) => Number(e.correlationId) === unknown), 15_000);
+  const targeted = client.envelopes.find((e) => Number(e.correlationId) === toThree)!.payload as SsspResultT;
+  t.is(targeted.distances[targeted.nodes.indexOf(3)], 7);
+  t.is(targeted.parents[targeted.nodes.indexOf(3)], 2);
+  const refused = client.envelopes.find((e) => Number(e.correlationId) === unknown)!;
+  t.is(refused.payloadType, Payload.ErrorReply);
+  t.is((refused.payload as ErrorReplyT).code, ErrorCode.NotFound);
+  t.regex(String((refused.payload as ErrorReplyT).message), /999/);
 });

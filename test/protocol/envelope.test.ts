@@ -2,7 +2,7 @@ import test from 'ava';
 import { Builder } from 'flatbuffers';
 import {
   AddNodeT, AgentHeartbeatT, Envelope, GraphBatch, GraphOp, GraphUpdate, GraphUpdateT, Handshake, HandshakeAcceptedT, NodeKind, NodeT,
-  NumberValue, NumberValueT, Payload, PositionFilterT, SettingValue, SettingsDelta, SettingsSet, SettingsSetT, SsspResultT, Subscribe,
+  NumberValue, NumberValueT, Payload, PositionFilterT, SettingValue, SettingsDelta, SettingsSet, SettingsSetT, SsspRequestT, SsspResultT, Subscribe,
   SubscribeT, Topic, Vec3T, decodeEnvelope, encodeEnvelope, payloadTypeOf, unpackEnvelope, wireKind, type ProtocolErrorCode,
 } from '../../src/protocol/index.ts';
 import { sampleNode, samples } from './support/samples.ts';
@@ -76,6 +76,8 @@ test('semantic checks: non-finite floats, ranges, lengths, 64-bit range, cross-f
   t.is(code(encodeEnvelope({ seq: 1, payload: new HandshakeAcceptedT('s', BigInt(2) ** BigInt(60)) })), 'OUT_OF_RANGE');
   t.is(code(encodeEnvelope({ seq: 1, payload: new SsspResultT(1, [1, 2], [0, 1], [1]) })), 'INCONSISTENT');
   t.is(code(encodeEnvelope({ seq: 1, payload: new SsspResultT(1, [1], [-1], [1]) })), 'OUT_OF_RANGE');
+  t.is(code(encodeEnvelope({ seq: 1, payload: new SsspRequestT(1, 0, new Array<number>(1025).fill(2)) })), 'TOO_LONG');
+  t.is(code(encodeEnvelope({ seq: 1, payload: new SsspRequestT(1, 0, new Array<number>(1024).fill(2)) })), 'ok');
   const badKind = sampleNode();
   badKind.kind = 200 as NodeKind;
   t.is(code(encodeEnvelope({ seq: 1, payload: new GraphUpdateT(GraphOp.AddNode, new AddNodeT(badKind)) })), 'UNKNOWN_ENUM');

@@ -6,7 +6,7 @@ import type { SsspMsg, SsspReply } from '../../src/actors/sssp.ts';
 import type { SsspResultMsg } from '../../src/gateway/ports.ts';
 import type { DeadLetter } from '../../src/runtime/dead-letter.ts';
 import type { SsspResult } from '../../src/sssp/engine.ts';
-import { testSystem } from '../helpers/system.ts';
+import { testSystem, turns, waitFor } from '../helpers/system.ts';
 
 /** Node 1 reaches node 2 at distance 3. */
 const RESULT: SsspResult = {
@@ -37,7 +37,7 @@ test('subscribers get every answer, survive a restart of the port, and are dropp
   });
 
   port.tell({ type: 'subscribe', subscriber: watcher });
-  port.tell({ type: 'request', source: 1, maxDistance: 0, replyTo: asker });
+  port.tell({ type: 'request', source: 1, maxDistance: 0, targets: [], replyTo: asker, tag: 9 });
   await advance(100);
   t.deepEqual(got, [
     { who: 'asker', source: 1, nodes: [1, 2] },
@@ -49,14 +49,60 @@ test('subscribers get every answer, survive a restart of the port, and are dropp
   port.tell({ type: 'unsubscribe', subscriber: asker }); // the faulted message
   await advance(10_000);
   got.length = 0;
-  port.tell({ type: 'request', source: 1, maxDistance: 0, replyTo: asker });
+  port.tell({ type: 'request', source: 1, maxDistance: 0, targets: [], replyTo: asker, tag: 9 });
   await advance(100);
   t.deepEqual(got.map((g) => g.who), ['asker', 'watcher']);
 
   // The watcher stops: it is dropped, so answers do not pile up as dead letters for it.
   await system.stop(watcher);
   await advance(100);
-  port.tell({ type: 'request', source: 1, maxDistance: 0, replyTo: asker });
+  port.tell({ type: 'request', source: 1, maxDistance: 0, targets: [], replyTo: asker, tag: 9 });
   await advance(100);
   t.deepEqual(deadLetters.filter((d) => d.recipient === '/watcher'), []);
+});
+
+test('targets and the bound reach the query; a failed query is an error for the asker alone, tagged', async (t) => {
+  const { system, clock, advance } = testSystem(t);
+  const queries: { source: number; targets?: readonly number[]; maxDistance?: number }[] = [];
+  const sssp = system.spawn<SsspMsg>(
+    () => ({
+      receive(m) {
+        if (m.type !== 'sssp-query') return;
+        queries.push({ source: m.source, ...(m.targets === undefined ? {} : { targets: m.targets }), ...(m.maxDistance === undefined ? {} : { maxDistance: m.maxDistance }) });
+        if (m.source === 1) m.replyTo?.tell({ ok: true, result: { ...RESULT, complete: false }, paths: [] } satisfies SsspReply);
+        else if (m.source === 5) m.replyTo?.tell({ ok: false, error: { code: 'unknown-source', message: 'node 5 is not in graph version 1' } } satisfies SsspReply);
+        // source 6: never answered
+      },
+    }),
+    { name: 'sssp' },
+  );
+  const port = system.spawn<SsspPortMsg>(ssspPortActor({ sssp, queryTimeoutMs: 1_000 }), { name: 'port' });
+  const got: { who: string; msg: SsspResultMsg }[] = [];
+  const client = (name: string) => system.spawn<SsspResultMsg>(() => ({ receive: (msg) => void got.push({ who: name, msg }) }), { name });
+  const asker = client('asker');
+  const watcher = client('watcher');
+  port.tell({ type: 'subscribe', subscriber: watcher });
+
+  port.tell({ type: 'request', source: 1, maxDistance: 0, targets: [2], replyTo: asker, tag: 11 });
+  port.tell({ type: 'request', source: 1, maxDistance: 2.5, targets: [], replyTo: asker, tag: 12 });
+  await advance(100);
+  t.deepEqual(queries, [{ source: 1, targets: [2] }, { source: 1, maxDistance: 2.5 }]);
+  t.deepEqual(got.map((g) => [g.who, g.msg.answerTo, g.msg.result.complete]), [
+    ['asker', 11, false],
+    ['watcher', undefined, false],
+    ['asker', 12, false],
+    ['watcher', undefined, false],
+  ]);
+
+  got.length = 0;
+  port.tell({ type: 'request', source: 5, maxDistance: 0, targets: [], replyTo: asker, tag: 13 });
+  port.tell({ type: 'request', source: 6, maxDistance: 0, targets: [], replyTo: asker, tag: 14 });
+  // The port awaits the unanswered query, so the system never settles: move the clock by hand.
+  await turns();
+  clock.advance(1_000);
+  await waitFor(() => got.length === 2);
+  t.deepEqual(got.map((g) => [g.who, g.msg.answerTo, g.msg.error?.code, g.msg.result.nodes.length]), [
+    ['asker', 13, 'unknown-source', 0],
+    ['asker', 14, 'timeout', 0],
+  ]);
 });

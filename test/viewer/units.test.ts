@@ -49,6 +49,8 @@ test('shortest paths: ramp buckets by distance, the source and the path stand ou
   t.false(s.pickTarget(99));
   s.accept(new SsspResultT(7, [7], [0], [7]));
   t.is(s.bucketOf(1), BUCKET.source, 'a result for another source is ignored');
+  s.accept(new SsspResultT(1, [1, 2], [0, 1], [1, 1], false));
+  t.is(s.bucketOf(4), BUCKET.ramp + RAMP_STEPS - 1, 'a result that stopped at its targets does not replace the whole tree');
 });
 
 test('the position store interpolates towards each frame and asks for a keyframe after a gap', (t) => {

@@ -38,6 +38,8 @@ export class SsspState {
 
   accept(result: SsspResultT): void {
     if (result.source !== this.source) return;
+    // Another client's query that stopped at its targets: this viewer asked for the whole tree.
+    if (!result.complete) return;
     this.distance.clear();
     this.parent.clear();
     this.maxDistance = 0;

@@ -1522,6 +1522,17 @@ export const layout: SchemaLayout = {
      "maxLen": null,
      "min": 0,
      "max": null
+    },
+    {
+     "name": "targets",
+     "offset": 8,
+     "type": 14,
+     "element": 8,
+     "index": -1,
+     "required": false,
+     "maxLen": 1024,
+     "min": null,
+     "max": null
     }
    ]
   },
@@ -1571,6 +1582,17 @@ export const layout: SchemaLayout = {
      "index": -1,
      "required": false,
      "maxLen": 16777216,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "complete",
+     "offset": 12,
+     "type": 2,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
      "min": null,
      "max": null
     }

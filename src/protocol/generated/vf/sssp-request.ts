@@ -35,8 +35,27 @@ maxDistance():number {
   return offset ? this.bb!.readFloat32(this.bb_pos + offset) : 0.0;
 }
 
+/**
+ * Stop once these nodes are settled (their distances and paths are then exact); empty: settle
+ * everything reachable.
+ */
+targets(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? this.bb!.readUint32(this.bb!.__vector(this.bb_pos + offset) + index * 4) : 0;
+}
+
+targetsLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+targetsArray():Uint32Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? new Uint32Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
 static startSsspRequest(builder:flatbuffers.Builder) {
-  builder.startObject(2);
+  builder.startObject(3);
 }
 
 static addSource(builder:flatbuffers.Builder, source:number) {
@@ -47,22 +66,45 @@ static addMaxDistance(builder:flatbuffers.Builder, maxDistance:number) {
   builder.addFieldFloat32(1, maxDistance, 0.0);
 }
 
+static addTargets(builder:flatbuffers.Builder, targetsOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(2, targetsOffset, 0);
+}
+
+static createTargetsVector(builder:flatbuffers.Builder, data:number[]|Uint32Array):flatbuffers.Offset;
+/**
+ * @deprecated This Uint8Array overload will be removed in the future.
+ */
+static createTargetsVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset;
+static createTargetsVector(builder:flatbuffers.Builder, data:number[]|Uint32Array|Uint8Array):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt32(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startTargetsVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
+}
+
 static endSsspRequest(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createSsspRequest(builder:flatbuffers.Builder, source:number, maxDistance:number):flatbuffers.Offset {
+static createSsspRequest(builder:flatbuffers.Builder, source:number, maxDistance:number, targetsOffset:flatbuffers.Offset):flatbuffers.Offset {
   SsspRequest.startSsspRequest(builder);
   SsspRequest.addSource(builder, source);
   SsspRequest.addMaxDistance(builder, maxDistance);
+  SsspRequest.addTargets(builder, targetsOffset);
   return SsspRequest.endSsspRequest(builder);
 }
 
 unpack(): SsspRequestT {
   return new SsspRequestT(
     this.source(),
-    this.maxDistance()
+    this.maxDistance(),
+    this.bb!.createScalarList(this.targets.bind(this), this.targetsLength())
   );
 }
 
@@ -70,20 +112,25 @@ unpack(): SsspRequestT {
 unpackTo(_o: SsspRequestT): void {
   _o.source = this.source();
   _o.maxDistance = this.maxDistance();
+  _o.targets = this.bb!.createScalarList(this.targets.bind(this), this.targetsLength());
 }
 }
 
 export class SsspRequestT {
 constructor(
   public source: number = 0,
-  public maxDistance: number = 0.0
+  public maxDistance: number = 0.0,
+  public targets: (number)[] = []
 ){}
 
 
 pack(builder:flatbuffers.Builder): flatbuffers.Offset {
+  const targets = SsspRequest.createTargetsVector(builder, this.targets);
+
   return SsspRequest.createSsspRequest(builder,
     this.source,
-    this.maxDistance
+    this.maxDistance,
+    targets
   );
 }
 }

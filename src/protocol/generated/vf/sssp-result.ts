@@ -75,8 +75,16 @@ parentsArray():Uint32Array|null {
   return offset ? new Uint32Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
 }
 
+/**
+ * False when the run stopped early at its targets: nodes not listed may still be reachable.
+ */
+complete():boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : true;
+}
+
 static startSsspResult(builder:flatbuffers.Builder) {
-  builder.startObject(4);
+  builder.startObject(5);
 }
 
 static addSource(builder:flatbuffers.Builder, source:number) {
@@ -146,17 +154,22 @@ static startParentsVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(4, numElems, 4);
 }
 
+static addComplete(builder:flatbuffers.Builder, complete:boolean) {
+  builder.addFieldInt8(4, +complete, +true);
+}
+
 static endSsspResult(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createSsspResult(builder:flatbuffers.Builder, source:number, nodesOffset:flatbuffers.Offset, distancesOffset:flatbuffers.Offset, parentsOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createSsspResult(builder:flatbuffers.Builder, source:number, nodesOffset:flatbuffers.Offset, distancesOffset:flatbuffers.Offset, parentsOffset:flatbuffers.Offset, complete:boolean):flatbuffers.Offset {
   SsspResult.startSsspResult(builder);
   SsspResult.addSource(builder, source);
   SsspResult.addNodes(builder, nodesOffset);
   SsspResult.addDistances(builder, distancesOffset);
   SsspResult.addParents(builder, parentsOffset);
+  SsspResult.addComplete(builder, complete);
   return SsspResult.endSsspResult(builder);
 }
 
@@ -165,7 +178,8 @@ unpack(): SsspResultT {
     this.source(),
     this.bb!.createScalarList(this.nodes.bind(this), this.nodesLength()),
     this.bb!.createScalarList(this.distances.bind(this), this.distancesLength()),
-    this.bb!.createScalarList(this.parents.bind(this), this.parentsLength())
+    this.bb!.createScalarList(this.parents.bind(this), this.parentsLength()),
+    this.complete()
   );
 }
 
@@ -175,6 +189,7 @@ unpackTo(_o: SsspResultT): void {
   _o.nodes = this.bb!.createScalarList(this.nodes.bind(this), this.nodesLength());
   _o.distances = this.bb!.createScalarList(this.distances.bind(this), this.distancesLength());
   _o.parents = this.bb!.createScalarList(this.parents.bind(this), this.parentsLength());
+  _o.complete = this.complete();
 }
 }
 
@@ -183,7 +198,8 @@ constructor(
   public source: number = 0,
   public nodes: (number)[] = [],
   public distances: (number)[] = [],
-  public parents: (number)[] = []
+  public parents: (number)[] = [],
+  public complete: boolean = true
 ){}
 
 
@@ -196,7 +212,8 @@ pack(builder:flatbuffers.Builder): flatbuffers.Offset {
     this.source,
     nodes,
     distances,
-    parents
+    parents,
+    this.complete
   );
 }
 }
