@@ -193,6 +193,8 @@ async function seedJournal(store: Store, total: number, shards: number, snapshot
 }
 
 async function recoveryMs(store: Store, shards: number): Promise<{ ms: number; nodes: number }> {
+  // A restarted node's journal: the seeding store's lets go of the writer lock first.
+  await store.journal.close();
   const journal = await GroupCommitJournal.open(store.db, new RealClock());
   const t0 = performance.now();
   const system = new ActorSystem({ name: 'bench' });
@@ -203,6 +205,7 @@ async function recoveryMs(store: Store, shards: number): Promise<{ ms: number; n
   const stats = await system.ask<GraphRouterMsg, GraphStats>(router, (replyTo) => ({ type: 'stats', replyTo }), 120_000);
   const ms = performance.now() - t0;
   await system.terminate();
+  await journal.close();
   return { ms, nodes: stats.nodes };
 }
 
