@@ -6,11 +6,10 @@
 // once its promise has settled), so an actor awaiting a resolved promise waits one pass, not the
 // whole turn budget; when none is awaiting, passes follow each other in one loop.
 //
-// Two priorities, as Erlang has its low and normal processes: a 'low' actor (bulk work such as
-// the position fan-out, a chain of slices) runs when no normal actor is waiting, and otherwise
-// once per LOW_SHARE normal runs, so it is slowed under load but never starved. A control message
-// (a settings change, a session's request) then waits behind one slice of bulk work, not a queue
-// of them.
+// Two priorities, as Erlang has its low and normal processes: a 'low' actor (bulk work, such as a
+// chain of self-told slices) runs when no normal actor is waiting, and otherwise once per
+// LOW_SHARE normal runs, so it is slowed under load but never starved. A normal actor's message
+// then waits behind the one slice that is running, not behind the rest of the chain.
 
 /** 'low': runs after the waiting normal actors (see above). */
 export type Priority = 'normal' | 'low';
