@@ -16,7 +16,13 @@ const port = Number(process.env.PORT ?? 8080);
 const tokens = new TokenAuthority(signingKey());
 
 await ensureViewerBuilt();
-const store = await openStore(process.env, { onWriterWait: (holder) => log.warn({ holder }, 'waiting for the store\'s previous writer to let go') });
+const store = await openStore(process.env, { onWriterWait: (holder) => log.warn({ holder }, 'waiting for the store\'s previous writer to let go') }).catch(
+  (error: unknown) => {
+    // A store another node writes, or a database that cannot be reached: one clear line, exit 1.
+    log.error({ err: error instanceof Error ? error.message : String(error) }, 'could not open the store');
+    process.exit(1);
+  },
+);
 log.info({ store: store.description }, 'store open');
 
 try {
