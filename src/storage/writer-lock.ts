@@ -48,7 +48,8 @@ async function describeHolder(session: SqlQueryable): Promise<string> {
   const [r] = await session.query(
     `SELECT a.pid, a.application_name AS app, host(a.client_addr) AS addr, a.state, a.query_start
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = $1 AND l.granted`,
+      WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = $1 AND l.granted
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     [WRITER_LOCK_KEY],
   );
   if (r === undefined) return 'a backend that has just ended';
