@@ -28,6 +28,7 @@ import type { BenchOptions } from './run.ts';
 import { hostCpuWindow } from './host-cpu.ts';
 import { figure, progress, report, type Figure } from './report.ts';
 import type { LoadResult, LoadToParent, ParentToLoad } from './gateway-load.ts';
+import { scopesOf } from '../test/fixtures/change-scopes.ts';
 
 const NODES = 10_000;
 const HZ = 60;
@@ -131,7 +132,8 @@ class FakeGraph implements GraphPort {
       if (node?.position) this.layout.pinned.set(node.id - 1, [node.position.x, node.position.y, node.position.z]);
     }
     const version = ++this.version;
-    for (const s of this.subscribers) s.tell({ type: 'graph-changed', version, change: mutation, origin: origin.session });
+    const scopes = scopesOf(mutation, (id) => this.layout.kinds[id - 1] ?? -1);
+    for (const s of this.subscribers) s.tell({ type: 'graph-changed', version, change: mutation, scopes, origin: origin.session });
     return { ok: true as const, version };
   }
   async node() {

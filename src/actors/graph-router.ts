@@ -231,8 +231,8 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
           }
           events.sort((a, b) => a[0] - b[0]);
           const committed = events.map(([, e]) => e);
-          o.hub.publish(committed);
-          o.changes?.publish(o.hub.version, committed, origin);
+          const scopes = o.hub.publish(committed);
+          o.changes?.publish(o.hub.version, committed, scopes, origin);
           replyTo?.tell({ ok: true, unit: info.unit, atMs: info.atMs, version: o.hub.version, results: results.map((r) => r ?? UNCHANGED) });
         },
         (error: JournalError) => fail(error.reason, error.message),

@@ -10,7 +10,7 @@ import type { Connection } from '../gateway/connection.ts';
 import type { Outbox } from '../gateway/outbox.ts';
 import type { AgentEvent, GraphApplyResult, GraphChanged, GraphMutation, SsspRequestError, SsspResultMsg } from '../gateway/ports.ts';
 import { dragFromWire } from '../gateway/drag-wire.ts';
-import { filterFromWire, type ClientFilter } from '../gateway/filter.ts';
+import { filterChange, filterFromWire, type ClientFilter } from '../gateway/filter.ts';
 import { changeFromWire, deltaPayload } from '../gateway/settings-wire.ts';
 import type { Envelope} from '../protocol/index.ts';
 import {
@@ -295,9 +295,15 @@ export function sessionRequests(rc: RequestContext) {
       case 'settings-deltas':
         for (const d of msg.deltas) outbox.send(deltaPayload(d));
         return;
-      case 'graph-changed':
-        if (msg.origin !== rc.sessionId() && topics.has(Topic.Graph)) outbox.send(mutationPayload(msg.change));
+      case 'graph-changed': {
+        if (msg.origin === rc.sessionId() || !topics.has(Topic.Graph)) return;
+        // The position filter is the client's view: graph changes outside it are not its business.
+        const filter = positions?.filter;
+        const session = rc.sessionId();
+        const change = filter === undefined ? msg.change : filterChange(msg.change, msg.scopes, filter, (id) => deps.hub.inView(session, id));
+        if (change !== null) outbox.send(mutationPayload(change));
         return;
+      }
       case 'sssp-result': {
         if (msg.answerTo === undefined) {
           // Another client's result: only for subscribers.

@@ -1,8 +1,9 @@
 // A client's view of the position stream: which node kinds, at most how many nodes, inside which
 // box. Given in the Subscribe message's PositionFilter (topic Positions) and held by the session, so
 // it outlives a resume. The selection decides the client's id table: only selected nodes appear.
-import { NodeKind, type PositionFilterT } from '../protocol/index.ts';
-import type { PositionSnapshot } from './ports.ts';
+// The same view filters the client's graph-change stream (filterChange).
+import { GraphBatchT, NodeKind, type GraphUpdateT, type PositionFilterT } from '../protocol/index.ts';
+import type { ChangeScope, GraphMutation, PositionSnapshot } from './ports.ts';
 
 export interface ClientFilter {
   /** Wire NodeKind values to keep; undefined keeps every kind. */
@@ -103,4 +104,37 @@ export function gather(source: Float32Array, indices: Uint32Array, out: Float32A
     target[3 * k + 2] = source[j + 2]!;
   }
   return target;
+}
+
+/** Whether the client's current selection holds node `id`; undefined when that is not known (yet). */
+export type ViewTest = (id: number) => boolean | undefined;
+
+/**
+ * The ops of a committed change that concern this client's view, or null when none does. An op
+ * concerns the view when every node it touches (a node op's node, an edge op's endpoints) is of a
+ * kept kind and, under a region or a node count, is in the client's current selection. An added
+ * node is judged by its kind alone: the next id table decides whether it enters the selection. An op
+ * whose nodes the topology did not know is left out of a filtered stream.
+ */
+export function filterChange(change: GraphMutation, scopes: readonly ChangeScope[], filter: ClientFilter, inView: ViewTest): GraphMutation | null {
+  if (isIdentity(filter)) return change;
+  const updates = change.kind === 'update' ? [change.update] : change.batch.updates;
+  const bySelection = filter.region !== undefined || filter.maxNodes !== undefined;
+  const kept: GraphUpdateT[] = [];
+  for (let k = 0; k < updates.length; k++) {
+    const scope = scopes[k];
+    if (scope !== undefined && concerns(scope, filter.kinds, bySelection, inView)) kept.push(updates[k]!);
+  }
+  if (kept.length === updates.length) return change;
+  if (kept.length === 0) return null;
+  return kept.length === 1 ? { kind: 'update', update: kept[0]! } : { kind: 'batch', batch: new GraphBatchT(kept) };
+}
+
+function concerns(scope: ChangeScope, kinds: ReadonlySet<number> | undefined, bySelection: boolean, inView: ViewTest): boolean {
+  if (scope.ids.length === 0) return false;
+  for (let i = 0; i < scope.ids.length; i++) {
+    if (kinds !== undefined && !kinds.has(scope.kinds[i]!)) return false;
+    if (bySelection && !scope.adds && inView(scope.ids[i]!) === false) return false;
+  }
+  return true;
 }

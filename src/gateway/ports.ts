@@ -77,11 +77,25 @@ export type GraphApplyResult =
       readonly current?: { readonly node?: NodeT; readonly edge?: EdgeT };
     };
 
+/**
+ * The nodes one op of a change is about, as the topology knew them when the op applied: a node op's
+ * node, an edge op's two endpoints (one for a self-loop). Per-client filters judge the op by them.
+ */
+export interface ChangeScope {
+  readonly ids: readonly number[];
+  /** Wire NodeKind per id; -1 where the topology did not know the node. */
+  readonly kinds: readonly number[];
+  /** The op adds its node: no client can have it in view yet. */
+  readonly adds: boolean;
+}
+
 /** A committed change, in commit order, as the clients should see it. */
 export interface GraphChanged {
   readonly type: 'graph-changed';
   readonly version: number;
   readonly change: GraphMutation;
+  /** One per op of the change, in order (a batch's updates, or the single update). */
+  readonly scopes: readonly ChangeScope[];
   /** The session whose request made it (it already got its acknowledgement). */
   readonly origin?: string;
 }

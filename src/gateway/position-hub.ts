@@ -48,6 +48,11 @@ export class PositionHub {
     return this.groups.size;
   }
 
+  /** Whether a member's current selection holds node `id`; undefined when that is not known. */
+  inView(session: string, id: number): boolean | undefined {
+    return this.memberGroup.get(session)?.selects(id);
+  }
+
   join(request: JoinRequest): void {
     this.leave(request.session);
     const key = `${filterKey(request.filter)};v=${request.velocity ? 1 : 0};hz=${request.rateHz}`;

@@ -57,6 +57,9 @@ export class StreamGroup {
   private lastRefresh = -Infinity;
   private lastEmit = -Infinity;
   private tableBytes: Uint8Array | null = null;
+  /** The ids of the current id table, and a set of them built when first asked (selects). */
+  private tableIds: Uint32Array | null = null;
+  private tableSet: Set<number> | null = null;
   private lastSeq = -1;
   private keyframeBytes = 0;
   private scratch: Float32Array = new Float32Array(0);
@@ -131,6 +134,13 @@ export class StreamGroup {
     return this.members.size;
   }
 
+  /** Whether the current id table holds node `id`; undefined before the first table. */
+  selects(id: number): boolean | undefined {
+    if (this.tableIds === null) return undefined;
+    this.tableSet ??= new Set(this.tableIds);
+    return this.tableSet.has(id);
+  }
+
   private refreshSelection(snapshot: PositionSnapshot, now: number): void {
     const regionDue = this.options.filter.region !== undefined && now - this.lastRefresh >= this.options.regionRefreshMs;
     if (snapshot.epoch === this.sourceEpoch && this.tableBytes !== null && !regionDue) return;
@@ -142,6 +152,8 @@ export class StreamGroup {
     this.indices = next;
     this.epoch = (this.epoch + 1) >>> 0;
     const ids = next === null ? snapshot.ids : next.map((i) => snapshot.ids[i]!);
+    this.tableIds = ids;
+    this.tableSet = null;
     const kinds = next === null ? snapshot.kinds : Uint8Array.from(next, (i) => snapshot.kinds[i]!);
     // Position-stream control messages are outside the session's sequenced stream: seq 0.
     this.tableBytes = encodeEnvelope({ seq: 0, payload: idTablePayload(this.epoch, ids, kinds) });

@@ -1,12 +1,14 @@
 // The graph's committed changes as clients see them (the gateway's GraphChanged): one event per
 // committed unit, in commit order, carrying the unit's topology version, what it changed as wire
 // ops (node titles and content included, which the topology stream leaves out) and the session that
-// asked for it, so that the gateway can skip that session (it already got its acknowledgement).
+// asked for it, so that the gateway can skip that session (it already got its acknowledgement), and
+// the nodes each op touched, so that the gateway can apply each client's filter to the stream.
 // Like the TopologyHub, the hub outlives router restarts: subscriptions survive them. It is bounded;
 // the router death-watches each subscriber and drops it when it stops.
-import type { GraphChanged, GraphMutation } from '../gateway/ports.ts';
+import type { ChangeScope, GraphChanged, GraphMutation } from '../gateway/ports.ts';
 import { GraphBatchT } from '../protocol/generated/vf/graph-batch.ts';
 import type { GraphUpdateT } from '../protocol/generated/vf/graph-update.ts';
+import { UpdateNodeT } from '../protocol/generated/vf/update-node.ts';
 import type { Ref } from '../runtime/ref.ts';
 import { updateOfEvent } from './event-codec.ts';
 import type { GraphEvent } from './events.ts';
@@ -56,14 +58,34 @@ export class ChangeHub {
     return this.subscribers.values();
   }
 
-  /** One committed unit's events, in order, at topology version `version`. */
-  publish(version: number, events: readonly GraphEvent[], origin: string | undefined): void {
+  /**
+   * One committed unit's events, in order, at topology version `version`, with what each touched
+   * (TopologyHub.publish gives them, aligned with `events`).
+   */
+  publish(version: number, events: readonly GraphEvent[], scopes: readonly ChangeScope[], origin: string | undefined): void {
     if (events.length === 0 || this.subscribers.size === 0) return;
+    if (scopes.length !== events.length) throw new Error(`change hub: ${events.length} events but ${scopes.length} scopes`);
     for (let i = 0; i < events.length; i += MAX_OPS_PER_CHANGE) {
-      const updates = events.slice(i, i + MAX_OPS_PER_CHANGE).map(updateOfEvent);
-      const change: GraphMutation = updates.length === 1 ? { kind: 'update', update: updates[0] as GraphUpdateT } : { kind: 'batch', batch: new GraphBatchT(updates) };
-      const msg: GraphChanged = origin === undefined ? { type: 'graph-changed', version, change } : { type: 'graph-changed', version, change, origin };
+      const end = Math.min(events.length, i + MAX_OPS_PER_CHANGE);
+      const updates: GraphUpdateT[] = [];
+      for (let k = i; k < end; k++) updates.push(clientUpdate(events[k]!, scopes[k]!));
+      const change: GraphMutation = updates.length === 1 ? { kind: 'update', update: updates[0]! } : { kind: 'batch', batch: new GraphBatchT(updates) };
+      const part = scopes.slice(i, end);
+      const msg: GraphChanged =
+        origin === undefined ? { type: 'graph-changed', version, change, scopes: part } : { type: 'graph-changed', version, change, scopes: part, origin };
       for (const s of this.subscribers.values()) s.tell(msg);
     }
   }
+}
+
+/**
+ * The wire op clients get for an event. A move names only the node and its position; it carries the
+ * node's kind too, so that a client reading it as an UpdateNode does not take the default kind.
+ */
+function clientUpdate(event: GraphEvent, scope: ChangeScope): GraphUpdateT {
+  const update = updateOfEvent(event);
+  if (event.type === 'node-moved' && update.op instanceof UpdateNodeT && update.op.node !== null && scope.kinds[0]! >= 0) {
+    update.op.node.kind = scope.kinds[0]!;
+  }
+  return update;
 }

@@ -2,9 +2,12 @@
 // published in commit order, one version per committed unit; a new subscriber first gets a 'reset'.
 // The hub outlives router restarts on purpose: subscriptions survive them, and a restarted router
 // re-seeds the view from the recovered shards and sends every subscriber a fresh 'reset'.
+import type { ChangeScope } from '../gateway/ports.ts';
 import type { Ref } from '../runtime/ref.ts';
 import type { GraphEvent } from './events.ts';
-import type { TopologyChange, TopologyEdge, TopologyNode, Vec3 } from './topology.ts';
+import { NODE_KINDS, type NodeKind, type TopologyChange, type TopologyEdge, type TopologyNode, type Vec3 } from './topology.ts';
+
+const WIRE_KIND = new Map<NodeKind, number>(NODE_KINDS.map((k, i) => [k, i]));
 
 export class TopologyHub {
   private readonly subscribers = new Set<Ref<TopologyChange>>();
@@ -44,9 +47,14 @@ export class TopologyHub {
     for (const s of this.subscribers) s.tell(reset);
   }
 
-  /** One committed unit's events, in order: applied to the view and published as one version. */
-  publish(events: readonly GraphEvent[]): void {
-    if (events.length === 0) return;
+  /**
+   * One committed unit's events, in order: applied to the view and published as one version.
+   * Returns what each event touched (ChangeScope), read from the view as it stood just before that
+   * event: a removed node's kind and a deleted edge's endpoints are known only here.
+   */
+  publish(events: readonly GraphEvent[]): ChangeScope[] {
+    const scopes: ChangeScope[] = [];
+    if (events.length === 0) return scopes;
     const version = ++this.version;
     const changes: TopologyChange[] = [];
     const push = (c: TopologyChange): void => {
@@ -56,6 +64,7 @@ export class TopologyHub {
       } else changes.push(c);
     };
     for (const e of events) {
+      scopes.push(this.scopeOf(e));
       switch (e.type) {
         case 'node-added': {
           const n: TopologyNode = e.node.position === undefined ? { id: e.node.id, kind: e.node.kind } : { id: e.node.id, kind: e.node.kind, position: e.node.position };
@@ -101,6 +110,36 @@ export class TopologyHub {
       }
     }
     for (const c of changes) for (const s of this.subscribers) s.tell(c);
+    return scopes;
+  }
+
+  /** The wire NodeKind of a node in the view, -1 when it is not there. */
+  wireKind(id: number): number {
+    const n = this.nodes.get(id);
+    return n === undefined ? -1 : (WIRE_KIND.get(n.kind) ?? -1);
+  }
+
+  private scopeOf(e: GraphEvent): ChangeScope {
+    switch (e.type) {
+      case 'node-added':
+      case 'node-updated':
+        return { ids: [e.node.id], kinds: [WIRE_KIND.get(e.node.kind) ?? -1], adds: e.type === 'node-added' && !this.nodes.has(e.node.id) };
+      case 'node-moved':
+      case 'node-removed':
+        return { ids: [e.id], kinds: [this.wireKind(e.id)], adds: false };
+      case 'edge-created':
+        return this.endpoints(e.edge.source, e.edge.target);
+      case 'edge-deleted':
+      case 'edge-weight-changed': {
+        const edge = this.edges.get(e.id);
+        return edge === undefined ? { ids: [], kinds: [], adds: false } : this.endpoints(edge.source, edge.target);
+      }
+    }
+  }
+
+  private endpoints(source: number, target: number): ChangeScope {
+    if (source === target) return { ids: [source], kinds: [this.wireKind(source)], adds: false };
+    return { ids: [source, target], kinds: [this.wireKind(source), this.wireKind(target)], adds: false };
   }
 
   private snapshot(): TopologyChange {

@@ -1,8 +1,10 @@
 // The position stream through the gateway: id tables and keyframes, per-client filters, many
 // sessions sharing one encoding, slow and stalled readers (bounded memory, catch-up keyframes,
-// disconnect after the stall timeout) without slowing anyone else.
+// disconnect after the stall timeout) without slowing anyone else; the same filters on the graph-change
+// stream.
 import test from 'ava';
 import {
+  AddEdgeT, AddNodeT, EdgeT, GraphBatchT, GraphOp, GraphUpdateT, NodeT, UpdateNodeT,
   KeyframeRequestT, NodeKind, Payload, PositionFilterT, PositionStreamReader, Topic, Vec3T, decodeFrame, type PositionIdTableT,
 } from '../../src/protocol/index.ts';
 import { snapshot, startGateway, type Client } from './support.ts';
@@ -205,4 +207,46 @@ test('a slow reader that drains gets a catch-up keyframe and then the shared del
   for (let i = 0; i < last.positions.length; i++) worst = Math.max(worst, Math.abs(reader.positions[i]! - last.positions[i]!));
   // Within the delta threshold (extent / 4096) plus a quantisation step.
   t.true(worst < 600_000 / 4096 + 600_000 / 65535, `worst error ${worst}`);
+});
+
+test('the position filter also filters the graph-change stream: kinds, the selection, both ends of an edge', async (t) => {
+  const h = await startGateway(t);
+  const editor = await h.session('editor');
+  const filtered = await h.session('viewer');
+  const all = await h.session('viewer');
+  filtered.subscribe(Topic.Positions, false, 0, new PositionFilterT([NodeKind.File, NodeKind.Concept], 10));
+  filtered.subscribe(Topic.Graph);
+  all.subscribe(Topic.Graph);
+  await h.advance(0);
+  await filtered.waitFor(() => h.frames.subscribers.size === 1 && h.graph.subscribers.size === 2);
+  h.frames.push(snapshot(200));
+  await h.advance(0);
+  await filtered.waitFor(() => filtered.frames.length === 1); // selection: 1004, 1005, 1011, ..., 1033
+
+  const update = (id: number) => new GraphUpdateT(GraphOp.UpdateNode, new UpdateNodeT(new NodeT(id, NodeKind.Knowledge, null, 'x')));
+  const edge = (id: bigint, a: number, b: number) => new GraphUpdateT(GraphOp.AddEdge, new AddEdgeT(new EdgeT(id, a, b)));
+  const ops = [
+    update(1004), // File, selected
+    update(1000), // Knowledge
+    update(1039), // File, past the 10 the filter keeps
+    edge(1n, 1004, 1005), // both ends selected
+    edge(2n, 1004, 1000), // one end of a kind the filter drops
+    new GraphUpdateT(GraphOp.AddNode, new AddNodeT(new NodeT(5000, NodeKind.File))), // new, of a kept kind
+  ];
+  editor.send(new GraphBatchT(ops));
+  await all.waitFor(() => all.of(Payload.GraphBatch).length === 1);
+  await filtered.waitFor(() => filtered.of(Payload.GraphBatch).length === 1);
+  t.is((all.of(Payload.GraphBatch)[0]!.payload as GraphBatchT).updates.length, 6);
+  const got = (filtered.of(Payload.GraphBatch)[0]!.payload as GraphBatchT).updates;
+  t.deepEqual(got.map((u) => u.opType), [GraphOp.UpdateNode, GraphOp.AddEdge, GraphOp.AddNode]);
+  t.deepEqual([(got[0]!.op as UpdateNodeT).node!.id, (got[1]!.op as AddEdgeT).edge!.id, (got[2]!.op as AddNodeT).node!.id], [1004, 1n, 5000]);
+
+  // A change wholly outside the view sends nothing; the next one inside it arrives alone.
+  editor.send(update(1000));
+  editor.send(update(1011));
+  await all.waitFor(() => all.of(Payload.GraphUpdate).length === 2);
+  await filtered.waitFor(() => filtered.of(Payload.GraphUpdate).length === 1);
+  await h.advance(0);
+  t.is(filtered.of(Payload.GraphUpdate).length, 1);
+  t.is(((filtered.of(Payload.GraphUpdate)[0]!.payload as GraphUpdateT).op as UpdateNodeT).node!.id, 1011);
 });

@@ -18,7 +18,8 @@ test('a client that reconnects with Handshake.session_id gets the same session, 
   await viewer.waitFor(() => h.graph.subscribers.size === 1 && h.frames.subscribers.size === 1);
   h.frames.push(snapshot(50, 0));
   await h.advance(0);
-  editor.send(new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(1)));
+  // File nodes: the viewer's filter lets their changes through.
+  editor.send(new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(1004)));
   await viewer.waitFor(() => viewer.of(Payload.GraphUpdate).length === 1 && viewer.frames.length === 1);
   const id = viewer.sessionId;
   const lastSeen = Math.max(...seqs(viewer, Payload.GraphUpdate));
@@ -26,9 +27,10 @@ test('a client that reconnects with Handshake.session_id gets the same session, 
   await viewer.waitClosed();
   await h.advance(0);
   // Missed while away: two graph changes.
-  editor.send(new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(2)));
-  editor.send(new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(3)));
-  await editor.waitFor(() => editor.of(Payload.Ack).length === 3);
+  editor.send(new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(1011)));
+  editor.send(new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(1018)));
+  editor.send(new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(1))); // a Knowledge node: filtered out
+  await editor.waitFor(() => editor.of(Payload.Ack).length === 4);
   await h.advance(0);
   const back = await h.session('viewer', { resume: id, resumeFrom: lastSeen });
   t.is(back.sessionId, id);

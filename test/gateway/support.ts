@@ -18,6 +18,8 @@ import {
 } from '../../src/protocol/index.ts';
 import type { SettingsBroadcast, SettingsMsg } from '../../src/settings/protocol.ts';
 import type { SettingsDelta, SettingValue } from '../../src/settings/delta.ts';
+import { NODE_KINDS, type NodeKind } from '../../src/graph/topology.ts';
+import { scopesOf } from '../fixtures/change-scopes.ts';
 import { testSystem, type TestSystem } from '../helpers/system.ts';
 
 export const KEY = Buffer.alloc(32, 7);
@@ -72,9 +74,20 @@ export class FakeGraph implements GraphPort {
     if (forced !== undefined) return forced;
     this.applied.push({ mutation, session: origin.session });
     const version = ++this.version;
-    for (const s of this.subscribers) s.tell({ type: 'graph-changed', version, change: mutation, origin: origin.session });
+    const scopes = scopesOf(mutation, (id) => this.kindOf(id), (e) => this.edgeEnds.get(e));
+    for (const s of this.subscribers) s.tell({ type: 'graph-changed', version, change: mutation, scopes, origin: origin.session });
     return { ok: true, version };
   }
+  /** Endpoints of edges by id, for the scopes of edge removals and weight changes. */
+  readonly edgeEnds = new Map<bigint, readonly [number, number]>();
+
+  /** Wire kinds for the scopes: snapshot() nodes (id 1000 + i has kind i % 7), then the nodes map. */
+  private kindOf(id: number): number {
+    if (id >= 1000) return (id - 1000) % 7;
+    const kind = this.nodes.get(id)?.kind;
+    return kind === undefined ? -1 : NODE_KINDS.indexOf(kind as NodeKind);
+  }
+
   async node(id: number) {
     return this.nodes.get(id);
   }

@@ -3,12 +3,13 @@
 import test from 'ava';
 import { closeReason } from '../../src/gateway/close-codes.ts';
 import { catchUpKeyframe } from '../../src/gateway/catch-up-keyframe.ts';
-import { filterFromWire, filterKey, selectIndices } from '../../src/gateway/filter.ts';
+import { filterChange, filterFromWire, filterKey, selectIndices, type ClientFilter } from '../../src/gateway/filter.ts';
+import type { ChangeScope, GraphMutation } from '../../src/gateway/ports.ts';
 import { changeFromWire, deltaFromWire, deltaPayload, setPayload } from '../../src/gateway/settings-wire.ts';
 import { ReplayRing } from '../../src/gateway/replay-ring.ts';
 import { TokenBucket } from '../../src/gateway/token-bucket.ts';
 import {
-  JsonValueT, NodeKind, PositionFilterT, PositionStreamEncoder, PositionStreamReader, SettingValue, SettingsSet, SettingsSetT, Vec3T,
+  GraphBatchT, GraphOp, GraphUpdateT, JsonValueT, NodeKind, PositionFilterT, RemoveNodeT, PositionStreamEncoder, PositionStreamReader, SettingValue, SettingsSet, SettingsSetT, Vec3T,
   encodeEnvelope, unpackEnvelope, decodeEnvelope, type SettingsDeltaT,
 } from '../../src/protocol/index.ts';
 import { snapshot } from './support.ts';
@@ -66,6 +67,38 @@ test('filters: from the wire, canonical key, selection', (t) => {
     const r = filterFromWire(wire);
     t.regex(r.ok ? 'accepted' : r.error, reason);
   }
+});
+
+test('graph changes through a client filter: kinds, the selection, edges by both ends, new nodes by kind', (t) => {
+  // Op k removes node 100 + k (the op itself does not matter to the filter; its scope does).
+  const op = (k: number) => new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(100 + k));
+  const scopes: ChangeScope[] = [
+    { ids: [1], kinds: [NodeKind.File], adds: false }, // File, selected
+    { ids: [2], kinds: [NodeKind.Agent], adds: false }, // wrong kind
+    { ids: [3], kinds: [NodeKind.File], adds: false }, // File, not selected
+    { ids: [1, 4], kinds: [NodeKind.File, NodeKind.Concept], adds: false }, // an edge, both ends in view
+    { ids: [1, 3], kinds: [NodeKind.File, NodeKind.File], adds: false }, // an edge with one end out of the selection
+    { ids: [9], kinds: [NodeKind.Concept], adds: true }, // a new node: by kind alone
+    { ids: [], kinds: [], adds: false }, // nodes the topology did not know
+    { ids: [5], kinds: [-1], adds: false },
+  ];
+  const change: GraphMutation = { kind: 'batch', batch: new GraphBatchT(scopes.map((_, k) => op(k))) };
+  const selected = new Set([1, 4, 5]);
+  const inView = (id: number) => selected.has(id);
+  const kept = (m: GraphMutation | null) =>
+    m === null ? null : (m.kind === 'update' ? [m.update] : m.batch.updates).map((u) => (u.op as RemoveNodeT).id - 100);
+
+  const kindsAndCount: ClientFilter = { kinds: new Set([NodeKind.File, NodeKind.Concept]), maxNodes: 3 };
+  t.deepEqual(kept(filterChange(change, scopes, kindsAndCount, inView)), [0, 3, 5]);
+  t.deepEqual(kept(filterChange(change, scopes, { kinds: new Set([NodeKind.File, NodeKind.Concept]) }, inView)), [0, 2, 3, 4, 5], 'no selection test without a region or count');
+  t.deepEqual(kept(filterChange(change, scopes, { region: [0, 0, 0, 1, 1, 1] }, inView)), [0, 3, 5, 7]);
+  t.deepEqual(kept(filterChange(change, scopes, { maxNodes: 5 }, () => undefined)), [0, 1, 2, 3, 4, 5, 7], 'a selection not known yet keeps all but the unknown');
+  t.is(filterChange(change, scopes, {}, inView), change, 'no filter: the change as it came');
+  const single: GraphMutation = { kind: 'update', update: op(0) };
+  t.is(filterChange(single, [scopes[0]!], kindsAndCount, inView), single, 'all kept: the same change');
+  t.is(filterChange(single, [scopes[1]!], kindsAndCount, inView), null, 'none kept: nothing to send');
+  const one = filterChange(change, scopes, { kinds: new Set([NodeKind.Agent]) }, inView);
+  t.deepEqual([one?.kind, kept(one)], ['update', [1]], 'one op kept: a single update, not a batch');
 });
 
 test('settings on the wire: if_version maps to ifVersion (-1: none), deltas carry version and wall time', (t) => {

@@ -12,7 +12,7 @@ import type { GraphApplyResult, GraphChanged } from '../../src/gateway/ports.ts'
 import { graphPort } from '../../src/graph/gateway-port.ts';
 import { Partitioner } from '../../src/graph/partition.ts';
 import type { AckT, ErrorReplyT, RemoveNodeT, UpdateNodeT } from '../../src/protocol/index.ts';
-import { AddNodeT, EdgeT, ErrorCode, GraphBatchT, GraphOp, GraphUpdateT, HandshakeT, NodeT, Payload, RemoveEdgeT, Topic } from '../../src/protocol/index.ts';
+import { AddNodeT, EdgeT, ErrorCode, GraphBatchT, NodeKind, GraphOp, GraphUpdateT, HandshakeT, NodeT, Payload, RemoveEdgeT, Topic } from '../../src/protocol/index.ts';
 import { MAX_QUERY_LENGTH } from '../../src/graph/search.ts';
 import type { ActorFactory } from '../../src/runtime/actor.ts';
 import {
@@ -274,6 +274,10 @@ test('changes: one event per committed unit in commit order, with its version, o
     [[GraphOp.RemoveEdge, 5n], [GraphOp.RemoveNode, 2]],
     'the cascade as committed: its edges, then the node',
   );
+
+  // What each op touched, for the gateway's per-client filters: the removed edge's ends, the removed node.
+  t.deepEqual(pair.scopes, [{ ids: [2], kinds: [NodeKind.Knowledge], adds: true }, { ids: [1, 2], kinds: [NodeKind.Knowledge, NodeKind.Knowledge], adds: false }]);
+  t.deepEqual(removed.scopes, [{ ids: [1, 2], kinds: [NodeKind.Knowledge, NodeKind.Knowledge], adds: false }, { ids: [2], kinds: [NodeKind.Knowledge], adds: false }]);
 
   g.port.unsubscribe(sub);
   await g.stats();
