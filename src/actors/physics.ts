@@ -7,6 +7,7 @@
 // served meanwhile. Changes that touch the arrays (topology, pins, constraints) wait in a queue
 // while a step runs and apply as soon as it ends. Every change wakes the layout; a layout in which
 // no node moved farther than params.sleepDistance for params.sleepTicks ticks sleeps (no timer).
+import { ChangeSequence } from '../graph/change-sequence.ts';
 import type { TopologyChange, TopologySubscription } from '../graph/topology.ts';
 import { stepGlobals } from '../physics/buffers.ts';
 import type { EngineKind } from '../physics/engine.ts';
@@ -94,6 +95,8 @@ class PhysicsActorState {
   private readonly stepMs: number[] = [];
   /** Bumped whenever positions change (a step, a move): frames are sent only for new versions. */
   private version = 0;
+  /** Where this actor is in the topology's numbered changes. */
+  private readonly sequence = new ChangeSequence();
   private snapshotCache: LayoutSnapshot | undefined;
   private snapshotVersion = -1;
   private readonly pinTokens = new Map<number, number>();
@@ -228,6 +231,14 @@ class PhysicsActorState {
   }
 
   private applyTopology(c: TopologyChange): void {
+    const verdict = this.sequence.accept(c);
+    if (verdict === 'skip') return;
+    if (verdict === 'gap') {
+      // A change went missing (a full mailbox): the layout would hold nodes the graph lost or lack
+      // ones it gained. A fresh reset puts it right; the positions of nodes it keeps stay.
+      this.options.topology?.tell({ type: 'subscribe-topology', subscriber: this.ctx.self as Ref<TopologyChange> });
+      return;
+    }
     const layout = this.layout;
     switch (c.type) {
       case 'reset': {

@@ -5,8 +5,9 @@
 //
 // Messages (SsspMsg):
 //   TopologyChange                     from the graph (src/graph/topology.ts): a 'reset', then changes.
-//                                      A change that does not fit drops the graph and re-subscribes
-//                                      for a fresh reset; queries meanwhile answer 'no-graph'.
+//                                      A change that does not fit, or a skipped change number (one
+//                                      lost to a full mailbox), drops the graph and re-subscribes for
+//                                      a fresh reset; queries meanwhile answer 'no-graph'.
 //   { type: 'sssp-query', source, targets?, maxDistance?, replyTo? }
 //                                      replyTo gets an SsspReply: the result (tagged with the graph
 //                                      version it used), the paths to the targets, or an error
@@ -25,6 +26,7 @@ import type { ActorContext, ActorFactory } from '../runtime/actor.ts';
 import type { MailboxOptions } from '../runtime/overflow-policy.ts';
 import type { Ref } from '../runtime/ref.ts';
 import { childSpec, type AnyChildSpec } from '../supervisors/child-spec.ts';
+import { ChangeSequence } from '../graph/change-sequence.ts';
 import type { TopologyChange, TopologySubscription } from '../graph/topology.ts';
 import { CpuSsspEngine, type CpuEngineOptions } from '../sssp/cpu-engine.ts';
 import { DynamicCsr, TopologyError, type Direction } from '../sssp/csr.ts';
@@ -118,7 +120,7 @@ export function ssspActor(options: SsspActorOptions = {}): ActorFactory<SsspMsg>
   return (ctx: ActorContext<SsspMsg>) => {
     const direction = options.direction ?? 'undirected';
     let graph = new DynamicCsr(direction);
-    let awaitingReset = false;
+    const sequence = new ChangeSequence();
     const cpu = new CpuSsspEngine(options.cpu);
     let gpu: SsspEngine | undefined;
     let gpuStatus = options.gpu === 'off' ? 'off' : 'opening';
@@ -128,20 +130,25 @@ export function ssspActor(options: SsspActorOptions = {}): ActorFactory<SsspMsg>
 
     const subscribeTopology = (): void => options.topology?.tell({ type: 'subscribe-topology', subscriber: ctx.self as Ref<TopologyChange> });
 
+    // Our copy no longer matches the graph: start over from a fresh snapshot.
+    const resync = (): void => {
+      stats.resyncs++;
+      graph = new DynamicCsr(direction);
+      if (options.topology !== undefined) sequence.lost();
+      subscribeTopology();
+    };
+
     const onTopology = async (change: TopologyChange): Promise<void> => {
-      if (awaitingReset && change.type !== 'reset') return;
+      const verdict = sequence.accept(change);
+      if (verdict === 'skip') return;
+      if (verdict === 'gap') return resync(); // a change went missing: answering on this copy could be wrong
       try {
         // A snapshot loads in slices (a 1M-node graph takes seconds); changes queue meanwhile.
         if (change.type === 'reset') await graph.resetInSlices(change.version, change.nodes, change.edges, setImmediate);
         else graph.apply(change);
-        awaitingReset = false;
       } catch (err) {
         if (!(err instanceof TopologyError)) throw err;
-        // Our copy no longer matches the graph: start over from a fresh snapshot.
-        stats.resyncs++;
-        graph = new DynamicCsr(direction);
-        awaitingReset = options.topology !== undefined;
-        subscribeTopology();
+        resync();
       }
     };
 

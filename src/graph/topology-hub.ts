@@ -14,6 +14,8 @@ export class TopologyHub {
   private readonly nodes = new Map<number, TopologyNode>();
   private readonly edges = new Map<bigint, TopologyEdge>();
   version = 0;
+  /** Changes sent so far (TopologyChange.seq): subscribers tell a lost change by a skipped number. */
+  private seq = 0;
 
   subscribe(ref: Ref<TopologyChange>): void {
     this.subscribers.add(ref);
@@ -109,7 +111,10 @@ export class TopologyHub {
         }
       }
     }
-    for (const c of changes) for (const s of this.subscribers) s.tell(c);
+    for (const c of changes) {
+      const numbered: TopologyChange = { ...c, seq: ++this.seq };
+      for (const s of this.subscribers) s.tell(numbered);
+    }
     return scopes;
   }
 
@@ -143,7 +148,7 @@ export class TopologyHub {
   }
 
   private snapshot(): TopologyChange {
-    return { type: 'reset', version: this.version, nodes: [...this.nodes.values()], edges: [...this.edges.values()] };
+    return { type: 'reset', version: this.version, seq: this.seq, nodes: [...this.nodes.values()], edges: [...this.edges.values()] };
   }
 }
 

@@ -29,15 +29,26 @@ export interface TopologyEdge {
   readonly weight: number;
 }
 
+/**
+ * `seq`, where the publisher numbers its changes (the TopologyHub does): one more per change sent;
+ * a reset carries the number of the last change it includes. A subscriber that sees a number skip
+ * has lost a change (a full mailbox, a dead letter given up on) and must ask for a fresh reset
+ * (ChangeSequence); one at or below the last it applied is already in its copy.
+ */
 export type TopologyChange =
-  | { readonly type: 'reset'; readonly version: number; readonly nodes: readonly TopologyNode[]; readonly edges: readonly TopologyEdge[] }
-  | { readonly type: 'nodes-added'; readonly version: number; readonly nodes: readonly TopologyNode[] }
-  | { readonly type: 'nodes-removed'; readonly version: number; readonly ids: readonly number[] }
-  | { readonly type: 'nodes-moved'; readonly version: number; readonly nodes: readonly { readonly id: number; readonly position: Vec3 }[] }
-  | { readonly type: 'edges-added'; readonly version: number; readonly edges: readonly TopologyEdge[] }
+  | { readonly type: 'reset'; readonly version: number; readonly seq?: number; readonly nodes: readonly TopologyNode[]; readonly edges: readonly TopologyEdge[] }
+  | { readonly type: 'nodes-added'; readonly version: number; readonly seq?: number; readonly nodes: readonly TopologyNode[] }
+  | { readonly type: 'nodes-removed'; readonly version: number; readonly seq?: number; readonly ids: readonly number[] }
+  | { readonly type: 'nodes-moved'; readonly version: number; readonly seq?: number; readonly nodes: readonly { readonly id: number; readonly position: Vec3 }[] }
+  | { readonly type: 'edges-added'; readonly version: number; readonly seq?: number; readonly edges: readonly TopologyEdge[] }
   /** Removing a node removes its edges: they are listed here too, before the node removal. */
-  | { readonly type: 'edges-removed'; readonly version: number; readonly ids: readonly bigint[] }
-  | { readonly type: 'edge-weights-changed'; readonly version: number; readonly edges: readonly { readonly id: bigint; readonly weight: number }[] };
+  | { readonly type: 'edges-removed'; readonly version: number; readonly seq?: number; readonly ids: readonly bigint[] }
+  | {
+      readonly type: 'edge-weights-changed';
+      readonly version: number;
+      readonly seq?: number;
+      readonly edges: readonly { readonly id: bigint; readonly weight: number }[];
+    };
 
 /**
  * Subscribing to a graph's topology: the publisher answers with a 'reset' snapshot, then streams

@@ -1,13 +1,14 @@
 // The physics actor on the virtual clock with the serial engine: it lays out what the topology
 // stream brings, sleeps when settled and wakes on any change, releases dragged nodes after the pin
 // timeout, eases parameter changes in, takes nodes and edges added and removed while it runs, sends
-// frames at each subscriber's own rate, and falls back to the next engine as a supervision decision.
+// frames at each subscriber's own rate, falls back to the next engine as a supervision decision, and
+// asks for a fresh reset when a numbered topology change goes missing.
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { physicsActor, physicsSupervision } from '../../src/actors/physics.ts';
 import type { PhysicsFrame, PhysicsMsg, PhysicsStats, SetParamsReply } from '../../src/actors/physics-messages.ts';
 import { computeSubsystem, serialCandidate } from '../../src/actors/physics-subsystem.ts';
-import type { TopologyChange } from '../../src/graph/topology.ts';
+import type { TopologyChange, TopologySubscription } from '../../src/graph/topology.ts';
 import type { StepStats } from '../../src/physics/buffers.ts';
 import { SerialEngine } from '../../src/physics/cpu/serial-engine.ts';
 import type { PhysicsEngine } from '../../src/physics/engine.ts';
@@ -300,4 +301,38 @@ test('frame subscribers outlive a restart of the physics actor; one that stops i
   await h.system.stop(h.system.lookup('/sub-0')!);
   await h.advance(100);
   t.is((await h.stats()).subscribers, 0, 'a stopped subscriber is dropped');
+});
+
+test('a lost topology change (a skipped number) makes it ask for a fresh reset; a late one is skipped', async (t) => {
+  const ts = testSystem(t);
+  const g = toTopology(barabasiAlbert(20, 2, mulberry32(3)));
+  let published: TopologyChange = { type: 'reset', version: 1, seq: 1, nodes: g.nodes, edges: g.edges };
+  let subscriptions = 0;
+  const topology = ts.system.spawn<TopologySubscription>(
+    () => ({
+      receive(m) {
+        if (m.type !== 'subscribe-topology') return;
+        subscriptions++;
+        m.subscriber.tell(published);
+      },
+    }),
+    { name: 'topology' },
+  );
+  const selector = new EngineSelector([serialCandidate], { failuresBeforeFallback: 3 });
+  const physics = ts.system.spawn(physicsActor({ selector, topology }), { name: 'physics' });
+  const stats = () => ts.system.ask<PhysicsMsg, PhysicsStats>(physics, (replyTo) => ({ type: 'stats', replyTo }), 1000);
+  await ts.advance(10);
+  t.is((await stats()).nodes, 20);
+  const extra = (seq: number, id: number): TopologyChange => ({ type: 'nodes-added', version: seq, seq, nodes: [{ id, kind: 'task' }] });
+  physics.tell(extra(2, 100));
+  physics.tell(extra(2, 100)); // redelivered late: already applied
+  await ts.advance(10);
+  t.is((await stats()).nodes, 21);
+  t.is(subscriptions, 1);
+  // 3 (the removal of node 100, say) is lost; 4 arrives: the reset it asks for has the truth.
+  published = { type: 'reset', version: 4, seq: 4, nodes: [...g.nodes, { id: 102, kind: 'task' }], edges: g.edges };
+  physics.tell(extra(4, 102));
+  await ts.advance(10);
+  t.is(subscriptions, 2);
+  t.is((await stats()).nodes, 21, 'node 100 gone, node 102 in: the graph as published');
 });

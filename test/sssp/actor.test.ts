@@ -211,3 +211,43 @@ test('frame subscribers survive a restart of the actor; one that stops is droppe
   await system.settled();
   t.is((await stats()).subscribers, 0, 'a stopped subscriber is dropped (death watch)');
 });
+
+test('numbered changes: a late redelivery is skipped, a lost one makes it re-subscribe before answering again', async (t) => {
+  const ts = testSystem(t);
+  let published: TopologyChange = { ...reset, seq: 20 };
+  let subscriptions = 0;
+  const topology = ts.system.spawn<TopologySubscription>(
+    () => ({
+      receive(m) {
+        if (m.type !== 'subscribe-topology') return;
+        subscriptions++;
+        m.subscriber.tell(published);
+      },
+    }),
+    { name: 'topology' },
+  );
+  const sssp = ts.system.spawn(ssspActor({ topology, gpu: 'off' }), { name: 'sssp' });
+  const query = (): Promise<SsspReply> => ts.system.ask<SsspMsg, SsspReply>(sssp, (replyTo) => ({ type: 'sssp-query', source: 1, targets: [5], replyTo }), 5_000);
+  const stats = (): Promise<SsspStats> => ts.system.ask<SsspMsg, SsspStats>(sssp, (replyTo) => ({ type: 'sssp-stats', replyTo }), 5_000);
+  await ts.system.settled();
+  const edge45: TopologyChange = { type: 'edges-added', version: 11, seq: 21, edges: [{ id: 9n, source: 4, target: 5, weight: 1 }] };
+  sssp.tell(edge45);
+  sssp.tell(edge45); // redelivered late (say, by the dead-letter retry): already in the copy
+  const first = await query();
+  t.true(first.ok && first.paths[0]!.distance === 5 && first.result.version === 11);
+  t.is((await stats()).resyncs, 0, 'the duplicate did not count as a clash');
+
+  // seq 22 (the 4-5 edge's removal) is lost; 23 arrives. Answering now would use a graph that never was.
+  published = { type: 'reset', version: 13, seq: 23, nodes, edges: [...edges, { id: 10n, source: 1, target: 5, weight: 9 }] };
+  sssp.tell({ type: 'edges-added', version: 13, seq: 23, edges: [{ id: 10n, source: 1, target: 5, weight: 9 }] });
+  const meanwhile = await query();
+  t.is(meanwhile.ok ? 'ok' : meanwhile.error.code, 'no-graph', 'no answer from a copy known to be wrong');
+  await ts.system.settled();
+  const after = await query();
+  t.true(after.ok);
+  if (!after.ok) return;
+  t.is(after.result.version, 13, 'answered from the fresh reset');
+  t.is(after.paths[0]!.distance, 9, 'not 5: the lost removal of the 4-5 edge is in');
+  t.is(subscriptions, 2);
+  t.is((await stats()).resyncs, 1);
+});
