@@ -13,6 +13,7 @@
 // bytes in frames while big frames overflow the kernel's socket buffers.
 import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { WebSocket, WebSocketServer } from 'ws';
 import { gateway, GATEWAY_SCHEDULING, type GatewayMsg, type GatewayStatsView } from '../src/actors/gateway.ts';
@@ -258,6 +259,8 @@ async function scenario(s: Scenario) {
   let peakRss = 0;
   let peakHeap = 0;
   let maxBufferedStalled = 0;
+  // How long a socket event can wait for the server's event loop: the floor under every latency here.
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   const sampler = setInterval(() => {
     const m = process.memoryUsage();
     peakRss = Math.max(peakRss, m.rss);
@@ -277,11 +280,13 @@ async function scenario(s: Scenario) {
         ticks0 = layout.ticks;
         peakRss = 0;
         peakHeap = 0;
+        loopDelay.enable();
       }
       if (m.type === 'done') resolve(m.result);
     });
     child.on('exit', (code) => reject(new Error(`load generator exited with ${code}`)));
   });
+  loopDelay.disable();
   const cpu = process.cpuUsage(cpu0);
   const hostShare = host();
   const wall = performance.now() - t0;
@@ -306,6 +311,8 @@ async function scenario(s: Scenario) {
     view,
     keyframeBytes,
     maxBufferedStalled,
+    // The histogram is in nanoseconds.
+    loopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
   };
 }
 
@@ -330,6 +337,9 @@ export async function run(options: BenchOptions): Promise<void> {
     figure(suite, 'frame lag p99', percentile(r.frameLagsMs, 99), 'ms', { name: 'target', value: 20 }),
     figure(suite, 'frames dropped (slow readers)', main.view.counters.framesDropped, 'frames'),
     figure(suite, 'server CPU', main.cpuPercent, '% of a core'),
+    figure(suite, 'server event-loop delay p50', main.loopDelayMs.p50, 'ms'),
+    figure(suite, 'server event-loop delay p99', main.loopDelayMs.p99, 'ms'),
+    figure(suite, 'server event-loop delay max', main.loopDelayMs.max, 'ms'),
     // Context for the latency tails: the machine's CPU time stolen by the hypervisor, and left idle.
     figure(suite, 'host CPU stolen (steal) during window', main.hostShare?.stealPercent ?? NaN, '% of all CPU'),
     figure(suite, 'host CPU idle during window', main.hostShare?.idlePercent ?? NaN, '% of all CPU'),

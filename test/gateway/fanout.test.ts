@@ -1,15 +1,18 @@
 // The position fan-out in slices: a tick encodes once per group, deliver() hands the frame to a
 // bounded number of sockets at a time, members that leave meanwhile are skipped, one that joins
 // is brought in by its catch-up keyframe, and the next tick finishes the previous fan-out first so
-// that no member ever misses a delta it needs.
+// that no member ever misses a delta it needs; the gateway's low-priority child runs the slices
+// after the waiting normal work.
 import test from 'ava';
 import { EventEmitter } from 'node:events';
 import type WebSocket from 'ws';
+import { FANOUT_SCHEDULING, positionFanout } from '../../src/actors/position-fanout.ts';
 import { Connection } from '../../src/gateway/connection.ts';
 import { DEFAULT_LIMITS } from '../../src/gateway/limits.ts';
 import { PositionHub } from '../../src/gateway/position-hub.ts';
 import { PositionStreamReader, decodeFrame, isPositionFrame } from '../../src/protocol/index.ts';
 import { VirtualClock } from '../../src/runtime/clock.ts';
+import { testSystem } from '../helpers/system.ts';
 import { snapshot } from './support.ts';
 
 /** A socket that never blocks and keeps what it was sent. */
@@ -100,4 +103,30 @@ test('a member that leaves mid fan-out gets nothing more; one that joins gets a 
   t.true(first.ok && first.value.kind === 'keyframe');
   t.is(replays(late, 20).positions[0], 3);
   for (const ws of sockets.slice(0, 9)) t.is(replays(ws, 20).positions[0], 3);
+});
+
+test('the fan-out child: the rest of a tick goes out after the waiting normal work, every member once', async (t) => {
+  const { hub, sockets } = setup(200);
+  const ts = testSystem(t);
+  const fanout = ts.system.spawn(positionFanout(hub, 10), { name: 'fanout', ...FANOUT_SCHEDULING });
+  // A busy normal-priority actor (a session, say): five messages in a row, noting what is still to send.
+  const seen: number[] = [];
+  const busy = ts.system.spawn<number>(
+    (ctx) => ({
+      receive(n) {
+        seen.push(hub.pendingCount);
+        if (n > 1) ctx.self.tell(n - 1);
+      },
+    }),
+    { name: 'busy' },
+  );
+  hub.tick(snapshot(50));
+  t.true(hub.deliver(10), 'the gateway hands out the first slice itself');
+  fanout.tell({ type: 'kick' });
+  fanout.tell({ type: 'kick' }); // a second kick while the chain runs: still once each
+  busy.tell(5);
+  await ts.system.settled();
+  t.deepEqual(seen, [190, 190, 190, 190, 190], 'no slice ran while the normal actor had work');
+  t.is(hub.pendingCount, 0);
+  t.deepEqual(sockets.map((s) => s.frames().length), sockets.map(() => 1), 'every member got the frame exactly once');
 });
