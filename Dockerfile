@@ -8,7 +8,7 @@ COPY src ./src
 COPY schemas ./schemas
 # glibc malloc: keep freed position frames (600 KB keyframes at 100k nodes) in the heap instead of
 # handing them back to the kernel and faulting them in again on the next frame.
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 MALLOC_MMAP_THRESHOLD_=8388608 MALLOC_TRIM_THRESHOLD_=67108864
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 GLIBC_TUNABLES=glibc.malloc.hugetlb=1 MALLOC_MMAP_THRESHOLD_=8388608 MALLOC_TRIM_THRESHOLD_=67108864
 EXPOSE 8080
 USER node
 CMD ["node", "--import=tsx", "src/cli/start.ts"]
