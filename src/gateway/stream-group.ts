@@ -57,9 +57,12 @@ export class StreamGroup {
   private lastRefresh = -Infinity;
   private lastEmit = -Infinity;
   private tableBytes: Uint8Array | null = null;
-  /** The ids of the current id table, and a set of them built when first asked (selects). */
+  /**
+   * The ids of the current id table, and a sorted copy made when first asked (selects): 4 bytes a
+   * node, like the table itself, where a Set would take ten times that for a big selection.
+   */
   private tableIds: Uint32Array | null = null;
-  private tableSet: Set<number> | null = null;
+  private sortedIds: Uint32Array | null = null;
   private lastSeq = -1;
   private keyframeBytes = 0;
   private scratch: Float32Array = new Float32Array(0);
@@ -137,8 +140,15 @@ export class StreamGroup {
   /** Whether the current id table holds node `id`; undefined before the first table. */
   selects(id: number): boolean | undefined {
     if (this.tableIds === null) return undefined;
-    this.tableSet ??= new Set(this.tableIds);
-    return this.tableSet.has(id);
+    const sorted = (this.sortedIds ??= this.tableIds.slice().sort());
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid]! < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < sorted.length && sorted[lo] === id;
   }
 
   private refreshSelection(snapshot: PositionSnapshot, now: number): void {
@@ -153,7 +163,7 @@ export class StreamGroup {
     this.epoch = (this.epoch + 1) >>> 0;
     const ids = next === null ? snapshot.ids : next.map((i) => snapshot.ids[i]!);
     this.tableIds = ids;
-    this.tableSet = null;
+    this.sortedIds = null;
     const kinds = next === null ? snapshot.kinds : Uint8Array.from(next, (i) => snapshot.kinds[i]!);
     // Position-stream control messages are outside the session's sequenced stream: seq 0.
     this.tableBytes = encodeEnvelope({ seq: 0, payload: idTablePayload(this.epoch, ids, kinds) });

@@ -7,6 +7,7 @@ import { filterChange, filterFromWire, filterKey, selectIndices, type ClientFilt
 import type { ChangeScope, GraphMutation } from '../../src/gateway/ports.ts';
 import { changeFromWire, deltaFromWire, deltaPayload, setPayload } from '../../src/gateway/settings-wire.ts';
 import { ReplayRing } from '../../src/gateway/replay-ring.ts';
+import { StreamGroup } from '../../src/gateway/stream-group.ts';
 import { TokenBucket } from '../../src/gateway/token-bucket.ts';
 import {
   GraphBatchT, GraphOp, GraphUpdateT, JsonValueT, NodeKind, PositionFilterT, RemoveNodeT, PositionStreamEncoder, PositionStreamReader, SettingValue, SettingsSet, SettingsSetT, Vec3T,
@@ -99,6 +100,20 @@ test('graph changes through a client filter: kinds, the selection, edges by both
   t.is(filterChange(single, [scopes[1]!], kindsAndCount, inView), null, 'none kept: nothing to send');
   const one = filterChange(change, scopes, { kinds: new Set([NodeKind.Agent]) }, inView);
   t.deepEqual([one?.kind, kept(one)], ['update', [1]], 'one op kept: a single update, not a batch');
+});
+
+test('a stream group answers whether its current id table holds a node', (t) => {
+  const group = new StreamGroup(
+    { key: 'k', filter: { kinds: new Set([NodeKind.Task]), region: [0, 0, -1000, 300, 600, 1000] }, velocity: false, rateHz: 0, minHighWaterBytes: 1 << 16, regionRefreshMs: 1000 },
+    { framesSent: 0, framesDropped: 0, catchUps: 0 },
+  );
+  t.is(group.selects(1002), undefined, 'no table yet');
+  group.encodeTick(snapshot(400), 0); // Task is i % 7 == 2, and x = i <= 300: ids 1002, 1009, ..., 1296
+  const selected = Array.from({ length: 400 }, (_, i) => 1000 + i).filter((id) => group.selects(id));
+  t.deepEqual(selected, Array.from({ length: 43 }, (_, k) => 1002 + 7 * k));
+  t.false(group.selects(0));
+  t.false(group.selects(1303), 'a Task outside the region');
+  t.false(group.selects(2 ** 32 - 1));
 });
 
 test('settings on the wire: if_version maps to ifVersion (-1: none), deltas carry version and wall time', (t) => {
