@@ -112,7 +112,8 @@ export type ViewTest = (id: number) => boolean | undefined;
 /**
  * The ops of a committed change that concern this client's view, or null when none does. An op
  * concerns the view when every node it touches (a node op's node, an edge op's endpoints) is of a
- * kept kind and, under a region or a node count, is in the client's current selection. An added
+ * kept kind (before or after the op, where it changed the kind) and, under a region or a node
+ * count, is in the client's current selection. An added
  * node is judged by its kind alone: the next id table decides whether it enters the selection. An op
  * whose nodes the topology did not know is left out of a filtered stream.
  */
@@ -132,8 +133,10 @@ export function filterChange(change: GraphMutation, scopes: readonly ChangeScope
 
 function concerns(scope: ChangeScope, kinds: ReadonlySet<number> | undefined, bySelection: boolean, inView: ViewTest): boolean {
   if (scope.ids.length === 0) return false;
+  // A node whose kind the op changed concerns the clients that keep either kind.
+  const former = scope.formerKind;
   for (let i = 0; i < scope.ids.length; i++) {
-    if (kinds !== undefined && !kinds.has(scope.kinds[i]!)) return false;
+    if (kinds !== undefined && !kinds.has(scope.kinds[i]!) && (former === undefined || !kinds.has(former))) return false;
     if (bySelection && !scope.adds && inView(scope.ids[i]!) === false) return false;
   }
   return true;

@@ -87,6 +87,8 @@ export interface ChangeScope {
   readonly kinds: readonly number[];
   /** The op adds its node: no client can have it in view yet. */
   readonly adds: boolean;
+  /** Where the op changed its node's kind: the kind before (a client that kept it must hear of the change). */
+  readonly formerKind?: number;
 }
 
 /** A committed change, in commit order, as the clients should see it. */

@@ -127,8 +127,12 @@ export class TopologyHub {
   private scopeOf(e: GraphEvent): ChangeScope {
     switch (e.type) {
       case 'node-added':
-      case 'node-updated':
-        return { ids: [e.node.id], kinds: [WIRE_KIND.get(e.node.kind) ?? -1], adds: e.type === 'node-added' && !this.nodes.has(e.node.id) };
+      case 'node-updated': {
+        const kind = WIRE_KIND.get(e.node.kind) ?? -1;
+        const before = this.nodes.has(e.node.id) ? this.wireKind(e.node.id) : undefined;
+        const scope = { ids: [e.node.id], kinds: [kind], adds: before === undefined && e.type === 'node-added' };
+        return before === undefined || before === kind ? scope : { ...scope, formerKind: before };
+      }
       case 'node-moved':
       case 'node-removed':
         return { ids: [e.id], kinds: [this.wireKind(e.id)], adds: false };

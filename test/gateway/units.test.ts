@@ -82,6 +82,7 @@ test('graph changes through a client filter: kinds, the selection, edges by both
     { ids: [9], kinds: [NodeKind.Concept], adds: true }, // a new node: by kind alone
     { ids: [], kinds: [], adds: false }, // nodes the topology did not know
     { ids: [5], kinds: [-1], adds: false },
+    { ids: [4], kinds: [NodeKind.Agent], adds: false, formerKind: NodeKind.Concept }, // was a kept kind: the client must hear
   ];
   const change: GraphMutation = { kind: 'batch', batch: new GraphBatchT(scopes.map((_, k) => op(k))) };
   const selected = new Set([1, 4, 5]);
@@ -90,16 +91,20 @@ test('graph changes through a client filter: kinds, the selection, edges by both
     m === null ? null : (m.kind === 'update' ? [m.update] : m.batch.updates).map((u) => (u.op as RemoveNodeT).id - 100);
 
   const kindsAndCount: ClientFilter = { kinds: new Set([NodeKind.File, NodeKind.Concept]), maxNodes: 3 };
-  t.deepEqual(kept(filterChange(change, scopes, kindsAndCount, inView)), [0, 3, 5]);
-  t.deepEqual(kept(filterChange(change, scopes, { kinds: new Set([NodeKind.File, NodeKind.Concept]) }, inView)), [0, 2, 3, 4, 5], 'no selection test without a region or count');
-  t.deepEqual(kept(filterChange(change, scopes, { region: [0, 0, 0, 1, 1, 1] }, inView)), [0, 3, 5, 7]);
-  t.deepEqual(kept(filterChange(change, scopes, { maxNodes: 5 }, () => undefined)), [0, 1, 2, 3, 4, 5, 7], 'a selection not known yet keeps all but the unknown');
+  t.deepEqual(kept(filterChange(change, scopes, kindsAndCount, inView)), [0, 3, 5, 8]);
+  t.deepEqual(kept(filterChange(change, scopes, { kinds: new Set([NodeKind.File, NodeKind.Concept]) }, inView)), [0, 2, 3, 4, 5, 8], 'no selection test without a region or count');
+  t.deepEqual(kept(filterChange(change, scopes, { region: [0, 0, 0, 1, 1, 1] }, inView)), [0, 3, 5, 7, 8]);
+  t.deepEqual(kept(filterChange(change, scopes, { maxNodes: 5 }, () => undefined)), [0, 1, 2, 3, 4, 5, 7, 8], 'a selection not known yet keeps all but the unknown');
   t.is(filterChange(change, scopes, {}, inView), change, 'no filter: the change as it came');
   const single: GraphMutation = { kind: 'update', update: op(0) };
   t.is(filterChange(single, [scopes[0]!], kindsAndCount, inView), single, 'all kept: the same change');
   t.is(filterChange(single, [scopes[1]!], kindsAndCount, inView), null, 'none kept: nothing to send');
-  const one = filterChange(change, scopes, { kinds: new Set([NodeKind.Agent]) }, inView);
-  t.deepEqual([one?.kind, kept(one)], ['update', [1]], 'one op kept: a single update, not a batch');
+  const agents = filterChange(change, scopes, { kinds: new Set([NodeKind.Agent]) }, inView);
+  t.deepEqual(kept(agents), [1, 8], 'the node that became an Agent concerns an Agent view too');
+  const one = filterChange(change, scopes, { kinds: new Set([NodeKind.User]) }, inView);
+  t.is(one, null);
+  const task = filterChange(change, scopes.map((s, k) => (k === 1 ? { ...s, kinds: [NodeKind.User] } : s)), { kinds: new Set([NodeKind.User]) }, inView);
+  t.deepEqual([task?.kind, kept(task)], ['update', [1]], 'one op kept: a single update, not a batch');
 });
 
 test('a stream group answers whether its current id table holds a node', (t) => {

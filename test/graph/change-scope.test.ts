@@ -40,7 +40,7 @@ test('scopes name each event’s nodes with their kinds, read before the event a
   t.deepEqual(hub.publish(later), [
     { ids: [1], kinds: [WireKind.Agent], adds: false },
     { ids: [1, 2], kinds: [WireKind.Agent, WireKind.File], adds: false },
-    { ids: [1], kinds: [WireKind.Task], adds: false },
+    { ids: [1], kinds: [WireKind.Task], adds: false, formerKind: WireKind.Agent }, // its kind changed
     // The deleted edge's endpoints and the removed node's kind: gone from the view after the event.
     { ids: [1, 2], kinds: [WireKind.Task, WireKind.File], adds: false },
     { ids: [2], kinds: [WireKind.File], adds: false },
