@@ -34,6 +34,7 @@ import type { SsspEngine, SsspError, SsspOutcome, SsspQuery, SsspResult } from '
 import { encodePathFrame, encodeTreeFrame } from '../sssp/frame/encoder.ts';
 import type { DistanceEncodingName } from '../sssp/frame/header.ts';
 import { GpuSsspEngine } from '../sssp/gpu-engine.ts';
+import { WorkerSsspEngine } from '../sssp/worker-engine.ts';
 import { pathIndices } from '../sssp/paths.ts';
 import { Subscriptions } from './subscriptions.ts';
 
@@ -78,6 +79,8 @@ export interface SsspStats {
   readonly gpuFallbacks: number;
   /** The device name, or why there is no GPU engine. */
   readonly gpu: string;
+  /** Where CPU queries run: 'worker thread', 'this thread', or why the worker is not used. */
+  readonly cpu: string;
   readonly subscribers: number;
   readonly resyncs: number;
   readonly framesSent: number;
@@ -106,6 +109,14 @@ export interface SsspActorOptions {
   /** Opens the GPU engine (default GpuSsspEngine.open); tests inject fakes. */
   readonly openGpu?: () => Promise<SsspEngine>;
   readonly cpu?: CpuEngineOptions;
+  /**
+   * 'auto' (default): CPU queries run on a worker thread (worker-engine.ts), so a long one never
+   * holds the event loop that streams positions; if the worker cannot start or fails, they run on
+   * this thread in slices. 'off': always on this thread (tests that inject `cpu` options).
+   */
+  readonly cpuWorker?: 'auto' | 'off';
+  /** Opens the worker engine (default WorkerSsspEngine.open); tests inject failing ones. */
+  readonly openWorker?: () => Promise<SsspEngine>;
   /** Most frame subscribers (default 10,000); more are refused. */
   readonly maxSubscribers?: number;
 }
@@ -125,6 +136,9 @@ export function ssspActor(options: SsspActorOptions = {}): ActorFactory<SsspMsg>
     let gpu: SsspEngine | undefined;
     let gpuStatus = options.gpu === 'off' ? 'off' : 'opening';
     let gpuFailures = 0;
+    let worker: SsspEngine | undefined;
+    let stopped = false;
+    let workerStatus = options.cpuWorker === 'off' ? 'off' : 'opening';
     let seq = 0;
     const stats = { queries: 0, errors: 0, cpuRuns: 0, gpuRuns: 0, gpuFallbacks: 0, resyncs: 0, framesSent: 0, lastRunMs: 0 };
 
@@ -168,6 +182,15 @@ export function ssspActor(options: SsspActorOptions = {}): ActorFactory<SsspMsg>
         }
       }
       stats.cpuRuns++;
+      const off = worker;
+      if (off !== undefined) {
+        const outcome = await off.run(graph, query);
+        if (outcome.ok || outcome.error.code !== 'engine-failed') return outcome;
+        // The worker is gone: this query, and every later one, on this thread.
+        workerStatus = `failed: ${outcome.error.message.split('\n')[0]}`;
+        off.dispose();
+        worker = undefined;
+      }
       let outcome = await cpu.run(graph, query);
       // Only possible if something outside this actor changes the graph; never mix versions.
       if (!outcome.ok && outcome.error.code === 'graph-changed') outcome = await cpu.run(graph, query);
@@ -224,6 +247,19 @@ export function ssspActor(options: SsspActorOptions = {}): ActorFactory<SsspMsg>
       async preStart() {
         subscribers.rewatch(ctx, gone);
         subscribeTopology();
+        // The worker starts in the background (a few hundred ms); queries before it is up run here.
+        if (options.cpuWorker !== 'off') {
+          (options.openWorker ?? WorkerSsspEngine.open)().then(
+            (engine) => {
+              if (stopped) return engine.dispose();
+              worker = engine;
+              workerStatus = 'worker thread';
+            },
+            (err: unknown) => {
+              workerStatus = `worker failed to start: ${err instanceof Error ? err.message : String(err)}`;
+            },
+          );
+        }
         if (options.gpu === 'off') return;
         try {
           gpu = await (options.openGpu ?? GpuSsspEngine.open)();
@@ -237,7 +273,9 @@ export function ssspActor(options: SsspActorOptions = {}): ActorFactory<SsspMsg>
         }
       },
       postStop() {
+        stopped = true;
         gpu?.dispose();
+        worker?.dispose();
         options.topology?.tell({ type: 'unsubscribe-topology', subscriber: ctx.self as Ref<TopologyChange> });
       },
       async receive(msg) {
@@ -262,6 +300,7 @@ export function ssspActor(options: SsspActorOptions = {}): ActorFactory<SsspMsg>
               nodes: graph.nodeCount,
               edges: graph.edgeCount,
               gpu: gpuStatus,
+              cpu: workerStatus === 'off' ? 'this thread' : workerStatus,
               subscribers: subscribers.size,
             });
             return;

@@ -3,7 +3,8 @@
 // if the graph changed while it was away the query answers 'graph-changed' rather than mixing two
 // graph versions. `runSync` is the same computation in one go, for benchmarks and the reference.
 import { setImmediate } from 'node:timers/promises';
-import type { DynamicCsr } from './csr.ts';
+import type { CsrView, DynamicCsr } from './csr.ts';
+import type { WeightScale } from './weight-scale.ts';
 import { BucketRun, bucketWidth } from './bucket-run.ts';
 import { DijkstraRun, DijkstraScratch, type SettleRun } from './dijkstra.ts';
 import { failure, prepareQuery, type PreparedQuery, type SsspEngine, type SsspOutcome, type SsspQuery, type SsspResult } from './engine.ts';
@@ -78,14 +79,22 @@ export class CpuSsspEngine implements SsspEngine {
   dispose(): void {}
 
   private start(graph: DynamicCsr, scratch: DijkstraScratch, q: PreparedQuery): SettleRun {
-    const scale = graph.weightScale();
-    const delta = this.queue === 'auto' ? bucketWidth(scale) : undefined;
-    if (delta === undefined) return new DijkstraRun(graph, scratch, q.sourceIndex, q.bound, q.targets);
-    return new BucketRun(graph, scratch, q.sourceIndex, q.bound, q.targets, scale, delta);
+    return startRun(graph, graph.weightScale(), this.queue, scratch, q);
   }
 }
 
-function resultOf(graph: DynamicCsr, query: SsspQuery, prepared: PreparedQuery, run: SettleRun, elapsedMs: number): SsspResult {
+/** A run over `view`: the bucket queue where the weights allow it (and `queue` is 'auto'), else the radix queue. */
+export function startRun(view: CsrView, scale: WeightScale | undefined, queue: 'auto' | 'radix', scratch: DijkstraScratch, q: PreparedQuery): SettleRun {
+  const delta = queue === 'auto' ? bucketWidth(scale) : undefined;
+  if (delta === undefined) return new DijkstraRun(view, scratch, q.sourceIndex, q.bound, q.targets);
+  return new BucketRun(view, scratch, q.sourceIndex, q.bound, q.targets, scale, delta);
+}
+
+/** What a finished run leaves (a SettleRun, or its arrays back from a worker thread). */
+export type RunAnswer = Pick<SettleRun, 'distance' | 'parent' | 'order' | 'settled' | 'sorted' | 'complete'>;
+
+/** The answer of a finished run, as an SsspResult. */
+export function resultOf(graph: DynamicCsr, query: SsspQuery, prepared: PreparedQuery, run: RunAnswer, elapsedMs: number): SsspResult {
   return {
     engine: 'cpu',
     version: prepared.version,

@@ -65,8 +65,10 @@ export class DynamicCsr implements CsrView {
   /** Arc slots inside rows' capacity that hold nothing (moved-away rows, removed arcs excluded). */
   private holes = 0;
 
-  rowStart = new Int32Array(16);
-  rowLen = new Int32Array(16);
+  // The four arrays a query reads live in SharedArrayBuffers, so that a worker thread can run the
+  // query on them in place (worker-engine.ts); nothing changes them while a query runs.
+  rowStart = sharedInt32(16);
+  rowLen = sharedInt32(16);
   private rowCap = new Int32Array(16);
   /** Wire id per index; meaningful only where `alive` is 1. */
   idOf = new Uint32Array(16);
@@ -74,8 +76,8 @@ export class DynamicCsr implements CsrView {
   private indexOfId = new IdIndex();
   private freeIndices: number[] = [];
 
-  col = new Int32Array(64);
-  weight = new Float64Array(64);
+  col = sharedInt32(64);
+  weight = sharedFloat64(64);
   /** The edge slot each arc belongs to. */
   private arcEdge = new Int32Array(64);
 
@@ -480,8 +482,8 @@ export class DynamicCsr implements CsrView {
   compact(): void {
     let total = 0;
     for (let i = 0; i < this.size; i++) total += this.rowLen[i]! + (this.rowLen[i]! >> 3);
-    const col = new Int32Array(Math.max(64, total));
-    const weight = new Float64Array(col.length);
+    const col = sharedInt32(Math.max(64, total));
+    const weight = sharedFloat64(col.length);
     const arcEdge = new Int32Array(col.length);
     // Old arc position -> new one, applied to the edges afterwards. Repointing edge by edge as rows
     // move would confuse old and new positions: an edge's second arc may sit, in old numbering,
@@ -543,8 +545,8 @@ export class DynamicCsr implements CsrView {
   private ensureNodes(n: number): void {
     if (n <= this.rowStart.length) return;
     const cap = Math.max(n, 2 * this.rowStart.length);
-    this.rowStart = grow(this.rowStart, cap);
-    this.rowLen = grow(this.rowLen, cap);
+    this.rowStart = growShared(this.rowStart, cap);
+    this.rowLen = growShared(this.rowLen, cap);
     this.rowCap = grow(this.rowCap, cap);
     this.idOf = grow(this.idOf, cap);
     this.alive = grow(this.alive, cap);
@@ -553,8 +555,8 @@ export class DynamicCsr implements CsrView {
   private ensureArcs(n: number): void {
     if (n <= this.col.length) return;
     const cap = Math.max(n, 2 * this.col.length);
-    this.col = grow(this.col, cap);
-    this.weight = grow(this.weight, cap);
+    this.col = growShared(this.col, cap);
+    this.weight = growShared(this.weight, cap);
     this.arcEdge = grow(this.arcEdge, cap);
   }
 
@@ -576,6 +578,21 @@ function checkNodeId(id: number): void {
 type Typed = Int32Array | Uint32Array | Uint8Array | Float64Array;
 function grow<T extends Typed>(a: T, cap: number): T {
   const b = new (a.constructor as new (n: number) => T)(cap);
+  b.set(a);
+  return b;
+}
+
+function sharedInt32(n: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4 * n));
+}
+
+function sharedFloat64(n: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(8 * n));
+}
+
+/** grow() into a SharedArrayBuffer. */
+function growShared<T extends Int32Array | Float64Array>(a: T, cap: number): T {
+  const b = (a instanceof Int32Array ? sharedInt32(cap) : sharedFloat64(cap)) as T;
   b.set(a);
   return b;
 }

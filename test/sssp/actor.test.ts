@@ -251,3 +251,34 @@ test('numbered changes: a late redelivery is skipped, a lost one makes it re-sub
   t.is(subscriptions, 2);
   t.is((await stats()).resyncs, 1);
 });
+
+test('CPU queries run on a worker thread by default; a worker that fails hands them back to this thread', async (t) => {
+  // The worker starts in the background; until it is up, queries run on this thread.
+  const started = async (stats: () => Promise<SsspStats>): Promise<string> => {
+    for (let i = 0; i < 500; i++) {
+      const cpu = (await stats()).cpu;
+      if (cpu !== 'opening') return cpu;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return 'still opening';
+  };
+  const { query, stats } = setup(t, { cpuWorker: 'auto' });
+  t.is(await started(stats), 'worker thread');
+  const onWorker = await query(1, { targets: [4] });
+  t.true(onWorker.ok && onWorker.paths[0]!.distance === 4);
+
+  const broken: SsspEngine = {
+    kind: 'cpu',
+    unavailable: undefined,
+    run: async () => failure('engine-failed', 'worker exited with code 1'),
+    dispose: () => undefined,
+  };
+  const fallback = setup(t, { cpuWorker: 'auto', openWorker: async () => broken });
+  t.is(await started(fallback.stats), 'worker thread');
+  const answered = await fallback.query(1, { targets: [4] });
+  t.true(answered.ok && answered.paths[0]!.distance === 4, 'answered on this thread');
+  t.regex((await fallback.stats()).cpu, /failed: worker exited/);
+  const refused = setup(t, { cpuWorker: 'auto', openWorker: async () => Promise.reject(new Error('no threads here')) });
+  t.regex(await started(refused.stats), /worker failed to start: no threads here/);
+  t.true((await refused.query(1)).ok);
+});

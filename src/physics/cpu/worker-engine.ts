@@ -9,7 +9,7 @@ import type { PhysicsEngine } from '../engine.ts';
 import { allocStepShared, CTL_CHUNK, CTL_LOCAL_CHUNK, mergeStats, type StepShared } from './step.ts';
 import type { WorkerReply, WorkerRequest } from './worker.ts';
 
-const BOOT = new URL('./worker-boot.mjs', import.meta.url);
+const BOOT = new URL('../../runtime/worker-boot.mjs', import.meta.url);
 const ENTRY = new URL('./worker.ts', import.meta.url).href;
 
 interface PendingStep {

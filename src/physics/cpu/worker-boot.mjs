@@ -1,7 +1,0 @@
-// Entry of a layout worker thread. Worker threads do not inherit the TypeScript loader of the main
-// thread (tsx), so register it here before importing the worker module itself.
-import { workerData } from 'node:worker_threads';
-import { register } from 'tsx/esm/api';
-
-register();
-await import(workerData.entry);

@@ -1,0 +1,56 @@
+// The shortest-path worker thread: runs one query at a time, in place, on the CSR arrays the main
+// thread shares with it (SharedArrayBuffers; the SSSP actor changes nothing while a query runs), and
+// hands the answer's arrays back by transfer, so nothing of size n is copied either way.
+import { parentPort } from 'node:worker_threads';
+import { startRun } from './cpu-engine.ts';
+import type { CsrView } from './csr.ts';
+import { DijkstraScratch } from './dijkstra.ts';
+import type { PreparedQuery } from './engine.ts';
+import type { WeightScale } from './weight-scale.ts';
+
+export interface WorkerQuery {
+  readonly id: number;
+  readonly view: CsrView;
+  readonly scale: WeightScale | undefined;
+  readonly queue: 'auto' | 'radix';
+  readonly query: PreparedQuery;
+}
+
+export type WorkerAnswer =
+  | {
+      readonly id: number;
+      readonly ok: true;
+      readonly distance: Float64Array;
+      readonly parent: Int32Array;
+      readonly order: Int32Array;
+      readonly settled: number;
+      readonly sorted: boolean;
+      readonly complete: boolean;
+    }
+  | { readonly id: number; readonly ok: false; readonly message: string };
+
+const port = parentPort;
+if (port === null) throw new Error('sssp worker.ts runs in a worker thread');
+const scratch = new DijkstraScratch();
+
+port.on('message', (m: WorkerQuery) => {
+  try {
+    const run = startRun(m.view, m.scale, m.queue, scratch, m.query);
+    run.step(Infinity);
+    const answer: WorkerAnswer = {
+      id: m.id,
+      ok: true,
+      distance: run.distance,
+      parent: run.parent,
+      order: run.order,
+      settled: run.settled,
+      sorted: run.sorted,
+      complete: run.complete,
+    };
+    // Fresh per run (RunBase), so plain ArrayBuffers that may move.
+    port.postMessage(answer, [run.distance.buffer as ArrayBuffer, run.parent.buffer as ArrayBuffer, run.order.buffer as ArrayBuffer]);
+  } catch (error) {
+    port.postMessage({ id: m.id, ok: false, message: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies WorkerAnswer);
+  }
+});
+port.postMessage('ready');
