@@ -8,7 +8,7 @@ import type { ExecutionContext } from 'ava';
 import { physicsActor, physicsSupervision } from '../../src/actors/physics.ts';
 import type { PhysicsFrame, PhysicsMsg, PhysicsStats, SetParamsReply } from '../../src/actors/physics-messages.ts';
 import { computeSubsystem, serialCandidate } from '../../src/actors/physics-subsystem.ts';
-import type { TopologyChange, TopologySubscription } from '../../src/graph/topology.ts';
+import type { TopologyChange } from '../../src/graph/topology.ts';
 import type { StepStats } from '../../src/physics/buffers.ts';
 import { SerialEngine } from '../../src/physics/cpu/serial-engine.ts';
 import type { PhysicsEngine } from '../../src/physics/engine.ts';
@@ -19,6 +19,7 @@ import type { Ref } from '../../src/runtime/ref.ts';
 import { startApp } from '../../src/supervisors/app-tree.ts';
 import { InMemoryFailureSink } from '../../src/actors/permanent-failure-sink.ts';
 import { mulberry32 } from '../helpers/mulberry32.ts';
+import { fakeTopologyPublisher } from '../fixtures/topology-publisher.ts';
 import { testSystem, type TestSystem } from '../helpers/system.ts';
 
 interface Harness extends TestSystem {
@@ -306,18 +307,8 @@ test('frame subscribers outlive a restart of the physics actor; one that stops i
 test('a lost topology change (a skipped number) makes it ask for a fresh reset; a late one is skipped', async (t) => {
   const ts = testSystem(t);
   const g = toTopology(barabasiAlbert(20, 2, mulberry32(3)));
-  let published: TopologyChange = { type: 'reset', version: 1, seq: 1, nodes: g.nodes, edges: g.edges };
-  let subscriptions = 0;
-  const topology = ts.system.spawn<TopologySubscription>(
-    () => ({
-      receive(m) {
-        if (m.type !== 'subscribe-topology') return;
-        subscriptions++;
-        m.subscriber.tell(published);
-      },
-    }),
-    { name: 'topology' },
-  );
+  const publisher = fakeTopologyPublisher(ts.system, { type: 'reset', version: 1, seq: 1, nodes: g.nodes, edges: g.edges });
+  const topology = publisher.ref;
   const selector = new EngineSelector([serialCandidate], { failuresBeforeFallback: 3 });
   const physics = ts.system.spawn(physicsActor({ selector, topology }), { name: 'physics' });
   const stats = () => ts.system.ask<PhysicsMsg, PhysicsStats>(physics, (replyTo) => ({ type: 'stats', replyTo }), 1000);
@@ -328,11 +319,11 @@ test('a lost topology change (a skipped number) makes it ask for a fresh reset; 
   physics.tell(extra(2, 100)); // redelivered late: already applied
   await ts.advance(10);
   t.is((await stats()).nodes, 21);
-  t.is(subscriptions, 1);
+  t.is(publisher.subscriptions, 1);
   // 3 (the removal of node 100, say) is lost; 4 arrives: the reset it asks for has the truth.
-  published = { type: 'reset', version: 4, seq: 4, nodes: [...g.nodes, { id: 102, kind: 'task' }], edges: g.edges };
+  publisher.published = { type: 'reset', version: 4, seq: 4, nodes: [...g.nodes, { id: 102, kind: 'task' }], edges: g.edges };
   physics.tell(extra(4, 102));
   await ts.advance(10);
-  t.is(subscriptions, 2);
+  t.is(publisher.subscriptions, 2);
   t.is((await stats()).nodes, 21, 'node 100 gone, node 102 in: the graph as published');
 });

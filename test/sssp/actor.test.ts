@@ -9,6 +9,7 @@ import type { Ref } from '../../src/runtime/ref.ts';
 import { failure, type SsspEngine } from '../../src/sssp/engine.ts';
 import { decodeSsspFrame, distancesOf } from '../../src/sssp/frame/decoder.ts';
 import { appSpec, startApp } from '../../src/supervisors/app-tree.ts';
+import { fakeTopologyPublisher } from '../fixtures/topology-publisher.ts';
 import { testSystem } from '../helpers/system.ts';
 
 const nodes = [1, 2, 3, 4, 5].map((id) => ({ id, kind: 'concept' as const }));
@@ -214,18 +215,8 @@ test('frame subscribers survive a restart of the actor; one that stops is droppe
 
 test('numbered changes: a late redelivery is skipped, a lost one makes it re-subscribe before answering again', async (t) => {
   const ts = testSystem(t);
-  let published: TopologyChange = { ...reset, seq: 20 };
-  let subscriptions = 0;
-  const topology = ts.system.spawn<TopologySubscription>(
-    () => ({
-      receive(m) {
-        if (m.type !== 'subscribe-topology') return;
-        subscriptions++;
-        m.subscriber.tell(published);
-      },
-    }),
-    { name: 'topology' },
-  );
+  const publisher = fakeTopologyPublisher(ts.system, { ...reset, seq: 20 });
+  const topology = publisher.ref;
   const sssp = ts.system.spawn(ssspActor({ topology, gpu: 'off' }), { name: 'sssp' });
   const query = (): Promise<SsspReply> => ts.system.ask<SsspMsg, SsspReply>(sssp, (replyTo) => ({ type: 'sssp-query', source: 1, targets: [5], replyTo }), 5_000);
   const stats = (): Promise<SsspStats> => ts.system.ask<SsspMsg, SsspStats>(sssp, (replyTo) => ({ type: 'sssp-stats', replyTo }), 5_000);
@@ -238,7 +229,7 @@ test('numbered changes: a late redelivery is skipped, a lost one makes it re-sub
   t.is((await stats()).resyncs, 0, 'the duplicate did not count as a clash');
 
   // seq 22 (the 4-5 edge's removal) is lost; 23 arrives. Answering now would use a graph that never was.
-  published = { type: 'reset', version: 13, seq: 23, nodes, edges: [...edges, { id: 10n, source: 1, target: 5, weight: 9 }] };
+  publisher.published = { type: 'reset', version: 13, seq: 23, nodes, edges: [...edges, { id: 10n, source: 1, target: 5, weight: 9 }] };
   sssp.tell({ type: 'edges-added', version: 13, seq: 23, edges: [{ id: 10n, source: 1, target: 5, weight: 9 }] });
   const meanwhile = await query();
   t.is(meanwhile.ok ? 'ok' : meanwhile.error.code, 'no-graph', 'no answer from a copy known to be wrong');
@@ -248,7 +239,7 @@ test('numbered changes: a late redelivery is skipped, a lost one makes it re-sub
   if (!after.ok) return;
   t.is(after.result.version, 13, 'answered from the fresh reset');
   t.is(after.paths[0]!.distance, 9, 'not 5: the lost removal of the 4-5 edge is in');
-  t.is(subscriptions, 2);
+  t.is(publisher.subscriptions, 2);
   t.is((await stats()).resyncs, 1);
 });
 
