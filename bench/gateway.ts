@@ -17,7 +17,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { WebSocket, WebSocketServer } from 'ws';
 import { gateway, GATEWAY_SCHEDULING, type GatewayMsg, type GatewayStatsView } from '../src/actors/gateway.ts';
-import { settingsActor } from '../src/actors/settings.ts';
+import { settingsActor, SETTINGS_SCHEDULING } from '../src/actors/settings.ts';
 import { TokenAuthority } from '../src/auth/token.ts';
 import type { FrameSource, GraphPort, GraphChanged, PositionSnapshot, PositionTick } from '../src/gateway/ports.ts';
 import type { FrameInfo } from '../src/gateway/stream-group.ts';
@@ -198,7 +198,7 @@ async function scenario(s: Scenario) {
     frameTimes.times.push(performance.timeOrigin + f.snapshotTime);
     if (f.keyframe) keyframeBytes = Math.max(keyframeBytes, f.bytes);
   };
-  system.spawn(settingsActor({ log: new InMemoryDeltaLog() }), { name: 'settings' });
+  system.spawn(settingsActor({ log: new InMemoryDeltaLog() }), { name: 'settings', ...SETTINGS_SCHEDULING });
   const ref = system.spawn(
     gateway({
       host: '127.0.0.1',
@@ -336,6 +336,9 @@ export async function run(options: BenchOptions): Promise<void> {
     figure(suite, 'frame lag p95', percentile(r.frameLagsMs, 95), 'ms'),
     figure(suite, 'frame lag p99', percentile(r.frameLagsMs, 99), 'ms', { name: 'target', value: 20 }),
     figure(suite, 'frames dropped (slow readers)', main.view.counters.framesDropped, 'frames'),
+    // Ticks that found the last frames still going out waited for them; a newer one replaced some.
+    figure(suite, 'layout snapshots deferred (fan-out behind)', main.view.stats.snapshotsDeferred, 'snapshots'),
+    figure(suite, 'layout snapshots skipped (replaced while deferred)', main.view.stats.snapshotsSkipped, 'snapshots'),
     figure(suite, 'server CPU', main.cpuPercent, '% of a core'),
     figure(suite, 'server event-loop delay p50', main.loopDelayMs.p50, 'ms'),
     figure(suite, 'server event-loop delay p99', main.loopDelayMs.p99, 'ms'),

@@ -23,12 +23,12 @@ import { httpHandler } from '../gateway/http-api.ts';
 import { requestToken } from '../gateway/http-auth.ts';
 import { DEFAULT_LIMITS, type GatewayLimits } from '../gateway/limits.ts';
 import { PositionHub } from '../gateway/position-hub.ts';
-import type { AgentPort, FrameSource, GraphPort, LayoutPort, PositionTick, SsspPort } from '../gateway/ports.ts';
+import type { AgentPort, FrameSource, GraphPort, LayoutPort, PositionSnapshot, PositionTick, SsspPort } from '../gateway/ports.ts';
 import { SessionRegistry } from '../gateway/session-registry.ts';
 import { GatewayStats } from '../gateway/stats.ts';
 import type { FrameInfo, GroupCounters } from '../gateway/stream-group.ts';
 import { SETTINGS_ACTOR_PATH, type SettingsMsg } from '../settings/protocol.ts';
-import { sessionActor, type SessionDeps, type SessionMsg } from './session.ts';
+import { sessionActor, SESSION_SCHEDULING, type SessionDeps, type SessionMsg } from './session.ts';
 
 export interface GatewayOptions {
   readonly host: string;
@@ -71,6 +71,8 @@ export interface GatewayStatsView {
 
 export type GatewayMsg =
   | PositionTick
+  /** Its own: the last frames are still going out and a snapshot waits for them (see receive). */
+  | { readonly type: 'fanout-behind' }
   | { readonly type: 'address'; readonly replyTo: Ref<{ readonly host: string; readonly port: number }> }
   | { readonly type: 'stats'; readonly replyTo: Ref<GatewayStatsView> };
 
@@ -111,6 +113,8 @@ export function gateway(options: GatewayOptions): ActorFactory<GatewayMsg> {
     let sessionCounter = 0;
     let subscribed = false;
     let fanout: Ref<FanoutMsg> | undefined;
+    /** The newest snapshot that arrived while the last frames were still going out. */
+    let deferred: PositionSnapshot | undefined;
 
     const hub = new PositionHub(
       {
@@ -196,6 +200,7 @@ export function gateway(options: GatewayOptions): ActorFactory<GatewayMsg> {
             name: `s-${++sessionCounter}`,
             restart: 'temporary',
             mailbox: { capacity: limits.messageBurst + 1024, overflow: 'reject' },
+            ...SESSION_SCHEDULING,
           });
         } catch {
           conn.terminate(1001, 'server shutting down');
@@ -207,6 +212,33 @@ export function gateway(options: GatewayOptions): ActorFactory<GatewayMsg> {
     // whatever normal work is waiting.
     const deliverSlice = (): void => {
       if (hub.deliver(limits.fanoutSlice)) fanout?.tell({ type: 'kick' });
+    };
+
+    // A snapshot that finds the last frames still going out (the low-priority chain fell behind)
+    // waits for them: the rest go out from here, a slice per turn at normal priority, and then the
+    // newest waiting snapshot is encoded (one that a newer one replaced is skipped: positions are
+    // absolute, so the next delta covers it). Flushing them all in one go instead held the event
+    // loop for up to 20 ms on a loaded machine, and every control message waited behind it.
+    const tick = (snapshot: PositionSnapshot): void => {
+      if (hub.pendingCount > 0) {
+        const alreadyBehind = deferred !== undefined;
+        if (alreadyBehind) stats.snapshotsSkipped++;
+        else stats.snapshotsDeferred++;
+        deferred = snapshot;
+        if (!alreadyBehind) catchUp();
+        return;
+      }
+      hub.tick(snapshot);
+      deliverSlice();
+    };
+    const catchUp = (): void => {
+      if (hub.deliver(limits.fanoutSlice)) {
+        ctx.self.tell({ type: 'fanout-behind' });
+        return;
+      }
+      const snapshot = deferred;
+      deferred = undefined;
+      if (snapshot !== undefined) tick(snapshot);
     };
 
     const closeServer = async (): Promise<void> => {
@@ -254,8 +286,10 @@ export function gateway(options: GatewayOptions): ActorFactory<GatewayMsg> {
       receive(msg) {
         switch (msg.type) {
           case 'positions':
-            hub.tick(msg.snapshot);
-            deliverSlice();
+            tick(msg.snapshot);
+            return;
+          case 'fanout-behind':
+            catchUp();
             return;
           case 'address': {
             const address = server?.address() as AddressInfo | null;

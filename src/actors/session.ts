@@ -64,6 +64,14 @@ export type SessionPhase = 'awaiting-handshake' | 'active' | 'detached' | 'hande
 /** Longest delay a Node timer takes; token expiry further out is re-checked when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/**
+ * Sessions are control plane: requests, replies, settings and graph changes for one client, each a
+ * small piece of work with someone waiting on it. They run ahead of the layout's ticks and the
+ * position fan-out (the dispatcher bounds how far: HIGH_SHARE runs in a row); what a client may
+ * send is bounded by its rate limits.
+ */
+export const SESSION_SCHEDULING = { priority: 'high' } as const;
+
 export function sessionActor(deps: SessionDeps, firstConn: Connection): ActorFactory<SessionMsg> {
   return (ctx) => {
     const { limits } = deps;

@@ -33,6 +33,12 @@ interface Subscriber {
 
 const MAX_CHANGES_PER_SET = 1_024;
 
+/**
+ * The store is control plane: a change is a few microseconds of work that a user is waiting on,
+ * so it runs ahead of the position fan-out and the layout's ticks (see the dispatcher).
+ */
+export const SETTINGS_SCHEDULING = { priority: 'high' } as const;
+
 export function settingsActor(options: SettingsActorOptions): ActorFactory<SettingsMsg> {
   // Subscriptions outlive a restart of the store (the sessions that made them do not know of it);
   // the values do not: they are rebuilt from the log. Local subscribers are death-watched.
@@ -116,5 +122,5 @@ export function settingsActor(options: SettingsActorOptions): ActorFactory<Setti
 
 /** The children of /app/settings: the store at SETTINGS_ACTOR_PATH. */
 export function settingsChildren(options: SettingsActorOptions): AnyChildSpec[] {
-  return [childSpec(settingsActor(options), { name: 'store', mailbox: { capacity: 10_000, overflow: 'reject' } })];
+  return [childSpec(settingsActor(options), { name: 'store', mailbox: { capacity: 10_000, overflow: 'reject' }, ...SETTINGS_SCHEDULING })];
 }

@@ -13,6 +13,9 @@ export class GatewayStats {
   handshakes = 0;
   resumes = 0;
   rateLimited = 0;
+  /** Layout snapshots that waited for the last frames to go out, and those a newer one replaced. */
+  snapshotsDeferred = 0;
+  snapshotsSkipped = 0;
   /** The latest closes the server initiated, newest last (bounded). */
   readonly closes: CloseRecord[] = [];
   private closeCounter: Counter<'code'> | undefined;
@@ -48,6 +51,18 @@ export class GatewayStats {
       registers,
       collect() {
         this.set(live().streamMembers);
+      },
+    });
+    const snapshots = (): { deferred: number; skipped: number } => ({ deferred: this.snapshotsDeferred, skipped: this.snapshotsSkipped });
+    new Gauge({
+      name: 'vf_gateway_layout_snapshots',
+      help: 'Layout snapshots since start that waited for the fan-out to catch up (deferred), or were replaced by a newer one (skipped)',
+      labelNames: ['outcome'],
+      registers,
+      collect() {
+        const s = snapshots();
+        this.set({ outcome: 'deferred' }, s.deferred);
+        this.set({ outcome: 'skipped' }, s.skipped);
       },
     });
     new Gauge({

@@ -38,7 +38,7 @@ export interface SpawnOptions {
   readonly supervision?: SupervisorStrategy;
   /** Messages handled in one go before other actors get their turn. */
   readonly throughput?: number;
-  /** 'low' for bulk work that may wait behind other actors' messages (dispatcher.ts); default normal. */
+  /** 'high' for the control plane, 'low' for bulk work that may wait behind the others (dispatcher.ts); default normal. */
   readonly priority?: Priority;
   /** How long stopping waits for a running handler and postStop before giving up on them. */
   readonly shutdownTimeoutMs?: number;

@@ -6,16 +6,24 @@
 // once its promise has settled), so an actor awaiting a resolved promise waits one pass, not the
 // whole turn budget; when none is awaiting, passes follow each other in one loop.
 //
-// Two priorities, as Erlang has its low and normal processes: a 'low' actor (bulk work, such as a
-// chain of self-told slices) runs when no normal actor is waiting, and otherwise once per
-// LOW_SHARE normal runs, so it is slowed under load but never starved. A normal actor's message
-// then waits behind the one slice that is running, not behind the rest of the chain.
+// Three priorities, as Erlang has its low, normal and high processes:
+// - 'low' (bulk work, such as a chain of self-told slices) runs when no normal actor is waiting,
+//   and otherwise once per LOW_SHARE normal runs: slowed under load, never starved. A normal
+//   actor's message waits behind the one slice that is running, not behind the rest of the chain.
+// - 'high' (the control plane: client sessions, the settings store) runs before anything else
+//   waiting, but after HIGH_SHARE high runs in a row the others get one run, so a flood of control
+//   messages slows the data plane and never stops it. When a high actor's handler is left awaiting
+//   (a write to the store), the pass ends at once, so its continuation runs next rather than after
+//   every runnable queued behind it.
 
-/** 'low': runs after the waiting normal actors (see above). */
-export type Priority = 'normal' | 'low';
+/** 'high' runs before the others, 'low' after them (see above). */
+export type Priority = 'high' | 'normal' | 'low';
 
 /** Normal runs in a row after which a waiting low-priority runnable gets its turn anyway. */
 export const LOW_SHARE = 8;
+
+/** High runs in a row after which a waiting normal or low runnable gets its turn anyway. */
+export const HIGH_SHARE = 16;
 
 export interface Runnable {
   /** True while the runnable sits in the run queue. */
@@ -24,6 +32,8 @@ export interface Runnable {
   run(quota: number): number;
   /** Whether it has messages it can handle right now. */
   readyToRun(): boolean;
+  /** True while one of its handlers is awaiting (its continuation is still to run). */
+  readonly isBusy: boolean;
   readonly throughput: number;
   readonly priority: Priority;
 }
@@ -65,8 +75,11 @@ class RunQueue {
 }
 
 export class Dispatcher {
+  private readonly high = new RunQueue();
   private readonly normal = new RunQueue();
   private readonly low = new RunQueue();
+  /** High runs while a lower-priority runnable was waiting, since one last ran. */
+  private highRunsInARow = 0;
   /** Normal runs while a low-priority runnable was waiting, since one last ran. */
   private normalRunsInARow = 0;
   private drainScheduled = false;
@@ -83,7 +96,7 @@ export class Dispatcher {
   ) {}
 
   get queuedCount(): number {
-    return this.normal.length + this.low.length;
+    return this.high.length + this.normal.length + this.low.length;
   }
 
   schedule(r: Runnable): void {
@@ -123,6 +136,8 @@ export class Dispatcher {
       this.handledSinceYield += r.run(r.throughput);
       // A self-tell during run() may have queued it already.
       if (!r.queued && r.readyToRun()) this.enqueue(r);
+      // A high actor left awaiting: let its continuation (a microtask) run before the rest.
+      if (r.priority === 'high' && r.isBusy) break;
     }
     if (this.queuedCount > 0) {
       // More to run: after the microtasks queued during this pass if within budget, else after I/O.
@@ -138,12 +153,22 @@ export class Dispatcher {
 
   private enqueue(r: Runnable): void {
     r.queued = true;
-    if (r.priority === 'low') this.low.push(r);
+    if (r.priority === 'high') this.high.push(r);
+    else if (r.priority === 'low') this.low.push(r);
     else this.normal.push(r);
   }
 
-  /** The next to run: normal first, a low one when none is waiting or after LOW_SHARE in a row. */
+  /**
+   * The next to run: high first, unless HIGH_SHARE of them ran in a row while others waited; then
+   * normal, with a low one when no normal is waiting or after LOW_SHARE normal runs in a row.
+   */
   private next(): Runnable {
+    const lowerWaiting = this.normal.length + this.low.length > 0;
+    if (this.high.length > 0 && (!lowerWaiting || this.highRunsInARow < HIGH_SHARE)) {
+      if (lowerWaiting) this.highRunsInARow++;
+      return this.high.shift();
+    }
+    this.highRunsInARow = 0;
     if (this.low.length > 0 && (this.normal.length === 0 || this.normalRunsInARow >= LOW_SHARE)) {
       this.normalRunsInARow = 0;
       return this.low.shift();

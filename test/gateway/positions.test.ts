@@ -104,6 +104,30 @@ test('50 concurrent sessions all receive every frame, encoded once and shared', 
   t.is(stats.counters.framesDropped, 0);
 });
 
+test('a snapshot that finds the last frames still going out waits for them; a newer one replaces it', async (t) => {
+  // Slices of 2 for 12 members: the first snapshot's fan-out is far from done when the next two arrive.
+  const h = await startGateway(t, { limits: { fanoutSlice: 2 } });
+  const clients = await Promise.all(Array.from({ length: 12 }, () => h.session('viewer')));
+  for (const c of clients) c.subscribe(Topic.Positions);
+  await h.advance(0);
+  await clients[0]!.waitFor(() => h.frames.subscribers.size === 1);
+  h.frames.push(snapshot(100, 1));
+  h.frames.push(snapshot(100, 2));
+  h.frames.push(snapshot(100, 3));
+  await h.advance(0);
+  await Promise.all(clients.map((c) => c.waitFor(() => c.frames.length === 2, 10_000)));
+  await h.advance(50);
+  for (const c of clients) {
+    const { reader, statuses } = replay(c);
+    t.deepEqual(statuses, ['applied', 'applied'], 'the first frame, then the newest: nothing lost in between');
+    t.is(reader.positions[0], 3, 'the stream ends at the newest snapshot');
+  }
+  const stats = await h.stats();
+  t.is(stats.stats.snapshotsDeferred, 1, 'the second snapshot waited for the first one\'s fan-out');
+  t.is(stats.stats.snapshotsSkipped, 1, 'the third replaced it while it waited');
+  t.is(stats.counters.framesSent, 24);
+});
+
 test('a KeyframeRequest makes the next frame a keyframe for that client only', async (t) => {
   const h = await startGateway(t);
   const a = await h.session('viewer');

@@ -2,6 +2,7 @@
 // busy actor, and fairness between actors sharing the dispatcher.
 import test from 'ava';
 import type { Ref } from '../../src/runtime/ref.ts';
+import { HIGH_SHARE } from '../../src/runtime/dispatcher.ts';
 import { testSystem, turns } from '../helpers/system.ts';
 
 test('async handlers never interleave: one message at a time, in order', async (t) => {
@@ -225,4 +226,80 @@ test('a low-priority actor is slowed by a flood of normal work, never starved', 
   t.is(lows.length, 5);
   t.true(lows[4]! < 60, `the five low messages ran within the first 60 runs, not after the flood: ${lows.join(', ')}`);
   t.true(lows[0]! >= 1, 'normal work went first');
+});
+
+test('a high actor\'s message runs before the normal and low actors queued ahead of it', async (t) => {
+  const { system } = testSystem(t);
+  const order: string[] = [];
+  const control = system.spawn<string>(() => ({ receive: (m) => void order.push(m) }), { name: 'control', priority: 'high' });
+  const chain = (name: string, priority: 'normal' | 'low') =>
+    system.spawn<number>(
+      (ctx) => ({
+        receive(n) {
+          order.push(`${name} ${n}`);
+          if (n === 1 && name === 'normal-0') control.tell('pong'); // arrives mid-way through the chains
+          if (n < 5) ctx.self.tell(n + 1);
+        },
+      }),
+      { name, throughput: 1, priority },
+    );
+  const chains = [chain('normal-0', 'normal'), chain('normal-1', 'normal'), chain('low-0', 'low')];
+  for (const c of chains) c.tell(0);
+  control.tell('ping');
+  await system.settled();
+  t.is(order[0], 'ping', 'queued after three others, it still ran first');
+  t.is(order[order.indexOf('normal-0 1') + 1], 'pong', 'a high message sent mid-chain runs right after the run that sent it');
+  t.is(order.length, 2 + 3 * 6);
+});
+
+test('a flood of high-priority work lets the others run every HIGH_SHARE runs', async (t) => {
+  const { system } = testSystem(t);
+  const order: string[] = [];
+  const flood = system.spawn<number>(
+    (ctx) => ({
+      receive(n) {
+        order.push('high');
+        if (n > 0) ctx.self.tell(n - 1);
+      },
+    }),
+    { name: 'flood', throughput: 1, priority: 'high' },
+  );
+  const normal = system.spawn<number>(() => ({ receive: () => void order.push('normal') }), { name: 'normal', throughput: 1 });
+  const low = system.spawn<number>(() => ({ receive: () => void order.push('low') }), { name: 'low', priority: 'low' });
+  flood.tell(200);
+  for (let i = 0; i < 3; i++) normal.tell(i);
+  low.tell(0);
+  await system.settled();
+  const at = (what: string) => order.flatMap((o, i) => (o === what ? [i] : []));
+  t.is(at('high').length, 201);
+  // Each of the three normal messages after at most HIGH_SHARE high runs; the low one after LOW_SHARE
+  // normal-or-low selections at most, which here means as soon as the normal ones are done.
+  const normals = at('normal');
+  t.is(normals.length, 3);
+  t.true(normals[0]! >= HIGH_SHARE && normals[0]! <= HIGH_SHARE + 1, `first normal run at ${normals[0]}`);
+  for (let i = 1; i < normals.length; i++) t.true(normals[i]! - normals[i - 1]! <= HIGH_SHARE + 1, `normal runs at ${normals.join(', ')}`);
+  t.true(at('low')[0]! < 5 * (HIGH_SHARE + 1), `the low message ran at ${at('low')[0]}, before the flood ended`);
+});
+
+test('a high actor awaiting a settled promise resumes before the normal actors queued behind it', async (t) => {
+  const { system } = testSystem(t);
+  const order: string[] = [];
+  const normals = Array.from({ length: 4 }, (_, i) =>
+    system.spawn<string>(() => ({ receive: (m) => void order.push(`${m} ${i}`) }), { name: `normal-${i}` }),
+  );
+  const store = system.spawn<string>(
+    () => ({
+      async receive(m) {
+        order.push(`${m} start`);
+        await Promise.resolve(); // a write that has already completed
+        order.push(`${m} done`);
+      },
+    }),
+    { name: 'store', priority: 'high' },
+  );
+  store.tell('set');
+  for (const n of normals) n.tell('tick');
+  await system.settled();
+  t.deepEqual(order.slice(0, 2), ['set start', 'set done'], order.join(', '));
+  t.is(order.length, 6);
 });
