@@ -10,12 +10,13 @@ import type { Connection } from '../gateway/connection.ts';
 import type { Outbox } from '../gateway/outbox.ts';
 import type { AgentEvent, GraphApplyResult, GraphChanged, GraphMutation, SsspRequestError, SsspResultMsg } from '../gateway/ports.ts';
 import { dragFromWire } from '../gateway/drag-wire.ts';
-import { filterChange, filterFromWire, type ClientFilter } from '../gateway/filter.ts';
+import { filterChange, filterFromWire, isIdentity, type ClientFilter } from '../gateway/filter.ts';
 import { changeFromWire, deltaPayload } from '../gateway/settings-wire.ts';
+import { resultInView } from '../gateway/sssp-view.ts';
 import type { Envelope} from '../protocol/index.ts';
 import {
   AckT, AddEdgeT, ErrorCode, ErrorReplyT, GraphBatch, GraphOp, GraphUpdate, GraphUpdateT, NodeDrag, Payload, SettingsBatch, SettingsGet, SettingsSet, SsspRequest, Subscribe, Topic, Unsubscribe, UpdateNodeT,
-  type PayloadT,
+  type PayloadT, type SsspResultT,
 } from '../protocol/index.ts';
 import type { SettingChange, SettingError, SetResult, SettingsBroadcast, SettingsMsg, SettingsSnapshot } from '../settings/protocol.ts';
 import type { SessionDeps, SessionMsg } from './session.ts';
@@ -275,6 +276,15 @@ export function sessionRequests(rc: RequestContext) {
     if (result.current?.edge !== undefined) outbox.send(new GraphUpdateT(GraphOp.AddEdge, new AddEdgeT(result.current.edge)), correlationId);
   };
 
+  // A filtered client's view is the id table of its position stream; before it has one, or with no
+  // filter, it gets everything. Its own answers are not restricted: it asked for exactly those.
+  const ssspInView = (result: SsspResultT): SsspResultT => {
+    const filter = positions?.filter;
+    if (filter === undefined || isIdentity(filter)) return result;
+    const view = deps.hub.selection(rc.sessionId());
+    return view === undefined ? result : resultInView(result, view);
+  };
+
   const event = (msg: RequestReply | SettingsBroadcast | GraphChanged | SsspResultMsg | AgentEvent): void => {
     switch (msg.type) {
       case 'settings-snapshot': {
@@ -306,8 +316,8 @@ export function sessionRequests(rc: RequestContext) {
       }
       case 'sssp-result': {
         if (msg.answerTo === undefined) {
-          // Another client's result: only for subscribers.
-          if (topics.has(Topic.Sssp)) outbox.send(msg.result);
+          // Another client's result: only for subscribers, and only the nodes of their view.
+          if (topics.has(Topic.Sssp)) outbox.send(ssspInView(msg.result));
           return;
         }
         ssspInFlight = Math.max(0, ssspInFlight - 1);

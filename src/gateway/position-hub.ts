@@ -48,6 +48,11 @@ export class PositionHub {
     return this.groups.size;
   }
 
+  /** A member's current selection, ids ascending (StreamGroup.selection); undefined when not known. */
+  selection(session: string): Uint32Array | undefined {
+    return this.memberGroup.get(session)?.selection();
+  }
+
   /** Whether a member's current selection holds node `id`; undefined when that is not known. */
   inView(session: string, id: number): boolean | undefined {
     return this.memberGroup.get(session)?.selects(id);

@@ -9,6 +9,7 @@ import { catchUpKeyframe } from './catch-up-keyframe.ts';
 import type { Connection } from './connection.ts';
 import { gather, sameIndices, selectIndices, type ClientFilter } from './filter.ts';
 import type { PositionSnapshot } from './ports.ts';
+import { sortedHas } from './sorted-ids.ts';
 
 export interface StreamMember {
   readonly session: string;
@@ -139,16 +140,17 @@ export class StreamGroup {
 
   /** Whether the current id table holds node `id`; undefined before the first table. */
   selects(id: number): boolean | undefined {
+    const sorted = this.selection();
+    return sorted === undefined ? undefined : sortedHas(sorted, id);
+  }
+
+  /**
+   * The ids of the current id table in ascending order (made when first asked, the same array
+   * until the table changes); undefined before the first table.
+   */
+  selection(): Uint32Array | undefined {
     if (this.tableIds === null) return undefined;
-    const sorted = (this.sortedIds ??= this.tableIds.slice().sort());
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (sorted[mid]! < id) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < sorted.length && sorted[lo] === id;
+    return (this.sortedIds ??= this.tableIds.slice().sort());
   }
 
   private refreshSelection(snapshot: PositionSnapshot, now: number): void {

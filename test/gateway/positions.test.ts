@@ -5,7 +5,7 @@
 import test from 'ava';
 import {
   AddEdgeT, AddNodeT, EdgeT, GraphBatchT, GraphOp, GraphUpdateT, NodeT, UpdateNodeT,
-  KeyframeRequestT, NodeKind, Payload, PositionFilterT, PositionStreamReader, Topic, Vec3T, decodeFrame, type PositionIdTableT,
+  KeyframeRequestT, NodeKind, Payload, PositionFilterT, PositionStreamReader, SsspRequestT, Topic, Vec3T, decodeFrame, type PositionIdTableT, type SsspResultT,
 } from '../../src/protocol/index.ts';
 import { snapshot, startGateway, type Client } from './support.ts';
 
@@ -273,4 +273,32 @@ test('the position filter also filters the graph-change stream: kinds, the selec
   await h.advance(0);
   t.is(filtered.of(Payload.GraphUpdate).length, 1);
   t.is(((filtered.of(Payload.GraphUpdate)[0]!.payload as GraphUpdateT).op as UpdateNodeT).node!.id, 1011);
+});
+
+test('the position filter also restricts other clients\' shortest-path results to the view; the asker gets all of its own', async (t) => {
+  const h = await startGateway(t);
+  const asker = await h.session('viewer');
+  const filtered = await h.session('viewer');
+  const all = await h.session('viewer');
+  filtered.subscribe(Topic.Positions, false, 0, new PositionFilterT([NodeKind.File, NodeKind.Concept], 10));
+  filtered.subscribe(Topic.Sssp);
+  all.subscribe(Topic.Sssp);
+  await h.advance(0);
+  await filtered.waitFor(() => h.frames.subscribers.size === 1 && h.sssp.subscribers.size === 2);
+  h.frames.push(snapshot(200));
+  await h.advance(0);
+  await filtered.waitFor(() => filtered.frames.length === 1); // selection: 1004, 1005, 1011, ..., 1033
+  // 1005: Concept, selected; 1000: Knowledge; 1039: File, past the 10 kept; 4242: not in the layout.
+  h.sssp.reached = [1005, 1000, 1039, 4242];
+  asker.send(new SsspRequestT(1004, 0));
+  await h.advance(0);
+  await filtered.waitFor(() => [asker, filtered, all].every((c) => c.of(Payload.SsspResult).length === 1));
+  const nodes = (c: typeof asker) => (c.of(Payload.SsspResult)[0]!.payload as SsspResultT).nodes;
+  t.deepEqual(nodes(asker), [1004, 1005, 1000, 1039, 4242], 'the asker\'s own answer is whole');
+  t.deepEqual(nodes(all), [1004, 1005, 1000, 1039, 4242]);
+  const seen = filtered.of(Payload.SsspResult)[0]!.payload as SsspResultT;
+  t.deepEqual(seen.nodes, [1004, 1005], 'only the nodes of its view');
+  t.deepEqual([...seen.distances], [0, 1.5]);
+  t.deepEqual(seen.parents, [1004, 1004]);
+  t.true(seen.complete);
 });

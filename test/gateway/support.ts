@@ -126,8 +126,11 @@ export class FakeLayout implements LayoutPort {
 
 export class FakeSssp implements SsspPort {
   readonly subscribers = new Set<Ref<SsspResultMsg>>();
+  /** The nodes every answer reaches (at distance 1.5 each, parent the source); default just 7. */
+  reached: number[] = [7];
   request(request: { source: number }, replyTo: Ref<SsspResultMsg>, tag: number): void {
-    const result = new SsspResultT(request.source, [request.source, 7], [0, 1.5], [request.source, request.source]);
+    const s = request.source;
+    const result = new SsspResultT(s, [s, ...this.reached], [0, ...this.reached.map(() => 1.5)], [s, ...this.reached.map(() => s)]);
     replyTo.tell({ type: 'sssp-result', result, answerTo: tag });
     for (const s of this.subscribers) if (s !== replyTo) s.tell({ type: 'sssp-result', result });
   }

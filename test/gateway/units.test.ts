@@ -1,16 +1,19 @@
 // The gateway's small parts on their own: token bucket, replay ring, filters, catch-up keyframes,
-// close reasons.
+// close reasons, shortest-path results restricted to a view.
 import test from 'ava';
+import fc from 'fast-check';
 import { closeReason } from '../../src/gateway/close-codes.ts';
 import { catchUpKeyframe } from '../../src/gateway/catch-up-keyframe.ts';
 import { filterChange, filterFromWire, filterKey, selectIndices, type ClientFilter } from '../../src/gateway/filter.ts';
 import type { ChangeScope, GraphMutation } from '../../src/gateway/ports.ts';
 import { changeFromWire, deltaFromWire, deltaPayload, setPayload } from '../../src/gateway/settings-wire.ts';
 import { ReplayRing } from '../../src/gateway/replay-ring.ts';
+import { sortedHas } from '../../src/gateway/sorted-ids.ts';
+import { resultInView } from '../../src/gateway/sssp-view.ts';
 import { StreamGroup } from '../../src/gateway/stream-group.ts';
 import { TokenBucket } from '../../src/gateway/token-bucket.ts';
 import {
-  GraphBatchT, GraphOp, GraphUpdateT, JsonValueT, NodeKind, PositionFilterT, RemoveNodeT, PositionStreamEncoder, PositionStreamReader, SettingValue, SettingsSet, SettingsSetT, Vec3T,
+  GraphBatchT, GraphOp, GraphUpdateT, JsonValueT, NodeKind, PositionFilterT, RemoveNodeT, PositionStreamEncoder, PositionStreamReader, SettingValue, SettingsSet, SettingsSetT, SsspResultT, Vec3T,
   encodeEnvelope, unpackEnvelope, decodeEnvelope, type SettingsDeltaT,
 } from '../../src/protocol/index.ts';
 import { snapshot } from './support.ts';
@@ -172,4 +175,26 @@ test('close reasons are cut to the 123 bytes a close frame holds, on a character
   const long = closeReason('é'.repeat(100));
   t.true(Buffer.byteLength(long) <= 123);
   t.true(long.endsWith('...'));
+});
+
+test('a shortest-path result in a view: exactly the entries whose node is in it, in order, made once per result and view', (t) => {
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(fc.integer({ min: 0, max: 60 }), { maxLength: 40 }),
+      fc.uniqueArray(fc.integer({ min: 0, max: 60 }), { maxLength: 40 }),
+      (reached, viewIds) => {
+        const result = new SsspResultT(reached[0] ?? 0, reached, reached.map((id) => id / 2), reached.map((id) => (id * 7) % 61), true);
+        const view = Uint32Array.from(viewIds).sort();
+        const inView = resultInView(result, view);
+        const keep = reached.map((id) => viewIds.includes(id));
+        t.deepEqual(inView.nodes, reached.filter((_, i) => keep[i]));
+        t.deepEqual(inView.distances, result.distances.filter((_, i) => keep[i]));
+        t.deepEqual(inView.parents, result.parents.filter((_, i) => keep[i]));
+        t.is(inView.complete, true);
+        t.is(resultInView(result, view), inView, 'a second client of the same view shares it');
+        if (keep.every(Boolean)) t.is(inView, result, 'nothing to drop: the result itself');
+        for (const id of [...reached, ...viewIds, 61, 1e9]) t.is(sortedHas(view, id), viewIds.includes(id));
+      },
+    ),
+  );
 });
