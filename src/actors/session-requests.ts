@@ -12,11 +12,12 @@ import type { AgentEvent, GraphApplyResult, GraphChanged, GraphMutation, SsspReq
 import { dragFromWire } from '../gateway/drag-wire.ts';
 import { filterChange, filterFromWire, isIdentity, type ClientFilter } from '../gateway/filter.ts';
 import { changeFromWire, deltaPayload } from '../gateway/settings-wire.ts';
+import type { SsspResultWire } from '../gateway/sssp-result-wire.ts';
 import { resultInView } from '../gateway/sssp-view.ts';
 import type { Envelope} from '../protocol/index.ts';
 import {
   AckT, AddEdgeT, ErrorCode, ErrorReplyT, GraphBatch, GraphOp, GraphUpdate, GraphUpdateT, NodeDrag, Payload, SettingsBatch, SettingsGet, SettingsSet, SsspRequest, Subscribe, Topic, Unsubscribe, UpdateNodeT,
-  type PayloadT, type SsspResultT,
+  type PayloadT,
 } from '../protocol/index.ts';
 import type { SettingChange, SettingError, SetResult, SettingsBroadcast, SettingsMsg, SettingsSnapshot } from '../settings/protocol.ts';
 import type { SessionDeps, SessionMsg } from './session.ts';
@@ -278,7 +279,7 @@ export function sessionRequests(rc: RequestContext) {
 
   // A filtered client's view is the id table of its position stream; before it has one, or with no
   // filter, it gets everything. Its own answers are not restricted: it asked for exactly those.
-  const ssspInView = (result: SsspResultT): SsspResultT => {
+  const ssspInView = (result: SsspResultWire): SsspResultWire => {
     const filter = positions?.filter;
     if (filter === undefined || isIdentity(filter)) return result;
     const view = deps.hub.selection(rc.sessionId());
@@ -317,12 +318,12 @@ export function sessionRequests(rc: RequestContext) {
       case 'sssp-result': {
         if (msg.answerTo === undefined) {
           // Another client's result: only for subscribers, and only the nodes of their view.
-          if (topics.has(Topic.Sssp)) outbox.send(ssspInView(msg.result));
+          if (topics.has(Topic.Sssp)) outbox.sendTemplate(ssspInView(msg.result).template());
           return;
         }
         ssspInFlight = Math.max(0, ssspInFlight - 1);
         if (msg.error !== undefined) return error(SSSP_ERROR_CODES[msg.error.code], msg.error.message, msg.answerTo);
-        outbox.send(msg.result, msg.answerTo);
+        outbox.sendTemplate(msg.result.template(), msg.answerTo);
         return;
       }
       case 'agent-event':

@@ -4,7 +4,7 @@
 // for every subscriber, so other viewers can colour by it too. A query that fails (an unknown
 // source or target, a negative weight, no answer in time) is an error for the asker alone.
 import type { SsspPort, SsspRequestError, SsspResultMsg } from '../gateway/ports.ts';
-import { SsspResultT } from '../protocol/generated/vf/sssp-result.ts';
+import { SsspResultWire } from '../gateway/sssp-result-wire.ts';
 import type { SsspRequestT } from '../protocol/generated/vf/sssp-request.ts';
 import type { ActorFactory } from '../runtime/actor.ts';
 import type { Ref } from '../runtime/ref.ts';
@@ -32,18 +32,23 @@ export interface SsspPortOptions {
   readonly maxSubscribers?: number;
 }
 
-/** The reached nodes of a result, in settle order, as the wire's parallel vectors. */
-export function resultToWire(r: SsspResult): SsspResultT {
-  const nodes: number[] = [];
-  const distances: number[] = [];
-  const parents: number[] = [];
-  for (const index of r.order) {
-    nodes.push(r.ids[index]!);
-    distances.push(r.distance[index]!);
+/**
+ * The reached nodes of a result, in settle order, as the wire's parallel vectors (typed arrays: a
+ * million-node result takes milliseconds here, where JS arrays of numbers took 300-460 ms).
+ */
+export function resultToWire(r: SsspResult): SsspResultWire {
+  const n = r.order.length;
+  const nodes = new Uint32Array(n);
+  const distances = new Float32Array(n);
+  const parents = new Uint32Array(n);
+  for (let k = 0; k < n; k++) {
+    const index = r.order[k]!;
     const parent = r.parent[index]!;
-    parents.push(parent < 0 ? r.ids[index]! : r.ids[parent]!);
+    nodes[k] = r.ids[index]!;
+    distances[k] = r.distance[index]!;
+    parents[k] = parent < 0 ? r.ids[index]! : r.ids[parent]!;
   }
-  return new SsspResultT(r.source, nodes, distances, parents, r.complete);
+  return new SsspResultWire(r.source, nodes, distances, parents, r.complete);
 }
 
 export function ssspPortActor(options: SsspPortOptions): ActorFactory<SsspPortMsg> {
@@ -79,7 +84,7 @@ export function ssspPortActor(options: SsspPortOptions): ActorFactory<SsspPortMs
               .catch(() => undefined);
             if (reply === undefined || !reply.ok) {
               const error: SsspRequestError = reply?.error ?? { code: 'timeout', message: `no answer from the shortest-path service within ${timeoutMs} ms` };
-              msg.replyTo.tell({ type: 'sssp-result', result: new SsspResultT(msg.source, [], [], []), answerTo: msg.tag, error });
+              msg.replyTo.tell({ type: 'sssp-result', result: SsspResultWire.empty(msg.source), answerTo: msg.tag, error });
               return;
             }
             const result = resultToWire(reply.result);

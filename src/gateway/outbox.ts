@@ -1,6 +1,7 @@
 // The session's sequenced stream to its client: every reply, delta and event gets the next seq and
 // a place in the replay ring, and goes to the socket when one is attached. Position frames and id
 // tables are not in it (they are a lossy stream of their own, recovered by a keyframe).
+import { stampEnvelope } from '../protocol/envelope/sssp-result-envelope.ts';
 import { encodeEnvelope, type PayloadT } from '../protocol/index.ts';
 import type { Connection } from './connection.ts';
 import { ReplayRing } from './replay-ring.ts';
@@ -18,6 +19,17 @@ export class Outbox {
   send(payload: PayloadT, correlationId = 0): void {
     const seq = this.nextSeq++;
     const bytes = encodeEnvelope({ seq, correlationId, payload });
+    this.ring.push(seq, bytes);
+    if (this.conn?.open === true) this.conn.sendControl(bytes);
+  }
+
+  /**
+   * An envelope encoded once for many receivers (seq and correlation id 0, see
+   * protocol/envelope/sssp-result-envelope.ts): this session's copy gets its seq and correlation id.
+   */
+  sendTemplate(template: Uint8Array, correlationId = 0): void {
+    const seq = this.nextSeq++;
+    const bytes = stampEnvelope(template, seq, correlationId);
     this.ring.push(seq, bytes);
     if (this.conn?.open === true) this.conn.sendControl(bytes);
   }

@@ -5,7 +5,8 @@
 // implemented by whoever owns that subsystem; the tests implement them with small fakes.
 import type { Ref } from '../runtime/ref.ts';
 import type { SsspErrorCode } from '../sssp/engine.ts';
-import type { EdgeT, GraphBatchT, GraphUpdateT, NodeT, PayloadT, SsspRequestT, SsspResultT } from '../protocol/index.ts';
+import type { EdgeT, GraphBatchT, GraphUpdateT, NodeT, PayloadT, SsspRequestT } from '../protocol/index.ts';
+import type { SsspResultWire } from './sssp-result-wire.ts';
 
 // ---- positions ------------------------------------------------------------------------------------
 
@@ -150,7 +151,7 @@ export interface GraphPort {
 
 export interface SsspResultMsg {
   readonly type: 'sssp-result';
-  readonly result: SsspResultT;
+  readonly result: SsspResultWire;
   /** On the asker's answer: the tag it asked with. Absent on the copies subscribers get. */
   readonly answerTo?: number;
   /** Why there is no result (the asker's answer only; `result` is then empty). */

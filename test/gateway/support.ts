@@ -10,10 +10,11 @@ import type {
   AgentEvent, FrameSource, GraphApplyResult, GraphChanged, GraphEdgePage, GraphMutation, GraphNodeView, GraphPort, LayoutPort, PositionSnapshot,
   PositionTick, SsspPort, SsspResultMsg,
 } from '../../src/gateway/ports.ts';
+import { SsspResultWire } from '../../src/gateway/sssp-result-wire.ts';
 import type { Ref } from '../../src/runtime/ref.ts';
 import type { ActorFactory } from '../../src/runtime/actor.ts';
 import {
-  encodeEnvelope, HandshakeT, isPositionFrame, Payload, SsspResultT, SubscribeT, unpackEnvelope, type EnvelopeT, type PayloadT,
+  encodeEnvelope, HandshakeT, isPositionFrame, Payload, SubscribeT, unpackEnvelope, type EnvelopeT, type PayloadT,
   type PositionFilterT, type Topic,
 } from '../../src/protocol/index.ts';
 import type { SettingsBroadcast, SettingsMsg } from '../../src/settings/protocol.ts';
@@ -130,7 +131,8 @@ export class FakeSssp implements SsspPort {
   reached: number[] = [7];
   request(request: { source: number }, replyTo: Ref<SsspResultMsg>, tag: number): void {
     const s = request.source;
-    const result = new SsspResultT(s, [s, ...this.reached], [0, ...this.reached.map(() => 1.5)], [s, ...this.reached.map(() => s)]);
+    const reached = [s, ...this.reached];
+    const result = new SsspResultWire(s, Uint32Array.from(reached), Float32Array.from(reached, (id) => (id === s ? 0 : 1.5)), Uint32Array.from(reached, () => s), true);
     replyTo.tell({ type: 'sssp-result', result, answerTo: tag });
     for (const s of this.subscribers) if (s !== replyTo) s.tell({ type: 'sssp-result', result });
   }

@@ -9,11 +9,12 @@ import type { ChangeScope, GraphMutation } from '../../src/gateway/ports.ts';
 import { changeFromWire, deltaFromWire, deltaPayload, setPayload } from '../../src/gateway/settings-wire.ts';
 import { ReplayRing } from '../../src/gateway/replay-ring.ts';
 import { sortedHas } from '../../src/gateway/sorted-ids.ts';
+import { SsspResultWire } from '../../src/gateway/sssp-result-wire.ts';
 import { resultInView } from '../../src/gateway/sssp-view.ts';
 import { StreamGroup } from '../../src/gateway/stream-group.ts';
 import { TokenBucket } from '../../src/gateway/token-bucket.ts';
 import {
-  GraphBatchT, GraphOp, GraphUpdateT, JsonValueT, NodeKind, PositionFilterT, RemoveNodeT, PositionStreamEncoder, PositionStreamReader, SettingValue, SettingsSet, SettingsSetT, SsspResultT, Vec3T,
+  GraphBatchT, GraphOp, GraphUpdateT, JsonValueT, NodeKind, PositionFilterT, RemoveNodeT, PositionStreamEncoder, PositionStreamReader, SettingValue, SettingsSet, SettingsSetT, Vec3T,
   encodeEnvelope, unpackEnvelope, decodeEnvelope, type SettingsDeltaT,
 } from '../../src/protocol/index.ts';
 import { snapshot } from './support.ts';
@@ -183,13 +184,13 @@ test('a shortest-path result in a view: exactly the entries whose node is in it,
       fc.uniqueArray(fc.integer({ min: 0, max: 60 }), { maxLength: 40 }),
       fc.uniqueArray(fc.integer({ min: 0, max: 60 }), { maxLength: 40 }),
       (reached, viewIds) => {
-        const result = new SsspResultT(reached[0] ?? 0, reached, reached.map((id) => id / 2), reached.map((id) => (id * 7) % 61), true);
+        const result = new SsspResultWire(reached[0] ?? 0, Uint32Array.from(reached), Float32Array.from(reached, (id) => id / 2), Uint32Array.from(reached, (id) => (id * 7) % 61), true);
         const view = Uint32Array.from(viewIds).sort();
         const inView = resultInView(result, view);
         const keep = reached.map((id) => viewIds.includes(id));
-        t.deepEqual(inView.nodes, reached.filter((_, i) => keep[i]));
-        t.deepEqual(inView.distances, result.distances.filter((_, i) => keep[i]));
-        t.deepEqual(inView.parents, result.parents.filter((_, i) => keep[i]));
+        t.deepEqual([...inView.nodes], reached.filter((_, i) => keep[i]));
+        t.deepEqual([...inView.distances], [...result.distances].filter((_, i) => keep[i]));
+        t.deepEqual([...inView.parents], [...result.parents].filter((_, i) => keep[i]));
         t.is(inView.complete, true);
         t.is(resultInView(result, view), inView, 'a second client of the same view shares it');
         if (keep.every(Boolean)) t.is(inView, result, 'nothing to drop: the result itself');

@@ -1,0 +1,30 @@
+// A shortest-path result on its way to clients: the wire's parallel vectors as typed arrays, and
+// the envelope bytes made from them on first use and shared by every receiver (each gets a copy
+// stamped with its own seq; see protocol/envelope/sssp-result-envelope.ts).
+import { ssspResultEnvelope, type SsspResultArrays } from '../protocol/envelope/sssp-result-envelope.ts';
+
+export class SsspResultWire implements SsspResultArrays {
+  private encoded: Uint8Array | undefined;
+
+  constructor(
+    readonly source: number,
+    readonly nodes: Uint32Array,
+    readonly distances: Float32Array,
+    readonly parents: Uint32Array,
+    readonly complete: boolean,
+  ) {}
+
+  /** No node reached (the payload of an answer that is an error). */
+  static empty(source: number): SsspResultWire {
+    return new SsspResultWire(source, new Uint32Array(0), new Float32Array(0), new Uint32Array(0), true);
+  }
+
+  get size(): number {
+    return this.nodes.length;
+  }
+
+  /** The envelope with seq and correlation id 0: made once, then copied per receiver. */
+  template(): Uint8Array {
+    return (this.encoded ??= ssspResultEnvelope(this));
+  }
+}
