@@ -1,7 +1,7 @@
 // The gateway's SSSP port: a client's request is answered to the asker and to every subscriber;
 // subscriptions outlive a restart of the port, and a subscriber that stops is dropped.
 import test from 'ava';
-import { ssspPortActor, type SsspPortMsg } from '../../src/actors/sssp-port.ts';
+import { resultToWire, ssspPortActor, type SsspPortMsg } from '../../src/actors/sssp-port.ts';
 import type { SsspMsg, SsspReply } from '../../src/actors/sssp.ts';
 import type { SsspResultMsg } from '../../src/gateway/ports.ts';
 import type { DeadLetter } from '../../src/runtime/dead-letter.ts';
@@ -105,4 +105,33 @@ test('targets and the bound reach the query; a failed query is an error for the 
     ['asker', 13, 'unknown-source', 0],
     ['asker', 14, 'timeout', 0],
   ]);
+});
+
+test('a big result is gathered in settle order, in slices that let the event loop in between', async (t) => {
+  const n = 200_000;
+  // A random settle order over n nodes; node i's id is 10 + i, its parent the node settled before it.
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  let seed = 7;
+  for (let i = n - 1; i > 0; i--) {
+    seed = (seed * 1_103_515_245 + 12_345) >>> 0;
+    const j = seed % (i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const parent = new Int32Array(n).fill(-1);
+  const distance = new Float64Array(n);
+  order.forEach((index, k) => {
+    distance[index] = k / 4;
+    if (k > 0) parent[index] = order[k - 1]!;
+  });
+  const result: SsspResult = { ...RESULT, size: n, ids: Uint32Array.from({ length: n }, (_, i) => 10 + i), distance, parent, order, sorted: true };
+  let yields = 0;
+  const wire = await resultToWire(result, async () => void yields++);
+  t.is(wire.size, n);
+  t.true(yields >= 3, `yielded ${yields} times`);
+  for (const k of [0, 1, 65_535, 65_536, 131_072, n - 1]) {
+    const index = order[k]!;
+    t.is(wire.nodes[k], 10 + index);
+    t.is(wire.distances[k], k / 4);
+    t.is(wire.parents[k], k === 0 ? 10 + index : 10 + order[k - 1]!, `entry ${k}`);
+  }
 });
