@@ -7,6 +7,7 @@ import type { Ref } from '../runtime/ref.ts';
 import { CloseCode, closeReason } from './close-codes.ts';
 import type { GatewayLimits } from './limits.ts';
 import { TokenBucket } from './token-bucket.ts';
+import type { WireMessage } from './wire-message.ts';
 
 export type ConnectionEvent =
   | { readonly type: 'inbound'; readonly data: Uint8Array; readonly conn: Connection }
@@ -101,14 +102,19 @@ export class Connection {
     }
   }
 
-  /** An envelope or control message: always queued (it is small and must not be lost). */
-  sendControl(bytes: Uint8Array): void {
+  /** An envelope or control message: always queued (it must not be lost). Fragments go as one message. */
+  sendControl(message: WireMessage): void {
     if (!this.open) return;
     if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
       this.close(CloseCode.PolicyViolation, `too far behind: ${this.ws.bufferedAmount} bytes unread`);
       return;
     }
-    this.ws.send(bytes, { binary: true });
+    if (message instanceof Uint8Array) {
+      this.ws.send(message, { binary: true });
+      return;
+    }
+    const last = message.length - 1;
+    message.forEach((part, i) => this.ws.send(part, { binary: true, fin: i === last }));
   }
 
   /** A position frame; the caller checked `mayTakeFrame` first. */

@@ -25,13 +25,14 @@ export class Outbox {
 
   /**
    * An envelope encoded once for many receivers (seq and correlation id 0, see
-   * protocol/envelope/sssp-result-envelope.ts): this session's copy gets its seq and correlation id.
+   * protocol/envelope/sssp-result-envelope.ts): this session's head gets its seq and correlation id,
+   * the body is shared.
    */
   sendTemplate(template: Uint8Array, correlationId = 0): void {
     const seq = this.nextSeq++;
-    const bytes = stampEnvelope(template, seq, correlationId);
-    this.ring.push(seq, bytes);
-    if (this.conn?.open === true) this.conn.sendControl(bytes);
+    const parts = stampEnvelope(template, seq, correlationId);
+    this.ring.push(seq, parts);
+    if (this.conn?.open === true) this.conn.sendControl(parts);
   }
 
   /** Outside the sequence (seq 0): the handshake answer. */
@@ -47,7 +48,7 @@ export class Outbox {
   replay(lastSeen: number): boolean {
     const missed = this.ring.after(lastSeen, this.nextSeq);
     if (missed === undefined) return false;
-    for (const bytes of missed) this.conn?.sendControl(bytes);
+    for (const message of missed) this.conn?.sendControl(message);
     return true;
   }
 }

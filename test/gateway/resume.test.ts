@@ -1,8 +1,8 @@
 // Reconnect and resume: the same session, what was missed replayed from the ring, a keyframe next.
 import test from 'ava';
 import {
-  GraphOp, GraphUpdateT, HandshakeT, NodeKind, Payload, PositionFilterT, RemoveNodeT, Topic, decodeFrame,
-  type HandshakeAcceptedT, type PositionIdTableT,
+  GraphOp, GraphUpdateT, HandshakeT, NodeKind, Payload, PositionFilterT, RemoveNodeT, SsspRequestT, Topic, decodeFrame,
+  type HandshakeAcceptedT, type PositionIdTableT, type SsspResultT,
 } from '../../src/protocol/index.ts';
 import { snapshot, startGateway, type Client } from './support.ts';
 
@@ -101,4 +101,30 @@ test('a client that closes normally (1000) is not held for a resume', async (t) 
   await h.advance(0);
   await c.waitFor(() => h.system.tree('/gateway').every((p) => !/\/s-\d+$/.test(p))); // no session actor left
   t.is((await h.stats()).sessions, 0);
+});
+
+test('a shortest-path result missed while away is replayed whole: the session\'s own head, then the shared body', async (t) => {
+  const h = await startGateway(t);
+  const asker = await h.session('viewer');
+  const viewer = await h.session('viewer');
+  viewer.subscribe(Topic.Sssp);
+  await h.advance(0);
+  await viewer.waitFor(() => h.sssp.subscribers.size === 1);
+  const id = viewer.sessionId;
+  const lastSeen = Number(viewer.envelopes.at(-1)!.seq);
+  viewer.ws.terminate();
+  await viewer.waitClosed();
+  await h.advance(0);
+  h.sssp.reached = [7, 8, 9];
+  asker.send(new SsspRequestT(3, 0));
+  await asker.waitFor(() => asker.of(Payload.SsspResult).length === 1);
+  await h.advance(0);
+  const back = await h.session('viewer', { resume: id, resumeFrom: lastSeen });
+  t.is(back.sessionId, id);
+  await back.waitFor(() => back.of(Payload.SsspResult).length === 1);
+  const replayed = back.of(Payload.SsspResult)[0]!;
+  t.is(Number(replayed.seq), lastSeen + 1);
+  const result = replayed.payload as SsspResultT;
+  t.deepEqual([...result.nodes], [3, 7, 8, 9]);
+  t.deepEqual([...result.parents], [3, 3, 3, 3]);
 });

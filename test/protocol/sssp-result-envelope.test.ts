@@ -7,6 +7,9 @@ import { encodeEnvelope, SsspResultT, unpackEnvelope } from '../../src/protocol/
 
 const u32 = fc.integer({ min: 0, max: 0xffff_ffff });
 
+/** The message a receiver assembles from the fragments. */
+const joined = (parts: readonly Uint8Array[]): Uint8Array => Buffer.concat(parts);
+
 test('stamped bulk envelopes decode to what encodeEnvelope writes for the same result', (t) => {
   fc.assert(
     fc.property(
@@ -20,7 +23,7 @@ test('stamped bulk envelopes decode to what encodeEnvelope writes for the same r
         const distances = Float32Array.from(entries, (e) => e[1]);
         const parents = Uint32Array.from(entries, (e) => e[2]);
         const template = ssspResultEnvelope({ source, nodes, distances, parents, complete });
-        const ours = unpackEnvelope(stampEnvelope(template, seq, correlationId));
+        const ours = unpackEnvelope(joined(stampEnvelope(template, seq, correlationId)));
         const reference = unpackEnvelope(encodeEnvelope({ seq, correlationId, payload: new SsspResultT(source, [...nodes], [...distances], [...parents], complete) }));
         t.true(ours.ok, ours.ok ? '' : ours.error.message);
         t.deepEqual(ours, reference);
@@ -29,12 +32,17 @@ test('stamped bulk envelopes decode to what encodeEnvelope writes for the same r
   );
 });
 
-test('each receiver gets its own copy: stamping leaves the shared template as it was', (t) => {
+test('each receiver gets its own head and shares the body: stamping leaves the template as it was', (t) => {
   const template = ssspResultEnvelope({ source: 3, nodes: Uint32Array.of(3, 4), distances: Float32Array.of(0, 2), parents: Uint32Array.of(3, 3), complete: true });
   const before = template.slice();
-  const a = unpackEnvelope(stampEnvelope(template, 10, 7));
-  const b = unpackEnvelope(stampEnvelope(template, 11, 0));
+  const a = unpackEnvelope(joined(stampEnvelope(template, 10, 7)));
+  const b = unpackEnvelope(joined(stampEnvelope(template, 11, 0)));
   t.deepEqual(template, before);
+  const [headA, bodyA] = stampEnvelope(template, 10, 7);
+  const [headB, bodyB] = stampEnvelope(template, 11, 0);
+  t.not(headA.buffer, headB.buffer, 'a head of its own');
+  t.is(bodyA.buffer, template.buffer, 'the body is the template, not a copy');
+  t.is(bodyB.buffer, bodyA.buffer);
   t.true(a.ok && b.ok);
   if (a.ok && b.ok) t.deepEqual([a.value.seq, a.value.correlationId, b.value.seq, b.value.correlationId], [10n, 7n, 11n, 0n]);
 });

@@ -1,7 +1,8 @@
 // An SsspResult envelope written straight from typed arrays, once per result, then stamped with
 // each receiver's seq and correlation id. The object API (SsspResultT.pack) adds a million-node
 // result element by element: 130-220 ms per receiver, on the thread that streams positions. Here
-// the three vectors are bulk copies and each receiver costs one copy of the bytes.
+// the three vectors are bulk copies, and a receiver gets a 100-byte head of its own in front of the
+// body every receiver shares (two fragments of one WebSocket message).
 //
 // The layout is fixed, front to back (every offset points forward, as FlatBuffers requires):
 //
@@ -76,11 +77,14 @@ export function ssspResultEnvelope(result: SsspResultArrays): Uint8Array {
   return bytes;
 }
 
-/** A receiver's copy of `template` (from ssspResultEnvelope) with its seq and correlation id. */
-export function stampEnvelope(template: Uint8Array, seq: number, correlationId: number): Uint8Array {
-  const bytes = template.slice();
-  const view = new DataView(bytes.buffer);
+/**
+ * A receiver's envelope from `template` (ssspResultEnvelope), with its seq and correlation id: its
+ * own copy of the head, then the shared body. The two parts, joined, are the message.
+ */
+export function stampEnvelope(template: Uint8Array, seq: number, correlationId: number): readonly [Uint8Array, Uint8Array] {
+  const head = template.slice(0, VECTORS);
+  const view = new DataView(head.buffer);
   view.setBigUint64(SEQ, BigInt(seq), true);
   view.setBigUint64(CORRELATION, BigInt(correlationId), true);
-  return bytes;
+  return [head, template.subarray(VECTORS)];
 }
