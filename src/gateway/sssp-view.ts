@@ -5,7 +5,7 @@
 //
 // For each node of the view, listed still means reached, so `complete` keeps its meaning there. A
 // listed node's parent may lie outside the view: the id is kept, the client simply does not show it.
-import { sortedHas } from './sorted-ids.ts';
+import { idMembership } from './sorted-ids.ts';
 import { SsspResultWire } from './sssp-result-wire.ts';
 
 const restricted = new WeakMap<SsspResultWire, WeakMap<Uint32Array, SsspResultWire>>();
@@ -17,8 +17,9 @@ export function resultInView(result: SsspResultWire, view: Uint32Array): SsspRes
   const known = byView.get(view);
   if (known !== undefined) return known;
   const n = result.size;
+  const inViewId = idMembership(view);
   const keep: number[] = [];
-  for (let i = 0; i < n; i++) if (sortedHas(view, result.nodes[i]!)) keep.push(i);
+  for (let i = 0; i < n; i++) if (inViewId(result.nodes[i]!)) keep.push(i);
   let inView = result;
   if (keep.length < n) {
     const nodes = new Uint32Array(keep.length);

@@ -8,7 +8,7 @@ import { filterChange, filterFromWire, filterKey, selectIndices, type ClientFilt
 import type { ChangeScope, GraphMutation } from '../../src/gateway/ports.ts';
 import { changeFromWire, deltaFromWire, deltaPayload, setPayload } from '../../src/gateway/settings-wire.ts';
 import { ReplayRing } from '../../src/gateway/replay-ring.ts';
-import { sortedHas } from '../../src/gateway/sorted-ids.ts';
+import { idMembership, sortedHas } from '../../src/gateway/sorted-ids.ts';
 import { SsspResultWire } from '../../src/gateway/sssp-result-wire.ts';
 import { resultInView } from '../../src/gateway/sssp-view.ts';
 import { StreamGroup } from '../../src/gateway/stream-group.ts';
@@ -194,8 +194,26 @@ test('a shortest-path result in a view: exactly the entries whose node is in it,
         t.is(inView.complete, true);
         t.is(resultInView(result, view), inView, 'a second client of the same view shares it');
         if (keep.every(Boolean)) t.is(inView, result, 'nothing to drop: the result itself');
-        for (const id of [...reached, ...viewIds, 61, 1e9]) t.is(sortedHas(view, id), viewIds.includes(id));
+        const has = idMembership(view);
+        for (const id of [...reached, ...viewIds, 61, 1e9]) {
+          t.is(sortedHas(view, id), viewIds.includes(id));
+          t.is(has(id), viewIds.includes(id));
+        }
       },
     ),
   );
+});
+
+test('id membership for many lookups: a bitset where the ids are dense enough, the binary search where they are sparse', (t) => {
+  fc.assert(
+    fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 0xffff_ffff }), { maxLength: 30 }), fc.array(fc.integer({ min: 0, max: 0xffff_ffff }), { maxLength: 30 }), (ids, probes) => {
+      // Ids anywhere in the u32 range: mostly too sparse for a bitset within budget.
+      const view = Uint32Array.from(ids).sort();
+      const has = idMembership(view);
+      for (const id of [...ids, ...probes]) t.is(has(id), ids.includes(id));
+    }),
+  );
+  const dense = Uint32Array.from({ length: 1000 }, (_, i) => 3 * i).sort();
+  const has = idMembership(dense);
+  t.deepEqual([0, 1, 2, 3, 2997, 2998, 2999, 3000, 1e6].map(has), [true, false, false, true, true, false, false, false, false]);
 });
