@@ -2,8 +2,10 @@
 // VisionFlow's 36-byte-per-node binary layout and JSON, on the same frames in the same run; then the
 // average bytes per node per frame over 60 s of a 10k-node layout settling: the physics actor itself
 // (CPU worker engine, default parameters, its cooling and sleep) lays out a Barabasi-Albert (m = 2)
-// graph on a virtual clock, one 60 Hz frame per 1/60 s of simulated time whatever the step costs.
+// graph on a virtual clock, one 60 Hz frame per 1/60 s of simulated time whatever the step costs;
+// and a big shortest-path result on its way to clients (bench/sssp-wire.ts).
 import { figure, progress, report, type Figure } from './report.ts';
+import { ssspWireFigures } from './sssp-wire.ts';
 import { physicsActor, physicsSupervision } from '../src/actors/physics.ts';
 import type { PhysicsFrame, PhysicsMsg, PhysicsStats } from '../src/actors/physics-messages.ts';
 import { cpuCandidate } from '../src/actors/physics-subsystem.ts';
@@ -277,7 +279,8 @@ export async function run(opts: { quick: boolean }): Promise<void> {
   }
   progress('settling trace');
   figures.push(...(await settling(opts.quick)));
-  report('protocol: position stream (ours: 16-bit quantised keyframes and deltas)', figures);
+  figures.push(...(await ssspWireFigures(opts.quick)));
+  report('protocol: position stream (ours: 16-bit quantised keyframes and deltas) and shortest-path results to clients', figures);
 }
 
 /** [min x, y, z, max x, y, z] of xyz triples, as a producer that tracks its extent would supply. */
