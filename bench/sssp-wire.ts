@@ -1,6 +1,7 @@
 // Part of `npm run bench -- protocol`: a big shortest-path result on its way to clients, on the
-// thread that streams positions. Ours: the port's gather into typed arrays (in slices), one
-// envelope written in bulk, a stamped head per receiver (the body shared). The peer is the object
+// thread that streams positions. Ours: the port's gather into typed arrays (in slices; for the
+// results of the GPU and of the in-thread fallback), one envelope written in bulk, a stamped head
+// per receiver (the body shared); and the same when the worker has gathered the vectors already. The peer is the object
 // API the gateway used before, on the same result in the same run: the reached nodes as JS arrays
 // of numbers, then SsspResultT packed by encodeEnvelope once per receiver. Then the restriction of
 // the result to a 10k-node view: ours (a bitset) against a binary search per node.
@@ -99,12 +100,15 @@ export async function ssspWireFigures(quick: boolean): Promise<Figure[]> {
   const r = syntheticResult(n);
   const rounds = quick ? 2 : 3;
   const ours: { totalMs: number; longestMs: number }[] = [];
+  const oursGathered: { totalMs: number; longestMs: number }[] = [];
   const peer: { totalMs: number; longestMs: number }[] = [];
   let wire: Awaited<ReturnType<typeof resultToWire>> | undefined;
   for (let k = 0; k < rounds; k++) {
     const o = await oursPath(r, receivers);
     wire = o.wire;
     ours.push(o);
+    // As the worker hands it over: the wire vectors gathered beside the query, off this thread.
+    oursGathered.push(await oursPath({ ...r, wire: { nodes: o.wire.nodes, distances: o.wire.distances, parents: o.wire.parents } }, receivers));
     peer.push(objectApiPath(r, receivers));
   }
   // A 10k-node view spread over the ids: what a filtered client keeps.
@@ -125,6 +129,8 @@ export async function ssspWireFigures(quick: boolean): Promise<Figure[]> {
   return [
     figure(SUITE, `sssp_result_${label}_to_${receivers}_receivers_main_thread_ms`, median(ours.map((o) => o.totalMs)), 'ms', { name: OBJECT_API, value: median(peer.map((p) => p.totalMs)) }),
     figure(SUITE, `sssp_result_${label}_to_${receivers}_receivers_longest_block_ms`, median(ours.map((o) => o.longestMs)), 'ms', { name: OBJECT_API, value: median(peer.map((p) => p.longestMs)) }),
+    figure(SUITE, `sssp_result_${label}_from_worker_to_${receivers}_receivers_main_thread_ms`, median(oursGathered.map((o) => o.totalMs)), 'ms', { name: OBJECT_API, value: median(peer.map((p) => p.totalMs)) }),
+    figure(SUITE, `sssp_result_${label}_from_worker_to_${receivers}_receivers_longest_block_ms`, median(oursGathered.map((o) => o.longestMs)), 'ms', { name: OBJECT_API, value: median(peer.map((p) => p.longestMs)) }),
     figure(SUITE, `sssp_result_${label}_restricted_to_10k_view_ms`, median(viewMs), 'ms', { name: 'binary-search', value: median(searchMs) }),
   ];
 }

@@ -10,6 +10,7 @@ import type { SsspRequestT } from '../protocol/generated/vf/sssp-request.ts';
 import type { ActorFactory } from '../runtime/actor.ts';
 import type { Ref } from '../runtime/ref.ts';
 import type { SsspResult } from '../sssp/engine.ts';
+import { allocateWire, gatherWire } from '../sssp/wire-vectors.ts';
 import type { SsspMsg, SsspReply } from './sssp.ts';
 import { Subscriptions } from './subscriptions.ts';
 
@@ -33,32 +34,26 @@ export interface SsspPortOptions {
   readonly maxSubscribers?: number;
 }
 
-/** Nodes gathered between yields to the event loop (about 5 ms in settle order on 1M nodes). */
+/** Nodes gathered between yields to the event loop (about 12 ms in a random settle order). */
 const GATHER_SLICE = 65_536;
 
 /**
- * The reached nodes of a result, in settle order, as the wire's parallel vectors. Settle order
- * reads the arrays at random, about 70 ns a node on 1M nodes, so the gather yields between slices
- * rather than hold the thread that streams positions for 70 ms. (JS arrays of numbers, before,
- * took 300-460 ms in one go.)
+ * The reached nodes of a result, in settle order, as the wire's parallel vectors: as the worker
+ * gathered them beside the query, or gathered here in slices that yield to the event loop (a
+ * random settle order costs about 190 ms on 1M nodes). JS arrays of numbers, before, took
+ * 300-460 ms in one go.
  */
 export async function resultToWire(r: SsspResult, yieldTo: () => Promise<void> = setImmediate): Promise<SsspResultWire> {
-  const n = r.order.length;
-  const nodes = new Uint32Array(n);
-  const distances = new Float32Array(n);
-  const parents = new Uint32Array(n);
-  for (let start = 0; start < n; start += GATHER_SLICE) {
-    if (start > 0) await yieldTo();
-    const end = Math.min(n, start + GATHER_SLICE);
-    for (let k = start; k < end; k++) {
-      const index = r.order[k]!;
-      const parent = r.parent[index]!;
-      nodes[k] = r.ids[index]!;
-      distances[k] = r.distance[index]!;
-      parents[k] = parent < 0 ? r.ids[index]! : r.ids[parent]!;
+  let wire = r.wire;
+  if (wire === undefined) {
+    const n = r.order.length;
+    wire = allocateWire(n);
+    for (let start = 0; start < n; start += GATHER_SLICE) {
+      if (start > 0) await yieldTo();
+      gatherWire(r.ids, r.distance, r.parent, r.order, wire, start, Math.min(n, start + GATHER_SLICE));
     }
   }
-  return new SsspResultWire(r.source, nodes, distances, parents, r.complete);
+  return new SsspResultWire(r.source, wire.nodes, wire.distances, wire.parents, r.complete);
 }
 
 export function ssspPortActor(options: SsspPortOptions): ActorFactory<SsspPortMsg> {

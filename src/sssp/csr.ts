@@ -70,8 +70,11 @@ export class DynamicCsr implements CsrView {
   rowStart = sharedInt32(16);
   rowLen = sharedInt32(16);
   private rowCap = new Int32Array(16);
-  /** Wire id per index; meaningful only where `alive` is 1. */
-  idOf = new Uint32Array(16);
+  /**
+   * Wire id per index; meaningful only where `alive` is 1. Shared as well: the worker gathers a
+   * result's wire vectors (ids, not indices) beside the query.
+   */
+  idOf = sharedUint32(16);
   alive = new Uint8Array(16);
   private indexOfId = new IdIndex();
   private freeIndices: number[] = [];
@@ -548,7 +551,7 @@ export class DynamicCsr implements CsrView {
     this.rowStart = growShared(this.rowStart, cap);
     this.rowLen = growShared(this.rowLen, cap);
     this.rowCap = grow(this.rowCap, cap);
-    this.idOf = grow(this.idOf, cap);
+    this.idOf = growShared(this.idOf, cap);
     this.alive = grow(this.alive, cap);
   }
 
@@ -586,13 +589,17 @@ function sharedInt32(n: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(4 * n));
 }
 
+function sharedUint32(n: number): Uint32Array {
+  return new Uint32Array(new SharedArrayBuffer(4 * n));
+}
+
 function sharedFloat64(n: number): Float64Array {
   return new Float64Array(new SharedArrayBuffer(8 * n));
 }
 
 /** grow() into a SharedArrayBuffer. */
-function growShared<T extends Int32Array | Float64Array>(a: T, cap: number): T {
-  const b = (a instanceof Int32Array ? sharedInt32(cap) : sharedFloat64(cap)) as T;
+function growShared<T extends Int32Array | Uint32Array | Float64Array>(a: T, cap: number): T {
+  const b = (a instanceof Int32Array ? sharedInt32(cap) : a instanceof Uint32Array ? sharedUint32(cap) : sharedFloat64(cap)) as T;
   b.set(a);
   return b;
 }

@@ -79,6 +79,7 @@ export class WorkerSsspEngine implements SsspEngine {
     const request: WorkerQuery = {
       id,
       view: { size: graph.size, rowStart: graph.rowStart, rowLen: graph.rowLen, col: graph.col, weight: graph.weight, arcTop: graph.arcTop },
+      ids: graph.idOf,
       scale: graph.weightScale(),
       queue: this.queue,
       query: prepared,
@@ -95,7 +96,7 @@ export class WorkerSsspEngine implements SsspEngine {
     if (graph.version !== prepared.version) {
       return failure('graph-changed', `graph moved from version ${prepared.version} to ${graph.version} during the query`);
     }
-    return { ok: true, result: resultOf(graph, query, prepared, answer, performance.now() - start) };
+    return { ok: true, result: { ...resultOf(graph, query, prepared, answer, performance.now() - start), wire: answer.wire } };
   }
 
   dispose(): void {

@@ -1,16 +1,20 @@
 // The shortest-path worker thread: runs one query at a time, in place, on the CSR arrays the main
-// thread shares with it (SharedArrayBuffers; the SSSP actor changes nothing while a query runs), and
-// hands the answer's arrays back by transfer, so nothing of size n is copied either way.
+// thread shares with it (SharedArrayBuffers; the SSSP actor changes nothing while a query runs),
+// gathers the answer's wire vectors (wire-vectors.ts) while it is at it, and hands the arrays back
+// by transfer, so nothing of size n is copied either way.
 import { parentPort } from 'node:worker_threads';
 import { startRun } from './cpu-engine.ts';
 import type { CsrView } from './csr.ts';
 import { DijkstraScratch } from './dijkstra.ts';
 import type { PreparedQuery } from './engine.ts';
 import type { WeightScale } from './weight-scale.ts';
+import { allocateWire, gatherWire, type WireVectors } from './wire-vectors.ts';
 
 export interface WorkerQuery {
   readonly id: number;
   readonly view: CsrView;
+  /** The graph's wire id per index (shared), for the wire vectors. */
+  readonly ids: Uint32Array;
   readonly scale: WeightScale | undefined;
   readonly queue: 'auto' | 'radix';
   readonly query: PreparedQuery;
@@ -26,6 +30,8 @@ export type WorkerAnswer =
       readonly settled: number;
       readonly sorted: boolean;
       readonly complete: boolean;
+      /** The reached nodes, in settle order, as the wire has them. */
+      readonly wire: WireVectors;
     }
   | { readonly id: number; readonly ok: false; readonly message: string };
 
@@ -37,6 +43,9 @@ port.on('message', (m: WorkerQuery) => {
   try {
     const run = startRun(m.view, m.scale, m.queue, scratch, m.query);
     run.step(Infinity);
+    const order = run.order.subarray(0, run.settled);
+    const wire = allocateWire(order.length);
+    gatherWire(m.ids, run.distance, run.parent, order, wire);
     const answer: WorkerAnswer = {
       id: m.id,
       ok: true,
@@ -46,9 +55,11 @@ port.on('message', (m: WorkerQuery) => {
       settled: run.settled,
       sorted: run.sorted,
       complete: run.complete,
+      wire,
     };
     // Fresh per run (RunBase), so plain ArrayBuffers that may move.
-    port.postMessage(answer, [run.distance.buffer as ArrayBuffer, run.parent.buffer as ArrayBuffer, run.order.buffer as ArrayBuffer]);
+    const moved = [run.distance, run.parent, run.order, wire.nodes, wire.distances, wire.parents].map((a) => a.buffer as ArrayBuffer);
+    port.postMessage(answer, moved);
   } catch (error) {
     port.postMessage({ id: m.id, ok: false, message: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies WorkerAnswer);
   }

@@ -135,3 +135,13 @@ test('a big result is gathered in settle order, in slices that let the event loo
     t.is(wire.parents[k], k === 0 ? 10 + index : 10 + order[k - 1]!, `entry ${k}`);
   }
 });
+
+test('a result the worker already gathered is sent as it is: no second gather', async (t) => {
+  const gathered = { nodes: Uint32Array.of(1, 2), distances: Float32Array.of(0, 3), parents: Uint32Array.of(1, 1) };
+  let yields = 0;
+  const wire = await resultToWire({ ...RESULT, wire: gathered }, async () => void yields++);
+  t.is(wire.nodes, gathered.nodes);
+  t.is(wire.distances, gathered.distances);
+  t.is(wire.parents, gathered.parents);
+  t.is(yields, 0);
+});

@@ -2,23 +2,37 @@
 // random graph, with targets and a bound), the event loop free while a big query runs, changes
 // made to the shared CSR afterwards visible to the next query, and a clear failure once the
 // worker is gone.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { readFileSync } from 'node:fs';
 import { CpuSsspEngine } from '../../src/sssp/cpu-engine.ts';
 import { DynamicCsr } from '../../src/sssp/csr.ts';
 import { parseDimacs } from '../../src/sssp/dimacs.ts';
 import type { SsspOutcome } from '../../src/sssp/engine.ts';
 import { WorkerSsspEngine } from '../../src/sssp/worker-engine.ts';
+import { allocateWire, gatherWire } from '../../src/sssp/wire-vectors.ts';
 import { uniformRandom } from './support/graphs.ts';
 
 const rome = parseDimacs(readFileSync(new URL('../../../shared/data/graphs/rome99.gr', import.meta.url), 'utf8'));
 
-function same(t: { deepEqual(a: unknown, b: unknown, m?: string): void }, a: SsspOutcome, b: SsspOutcome, label: string): void {
-  if (!a.ok || !b.ok) return t.deepEqual(a, b, label);
+function same(t: ExecutionContext, a: SsspOutcome, b: SsspOutcome, label: string): void {
+  if (!a.ok || !b.ok) {
+    t.deepEqual(a, b, label);
+    return;
+  }
   t.deepEqual(Array.from(a.result.distance), Array.from(b.result.distance), `${label}: distances`);
   t.deepEqual(Array.from(a.result.parent), Array.from(b.result.parent), `${label}: parents`);
   t.deepEqual(Array.from(a.result.order), Array.from(b.result.order), `${label}: order`);
   t.deepEqual([a.result.version, a.result.complete, a.result.sorted], [b.result.version, b.result.complete, b.result.sorted], `${label}: tags`);
+  // The worker gathers the wire vectors beside the query; they are what a gather here gives.
+  const expected = allocateWire(b.result.order.length);
+  gatherWire(b.result.ids, b.result.distance, b.result.parent, b.result.order, expected);
+  const wire = a.result.wire;
+  if (wire === undefined) {
+    t.fail(`${label}: the worker's answer has no wire vectors`);
+    return;
+  }
+  t.deepEqual([Array.from(wire.nodes), Array.from(wire.distances), Array.from(wire.parents)], [Array.from(expected.nodes), Array.from(expected.distances), Array.from(expected.parents)], `${label}: wire vectors`);
+  t.is(wire.nodes[0], a.result.source, `${label}: the source first`);
 }
 
 test('the worker answers exactly as the calling thread does', async (t) => {
