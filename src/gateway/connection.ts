@@ -7,7 +7,7 @@ import type { Ref } from '../runtime/ref.ts';
 import { CloseCode, closeReason } from './close-codes.ts';
 import type { GatewayLimits } from './limits.ts';
 import { TokenBucket } from './token-bucket.ts';
-import type { WireMessage } from './wire-message.ts';
+import { wireLength, type WireMessage } from './wire-message.ts';
 
 export type ConnectionEvent =
   | { readonly type: 'inbound'; readonly data: Uint8Array; readonly conn: Connection }
@@ -22,6 +22,9 @@ export interface ConnectionInfo {
 
 /** How long a closing socket may take to finish the close handshake before it is cut. */
 const CLOSE_GRACE_MS = 1_000;
+
+/** A control message at least this big is bulk (see sendControl). */
+const BULK_BYTES = 1 << 20;
 
 export class Connection {
   target: Ref<ConnectionEvent>;
@@ -38,6 +41,8 @@ export class Connection {
   private lastDropNotice = -Infinity;
   private awaitingPong = false;
   private closed = false;
+  /** Bytes of bulk control messages handed to the socket and not yet flushed to the kernel. */
+  private bulkUnflushed = 0;
 
   constructor(
     readonly ws: WebSocket,
@@ -102,19 +107,32 @@ export class Connection {
     }
   }
 
-  /** An envelope or control message: always queued (it must not be lost). Fragments go as one message. */
+  /**
+   * An envelope or control message: always queued (it must not be lost). Fragments go as one
+   * message. A client is too far behind when more than maxBufferedBytes wait for it, not counting
+   * bulk messages still being flushed: one shortest-path result of a million nodes is 12 MB by
+   * itself, and the settings delta right behind it must not cost the client its connection. A
+   * reader that stops altogether is caught by the position stream's stall timeout instead.
+   */
   sendControl(message: WireMessage): void {
     if (!this.open) return;
-    if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
-      this.close(CloseCode.PolicyViolation, `too far behind: ${this.ws.bufferedAmount} bytes unread`);
+    const behind = this.ws.bufferedAmount - this.bulkUnflushed;
+    if (behind > this.limits.maxBufferedBytes) {
+      this.close(CloseCode.PolicyViolation, `too far behind: ${behind} bytes unread`);
       return;
     }
+    const bytes = wireLength(message);
+    let flushed: ((error?: Error) => void) | undefined;
+    if (bytes >= BULK_BYTES) {
+      this.bulkUnflushed += bytes;
+      flushed = () => void (this.bulkUnflushed -= bytes);
+    }
     if (message instanceof Uint8Array) {
-      this.ws.send(message, { binary: true });
+      this.ws.send(message, { binary: true }, flushed);
       return;
     }
     const last = message.length - 1;
-    message.forEach((part, i) => this.ws.send(part, { binary: true, fin: i === last }));
+    message.forEach((part, i) => this.ws.send(part, { binary: true, fin: i === last }, i === last ? flushed : undefined));
   }
 
   /** A position frame; the caller checked `mayTakeFrame` first. */

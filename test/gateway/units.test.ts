@@ -2,7 +2,11 @@
 // close reasons, shortest-path results restricted to a view.
 import test from 'ava';
 import fc from 'fast-check';
-import { closeReason } from '../../src/gateway/close-codes.ts';
+import { EventEmitter } from 'node:events';
+import type WebSocket from 'ws';
+import { CloseCode, closeReason } from '../../src/gateway/close-codes.ts';
+import { Connection } from '../../src/gateway/connection.ts';
+import { DEFAULT_LIMITS } from '../../src/gateway/limits.ts';
 import { catchUpKeyframe } from '../../src/gateway/catch-up-keyframe.ts';
 import { filterChange, filterFromWire, filterKey, selectIndices, type ClientFilter } from '../../src/gateway/filter.ts';
 import type { ChangeScope, GraphMutation } from '../../src/gateway/ports.ts';
@@ -17,6 +21,7 @@ import {
   GraphBatchT, GraphOp, GraphUpdateT, JsonValueT, NodeKind, PositionFilterT, RemoveNodeT, PositionStreamEncoder, PositionStreamReader, SettingValue, SettingsSet, SettingsSetT, Vec3T,
   encodeEnvelope, unpackEnvelope, decodeEnvelope, type SettingsDeltaT,
 } from '../../src/protocol/index.ts';
+import { VirtualClock } from '../../src/runtime/clock.ts';
 import { snapshot } from './support.ts';
 
 test('token bucket: a burst, then the refill rate', (t) => {
@@ -216,4 +221,42 @@ test('id membership for many lookups: a bitset where the ids are dense enough, t
   const dense = Uint32Array.from({ length: 1000 }, (_, i) => 3 * i).sort();
   const has = idMembership(dense);
   t.deepEqual([0, 1, 2, 3, 2997, 2998, 2999, 3000, 1e6].map(has), [true, false, false, true, true, false, false, false, false]);
+});
+
+/** A socket whose unsent bytes the test decides; it keeps each send's flush callback. */
+class BufferingSocket extends EventEmitter {
+  readonly OPEN = 1;
+  readonly CLOSING = 2;
+  readyState = 1;
+  bufferedAmount = 0;
+  readonly sent: { bytes: number; fin: boolean; flushed: (() => void) | undefined }[] = [];
+  closedWith: number | undefined;
+  send(data: Uint8Array, options: { fin?: boolean }, flushed?: () => void): void {
+    this.bufferedAmount += data.byteLength;
+    this.sent.push({ bytes: data.byteLength, fin: options.fin ?? true, flushed });
+  }
+  close(code: number): void {
+    this.closedWith = code;
+    this.readyState = this.CLOSING;
+  }
+  terminate(): void {}
+  ping(): void {}
+}
+
+test('a bulk control message does not count as falling behind while it is flushed; small ones piling up do', (t) => {
+  const ws = new BufferingSocket();
+  const limits = { ...DEFAULT_LIMITS, maxBufferedBytes: 8 << 20 };
+  const conn = new Connection(ws as unknown as WebSocket, { remote: 'test' }, limits, new VirtualClock(), { path: '/t', tell: () => undefined });
+  // A 12 MB shortest-path result as a head and a shared body: one message, two fragments.
+  conn.sendControl([new Uint8Array(100), new Uint8Array(12 << 20)]);
+  t.deepEqual(ws.sent.map((s) => s.fin), [false, true]);
+  // The settings delta right behind it goes out: 12 MB are buffered, all of them the bulk message.
+  conn.sendControl(new Uint8Array(120));
+  t.is(ws.closedWith, undefined);
+  t.is(ws.sent.length, 3);
+  // The bulk message is flushed to the kernel; then small messages pile up past the limit.
+  ws.sent[1]!.flushed!();
+  ws.bufferedAmount = (8 << 20) + 1;
+  conn.sendControl(new Uint8Array(120));
+  t.is(ws.closedWith, CloseCode.PolicyViolation, 'more than 8 MiB of small messages unread: too far behind');
 });
