@@ -1,7 +1,8 @@
 // Part of `npm run bench -- protocol`: a big shortest-path result on its way to clients, on the
 // thread that streams positions. Ours: the port's gather into typed arrays (in slices; for the
 // results of the GPU and of the in-thread fallback), one envelope written in bulk, a stamped head
-// per receiver (the body shared); and the same when the worker has gathered the vectors already. The peer is the object
+// per receiver (the body shared); and the same when the worker has gathered the vectors straight
+// into the envelope already. The peer is the object
 // API the gateway used before, on the same result in the same run: the reached nodes as JS arrays
 // of numbers, then SsspResultT packed by encodeEnvelope once per receiver. Then the restriction of
 // the result to a 10k-node view: ours (a bitset) against a binary search per node.
@@ -9,9 +10,10 @@ import { figure, progress, type Figure } from './report.ts';
 import { resultToWire } from '../src/actors/sssp-port.ts';
 import { resultInView } from '../src/gateway/sssp-view.ts';
 import { sortedHas } from '../src/gateway/sorted-ids.ts';
-import { stampEnvelope } from '../src/protocol/envelope/sssp-result-envelope.ts';
+import { draftSsspResultEnvelope, stampEnvelope } from '../src/protocol/envelope/sssp-result-envelope.ts';
 import { encodeEnvelope, SsspResultT } from '../src/protocol/index.ts';
 import type { SsspResult } from '../src/sssp/engine.ts';
+import { gatherWire } from '../src/sssp/wire-vectors.ts';
 import { mulberry32 } from '../test/helpers/mulberry32.ts';
 
 const SUITE = 'protocol';
@@ -107,8 +109,11 @@ export async function ssspWireFigures(quick: boolean): Promise<Figure[]> {
     const o = await oursPath(r, receivers);
     wire = o.wire;
     ours.push(o);
-    // As the worker hands it over: the wire vectors gathered beside the query, off this thread.
-    oursGathered.push(await oursPath({ ...r, wire: { nodes: o.wire.nodes, distances: o.wire.distances, parents: o.wire.parents } }, receivers));
+    // As the worker hands it over: gathered beside the query, off this thread, straight into the
+    // envelope (untimed here, as it costs this thread nothing).
+    const draft = draftSsspResultEnvelope(r.source, r.order.length, r.complete);
+    gatherWire(r.ids, r.distance, r.parent, r.order, draft);
+    oursGathered.push(await oursPath({ ...r, wire: { nodes: draft.nodes, distances: draft.distances, parents: draft.parents, envelope: draft.bytes } }, receivers));
     peer.push(objectApiPath(r, receivers));
   }
   // A 10k-node view spread over the ids: what a filtered client keeps.

@@ -53,7 +53,7 @@ export async function resultToWire(r: SsspResult, yieldTo: () => Promise<void> =
       gatherWire(r.ids, r.distance, r.parent, r.order, wire, start, Math.min(n, start + GATHER_SLICE));
     }
   }
-  return new SsspResultWire(r.source, wire.nodes, wire.distances, wire.parents, r.complete);
+  return new SsspResultWire(r.source, wire.nodes, wire.distances, wire.parents, r.complete, wire.envelope);
 }
 
 export function ssspPortActor(options: SsspPortOptions): ActorFactory<SsspPortMsg> {

@@ -6,13 +6,17 @@ import { ssspResultEnvelope, type SsspResultArrays } from '../protocol/envelope/
 export class SsspResultWire implements SsspResultArrays {
   private encoded: Uint8Array | undefined;
 
+  /** `envelope`: these very vectors' envelope, when they were gathered into one (the SSSP worker does). */
   constructor(
     readonly source: number,
     readonly nodes: Uint32Array,
     readonly distances: Float32Array,
     readonly parents: Uint32Array,
     readonly complete: boolean,
-  ) {}
+    envelope?: Uint8Array,
+  ) {
+    this.encoded = envelope;
+  }
 
   /** No node reached (the payload of an answer that is an error). */
   static empty(source: number): SsspResultWire {

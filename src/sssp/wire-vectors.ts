@@ -7,6 +7,8 @@ export interface WireVectors {
   readonly nodes: Uint32Array;
   readonly distances: Float32Array;
   readonly parents: Uint32Array;
+  /** The SsspResult envelope these vectors are views into, when they were gathered into one. */
+  readonly envelope?: Uint8Array;
 }
 
 export function allocateWire(n: number): WireVectors {

@@ -1,14 +1,15 @@
 // The shortest-path worker thread: runs one query at a time, in place, on the CSR arrays the main
 // thread shares with it (SharedArrayBuffers; the SSSP actor changes nothing while a query runs),
-// gathers the answer's wire vectors (wire-vectors.ts) while it is at it, and hands the arrays back
-// by transfer, so nothing of size n is copied either way.
+// gathers the answer's wire vectors (wire-vectors.ts) straight into the envelope clients are sent
+// while it is at it, and hands the arrays back by transfer, so nothing of size n is copied either way.
 import { parentPort } from 'node:worker_threads';
 import { startRun } from './cpu-engine.ts';
 import type { CsrView } from './csr.ts';
 import { DijkstraScratch } from './dijkstra.ts';
 import type { PreparedQuery } from './engine.ts';
 import type { WeightScale } from './weight-scale.ts';
-import { allocateWire, gatherWire, type WireVectors } from './wire-vectors.ts';
+import { draftSsspResultEnvelope } from '../protocol/envelope/sssp-result-envelope.ts';
+import { gatherWire, type WireVectors } from './wire-vectors.ts';
 
 export interface WorkerQuery {
   readonly id: number;
@@ -44,8 +45,11 @@ port.on('message', (m: WorkerQuery) => {
     const run = startRun(m.view, m.scale, m.queue, scratch, m.query);
     run.step(Infinity);
     const order = run.order.subarray(0, run.settled);
-    const wire = allocateWire(order.length);
-    gatherWire(m.ids, run.distance, run.parent, order, wire);
+    // Straight into the envelope clients are sent (its vectors are views into it): the main thread
+    // then only stamps each receiver's head.
+    const draft = draftSsspResultEnvelope(m.ids[m.query.sourceIndex]!, order.length, run.complete);
+    gatherWire(m.ids, run.distance, run.parent, order, draft);
+    const wire: WireVectors = { nodes: draft.nodes, distances: draft.distances, parents: draft.parents, envelope: draft.bytes };
     const answer: WorkerAnswer = {
       id: m.id,
       ok: true,
@@ -58,7 +62,7 @@ port.on('message', (m: WorkerQuery) => {
       wire,
     };
     // Fresh per run (RunBase), so plain ArrayBuffers that may move.
-    const moved = [run.distance, run.parent, run.order, wire.nodes, wire.distances, wire.parents].map((a) => a.buffer as ArrayBuffer);
+    const moved = [run.distance, run.parent, run.order, draft.bytes].map((a) => a.buffer as ArrayBuffer);
     port.postMessage(answer, moved);
   } catch (error) {
     port.postMessage({ id: m.id, ok: false, message: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies WorkerAnswer);

@@ -144,4 +144,7 @@ test('a result the worker already gathered is sent as it is: no second gather', 
   t.is(wire.distances, gathered.distances);
   t.is(wire.parents, gathered.parents);
   t.is(yields, 0);
+  // With the envelope the worker gathered into, that envelope is what goes to clients.
+  const envelope = new Uint8Array(8);
+  t.is((await resultToWire({ ...RESULT, wire: { ...gathered, envelope } })).template(), envelope);
 });

@@ -10,6 +10,7 @@ import { parseDimacs } from '../../src/sssp/dimacs.ts';
 import type { SsspOutcome } from '../../src/sssp/engine.ts';
 import { WorkerSsspEngine } from '../../src/sssp/worker-engine.ts';
 import { allocateWire, gatherWire } from '../../src/sssp/wire-vectors.ts';
+import { ssspResultEnvelope } from '../../src/protocol/envelope/sssp-result-envelope.ts';
 import { uniformRandom } from './support/graphs.ts';
 
 const rome = parseDimacs(readFileSync(new URL('../../../shared/data/graphs/rome99.gr', import.meta.url), 'utf8'));
@@ -33,6 +34,13 @@ function same(t: ExecutionContext, a: SsspOutcome, b: SsspOutcome, label: string
   }
   t.deepEqual([Array.from(wire.nodes), Array.from(wire.distances), Array.from(wire.parents)], [Array.from(expected.nodes), Array.from(expected.distances), Array.from(expected.parents)], `${label}: wire vectors`);
   t.is(wire.nodes[0], a.result.source, `${label}: the source first`);
+  // Gathered straight into the envelope clients are sent: it is that same message.
+  if (wire.envelope === undefined) {
+    t.fail(`${label}: the worker's vectors are not in an envelope`);
+    return;
+  }
+  t.is(wire.nodes.buffer, wire.envelope.buffer, `${label}: the vectors are views into the envelope`);
+  t.deepEqual(wire.envelope, ssspResultEnvelope({ source: a.result.source, nodes: wire.nodes, distances: wire.distances, parents: wire.parents, complete: a.result.complete }), `${label}: envelope`);
 }
 
 test('the worker answers exactly as the calling thread does', async (t) => {

@@ -34,12 +34,21 @@ const VECTORS = 100;
 const SEQ = ENVELOPE + 8;
 const CORRELATION = ENVELOPE + 16;
 
-/** The envelope bytes with seq and correlation id 0; stamp() gives each receiver its copy. */
-export function ssspResultEnvelope(result: SsspResultArrays): Uint8Array {
-  const n = result.nodes.length;
-  if (result.distances.length !== n || result.parents.length !== n) {
-    throw new RangeError(`an SSSP result's vectors differ in length: ${n}, ${result.distances.length}, ${result.parents.length}`);
-  }
+/** An envelope whose three vectors are views into its own bytes, to be filled in place. */
+export interface SsspResultEnvelopeDraft {
+  /** The whole envelope, seq and correlation id 0 (stampEnvelope gives each receiver its own). */
+  readonly bytes: Uint8Array;
+  readonly nodes: Uint32Array;
+  readonly distances: Float32Array;
+  readonly parents: Uint32Array;
+}
+
+/**
+ * The envelope of a result of `n` nodes, everything written but the vectors' entries: a writer
+ * fills `nodes`, `distances` and `parents` (views into `bytes`) and the envelope is done. The SSSP
+ * worker gathers a result straight into one, so the main thread copies nothing.
+ */
+export function draftSsspResultEnvelope(source: number, n: number, complete: boolean): SsspResultEnvelopeDraft {
   const nodesAt = VECTORS;
   const distancesAt = nodesAt + 4 + 4 * n;
   const parentsAt = distancesAt + 4 + 4 * n;
@@ -61,20 +70,32 @@ export function ssspResultEnvelope(result: SsspResultArrays): Uint8Array {
   view.setUint16(RESULT_VTABLE + 2, 24, true);
   resultFields.forEach((offset, i) => view.setUint16(RESULT_VTABLE + 4 + 2 * i, offset, true));
   view.setInt32(RESULT, RESULT - RESULT_VTABLE, true);
-  view.setUint32(RESULT + 4, result.source, true);
+  view.setUint32(RESULT + 4, source, true);
   view.setUint32(RESULT + 8, nodesAt - (RESULT + 8), true);
   view.setUint32(RESULT + 12, distancesAt - (RESULT + 12), true);
   view.setUint32(RESULT + 16, parentsAt - (RESULT + 16), true);
-  view.setUint8(RESULT + 20, result.complete ? 1 : 0);
-  // The vectors: little-endian on every platform Node runs on, so typed-array copies are the wire.
-  const vector = (at: number, data: Uint32Array | Float32Array): void => {
-    view.setUint32(at, n, true);
-    bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at + 4);
+  view.setUint8(RESULT + 20, complete ? 1 : 0);
+  for (const at of [nodesAt, distancesAt, parentsAt]) view.setUint32(at, n, true);
+  // Little-endian on every platform Node runs on, so typed-array views are the wire.
+  return {
+    bytes,
+    nodes: new Uint32Array(bytes.buffer, nodesAt + 4, n),
+    distances: new Float32Array(bytes.buffer, distancesAt + 4, n),
+    parents: new Uint32Array(bytes.buffer, parentsAt + 4, n),
   };
-  vector(nodesAt, result.nodes);
-  vector(distancesAt, result.distances);
-  vector(parentsAt, result.parents);
-  return bytes;
+}
+
+/** The envelope bytes of `result`, seq and correlation id 0; stampEnvelope gives each receiver its own. */
+export function ssspResultEnvelope(result: SsspResultArrays): Uint8Array {
+  const n = result.nodes.length;
+  if (result.distances.length !== n || result.parents.length !== n) {
+    throw new RangeError(`an SSSP result's vectors differ in length: ${n}, ${result.distances.length}, ${result.parents.length}`);
+  }
+  const draft = draftSsspResultEnvelope(result.source, n, result.complete);
+  draft.nodes.set(result.nodes);
+  draft.distances.set(result.distances);
+  draft.parents.set(result.parents);
+  return draft.bytes;
 }
 
 /**
