@@ -113,7 +113,7 @@ export async function ssspWireFigures(quick: boolean): Promise<Figure[]> {
     // envelope (untimed here, as it costs this thread nothing).
     const draft = draftSsspResultEnvelope(r.source, r.order.length, r.complete);
     gatherWire(r.ids, r.distance, r.parent, r.order, draft);
-    oursGathered.push(await oursPath({ ...r, wire: { nodes: draft.nodes, distances: draft.distances, parents: draft.parents, envelope: draft.bytes } }, receivers));
+    oursGathered.push(await oursPath({ ...r, wire: draft }, receivers));
     peer.push(objectApiPath(r, receivers));
   }
   // A 10k-node view spread over the ids: what a filtered client keeps.

@@ -10,7 +10,8 @@ import type { SsspRequestT } from '../protocol/generated/vf/sssp-request.ts';
 import type { ActorFactory } from '../runtime/actor.ts';
 import type { Ref } from '../runtime/ref.ts';
 import type { SsspResult } from '../sssp/engine.ts';
-import { allocateWire, gatherWire } from '../sssp/wire-vectors.ts';
+import { draftSsspResultEnvelope } from '../protocol/envelope/sssp-result-envelope.ts';
+import { gatherWire } from '../sssp/wire-vectors.ts';
 import type { SsspMsg, SsspReply } from './sssp.ts';
 import { Subscriptions } from './subscriptions.ts';
 
@@ -38,7 +39,7 @@ export interface SsspPortOptions {
 const GATHER_SLICE = 65_536;
 
 /**
- * The reached nodes of a result, in settle order, as the wire's parallel vectors: as the worker
+ * The reached nodes of a result, in settle order, in the envelope clients are sent: as the worker
  * gathered them beside the query, or gathered here in slices that yield to the event loop (a
  * random settle order costs about 190 ms on 1M nodes). JS arrays of numbers, before, took
  * 300-460 ms in one go.
@@ -47,13 +48,13 @@ export async function resultToWire(r: SsspResult, yieldTo: () => Promise<void> =
   let wire = r.wire;
   if (wire === undefined) {
     const n = r.order.length;
-    wire = allocateWire(n);
+    wire = draftSsspResultEnvelope(r.source, n, r.complete);
     for (let start = 0; start < n; start += GATHER_SLICE) {
       if (start > 0) await yieldTo();
       gatherWire(r.ids, r.distance, r.parent, r.order, wire, start, Math.min(n, start + GATHER_SLICE));
     }
   }
-  return new SsspResultWire(r.source, wire.nodes, wire.distances, wire.parents, r.complete, wire.envelope);
+  return SsspResultWire.fromDraft(r.source, r.complete, wire);
 }
 
 export function ssspPortActor(options: SsspPortOptions): ActorFactory<SsspPortMsg> {

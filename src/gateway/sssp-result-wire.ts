@@ -1,7 +1,8 @@
 // A shortest-path result on its way to clients: the wire's parallel vectors as typed arrays, and
-// the envelope bytes made from them on first use and shared by every receiver (each gets a copy
-// stamped with its own seq; see protocol/envelope/sssp-result-envelope.ts).
-import { ssspResultEnvelope, type SsspResultArrays } from '../protocol/envelope/sssp-result-envelope.ts';
+// the envelope shared by every receiver (each gets a head stamped with its own seq; see
+// protocol/envelope/sssp-result-envelope.ts). The vectors are usually views into that envelope,
+// gathered straight into it; otherwise it is written from them on first use.
+import { ssspResultEnvelope, type SsspResultArrays, type SsspResultEnvelopeDraft } from '../protocol/envelope/sssp-result-envelope.ts';
 
 export class SsspResultWire implements SsspResultArrays {
   private encoded: Uint8Array | undefined;
@@ -16,6 +17,11 @@ export class SsspResultWire implements SsspResultArrays {
     envelope?: Uint8Array,
   ) {
     this.encoded = envelope;
+  }
+
+  /** The result whose vectors were gathered straight into `draft`, its envelope. */
+  static fromDraft(source: number, complete: boolean, draft: SsspResultEnvelopeDraft): SsspResultWire {
+    return new SsspResultWire(source, draft.nodes, draft.distances, draft.parents, complete, draft.bytes);
   }
 
   /** No node reached (the payload of an answer that is an error). */

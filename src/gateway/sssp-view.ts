@@ -5,6 +5,7 @@
 //
 // For each node of the view, listed still means reached, so `complete` keeps its meaning there. A
 // listed node's parent may lie outside the view: the id is kept, the client simply does not show it.
+import { draftSsspResultEnvelope } from '../protocol/envelope/sssp-result-envelope.ts';
 import { idMembership } from './sorted-ids.ts';
 import { SsspResultWire } from './sssp-result-wire.ts';
 
@@ -22,15 +23,14 @@ export function resultInView(result: SsspResultWire, view: Uint32Array): SsspRes
   for (let i = 0; i < n; i++) if (inViewId(result.nodes[i]!)) keep.push(i);
   let inView = result;
   if (keep.length < n) {
-    const nodes = new Uint32Array(keep.length);
-    const distances = new Float32Array(keep.length);
-    const parents = new Uint32Array(keep.length);
+    // Straight into its own envelope: the restricted result is sent as it is made.
+    const draft = draftSsspResultEnvelope(result.source, keep.length, result.complete);
     keep.forEach((i, k) => {
-      nodes[k] = result.nodes[i]!;
-      distances[k] = result.distances[i]!;
-      parents[k] = result.parents[i]!;
+      draft.nodes[k] = result.nodes[i]!;
+      draft.distances[k] = result.distances[i]!;
+      draft.parents[k] = result.parents[i]!;
     });
-    inView = new SsspResultWire(result.source, nodes, distances, parents, result.complete);
+    inView = SsspResultWire.fromDraft(result.source, result.complete, draft);
   }
   byView.set(view, inView);
   return inView;

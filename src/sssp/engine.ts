@@ -3,7 +3,7 @@
 // was computed on; an engine that sees the graph change under a query says so instead of mixing
 // two versions.
 import { isBadWeight, type DynamicCsr } from './csr.ts';
-import type { WireVectors } from './wire-vectors.ts';
+import type { SsspResultEnvelopeDraft } from '../protocol/envelope/sssp-result-envelope.ts';
 
 export interface SsspQuery {
   /** Wire id of the source node. */
@@ -49,8 +49,8 @@ export interface SsspResult {
   readonly complete: boolean;
   readonly maxDistance: number;
   readonly elapsedMs: number;
-  /** The reached nodes as the wire has them, when the engine gathered them (the worker does). */
-  readonly wire?: WireVectors;
+  /** The reached nodes gathered into the envelope clients are sent, when the engine did it (the worker does). */
+  readonly wire?: SsspResultEnvelopeDraft;
 }
 
 export type SsspOutcome = { readonly ok: true; readonly result: SsspResult } | { readonly ok: false; readonly error: SsspError };

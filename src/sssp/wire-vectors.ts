@@ -1,19 +1,9 @@
 // A result's reached nodes as the wire's parallel vectors, in settle order: node ids, distances
 // (float32, as the schema has them) and each node's parent id (the source is its own parent).
 // Settle order reads the per-index arrays at random (about 190 ns a node on 1M nodes), which is why
-// the worker does it beside the query, and the port, for results that come without, in slices.
-
-export interface WireVectors {
-  readonly nodes: Uint32Array;
-  readonly distances: Float32Array;
-  readonly parents: Uint32Array;
-  /** The SsspResult envelope these vectors are views into, when they were gathered into one. */
-  readonly envelope?: Uint8Array;
-}
-
-export function allocateWire(n: number): WireVectors {
-  return { nodes: new Uint32Array(n), distances: new Float32Array(n), parents: new Uint32Array(n) };
-}
+// the worker does it beside the query, and the port, for results that come without, in slices;
+// both write straight into the envelope clients are sent (draftSsspResultEnvelope).
+import type { SsspResultArrays } from '../protocol/envelope/sssp-result-envelope.ts';
 
 /** Fills entries [from, to) of `out` from the settle order `order` over the per-index arrays. */
 export function gatherWire(
@@ -21,7 +11,7 @@ export function gatherWire(
   distance: Float64Array,
   parent: Int32Array,
   order: Int32Array,
-  out: WireVectors,
+  out: Pick<SsspResultArrays, 'nodes' | 'distances' | 'parents'>,
   from = 0,
   to = order.length,
 ): void {

@@ -8,8 +8,8 @@ import type { CsrView } from './csr.ts';
 import { DijkstraScratch } from './dijkstra.ts';
 import type { PreparedQuery } from './engine.ts';
 import type { WeightScale } from './weight-scale.ts';
-import { draftSsspResultEnvelope } from '../protocol/envelope/sssp-result-envelope.ts';
-import { gatherWire, type WireVectors } from './wire-vectors.ts';
+import { draftSsspResultEnvelope, type SsspResultEnvelopeDraft } from '../protocol/envelope/sssp-result-envelope.ts';
+import { gatherWire } from './wire-vectors.ts';
 
 export interface WorkerQuery {
   readonly id: number;
@@ -31,8 +31,8 @@ export type WorkerAnswer =
       readonly settled: number;
       readonly sorted: boolean;
       readonly complete: boolean;
-      /** The reached nodes, in settle order, as the wire has them. */
-      readonly wire: WireVectors;
+      /** The reached nodes, in settle order, gathered into the envelope clients are sent. */
+      readonly wire: SsspResultEnvelopeDraft;
     }
   | { readonly id: number; readonly ok: false; readonly message: string };
 
@@ -47,9 +47,8 @@ port.on('message', (m: WorkerQuery) => {
     const order = run.order.subarray(0, run.settled);
     // Straight into the envelope clients are sent (its vectors are views into it): the main thread
     // then only stamps each receiver's head.
-    const draft = draftSsspResultEnvelope(m.ids[m.query.sourceIndex]!, order.length, run.complete);
-    gatherWire(m.ids, run.distance, run.parent, order, draft);
-    const wire: WireVectors = { nodes: draft.nodes, distances: draft.distances, parents: draft.parents, envelope: draft.bytes };
+    const wire = draftSsspResultEnvelope(m.ids[m.query.sourceIndex]!, order.length, run.complete);
+    gatherWire(m.ids, run.distance, run.parent, order, wire);
     const answer: WorkerAnswer = {
       id: m.id,
       ok: true,
@@ -62,7 +61,7 @@ port.on('message', (m: WorkerQuery) => {
       wire,
     };
     // Fresh per run (RunBase), so plain ArrayBuffers that may move.
-    const moved = [run.distance, run.parent, run.order, draft.bytes].map((a) => a.buffer as ArrayBuffer);
+    const moved = [run.distance, run.parent, run.order, wire.bytes].map((a) => a.buffer as ArrayBuffer);
     port.postMessage(answer, moved);
   } catch (error) {
     port.postMessage({ id: m.id, ok: false, message: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies WorkerAnswer);
