@@ -38,10 +38,29 @@ export interface SettleRun {
   step(maxPops: number): boolean;
 }
 
+/** The bucket run's chunk of settled nodes, their row bounds and distances (bucket-run.ts). */
+export class SettleChunk {
+  node = new Int32Array(0);
+  first = new Int32Array(0);
+  end = new Int32Array(0);
+  distance = new Float64Array(0);
+  /** What the first pass's touching reads add up to; nothing reads it. */
+  touched = 0;
+
+  reserve(n: number): void {
+    if (this.node.length >= n) return;
+    this.node = new Int32Array(n);
+    this.first = new Int32Array(n);
+    this.end = new Int32Array(n);
+    this.distance = new Float64Array(n);
+  }
+}
+
 /** Per-engine scratch reused by successive runs (one run at a time). */
 export class DijkstraScratch {
   readonly queue = new RadixQueue();
   readonly ring = new BucketRing();
+  readonly chunk = new SettleChunk();
   /** Bit i & 31 of word i >> 5: node i is settled. */
   settled = new Int32Array(0);
   /** The same layout: node i has a finite distance (it is queued or settled). */

@@ -6,8 +6,9 @@
 // forced on positive weights.
 import test from 'ava';
 import fc from 'fast-check';
-import { bucketWidth } from '../../src/sssp/bucket-run.ts';
+import { BucketRun, bucketWidth, SETTLE_CHUNK } from '../../src/sssp/bucket-run.ts';
 import { CpuSsspEngine } from '../../src/sssp/cpu-engine.ts';
+import { DijkstraScratch } from '../../src/sssp/dijkstra.ts';
 import type { SsspResult } from '../../src/sssp/engine.ts';
 import { distanceTo, pathIndices, pathTo } from '../../src/sssp/paths.ts';
 import { csrOf, type SmallGraph } from './support/build.ts';
@@ -219,6 +220,64 @@ test('the bucket queue gives the radix queue\'s distances on bigger random graph
     { numRuns: 300 },
   );
   t.pass();
+});
+
+test('the bucket run settles a chunk of a bucket before relaxing it, with the answer of one node at a time', (t) => {
+  // Chunk size 1 is one node at a time. Targets, a bound and small step budgets cut chunks short.
+  const cases = fc.tuple(fc.integer({ min: 20, max: 300 }), positiveWeights).chain(([n, w]) =>
+    fc.record({
+      n: fc.constant(n),
+      edges: fc.array(fc.record({ source: fc.nat(n - 1), target: fc.nat(n - 1), weight: w }), { minLength: n, maxLength: 6 * n }),
+      source: fc.nat(n - 1),
+      undirected: fc.boolean(),
+      targets: fc.option(fc.uniqueArray(fc.nat(n - 1), { minLength: 1, maxLength: 3 }), { nil: null }),
+      bound: fc.option(fc.double({ min: 0, max: 300, noNaN: true }), { nil: Infinity }),
+      budgets: fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 8 }),
+      chunk: fc.constantFrom(2, 3, 7, SETTLE_CHUNK),
+    }),
+  );
+  const scratch = new DijkstraScratch();
+  fc.assert(
+    fc.property(cases, ({ n, edges, source, undirected, targets, bound, budgets, chunk }) => {
+      const csr = csrOf({ n, edges }, undirected ? 'undirected' : 'directed');
+      const scale = csr.weightScale();
+      const width = bucketWidth(scale);
+      if (width === undefined) return true;
+      const index = (id: number): number => csr.indexOf(id)!;
+      const targetIndices = targets === null ? null : Int32Array.from(targets, index);
+      const runTo = (chunkSize: number): BucketRun => {
+        const r = new BucketRun(csr, scratch, index(source), bound, targetIndices, scale, width, chunkSize);
+        for (let step = 0; !r.step(budgets[step % budgets.length]!); step++);
+        return r;
+      };
+      const one = runTo(1);
+      const chunked = runTo(chunk);
+      const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => a.length === b.length && Array.prototype.every.call(a, (x: number, i: number) => Object.is(x, b[i]));
+      return (
+        one.settled === chunked.settled &&
+        same(one.order.subarray(0, one.settled), chunked.order.subarray(0, chunked.settled)) &&
+        same(one.distance, chunked.distance) &&
+        same(one.parent, chunked.parent) &&
+        one.complete === chunked.complete
+      );
+    }),
+    { numRuns: 300 },
+  );
+  t.pass();
+});
+
+test('a bucket run that stops at its last target mid-chunk relaxed the nodes settled before it: not complete', (t) => {
+  // 0 -> 1 and 0 -> 2 (the target) share a bucket; 1 -> 3 is all that is left once 2 settles.
+  const g: SmallGraph = { n: 4, edges: [{ source: 0, target: 1, weight: 1 }, { source: 0, target: 2, weight: 1 }, { source: 1, target: 3, weight: 1 }] };
+  const csr = csrOf(g, 'directed');
+  const scale = csr.weightScale();
+  for (const chunk of [1, SETTLE_CHUNK]) {
+    const r = new BucketRun(csr, new DijkstraScratch(), csr.indexOf(0)!, Infinity, Int32Array.of(csr.indexOf(2)!), scale, bucketWidth(scale)!, chunk);
+    t.true(r.step(Infinity));
+    t.deepEqual(Array.from(r.order.subarray(0, r.settled), (i) => csr.idOf[i]), [0, 1, 2], `chunk ${chunk}`);
+    t.false(r.complete, `chunk ${chunk}: node 3 was queued and left out`);
+    t.is(r.distance[csr.indexOf(3)!], Infinity);
+  }
 });
 
 // A worked example: a diamond with a cheap detour and an isolated node.
