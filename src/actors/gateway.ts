@@ -25,7 +25,7 @@ import { DEFAULT_LIMITS, type GatewayLimits } from '../gateway/limits.ts';
 import { PositionHub } from '../gateway/position-hub.ts';
 import type { AgentPort, FrameSource, GraphPort, LayoutPort, PositionSnapshot, PositionTick, SsspPort } from '../gateway/ports.ts';
 import { SessionRegistry } from '../gateway/session-registry.ts';
-import { GatewayStats } from '../gateway/stats.ts';
+import { GatewayStats, NO_COUNTERS, type LiveFigures } from '../gateway/stats.ts';
 import type { FrameInfo, GroupCounters } from '../gateway/stream-group.ts';
 import { SETTINGS_ACTOR_PATH, type SettingsMsg } from '../settings/protocol.ts';
 import { sessionActor, SESSION_SCHEDULING, type SessionDeps, type SessionMsg } from './session.ts';
@@ -100,10 +100,15 @@ export const GATEWAY_SCHEDULING = { throughput: 1, priority: 'normal' } as const
 
 export function gateway(options: GatewayOptions): ActorFactory<GatewayMsg> {
   const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  // Outlive restarts: the counters go on, and the metrics are registered once (prom-client refuses
+  // a second metric of the same name, which made every restart fail). They read the live figures
+  // of whichever incarnation is current.
+  const stats = new GatewayStats();
+  let live: () => LiveFigures = () => ({ sessions: 0, streamMembers: 0, counters: NO_COUNTERS });
+  if (options.registry !== undefined) stats.bind(options.registry, () => live());
   return (ctx) => {
     const clock = ctx.system.clock;
     const wallClock = options.wallClock ?? Date.now;
-    const stats = new GatewayStats();
     const registry = new SessionRegistry<SessionMsg>();
     const events = new EventLog(options.recentEvents ?? 200);
     const sockets = new Set<Connection>();
@@ -148,8 +153,7 @@ export function gateway(options: GatewayOptions): ActorFactory<GatewayMsg> {
       ...(options.sssp !== undefined ? { sssp: options.sssp } : {}),
       ...(options.agents !== undefined ? { agents: options.agents } : {}),
     };
-    const live = () => ({ sessions: registry.size, streamMembers: hub.memberCount, counters: hub.counters });
-    if (options.registry !== undefined) stats.bind(options.registry, live);
+    live = () => ({ sessions: registry.size, streamMembers: hub.memberCount, counters: hub.counters });
 
     const handle = httpHandler({
       system: ctx.system,

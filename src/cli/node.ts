@@ -44,6 +44,14 @@ export async function bootNode(o: NodeOptions): Promise<RunningNode> {
   if (o.log !== undefined) logRuntimeEvents(system, o.log);
   const graph = graphSubsystemParts({ store: o.store, shards: o.shards ?? 4 });
   const wiring = wireNode(system, graph, o.physics);
+  // A gateway that fails while the node boots (most often: the port is taken) fails the boot with
+  // its own error at once, rather than through restarts and then a timeout with no reason given.
+  let gatewayFailed: ((error: unknown) => void) | undefined;
+  const bootFailure = new Promise<never>((_, reject) => (gatewayFailed = reject));
+  bootFailure.catch(() => undefined);
+  const stopWatching = system.events.subscribe((event) => {
+    if (event.type === 'actor-failed' && event.path === GATEWAY_PATH) gatewayFailed?.(event.error);
+  });
   startApp(system, {
     failureSink: o.store.failures,
     children: {
@@ -56,10 +64,15 @@ export async function bootNode(o: NodeOptions): Promise<RunningNode> {
   try {
     const gateway = system.lookup<GatewayMsg>(GATEWAY_PATH);
     if (gateway === undefined) throw new Error('the gateway did not start');
-    const address = await system.ask<GatewayMsg, { host: string; port: number }>(gateway, (replyTo) => ({ type: 'address', replyTo }), 15_000);
+    const address = await Promise.race([
+      system.ask<GatewayMsg, { host: string; port: number }>(gateway, (replyTo) => ({ type: 'address', replyTo }), 15_000),
+      bootFailure,
+    ]);
     return { system, registry, address };
   } catch (error) {
     await system.terminate();
     throw error;
+  } finally {
+    stopWatching();
   }
 }

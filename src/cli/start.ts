@@ -44,7 +44,8 @@ try {
   const { url } = adminUrl(tokens, { host, port: node.address.port });
   console.log(`\n  VisionFlow node "${node.system.name}" is up.\n  Open ${url}\n`);
 } catch (error) {
-  log.error({ err: String(error) }, `could not start the node on ${host}:${port}`);
+  const taken = (error as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
+  log.error({ err: String(error) }, `could not start the node on ${host}:${port}${taken ? ': the port is taken (set PORT to use another)' : ''}`);
   await store.close();
   process.exit(1);
 }

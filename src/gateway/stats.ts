@@ -8,6 +8,16 @@ export interface CloseRecord {
   readonly reason: string;
 }
 
+/** What the metrics read from the running gateway at each scrape. */
+export interface LiveFigures {
+  readonly sessions: number;
+  readonly streamMembers: number;
+  readonly counters: GroupCounters;
+}
+
+/** Before the gateway has started (or between a failure and its restart). */
+export const NO_COUNTERS: GroupCounters = Object.freeze({ framesSent: 0, framesDropped: 0, catchUps: 0 });
+
 export class GatewayStats {
   sessionsOpened = 0;
   handshakes = 0;
@@ -33,7 +43,7 @@ export class GatewayStats {
   }
 
   /** Registers the gateway's metrics; `live` reads the current session count and stream counters. */
-  bind(registry: Registry, live: () => { sessions: number; streamMembers: number; counters: GroupCounters }): void {
+  bind(registry: Registry, live: () => LiveFigures): void {
     const registers = [registry];
     this.closeCounter = new Counter({ name: 'vf_gateway_closes_total', help: 'Sockets the server closed, by close code', labelNames: ['code'], registers });
     this.rateCounter = new Counter({ name: 'vf_gateway_rate_limited_total', help: 'Rate-limit notices sent to clients', registers });

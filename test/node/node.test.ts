@@ -1,6 +1,7 @@
 // The whole node, as `npm start` runs it, driven by a WebSocket client: a graph written through
 // the gateway is journaled, laid out by the physics actor and streamed back as position frames; a
 // physics setting changes the layout's parameters live; a shortest-path request is answered.
+import { createServer, type AddressInfo } from 'node:net';
 import test from 'ava';
 import type { PhysicsMsg, PhysicsStats } from '../../src/actors/physics-messages.ts';
 import { TokenAuthority } from '../../src/auth/token.ts';
@@ -82,4 +83,15 @@ test('a graph sent over the gateway is laid out and streamed back; settings and 
   t.is(refused.payloadType, Payload.ErrorReply);
   t.is((refused.payload as ErrorReplyT).code, ErrorCode.NotFound);
   t.regex(String((refused.payload as ErrorReplyT).message), /999/);
+});
+
+test('a node whose port is taken fails to boot at once with the listen error', async (t) => {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+  const port = (blocker.address() as AddressInfo).port;
+  const store = await memoryPgliteStore();
+  t.teardown(() => store.close());
+  const error = await t.throwsAsync(bootNode({ name: 'taken', host: '127.0.0.1', port, store, tokens: new TokenAuthority(KEY), shards: 1, physics: { engines: 'serial' } }));
+  t.regex(error?.message ?? '', /EADDRINUSE/);
 });
