@@ -1,8 +1,10 @@
 // Opens the node's storage: PostgreSQL through `pg` when DATABASE_URL is set, otherwise the
-// embedded PGlite in a local folder (VF_DATA_DIR, default ./data/pglite). Same migrations, same
-// SQL. The store carries the graph journal, the permanent-failure sink and the settings deltas.
+// embedded PGlite in a local folder (VF_DATA_DIR, default ./data/pglite), which one process at a
+// time may open (data-dir-lock.ts). Same migrations, same SQL. The store carries the graph
+// journal, the permanent-failure sink and the settings deltas.
 import { mkdirSync } from 'node:fs';
 import { RealClock, type Clock } from '../runtime/clock.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import { SqlFailureSink } from './failure-sink.ts';
 import { GroupCommitJournal, type GroupCommitOptions } from './group-commit.ts';
 import { migrate } from './migrate.ts';
@@ -40,9 +42,26 @@ export async function openStore(env: StoreEnv = process.env, options: StoreOptio
   if (url !== undefined && url !== '') return openStoreOn(pgClient(url), redact(url), options);
   const dir = env.VF_DATA_DIR ?? './data/pglite';
   mkdirSync(dir, { recursive: true });
-  // Loaded only when used: PGlite's WebAssembly is heavy to import.
-  const { pgliteClient } = await import('./pglite-client.ts');
-  return openStoreOn(await pgliteClient(dir), `pglite:${dir}`, options);
+  // Before PGlite touches the folder: a second process on it would corrupt it (data-dir-lock.ts).
+  const lock = lockDataDir(dir);
+  try {
+    // Loaded only when used: PGlite's WebAssembly is heavy to import.
+    const { pgliteClient } = await import('./pglite-client.ts');
+    const store = await openStoreOn(await pgliteClient(dir), `pglite:${dir}`, options);
+    return {
+      ...store,
+      async close() {
+        try {
+          await store.close();
+        } finally {
+          lock.release();
+        }
+      },
+    };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
 }
 
 /** Opens the store on a client already made (an in-memory PGlite in tests). */

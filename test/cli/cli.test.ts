@@ -1,7 +1,7 @@
 // The CLI as a real process: `npm start` prints a URL with a token that serves the status page and
 // exits 0 on SIGTERM; a failure that reaches the root stops the tree in order and exits 1.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,11 +69,18 @@ test('npm start prints a URL with a token that serves the node; SIGTERM exits 0'
   t.true(tree.actors.includes('/app/graph/core/router'));
   t.true(tree.actors.includes('/app/dead-letters/retry'));
 
+  // A second node on the same data folder (on another port) would corrupt it: it is refused.
+  const second = run(t, 'src/cli/start.ts', { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', VF_DATA_DIR: dataDir, DATABASE_URL: '' });
+  t.is((await second.exited).code, 1, second.output());
+  t.regex(second.output(), /could not open the store/);
+  t.regex(second.output(), new RegExp(`in use by process ${r.child.pid}`));
+
   r.child.kill('SIGTERM');
   const { code } = await r.exited;
   t.is(code, 0, r.output());
   t.regex(r.output(), /shutting down/);
   t.regex(r.output(), /actor system stopped/);
+  t.false(existsSync(`${dataDir}.lock`), 'the lock goes with the node');
 });
 
 test('a failure that reaches the root stops the tree in order and exits 1', async (t) => {
