@@ -2,10 +2,13 @@
 // the gateway is journaled, laid out by the physics actor and streamed back as position frames; a
 // physics setting changes the layout's parameters live; a shortest-path request is answered.
 import { createServer, type AddressInfo } from 'node:net';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import type { PhysicsMsg, PhysicsStats } from '../../src/actors/physics-messages.ts';
 import { TokenAuthority } from '../../src/auth/token.ts';
-import { bootNode } from '../../src/cli/node.ts';
+import type { GatewayMsg } from '../../src/actors/gateway.ts';
+import { bootNode, type RunningNode } from '../../src/cli/node.ts';
+import { GATEWAY_PATH } from '../../src/gateway/children.ts';
+import type { ActorSystem } from '../../src/runtime/system.ts';
 import type {
   PositionIdTableT,
   SsspResultT,
@@ -27,15 +30,56 @@ import { memoryPgliteStore } from '../fixtures/graph-store.ts';
 import { Client, KEY } from '../gateway/support.ts';
 import { HandshakeT } from '../../src/protocol/index.ts';
 
-test('a graph sent over the gateway is laid out and streamed back; settings and SSSP reach the compute actors', async (t) => {
+async function startNode(t: ExecutionContext, name: string): Promise<{ node: RunningNode; tokens: TokenAuthority }> {
   const store = await memoryPgliteStore();
   const tokens = new TokenAuthority(KEY);
-  const node1 = await bootNode({ name: 'e2e', host: '127.0.0.1', port: 0, store, tokens, shards: 2, physics: { engines: 'serial' } });
+  const node = await bootNode({ name, host: '127.0.0.1', port: 0, store, tokens, shards: 2, physics: { engines: 'serial' } });
   t.teardown(async () => {
-    await node1.system.terminate();
+    await node.system.terminate();
     await store.close();
   });
-  const client = await Client.open(`ws://127.0.0.1:${node1.address.port}/ws`);
+  return { node, tokens };
+}
+
+test('a graph sent over the gateway is laid out and streamed back; settings and SSSP reach the compute actors', async (t) => {
+  const { node, tokens } = await startNode(t, 'e2e');
+  await endToEnd(t, node.system, node.address.port, tokens);
+});
+
+test('every actor of the node comes back after a kill, and then the node still works end to end', async (t) => {
+  const { node, tokens } = await startNode(t, 'kills');
+  const { system } = node;
+  const actors = system.tree('/').filter((path) => path.startsWith('/app/'));
+  const failures: string[] = [];
+  const restarted = new Set<string>();
+  system.events.subscribe((e) => {
+    if (e.type === 'actor-failed') failures.push(e.path);
+    if (e.type === 'actor-restarted') restarted.add(e.path);
+  });
+  const whole = (): boolean => actors.every((p) => system.lookup(p) !== undefined);
+  for (const path of actors) {
+    const before = failures.length;
+    restarted.clear();
+    t.true(system.faults.kill(path), path);
+    // Back once it has restarted and the whole tree is there again (a supervisor's children too).
+    for (let waited = 0; !(restarted.has(path) && whole()); waited += 20) {
+      if (waited > 30_000) {
+        t.fail(`${path}: not back after 30 s; failures since the kill: ${failures.slice(before).join(', ')}`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    t.deepEqual(failures.slice(before), [path], `${path}: only the kill failed, not a restart`);
+  }
+  // The gateway listens again (on a fresh port: this node asked for any free one).
+  const gateway = system.lookup<GatewayMsg>(GATEWAY_PATH)!;
+  const { port } = await system.ask<GatewayMsg, { port: number }>(gateway, (replyTo) => ({ type: 'address', replyTo }), 5_000);
+  await endToEnd(t, system, port, tokens);
+});
+
+/** A client writes a small graph, sees it laid out and streamed, changes a physics setting and asks for shortest paths. */
+async function endToEnd(t: ExecutionContext, system: ActorSystem, port: number, tokens: TokenAuthority): Promise<void> {
+  const client = await Client.open(`ws://127.0.0.1:${port}/ws`);
   t.teardown(() => client.ws.terminate());
   client.send(new HandshakeT(tokens.mint({ sub: 'alice', role: 'editor', ttlSeconds: 600 }), 0, 0n, 'e2e', null));
   await client.waitFor(() => client.of(Payload.HandshakeAccepted).length === 1, 10_000);
@@ -57,9 +101,9 @@ test('a graph sent over the gateway is laid out and streamed back; settings and 
   // A physics setting, set over the socket, becomes the layout's target parameter.
   const set = client.send(new SettingsSetT('physics.repulsion', SettingValue.NumberValue, new NumberValueT(33), -1n));
   await client.waitFor(() => client.of(Payload.SettingsDelta).some((e) => Number(e.correlationId) === set), 10_000);
-  const physics = node1.system.lookup<PhysicsMsg>(COMPUTE_PATHS.physics)!;
+  const physics = system.lookup<PhysicsMsg>(COMPUTE_PATHS.physics)!;
   for (let i = 0; ; i++) {
-    const stats = await node1.system.ask<PhysicsMsg, PhysicsStats>(physics, (replyTo) => ({ type: 'stats', replyTo }), 5_000);
+    const stats = await system.ask<PhysicsMsg, PhysicsStats>(physics, (replyTo) => ({ type: 'stats', replyTo }), 5_000);
     if (stats.targetParams.repulsion === 33) break;
     if (i > 200) t.fail('the physics actor never took the setting');
     await new Promise((r) => setTimeout(r, 20));
@@ -83,7 +127,7 @@ test('a graph sent over the gateway is laid out and streamed back; settings and 
   t.is(refused.payloadType, Payload.ErrorReply);
   t.is((refused.payload as ErrorReplyT).code, ErrorCode.NotFound);
   t.regex(String((refused.payload as ErrorReplyT).message), /999/);
-});
+}
 
 test('a node whose port is taken fails to boot at once with the listen error', async (t) => {
   const blocker = createServer();
