@@ -10,6 +10,8 @@
 //   indistinguishable from a stuck one, and taking over from either corrupts the folder.
 // - A lock from another host cannot be checked and is refused like a live one; the message says
 //   which file to delete once that holder is known to be gone.
+// - A lock naming this process's own pid that this process did not take is a previous process's
+//   that had the same pid: in a container the node is pid 1 at every start.
 // Not covered: two processes taking over the same dead holder's lock at the same instant; one can
 // remove the lock the other has just made. That needs a crash and two starts within microseconds.
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -38,6 +40,9 @@ export class DataDirInUseError extends Error {
   }
 }
 
+/** Lock files this process holds (a second store on the same folder in this process is refused too). */
+const heldHere = new Set<string>();
+
 export interface DataDirLock {
   readonly file: string;
   /** Removes the lock if it is still this process's; safe to call more than once. */
@@ -55,7 +60,7 @@ export function lockDataDir(dir: string): DataDirLock {
     if (tryCreate(file, content)) return held(file, content);
     const holder = readHolder(file);
     if (holder === 'gone') continue; // released meanwhile
-    if (holder !== 'unreadable' && isAlive(holder)) throw new DataDirInUseError(absolute, file, holder);
+    if (holder !== 'unreadable' && isAlive(holder, file)) throw new DataDirInUseError(absolute, file, holder);
     // Ended, or not a lock this code could have written (it writes whole locks only).
     removeIfUnchanged(file, holder);
   }
@@ -65,9 +70,11 @@ export function lockDataDir(dir: string): DataDirLock {
 
 function held(file: string, content: string): DataDirLock {
   let released = false;
+  heldHere.add(file);
   const release = (): void => {
     if (released) return;
     released = true;
+    heldHere.delete(file);
     process.off('exit', release);
     try {
       if (readFileSync(file, 'utf8') === content) unlinkSync(file);
@@ -114,8 +121,9 @@ function readHolder(file: string): LockHolder | 'gone' | 'unreadable' {
 }
 
 /** Whether the holder may still be running: always so for another host's, which cannot be checked. */
-function isAlive(holder: LockHolder): boolean {
+function isAlive(holder: LockHolder, file: string): boolean {
   if (holder.host !== hostname()) return true;
+  if (holder.pid === process.pid) return heldHere.has(file);
   try {
     process.kill(holder.pid, 0);
     return true;

@@ -41,6 +41,15 @@ test('a lock left by a process that has ended is taken over', (t) => {
   lock.release();
 });
 
+test('a lock naming this process\'s pid that it did not take is an earlier process\'s (a container\'s pid 1): taken over', (t) => {
+  const dir = folder();
+  writeFileSync(`${dir}.lock`, JSON.stringify({ pid: process.pid, host: hostname(), since: '2026-01-01T00:00:00.000Z' }));
+  const lock = lockDataDir(dir);
+  t.not(JSON.parse(readFileSync(lock.file, 'utf8')).since, '2026-01-01T00:00:00.000Z');
+  t.throws(() => lockDataDir(dir), { instanceOf: DataDirInUseError }, 'but one it holds is refused');
+  lock.release();
+});
+
 test('a lock that is not one this code writes (torn, garbage) is taken over', (t) => {
   const dir = folder();
   writeFileSync(`${dir}.lock`, '{"pid":');
