@@ -47,6 +47,12 @@ export interface PhysicsParams {
   /** Asleep after `sleepTicks` ticks in a row in which no node moved farther than `sleepDistance`. */
   readonly sleepDistance: number;
   readonly sleepTicks: number;
+  /**
+   * Ticks at the `alphaMin` floor after which a layout still moving cools on below the floor, so
+   * that it comes to rest and sleeps; 0 = never (it runs until it settles at the floor, which a
+   * big dense graph may never do).
+   */
+  readonly annealTicks: number;
   /** Ticks over which a parameter change is eased in (1 = at once). */
   readonly easeTicks: number;
   /** Simulation ticks per second (the frame rate of each subscriber is its own). */
@@ -76,6 +82,7 @@ export const DEFAULT_PARAMS: PhysicsParams = {
   constraintStiffness: 0.5,
   sleepDistance: 0.005,
   sleepTicks: 30,
+  annealTicks: 1800,
   easeTicks: 10,
   simHz: 60,
   pinTimeoutMs: 5_000,
@@ -112,6 +119,7 @@ const paramsShape = {
   constraintStiffness: nonNegative,
   sleepDistance: nonNegative,
   sleepTicks: z.number().int().min(1),
+  annealTicks: z.number().int().min(0),
   easeTicks: z.number().int().min(1).max(10_000),
   simHz: positive.refine((v) => v <= 1_000, 'must be <= 1000'),
   pinTimeoutMs: nonNegative,

@@ -51,6 +51,7 @@ export const SETTINGS_SCHEMA: Readonly<Record<string, SettingSpec>> = {
   'physics.constraintStiffness': num(P.constraintStiffness, 0, 100, 'Stiffness of distance and position constraints'),
   'physics.sleepDistance': num(P.sleepDistance, 0, 100, 'A layout whose nodes move less than this is settling'),
   'physics.sleepTicks': num(P.sleepTicks, 1, 100_000, 'Settling ticks in a row before it sleeps', true),
+  'physics.annealTicks': num(P.annealTicks, 0, 1_000_000, 'Ticks at the lowest temperature before a layout still moving cools on to rest (0 = never)', true),
   'physics.easeTicks': num(P.easeTicks, 1, 10_000, 'Ticks over which a change is eased in', true),
   'physics.simHz': num(P.simHz, 1, 1_000, 'Simulation rate', true),
   'physics.pinTimeoutMs': num(P.pinTimeoutMs, 0, 3_600_000, 'A dragged node is released after this long', true),

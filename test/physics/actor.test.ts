@@ -74,6 +74,31 @@ test('lays out the reset snapshot, then settles and sleeps (no more ticks)', asy
   t.is((await h.stats()).ticks, settled.ticks, 'asleep: no ticks');
 });
 
+test('a layout that would drift at the temperature floor for good cools on after annealTicks, sleeps, and wakes hot', async (t) => {
+  // At sleepDistance 1e-5 this graph still moves about 5e-4 a tick after two minutes at the floor.
+  const drifting = harness(t, [serialCandidate], { sleepDistance: 1e-5, annealTicks: 0 });
+  drifting.physics.tell(graph(30));
+  await drifting.advance(120_000);
+  const stillMoving = await drifting.stats();
+  t.false(stillMoving.sleeping, 'without annealing it never settles');
+  t.is(stillMoving.alpha, stillMoving.params.alphaMin);
+
+  const h = harness(t, [serialCandidate], { sleepDistance: 1e-5, annealTicks: 300 });
+  h.physics.tell(graph(30));
+  await h.advance(120_000);
+  const rested = await h.stats();
+  t.true(rested.sleeping, `still awake after ${rested.ticks} ticks, max speed ${rested.maxSpeed}, alpha ${rested.alpha}`);
+  t.true(rested.alpha < rested.params.alphaMin, 'it cooled on below the floor');
+  // A change wakes it at full wake temperature, and the floor holds again for annealTicks.
+  h.physics.tell({ type: 'set-params', patch: { repulsion: 13 } });
+  await h.advance(1_000);
+  const woken = await h.stats();
+  t.false(woken.sleeping);
+  t.true(woken.alpha > woken.params.alphaMin, `alpha ${woken.alpha} after waking`);
+  await h.advance(120_000);
+  t.true((await h.stats()).sleeping, 'and it comes to rest again');
+});
+
 test('any change wakes a sleeping layout: wake, params, topology, drag', async (t) => {
   const h = harness(t);
   h.physics.tell(graph(20));
