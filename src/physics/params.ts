@@ -161,7 +161,7 @@ export function validateParams(params: PhysicsParams): PhysicsParams {
 }
 
 /** Parameters that switch at once rather than ease (counts, rates and timeouts). */
-const DISCRETE = new Set<string>(['sleepTicks', 'easeTicks', 'simHz', 'pinTimeoutMs']);
+const DISCRETE = new Set<string>(['sleepTicks', 'annealTicks', 'easeTicks', 'simHz', 'pinTimeoutMs']);
 
 /** The point `t` in [0, 1] of the way from `a` to `b`, numbers interpolated linearly. */
 export function lerpParams(a: PhysicsParams, b: PhysicsParams, t: number): PhysicsParams {

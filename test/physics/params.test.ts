@@ -15,8 +15,9 @@ test('patches merge group fields and are validated', (t) => {
 
 test('a change eases in linearly over easeTicks and lands exactly; discrete values switch at once', (t) => {
   const easer = new ParamEaser(DEFAULT_PARAMS);
-  easer.set({ repulsion: 22, easeTicks: 5, simHz: 30, knowledge: { springLength: 20 } });
+  easer.set({ repulsion: 22, easeTicks: 5, simHz: 30, annealTicks: 300, knowledge: { springLength: 20 } });
   t.is(easer.active.simHz, 30);
+  t.is(easer.active.annealTicks, 300, 'a tick count is never a fraction on the way');
   t.is(easer.active.repulsion, 12);
   const seen: number[] = [];
   while (easer.tick()) seen.push(easer.active.repulsion);
