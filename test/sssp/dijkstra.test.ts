@@ -200,17 +200,19 @@ for (const { name, queue, graphArb } of variants) {
   });
 }
 
+/** Graphs of 20-300 nodes with positive weights: buckets hold many nodes at once. */
+const biggerGraphs = fc.tuple(fc.integer({ min: 20, max: 300 }), positiveWeights).chain(([n, w]) =>
+  fc.record({
+    n: fc.constant(n),
+    edges: fc.array(fc.record({ source: fc.nat(n - 1), target: fc.nat(n - 1), weight: w }), { minLength: n, maxLength: 6 * n }),
+    source: fc.nat(n - 1),
+    undirected: fc.boolean(),
+  }),
+);
+
 test('the bucket queue gives the radix queue\'s distances on bigger random graphs', (t) => {
-  const bigger = fc.tuple(fc.integer({ min: 20, max: 300 }), positiveWeights).chain(([n, w]) =>
-    fc.record({
-      n: fc.constant(n),
-      edges: fc.array(fc.record({ source: fc.nat(n - 1), target: fc.nat(n - 1), weight: w }), { minLength: n, maxLength: 6 * n }),
-      source: fc.nat(n - 1),
-      undirected: fc.boolean(),
-    }),
-  );
   fc.assert(
-    fc.property(bigger, ({ n, edges, source, undirected }) => {
+    fc.property(biggerGraphs, ({ n, edges, source, undirected }) => {
       const buckets = runWith('auto', { n, edges }, undirected, source);
       const radix = runWith('radix', { n, edges }, undirected, source);
       if (buckets.sorted || !radix.sorted) return false; // each path really taken
@@ -224,17 +226,15 @@ test('the bucket queue gives the radix queue\'s distances on bigger random graph
 
 test('the bucket run settles a chunk of a bucket before relaxing it, with the answer of one node at a time', (t) => {
   // Chunk size 1 is one node at a time. Targets, a bound and small step budgets cut chunks short.
-  const cases = fc.tuple(fc.integer({ min: 20, max: 300 }), positiveWeights).chain(([n, w]) =>
-    fc.record({
-      n: fc.constant(n),
-      edges: fc.array(fc.record({ source: fc.nat(n - 1), target: fc.nat(n - 1), weight: w }), { minLength: n, maxLength: 6 * n }),
-      source: fc.nat(n - 1),
-      undirected: fc.boolean(),
-      targets: fc.option(fc.uniqueArray(fc.nat(n - 1), { minLength: 1, maxLength: 3 }), { nil: null }),
-      bound: fc.option(fc.double({ min: 0, max: 300, noNaN: true }), { nil: Infinity }),
-      budgets: fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 8 }),
-      chunk: fc.constantFrom(2, 3, 7, SETTLE_CHUNK),
-    }),
+  const cases = biggerGraphs.chain((g) =>
+    fc
+      .record({
+        targets: fc.option(fc.uniqueArray(fc.nat(g.n - 1), { minLength: 1, maxLength: 3 }), { nil: null }),
+        bound: fc.option(fc.double({ min: 0, max: 300, noNaN: true }), { nil: Infinity }),
+        budgets: fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 8 }),
+        chunk: fc.constantFrom(2, 3, 7, SETTLE_CHUNK),
+      })
+      .map((extra) => ({ ...g, ...extra })),
   );
   const scratch = new DijkstraScratch();
   fc.assert(
