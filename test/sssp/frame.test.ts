@@ -125,6 +125,18 @@ test('inconsistent frames are refused with a reason', (t) => {
   t.is(codeOf(mutate(48 + 80 * 4 + 8, Number.NaN, 8)), 'OUT_OF_RANGE', 'NaN distance');
 });
 
+test('u16 levels scale back without overflow: the top level of the largest finite scale is that scale', (t) => {
+  // Found by the mutation fuzzer: level * scale overflowed to Infinity for scales above MAX_VALUE / 65535.
+  const r = resultOf(30, 6, 2, 80);
+  const bytes = encodePathFrame(r, r.order[r.order.length - 1]!, { seq: 1, encoding: 'u16' })!.slice();
+  new DataView(bytes.buffer).setFloat64(40, Number.MAX_VALUE, true);
+  const f = decoded(bytes);
+  const last = distanceAt(f, f.count - 1);
+  t.is(f.rawDistances[f.count - 1], U16_LEVELS);
+  t.is(last, Number.MAX_VALUE);
+  for (const d of distancesOf(f)) t.true(Number.isFinite(d) && d <= f.scale);
+});
+
 // ---- fuzzing ---------------------------------------------------------------------------------
 const corpus: Uint8Array[] = [];
 {

@@ -60,7 +60,8 @@ export function decodeSsspFrame(input: Uint8Array): Result<SsspFrame> {
 /** Distance of entry k as a number (u16 levels scaled back). */
 export function distanceAt(frame: SsspFrame, k: number): number {
   const raw = frame.rawDistances[k]!;
-  return frame.encoding === 'u16' ? (raw * frame.scale) / U16_LEVELS : raw;
+  // The level's fraction first: raw * scale overflows to Infinity for a scale above MAX_VALUE / 65535.
+  return frame.encoding === 'u16' ? (raw / U16_LEVELS) * frame.scale : raw;
 }
 
 /** All distances as float64 (a copy). */
