@@ -180,7 +180,14 @@ export function gateway(options: GatewayOptions): ActorFactory<GatewayMsg> {
       socket.on('error', () => socket.destroy());
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname !== '/ws') return refuse(socket, 404, 'Not Found', 'WebSocket endpoint is /ws');
-      if (sockets.size >= limits.maxSessions) return refuse(socket, 503, 'Service Unavailable', 'too many sessions');
+      // Sessions waiting for a resume count too; the one that has waited longest gives way to a
+      // live client (it ends as if its resume window were over), so a client that connects and
+      // drops in a loop cannot pile up held sessions and their replay rings.
+      while (sockets.size + registry.detachedCount >= limits.maxSessions) {
+        const oldest = registry.takeOldestDetached();
+        if (oldest === undefined) return refuse(socket, 503, 'Service Unavailable', 'too many sessions');
+        oldest.tell({ type: 'timer', name: 'resume-window' });
+      }
       const token = requestToken(req, url);
       if (token !== undefined) {
         const check = options.tokens.verify(token);

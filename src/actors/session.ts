@@ -166,6 +166,7 @@ export function sessionActor(deps: SessionDeps, firstConn: Connection): ActorFac
       msg.conn.target = ctx.self;
       claims = msg.claims;
       phase = 'active';
+      deps.registry.attach(id);
       deps.stats.resumes++;
       accept(msg.resumeFrom + 1);
       outbox.replay(msg.resumeFrom);
@@ -203,6 +204,7 @@ export function sessionActor(deps: SessionDeps, firstConn: Connection): ActorFac
         return;
       }
       phase = 'detached';
+      deps.registry.detach(id, ctx.self);
       ctx.cancelTimer('heartbeat');
       ctx.cancelTimer('stall');
       ctx.scheduleOnce(limits.resumeWindowMs, { type: 'timer', name: 'resume-window' });

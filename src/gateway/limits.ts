@@ -35,7 +35,10 @@ export interface GatewayLimits {
   readonly askTimeoutMs: number;
   /** Region filters are re-evaluated this often (the id table changes at most this often). */
   readonly regionRefreshMs: number;
-  /** Sessions one gateway holds; upgrades past it are answered 503. */
+  /**
+   * Sessions one gateway holds, connected or waiting for a resume. An upgrade past it ends the
+   * session that has waited longest for a resume, or is answered 503 when none waits.
+   */
   readonly maxSessions: number;
   /** Largest HTTP request body (settings PUT/POST, fault injection). */
   readonly maxBodyBytes: number;

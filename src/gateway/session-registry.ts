@@ -11,6 +11,8 @@ export interface SessionEntry<Msg> {
 
 export class SessionRegistry<Msg> {
   private readonly sessions = new Map<string, SessionEntry<Msg>>();
+  /** Sessions whose socket dropped and that wait for a resume, oldest first. */
+  private readonly detached = new Map<string, Ref<Msg>>();
 
   add(id: string, entry: SessionEntry<Msg>): void {
     this.sessions.set(id, entry);
@@ -22,10 +24,36 @@ export class SessionRegistry<Msg> {
 
   /** Removes `id` if it still belongs to `ref`. */
   remove(id: string, ref: Ref<Msg>): void {
-    if (this.sessions.get(id)?.ref === ref) this.sessions.delete(id);
+    if (this.sessions.get(id)?.ref !== ref) return;
+    this.sessions.delete(id);
+    this.detached.delete(id);
+  }
+
+  /** `id` lost its socket and waits for a resume. */
+  detach(id: string, ref: Ref<Msg>): void {
+    this.detached.delete(id);
+    this.detached.set(id, ref);
+  }
+
+  /** `id` has a socket again. */
+  attach(id: string): void {
+    this.detached.delete(id);
+  }
+
+  /** The session that has waited longest for a resume, taken off the waiting list; undefined if none waits. */
+  takeOldestDetached(): Ref<Msg> | undefined {
+    for (const [id, ref] of this.detached) {
+      this.detached.delete(id);
+      return ref;
+    }
+    return undefined;
   }
 
   get size(): number {
     return this.sessions.size;
+  }
+
+  get detachedCount(): number {
+    return this.detached.size;
   }
 }

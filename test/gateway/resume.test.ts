@@ -128,3 +128,30 @@ test('a shortest-path result missed while away is replayed whole: the session\'s
   t.deepEqual([...result.nodes], [3, 7, 8, 9]);
   t.deepEqual([...result.parents], [3, 3, 3, 3]);
 });
+
+test('sessions waiting for a resume count toward maxSessions: the longest-waiting gives way to a new client; only live ones get a 503', async (t) => {
+  const h = await startGateway(t, { limits: { maxSessions: 3 } });
+  const drop = async (): Promise<string> => {
+    const c = await h.session('viewer');
+    c.ws.terminate();
+    await c.waitClosed();
+    await h.advance(0);
+    return c.sessionId;
+  };
+  const first = await drop();
+  const second = await drop();
+  t.is((await h.stats()).sessions, 2, 'both wait for a resume');
+  const c = await h.session('viewer');
+  await h.session('viewer'); // 1 live + 2 waiting = 3: the first of them gives way
+  await h.advance(0);
+  t.is((await h.stats()).sessions, 3, 'two live, one still waiting');
+  c.ws.close(1000, 'bye');
+  await c.waitClosed();
+  await h.advance(0);
+  const resumed = await h.session('viewer', { resume: second, resumeFrom: 0 });
+  t.is(resumed.sessionId, second, 'the newer one could still be resumed');
+  const fresh = await h.session('viewer', { resume: first, resumeFrom: 0 });
+  t.not(fresh.sessionId, first, 'the one that gave way is gone: a fresh session');
+  const refused = await t.throwsAsync(h.connect());
+  t.is((refused as Error & { status: number }).status, 503, 'three live sockets and nobody waiting: full');
+});
