@@ -24,6 +24,7 @@ import { requestToken } from '../gateway/http-auth.ts';
 import { DEFAULT_LIMITS, type GatewayLimits } from '../gateway/limits.ts';
 import { PositionHub } from '../gateway/position-hub.ts';
 import type { AgentPort, FrameSource, GraphPort, LayoutPort, PositionSnapshot, PositionTick, SsspPort } from '../gateway/ports.ts';
+import { ReplayBudget } from '../gateway/replay-ring.ts';
 import { SessionRegistry } from '../gateway/session-registry.ts';
 import { GatewayStats, NO_COUNTERS, type LiveFigures } from '../gateway/stats.ts';
 import type { FrameInfo, GroupCounters } from '../gateway/stream-group.ts';
@@ -60,6 +61,8 @@ export interface GatewayOptions {
 
 export interface GatewayStatsView {
   readonly sessions: number;
+  /** Bytes the sessions' replay rings hold together (at most limits.replayBudgetBytes). */
+  readonly replayBytes: number;
   readonly liveSockets: number;
   /** Bytes each live socket has buffered and not yet handed to the kernel. */
   readonly buffered: readonly number[];
@@ -110,6 +113,7 @@ export function gateway(options: GatewayOptions): ActorFactory<GatewayMsg> {
     const clock = ctx.system.clock;
     const wallClock = options.wallClock ?? Date.now;
     const registry = new SessionRegistry<SessionMsg>();
+    const replayBudget = new ReplayBudget(limits.replayBudgetBytes);
     const events = new EventLog(options.recentEvents ?? 200);
     const sockets = new Set<Connection>();
     let server: Server | undefined;
@@ -146,6 +150,7 @@ export function gateway(options: GatewayOptions): ActorFactory<GatewayMsg> {
       hub,
       registry,
       stats,
+      replayBudget,
       wallClock,
       settings,
       ...(options.graph !== undefined ? { graph: options.graph } : {}),
@@ -310,6 +315,7 @@ export function gateway(options: GatewayOptions): ActorFactory<GatewayMsg> {
           case 'stats':
             msg.replyTo.tell({
               sessions: registry.size,
+              replayBytes: replayBudget.held,
               liveSockets: sockets.size,
               buffered: [...sockets].map((c) => c.bufferedAmount),
               streamMembers: hub.memberCount,

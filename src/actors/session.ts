@@ -22,6 +22,7 @@ import type { GatewayLimits } from '../gateway/limits.ts';
 import { Outbox } from '../gateway/outbox.ts';
 import type { PositionHub } from '../gateway/position-hub.ts';
 import type { AgentEvent, AgentPort, GraphChanged, GraphPort, LayoutPort, SsspPort, SsspResultMsg } from '../gateway/ports.ts';
+import type { ReplayBudget } from '../gateway/replay-ring.ts';
 import type { SessionRegistry } from '../gateway/session-registry.ts';
 import type { GatewayStats } from '../gateway/stats.ts';
 import type { Envelope} from '../protocol/index.ts';
@@ -35,6 +36,8 @@ export interface SessionDeps {
   readonly hub: PositionHub;
   readonly registry: SessionRegistry<SessionMsg>;
   readonly stats: GatewayStats;
+  /** Shared by the replay rings of all the gateway's sessions. */
+  readonly replayBudget: ReplayBudget;
   /** Wall-clock milliseconds since the Unix epoch (token expiry). */
   readonly wallClock: () => number;
   readonly settings: () => Ref<SettingsMsg> | undefined;
@@ -75,7 +78,7 @@ export const SESSION_SCHEDULING = { priority: 'high' } as const;
 export function sessionActor(deps: SessionDeps, firstConn: Connection): ActorFactory<SessionMsg> {
   return (ctx) => {
     const { limits } = deps;
-    const outbox = new Outbox(limits.replayMessages, limits.replayBytes);
+    const outbox = new Outbox(limits.replayMessages, limits.replayBytes, deps.replayBudget);
     outbox.conn = firstConn;
     let phase: SessionPhase = 'awaiting-handshake';
     let id = '';
@@ -277,6 +280,7 @@ export function sessionActor(deps: SessionDeps, firstConn: Connection): ActorFac
       receive: handle,
       postStop() {
         requests.stopped();
+        outbox.release();
         if (id !== '') deps.registry.remove(id, ctx.self);
         if (phase === 'handed-over') return;
         const conn = outbox.conn;

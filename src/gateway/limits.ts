@@ -28,9 +28,11 @@ export interface GatewayLimits {
   readonly maxBufferedBytes: number;
   /** How long a session whose socket dropped waits for its client to resume it. */
   readonly resumeWindowMs: number;
-  /** Sequenced messages kept for resume, by count and by bytes. */
+  /** Sequenced messages kept for resume, by count and by bytes, per session... */
   readonly replayMessages: number;
   readonly replayBytes: number;
+  /** ...and by bytes over all the sessions of the gateway (replay-ring.ts). */
+  readonly replayBudgetBytes: number;
   /** Timeout of asks to the settings actor. */
   readonly askTimeoutMs: number;
   /** Region filters are re-evaluated this often (the id table changes at most this often). */
@@ -66,6 +68,7 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   resumeWindowMs: 30_000,
   replayMessages: 1024,
   replayBytes: 4 << 20,
+  replayBudgetBytes: 256 << 20,
   askTimeoutMs: 5_000,
   regionRefreshMs: 1_000,
   maxSessions: 10_000,

@@ -4,7 +4,7 @@
 import { stampEnvelope } from '../protocol/envelope/sssp-result-envelope.ts';
 import { encodeEnvelope, type PayloadT } from '../protocol/index.ts';
 import type { Connection } from './connection.ts';
-import { ReplayRing } from './replay-ring.ts';
+import { ReplayRing, type ReplayBudget } from './replay-ring.ts';
 
 export class Outbox {
   /** The seq the next message gets; 1 is the first of a session. */
@@ -12,8 +12,13 @@ export class Outbox {
   conn: Connection | undefined;
   private readonly ring: ReplayRing;
 
-  constructor(replayMessages: number, replayBytes: number) {
-    this.ring = new ReplayRing(replayMessages, replayBytes);
+  constructor(replayMessages: number, replayBytes: number, budget?: ReplayBudget) {
+    this.ring = new ReplayRing(replayMessages, replayBytes, budget);
+  }
+
+  /** The session has ended: its replay ring gives its bytes back to the shared budget. */
+  release(): void {
+    this.ring.release();
   }
 
   send(payload: PayloadT, correlationId = 0): void {

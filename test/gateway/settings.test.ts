@@ -94,3 +94,22 @@ test('errors come back as ErrorReply; a JSON value or unknown path changes nothi
     [ErrorCode.NotFound, unknown],
   ]);
 });
+
+test('the sessions\' replay rings stay within the gateway\'s shared budget and give their bytes back when the sessions end', async (t) => {
+  const h = await startGateway(t, { limits: { replayBudgetBytes: 2_000 } });
+  const a = await h.session('editor');
+  const viewers = await Promise.all([0, 1, 2].map(() => h.session('viewer')));
+  for (const c of [a, ...viewers]) c.subscribe(Topic.Settings);
+  await h.advance(0);
+  for (let i = 0; i < 40; i++) {
+    a.send(new SettingsSetT('physics.damping', SettingValue.NumberValue, new NumberValueT(0.5 + i / 100)));
+    await h.advance(150); // past the broadcast batch interval: each change goes out on its own
+  }
+  await viewers[2]!.waitFor(() => viewers[2]!.of(Payload.SettingsDelta).length === 40);
+  const held = (await h.stats()).replayBytes;
+  t.true(held > 1_000 && held <= 2_000, `held ${held}`);
+  for (const c of [a, ...viewers]) c.ws.close(1000, 'bye');
+  await Promise.all([a, ...viewers].map((c) => c.waitClosed()));
+  for (let i = 0; i < 100 && (await h.stats()).sessions > 0; i++) await h.advance(10);
+  t.is((await h.stats()).replayBytes, 0);
+});

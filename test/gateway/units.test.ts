@@ -11,7 +11,7 @@ import { catchUpKeyframe } from '../../src/gateway/catch-up-keyframe.ts';
 import { filterChange, filterFromWire, filterKey, selectIndices, type ClientFilter } from '../../src/gateway/filter.ts';
 import type { ChangeScope, GraphMutation } from '../../src/gateway/ports.ts';
 import { changeFromWire, deltaFromWire, deltaPayload, setPayload } from '../../src/gateway/settings-wire.ts';
-import { ReplayRing } from '../../src/gateway/replay-ring.ts';
+import { ReplayBudget, ReplayRing } from '../../src/gateway/replay-ring.ts';
 import { idMembership, sortedHas } from '../../src/gateway/sorted-ids.ts';
 import { SsspResultWire } from '../../src/gateway/sssp-result-wire.ts';
 import { resultInView } from '../../src/gateway/sssp-view.ts';
@@ -48,6 +48,25 @@ test('replay ring: what came after a seq, or undefined when some is gone', (t) =
   for (let s = 1; s <= 4; s++) bytes.push(s, new Uint8Array(4));
   t.is(bytes.size, 2);
   t.is(bytes.bytes, 8);
+});
+
+test('replay rings share a budget: the ring that pushes past it drops its own oldest; a released ring gives its bytes back', (t) => {
+  const budget = new ReplayBudget(250);
+  const a = new ReplayRing(100, 1_000, budget);
+  const b = new ReplayRing(100, 1_000, budget);
+  for (let s = 1; s <= 3; s++) a.push(s, new Uint8Array(100));
+  t.is(a.size, 2, 'a kept what fits the budget');
+  t.is(budget.held, 200);
+  b.push(1, new Uint8Array(40));
+  t.is(budget.held, 240);
+  a.push(4, new Uint8Array(100));
+  t.deepEqual([a.size, b.size, budget.held], [2, 1, 240], 'a, the pusher, gave up its oldest, not b');
+  t.is(a.after(1, 5), undefined, 'what a dropped cannot be replayed');
+  t.is(a.after(2, 5)?.length, 2);
+  a.release();
+  t.deepEqual([a.size, budget.held], [0, 40]);
+  b.release();
+  t.is(budget.held, 0);
 });
 
 test('filters: from the wire, canonical key, selection', (t) => {
