@@ -2,7 +2,7 @@
 // names, on the same graphs and the same initial positions in the same run:
 //   1. ms per tick: our CPU engine (worker threads, every core) vs ngraph.forcelayout (3D) and
 //      d3-force-3d, on Barabasi-Albert graphs (m = 2) of 1k, 10k, 100k nodes and SNAP's
-//      ego-Facebook (../shared/data/graphs/facebook_combined.txt). Each contender runs warm-up
+//      ego-Facebook (samples/graphs/facebook_combined.txt). Each contender runs warm-up
 //      ticks from the same start, then the median of the measured ticks is reported.
 //   2. layout quality at equal wall-clock time: ours and ngraph each run for the same seconds from
 //      the same start; normalised stress over sampled pairs (BFS distances from 64 sampled sources
@@ -13,7 +13,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { probeCuda } from '../src/gpu/cuda-driver.ts';
 import { CudaPhysicsEngine } from '../src/gpu/physics-engine.ts';
 import { stepGlobals } from '../src/physics/buffers.ts';
@@ -25,9 +24,9 @@ import { DEFAULT_PARAMS, type PhysicsParams } from '../src/physics/params.ts';
 import { mulberry32 } from '../test/helpers/mulberry32.ts';
 import type { BenchOptions } from './run.ts';
 import { figure, progress, report, type Figure } from './report.ts';
+import { FACEBOOK_EDGES } from '../src/import/samples.ts';
 
 const SUITE = 'physics';
-const FACEBOOK = fileURLToPath(new URL('../../shared/data/graphs/facebook_combined.txt', import.meta.url));
 
 interface Case {
   readonly name: string;
@@ -232,7 +231,7 @@ export async function run(options: BenchOptions): Promise<void> {
 
   const cases: Case[] = [
     { name: 'ba-1k', graph: barabasiAlbert(1_000, 2, mulberry32(1)), ticks: [[50, 50], [20, 20], [10, 10]] },
-    { name: 'facebook-4k', graph: parseEdgeList(readFileSync(FACEBOOK, 'utf8')), ticks: [[50, 30], [10, 10], [5, 5]] },
+    { name: 'facebook-4k', graph: parseEdgeList(readFileSync(FACEBOOK_EDGES, 'utf8')), ticks: [[50, 30], [10, 10], [5, 5]] },
     { name: 'ba-10k', graph: barabasiAlbert(10_000, 2, mulberry32(2)), ticks: [[50, 30], [5, 10], [3, 5]] },
   ];
   if (!quick) cases.push({ name: 'ba-100k', graph: barabasiAlbert(100_000, 2, mulberry32(3)), ticks: [[20, 10], [1, 3], [1, 2]] });

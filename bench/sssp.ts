@@ -21,6 +21,7 @@ import { parseDimacs } from '../src/sssp/dimacs.ts';
 import { GpuSsspEngine } from '../src/sssp/gpu-engine.ts';
 import { barabasiAlbert, uniformRandom, type ArrayGraph } from '../test/sssp/support/graphs.ts';
 import { figure, progress, report, type Figure } from './report.ts';
+import { ROME99_GR } from '../src/import/samples.ts';
 
 const SUITE = 'sssp';
 
@@ -48,7 +49,7 @@ function cases(quick: boolean): GraphCase[] {
 }
 
 function rome99(): ArrayGraph {
-  const g = parseDimacs(readFileSync(new URL('../../shared/data/graphs/rome99.gr', import.meta.url), 'utf8'));
+  const g = parseDimacs(readFileSync(ROME99_GR, 'utf8'));
   return { n: g.nodeCount, nodeIds: g.nodeIds, source: g.source, target: g.target, weight: g.weight };
 }
 

@@ -16,8 +16,8 @@ import { replayTo } from '../../src/graph/replay.ts';
 import { asNumber } from '../../src/storage/sql.ts';
 import { pgStore } from '../fixtures/graph-store.ts';
 import { startGraph } from '../fixtures/graph-system.ts';
+import { FACEBOOK_EDGES, LOGSEQ_DOCS, ROME99_GR } from '../../src/import/samples.ts';
 
-const DATA = '../shared/data';
 
 async function collect(source: ImportSource): Promise<{ nodes: ImportNode[]; edges: ImportEdge[]; warnings: string[] }> {
   const nodes: ImportNode[] = [];
@@ -58,7 +58,7 @@ test('a Logseq page: properties, aliases, nested blocks, links and tags', (t) =>
 });
 
 test('the Logseq docs graph: pages, blocks, links resolved through aliases, no dangling edge', async (t) => {
-  const { nodes, edges, warnings } = await collect(markdownSource(`${DATA}/logseq-docs`));
+  const { nodes, edges, warnings } = await collect(markdownSource(LOGSEQ_DOCS));
   const ids = new Set(nodes.map((n) => n.id));
   t.is(ids.size, nodes.length, 'no two nodes share an id');
   const pages = nodes.filter((n) => n.type === 'page' && n.kind === 'knowledge');
@@ -79,7 +79,7 @@ test('the Logseq docs graph: pages, blocks, links resolved through aliases, no d
 });
 
 test('SNAP ego-Facebook: 4,039 nodes and 88,234 undirected edges', async (t) => {
-  const { nodes, edges, warnings } = await collect(edgeListSource(`${DATA}/graphs/facebook_combined.txt`));
+  const { nodes, edges, warnings } = await collect(edgeListSource(FACEBOOK_EDGES));
   t.is(nodes.length, 4039);
   t.is(edges.length, 88234);
   t.is(new Set(edges.map((e) => e.id)).size, 88234);
@@ -87,7 +87,7 @@ test('SNAP ego-Facebook: 4,039 nodes and 88,234 undirected edges', async (t) => 
 });
 
 test('DIMACS Rome: 3,353 nodes and 8,870 weighted arcs', async (t) => {
-  const { nodes, edges } = await collect(dimacsSource(`${DATA}/graphs/rome99.gr`));
+  const { nodes, edges } = await collect(dimacsSource(ROME99_GR));
   t.is(nodes.length, 3353);
   t.is(edges.length, 8870);
   t.true(edges.every((e) => Number.isInteger(e.weight) && e.weight! >= 0));
@@ -130,9 +130,9 @@ test('importing into the graph (PostgreSQL) is idempotent: the second run change
     'g.json': JSON.stringify({ nodes: [{ id: 1, title: 'a', metadata: { k: 'v' } }, { id: 2, kind: 'concept' }], edges: [{ source: 1, target: 2, weight: 3 }] }),
   });
   const send = (command: unknown) => g.update(command);
-  const first = await importInto(send, dimacsSource(`${DATA}/graphs/rome99.gr`, { idOffset: 1_000_000 }), { batchSize: 1000 });
+  const first = await importInto(send, dimacsSource(ROME99_GR, { idOffset: 1_000_000 }), { batchSize: 1000 });
   t.is(first.applied, 3353 + 8870);
-  const again = await importInto(send, dimacsSource(`${DATA}/graphs/rome99.gr`, { idOffset: 1_000_000 }), { batchSize: 1000 });
+  const again = await importInto(send, dimacsSource(ROME99_GR, { idOffset: 1_000_000 }), { batchSize: 1000 });
   t.is(again.applied, 0);
   t.is(again.unchanged, 3353 + 8870);
   await importInto(send, jsonSource(join(dir, 'g.json')));

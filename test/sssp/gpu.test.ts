@@ -10,6 +10,7 @@ import type { SsspResult } from '../../src/sssp/engine.ts';
 import { GpuSsspEngine } from '../../src/sssp/gpu-engine.ts';
 import { pathIndices } from '../../src/sssp/paths.ts';
 import { barabasiAlbert, uniformRandom, type ArrayGraph } from './support/graphs.ts';
+import { ROME99_GR } from '../../src/import/samples.ts';
 
 const gpu = await GpuSsspEngine.open();
 const reason = gpu.unavailable;
@@ -63,7 +64,7 @@ function compare(csr: DynamicCsr, sources: readonly number[], maxDistance?: numb
 }
 
 onGpu(`GPU equals CPU on rome99 from every source ${skipNote}`, (t) => {
-  const rome = parseDimacs(readFileSync(new URL('../../../shared/data/graphs/rome99.gr', import.meta.url), 'utf8'));
+  const rome = parseDimacs(readFileSync(ROME99_GR, 'utf8'));
   const csr = csrOf(rome, 'directed');
   t.is(compare(csr, Array.from(rome.nodeIds)), null);
 });

@@ -6,8 +6,9 @@ import { CpuSsspEngine } from '../../src/sssp/cpu-engine.ts';
 import { DynamicCsr } from '../../src/sssp/csr.ts';
 import { parseDimacs } from '../../src/sssp/dimacs.ts';
 import { ReferenceGraph } from './support/reference.ts';
+import { ROME99_GR } from '../../src/import/samples.ts';
 
-const rome = parseDimacs(readFileSync(new URL('../../../shared/data/graphs/rome99.gr', import.meta.url), 'utf8'));
+const rome = parseDimacs(readFileSync(ROME99_GR, 'utf8'));
 
 test('rome99 parses to 3,353 nodes and 8,870 arcs', (t) => {
   t.is(rome.nodeCount, 3353);

@@ -12,8 +12,9 @@ import { WorkerSsspEngine } from '../../src/sssp/worker-engine.ts';
 import { gatherWire } from '../../src/sssp/wire-vectors.ts';
 import { ssspResultEnvelope } from '../../src/protocol/envelope/sssp-result-envelope.ts';
 import { uniformRandom } from './support/graphs.ts';
+import { ROME99_GR } from '../../src/import/samples.ts';
 
-const rome = parseDimacs(readFileSync(new URL('../../../shared/data/graphs/rome99.gr', import.meta.url), 'utf8'));
+const rome = parseDimacs(readFileSync(ROME99_GR, 'utf8'));
 
 function same(t: ExecutionContext, a: SsspOutcome, b: SsspOutcome, label: string): void {
   if (!a.ok || !b.ok) {

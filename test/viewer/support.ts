@@ -1,7 +1,7 @@
 // The browser tests' world: a whole node booted in-process (in-memory PGlite, as test/node does),
-// a small graph written to it over the WebSocket, the viewer built when stale, and Debian's
-// chromium driven by playwright-core. Pixel checks run inside the page on a screenshot decoded by
-// a 2D canvas (no PNG library needed).
+// a small graph written to it over the WebSocket, the viewer built when stale, and Chromium
+// (chromium-binary.ts says which) driven by playwright-core. Pixel checks run inside the page on a
+// screenshot decoded by a 2D canvas (no PNG library needed).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,17 +14,7 @@ import { addEdge, addNode, batch, KeyValueT, node } from '../fixtures/graph-port
 import { memoryPgliteStore } from '../fixtures/graph-store.ts';
 import { Client, KEY } from '../gateway/support.ts';
 import { ensureViewerBuilt } from '../../scripts/build-viewer.mjs';
-
-export const CHROMIUM = process.env.VF_CHROMIUM ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { chromiumBinary } from './chromium-binary.ts';
 
 export interface ViewerWorld {
   readonly node: RunningNode;
@@ -132,11 +122,12 @@ export interface Browser {
 }
 
 export async function launchBrowser(viewport = { width: 800, height: 560 }): Promise<Browser> {
+  const binary = await chromiumBinary();
   const dir = await mkdtemp(join(tmpdir(), 'vf-chromium-'));
   const context = await chromium.launchPersistentContext(dir, {
-    executablePath: CHROMIUM,
+    executablePath: binary.executablePath,
     headless: true,
-    args: process.env.VF_CHROMIUM_ARGS?.split(' ').filter((a) => a !== '') ?? CHROMIUM_ARGS,
+    args: process.env.VF_CHROMIUM_ARGS?.split(' ').filter((a) => a !== '') ?? [...binary.args],
     viewport,
   });
   return {
