@@ -34,6 +34,8 @@ export interface RunningNode {
   readonly registry: Registry;
   /** Where the gateway listens (the port picked when 0 was asked). */
   readonly address: { readonly host: string; readonly port: number };
+  /** The graph router's path: where graph commands (an import, say) go. */
+  readonly graphRouterPath: string;
 }
 
 export async function bootNode(o: NodeOptions): Promise<RunningNode> {
@@ -68,7 +70,7 @@ export async function bootNode(o: NodeOptions): Promise<RunningNode> {
       system.ask<GatewayMsg, { host: string; port: number }>(gateway, (replyTo) => ({ type: 'address', replyTo }), 15_000),
       bootFailure,
     ]);
-    return { system, registry, address };
+    return { system, registry, address, graphRouterPath: graph.routerPath };
   } catch (error) {
     await system.terminate();
     throw error;

@@ -1,18 +1,25 @@
 // `npm start`: one VisionFlow node with embedded defaults. Opens the store (PGlite in ./data, or
 // PostgreSQL when DATABASE_URL is set), boots the supervision tree, serves the gateway (WebSocket
 // sessions, HTTP API, viewer) and prints the URL, with a fresh admin token, to open.
+//
+// A store nothing was ever written to gets an example first: the Logseq documentation graph
+// (samples/logseq-docs), imported through the node's own graph router with a progress bar on
+// stderr before the URL is printed, and one log line saying so (first-start.ts says which stores
+// count as new). VF_DEMO=0 (or false, off, no) starts with the empty graph instead.
 import { pino } from 'pino';
 import { signingKey } from '../auth/secret.ts';
 import { TokenAuthority } from '../auth/token.ts';
 import { adminUrl } from '../gateway/children.ts';
 import { openStore } from '../storage/open-store.ts';
 import { exitOnTermination } from './exit-on-termination.ts';
+import { exampleWanted, importFirstExample, storeIsNew } from './first-start.ts';
 import { bootNode } from './node.ts';
 import { ensureViewerBuilt } from '../../scripts/build-viewer.mjs';
 
 const log = pino({ level: process.env.LOG_LEVEL ?? 'info' });
 const host = process.env.HOST ?? '127.0.0.1';
 const port = Number(process.env.PORT ?? 8080);
+const demo = exampleWanted(process.env.VF_DEMO);
 const tokens = new TokenAuthority(signingKey());
 
 await ensureViewerBuilt();
@@ -24,6 +31,13 @@ const store = await openStore(process.env, { onWriterWait: (holder) => log.warn(
   },
 );
 log.info({ store: store.description }, 'store open');
+// Decided before the node boots: the store's own record, not what the graph holds now.
+const importExample =
+  demo &&
+  (await storeIsNew(store.db).catch((error: unknown) => {
+    log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not tell whether the store is new; no example imported');
+    return false;
+  }));
 
 try {
   const node = await bootNode({
@@ -36,13 +50,20 @@ try {
     log,
     processMetrics: true,
   });
+  let stopping = false;
   exitOnTermination(node.system, {
-    onSignal: (signal) => log.info({ signal }, 'shutting down'),
+    onSignal: (signal) => {
+      stopping = true;
+      log.info({ signal }, 'shutting down');
+    },
     afterStop: () => store.close(),
   });
   log.info({ actors: node.system.tree('/').length }, 'supervision tree started');
-  const { url } = adminUrl(tokens, { host, port: node.address.port });
-  console.log(`\n  VisionFlow node "${node.system.name}" is up.\n  Open ${url}\n`);
+  if (importExample) await importFirstExample(node.system, node.graphRouterPath, log, () => stopping);
+  if (!stopping) {
+    const { url } = adminUrl(tokens, { host, port: node.address.port });
+    console.log(`\n  VisionFlow node "${node.system.name}" is up.\n  Open ${url}\n`);
+  }
 } catch (error) {
   const taken = (error as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
   log.error({ err: String(error) }, `could not start the node on ${host}:${port}${taken ? ': the port is taken (set PORT to use another)' : ''}`);

@@ -1,53 +1,16 @@
 // The CLI as a real process: `npm start` prints a URL with a token that serves the status page and
 // exits 0 on SIGTERM; a failure that reaches the root stops the tree in order and exits 1.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import test, { type ExecutionContext } from 'ava';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-
-interface Run {
-  readonly child: ChildProcess;
-  readonly output: () => string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function run(t: ExecutionContext, script: string, env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, ['--import=tsx', script], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  t.teardown(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return { child, output: () => out, exited };
-}
-
-async function waitForOutput(r: Run, pattern: RegExp, limitMs = 60_000): Promise<RegExpExecArray> {
-  const start = Date.now();
-  for (;;) {
-    const match = pattern.exec(r.output());
-    if (match !== null) return match;
-    if (r.child.exitCode !== null) throw new Error(`process exited (${r.child.exitCode}) before printing ${pattern}:\n${r.output()}`);
-    if (Date.now() - start > limitMs) throw new Error(`no ${pattern} within ${limitMs} ms:\n${r.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+import test from 'ava';
+import { run, waitForOutput } from './spawn.ts';
 
 test('npm start prints a URL with a token that serves the node; SIGTERM exits 0', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'vf-start-'));
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-  const r = run(t, 'src/cli/start.ts', { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', VF_DATA_DIR: dataDir, DATABASE_URL: '' });
+  // VF_DEMO=0: the first start's example graph has a test of its own (first-start.test.ts).
+  const r = run(t, 'src/cli/start.ts', { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', VF_DATA_DIR: dataDir, DATABASE_URL: '', VF_DEMO: '0' });
   // A fresh data folder means a PGlite initdb first: about 7 s alone, several times that while the
   // rest of the suite shares the machine. This is a wait for readiness, not a time target.
   const [, url] = await waitForOutput(r, /Open (http:\/\/\S+)/, 90_000);
@@ -70,7 +33,7 @@ test('npm start prints a URL with a token that serves the node; SIGTERM exits 0'
   t.true(tree.actors.includes('/app/dead-letters/retry'));
 
   // A second node on the same data folder (on another port) would corrupt it: it is refused.
-  const second = run(t, 'src/cli/start.ts', { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', VF_DATA_DIR: dataDir, DATABASE_URL: '' });
+  const second = run(t, 'src/cli/start.ts', { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', VF_DATA_DIR: dataDir, DATABASE_URL: '', VF_DEMO: '0' });
   t.is((await second.exited).code, 1, second.output());
   t.regex(second.output(), /could not open the store/);
   t.regex(second.output(), new RegExp(`in use by process ${r.child.pid}`));

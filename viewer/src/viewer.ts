@@ -12,8 +12,9 @@ import { AGENT_KIND, BUCKET, bucketColours, hexToRgb } from './colours.ts';
 import { Connection } from './connection.ts';
 import { el } from './dom.ts';
 import { EdgeRenderer } from './edge-renderer.ts';
+import { EmptyHint } from './empty-hint.ts';
 import { GraphStore, isGraphChange } from './graph-store.ts';
-import { Labels } from './labels.ts';
+import { hubs, Labels } from './labels.ts';
 import { NodeRenderer, SHAPE } from './node-renderer.ts';
 import { OrbitCamera } from './orbit-camera.ts';
 import { pickNode, pointerOnPlane } from './picking.ts';
@@ -31,6 +32,8 @@ import { NodeDetails } from './titles.ts';
 
 const EDGE_PAGE = 20_000;
 const DRAG_SEND_MS = 80;
+/** Hubs (most edges) that carry a label wherever the camera looks. */
+const HUB_LABELS = 10;
 
 const AGENT_PAYLOADS = new Set<Payload>([
   Payload.AgentRegister, Payload.AgentHeartbeat, Payload.TaskAssigned, Payload.TaskProgress, Payload.TaskCompleted, Payload.AgentError,
@@ -56,6 +59,8 @@ export class Viewer {
   private readonly stats: StatsOverlay;
   private readonly panel: SidePanel;
   private readonly toast = el('div', { id: 'toast' });
+  /** How to load a graph, shown while the server's node set is empty. */
+  readonly emptyHint = new EmptyHint();
   settings: SettingsClient | undefined;
   selected: number | undefined;
   hovered: number | undefined;
@@ -93,7 +98,7 @@ export class Viewer {
         this.refreshPanel();
       },
     });
-    ui.append(this.panel.root, searchBox(this.api, (n) => this.select(n.id, true)), this.toast);
+    ui.append(this.panel.root, searchBox(this.api, (n) => this.select(n.id, true)), this.toast, this.emptyHint.root);
     this.applyVisualSettings();
 
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
@@ -265,6 +270,8 @@ export class Viewer {
   private render(now: number): void {
     const store = this.positions;
     store.interpolate(now);
+    // Empty only once an id table has said so (epoch -1: none yet), not while still connecting.
+    this.emptyHint.update(store.epoch >= 0 && store.count === 0 && this.graph.edges.size === 0, now);
     if (!this.framed && store.frames > 0 && store.count > 0) {
       const b = store.bounds();
       this.orbit.target.set(b.centre[0], b.centre[1], b.centre[2]);
@@ -281,7 +288,7 @@ export class Viewer {
     const agents: number[] = [];
     // Agents are always labelled while the graph is small enough for that to stay readable.
     if (store.count <= 500) for (let s = 0; s < store.count; s++) if (store.kinds[s] === AGENT_KIND) agents.push(store.ids[s]!);
-    this.labels.update(camera, store, this.details, [this.hovered, this.selected, this.sssp.source, this.sssp.target], agents, this.orbit.target, (id) =>
+    this.labels.update(camera, store, this.details, [this.hovered, this.selected, this.sssp.source, this.sssp.target], agents, this.hubLabels(now), this.orbit.target, (id) =>
       store.kinds[store.slotOf.get(id) ?? -1] === AGENT_KIND ? this.agents.describe(id) : undefined,
     );
     this.stats.tick(now, {
@@ -293,6 +300,22 @@ export class Viewer {
       mode: this.nodes.mode,
     });
   }
+
+  /**
+   * The nodes with the most edges, labelled wherever the camera is: recomputed when the edge set
+   * has changed, at most twice a second (edges stream in by the thousand while a graph loads).
+   */
+  private hubLabels(now: number): readonly number[] {
+    const cache = this.hubCache;
+    if (this.labels.visible && cache.version !== this.graph.version && now - cache.at >= 500) {
+      cache.version = this.graph.version;
+      cache.at = now;
+      cache.ids = hubs(this.graph.degree, HUB_LABELS);
+    }
+    return cache.ids;
+  }
+
+  private readonly hubCache: { version: number; at: number; ids: readonly number[] } = { version: -1, at: -Infinity, ids: [] };
 
   // ---- interaction --------------------------------------------------------------------------------
 
