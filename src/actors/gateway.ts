@@ -280,9 +280,9 @@ export function gateway(options: GatewayOptions): ActorFactory<GatewayMsg> {
         });
         wss = new WebSocketServer({
           noServer: true,
-          // Our own check (with a reason) is at maxMessageBytes; this is the hard stop for frames
-          // declared larger, refused by ws before it buffers them (1009 without a reason).
-          maxPayload: limits.maxMessageBytes * 2,
+          // Refused as soon as a frame declares more, before it is buffered; Connection gives
+          // the close its reason.
+          maxPayload: limits.maxMessageBytes,
           perMessageDeflate: false,
           clientTracking: false,
         });

@@ -1,7 +1,7 @@
 // Access tokens: base64url(JSON payload) "." base64url(HMAC-SHA256(key, first part)).
 // The payload is {sub, role, exp, iat, jti} with times in seconds since the Unix epoch. Verifying
-// checks the shape, then the signature in constant time, then the lifetime against an injected
-// wall clock, and never throws on untrusted input.
+// checks the shape, then the signature's canonical text in constant time, then the lifetime
+// against an injected wall clock, and never throws on untrusted input.
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { isRole, type Role } from './roles.ts';
 
@@ -30,6 +30,8 @@ export interface MintOptions {
 
 /** Longest token accepted: anything larger is malformed before any work is done on it. */
 export const MAX_TOKEN_LENGTH = 2048;
+/** Longest lifetime of a token minted on request (the CLI, the HTTP API): a leaked one expires. */
+export const MAX_MINTED_TTL_SECONDS = 30 * 24 * 3600;
 /** Clock skew tolerated on `iat` between nodes. */
 const SKEW_SECONDS = 60;
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
@@ -58,8 +60,11 @@ export class TokenAuthority {
     const payload = token.slice(0, dot);
     const signature = token.slice(dot + 1);
     if (!SEGMENT.test(payload) || !SEGMENT.test(signature)) return failure('malformed');
-    const given = Buffer.from(signature, 'base64url');
-    const expected = this.sign(payload);
+    // The text is compared, not the decoded bytes: base64url leaves spare bits in the last
+    // character, so several strings decode to one signature, and anything that keys on the token
+    // string (a revocation list, a log, a cache) would miss the twins.
+    const given = Buffer.from(signature, 'ascii');
+    const expected = Buffer.from(this.sign(payload).toString('base64url'), 'ascii');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return failure('bad-signature');
     const claims = parseClaims(Buffer.from(payload, 'base64url').toString('utf8'));
     if (claims === undefined) return failure('malformed');

@@ -55,6 +55,20 @@ export class Connection {
     const now = () => clock.now();
     this.messages = new TokenBucket(limits.messagesPerSecond, limits.messageBurst, now);
     this.bytes = new TokenBucket(limits.bytesPerSecond, limits.byteBurst, now);
+    // ws refuses a message declared past its maxPayload itself, as soon as it reads the frame's
+    // length and before buffering it, by calling close(1009) with no reason. Giving that close the
+    // same reason as the check below (and marking it as the server's) keeps one answer for every
+    // oversized message, whatever its size, and ends the session rather than holding it for a resume.
+    const closeSocket = ws.close.bind(ws);
+    ws.close = (code?: number, data?: string | Buffer): void => {
+      if (code === CloseCode.TooBig && data === undefined) {
+        const reason = tooBigReason(limits.maxMessageBytes);
+        this.closedWith ??= { code, reason };
+        closeSocket(code, closeReason(reason));
+        return;
+      }
+      closeSocket(code, data);
+    };
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     ws.on('pong', () => (this.awaitingPong = false));
     ws.on('close', (code, reason) => {
@@ -76,7 +90,7 @@ export class Connection {
   private onMessage(data: Buffer, isBinary: boolean): void {
     if (this.closedWith !== undefined) return;
     if (data.byteLength > this.limits.maxMessageBytes) {
-      this.close(CloseCode.TooBig, `message of ${data.byteLength} bytes exceeds the limit of ${this.limits.maxMessageBytes}`);
+      this.close(CloseCode.TooBig, tooBigReason(this.limits.maxMessageBytes));
       return;
     }
     if (!isBinary) {
@@ -181,4 +195,9 @@ export class Connection {
     this.closedWith ??= { code, reason };
     this.ws.terminate();
   }
+}
+
+/** The one close reason of every message over the limit (ws does not say how big the message was). */
+export function tooBigReason(maxMessageBytes: number): string {
+  return `message too big: the limit is ${maxMessageBytes} bytes`;
 }

@@ -17,8 +17,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
-import type { Permission } from '../auth/roles.ts';
-import type { TokenAuthority } from '../auth/token.ts';
+import { ROLES, type Permission } from '../auth/roles.ts';
+import { MAX_MINTED_TTL_SECONDS, type TokenAuthority } from '../auth/token.ts';
 import { AskTimeoutError, RecipientUnavailableError } from '../runtime/errors.ts';
 import type { ActorSystem } from '../runtime/system.ts';
 import type { Ref } from '../runtime/ref.ts';
@@ -57,6 +57,12 @@ class HttpError extends Error {
 const settingValue = z.union([z.boolean(), z.number().finite(), z.string().max(65_536)]);
 const change = z.object({ path: z.string().min(1).max(512), value: settingValue, ifVersion: z.number().int().nonnegative().optional() }).strict();
 const settingsBody = z.union([z.object({ changes: z.array(change).min(1).max(1024) }).strict(), change]);
+const tokenBody = z.object({
+  role: z.enum(ROLES),
+  ttlSeconds: z.number().int().min(1).max(MAX_MINTED_TTL_SECONDS).default(24 * 3600),
+  sub: z.string().min(1).max(256).optional(),
+});
+
 const faultBody = z.discriminatedUnion('kind', [
   z.object({ path: z.string().startsWith('/').max(512), kind: z.literal('throw'), times: z.number().int().min(1).max(1_000_000).default(1) }),
   z.object({
@@ -189,6 +195,19 @@ export function httpHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerR
     return json(res, 200, { injected: f });
   };
 
+  // An admin hands out narrower tokens (a read-only viewer, an agent) signed with the node's own
+  // key, which works even when the key is random per start (no VF_SECRET to mint them elsewhere).
+  const mintToken = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    methods(req, ['POST']);
+    const admin = need(req, url, 'admin');
+    const parsed = tokenBody.safeParse(await readBody(req));
+    if (!parsed.success) throw new HttpError(400, `bad token request: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    const { role, ttlSeconds } = parsed.data;
+    const sub = parsed.data.sub ?? `${role}-from-${admin.claims.sub}`;
+    const token = deps.tokens.mint({ sub, role, ttlSeconds });
+    return json(res, 201, { token, role, sub, expiresInSeconds: ttlSeconds });
+  };
+
   const root = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     methods(req, ['GET', 'HEAD']);
     const auth = need(req, url, 'read', true);
@@ -231,6 +250,8 @@ export function httpHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerR
         return json(res, 200, deps.recentEvents());
       case '/api/faults':
         return faults(req, res, url);
+      case '/api/tokens':
+        return mintToken(req, res, url);
       case '/api/settings':
         return settings(req, res, url);
       default:

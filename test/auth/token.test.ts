@@ -45,6 +45,26 @@ test('wrong key, tampered payload and forged signature are bad signatures', (t) 
   t.deepEqual(auth.verify(`${payload}.${sig.slice(0, -4)}`), { ok: false, reason: 'bad-signature' });
 });
 
+test('only the canonical text of a signature verifies: twins that decode to the same bytes are refused', (t) => {
+  const auth = new TokenAuthority(KEY, () => T0);
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  let twins = 0;
+  for (let i = 0; i < 20; i++) {
+    const token = auth.mint({ sub: `user-${i}`, role: 'viewer', ttlSeconds: 60 });
+    t.true(auth.verify(token).ok);
+    const head = token.slice(0, -1);
+    for (const c of ALPHABET) {
+      const variant = head + c;
+      if (variant === token) continue;
+      const [, sig] = variant.split('.') as [string, string];
+      if (Buffer.from(sig, 'base64url').equals(Buffer.from(token.split('.')[1]!, 'base64url'))) twins++;
+      t.deepEqual(auth.verify(variant), { ok: false, reason: 'bad-signature' }, variant);
+    }
+  }
+  // 32 bytes in 43 characters leave two spare bits: each token has three twins.
+  t.is(twins, 60);
+});
+
 test('a correctly signed payload that is not a claims object is malformed', (t) => {
   const auth = new TokenAuthority(KEY, () => T0);
   const sign = (json: string) => {

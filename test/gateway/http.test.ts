@@ -144,6 +144,29 @@ test('fault injection is an admin route that acts on the real actor', async (t) 
   t.is((await raw(h, '/api/faults', bearer(h.token('admin')))).status, 405);
 });
 
+test('an admin mints tokens for narrower roles over HTTP; the token reads but does not act beyond its role', async (t) => {
+  const h = await startGateway(t);
+  const mint = (token: string, body: unknown) => raw(h, '/api/tokens', { ...bearer(token), 'content-type': 'application/json' }, 'POST', JSON.stringify(body));
+  const made = await mint(h.token('admin'), { role: 'viewer', ttlSeconds: 3600 });
+  t.is(made.status, 201, made.body);
+  const { token, role, sub, expiresInSeconds } = JSON.parse(made.body) as { token: string; role: string; sub: string; expiresInSeconds: number };
+  t.is(role, 'viewer');
+  t.is(sub, 'viewer-from-user-admin');
+  t.is(expiresInSeconds, 3600);
+  t.is((await raw(h, '/api/settings', bearer(token))).status, 200, 'the viewer token reads');
+  t.is((await raw(h, '/api/faults', { ...bearer(token), 'content-type': 'application/json' }, 'POST', '{"path":"/gateway","kind":"throw"}')).status, 403);
+  t.is((await mint(token, { role: 'admin' })).status, 403, 'a viewer may not mint');
+  t.is((await mint(h.token('editor'), { role: 'viewer' })).status, 403, 'an editor may not mint');
+  t.is((await raw(h, '/api/tokens', {}, 'POST', '{"role":"viewer"}')).status, 401);
+  t.is((await mint(h.token('admin'), { role: 'root' })).status, 400);
+  t.is((await mint(h.token('admin'), { role: 'viewer', ttlSeconds: 31 * 24 * 3600 })).status, 400);
+  t.is((await raw(h, '/api/tokens', bearer(h.token('admin')))).status, 405);
+  const agent = JSON.parse((await mint(h.token('admin'), { role: 'agent', sub: 'planner-1' })).body) as { token: string; sub: string };
+  t.is(agent.sub, 'planner-1');
+  const c = await h.session('agent', { token: agent.token });
+  t.truthy(c.sessionId, 'the minted agent token opens a session');
+});
+
 test('static files: served with content types behind the token, cookie set by the page, traversal impossible', async (t) => {
   const dist = viewerDir();
   const h = await startGateway(t, { staticRoot: dist });

@@ -111,8 +111,8 @@ test('a snapshot that finds the last frames still going out waits for them; a ne
   for (const c of clients) c.subscribe(Topic.Positions);
   await h.advance(0);
   await clients[0]!.waitFor(() => h.frames.subscribers.size === 1);
-  h.frames.push(snapshot(100, 1));
-  h.frames.push(snapshot(100, 2));
+  h.frames.push(snapshot(100, 1, 1, 10));
+  h.frames.push(snapshot(100, 2, 1, 10));
   h.frames.push(snapshot(100, 3));
   await h.advance(0);
   await Promise.all(clients.map((c) => c.waitFor(() => c.frames.length === 2, 10_000)));
@@ -135,14 +135,14 @@ test('a KeyframeRequest makes the next frame a keyframe for that client only', a
   a.subscribe(Topic.Positions);
   b.subscribe(Topic.Positions);
   await h.advance(0);
-  h.frames.push(snapshot(100, 0));
+  h.frames.push(snapshot(100, 0, 1, 10));
   await h.advance(0);
-  h.frames.push(snapshot(100, 1));
+  h.frames.push(snapshot(100, 1, 1, 10));
   await h.advance(0);
   await a.waitFor(() => a.frames.length === 2 && b.frames.length === 2);
   a.send(new KeyframeRequestT(1, 1));
   await a.waitFor(() => a.frames.length === 3);
-  h.frames.push(snapshot(100, 2));
+  h.frames.push(snapshot(100, 2, 1, 10));
   await h.advance(0);
   await a.waitFor(() => a.frames.length === 4 && b.frames.length === 3);
   const kinds = (c: Client) => c.frames.map((f) => (decodeFrame(f) as { value: { kind: string } }).value.kind);
@@ -156,7 +156,7 @@ async function fillUntilDropping(h: Awaited<ReturnType<typeof startGateway>>, n:
   let maxBuffered = 0;
   let k = from;
   for (; k < from + limit; k++) {
-    h.frames.push(snapshot(n, k * 500));
+    h.frames.push(snapshot(n, k * 500, 1, 2));
     await h.advance(16);
     await new Promise((r) => setTimeout(r, 2));
     const stats = await h.stats();
@@ -217,7 +217,7 @@ test('a slow reader that drains gets a catch-up keyframe and then the shared del
   await new Promise((r) => setTimeout(r, 300));
   const end = k + 4;
   for (; k < end; k++) {
-    h.frames.push(snapshot(N, k * 500));
+    h.frames.push(snapshot(N, k * 500, 1, 2));
     await h.advance(16);
     await new Promise((r) => setTimeout(r, 30));
   }
@@ -226,7 +226,7 @@ test('a slow reader that drains gets a catch-up keyframe and then the shared del
   const { statuses, reader } = replay(slow);
   t.false(statuses.includes('gap'), statuses.join(','));
   t.true((await h.stats()).counters.catchUps >= 1);
-  const last = snapshot(N, (end - 1) * 500);
+  const last = snapshot(N, (end - 1) * 500, 1, 2);
   let worst = 0;
   for (let i = 0; i < last.positions.length; i++) worst = Math.max(worst, Math.abs(reader.positions[i]! - last.positions[i]!));
   // Within the delta threshold (extent / 4096) plus a quantisation step.

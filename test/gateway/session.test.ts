@@ -102,14 +102,28 @@ test('malformed bytes close with 1007 and the decoder’s reason; the server kee
   t.is(other.ws.readyState, other.ws.OPEN);
 });
 
-test('an oversized message closes with 1009 and a reason; a text frame with 1003', async (t) => {
+/** Polls `condition` every 20 ms for up to 3 s. */
+async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 3_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`not within 3 s: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+test('every oversized message, whatever its size or framing, closes with 1009, the same reason and the limit, and ends its session', async (t) => {
   const h = await startGateway(t, { limits: { maxMessageBytes: 4096 } });
-  const c = await h.session();
-  c.ws.send(Buffer.alloc(5000));
-  t.deepEqual(await c.waitClosed(), { code: 1009, reason: 'message of 5000 bytes exceeds the limit of 4096' });
-  const huge = await h.session();
-  huge.ws.send(Buffer.alloc(20_000));
-  t.is((await huge.waitClosed()).code, 1009);
+  const tooBig = { code: 1009, reason: 'message too big: the limit is 4096 bytes' };
+  for (const size of [4097, 5000, 20_000, 20_000_000]) {
+    const c = await h.session();
+    c.ws.send(Buffer.alloc(size));
+    t.deepEqual(await c.waitClosed(5_000), tooBig, `${size} bytes`);
+    await until(async () => (await h.stats()).sessions === 0, `${size} bytes: the session ended, it is not held for a resume`);
+  }
+  // Fragments that add up past the limit, each of them under it.
+  const fragmented = await h.session();
+  for (let i = 0; i < 3; i++) fragmented.ws.send(Buffer.alloc(2000), { binary: true, fin: i === 2 });
+  t.deepEqual(await fragmented.waitClosed(), tooBig);
   const text = await h.session();
   text.ws.send('hello');
   t.is((await text.waitClosed()).code, 1003);

@@ -43,16 +43,21 @@ export class FakeFrames implements FrameSource {
 }
 
 /** n nodes; node i has id 1000 + i and kind i % 7, at (i, 2i, 3i) + offset. */
-export function snapshot(n: number, offset = 0, epoch = 1): PositionSnapshot {
+/**
+ * n nodes on a line, every `moveEvery`-th of them shifted by `offset` (the others stay put, so that
+ * a change of offset makes a delta; when every node moves the encoder sends a keyframe instead).
+ */
+export function snapshot(n: number, offset = 0, epoch = 1, moveEvery = 1): PositionSnapshot {
   const ids = new Uint32Array(n);
   const kinds = new Uint8Array(n);
   const positions = new Float32Array(3 * n);
   for (let i = 0; i < n; i++) {
     ids[i] = 1000 + i;
     kinds[i] = i % 7;
-    positions[3 * i] = i + offset;
-    positions[3 * i + 1] = 2 * i + offset;
-    positions[3 * i + 2] = 3 * i - offset;
+    const shift = i % moveEvery === 0 ? offset : 0;
+    positions[3 * i] = i + shift;
+    positions[3 * i + 1] = 2 * i + shift;
+    positions[3 * i + 2] = 3 * i - shift;
   }
   return { epoch, ids, kinds, positions };
 }

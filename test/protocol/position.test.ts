@@ -117,7 +117,7 @@ test('reader reconstructs exactly what the encoder assumes, every node within th
 test('a keyframe at least every K frames', (t) => {
   const K = 7;
   const positions = randomPositions(50, 6);
-  const enc = new PositionStreamEncoder({ keyframeInterval: K, threshold: 0 });
+  const enc = new PositionStreamEncoder({ keyframeInterval: K, threshold: 0.01 });
   const kinds: string[] = [];
   for (let f = 0; f < 40; f++) {
     positions[0]! += 1;
@@ -128,7 +128,7 @@ test('a keyframe at least every K frames', (t) => {
 
 test('after a gap the reader asks, forceKeyframe() answers, and the stream resynchronises', (t) => {
   const positions = randomPositions(200, 7);
-  const enc = new PositionStreamEncoder({ keyframeInterval: 1000, threshold: 0 });
+  const enc = new PositionStreamEncoder({ keyframeInterval: 1000, threshold: 0.01 });
   const reader = new PositionStreamReader();
   reader.setIdTable(0, 200);
   t.is(reader.accept(enc.encode({ epoch: 0, positions })!).ok, true);
@@ -185,6 +185,52 @@ test('delta indices: pages of u16 when few move, a bitmap when many do; both pas
     reader.accept(bytes);
     t.deepEqual(reader.positions, enc.reconstructed);
   }
+});
+
+test('a delta is never bigger than a keyframe: when nearly every node moved, the keyframe goes instead', (t) => {
+  const n = 3_353;
+  const positions = randomPositions(n, 12);
+  const enc = new PositionStreamEncoder({ threshold: 0.001, keyframeInterval: 1_000 });
+  const reader = new PositionStreamReader();
+  reader.setIdTable(0, n);
+  reader.accept(enc.encode({ epoch: 0, positions })!);
+  for (let j = 0; j < positions.length; j += 3) positions[j]! += 0.5;
+  const all = enc.encode({ epoch: 0, positions })!;
+  t.is(frameOf(all).kind, 'keyframe');
+  t.is(all.length, 48 + 6 * n);
+  t.is(reader.accept(all).ok, true);
+  t.deepEqual(reader.positions, enc.reconstructed);
+  // The next frame with one node moved is a delta again.
+  positions[0]! += 1;
+  t.is(frameOf(enc.encode({ epoch: 0, positions })).kind, 'delta');
+});
+
+test('property: every frame is at most a keyframe\'s size, and the reader stays exact', (t) => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 3000 }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 1e9 }), (n, fractions, seed) => {
+      const positions = randomPositions(n, seed);
+      const enc = new PositionStreamEncoder({ threshold: 0.001, keyframeInterval: 1_000 });
+      const reader = new PositionStreamReader();
+      reader.setIdTable(0, n);
+      reader.accept(enc.encode({ epoch: 0, positions })!);
+      let s = seed >>> 0 || 1;
+      for (const fraction of fractions) {
+        for (let i = 0; i < n; i++) {
+          s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+          if (s / 2 ** 32 < fraction) positions[3 * i + 1]! += 0.25;
+        }
+        const bytes = enc.encode({ epoch: 0, positions });
+        if (bytes === null) continue;
+        if (bytes.length > 48 + 6 * n) return false;
+        if (frameOf(bytes).kind === 'delta' && bytes.length >= 48 + 6 * n) return false;
+        if (!reader.accept(bytes).ok) return false;
+        if (!reader.positions.every((v, j) => v === enc.reconstructed[j])) return false;
+      }
+      return true;
+    }),
+    { numRuns: 200 },
+  );
+  t.pass();
 });
 
 test('a frame shorter than its header says is rejected, not read past', (t) => {

@@ -115,7 +115,7 @@ export class PositionStreamEncoder {
     const keyframe =
       this.forced || epoch !== this.epoch || this.scanner === null || n * 3 !== this.scanner.sent.length || this.sinceKeyframe >= this.keyframeInterval - 1;
     if (keyframe) return this.keyframe(positions, velocities, epoch, snapshot.bounds);
-    return this.delta(positions, velocities);
+    return this.delta(positions, velocities, snapshot.bounds);
   }
 
   private header(bytes: Uint8Array, kind: FrameKind, flags: number, count: number, tableSize: number): DataView {
@@ -179,7 +179,7 @@ export class PositionStreamEncoder {
     return bytes;
   }
 
-  private delta(positions: Float32Array, velocities: Float32Array | null): Uint8Array | null {
+  private delta(positions: Float32Array, velocities: Float32Array | null, bounds: ArrayLike<number> | undefined): Uint8Array | null {
     const n = positions.length / 3;
     const scanner = this.scanner!;
     this.refreshMirror(scanner);
@@ -187,13 +187,18 @@ export class PositionStreamEncoder {
     const sent = scanner.sent;
     const moved = scanner.moved;
     if (m === 0) return null;
-    this.sinceKeyframe++;
     const pages = pageCount(n);
     const useBitmap = bitmapBytes(n) < 4 * pages + 2 * m;
     const indexBytes = useBitmap ? bitmapBytes(n) : 4 * pages + 2 * m;
-    const flags = (velocities !== null ? FLAG_VELOCITY : 0) | (useBitmap ? FLAG_BITMAP : 0);
+    const velocityFlag = velocities !== null ? FLAG_VELOCITY : 0;
+    const flags = velocityFlag | (useBitmap ? FLAG_BITMAP : 0);
     const body = bodyOffset(flags);
-    const bytes = allocFrame(body + indexBytes + 6 * m * (velocities !== null ? 2 : 1));
+    const perNode = velocities !== null ? 12 : 6;
+    // When nearly every node moved, the index makes the delta cost more than a keyframe (the same
+    // bytes a node, no index): the keyframe is then the smaller frame, and it also resets drift.
+    if (body + indexBytes + perNode * m >= bodyOffset(velocityFlag) + perNode * n) return this.keyframe(positions, velocities, this.epoch, bounds);
+    this.sinceKeyframe++;
+    const bytes = allocFrame(body + indexBytes + perNode * m);
     const view = this.header(bytes, FrameKind.Delta, flags, m, n);
     const at = bytes.byteOffset + body;
     const box = boxOf(positions, moved, m);
