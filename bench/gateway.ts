@@ -125,17 +125,20 @@ class FakeLayout implements FrameSource {
 /** Applies node moves by pinning the node in the layout, and broadcasts every change. */
 class FakeGraph implements GraphPort {
   private readonly subscribers = new Set<Ref<GraphChanged>>();
-  private version = 0;
+  private committed = 0;
   constructor(private readonly layout: FakeLayout) {}
-  async apply(mutation: Parameters<GraphPort['apply']>[0], origin: Parameters<GraphPort['apply']>[1]) {
+  apply({ mutation, origin, replyTo, tag }: Parameters<GraphPort['apply']>[0]): void {
     if (mutation.kind === 'update' && mutation.update.opType === GraphOp.UpdateNode) {
       const node = (mutation.update.op as UpdateNodeT).node;
       if (node?.position) this.layout.pinned.set(node.id - 1, [node.position.x, node.position.y, node.position.z]);
     }
-    const version = ++this.version;
+    const version = ++this.committed;
     const scopes = scopesOf(mutation, (id) => this.layout.kinds[id - 1] ?? -1);
     for (const s of this.subscribers) s.tell({ type: 'graph-changed', version, change: mutation, scopes, origin: origin.session });
-    return { ok: true as const, version };
+    replyTo.tell({ type: 'graph-applied', answerTo: tag, result: { ok: true, version } });
+  }
+  async version() {
+    return this.committed;
   }
   async node() {
     return undefined;

@@ -16,7 +16,7 @@ import { dijkstra } from 'graphology-shortest-path';
 import createGraph from 'ngraph.graph';
 import { aStar } from 'ngraph.path';
 import { CpuSsspEngine } from '../src/sssp/cpu-engine.ts';
-import { DynamicCsr, type Direction } from '../src/sssp/csr.ts';
+import { DynamicCsr } from '../src/sssp/csr.ts';
 import { parseDimacs } from '../src/sssp/dimacs.ts';
 import { GpuSsspEngine } from '../src/sssp/gpu-engine.ts';
 import { barabasiAlbert, uniformRandom, type ArrayGraph } from '../test/sssp/support/graphs.ts';
@@ -32,7 +32,8 @@ const Graph = GraphologyModule as unknown as new (options: { type: 'directed' | 
 interface GraphCase {
   readonly key: string;
   readonly label: string;
-  readonly direction: Direction;
+  /** Every edge one way (a road network's arcs), or every edge both ways. */
+  readonly direction: 'directed' | 'undirected';
   make(): ArrayGraph;
 }
 
@@ -183,9 +184,9 @@ export async function run(options: { quick: boolean }): Promise<void> {
   for (const c of cases(options.quick)) {
     progress(`${c.label}: generating`);
     const g = c.make();
-    const csr = new DynamicCsr(c.direction);
+    const csr = new DynamicCsr();
     const t0 = performance.now();
-    csr.load(1, g.nodeIds, g.source, g.target, g.weight);
+    csr.load(1, g.nodeIds, g.source, g.target, g.weight, { directed: c.direction === 'directed' });
     const loadMs = performance.now() - t0;
     const srcs = sources(g, 5);
     const big = g.n >= 1_000_000;

@@ -6,23 +6,37 @@
 // the topology subscribers in commit order. Any failure of a shard or of a commit restarts the
 // whole graph (one-for-all): every actor recovers from storage and this directory is rebuilt.
 //
+// The graph's version is the journal unit of the last commit that changed something: it grows for
+// the life of the store, and a restart takes it up again from what the shards recovered.
+//
+// Whose clock decides: an op that carries the client's HLC stamp is merged into this node's clock
+// (refused when it is too far ahead of it). Edits (UpdateNode, moves, EdgeWeightChange) keep the
+// client's stamp and win only over an older write (last writer wins). Adds and removes change the
+// structure the directory checks against, so they must always win: they keep the client's stamp
+// when it is newer than every stamp this clock has seen, and get a fresh tick otherwise. Within one
+// command a later op on the same node or edge gets a stamp after the earlier one's, so a batch
+// applies in order.
+//
 // Committed units also go to the change subscribers (the gateway's sessions) as wire ops, with the
-// session that asked for them. Queries fan out to the shards and never block the router: it sends
-// them on and the answers are gathered outside its handler. A node's neighbours come from this
+// session that asked for them; then that session gets its answer (`answer`), told from the same
+// place, so that it follows its change and precedes the next commit's. Queries fan out to the
+// shards and never block the router: it sends them on and the answers are gathered outside its
+// handler. A node's neighbours come from this
 // directory (which indexes incoming and outgoing edges alike, wherever the edge lives) and their
 // values from the shards that own them; a title search asks every shard for its best matches and
 // merges them.
 import type { ActorFactory } from '../runtime/actor.ts';
 import type { Ref } from '../runtime/ref.ts';
-import { ClockSkewError, type Hlc, type HybridClock } from '../crdt/hlc.ts';
+import { aheadOf, ClockSkewError, compareHlc, successor, type Hlc, type HybridClock } from '../crdt/hlc.ts';
 import type { LwwRegister } from '../crdt/lww-register.ts';
 import { opsOf, parseCommand, type GraphOp } from '../graph/commands.ts';
-import { Directory } from '../graph/directory.ts';
+import { Directory, type EdgeListEntry } from '../graph/directory.ts';
 import type { GraphEvent } from '../graph/events.ts';
-import type { ChangeHub } from '../graph/change-hub.ts';
+import { commitStamp, type ChangeHub } from '../graph/change-hub.ts';
+import { applyResult } from '../graph/apply-result.ts';
 import type { EdgeValue, NodeValue } from '../graph/model.ts';
 import { MAX_QUERY_LENGTH, MAX_RESULTS, TopHits, type SearchHit } from '../graph/search.ts';
-import type { GraphChanged } from '../gateway/ports.ts';
+import type { GraphApplied, GraphChanged } from '../gateway/ports.ts';
 import type { Partitioner } from '../graph/partition.ts';
 import { preprocess } from '../graph/preprocess.ts';
 import type { OpOutcome } from '../graph/shard-state.ts';
@@ -39,8 +53,10 @@ export type GraphAck =
       /** The journal unit; undefined when nothing had to be written. */
       readonly unit: number | undefined;
       readonly atMs: number | undefined;
-      /** Topology version after this unit. */
+      /** Graph version after this unit (the version before it when it changed nothing). */
       readonly version: number;
+      /** The commit's HLC (the greatest stamp of its events); absent when nothing changed. */
+      readonly stamp?: Hlc;
       /** One per op, in command order. */
       readonly results: readonly OpOutcome[];
     }
@@ -61,7 +77,7 @@ export type NeighboursReply = { readonly ok: true; readonly nodes: readonly Node
 /** A page of the edge list (the router's directory, in the order edges were added). */
 export interface EdgePageReply {
   readonly total: number;
-  readonly edges: readonly { readonly id: bigint; readonly source: number; readonly target: number }[];
+  readonly edges: readonly EdgeListEntry[];
 }
 export type SearchReply = { readonly ok: true; readonly nodes: readonly NodeValue[] } | QueryFailure;
 
@@ -77,10 +93,26 @@ export interface GraphStats {
   readonly journal: JournalStats;
 }
 
+/** Where a session wants its answer to a change, as the gateway reads it (GraphApplied). */
+export interface GraphAnswerTo {
+  readonly to: Ref<GraphApplied>;
+  readonly tag: number;
+}
+
 export type GraphRouterMsg =
   /** `command` is untrusted input: validated here, whoever sends it. */
-  /** `origin`: the session that asked, published with the committed change. */
-  | { readonly type: 'update'; readonly command: unknown; readonly replyTo?: Ref<GraphAck>; readonly origin?: string }
+  /** `origin`: the session that asked, published with the committed change; `answer`: see GraphAnswerTo. */
+  | { readonly type: 'update'; readonly command: unknown; readonly replyTo?: Ref<GraphAck>; readonly origin?: string; readonly answer?: GraphAnswerTo }
+  /** The version of the last committed change. */
+  | { readonly type: 'version'; readonly replyTo: Ref<number> }
+  /** To self: the edge holding an id a refused command gave another edge, for that refusal's answer. */
+  | {
+      readonly type: 'edge-clash-read';
+      readonly answer: GraphAnswerTo;
+      readonly ack: GraphAck;
+      readonly edge: LwwRegister<EdgeValue> | undefined;
+      readonly version: number;
+    }
   | { readonly type: 'get-node'; readonly id: number; readonly replyTo: Ref<LwwRegister<NodeValue> | undefined> }
   | { readonly type: 'get-edge'; readonly id: bigint; readonly replyTo: Ref<LwwRegister<EdgeValue> | undefined> }
   /** Up to `limit` (at most 1000) nodes joined to `id` by an edge in either direction. */
@@ -113,8 +145,27 @@ class CommandError extends Error {
     readonly code: GraphErrorCode,
     message: string,
     readonly op?: number,
+    /** For an edge-id conflict: the id. */
+    readonly edge?: bigint,
   ) {
     super(message);
+  }
+}
+
+const STRUCTURAL = new Set<GraphOp['op']>(['add-node', 'remove-node', 'add-edge', 'remove-edge']);
+
+/** The node or edge an op writes, as a key for the stamps given within one command. */
+function entityKey(op: GraphOp): string {
+  switch (op.op) {
+    case 'add-node':
+      return `n${op.node.id}`;
+    case 'add-edge':
+      return `e${op.edge.id}`;
+    case 'remove-edge':
+    case 'set-edge-weight':
+      return `e${op.id}`;
+    default:
+      return `n${op.id}`;
   }
 }
 
@@ -127,9 +178,33 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
 
     const queryTimeout = o.queryTimeoutMs ?? 5_000;
 
-    const route = (replyTo: Ref<GraphAck> | undefined, input: unknown, origin: string | undefined): void => {
-      const fail = (code: GraphErrorCode, message: string, op?: number): void =>
-        replyTo?.tell({ ok: false, error: op === undefined ? { code, message } : { code, message, op } });
+    const route = (replyTo: Ref<GraphAck> | undefined, input: unknown, origin: string | undefined, answer: GraphAnswerTo | undefined): void => {
+      const reply = (ack: GraphAck): void => {
+        replyTo?.tell(ack);
+        answer?.to.tell({ type: 'graph-applied', answerTo: answer.tag, result: applyResult(ack) });
+      };
+      const fail = (code: GraphErrorCode, message: string, op?: number, edge?: bigint): void => {
+        const ack: GraphAck = { ok: false, error: op === undefined ? { code, message } : { code, message, op } };
+        if (edge === undefined || answer === undefined) return reply(ack);
+        replyTo?.tell(ack);
+        answerEdgeClash(answer, ack, edge);
+      };
+      // The stamps given so far in this command, by node or edge.
+      const given = new Map<string, Hlc>();
+      const stampOf = (op: GraphOp): Hlc => {
+        if (op.stamp === undefined) return o.clock.tick();
+        const latest = o.clock.peek();
+        o.clock.observe(op.stamp);
+        let stamp = STRUCTURAL.has(op.op) && !aheadOf(op.stamp, latest) ? o.clock.tick() : op.stamp;
+        const key = entityKey(op);
+        const before = given.get(key);
+        if (before !== undefined && compareHlc(stamp, before) <= 0) {
+          stamp = successor(before);
+          o.clock.observeTrusted(stamp);
+        }
+        given.set(key, stamp);
+        return stamp;
+      };
       const parsed = parseCommand(input);
       if (!parsed.ok) return fail('invalid', parsed.error);
       const ops = opsOf(parsed.command).map(preprocess);
@@ -146,11 +221,7 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
       const orderToIndex: number[] = [];
       try {
         ops.forEach((op, index) => {
-          if (op.stamp !== undefined) o.clock.observe(op.stamp);
-          // Adds and removes are stamped by the server so that they win; edits keep the client's
-          // stamp so that concurrent optimistic edits are settled last-writer-wins.
-          const edit = op.op === 'update-node' || op.op === 'move-node' || op.op === 'set-edge-weight';
-          const stamp = edit && op.stamp !== undefined ? op.stamp : o.clock.tick();
+          const stamp = stampOf(op);
           switch (op.op) {
             case 'add-node':
               dir.addNode(op.node.id, undo);
@@ -179,9 +250,9 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
               }
               const existing = dir.edge(e.id);
               if (existing !== undefined && (existing.source !== e.source || existing.target !== e.target)) {
-                throw new CommandError('edge-id-conflict', `op ${index}: edge ${e.id} already joins ${existing.source} -> ${existing.target}`, index);
+                throw new CommandError('edge-id-conflict', `op ${index}: edge ${e.id} already joins ${existing.source} -> ${existing.target}`, index, e.id);
               }
-              dir.addEdge(e.id, { source: e.source, target: e.target }, undo);
+              dir.addEdge(e.id, { source: e.source, target: e.target, directed: e.directed === true }, undo, op.upsert === true);
               return send(o.partitioner.shardOfEdge(e.source), op, stamp, index);
             }
             case 'remove-edge': {
@@ -202,12 +273,12 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
         });
       } catch (error) {
         for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
-        if (error instanceof CommandError) return fail(error.code, error.message, error.op);
+        if (error instanceof CommandError) return fail(error.code, error.message, error.op, error.edge);
         if (error instanceof ClockSkewError) return fail('clock-skew', error.message);
         throw error;
       }
       if (parts.size === 0) {
-        replyTo?.tell({ ok: true, unit: undefined, atMs: undefined, version: o.hub.version, results: results.map((r) => r ?? UNCHANGED) });
+        reply({ ok: true, unit: undefined, atMs: undefined, version: o.hub.version, results: results.map((r) => r ?? UNCHANGED) });
         return;
       }
       const ticket = o.journal.open(parts.keys(), order);
@@ -231,11 +302,27 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
           }
           events.sort((a, b) => a[0] - b[0]);
           const committed = events.map(([, e]) => e);
-          const scopes = o.hub.publish(committed);
+          const outcomes = results.map((r) => r ?? UNCHANGED);
+          if (committed.length === 0) {
+            reply({ ok: true, unit: info.unit, atMs: info.atMs, version: o.hub.version, results: outcomes });
+            return;
+          }
+          const scopes = o.hub.publish(committed, info.unit);
           o.changes?.publish(o.hub.version, committed, scopes, origin);
-          replyTo?.tell({ ok: true, unit: info.unit, atMs: info.atMs, version: o.hub.version, results: results.map((r) => r ?? UNCHANGED) });
+          reply({ ok: true, unit: info.unit, atMs: info.atMs, version: o.hub.version, stamp: commitStamp(committed), results: outcomes });
         },
         (error: JournalError) => fail(error.reason, error.message),
+      );
+    };
+
+    /** Reads the edge that holds `id` for a refusal's answer; the read ends in a message to self. */
+    const answerEdgeClash = (answer: GraphAnswerTo, ack: GraphAck, id: bigint): void => {
+      const ends = dir.edge(id);
+      const version = o.hub.version;
+      if (ends === undefined) return answer.to.tell({ type: 'graph-applied', answerTo: answer.tag, result: applyResult(ack) });
+      askShard<LwwRegister<EdgeValue> | undefined>(o.partitioner.shardOfEdge(ends.source), (r) => ({ type: 'get-edge', id, replyTo: r })).then(
+        (edge) => ctx.self.tell({ type: 'edge-clash-read', answer, ack, edge, version }),
+        () => ctx.self.tell({ type: 'edge-clash-read', answer, ack, edge: undefined, version }),
       );
     };
 
@@ -318,10 +405,11 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
           o.clock.observeTrusted(s.maxStamp);
           for (const n of s.nodes) dir.addNode(n.id, undo);
         }
-        for (const s of slices) for (const e of s.edges) dir.addEdge(e.id, { source: e.source, target: e.target }, undo);
+        for (const s of slices) for (const e of s.edges) dir.addEdge(e.id, { source: e.source, target: e.target, directed: e.directed === true }, undo);
         o.hub.reseed(
           slices.flatMap((s) => s.nodes),
           slices.flatMap((s) => s.edges),
+          slices.reduce((v, s) => Math.max(v, s.lastUnit), 0),
         );
         // Subscriptions outlive restarts; so do death watches, but renewing one is harmless.
         for (const s of o.changes?.refs() ?? []) watchChanges(s);
@@ -329,7 +417,13 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
       receive(msg) {
         switch (msg.type) {
           case 'update':
-            route(msg.replyTo, msg.command, typeof msg.origin === 'string' ? msg.origin : undefined);
+            route(msg.replyTo, msg.command, typeof msg.origin === 'string' ? msg.origin : undefined, msg.answer);
+            return;
+          case 'version':
+            msg.replyTo.tell(o.hub.version);
+            return;
+          case 'edge-clash-read':
+            msg.answer.to.tell({ type: 'graph-applied', answerTo: msg.answer.tag, result: applyResult(msg.ack, { edge: msg.edge, version: msg.version }) });
             return;
           case 'get-node':
             if (Number.isInteger(msg.id) && msg.id >= 0) shards[o.partitioner.shardOfNode(msg.id)]!.tell({ type: 'get-node', id: msg.id, replyTo: msg.replyTo });

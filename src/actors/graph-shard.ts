@@ -45,6 +45,8 @@ export interface ShardSlice {
   readonly edges: readonly TopologyEdge[];
   /** The newest stamp the shard holds: the router's clock moves past it. */
   readonly maxStamp: Hlc;
+  /** The last journal unit the shard's state reflects: the graph's version starts again from the greatest. */
+  readonly lastUnit: number;
 }
 
 export type GraphShardMsg =
@@ -152,7 +154,7 @@ export function graphShard(o: GraphShardOptions): ActorFactory<GraphShardMsg> {
             let maxStamp = ZERO_HLC;
             for (const [, r] of state.nodes.entries()) if (compareHlc(r.stamp, maxStamp) > 0) maxStamp = r.stamp;
             for (const [, r] of state.edges.entries()) if (compareHlc(r.stamp, maxStamp) > 0) maxStamp = r.stamp;
-            msg.replyTo.tell({ nodes: state.topologyNodes(), edges: state.topologyEdges(), maxStamp });
+            msg.replyTo.tell({ nodes: state.topologyNodes(), edges: state.topologyEdges(), maxStamp, lastUnit });
             return;
           }
           case 'commit-failed':

@@ -2,13 +2,17 @@
 // rest of the node: subscriptions, graph mutations, node drags, settings, shortest paths, agent
 // messages.
 // Replies carry the request's seq as their correlation id. Asks never block the session: their
-// answers come back as messages.
+// answers come back as messages. A graph change is answered by the graph itself, in commit order
+// with the change stream (GraphApplied after the change's GraphChanged); the session matches the
+// answer to the request by a tag of its own, and drops an answer that comes after it gave up.
 import type { ActorContext } from '../runtime/actor.ts';
 import type { Permission } from '../auth/roles.ts';
 import type { TokenClaims } from '../auth/token.ts';
 import type { Connection } from '../gateway/connection.ts';
 import type { Outbox } from '../gateway/outbox.ts';
-import type { AgentEvent, GraphApplyResult, GraphChanged, GraphMutation, SsspRequestError, SsspResultMsg } from '../gateway/ports.ts';
+import { ZERO_HLC, type Hlc } from '../crdt/hlc.ts';
+import type { AgentEvent, GraphApplied, GraphApplyResult, GraphChanged, GraphMutation, SsspRequestError, SsspResultMsg } from '../gateway/ports.ts';
+import { stampOfEnvelope } from '../graph/from-protocol.ts';
 import { dragFromWire } from '../gateway/drag-wire.ts';
 import { filterChange, filterFromWire, isIdentity, type ClientFilter } from '../gateway/filter.ts';
 import { changeFromWire, deltaPayload } from '../gateway/settings-wire.ts';
@@ -23,9 +27,8 @@ import type { SettingChange, SettingError, SetResult, SettingsBroadcast, Setting
 import type { SessionDeps, SessionMsg } from './session.ts';
 
 export type RequestReply =
-  | { readonly type: 'settings-snapshot'; readonly correlationId: number; readonly snapshot: SettingsSnapshot }
+  | { readonly type: 'settings-snapshot'; readonly correlationId: number; readonly paths: readonly string[]; readonly snapshot: SettingsSnapshot }
   | { readonly type: 'settings-result'; readonly correlationId: number; readonly result: SetResult }
-  | { readonly type: 'graph-result'; readonly correlationId: number; readonly result: GraphApplyResult }
   | { readonly type: 'request-failed'; readonly correlationId: number; readonly what: string; readonly error: string };
 
 export interface RequestContext {
@@ -63,6 +66,11 @@ const GRAPH_ERROR_CODES: Record<Extract<GraphApplyResult, { ok: false }>['code']
 };
 
 const MAX_SSSP_IN_FLIGHT = 16;
+/**
+ * Graph changes of one session still waiting for their answer. The rate limit keeps a client far
+ * below it (200 a second, each answered within the graph's 10 s); beyond it a change is refused.
+ */
+export const MAX_GRAPH_IN_FLIGHT = 4096;
 
 /** How a failed shortest-path request is told to the client. */
 const SSSP_ERROR_CODES: Readonly<Record<SsspRequestError['code'], ErrorCode>> = {
@@ -82,6 +90,9 @@ export function sessionRequests(rc: RequestContext) {
   let positions: { velocity: boolean; rateHz: number; filter: ClientFilter } | undefined;
   /** This session's SSSP requests still waiting for their answer. */
   let ssspInFlight = 0;
+  /** This session's graph changes waiting for their answer: the tag they were sent with, to their seq. */
+  const graphInFlight = new Map<number, number>();
+  let graphTag = 0;
 
   const error = (code: ErrorCode, message: string, correlationId: number): void => outbox.send(new ErrorReplyT(code, message), correlationId);
   const origin = () => ({ session: rc.sessionId(), subject: rc.claims().sub });
@@ -136,13 +147,14 @@ export function sessionRequests(rc: RequestContext) {
     else topics.delete(topic);
   };
 
-  const applyGraph = (mutation: GraphMutation, correlationId: number): void => {
+  /** `stamp`: the envelope's HLC, the client's clock for this change (it decides conflicts). */
+  const applyGraph = (mutation: GraphMutation, correlationId: number, stamp: Hlc | undefined): void => {
     const graph = deps.graph;
     if (graph === undefined) return error(ErrorCode.Unsupported, 'no graph on this node', correlationId);
-    graph.apply(mutation, origin()).then(
-      (result) => ctx.self.tell({ type: 'graph-result', correlationId, result }),
-      (e: unknown) => ctx.self.tell({ type: 'request-failed', correlationId, what: 'graph update', error: String(e) }),
-    );
+    if (graphInFlight.size >= MAX_GRAPH_IN_FLIGHT) return error(ErrorCode.Overloaded, 'too many graph changes in flight', correlationId);
+    const tag = ++graphTag;
+    graphInFlight.set(tag, correlationId);
+    graph.apply({ mutation, origin: origin(), ...(stamp === undefined ? {} : { stamp }), replyTo: ctx.self, tag });
   };
 
   /** Drags are layout, not graph: no journal, no reply on success (they come a dozen a second). */
@@ -168,7 +180,7 @@ export function sessionRequests(rc: RequestContext) {
         deps.limits.askTimeoutMs,
       )
       .then(
-        (snapshot) => ctx.self.tell({ type: 'settings-snapshot', correlationId, snapshot }),
+        (snapshot) => ctx.self.tell({ type: 'settings-snapshot', correlationId, paths, snapshot }),
         (e: unknown) => ctx.self.tell({ type: 'request-failed', correlationId, what: 'settings get', error: String(e) }),
       );
   };
@@ -209,10 +221,10 @@ export function sessionRequests(rc: RequestContext) {
         return;
       case Payload.GraphUpdate:
         if (!allowed('graph:write', 'change the graph', correlationId)) return;
-        return applyGraph({ kind: 'update', update: (env.payload(new GraphUpdate()) as GraphUpdate).unpack() }, correlationId);
+        return applyGraph({ kind: 'update', update: (env.payload(new GraphUpdate()) as GraphUpdate).unpack() }, correlationId, stampOfEnvelope(env));
       case Payload.GraphBatch:
         if (!allowed('graph:write', 'change the graph', correlationId)) return;
-        return applyGraph({ kind: 'batch', batch: (env.payload(new GraphBatch()) as GraphBatch).unpack() }, correlationId);
+        return applyGraph({ kind: 'batch', batch: (env.payload(new GraphBatch()) as GraphBatch).unpack() }, correlationId, stampOfEnvelope(env));
       case Payload.NodeDrag:
         // The same right as a graph change: moving a node is editing what everyone sees.
         if (allowed('graph:write', 'move a node', correlationId)) drag(env.payload(new NodeDrag()) as NodeDrag, correlationId);
@@ -258,23 +270,28 @@ export function sessionRequests(rc: RequestContext) {
     if (e.current !== undefined) {
       // What stands, for the client to reconcile its optimistic copy with.
       outbox.send(
-        deltaPayload({ path: e.path, old: null, new: e.current.value, timestamp: deps.wallClock(), client: 'server', version: e.current.version }),
+        deltaPayload({ path: e.path, old: null, new: e.current.value, timestamp: ZERO_HLC, client: 'server', version: e.current.version }),
         correlationId,
       );
     }
   };
 
-  const graphResult = (msg: Extract<RequestReply, { type: 'graph-result' }>): void => {
-    const { result, correlationId } = msg;
+  const graphResult = (msg: GraphApplied): void => {
+    const correlationId = graphInFlight.get(msg.answerTo);
+    if (correlationId === undefined) return; // answered already: it was given up on as unavailable
+    graphInFlight.delete(msg.answerTo);
+    const result: GraphApplyResult = msg.result;
     if (result.ok) {
-      // Acknowledged with the graph version it was committed at; the broadcast of the change itself
-      // skips this session.
-      outbox.send(new AckT(BigInt(result.version)), correlationId);
+      // The change itself reached the stream just before (when this session subscribes to it).
+      outbox.send(new AckT(BigInt(result.version)), correlationId, result.stamp);
       return;
     }
     error(GRAPH_ERROR_CODES[result.code], result.message, correlationId);
-    if (result.current?.node !== undefined) outbox.send(new GraphUpdateT(GraphOp.UpdateNode, new UpdateNodeT(result.current.node)), correlationId);
-    if (result.current?.edge !== undefined) outbox.send(new GraphUpdateT(GraphOp.AddEdge, new AddEdgeT(result.current.edge)), correlationId);
+    const current = result.current;
+    if (current === undefined) return;
+    const version = BigInt(result.version ?? 0);
+    if (current.node !== undefined) outbox.send(new GraphUpdateT(GraphOp.UpdateNode, new UpdateNodeT(current.node), version), correlationId, current.nodeStamp);
+    if (current.edge !== undefined) outbox.send(new GraphUpdateT(GraphOp.AddEdge, new AddEdgeT(current.edge), version), correlationId, current.edgeStamp);
   };
 
   // A filtered client's view is the id table of its position stream; before it has one, or with no
@@ -286,20 +303,25 @@ export function sessionRequests(rc: RequestContext) {
     return view === undefined ? result : resultInView(result, view);
   };
 
-  const event = (msg: RequestReply | SettingsBroadcast | GraphChanged | SsspResultMsg | AgentEvent): void => {
+  const event = (msg: RequestReply | SettingsBroadcast | GraphChanged | GraphApplied | SsspResultMsg | AgentEvent): void => {
     switch (msg.type) {
       case 'settings-snapshot': {
         const snapshot = msg.snapshot;
         for (const [path, v] of Object.entries(snapshot.values)) {
-          outbox.send(deltaPayload({ path, old: null, new: v.value, timestamp: 0, client: 'server', version: v.version }), msg.correlationId);
+          outbox.send(deltaPayload({ path, old: null, new: v.value, timestamp: ZERO_HLC, client: 'server', version: v.version }), msg.correlationId);
         }
+        // Every request gets an answer: paths the tree does not have are named in one error, after
+        // the values of the ones it has (a get of unknown paths only would otherwise hear nothing).
+        const known = Object.keys(snapshot.values);
+        const unknown = msg.paths.filter((path) => (path.endsWith('.') ? !known.some((k) => k.startsWith(path)) : !(path in snapshot.values)));
+        if (unknown.length > 0) error(ErrorCode.NotFound, `unknown setting path${unknown.length > 1 ? 's' : ''}: ${unknown.slice(0, 16).join(', ')}${unknown.length > 16 ? ` and ${unknown.length - 16} more` : ''}`, msg.correlationId);
         return;
       }
       case 'settings-result':
         if (msg.result.ok) for (const d of msg.result.deltas) outbox.send(deltaPayload(d), msg.correlationId);
         else for (const e of msg.result.errors) settingError(e, msg.correlationId);
         return;
-      case 'graph-result':
+      case 'graph-applied':
         return graphResult(msg);
       case 'request-failed':
         return error(ErrorCode.Timeout, `${msg.what} failed: ${msg.error}`, msg.correlationId);
@@ -307,12 +329,13 @@ export function sessionRequests(rc: RequestContext) {
         for (const d of msg.deltas) outbox.send(deltaPayload(d));
         return;
       case 'graph-changed': {
-        if (msg.origin === rc.sessionId() || !topics.has(Topic.Graph)) return;
+        // Its own changes too: the stream alone rebuilds the graph, and the answer follows.
+        if (!topics.has(Topic.Graph)) return;
         // The position filter is the client's view: graph changes outside it are not its business.
         const filter = positions?.filter;
         const session = rc.sessionId();
         const change = filter === undefined ? msg.change : filterChange(msg.change, msg.scopes, filter, (id) => deps.hub.inView(session, id));
-        if (change !== null) outbox.send(mutationPayload(change));
+        if (change !== null) outbox.send(mutationPayload(change), 0, msg.stamp);
         return;
       }
       case 'sssp-result': {

@@ -21,7 +21,7 @@ import type { Connection, ConnectionEvent } from '../gateway/connection.ts';
 import type { GatewayLimits } from '../gateway/limits.ts';
 import { Outbox } from '../gateway/outbox.ts';
 import type { PositionHub } from '../gateway/position-hub.ts';
-import type { AgentEvent, AgentPort, GraphChanged, GraphPort, LayoutPort, SsspPort, SsspResultMsg } from '../gateway/ports.ts';
+import type { AgentEvent, AgentPort, GraphApplied, GraphChanged, GraphPort, LayoutPort, SsspPort, SsspResultMsg } from '../gateway/ports.ts';
 import type { ReplayBudget } from '../gateway/replay-ring.ts';
 import type { SessionRegistry } from '../gateway/session-registry.ts';
 import type { GatewayStats } from '../gateway/stats.ts';
@@ -59,6 +59,7 @@ export type SessionMsg =
   | RequestReply
   | SettingsBroadcast
   | GraphChanged
+  | GraphApplied
   | SsspResultMsg
   | AgentEvent;
 

@@ -3,6 +3,7 @@
 // broadcast: at once to `immediate` subscribers (the physics actor applies physics.* live), and in
 // batches to the other clients. On (re)start it rebuilds the tree from the log before it takes a
 // message.
+import { compareHlc, HybridClock, ZERO_HLC } from '../crdt/hlc.ts';
 import type { ActorFactory } from '../runtime/actor.ts';
 import { childSpec, type AnyChildSpec } from '../supervisors/child-spec.ts';
 import type { Ref } from '../runtime/ref.ts';
@@ -20,8 +21,10 @@ export interface SettingsActorOptions {
   readonly maxBatch?: number;
   /** Most subscribers; more are refused (a subscribe beyond it is dropped with a dead letter). */
   readonly maxSubscribers?: number;
-  /** Wall-clock milliseconds for delta timestamps (injectable for tests). */
+  /** Wall-clock milliseconds under the deltas' HLC stamps (injectable for tests). */
   readonly wallClock?: () => number;
+  /** This node's id in HLC stamps (u32, default 1). */
+  readonly hlcNode?: number;
 }
 
 interface Subscriber {
@@ -46,7 +49,9 @@ export function settingsActor(options: SettingsActorOptions): ActorFactory<Setti
   const gone = (subscriber: Ref<SettingsBroadcast>): SettingsMsg => ({ type: 'unsubscribe', subscriber });
   return (ctx) => {
     const tree = new SettingsTree();
-    const wallClock = options.wallClock ?? Date.now;
+    // Deltas are stamped on a hybrid logical clock, which never goes back: not when the wall clock
+    // is stepped back, and not across a restart (it starts past the newest stamp in the log).
+    const clock = new HybridClock(options.hlcNode ?? 1, options.wallClock ?? Date.now);
     const batcher = new BroadcastBatcher<SettingsDelta>(ctx.system.clock, options.batchIntervalMs ?? 100, options.maxBatch ?? 10, (batch) => {
       for (const s of subscribers.values()) {
         if (s.immediate) continue;
@@ -58,7 +63,11 @@ export function settingsActor(options: SettingsActorOptions): ActorFactory<Setti
 
     return {
       async preStart() {
-        tree.restore(await options.log.load());
+        const logged = await options.log.load();
+        tree.restore(logged);
+        let newest = ZERO_HLC;
+        for (const d of logged) if (compareHlc(d.timestamp, newest) > 0) newest = d.timestamp;
+        clock.observeTrusted(newest);
         subscribers.rewatch(ctx, gone);
       },
       postStop() {
@@ -90,7 +99,7 @@ export function settingsActor(options: SettingsActorOptions): ActorFactory<Setti
               });
               return;
             }
-            const plan = tree.plan(msg.changes, msg.client, wallClock());
+            const plan = tree.plan(msg.changes, msg.client, () => clock.tick());
             if (!plan.ok) {
               msg.replyTo?.tell(plan);
               return;

@@ -1,5 +1,6 @@
 // The gateway's shortest-path port over the SSSP actor: a client's SsspRequest becomes a query (a
-// source, optional targets to stop at, an optional distance bound), the answer (reached nodes,
+// source, optional targets to stop at, an optional distance bound, the undirected reading when it
+// asks for it), the answer (reached nodes,
 // their distances and parents, from one graph version) becomes an SsspResult for the asker and
 // for every subscriber, so other viewers can colour by it too. A query that fails (an unknown
 // source or target, a negative weight, no answer in time) is an error for the asker alone.
@@ -23,6 +24,8 @@ export type SsspPortMsg =
       readonly maxDistance: number;
       /** Empty: settle everything reachable. */
       readonly targets: readonly number[];
+      /** Follow every edge both ways, directed ones included. */
+      readonly undirected?: boolean;
       readonly replyTo: Ref<SsspResultMsg>;
       readonly tag: number;
     }
@@ -83,6 +86,7 @@ export function ssspPortActor(options: SsspPortOptions): ActorFactory<SsspPortMs
                   source: msg.source,
                   ...(msg.maxDistance > 0 ? { maxDistance: msg.maxDistance } : {}),
                   ...(msg.targets.length > 0 ? { targets: msg.targets } : {}),
+                  ...(msg.undirected === true ? { undirected: true } : {}),
                   replyTo,
                 }),
                 timeoutMs,
@@ -108,7 +112,7 @@ export function ssspPortActor(options: SsspPortOptions): ActorFactory<SsspPortMs
 export function ssspPort(port: Ref<SsspPortMsg>): SsspPort {
   return {
     request: (request: SsspRequestT, replyTo, tag) =>
-      port.tell({ type: 'request', source: request.source, maxDistance: request.maxDistance, targets: request.targets, replyTo, tag }),
+      port.tell({ type: 'request', source: request.source, maxDistance: request.maxDistance, targets: request.targets, undirected: request.undirected, replyTo, tag }),
     subscribe: (subscriber) => port.tell({ type: 'subscribe', subscriber }),
     unsubscribe: (subscriber) => port.tell({ type: 'unsubscribe', subscriber }),
   };

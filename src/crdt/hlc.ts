@@ -31,12 +31,33 @@ export function isValidHlc(h: Hlc): boolean {
   );
 }
 
+/**
+ * The least stamp after `h` from the same issuer: the next logical count, or the next millisecond
+ * once the counter is spent.
+ */
+export function successor(h: Hlc): Hlc {
+  return h.logical < 0xffffffff ? { wallMs: h.wallMs, logical: h.logical + 1, node: h.node } : { wallMs: h.wallMs + 1, logical: 0, node: h.node };
+}
+
+/**
+ * Whether `h` is later than every stamp a clock whose latest is `latest` has issued or observed.
+ * Wall time and counter alone decide: a clock that observes a stamp takes its wall time and counter,
+ * not its node, so a stamp equal to `latest` on both may still have been observed from a greater node.
+ */
+export function aheadOf(h: Hlc, latest: Hlc): boolean {
+  return h.wallMs > latest.wallMs || (h.wallMs === latest.wallMs && h.logical > latest.logical);
+}
+
 export class ClockSkewError extends Error {
   constructor(
     readonly remote: Hlc,
     readonly maxDriftMs: number,
+    readonly localWallMs: number,
   ) {
-    super(`stamp ${remote.wallMs} is more than ${maxDriftMs} ms ahead of this node's clock`);
+    super(
+      `clock skew: stamp wall_ms ${remote.wallMs} is ${remote.wallMs - localWallMs} ms ahead of the server's clock (wall_ms ${localWallMs}); ` +
+        `at most ${maxDriftMs} ms is accepted: set the client's clock right`,
+    );
     this.name = 'ClockSkewError';
   }
 }
@@ -69,7 +90,7 @@ export class HybridClock {
   /** Takes a remote stamp into account (message receipt); throws ClockSkewError when it is too far ahead. */
   observe(remote: Hlc): void {
     const wall = Math.floor(this.now());
-    if (remote.wallMs > wall + this.maxDriftMs) throw new ClockSkewError(remote, this.maxDriftMs);
+    if (remote.wallMs > wall + this.maxDriftMs) throw new ClockSkewError(remote, this.maxDriftMs, wall);
     this.observeTrusted(remote);
   }
 

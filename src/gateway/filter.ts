@@ -128,7 +128,8 @@ export function filterChange(change: GraphMutation, scopes: readonly ChangeScope
   }
   if (kept.length === updates.length) return change;
   if (kept.length === 0) return null;
-  return kept.length === 1 ? { kind: 'update', update: kept[0]! } : { kind: 'batch', batch: new GraphBatchT(kept) };
+  // The updates carry the change's version themselves; a smaller batch keeps it too.
+  return kept.length === 1 ? { kind: 'update', update: kept[0]! } : { kind: 'batch', batch: new GraphBatchT(kept, change.kind === 'batch' ? change.batch.version : 0n) };
 }
 
 function concerns(scope: ChangeScope, kinds: ReadonlySet<number> | undefined, bySelection: boolean, inView: ViewTest): boolean {

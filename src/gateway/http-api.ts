@@ -3,11 +3,15 @@
 //   GET  /healthz, /readyz                        no token
 //   GET  /metrics, /status, /api/tree, /api/events admin
 //   POST /api/faults                               admin: {path, kind: throw|stall|kill, times?, durationMs?}
+//   POST /api/tokens                               admin: {role, ttlSeconds?, sub?}: a token for another role
+//   GET  /api/graph/...                            read: each answer carries the graph version it
+//                                                  reflects (`version`, header x-graph-version)
 //   GET  /api/graph/node/:id?content=N             read: the node, its content cut to N characters
 //                                                  (default 16384, 0: none) with contentLength when cut
 //   GET  /api/graph/node/:id/neighbours?limit=     read
 //   GET  /api/graph/search?q=&limit=               read
-//   GET  /api/graph/edges?offset=&limit=           read: a page of the edge list {total, offset, edges, next?}
+//   GET  /api/graph/edges?offset=&limit=           read: a page of the edge list {total, offset, edges, next?},
+//                                                  each edge {id, source, target, directed}
 //   GET  /api/settings?paths=a,b                   read
 //   PUT|POST /api/settings                          settings:write: {changes: [{path, value, ifVersion?}]}
 //   GET  / and the viewer's files                  read (query, bearer or the page's cookie)
@@ -82,7 +86,8 @@ export function httpHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerR
     res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers });
     res.end(body);
   };
-  const json = (res: ServerResponse, status: number, value: unknown): void => send(res, status, 'application/json', JSON.stringify(value));
+  const json = (res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void =>
+    send(res, status, 'application/json', JSON.stringify(value), headers);
 
   const need = (req: IncomingMessage, url: URL, permission: Permission, allowCookie = false) => {
     const outcome = authorise(deps.tokens, requestToken(req, url, allowCookie), permission);
@@ -150,19 +155,28 @@ export function httpHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerR
     return json(res, status, result);
   };
 
+  // Every graph answer says the graph version it reflects (`version`, and the x-graph-version
+  // header, 404s included): read before the data, so the data holds at least every change up to
+  // it, and a client replays the change stream from there to line its copy up.
   const graphRoute = async (req: IncomingMessage, res: ServerResponse, url: URL, parts: string[]): Promise<void> => {
     methods(req, ['GET', 'HEAD']);
     need(req, url, 'read');
+    const atVersion = async (): Promise<{ version: number; headers: Record<string, string> }> => {
+      const version = await graph().version();
+      return { version, headers: { 'x-graph-version': String(version) } };
+    };
     if (parts.length === 1 && parts[0] === 'search') {
       const q = url.searchParams.get('q') ?? '';
       if (q.length === 0 || q.length > 256) throw new HttpError(400, 'q must be 1 to 256 characters');
       const limit = boundedInt(url.searchParams.get('limit'), 20, 1, 200);
-      return json(res, 200, { query: q, nodes: await graph().search(q, limit) });
+      const { version, headers } = await atVersion();
+      return json(res, 200, { query: q, nodes: await graph().search(q, limit), version }, headers);
     }
     if (parts.length === 1 && parts[0] === 'edges') {
       const offset = boundedInt(url.searchParams.get('offset'), 0, 0, Number.MAX_SAFE_INTEGER, 'offset');
       const limit = boundedInt(url.searchParams.get('limit'), 10_000, 1, 100_000);
-      return json(res, 200, await graph().edgePage(offset, limit));
+      const { version, headers } = await atVersion();
+      return json(res, 200, { ...(await graph().edgePage(offset, limit)), version }, headers);
     }
     if (parts[0] !== 'node' || parts.length < 2 || parts.length > 3 || (parts.length === 3 && parts[2] !== 'neighbours')) {
       throw new HttpError(404, 'not found');
@@ -172,14 +186,16 @@ export function httpHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerR
     const id = Number(raw);
     if (parts.length === 2) {
       const maxContent = boundedInt(url.searchParams.get('content'), CONTENT_DEFAULT_CHARS, 0, CONTENT_MAX_CHARS, 'content');
+      const { version, headers } = await atVersion();
       const node = await graph().node(id);
-      if (node === undefined) throw new HttpError(404, `no node ${id}`);
-      return json(res, 200, clipContent(node, maxContent));
+      if (node === undefined) throw new HttpError(404, `no node ${id}`, headers);
+      return json(res, 200, { ...clipContent(node, maxContent), version }, headers);
     }
     const limit = boundedInt(url.searchParams.get('limit'), 100, 1, 10_000);
+    const { version, headers } = await atVersion();
     const neighbours = await graph().neighbours(id, limit);
-    if (neighbours === undefined) throw new HttpError(404, `no node ${id}`);
-    return json(res, 200, { id, neighbours });
+    if (neighbours === undefined) throw new HttpError(404, `no node ${id}`, headers);
+    return json(res, 200, { id, neighbours, version }, headers);
   };
 
   const faults = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {

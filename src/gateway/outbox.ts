@@ -1,6 +1,7 @@
 // The session's sequenced stream to its client: every reply, delta and event gets the next seq and
 // a place in the replay ring, and goes to the socket when one is attached. Position frames and id
 // tables are not in it (they are a lossy stream of their own, recovered by a keyframe).
+import type { Hlc } from '../crdt/hlc.ts';
 import { stampEnvelope } from '../protocol/envelope/sssp-result-envelope.ts';
 import { encodeEnvelope, type PayloadT } from '../protocol/index.ts';
 import type { Connection } from './connection.ts';
@@ -21,9 +22,10 @@ export class Outbox {
     this.ring.release();
   }
 
-  send(payload: PayloadT, correlationId = 0): void {
+  /** `hlc`: the stamp the payload carries (a graph change's commit, the write that stands). */
+  send(payload: PayloadT, correlationId = 0, hlc?: Hlc): void {
     const seq = this.nextSeq++;
-    const bytes = encodeEnvelope({ seq, correlationId, payload });
+    const bytes = encodeEnvelope(hlc === undefined ? { seq, correlationId, payload } : { seq, correlationId, payload, hlc });
     this.ring.push(seq, bytes);
     if (this.conn?.open === true) this.conn.sendControl(bytes);
   }

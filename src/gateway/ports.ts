@@ -3,6 +3,7 @@
 // paths and agents.
 // The settings actor is reached through its own protocol (src/settings/protocol.ts). Each port is
 // implemented by whoever owns that subsystem; the tests implement them with small fakes.
+import type { Hlc } from '../crdt/hlc.ts';
 import type { Ref } from '../runtime/ref.ts';
 import type { SsspErrorCode } from '../sssp/engine.ts';
 import type { EdgeT, GraphBatchT, GraphUpdateT, NodeT, PayloadT, SsspRequestT } from '../protocol/index.ts';
@@ -69,14 +70,49 @@ export interface MutationOrigin {
 }
 
 export type GraphApplyResult =
-  | { readonly ok: true; readonly version: number }
+  | {
+      readonly ok: true;
+      /** The graph version the change is reflected at: its commit's, or the current one when it changed nothing. */
+      readonly version: number;
+      /** The commit's HLC (the greatest stamp of its ops); absent when nothing was committed. */
+      readonly stamp?: Hlc;
+    }
   | {
       readonly ok: false;
       readonly code: 'conflict' | 'not-found' | 'invalid' | 'unavailable';
       readonly message: string;
       /** On a conflict: what stands, so the client can reconcile its optimistic copy. */
-      readonly current?: { readonly node?: NodeT; readonly edge?: EdgeT };
+      readonly current?: {
+        readonly node?: NodeT;
+        readonly edge?: EdgeT;
+        /** The stamps of the writes that stand (the LWW registers' stamps). */
+        readonly nodeStamp?: Hlc;
+        readonly edgeStamp?: Hlc;
+      };
+      /** With `current`: the graph version at which it stands. */
+      readonly version?: number;
     };
+
+/**
+ * A change a session asks for. Exactly one GraphApplied answers it, told to `replyTo`; for a change
+ * that commits, it comes after that commit's GraphChanged (when `replyTo` subscribes to changes) and
+ * before any later commit's, so a client sees its answer at its commit's place in the stream.
+ */
+export interface GraphApplyRequest {
+  readonly mutation: GraphMutation;
+  readonly origin: MutationOrigin;
+  /** The client's HLC stamp for the change (Envelope.hlc); absent: the server stamps it on arrival. */
+  readonly stamp?: Hlc;
+  readonly replyTo: Ref<GraphApplied>;
+  /** Comes back as GraphApplied.answerTo. */
+  readonly tag: number;
+}
+
+export interface GraphApplied {
+  readonly type: 'graph-applied';
+  readonly answerTo: number;
+  readonly result: GraphApplyResult;
+}
 
 /**
  * The nodes one op of a change is about, as the topology knew them when the op applied: a node op's
@@ -92,15 +128,21 @@ export interface ChangeScope {
   readonly formerKind?: number;
 }
 
-/** A committed change, in commit order, as the clients should see it. */
+/**
+ * A committed change, in commit order, as the clients should see it: every subscriber gets it, the
+ * session that asked for it included (its answer follows).
+ */
 export interface GraphChanged {
   readonly type: 'graph-changed';
+  /** The graph version it was committed at (`change` carries it too). */
   readonly version: number;
   readonly change: GraphMutation;
   /** One per op of the change, in order (a batch's updates, or the single update). */
   readonly scopes: readonly ChangeScope[];
-  /** The session whose request made it (it already got its acknowledgement). */
+  /** The session whose request made it. */
   readonly origin?: string;
+  /** The commit's HLC (the greatest stamp of its ops), for the envelope's `hlc`. */
+  readonly stamp?: Hlc;
 }
 
 /** A node as the HTTP API shows it. */
@@ -124,6 +166,8 @@ export interface GraphEdgeView {
   readonly id: string;
   readonly source: number;
   readonly target: number;
+  /** True: from source to target only; false: either way. */
+  readonly directed: boolean;
 }
 
 /** One page of the edge list; `next` is the offset of the following page, absent on the last. */
@@ -135,7 +179,13 @@ export interface GraphEdgePage {
 }
 
 export interface GraphPort {
-  apply(mutation: GraphMutation, origin: MutationOrigin): Promise<GraphApplyResult>;
+  /** Answered by one GraphApplied to `request.replyTo`, never by a promise: see GraphApplyRequest. */
+  apply(request: GraphApplyRequest): void;
+  /**
+   * The version of the last committed change. A read made after this resolves reflects at least
+   * that version (it may already include later commits, which the change stream also delivers).
+   */
+  version(): Promise<number>;
   node(id: number): Promise<GraphNodeView | undefined>;
   /** Undefined when the node does not exist. */
   neighbours(id: number, limit: number): Promise<readonly GraphNodeView[] | undefined>;

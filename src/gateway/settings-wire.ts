@@ -1,11 +1,12 @@
 // Settings between the wire (SettingsGet / SettingsSet / SettingsBatch in, SettingsDelta out) and
-// the settings actor's protocol. A SettingsDelta carries the tree version in `version` and the time
-// the server applied it as timestamp.wall_ms. SettingsSet.if_version is compare-and-set (-1: none).
+// the settings actor's protocol. A SettingsDelta carries the tree version in `version` and the
+// change's HLC stamp in `timestamp`. SettingsSet.if_version is compare-and-set (-1: none).
 // JsonValue (structured values) is refused: the store holds booleans, numbers, strings.
 import {
   BoolValue, HlcT, NumberValue, NumberValueT, BoolValueT, SettingValue as WireValue, SettingsDeltaT, SettingsSetT, StringValue, StringValueT,
   type SettingsSet,
 } from '../protocol/index.ts';
+import { ZERO_HLC } from '../crdt/hlc.ts';
 import type { SettingsDelta, SettingValue } from '../settings/delta.ts';
 import type { SettingChange } from '../settings/protocol.ts';
 
@@ -27,7 +28,7 @@ export function deltaPayload(delta: SettingsDelta): SettingsDeltaT {
     old.value,
     next.type,
     next.value,
-    new HlcT(BigInt(Math.max(0, Math.floor(delta.timestamp))), 0, 0),
+    new HlcT(BigInt(delta.timestamp.wallMs), delta.timestamp.logical, delta.timestamp.node),
     delta.client,
     BigInt(delta.version),
   );
@@ -81,7 +82,7 @@ export function deltaFromWire(wire: SettingsDeltaT): SettingsDelta | null {
     path: wire.path,
     old: fromWireValue(wire.oldValue),
     new: next,
-    timestamp: Number(wire.timestamp?.wallMs ?? 0n),
+    timestamp: wire.timestamp === null ? ZERO_HLC : { wallMs: Number(wire.timestamp.wallMs), logical: wire.timestamp.logical, node: wire.timestamp.node },
     client: typeof wire.client === 'string' ? wire.client : '',
     version: Number(wire.version),
   };

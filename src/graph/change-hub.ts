@@ -1,10 +1,13 @@
 // The graph's committed changes as clients see them (the gateway's GraphChanged): one event per
-// committed unit, in commit order, carrying the unit's topology version, what it changed as wire
-// ops (node titles and content included, which the topology stream leaves out) and the session that
-// asked for it, so that the gateway can skip that session (it already got its acknowledgement), and
-// the nodes each op touched, so that the gateway can apply each client's filter to the stream.
+// committed unit, in commit order, carrying the unit's graph version (in the event and in the wire
+// ops, so that it reaches the client) and HLC, what it changed as wire ops (node titles and content
+// included, which the topology stream leaves out), the session that asked for it, and the nodes
+// each op touched, so that the gateway can apply each client's filter to the stream. Every
+// subscriber gets every change, the asking session included: a client rebuilds the graph from its
+// stream alone and its own answer comes after its change, at the change's place in commit order.
 // Like the TopologyHub, the hub outlives router restarts: subscriptions survive them. It is bounded;
 // the router death-watches each subscriber and drops it when it stops.
+import { compareHlc, type Hlc } from '../crdt/hlc.ts';
 import type { ChangeScope, GraphChanged, GraphMutation } from '../gateway/ports.ts';
 import { GraphBatchT } from '../protocol/generated/vf/graph-batch.ts';
 import type { GraphUpdateT } from '../protocol/generated/vf/graph-update.ts';
@@ -59,23 +62,36 @@ export class ChangeHub {
   }
 
   /**
-   * One committed unit's events, in order, at topology version `version`, with what each touched
+   * One committed unit's events, in order, at graph version `version`, with what each touched
    * (TopologyHub.publish gives them, aligned with `events`).
    */
   publish(version: number, events: readonly GraphEvent[], scopes: readonly ChangeScope[], origin: string | undefined): void {
     if (events.length === 0 || this.subscribers.size === 0) return;
     if (scopes.length !== events.length) throw new Error(`change hub: ${events.length} events but ${scopes.length} scopes`);
+    const stamp = commitStamp(events);
+    const wireVersion = BigInt(version);
     for (let i = 0; i < events.length; i += MAX_OPS_PER_CHANGE) {
       const end = Math.min(events.length, i + MAX_OPS_PER_CHANGE);
       const updates: GraphUpdateT[] = [];
-      for (let k = i; k < end; k++) updates.push(clientUpdate(events[k]!, scopes[k]!));
-      const change: GraphMutation = updates.length === 1 ? { kind: 'update', update: updates[0]! } : { kind: 'batch', batch: new GraphBatchT(updates) };
+      for (let k = i; k < end; k++) {
+        const update = clientUpdate(events[k]!, scopes[k]!);
+        update.version = wireVersion;
+        updates.push(update);
+      }
+      const change: GraphMutation = updates.length === 1 ? { kind: 'update', update: updates[0]! } : { kind: 'batch', batch: new GraphBatchT(updates, wireVersion) };
       const part = scopes.slice(i, end);
       const msg: GraphChanged =
-        origin === undefined ? { type: 'graph-changed', version, change, scopes: part } : { type: 'graph-changed', version, change, scopes: part, origin };
+        origin === undefined ? { type: 'graph-changed', version, change, scopes: part, stamp } : { type: 'graph-changed', version, change, scopes: part, origin, stamp };
       for (const s of this.subscribers.values()) s.tell(msg);
     }
   }
+}
+
+/** A commit's HLC: the greatest stamp among its events (a unit has at least one). */
+export function commitStamp(events: readonly GraphEvent[]): Hlc {
+  let max = events[0]!.stamp;
+  for (const e of events) if (compareHlc(e.stamp, max) > 0) max = e.stamp;
+  return max;
 }
 
 /**

@@ -48,6 +48,8 @@ const edgeInput = z.object({
   type: text(256).optional(),
   weight: float32.refine((w) => w >= 0, { message: 'weight must be non-negative' }).default(1),
   metadata: metadata.optional(),
+  /** Absent or false: undirected, as on the wire; preprocessing keeps only true (EdgeValue.directed). */
+  directed: z.boolean().optional(),
 });
 
 const stamp = { stamp: hlc.optional() };

@@ -1,11 +1,21 @@
 // The router's directory: which nodes are live, each live edge's endpoints, and each node's
 // incident edges. Enough to validate a unit before any shard applies it (endpoints exist, ids do
 // not clash) and to expand a node removal into the removal of its edges on whichever shards own
-// them. Changes record an undo so a unit that fails validation half-way leaves no trace.
+// them. Changes record an undo so a unit that fails validation half-way leaves no trace. Each edge's
+// direction rides along for the edge list (it plays no part in validation).
 
 export interface EdgeEnds {
   readonly source: number;
   readonly target: number;
+  /** Absent: undirected. */
+  readonly directed?: boolean;
+}
+
+export interface EdgeListEntry {
+  readonly id: bigint;
+  readonly source: number;
+  readonly target: number;
+  readonly directed: boolean;
 }
 
 export class Directory {
@@ -46,13 +56,13 @@ export class Directory {
    * Offsets shift when earlier edges are removed; a reader that also follows the change stream
    * (as the viewer does) loses nothing it needs.
    */
-  edgePage(offset: number, limit: number): { id: bigint; source: number; target: number }[] {
-    const out: { id: bigint; source: number; target: number }[] = [];
+  edgePage(offset: number, limit: number): EdgeListEntry[] {
+    const out: EdgeListEntry[] = [];
     if (offset >= this.edges.size || limit <= 0) return out;
     let i = 0;
     for (const [id, ends] of this.edges) {
       if (i++ < offset) continue;
-      out.push({ id, source: ends.source, target: ends.target });
+      out.push({ id, source: ends.source, target: ends.target, directed: ends.directed === true });
       if (out.length >= limit) break;
     }
     return out;
@@ -77,8 +87,20 @@ export class Directory {
     undo.push(() => this.nodes.add(id));
   }
 
-  addEdge(id: bigint, ends: EdgeEnds, undo: (() => void)[]): void {
-    if (this.edges.has(id)) return;
+  /**
+   * Adds an edge; an existing one keeps its endpoints, and takes the direction of `ends` only when
+   * `upsert` (an upsert replaces the value, which a plain add of a different value never does).
+   */
+  addEdge(id: bigint, ends: EdgeEnds, undo: (() => void)[], upsert = false): void {
+    const existing = this.edges.get(id);
+    if (existing !== undefined) {
+      if (upsert && (existing.directed === true) !== (ends.directed === true)) {
+        // Same key: the edge keeps its place in the edge list.
+        this.edges.set(id, { ...existing, directed: ends.directed === true });
+        undo.push(() => this.edges.set(id, existing));
+      }
+      return;
+    }
     this.edges.set(id, ends);
     this.link(ends.source, id);
     this.link(ends.target, id);

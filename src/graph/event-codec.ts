@@ -45,7 +45,7 @@ export function nodeT(n: NodeValue, stamp: Hlc): NodeT {
 }
 
 export function edgeT(e: EdgeValue): EdgeT {
-  return new EdgeT(e.id, e.source, e.target, e.type ?? null, e.weight, metadataT(e.metadata));
+  return new EdgeT(e.id, e.source, e.target, e.type ?? null, e.weight, metadataT(e.metadata), e.directed === true);
 }
 
 /** An event as the wire op that says what it changed (also what clients are sent). */
@@ -121,6 +121,7 @@ export function readEdge(e: Edge): EdgeValue {
   };
   const type = e.type();
   if (type !== null) out.type = type;
+  if (e.directed()) out.directed = true;
   return out;
 }
 

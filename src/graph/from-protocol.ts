@@ -2,7 +2,7 @@
 // like any other input. One mapping serves both forms a change arrives in: the object API
 // (GraphUpdateT / GraphBatchT, what the gateway hands the GraphPort) and a verified envelope
 // (vf.GraphUpdate or vf.GraphBatch accessor, unpacked into the object API first). The envelope's
-// HLC, when present, is the client's stamp for its optimistic edits.
+// HLC, when present, is the client's stamp for the change (every op of a batch carries it).
 //
 // The mapping never throws and never repairs: whatever cannot be read (a missing node, an unknown
 // kind, bytes that are not UTF-8) is passed on in a form the router's validation refuses.
@@ -60,7 +60,7 @@ function nodeOf(n: NodeT | null | undefined): Record<string, unknown> | undefine
 
 function edgeOf(e: EdgeT | null | undefined): Record<string, unknown> | undefined {
   if (e === null || e === undefined) return undefined;
-  const out: Record<string, unknown> = { id: e.id, source: e.source, target: e.target, weight: e.weight, metadata: metadataOf(e.metadata) };
+  const out: Record<string, unknown> = { id: e.id, source: e.source, target: e.target, weight: e.weight, metadata: metadataOf(e.metadata), directed: e.directed };
   withOptional(out, 'type', str(e.type));
   return out;
 }
@@ -105,10 +105,19 @@ export function commandFromMutation(m: WireMutation, stamp?: Hlc): unknown {
   return m.kind === 'update' ? opFromUpdate(m.update, stamp) : commandFromBatch(m.batch, stamp);
 }
 
+/**
+ * The client's stamp on an envelope. A stamp with wall_ms 0 reads as none (a builder that always
+ * writes the struct leaves it zero), so the server stamps that change itself.
+ */
+export function stampOfEnvelope(env: Envelope): Hlc | undefined {
+  const h = env.hlc();
+  if (h === null || h.wallMs() === 0n) return undefined;
+  return { wallMs: Number(h.wallMs()), logical: h.logical(), node: h.node() };
+}
+
 /** The command an envelope carries, or undefined when its payload is not a graph change. */
 export function commandFromEnvelope(env: Envelope): unknown {
-  const h = env.hlc();
-  const stamp = h === null ? undefined : { wallMs: Number(h.wallMs()), logical: h.logical(), node: h.node() };
+  const stamp = stampOfEnvelope(env);
   if (env.payloadType() === Payload.GraphUpdate) return opFromUpdate((env.payload(new GraphUpdate()) as GraphUpdate).unpack(), stamp);
   if (env.payloadType() === Payload.GraphBatch) return commandFromBatch((env.payload(new GraphBatch()) as GraphBatch).unpack(), stamp);
   return undefined;

@@ -27,6 +27,11 @@ export interface EdgeValue {
   /** Finite, non-negative, a 32-bit float. */
   readonly weight: number;
   readonly metadata: Metadata;
+  /**
+   * True: followed from source to target only. Absent means undirected (never stored as false), so
+   * values written before edges had a direction compare equal to undirected ones written now.
+   */
+  readonly directed?: true;
 }
 
 export const MAX_NODE_ID = 0xffffffff;

@@ -39,6 +39,7 @@ export function normaliseEdge(e: EdgeValue): EdgeValue {
     metadata: normaliseMetadata(e.metadata ?? []),
   };
   if (e.type !== undefined) out.type = e.type;
+  if (e.directed === true) out.directed = true;
   return out;
 }
 

@@ -9,7 +9,7 @@ import type { GraphOp } from './commands.ts';
 import type { GraphEvent } from './events.ts';
 import { sameValue, type EdgeValue, type NodeValue } from './model.ts';
 import { patchNode, seedPosition } from './preprocess.ts';
-import type { TopologyEdge, TopologyNode } from './topology.ts';
+import { topologyEdgeOf, type TopologyEdge, type TopologyNode } from './topology.ts';
 
 export type OpOutcome =
   | { readonly status: 'applied' }
@@ -134,7 +134,7 @@ export class ShardState {
 
   topologyEdges(): TopologyEdge[] {
     const out: TopologyEdge[] = [];
-    for (const [id, e] of this.edges.live()) out.push({ id, source: e.source, target: e.target, weight: e.weight });
+    for (const [id, e] of this.edges.live()) out.push(topologyEdgeOf(id, e));
     return out;
   }
 }

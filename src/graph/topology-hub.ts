@@ -1,11 +1,12 @@
 // The graph's topology as committed, and its subscribers (the physics and SSSP actors). Changes are
-// published in commit order, one version per committed unit; a new subscriber first gets a 'reset'.
+// published in commit order, one version per committed unit (the router passes the unit's journal
+// number, so versions keep growing across restarts); a new subscriber first gets a 'reset'.
 // The hub outlives router restarts on purpose: subscriptions survive them, and a restarted router
 // re-seeds the view from the recovered shards and sends every subscriber a fresh 'reset'.
 import type { ChangeScope } from '../gateway/ports.ts';
 import type { Ref } from '../runtime/ref.ts';
 import type { GraphEvent } from './events.ts';
-import { NODE_KINDS, type NodeKind, type TopologyChange, type TopologyEdge, type TopologyNode, type Vec3 } from './topology.ts';
+import { NODE_KINDS, topologyEdgeOf, type NodeKind, type TopologyChange, type TopologyEdge, type TopologyNode, type Vec3 } from './topology.ts';
 
 const WIRE_KIND = new Map<NodeKind, number>(NODE_KINDS.map((k, i) => [k, i]));
 
@@ -38,26 +39,30 @@ export class TopologyHub {
     return this.edges.size;
   }
 
-  /** Replaces the view (after recovery) and resets every subscriber. */
-  reseed(nodes: readonly TopologyNode[], edges: readonly TopologyEdge[]): void {
+  /**
+   * Replaces the view (after recovery) and resets every subscriber. `version`: the version the
+   * recovered view reflects; the hub's version never goes back, and without one it moves on by one.
+   */
+  reseed(nodes: readonly TopologyNode[], edges: readonly TopologyEdge[], version?: number): void {
     this.nodes.clear();
     this.edges.clear();
     for (const n of nodes) this.nodes.set(n.id, n);
     for (const e of edges) this.edges.set(e.id, e);
-    this.version++;
+    this.version = version === undefined ? this.version + 1 : Math.max(this.version, version);
     const reset = this.snapshot();
     for (const s of this.subscribers) s.tell(reset);
   }
 
   /**
-   * One committed unit's events, in order: applied to the view and published as one version.
-   * Returns what each event touched (ChangeScope), read from the view as it stood just before that
-   * event: a removed node's kind and a deleted edge's endpoints are known only here.
+   * One committed unit's events, in order: applied to the view and published as one version, `at`
+   * when it is above the current one (the unit's journal number), else the next. Returns what each
+   * event touched (ChangeScope), read from the view as it stood just before that event: a removed
+   * node's kind and a deleted edge's endpoints are known only here.
    */
-  publish(events: readonly GraphEvent[]): ChangeScope[] {
+  publish(events: readonly GraphEvent[], at?: number): ChangeScope[] {
     const scopes: ChangeScope[] = [];
     if (events.length === 0) return scopes;
-    const version = ++this.version;
+    const version = (this.version = Math.max(this.version + 1, at ?? 0));
     const changes: TopologyChange[] = [];
     const push = (c: TopologyChange): void => {
       const last = changes[changes.length - 1];
@@ -92,11 +97,16 @@ export class TopologyHub {
           push({ type: 'nodes-removed', version, ids: [e.id] });
           break;
         case 'edge-created': {
-          const existed = this.edges.has(e.edge.id);
-          const edge: TopologyEdge = { id: e.edge.id, source: e.edge.source, target: e.edge.target, weight: e.edge.weight };
+          const before = this.edges.get(e.edge.id);
+          const edge = topologyEdgeOf(e.edge.id, e.edge);
           this.edges.set(edge.id, edge);
-          if (existed) push({ type: 'edge-weights-changed', version, edges: [{ id: edge.id, weight: edge.weight }] });
-          else push({ type: 'edges-added', version, edges: [edge] });
+          if (before === undefined) push({ type: 'edges-added', version, edges: [edge] });
+          else if ((before.directed === true) !== (edge.directed === true)) {
+            // An upsert that turned the edge around: subscribers rebuild its arcs (the router keeps
+            // its endpoints, so only the direction can differ besides the weight).
+            push({ type: 'edges-removed', version, ids: [edge.id] });
+            push({ type: 'edges-added', version, edges: [edge] });
+          } else push({ type: 'edge-weights-changed', version, edges: [{ id: edge.id, weight: edge.weight }] });
           break;
         }
         case 'edge-deleted':

@@ -3,6 +3,7 @@
 // subscriber first gets a snapshot ('reset') and then the changes after it. Ids are the wire ids:
 // node ids u32 (number), edge ids u64 (bigint).
 import type { Ref } from '../runtime/ref.ts';
+import type { EdgeValue } from './model.ts';
 
 export type NodeKind = 'knowledge' | 'agent' | 'task' | 'memory' | 'file' | 'concept' | 'user';
 
@@ -27,6 +28,17 @@ export interface TopologyEdge {
   readonly target: number;
   /** Non-negative; spring stiffness scales with it and SSSP uses it as the length. */
   readonly weight: number;
+  /**
+   * True: shortest paths follow it from source to target only. Absent or false: both ways, as on
+   * the wire. The layout ignores it: a spring pulls both ends whichever way the edge points.
+   */
+  readonly directed?: boolean;
+}
+
+/** A stored edge as the compute actors see it: the shards' recovery slices and the hub's view alike. */
+export function topologyEdgeOf(id: bigint, e: EdgeValue): TopologyEdge {
+  const edge = { id, source: e.source, target: e.target, weight: e.weight };
+  return e.directed === true ? { ...edge, directed: true } : edge;
 }
 
 /**

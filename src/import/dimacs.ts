@@ -1,6 +1,7 @@
 // DIMACS shortest-path graphs (.gr): "c" comments, one "p sp N M" problem line, then M arcs
 // "a u v w" with 1-based ids and non-negative integer weights. Nodes 1..N become node ids
-// (plus `idOffset`); parallel arcs stay distinct edges (their ids count repeats of a pair).
+// (plus `idOffset`); parallel arcs stay distinct edges (their ids count repeats of a pair). Arcs
+// are directed edges: a road network's one-way streets are followed one way only.
 import { edgeIdOf } from './ids.ts';
 import { fileSize, readLines } from './lines.ts';
 import { ImportError, type ImportItem, type ImportProgress, type ImportSource } from './source.ts';
@@ -48,7 +49,7 @@ export function dimacsSource(path: string, o: DimacsOptions = {}): ImportSource 
         const key = `${u},${v}`;
         const k = repeats.get(key) ?? 0;
         repeats.set(key, k + 1);
-        yield { edge: { id: edgeIdOf('dimacs', u + offset, v + offset, k), source: u + offset, target: v + offset, weight: w } };
+        yield { edge: { id: edgeIdOf('dimacs', u + offset, v + offset, k), source: u + offset, target: v + offset, weight: w, directed: true } };
       }
       if (n < 0) throw new ImportError(`${path}: no "p sp" problem line; is this a DIMACS .gr file?`);
       if (arcs !== m) throw new ImportError(`${path}: ${arcs} arcs, but the problem line announced ${m}`);

@@ -1,6 +1,7 @@
 // SNAP edge lists: one "u v" pair per line (whitespace separated, extra columns ignored), comments
 // starting with # or %. Undirected by default: one edge per unordered pair, so a pair listed both
-// ways (or twice) is one edge. Node ids are the file's ids plus `idOffset`.
+// ways (or twice) is one edge. With `directed`, each line is a directed edge u -> v, and a pair
+// listed both ways is two edges. Node ids are the file's ids plus `idOffset`.
 import { edgeIdOf } from './ids.ts';
 import { fileSize, readLines } from './lines.ts';
 import { ImportError, type ImportItem, type ImportProgress, type ImportSource } from './source.ts';
@@ -42,8 +43,9 @@ export function edgeListSource(path: string, o: EdgeListOptions = {}): ImportSou
             yield { node: { id, title: String(id - offset) } };
           }
         }
-        const [s, t] = o.directed === true || u <= v ? [u, v] : [v, u];
-        yield { edge: { id: edgeIdOf('edge-list', s, t), source: s, target: t } };
+        const directed = o.directed === true;
+        const [s, t] = directed || u <= v ? [u, v] : [v, u];
+        yield { edge: { id: edgeIdOf('edge-list', s, t), source: s, target: t, directed } };
         edges++;
       }
       progress({ done: total, total, unit: 'bytes' });

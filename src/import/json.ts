@@ -1,6 +1,7 @@
 // JSON graphs: {"nodes": [{"id": 1, "title": "...", "kind": "concept", "metadata": {...}}, ...],
-// "edges": [{"source": 1, "target": 2, "weight": 0.5, "id": 7?}, ...]}. Validated with zod; an
-// edge without an id gets one derived from its endpoints and position. Bounded by `maxBytes`.
+// "edges": [{"source": 1, "target": 2, "weight": 0.5, "id": 7?, "directed": true?}, ...]}. Validated
+// with zod; an edge without an id gets one derived from its endpoints and position; an edge without
+// `directed` is undirected, as on the wire. Bounded by `maxBytes`.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { normaliseMetadata } from '../graph/model.ts';
@@ -34,6 +35,7 @@ const schema = z.object({
         type: z.string().optional(),
         weight: finite.refine((w) => w >= 0).optional(),
         metadata: meta,
+        directed: z.boolean().optional(),
       }),
     )
     .max(50_000_000)
@@ -85,6 +87,7 @@ export function jsonSource(path: string, maxBytes = 256 * 1024 * 1024): ImportSo
             target: e.target,
             ...(e.type === undefined ? {} : { type: clip(e.type, 256) }),
             ...(e.weight === undefined ? {} : { weight: e.weight }),
+            ...(e.directed === true ? { directed: true } : {}),
             metadata: metadataOf(e.metadata),
           },
         };

@@ -5,7 +5,9 @@
 //   [[link]]        edge block -> page "links-to" (an alias links to its page)
 //   #tag, tags::    edge block/page -> page "tagged"
 //   missing page    node (kind concept, type "page") so that links never dangle
-// Ids derive from page names and block positions, so re-importing is idempotent. Two passes:
+// Every edge is directed, from the page or block that holds the reference to what it refers to: a
+// link is written on one side only. Ids derive from page names and block positions, so re-importing
+// is idempotent. Two passes:
 // every page is read first so that aliases resolve whatever the file order.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -143,7 +145,7 @@ export function markdownSource(dir: string, o: MarkdownOptions = {}): ImportSour
           const id = edgeIdOf('md', source, targetId, type);
           if (seenEdge.has(id)) return;
           seenEdge.add(id);
-          edges.push({ edge: { id, source, target: targetId, type } });
+          edges.push({ edge: { id, source, target: targetId, type, directed: true } });
         };
         for (const tag of p.parsed.tags) edge(page, target(tag), 'tagged');
         for (const [i, b] of p.parsed.blocks.entries()) {

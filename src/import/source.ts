@@ -22,6 +22,8 @@ export interface ImportEdge {
   readonly type?: string;
   readonly weight?: number;
   readonly metadata?: Metadata;
+  /** True: from source to target only (shortest paths follow it one way); absent: either way. */
+  readonly directed?: boolean;
 }
 
 export type ImportItem = { readonly node: ImportNode } | { readonly edge: ImportEdge };

@@ -1,6 +1,7 @@
 // The authoritative settings values with a version per path and for the whole tree. Applying a
 // batch is all-or-nothing: each change is validated (and compare-and-set checked) first, then all
 // are applied and turned into deltas, one tree version each.
+import type { Hlc } from '../crdt/hlc.ts';
 import type { SettingsDelta, SettingValue } from './delta.ts';
 import type { SettingChange, SettingError, SettingsSnapshot } from './protocol.ts';
 import { SETTINGS_SCHEMA, validateSetting } from './schema.ts';
@@ -23,7 +24,8 @@ export class SettingsTree {
     return spec === undefined ? undefined : { value: spec.default, version: 0 };
   }
 
-  plan(changes: readonly SettingChange[], client: string, now: number): Plan {
+  /** `stamp` gives each delta its HLC stamp, in order (called once per delta of a valid batch). */
+  plan(changes: readonly SettingChange[], client: string, stamp: () => Hlc): Plan {
     const errors: SettingError[] = [];
     const accepted: { path: string; value: SettingValue }[] = [];
     for (const change of changes) {
@@ -45,7 +47,7 @@ export class SettingsTree {
     const deltas = accepted.map(({ path, value }, i) => {
       const old = staged.has(path) ? staged.get(path)! : (this.values.get(path)?.value ?? null);
       staged.set(path, value);
-      return { path, old, new: value, timestamp: now, client, version: this.treeVersion + i + 1 };
+      return { path, old, new: value, timestamp: stamp(), client, version: this.treeVersion + i + 1 };
     });
     return { ok: true, deltas };
   }

@@ -15,7 +15,7 @@ export class SqlDeltaLog implements SettingsDeltaLog {
         path: d.path,
         oldValue: d.old ?? undefined,
         newValue: d.new,
-        timestamp: { wallMs: d.timestamp, logical: 0, node: 0 },
+        timestamp: d.timestamp,
         client: d.client,
         version: d.version,
       })),
@@ -30,7 +30,7 @@ export class SqlDeltaLog implements SettingsDeltaLog {
         // The settings tree holds scalars; structured JSON values are not part of its schema.
         if (typeof d.newValue === 'object') continue;
         const old = d.oldValue === undefined || typeof d.oldValue === 'object' ? null : (d.oldValue as SettingValue);
-        out.push({ path: d.path, old, new: d.newValue, timestamp: d.timestamp.wallMs, client: d.client, version: d.version ?? 0 });
+        out.push({ path: d.path, old, new: d.newValue, timestamp: d.timestamp, client: d.client, version: d.version ?? 0 });
       }
       if (page.length < PAGE) return out;
       afterId = page[page.length - 1]!.id;

@@ -8,14 +8,22 @@
 // holes that moved rows leave behind are squeezed out by `compact()` once they outweigh the arcs.
 // A query reads rowStart/rowLen/col/weight directly: nothing is rebuilt per query.
 //
-// Undirected graphs store each edge as two arcs (one per endpoint row; a self-loop as one).
+// Direction is a property of each edge: a directed edge is one arc (in its source's row), an
+// undirected one two arcs (one per endpoint row; a self-loop one). A query's loop therefore reads
+// arcs and nothing else, whatever the mix. A CSR made with the 'undirected' reading lays every
+// edge out as two arcs, whatever its direction: the graph as a whole read undirected, which the
+// SSSP actor keeps beside the main one only while someone asks for that reading.
 // Weights are stored as given; weights that are negative or NaN are counted so that a query can
 // refuse the graph with a clear error instead of computing a wrong answer.
 import type { TopologyChange, TopologyEdge, TopologyNode } from '../graph/topology.ts';
 import { IdIndex } from './id-index.ts';
 import { WeightExponents, type WeightScale } from './weight-scale.ts';
 
-export type Direction = 'directed' | 'undirected';
+/** 'as-stored': each edge as its direction says; 'undirected': every edge both ways. */
+export type EdgeReading = 'as-stored' | 'undirected';
+
+/** Which edges of a bulk load are directed: all of them, none, or edge k where `directed[k]` is non-zero. */
+export type LoadDirection = boolean | ArrayLike<number>;
 
 /** What a kernel reads: indices 0..size-1, row i is col/weight[rowStart[i] .. rowStart[i] + rowLen[i]). */
 export interface CsrView {
@@ -57,7 +65,8 @@ export function isBadWeight(w: number): boolean {
 }
 
 export class DynamicCsr implements CsrView {
-  readonly directed: boolean;
+  /** Every edge laid out both ways, whatever its direction (the 'undirected' reading). */
+  readonly bothWays: boolean;
   /** Graph version of the last change applied; -1 before the first reset. */
   version = -1;
   size = 0;
@@ -89,6 +98,14 @@ export class DynamicCsr implements CsrView {
   private edgeArc = new Int32Array(16);
   private edgeRev = new Int32Array(16);
   private edgeW = new Float64Array(16);
+  /** 1 where the edge is directed (kept in either reading: edges() reports it). */
+  private edgeDir = new Uint8Array(16);
+  /**
+   * Per index: live directed edges from another node ending here. Their arcs live in the other
+   * rows, so removing a node with some must look for them; with none it need not scan.
+   */
+  private inDirected = new Int32Array(16);
+  private directedLive = 0;
   private edgeKeys: (EdgeKey | undefined)[] = [];
   /** Edge slot by id: safe-integer ids in a typed index, the rare larger ones in a Map. */
   private slotOfEdge = new IdIndex();
@@ -98,8 +115,8 @@ export class DynamicCsr implements CsrView {
   private readonly badEdges = new Set<number>();
   private readonly weightExponents = new WeightExponents();
 
-  constructor(direction: Direction = 'directed') {
-    this.directed = direction === 'directed';
+  constructor(reading: EdgeReading = 'as-stored') {
+    this.bothWays = reading === 'undirected';
   }
 
   get nodeCount(): number {
@@ -108,6 +125,11 @@ export class DynamicCsr implements CsrView {
 
   get edgeCount(): number {
     return this.slotOfEdge.size + this.slotOfBigEdge.size;
+  }
+
+  /** Live directed edges: with none, reading the graph undirected changes nothing. */
+  get directedEdgeCount(): number {
+    return this.directedLive;
   }
 
   /** Arc slots reserved, used or not: for tests of compaction. */
@@ -219,14 +241,8 @@ export class DynamicCsr implements CsrView {
    * million-edge snapshot does not hold the event loop for seconds. The graph must not be read or
    * changed until the promise settles; on a TopologyError it is left as it was.
    */
-  async resetInSlices(version: number, nodes: readonly TopologyNode[], edges: readonly TopologyEdge[], yieldTo: () => Promise<void>, sliceMs = 8): Promise<void> {
-    const work = this.resetting(version, nodes, edges);
-    let sliceStart = performance.now();
-    while (!work.next().done) {
-      if (performance.now() - sliceStart < sliceMs) continue;
-      await yieldTo();
-      sliceStart = performance.now();
-    }
+  resetInSlices(version: number, nodes: readonly TopologyNode[], edges: readonly TopologyEdge[], yieldTo: () => Promise<void>, sliceMs = 8): Promise<void> {
+    return inSlices(this.resetting(version, nodes, edges), yieldTo, sliceMs);
   }
 
   private *resetting(version: number, nodes: readonly TopologyNode[], edges: readonly TopologyEdge[]): Generator<void, void, void> {
@@ -234,21 +250,54 @@ export class DynamicCsr implements CsrView {
     const source = new Float64Array(m);
     const target = new Float64Array(m);
     const weight = new Float64Array(m);
+    const directed = new Uint8Array(m);
     const ids: EdgeKey[] = new Array<EdgeKey>(m);
     for (let k = 0; k < m; k++) {
       const e = edges[k]!;
       source[k] = e.source;
       target[k] = e.target;
       weight[k] = e.weight;
+      directed[k] = e.directed === true ? 1 : 0;
       ids[k] = keyOf(e.id);
       if ((k & CHUNK_MASK) === CHUNK_MASK) yield;
     }
-    yield* this.loading(version, nodes.map((n) => n.id), source, target, weight, ids);
+    yield* this.loading(version, nodes.map((n) => n.id), source, target, weight, { edgeIds: ids, directed });
+  }
+
+  /**
+   * `graph`'s live nodes and edges (directions kept) into this CSR, a slice at a time as in
+   * resetInSlices, at `graph`'s version: how the SSSP actor makes its undirected reading of the
+   * graph it holds. `graph` must not change until the promise settles.
+   */
+  copyInSlices(graph: DynamicCsr, yieldTo: () => Promise<void>, sliceMs = 8): Promise<void> {
+    return inSlices(this.copying(graph), yieldTo, sliceMs);
+  }
+
+  private *copying(graph: DynamicCsr): Generator<void, void, void> {
+    const m = graph.edgeCount;
+    const source = new Float64Array(m);
+    const target = new Float64Array(m);
+    const weight = new Float64Array(m);
+    const directed = new Uint8Array(m);
+    const ids: EdgeKey[] = new Array<EdgeKey>(m);
+    let k = 0;
+    for (let s = 0; s < graph.edgeTop; s++) {
+      const key = graph.edgeKeys[s];
+      if (key === undefined) continue;
+      source[k] = graph.idOf[graph.edgeSrc[s]!]!;
+      target[k] = graph.idOf[graph.edgeDst[s]!]!;
+      weight[k] = graph.edgeW[s]!;
+      directed[k] = graph.edgeDir[s]!;
+      ids[k++] = key;
+      if ((k & CHUNK_MASK) === CHUNK_MASK) yield;
+    }
+    yield* this.loading(graph.version, graph.nodeIds(), source, target, weight, { edgeIds: ids, directed });
   }
 
   /**
    * The same from parallel arrays (edge k joins node ids source[k] -> target[k]); edge ids are
-   * 0..m-1 unless given. Bulk loads skip the per-edge objects of a topology snapshot.
+   * 0..m-1 unless given, and edges are undirected unless `directed` says. Bulk loads skip the
+   * per-edge objects of a topology snapshot.
    */
   load(
     version: number,
@@ -256,9 +305,9 @@ export class DynamicCsr implements CsrView {
     source: ArrayLike<number>,
     target: ArrayLike<number>,
     weight: ArrayLike<number>,
-    edgeIds?: readonly EdgeKey[],
+    options: { readonly edgeIds?: readonly EdgeKey[]; readonly directed?: LoadDirection } = {},
   ): void {
-    drain(this.loading(version, nodeIds, source, target, weight, edgeIds));
+    drain(this.loading(version, nodeIds, source, target, weight, options));
   }
 
   /** load() as steps: it yields every CHUNK items of work; the graph changes only after validation. */
@@ -268,10 +317,14 @@ export class DynamicCsr implements CsrView {
     source: ArrayLike<number>,
     target: ArrayLike<number>,
     weight: ArrayLike<number>,
-    edgeIds?: readonly EdgeKey[],
+    options: { readonly edgeIds?: readonly EdgeKey[]; readonly directed?: LoadDirection },
   ): Generator<void, void, void> {
     const m = source.length;
-    if (target.length !== m || weight.length !== m || (edgeIds !== undefined && edgeIds.length !== m)) {
+    const { edgeIds } = options;
+    const given = options.directed ?? false;
+    const perEdge = typeof given === 'boolean' ? undefined : given;
+    const all = given === true ? 1 : 0;
+    if (target.length !== m || weight.length !== m || (edgeIds !== undefined && edgeIds.length !== m) || (perEdge !== undefined && perEdge.length !== m)) {
       throw new TopologyError('edge arrays of different lengths');
     }
     const index = new IdIndex(nodeIds.length);
@@ -303,12 +356,15 @@ export class DynamicCsr implements CsrView {
       t[k] = ti;
       if ((k & CHUNK_MASK) === CHUNK_MASK) yield;
     }
+    const dir = new Uint8Array(m);
+    for (let k = 0; k < m; k++) dir[k] = perEdge === undefined ? all : perEdge[k] ? 1 : 0;
     this.clear();
     this.ensureNodes(nodeIds.length);
     for (let i = 0; i < nodeIds.length; i++) {
       this.idOf[i] = nodeIds[i]!;
       this.alive[i] = 1;
       this.rowLen[i] = 0;
+      this.inDirected[i] = 0;
     }
     this.size = nodeIds.length;
     this.indexOfId = index;
@@ -316,7 +372,7 @@ export class DynamicCsr implements CsrView {
     const degree = new Int32Array(this.size);
     for (let k = 0; k < m; k++) {
       degree[s[k]!]!++;
-      if (!this.directed && s[k] !== t[k]) degree[t[k]!]!++;
+      if ((this.bothWays || dir[k] === 0) && s[k] !== t[k]) degree[t[k]!]!++;
     }
     let top = 0;
     for (let i = 0; i < this.size; i++) {
@@ -330,7 +386,7 @@ export class DynamicCsr implements CsrView {
     this.slotOfEdge = slots;
     for (const [key, slot] of bigSlots) this.slotOfBigEdge.set(key, slot);
     for (let k = 0; k < m; k++) {
-      this.placeEdge(k, normalKey(edgeIds?.[k] ?? k), s[k]!, t[k]!, weight[k]!);
+      this.placeEdge(k, normalKey(edgeIds?.[k] ?? k), s[k]!, t[k]!, weight[k]!, dir[k] === 1);
       if ((k & CHUNK_MASK) === CHUNK_MASK) yield;
     }
     this.edgeTop = m;
@@ -350,6 +406,7 @@ export class DynamicCsr implements CsrView {
     this.freeEdgeSlots = [];
     this.edgeKeys = [];
     this.edgeTop = 0;
+    this.directedLive = 0;
     this.badEdges.clear();
     this.weightExponents.clear();
   }
@@ -365,15 +422,17 @@ export class DynamicCsr implements CsrView {
     this.rowStart[i] = 0;
     this.rowLen[i] = 0;
     this.rowCap[i] = 0;
+    this.inDirected[i] = 0;
     this.indexOfId.set(id, i);
     return i;
   }
 
   private removeNode(id: number): void {
     const i = this.indexOfId.get(id);
-    // The topology stream removes a node's edges first; should it not, they go here.
+    // The topology stream removes a node's edges first; should it not, they go here. Directed edges
+    // into the node have no arc in its row: found by a scan, needed only when there are some.
     while (this.rowLen[i]! > 0) this.removeEdgeSlot(this.arcEdge[this.rowStart[i]!]!);
-    if (this.directed) {
+    if (this.inDirected[i]! > 0) {
       for (let s = 0; s < this.edgeTop; s++) if (this.edgeKeys[s] !== undefined && this.edgeDst[s] === i) this.removeEdgeSlot(s);
     }
     this.holes += this.rowCap[i]!;
@@ -385,10 +444,10 @@ export class DynamicCsr implements CsrView {
   }
 
   private addEdge(e: TopologyEdge): void {
-    this.addArcs(keyOf(e.id), this.indexOfId.get(e.source), this.indexOfId.get(e.target), e.weight);
+    this.addArcs(keyOf(e.id), this.indexOfId.get(e.source), this.indexOfId.get(e.target), e.weight, e.directed === true);
   }
 
-  private addArcs(key: EdgeKey, s: number, t: number, w: number): void {
+  private addArcs(key: EdgeKey, s: number, t: number, w: number, directed: boolean): void {
     let slot = this.freeEdgeSlots.pop();
     if (slot === undefined) {
       slot = this.edgeTop++;
@@ -396,19 +455,23 @@ export class DynamicCsr implements CsrView {
     }
     if (typeof key === 'number') this.slotOfEdge.set(key, slot);
     else this.slotOfBigEdge.set(key, slot);
-    this.placeEdge(slot, key, s, t, w);
+    this.placeEdge(slot, key, s, t, w, directed);
   }
 
-  /** Fills edge slot `slot` (already indexed under `key`) and pushes its arcs. */
-  private placeEdge(slot: number, key: EdgeKey, s: number, t: number, w: number): void {
+  /** Fills edge slot `slot` (already indexed under `key`) and pushes its arcs: one if it is read directed, else two. */
+  private placeEdge(slot: number, key: EdgeKey, s: number, t: number, w: number, directed: boolean): void {
     this.edgeSrc[slot] = s;
     this.edgeDst[slot] = t;
     this.edgeW[slot] = w;
     this.edgeKeys[slot] = key;
+    this.edgeDir[slot] = directed ? 1 : 0;
+    if (directed) this.directedLive++;
+    const oneWay = directed && !this.bothWays;
+    if (oneWay && s !== t) this.inDirected[t]!++;
     if (isBadWeight(w)) this.badEdges.add(slot);
     this.weightExponents.add(w, 1);
     this.edgeArc[slot] = this.pushArc(s, t, w, slot);
-    this.edgeRev[slot] = !this.directed && s !== t ? this.pushArc(t, s, w, slot) : NO_ARC;
+    this.edgeRev[slot] = !oneWay && s !== t ? this.pushArc(t, s, w, slot) : NO_ARC;
   }
 
   private removeEdgeSlot(slot: number): void {
@@ -416,6 +479,10 @@ export class DynamicCsr implements CsrView {
     // Remove the reverse arc first: removing the forward one may move it within the same row.
     if (rev !== NO_ARC) this.popArc(this.edgeDst[slot]!, rev);
     this.popArc(this.edgeSrc[slot]!, this.edgeArc[slot]!);
+    if (this.edgeDir[slot] === 1) {
+      this.directedLive--;
+      if (!this.bothWays && this.edgeSrc[slot] !== this.edgeDst[slot]) this.inDirected[this.edgeDst[slot]!]!--;
+    }
     const key = this.edgeKeys[slot]!;
     if (typeof key === 'number') this.slotOfEdge.delete(key);
     else this.slotOfBigEdge.delete(key);
@@ -526,12 +593,14 @@ export class DynamicCsr implements CsrView {
 
   // ---- snapshots (tests, debugging, the reference) ------------------------------------------------
 
-  /** The live edges, each once, as the topology would list them. */
+  /** The live edges, each once, as the topology would list them (direction as stored, whatever the reading). */
   edges(): TopologyEdge[] {
     const out: TopologyEdge[] = [];
     for (let s = 0; s < this.edgeTop; s++) {
       const key = this.edgeKeys[s];
-      if (key !== undefined) out.push({ id: BigInt(key), source: this.idOf[this.edgeSrc[s]!]!, target: this.idOf[this.edgeDst[s]!]!, weight: this.edgeW[s]! });
+      if (key === undefined) continue;
+      const edge = { id: BigInt(key), source: this.idOf[this.edgeSrc[s]!]!, target: this.idOf[this.edgeDst[s]!]!, weight: this.edgeW[s]! };
+      out.push(this.edgeDir[s] === 1 ? { ...edge, directed: true } : edge);
     }
     return out;
   }
@@ -553,6 +622,7 @@ export class DynamicCsr implements CsrView {
     this.rowCap = grow(this.rowCap, cap);
     this.idOf = growShared(this.idOf, cap);
     this.alive = grow(this.alive, cap);
+    this.inDirected = grow(this.inDirected, cap);
   }
 
   private ensureArcs(n: number): void {
@@ -571,6 +641,7 @@ export class DynamicCsr implements CsrView {
     this.edgeArc = grow(this.edgeArc, cap);
     this.edgeRev = grow(this.edgeRev, cap);
     this.edgeW = grow(this.edgeW, cap);
+    this.edgeDir = grow(this.edgeDir, cap);
   }
 }
 
@@ -607,4 +678,14 @@ function growShared<T extends Int32Array | Uint32Array | Float64Array>(a: T, cap
 /** Runs a generator of work steps to its end in one go. */
 function drain(work: Generator<void, void, void>): void {
   while (!work.next().done);
+}
+
+/** Runs a generator of work steps to its end, awaiting `yieldTo()` about every `sliceMs`. */
+async function inSlices(work: Generator<void, void, void>, yieldTo: () => Promise<void>, sliceMs: number): Promise<void> {
+  let sliceStart = performance.now();
+  while (!work.next().done) {
+    if (performance.now() - sliceStart < sliceMs) continue;
+    await yieldTo();
+    sliceStart = performance.now();
+  }
 }

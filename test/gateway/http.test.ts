@@ -5,6 +5,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
+import { GraphOp, GraphUpdateT, Payload, RemoveNodeT } from '../../src/protocol/index.ts';
 import { startGateway, type Harness } from './support.ts';
 
 function viewerDir(): string {
@@ -70,7 +71,7 @@ test('expired, forged and malformed tokens are 401 on every protected route', as
 test('graph queries: a node, its neighbours, search by title; 400 and 404 where due', async (t) => {
   const h = await startGateway(t);
   const v = bearer(h.token('viewer'));
-  t.deepEqual(JSON.parse((await raw(h, '/api/graph/node/1', v)).body), { id: 1, kind: 'knowledge', title: 'Alpha' });
+  t.deepEqual(JSON.parse((await raw(h, '/api/graph/node/1', v)).body), { id: 1, kind: 'knowledge', title: 'Alpha', version: 0 });
   const n = JSON.parse((await raw(h, '/api/graph/node/1/neighbours', v)).body) as { neighbours: { id: number }[] };
   t.deepEqual(n.neighbours.map((x) => x.id), [2, 3]);
   const s = JSON.parse((await raw(h, '/api/graph/search?q=alpha', v)).body) as { nodes: { id: number }[] };
@@ -85,20 +86,36 @@ test('graph queries: a node, its neighbours, search by title; 400 and 404 where 
   t.is((await raw(h, '/api/nothing', v)).status, 404);
 });
 
+test('every graph answer says the graph version it reflects, in its body and the x-graph-version header (a 404 too)', async (t) => {
+  const h = await startGateway(t);
+  const v = bearer(h.token('viewer'));
+  const editor = await h.session('editor');
+  editor.send(new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(3)));
+  editor.send(new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(3)));
+  await editor.waitFor(() => editor.of(Payload.Ack).length === 2);
+  for (const path of ['/api/graph/node/1', '/api/graph/node/1/neighbours', '/api/graph/search?q=alpha', '/api/graph/edges']) {
+    const res = await raw(h, path, v);
+    t.is((JSON.parse(res.body) as { version: number }).version, 2, path);
+    t.is(res.headers['x-graph-version'], '2', path);
+  }
+  const missing = await raw(h, '/api/graph/node/99', v);
+  t.deepEqual([missing.status, missing.headers['x-graph-version']], [404, '2']);
+});
+
 test('a node answer carries its content, cut on a character boundary to ?content= (default 16384) with the whole length', async (t) => {
   const h = await startGateway(t);
   const v = bearer(h.token('viewer'));
   const long = `${'x'.repeat(16_383)}😀${'y'.repeat(100)}`;
   h.graph.nodes.set(5, { id: 5, kind: 'concept', title: 'Long', content: long });
   h.graph.nodes.set(6, { id: 6, kind: 'concept', title: 'Short', content: '<b>not html</b>' });
-  t.deepEqual(JSON.parse((await raw(h, '/api/graph/node/6', v)).body), { id: 6, kind: 'concept', title: 'Short', content: '<b>not html</b>' });
+  t.deepEqual(JSON.parse((await raw(h, '/api/graph/node/6', v)).body), { id: 6, kind: 'concept', title: 'Short', content: '<b>not html</b>', version: 0 });
   const cut = JSON.parse((await raw(h, '/api/graph/node/5', v)).body) as { content: string; contentLength: number };
   t.is(cut.content, 'x'.repeat(16_383), 'the emoji is not split in half');
   t.is(cut.contentLength, long.length);
   const small = JSON.parse((await raw(h, '/api/graph/node/5?content=10', v)).body) as { content: string; contentLength: number };
   t.deepEqual([small.content, small.contentLength], ['xxxxxxxxxx', long.length]);
   const none = JSON.parse((await raw(h, '/api/graph/node/5?content=0', v)).body) as Record<string, unknown>;
-  t.deepEqual(none, { id: 5, kind: 'concept', title: 'Long', contentLength: long.length });
+  t.deepEqual(none, { id: 5, kind: 'concept', title: 'Long', contentLength: long.length, version: 0 });
   t.is((await raw(h, '/api/graph/node/5?content=-1', v)).status, 400);
   t.is((await raw(h, '/api/graph/node/5?content=9999999', v)).status, 400);
 });
@@ -107,9 +124,9 @@ test('the edge list, page by page: ids as strings, next until the last page; 400
   const h = await startGateway(t);
   const v = bearer(h.token('viewer'));
   const first = JSON.parse((await raw(h, '/api/graph/edges?limit=1', v)).body) as unknown;
-  t.deepEqual(first, { total: 2, offset: 0, edges: [{ id: '1', source: 1, target: 2 }], next: 1 });
+  t.deepEqual(first, { total: 2, offset: 0, edges: [{ id: '1', source: 1, target: 2, directed: false }], next: 1, version: 0 });
   const last = JSON.parse((await raw(h, '/api/graph/edges?offset=1&limit=5', v)).body) as unknown;
-  t.deepEqual(last, { total: 2, offset: 1, edges: [{ id: '2', source: 1, target: 3 }] });
+  t.deepEqual(last, { total: 2, offset: 1, edges: [{ id: '2', source: 1, target: 3, directed: false }], version: 0 });
   t.is((await raw(h, '/api/graph/edges?offset=-1', v)).status, 400);
   t.is((await raw(h, '/api/graph/edges?limit=0', v)).status, 400);
   t.is((await raw(h, '/api/graph/edges')).status, 401);

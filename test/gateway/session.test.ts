@@ -147,7 +147,7 @@ test('roles: a viewer may not mutate (forbidden), an editor may (an Ack with the
   const ack = editor.of(Payload.Ack)[0]!;
   t.is(Number(ack.correlationId), s2);
   t.is((ack.payload as AckT).version, 1n);
-  t.is(editor.of(Payload.GraphUpdate).length, 0); // the ack does not echo the change
+  t.is(editor.of(Payload.GraphUpdate).length, 0); // not subscribed to the graph: the ack alone
   t.is(h.graph.applied.length, 1);
   const agent = await h.session('agent');
   agent.send(new SettingsSetT('ui.theme', SettingValue.NumberValue, new NumberValueT(1)));
@@ -160,7 +160,7 @@ test('roles: a viewer may not mutate (forbidden), an editor may (an Ack with the
   t.deepEqual(errors(editor)[0], { code: ErrorCode.Unauthorized, message: 'forbidden: role editor may not send AgentHeartbeat', corr: editorAgentMsg });
 });
 
-test('graph changes reach the other subscribed sessions, not the one that made them', async (t) => {
+test('graph changes reach every subscribed session, the one that made them too, which then gets its ack', async (t) => {
   const h = await startGateway(t);
   const a = await h.session('editor');
   const b = await h.session('viewer');
@@ -173,9 +173,21 @@ test('graph changes reach the other subscribed sessions, not the one that made t
   await a.waitFor(() => a.of(Payload.Ack).length === 1);
   t.is(Number(b.of(Payload.GraphUpdate)[0]!.correlationId), 0);
   t.is(((b.of(Payload.GraphUpdate)[0]!.payload as GraphUpdateT).op as RemoveNodeT).id, 2);
-  t.is(Number(a.of(Payload.Ack)[0]!.correlationId), seq);
-  await h.advance(0);
-  t.is(a.of(Payload.GraphUpdate).length, 0); // only its ack, never its own change
+  // The origin: its change in the stream (correlation 0), then its ack.
+  t.deepEqual(
+    a.envelopes.filter((e) => e.payloadType === Payload.GraphUpdate || e.payloadType === Payload.Ack).map((e) => [e.payloadType, Number(e.correlationId)]),
+    [[Payload.GraphUpdate, 0], [Payload.Ack, seq]],
+  );
+});
+
+test('the envelope HLC of a graph change reaches the graph as the client\'s stamp; a zero one counts as none', async (t) => {
+  const h = await startGateway(t);
+  const c = await h.session('editor');
+  const stamp = { wallMs: WALL_START - 5_000, logical: 3, node: 77 };
+  c.ws.send(encodeEnvelope({ seq: 1, hlc: stamp, payload: new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(2)) }));
+  c.ws.send(encodeEnvelope({ seq: 2, hlc: { wallMs: 0, logical: 0, node: 0 }, payload: new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(3)) }));
+  await c.waitFor(() => c.of(Payload.Ack).length === 2);
+  t.deepEqual(h.graph.applied.map((a) => a.stamp), [stamp, undefined]);
 });
 
 test('a graph conflict answers Conflict and the value that stands', async (t) => {

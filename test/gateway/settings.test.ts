@@ -27,6 +27,22 @@ test('SettingsGet answers one SettingsDelta per path, with its version, correlat
   ]);
 });
 
+test('SettingsGet always gets an answer: unknown paths are named in one NotFound error after the known values', async (t) => {
+  const h = await startGateway(t);
+  const c = await h.session('viewer');
+  const onlyUnknown = c.send(new SettingsGetT(['no.such.path']));
+  const mixed = c.send(new SettingsGetT(['physics.damping', 'nope', 'nor.this']));
+  const prefix = c.send(new SettingsGetT(['nothing.here.']));
+  await c.waitFor(() => c.of(Payload.ErrorReply).length === 3 && c.of(Payload.SettingsDelta).length === 1);
+  const replies = c.of(Payload.ErrorReply).map((e) => ({ code: (e.payload as { code: ErrorCode }).code, message: (e.payload as { message: string }).message, corr: Number(e.correlationId) }));
+  t.deepEqual(replies, [
+    { code: ErrorCode.NotFound, message: 'unknown setting path: no.such.path', corr: onlyUnknown },
+    { code: ErrorCode.NotFound, message: 'unknown setting paths: nope, nor.this', corr: mixed },
+    { code: ErrorCode.NotFound, message: 'unknown setting path: nothing.here.', corr: prefix },
+  ]);
+  t.deepEqual(deltas(c).map((d) => [d.path, d.corr]), [['physics.damping', mixed]]);
+});
+
 test('a set is acked with its delta; subscribed others get it as a broadcast', async (t) => {
   const h = await startGateway(t);
   const a = await h.session('editor');

@@ -7,7 +7,7 @@ import { gateway, GATEWAY_SCHEDULING, type GatewayMsg, type GatewayOptions, type
 import type { Role } from '../../src/auth/roles.ts';
 import { TokenAuthority } from '../../src/auth/token.ts';
 import type {
-  AgentEvent, FrameSource, GraphApplyResult, GraphChanged, GraphEdgePage, GraphMutation, GraphNodeView, GraphPort, LayoutPort, PositionSnapshot,
+  AgentEvent, FrameSource, GraphApplyRequest, GraphApplyResult, GraphChanged, GraphEdgePage, GraphMutation, GraphNodeView, GraphPort, LayoutPort, PositionSnapshot,
   PositionTick, SsspPort, SsspResultMsg,
 } from '../../src/gateway/ports.ts';
 import { SsspResultWire } from '../../src/gateway/sssp-result-wire.ts';
@@ -19,6 +19,7 @@ import {
 } from '../../src/protocol/index.ts';
 import type { SettingsBroadcast, SettingsMsg } from '../../src/settings/protocol.ts';
 import type { SettingsDelta, SettingValue } from '../../src/settings/delta.ts';
+import type { Hlc } from '../../src/crdt/hlc.ts';
 import { NODE_KINDS, type NodeKind } from '../../src/graph/topology.ts';
 import { scopesOf } from '../fixtures/change-scopes.ts';
 import { testSystem, type TestSystem } from '../helpers/system.ts';
@@ -63,9 +64,9 @@ export function snapshot(n: number, offset = 0, epoch = 1, moveEvery = 1): Posit
 }
 
 export class FakeGraph implements GraphPort {
-  readonly applied: { mutation: GraphMutation; session: string }[] = [];
+  readonly applied: { mutation: GraphMutation; session: string; stamp?: Hlc }[] = [];
   readonly subscribers = new Set<Ref<GraphChanged>>();
-  version = 0;
+  committed = 0;
   nextResult: GraphApplyResult | undefined;
   nodes = new Map<number, GraphNodeView>([
     [1, { id: 1, kind: 'knowledge', title: 'Alpha' }],
@@ -74,15 +75,20 @@ export class FakeGraph implements GraphPort {
   ]);
   edges: [number, number][] = [[1, 2], [1, 3]];
 
-  async apply(mutation: GraphMutation, origin: { session: string }): Promise<GraphApplyResult> {
+  /** As the real graph: the change to every subscriber (the asker too), then the asker's answer. */
+  apply({ mutation, origin, stamp, replyTo, tag }: GraphApplyRequest): void {
+    const answer = (result: GraphApplyResult): void => replyTo.tell({ type: 'graph-applied', answerTo: tag, result });
     const forced = this.nextResult;
     this.nextResult = undefined;
-    if (forced !== undefined) return forced;
-    this.applied.push({ mutation, session: origin.session });
-    const version = ++this.version;
+    if (forced !== undefined) return answer(forced);
+    this.applied.push(stamp === undefined ? { mutation, session: origin.session } : { mutation, session: origin.session, stamp });
+    const version = ++this.committed;
     const scopes = scopesOf(mutation, (id) => this.kindOf(id), (e) => this.edgeEnds.get(e));
     for (const s of this.subscribers) s.tell({ type: 'graph-changed', version, change: mutation, scopes, origin: origin.session });
-    return { ok: true, version };
+    answer({ ok: true, version });
+  }
+  async version(): Promise<number> {
+    return this.committed;
   }
   /** Endpoints of edges by id, for the scopes of edge removals and weight changes. */
   readonly edgeEnds = new Map<bigint, readonly [number, number]>();
@@ -107,7 +113,7 @@ export class FakeGraph implements GraphPort {
     return [...this.nodes.values()].filter((n) => n.title?.toLowerCase().includes(q)).slice(0, limit);
   }
   async edgePage(offset: number, limit: number): Promise<GraphEdgePage> {
-    const edges = this.edges.slice(offset, offset + limit).map(([source, target], i) => ({ id: String(offset + i + 1), source, target }));
+    const edges = this.edges.slice(offset, offset + limit).map(([source, target], i) => ({ id: String(offset + i + 1), source, target, directed: false }));
     const end = offset + edges.length;
     return end < this.edges.length ? { total: this.edges.length, offset, edges, next: end } : { total: this.edges.length, offset, edges };
   }
@@ -177,7 +183,7 @@ export function fakeSettings(initial: Record<string, SettingValue> = { 'physics.
             const deltas: SettingsDelta[] = msg.changes.map((c) => {
               const old = values.get(c.path)!.value;
               values.set(c.path, { value: c.value, version: ++version });
-              return { path: c.path, old, new: c.value, timestamp: WALL_START, client: msg.client, version };
+              return { path: c.path, old, new: c.value, timestamp: { wallMs: WALL_START, logical: 0, node: 0 }, client: msg.client, version };
             });
             msg.replyTo?.tell({ ok: true, deltas, version });
             for (const [ref, client] of subs) if (client !== msg.client) ref.tell({ type: 'settings-deltas', deltas });

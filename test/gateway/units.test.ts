@@ -163,11 +163,12 @@ test('settings on the wire: if_version maps to ifVersion (-1: none), deltas carr
   });
   t.false(fromWire(new SettingsSetT('a.d', SettingValue.JsonValue, new JsonValueT('[]'))).ok);
 
-  const delta = { path: 'physics.damping', old: 0.9, new: 0.5, timestamp: 1_700_000_000_123, client: 's-1', version: 2 ** 33 + 1 };
+  const delta = { path: 'physics.damping', old: 0.9, new: 0.5, timestamp: { wallMs: 1_700_000_000_123, logical: 4, node: 7 }, client: 's-1', version: 2 ** 33 + 1 };
   const wire = deltaPayload(delta);
   t.is(wire.version, BigInt(2 ** 33 + 1));
   t.is(wire.timestamp?.wallMs, 1_700_000_000_123n);
-  t.is(wire.timestamp?.logical, 0);
+  t.is(wire.timestamp?.logical, 4);
+  t.is(wire.timestamp?.node, 7);
   const back = unpackEnvelope(encodeEnvelope({ seq: 1, payload: wire }));
   if (!back.ok) return t.fail(back.error.message);
   t.deepEqual(deltaFromWire(back.value.payload as SettingsDeltaT), delta);

@@ -16,7 +16,7 @@ import { AddNodeT, EdgeT, ErrorCode, GraphBatchT, NodeKind, GraphOp, GraphUpdate
 import { MAX_QUERY_LENGTH } from '../../src/graph/search.ts';
 import type { ActorFactory } from '../../src/runtime/actor.ts';
 import {
-  addEdge, addNode, batch, collector, KeyValueT, node, one, ORIGIN, removeNode, setWeight, startPortGraph, updateNode, Vec3T,
+  addEdge, addNode, applied, batch, collector, KeyValueT, node, one, ORIGIN, removeNode, setWeight, startPortGraph, updateNode, Vec3T,
 } from '../fixtures/graph-port.ts';
 import { Client, FakeFrames, KEY } from '../gateway/support.ts';
 
@@ -38,16 +38,16 @@ const waitUntil = async (cond: () => boolean, ms = 3_000): Promise<void> => {
 test('apply: ok with the committed version; the node reads back as a view, a removed one as absent', async (t) => {
   const g = await startPortGraph(t);
   const meta = node(1, 'Alpha', { type: 'doc', position: new Vec3T(1, 2, 3), metadata: [new KeyValueT('b', '2'), new KeyValueT('a', '1')] });
-  const v1 = okVersion(await g.port.apply(one(addNode(meta)), ORIGIN));
+  const v1 = okVersion(await applied(g.port, one(addNode(meta)), ORIGIN));
   t.true(v1 > 0);
   t.deepEqual(await g.port.node(1), { id: 1, kind: 'knowledge', type: 'doc', title: 'Alpha', position: { x: 1, y: 2, z: 3 }, metadata: { a: '1', b: '2' } });
-  const v2 = okVersion(await g.port.apply(one(updateNode(node(1, 'Alpha 2'))), ORIGIN));
+  const v2 = okVersion(await applied(g.port, one(updateNode(node(1, 'Alpha 2'))), ORIGIN));
   t.is(v2, v1 + 1);
   t.is((await g.port.node(1))?.title, 'Alpha 2');
   t.deepEqual((await g.port.node(1))?.metadata, { a: '1', b: '2' }, 'an UpdateNode without metadata keeps it');
   // Re-applying the same value changes nothing: ok at the same version.
-  t.is(okVersion(await g.port.apply(one(updateNode(node(1, 'Alpha 2'))), ORIGIN)), v2);
-  okVersion(await g.port.apply(one(removeNode(1)), ORIGIN));
+  t.is(okVersion(await applied(g.port, one(updateNode(node(1, 'Alpha 2'))), ORIGIN)), v2);
+  okVersion(await applied(g.port, one(removeNode(1)), ORIGIN));
   t.is(await g.port.node(1), undefined, 'a tombstone is no node');
   t.is(await g.port.node(-1), undefined);
   t.is(await g.port.node(2 ** 32), undefined);
@@ -67,16 +67,16 @@ test('apply: invalid and not-found refusals change nothing', async (t) => {
     batch(),
     one(setWeight(5n, -1)),
   ];
-  const results = await Promise.all(invalid.map((m) => g.port.apply(m, ORIGIN)));
+  const results = await Promise.all(invalid.map((m) => applied(g.port, m, ORIGIN)));
   t.deepEqual(
     results.map((r) => (r.ok ? 'ok' : r.code)),
     ['invalid', 'invalid', 'invalid', 'invalid', 'invalid', 'ok', 'invalid', 'invalid', 'invalid'],
   );
   t.is((await g.port.node(1))?.title, 'bytes are fine', 'UTF-8 bytes in the object API read as their text');
 
-  const missing = await g.port.apply(one(updateNode(node(42, 'nobody'))), ORIGIN);
+  const missing = await applied(g.port, one(updateNode(node(42, 'nobody'))), ORIGIN);
   t.like(missing, { ok: false, code: 'not-found' });
-  const endpoint = await g.port.apply(batch(addNode(node(5)), addEdge(1n, 5, 6)), ORIGIN);
+  const endpoint = await applied(g.port, batch(addNode(node(5)), addEdge(1n, 5, 6)), ORIGIN);
   t.like(endpoint, { ok: false, code: 'not-found' });
   t.is(await g.port.node(5), undefined, 'the batch is all or nothing');
   t.is((await g.stats()).nodes, 1);
@@ -84,10 +84,10 @@ test('apply: invalid and not-found refusals change nothing', async (t) => {
 
 test('apply: conflicts come with what stands, as NodeT and EdgeT', async (t) => {
   const g = await startPortGraph(t);
-  okVersion(await g.port.apply(batch(addNode(node(1, 'theirs')), addNode(node(2)), addNode(node(3)), addEdge(7n, 1, 2, 2)), ORIGIN));
+  okVersion(await applied(g.port, batch(addNode(node(1, 'theirs')), addNode(node(2)), addNode(node(3)), addEdge(7n, 1, 2, 2)), ORIGIN));
 
   // A different node under an existing id (an AddNode is not an upsert).
-  const nodeClash = await g.port.apply(one(addNode(node(1, 'mine'))), ORIGIN);
+  const nodeClash = await applied(g.port, one(addNode(node(1, 'mine'))), ORIGIN);
   t.like(nodeClash, { ok: false, code: 'conflict' });
   if (nodeClash.ok) return;
   t.true(nodeClash.current?.node instanceof NodeT);
@@ -96,7 +96,7 @@ test('apply: conflicts come with what stands, as NodeT and EdgeT', async (t) => 
   t.true((nodeClash.current?.node?.lastModified ?? 0n) > 0n);
 
   // The same edge id between other nodes: refused by the router, the standing edge fetched.
-  const edgeClash = await g.port.apply(batch(addNode(node(4)), addEdge(7n, 3, 4)), ORIGIN);
+  const edgeClash = await applied(g.port, batch(addNode(node(4)), addEdge(7n, 3, 4)), ORIGIN);
   t.like(edgeClash, { ok: false, code: 'conflict' });
   if (edgeClash.ok) return;
   t.true(edgeClash.current?.edge instanceof EdgeT);
@@ -104,12 +104,12 @@ test('apply: conflicts come with what stands, as NodeT and EdgeT', async (t) => 
   t.is(await g.port.node(4), undefined);
 
   // A different edge value under its id: the shard's LWW decision reports the winner.
-  const edgeValue = await g.port.apply(one(addEdge(7n, 1, 2, 5)), ORIGIN);
+  const edgeValue = await applied(g.port, one(addEdge(7n, 1, 2, 5)), ORIGIN);
   t.like(edgeValue, { ok: false, code: 'conflict' });
   if (!edgeValue.ok) t.is(edgeValue.current?.edge?.weight, 2);
 
   // A batch where one op loses and another applies: a conflict that says so.
-  const mixed = await g.port.apply(batch(addNode(node(9, 'new')), addNode(node(2, 'clash'))), ORIGIN);
+  const mixed = await applied(g.port, batch(addNode(node(9, 'new')), addNode(node(2, 'clash'))), ORIGIN);
   t.like(mixed, { ok: false, code: 'conflict' });
   if (!mixed.ok) t.regex(mixed.message, /op 1 lost.*1 other op\(s\) applied/);
   t.is((await g.port.node(9))?.title, 'new');
@@ -118,11 +118,11 @@ test('apply: conflicts come with what stands, as NodeT and EdgeT', async (t) => 
 test('apply: no router, or one that does not answer in time, is unavailable', async (t) => {
   const g = await startPortGraph(t, {}, { applyTimeoutMs: 50, queryTimeoutMs: 50 });
   const gone = graphPort(g.system, { routerPath: '/nowhere/router' });
-  t.like(await gone.apply(one(addNode(node(1))), ORIGIN), { ok: false, code: 'unavailable' });
+  t.like(await applied(gone, one(addNode(node(1))), ORIGIN), { ok: false, code: 'unavailable' });
   await t.throwsAsync(gone.node(1), { name: 'RecipientUnavailableError' });
 
   g.system.faults.inject(g.parts.routerPath, { kind: 'stall', durationMs: 300, times: 1 });
-  const slow = await g.port.apply(one(addNode(node(1))), ORIGIN);
+  const slow = await applied(g.port, one(addNode(node(1))), ORIGIN);
   t.like(slow, { ok: false, code: 'unavailable' });
   if (!slow.ok) t.regex(slow.message, /may still be applied/);
 });
@@ -134,7 +134,7 @@ test('neighbours: incoming and outgoing edges across shards, bounded, and absent
   const p = new Partitioner(4);
   // Node 1's out-edges live on its shard; its in-edges live on the shards of 4, 5, 6.
   okVersion(
-    await g.port.apply(
+    await applied(g.port, 
       batch(
         ...[1, 2, 3, 4, 5, 6, 7].map((i) => addNode(node(i, `n${i}`))),
         addEdge(10n, 1, 2),
@@ -162,9 +162,9 @@ test('neighbours: incoming and outgoing edges across shards, bounded, and absent
   t.is(await g.port.neighbours(99, 10), undefined);
   t.is(await g.port.neighbours(8, 10), undefined);
 
-  okVersion(await g.port.apply(one(removeNode(4)), ORIGIN));
+  okVersion(await applied(g.port, one(removeNode(4)), ORIGIN));
   t.deepEqual((await g.port.neighbours(1, 100))?.map((n) => n.id).sort(), [2, 3, 5, 6], 'removing a node removes its edges');
-  okVersion(await g.port.apply(one(new GraphUpdateT(GraphOp.RemoveEdge, new RemoveEdgeT(11n))), ORIGIN));
+  okVersion(await applied(g.port, one(new GraphUpdateT(GraphOp.RemoveEdge, new RemoveEdgeT(11n))), ORIGIN));
   t.deepEqual((await g.port.neighbours(1, 100))?.map((n) => n.id).sort(), [2, 5, 6]);
 });
 
@@ -172,7 +172,7 @@ test('neighbours: at most 1000 whatever the limit asked', async (t) => {
   const g = await startPortGraph(t, { shards: 3 });
   const ops = [addNode(node(0, 'hub'))];
   for (let i = 1; i <= 1100; i++) ops.push(addNode(node(i)), i % 2 === 0 ? addEdge(BigInt(i), 0, i) : addEdge(BigInt(i), i, 0));
-  okVersion(await g.port.apply(batch(...ops), ORIGIN));
+  okVersion(await applied(g.port, batch(...ops), ORIGIN));
   t.is((await g.port.neighbours(0, 10_000))?.length, 1000);
   t.is((await g.port.neighbours(0, 1000))?.length, 1000);
   t.is((await g.port.neighbours(0, 7))?.length, 7);
@@ -190,7 +190,7 @@ test('search: exact before prefix before substring, then shorter titles; case-in
     [7, 'Alpha'],
     [8, 'alpha'],
   ];
-  okVersion(await g.port.apply(batch(...titles.map(([id, title]) => addNode(node(id, title))), addNode(node(9))), ORIGIN));
+  okVersion(await applied(g.port, batch(...titles.map(([id, title]) => addNode(node(id, title))), addNode(node(9))), ORIGIN));
   const ids = async (q: string, limit = 20) => (await g.port.search(q, limit)).map((n) => n.id);
   t.deepEqual(await ids('alpha'), [3, 7, 8, 2, 4, 6, 1]);
   t.deepEqual(await ids('ALPHA', 3), [3, 7, 8]);
@@ -206,7 +206,7 @@ test('search: exact before prefix before substring, then shorter titles; case-in
 test('search: at most 1000 results, and the merge of the shards equals a search of the whole graph', async (t) => {
   const g = await startPortGraph(t, { shards: 4 });
   const titles = fc.sample(fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'A', 'B'), minLength: 1, maxLength: 6 }), { numRuns: 2000, seed: 7 });
-  okVersion(await g.port.apply(batch(...titles.map((title, i) => addNode(node(i, title)))), ORIGIN));
+  okVersion(await applied(g.port, batch(...titles.map((title, i) => addNode(node(i, title)))), ORIGIN));
 
   const reference = (q: string, limit: number): number[] => {
     const lq = q.toLowerCase();
@@ -243,13 +243,13 @@ test('changes: one event per committed unit in commit order, with its version, o
   await g.stats(); // the router has taken the subscription
 
   const acks: number[] = [];
-  acks.push(okVersion(await g.port.apply(one(addNode(node(1, 'one'))), { session: 's1', subject: 'a' })));
-  acks.push(okVersion(await g.port.apply(batch(addNode(node(2, 'two')), addEdge(5n, 1, 2)), { session: 's2', subject: 'b' })));
-  acks.push(okVersion(await g.port.apply(one(updateNode(node(1, 'renamed', { content: 'body text' }))), { session: 's1', subject: 'a' })));
-  okVersion(await g.port.apply(one(updateNode(node(1, 'renamed', { content: 'body text' }))), ORIGIN)); // unchanged: no event
-  acks.push(okVersion(await g.port.apply(one(removeNode(2)), { session: 's3', subject: 'c' })));
+  acks.push(okVersion(await applied(g.port, one(addNode(node(1, 'one'))), { session: 's1', subject: 'a' })));
+  acks.push(okVersion(await applied(g.port, batch(addNode(node(2, 'two')), addEdge(5n, 1, 2)), { session: 's2', subject: 'b' })));
+  acks.push(okVersion(await applied(g.port, one(updateNode(node(1, 'renamed', { content: 'body text' }))), { session: 's1', subject: 'a' })));
+  okVersion(await applied(g.port, one(updateNode(node(1, 'renamed', { content: 'body text' }))), ORIGIN)); // unchanged: no event
+  acks.push(okVersion(await applied(g.port, one(removeNode(2)), { session: 's3', subject: 'c' })));
   // Concurrent applies from many sessions: events arrive in version order.
-  const concurrent = await Promise.all(Array.from({ length: 20 }, (_, i) => g.port.apply(one(addNode(node(100 + i))), { session: `c${i}`, subject: 'x' })));
+  const concurrent = await Promise.all(Array.from({ length: 20 }, (_, i) => applied(g.port, one(addNode(node(100 + i))), { session: `c${i}`, subject: 'x' })));
   acks.push(...concurrent.map(okVersion));
 
   await waitUntil(() => sub.seen.length === acks.length);
@@ -281,7 +281,7 @@ test('changes: one event per committed unit in commit order, with its version, o
 
   g.port.unsubscribe(sub);
   await g.stats();
-  okVersion(await g.port.apply(one(addNode(node(3))), ORIGIN));
+  okVersion(await applied(g.port, one(addNode(node(3))), ORIGIN));
   await g.stats();
   t.is(sub.seen.length, acks.length, 'nothing after unsubscribing');
   t.is(g.parts.changes.subscriberCount, 0);
@@ -301,7 +301,7 @@ test('changes: subscribers are bounded and death-watched', async (t) => {
   await g.stats();
   t.is(g.parts.changes.subscriberCount, 2);
   t.is(g.parts.changes.refused, 1);
-  okVersion(await g.port.apply(one(addNode(node(1))), ORIGIN));
+  okVersion(await applied(g.port, one(addNode(node(1))), ORIGIN));
   await waitUntil(() => seen.length === 2);
   t.is(c.seen.length, 0);
 
@@ -316,7 +316,7 @@ test('changes: subscriptions survive a restart of the graph', async (t) => {
   const g = await startPortGraph(t);
   const sub = collector();
   g.port.subscribe(sub);
-  okVersion(await g.port.apply(one(addNode(node(1, 'before'))), ORIGIN));
+  okVersion(await applied(g.port, one(addNode(node(1, 'before'))), ORIGIN));
   const restarts: string[] = [];
   g.system.events.subscribe((e) => {
     if (e.type === 'actor-restarted') restarts.push(e.path);
@@ -324,7 +324,7 @@ test('changes: subscriptions survive a restart of the graph', async (t) => {
   // One-for-all: the whole graph restarts and recovers from storage.
   g.system.faults.kill(g.parts.shardPaths[0]!);
   await waitUntil(() => restarts.includes(g.parts.routerPath));
-  const v = okVersion(await g.port.apply(one(addNode(node(2, 'after'))), ORIGIN));
+  const v = okVersion(await applied(g.port, one(addNode(node(2, 'after'))), ORIGIN));
   await waitUntil(() => sub.seen.some((c) => c.version === v));
   t.is((await g.port.node(1))?.title, 'before');
   t.is(g.parts.changes.subscriberCount, 1);
@@ -332,7 +332,7 @@ test('changes: subscriptions survive a restart of the graph', async (t) => {
 
 // ---- end to end through the gateway ---------------------------------------------------------------
 
-test('end to end: a GraphUpdate over WebSocket is acked, broadcast to subscribers, searchable over HTTP; viewers are refused', async (t) => {
+test('end to end: a GraphUpdate over WebSocket is broadcast to every subscriber, then acked; searchable over HTTP; viewers are refused', async (t) => {
   const g = await startPortGraph(t, {}, {}, 'pglite');
   const tokens = new TokenAuthority(KEY, () => Date.now());
   const gw = g.system.spawn(
@@ -370,7 +370,13 @@ test('end to end: a GraphUpdate over WebSocket is acked, broadcast to subscriber
   t.is(Number(change.correlationId), 0);
   const added = (change.payload as GraphUpdateT).op as AddNodeT;
   t.deepEqual([added.node?.id, added.node?.title, added.node?.content], [4242, 'Quantum Entanglement', 'spooky']);
-  t.is(a.of(Payload.GraphUpdate).length, 0, 'the origin gets its ack, not its own change');
+  t.is((change.payload as GraphUpdateT).version, version);
+  // The origin's own change reaches it in the stream too (correlation 0), just before its ack.
+  t.deepEqual(
+    a.envelopes.filter((e) => e.payloadType === Payload.GraphUpdate || e.payloadType === Payload.Ack).map((e) => [e.payloadType, Number(e.correlationId)]),
+    [[Payload.GraphUpdate, 0], [Payload.Ack, seq]],
+  );
+  t.is((a.of(Payload.GraphUpdate)[0]!.payload as GraphUpdateT).version, version);
 
   const res = await fetch(`http://127.0.0.1:${port}/api/graph/search?q=entangle&limit=5`, { headers: { authorization: `Bearer ${tokens.mint({ sub: 'victor', role: 'viewer', ttlSeconds: 600 })}` } });
   t.is(res.status, 200);
@@ -381,10 +387,13 @@ test('end to end: a GraphUpdate over WebSocket is acked, broadcast to subscriber
 
   // A conflict reaches the client as an error and what stands.
   const clash = a.send(addNode(node(4242, 'Mine')));
-  await a.waitFor(() => a.of(Payload.ErrorReply).length === 1 && a.of(Payload.GraphUpdate).length === 1);
-  t.is((a.of(Payload.ErrorReply)[0]!.payload as ErrorReplyT).code, ErrorCode.Conflict);
-  t.is(Number(a.of(Payload.GraphUpdate)[0]!.correlationId), clash);
-  t.is(((a.of(Payload.GraphUpdate)[0]!.payload as GraphUpdateT).op as UpdateNodeT).node?.title, 'Quantum Entanglement');
+  const answers = () => a.envelopes.filter((e) => Number(e.correlationId) === clash);
+  await a.waitFor(() => answers().length === 2);
+  const [refusal, stands] = answers() as [(typeof a.envelopes)[number], (typeof a.envelopes)[number]];
+  t.is((refusal.payload as ErrorReplyT).code, ErrorCode.Conflict);
+  t.is(stands.payloadType, Payload.GraphUpdate);
+  t.is(((stands.payload as GraphUpdateT).op as UpdateNodeT).node?.title, 'Quantum Entanglement');
+  t.is((stands.payload as GraphUpdateT).version, version, 'what stands, at the version it stands at');
 
   const refused = v.send(addNode(node(7, 'viewer wrote this')));
   await v.waitFor(() => v.of(Payload.ErrorReply).length === 1);

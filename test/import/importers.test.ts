@@ -144,3 +144,45 @@ test('importing into the graph (PostgreSQL) is idempotent: the second run change
   t.is(view.nodes.size, 3353 + 2);
   t.is(view.edges.size, 8870 + 1);
 });
+
+test('each importer decides direction: DIMACS arcs and Logseq/Obsidian references directed, SNAP undirected unless --directed, JSON per edge', async (t) => {
+  const rome = await collect(dimacsSource(ROME99_GR));
+  t.true(rome.edges.every((e) => e.directed === true), 'a DIMACS arc is one way');
+  const dir = tmp({
+    'pairs.txt': '1 2\n2 1\n2 3\n',
+    'md/pages/a.md': '- see [[b]] #t\n',
+    'md/pages/b.md': '- back to nothing\n',
+    'g.json': JSON.stringify({
+      nodes: [{ id: 1 }, { id: 2 }],
+      edges: [{ source: 1, target: 2, directed: true }, { source: 2, target: 1, directed: false }, { source: 1, target: 1 }],
+    }),
+    'bad-direction.json': JSON.stringify({ nodes: [{ id: 1 }], edges: [{ source: 1, target: 1, directed: 'yes' }] }),
+  });
+  const undirected = await collect(edgeListSource(join(dir, 'pairs.txt')));
+  t.deepEqual(undirected.edges.map((e) => [e.source, e.target, e.directed]), [[1, 2, false], [1, 2, false], [2, 3, false]]);
+  t.is(new Set(undirected.edges.map((e) => e.id)).size, 2, 'a pair listed both ways is one undirected edge');
+  const directed = await collect(edgeListSource(join(dir, 'pairs.txt'), { directed: true }));
+  t.deepEqual(directed.edges.map((e) => [e.source, e.target, e.directed]), [[1, 2, true], [2, 1, true], [2, 3, true]]);
+  t.is(new Set(directed.edges.map((e) => e.id)).size, 3, 'with --directed, a pair listed both ways is two edges');
+  const md = await collect(markdownSource(join(dir, 'md')));
+  t.true(md.edges.length >= 3);
+  t.true(md.edges.every((e) => e.directed === true), 'contains, links-to and tagged point from the referring page or block');
+  const json = await collect(jsonSource(join(dir, 'g.json')));
+  t.deepEqual(json.edges.map((e) => e.directed === true), [true, false, false]);
+  await t.throwsAsync(collect(jsonSource(join(dir, 'bad-direction.json'))), { instanceOf: ImportError, message: /edges.0.directed/ });
+});
+
+test('direction is kept through the journal; a re-import that turns an edge around updates it in place', async (t) => {
+  const store = await pgStore(t);
+  const g = await startGraph(store, { shards: 2 }, t);
+  const graph = (directed: boolean): string =>
+    JSON.stringify({ nodes: [{ id: 1 }, { id: 2 }, { id: 3 }], edges: [{ id: 7, source: 1, target: 2, directed }, { id: 8, source: 2, target: 3 }] });
+  const dir = tmp({ 'one-way.json': graph(true), 'two-way.json': graph(false) });
+  const send = (command: unknown) => g.update(command);
+  t.is((await importInto(send, jsonSource(join(dir, 'one-way.json')))).applied, 5);
+  t.deepEqual([...(await replayTo(store.db)).edges.values()].map((e) => [e.id, e.directed === true]).sort(), [[7n, true], [8n, false]]);
+  const turned = await importInto(send, jsonSource(join(dir, 'two-way.json')));
+  t.is(turned.applied, 1, 'the turned edge is written again; nothing else');
+  t.deepEqual([...(await replayTo(store.db)).edges.values()].map((e) => [e.id, e.directed === true]).sort(), [[7n, false], [8n, false]]);
+  t.is((await importInto(send, jsonSource(join(dir, 'two-way.json')))).unchanged, 5);
+});

@@ -166,7 +166,7 @@ test('structural checks: identifier, truncation, union tags, required fields, ve
 
   // Unknown union tag: rewrite the payload_type byte.
   const b = new Builder(64);
-  const upd = GraphUpdate.createGraphUpdate(b, GraphOp.RemoveNode, buildEmpty(b));
+  const upd = GraphUpdate.createGraphUpdate(b, GraphOp.RemoveNode, buildEmpty(b), 0n);
   b.finish(buildEnvelope(b, Payload.GraphUpdate, upd), 'VFEN');
   t.is(code(b.asUint8Array()), 'ok');
 
@@ -198,7 +198,7 @@ test('shared offsets cannot make verification blow up', (t) => {
   node.connections = Array.from({ length: 1000 }, (_, i) => i);
   const one = new GraphUpdateT(GraphOp.AddNode, new AddNodeT(node)).pack(b);
   const vec = GraphBatch.createUpdatesVector(b, new Array<number>(1000).fill(one));
-  const batch = GraphBatch.createGraphBatch(b, vec);
+  const batch = GraphBatch.createGraphBatch(b, vec, 0n);
   b.finish(buildEnvelope(b, Payload.GraphBatch, batch), 'VFEN');
   const bytes = b.asUint8Array();
   t.true(bytes.length < 16_000);

@@ -67,7 +67,7 @@ const EDGES: readonly (readonly [bigint, number, number, number])[] = [
   [7n, 102, 106, 20],
 ];
 
-/** Shortest distances from `source` with every edge followed both ways, as the node's SSSP reads them. */
+/** Shortest distances from `source` with every edge followed both ways: the edges are sent without `directed`, so undirected. */
 function dijkstra(source: number): Map<number, number> {
   const dist = new Map<number, number>([[source, 0]]);
   const done = new Set<number>();

@@ -3,6 +3,7 @@
 // showing exactly what the server holds.
 import test from 'ava';
 import fc from 'fast-check';
+import { ZERO_HLC } from '../../src/crdt/hlc.ts';
 import { settingsActor } from '../../src/actors/settings.ts';
 import { SettingsClient } from '../../src/settings/client.ts';
 import { InMemoryDeltaLog } from '../../src/settings/delta-log.ts';
@@ -24,7 +25,7 @@ test('optimistic changes show at once; refused ones roll back to the value that 
   t.is(client.get('physics.repulsion'), 0.2);
   t.is(client.versionOf('physics.repulsion'), 4);
   // An old delta arriving late changes nothing.
-  client.applyDeltas([{ path: 'physics.repulsion', old: null, new: 0.9, timestamp: 0, client: 'x', version: 2 }]);
+  client.applyDeltas([{ path: 'physics.repulsion', old: null, new: 0.9, timestamp: ZERO_HLC, client: 'x', version: 2 }]);
   t.is(client.get('physics.repulsion'), 0.2);
   t.deepEqual(seen, [
     ['physics.repulsion', 0.5],

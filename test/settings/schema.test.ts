@@ -3,6 +3,9 @@ import fc from 'fast-check';
 import { SETTINGS_SCHEMA, validateSetting } from '../../src/settings/schema.ts';
 import { SettingsTree } from '../../src/settings/settings-tree.ts';
 
+/** A delta stamp source: the HLC of wall time `wallMs`. */
+const at = (wallMs: number) => () => ({ wallMs, logical: 0, node: 1 });
+
 test('any value from outside is either accepted within its spec or refused with a reason', (t) => {
   const paths = Object.keys(SETTINGS_SCHEMA);
   fc.assert(
@@ -43,7 +46,7 @@ test('NaN, Infinity, out-of-range, non-integers and inherited names are refused'
 
 test('a batch is all or nothing; compare-and-set refuses a stale version with the value that stands', (t) => {
   const tree = new SettingsTree();
-  const good = tree.plan([{ path: 'physics.repulsion', value: 0.5 }], 'a', 1);
+  const good = tree.plan([{ path: 'physics.repulsion', value: 0.5 }], 'a', at(1));
   t.true(good.ok);
   if (good.ok) tree.commit(good.deltas);
   t.is(tree.version, 1);
@@ -53,11 +56,11 @@ test('a batch is all or nothing; compare-and-set refuses a stale version with th
       { path: 'physics.damping', value: 7 },
     ],
     'a',
-    2,
+    at(2),
   );
   t.false(mixed.ok);
   t.is(tree.current('physics.damping')!.value, 0.3);
-  const stale = tree.plan([{ path: 'physics.repulsion', value: 0.7, ifVersion: 0 }], 'b', 3);
+  const stale = tree.plan([{ path: 'physics.repulsion', value: 0.7, ifVersion: 0 }], 'b', at(3));
   t.deepEqual(stale, {
     ok: false,
     errors: [{ path: 'physics.repulsion', code: 'conflict', message: 'physics.repulsion changed since version 0', current: { value: 0.5, version: 1 } }],
@@ -68,7 +71,7 @@ test('a batch is all or nothing; compare-and-set refuses a stale version with th
       { path: 'physics.repulsion', value: 2 },
     ],
     'a',
-    4,
+    at(4),
   );
   t.true(twice.ok);
   if (twice.ok) {

@@ -21,7 +21,7 @@ const edges = [
 ];
 const reset: TopologyChange = { type: 'reset', version: 10, nodes, edges };
 
-function setup(t: ExecutionContext, options: SsspActorOptions = {}) {
+function setup(t: ExecutionContext, options: SsspActorOptions = {}, snapshot: TopologyChange = reset) {
   const ts = testSystem(t);
   const subscribed: Ref<TopologyChange>[] = [];
   const topology = ts.system.spawn<TopologySubscription>(
@@ -29,7 +29,7 @@ function setup(t: ExecutionContext, options: SsspActorOptions = {}) {
       receive(m) {
         if (m.type === 'subscribe-topology') {
           subscribed.push(m.subscriber);
-          m.subscriber.tell(reset);
+          m.subscriber.tell(snapshot);
         }
       },
     }),
@@ -38,7 +38,7 @@ function setup(t: ExecutionContext, options: SsspActorOptions = {}) {
   const sssp = ts.system.spawn(ssspActor({ topology, gpu: 'off', ...options }), { name: 'sssp' });
   const frames: SsspStreamMsg[] = [];
   const client = ts.system.spawn<SsspStreamMsg>(() => ({ receive: (m) => void frames.push(m) }), { name: 'client' });
-  const query = (source: number, extra: { targets?: number[]; maxDistance?: number } = {}): Promise<SsspReply> =>
+  const query = (source: number, extra: { targets?: number[]; maxDistance?: number; undirected?: boolean } = {}): Promise<SsspReply> =>
     ts.system.ask<SsspMsg, SsspReply>(sssp, (replyTo) => ({ type: 'sssp-query', source, ...extra, replyTo }), 5_000);
   const stats = (): Promise<SsspStats> => ts.system.ask<SsspMsg, SsspStats>(sssp, (replyTo) => ({ type: 'sssp-stats', replyTo }), 5_000);
   return { ...ts, sssp, client, frames, query, stats, subscribed };
@@ -56,6 +56,59 @@ test('subscribes to the topology and answers from its snapshot, tagged with its 
     { target: 4, distance: 4, nodes: [1, 2, 3, 4] },
     { target: 5, distance: Infinity, nodes: null },
   ]);
+});
+
+test('directed edges are followed one way; the undirected reading is built on first use, kept in step, and dropped when idle', async (t) => {
+  // A one-way triangle 1 -> 2 -> 3 -> 1, and 3 - 4 both ways.
+  const directed: TopologyChange = {
+    type: 'reset',
+    version: 10,
+    nodes,
+    edges: [
+      { id: 1n, source: 1, target: 2, weight: 1, directed: true },
+      { id: 2n, source: 2, target: 3, weight: 1, directed: true },
+      { id: 3n, source: 3, target: 1, weight: 1, directed: true },
+      { id: 4n, source: 3, target: 4, weight: 2 },
+    ],
+  };
+  const { sssp, query, stats, system, advance } = setup(t, { undirectedIdleMs: 60_000 }, directed);
+  await system.settled();
+  const distance = async (source: number, target: number, undirected = false): Promise<number> => {
+    const r = await query(source, { targets: [target], undirected });
+    if (!r.ok) throw new Error(r.error.message);
+    return r.paths[0]!.distance;
+  };
+  t.deepEqual([await distance(1, 3), await distance(2, 1), await distance(4, 2)], [2, 2, 4]);
+  t.like(await stats(), { directedEdges: 3, undirectedCopy: false, undirectedBuilds: 0 }, 'nothing extra is built until someone asks');
+  t.deepEqual([await distance(2, 1, true), await distance(4, 2, true)], [1, 3]);
+  t.like(await stats(), { undirectedCopy: true, undirectedBuilds: 1 });
+  // Changes reach both readings: an edge 5 -> 4, then turned around (as the topology publishes an upsert that turns it).
+  sssp.tell({ type: 'edges-added', version: 11, edges: [{ id: 5n, source: 5, target: 4, weight: 1, directed: true }] });
+  t.deepEqual([await distance(5, 1), await distance(1, 5), await distance(1, 5, true)], [4, Infinity, 4]);
+  sssp.tell({ type: 'edges-removed', version: 12, ids: [5n] });
+  sssp.tell({ type: 'edges-added', version: 12, edges: [{ id: 5n, source: 5, target: 4, weight: 1 }] });
+  t.deepEqual([await distance(1, 5), await distance(1, 5, true)], [5, 4]);
+  t.like(await stats(), { graphVersion: 12, directedEdges: 3, undirectedCopy: true, undirectedBuilds: 1 }, 'kept in step, not rebuilt');
+  // Unused for the idle time: dropped; the next undirected query builds it again.
+  await advance(30_000);
+  t.deepEqual([await distance(2, 1, true)], [1]);
+  await advance(59_000);
+  t.like(await stats(), { undirectedCopy: true }, 'a query within the idle time keeps it');
+  await advance(2_000);
+  t.like(await stats(), { undirectedCopy: false, undirectedBuilds: 1 });
+  t.is(await distance(2, 1, true), 1);
+  t.like(await stats(), { undirectedCopy: true, undirectedBuilds: 2 });
+  // A reset drops it too.
+  sssp.tell({ ...directed, version: 13 });
+  t.like(await stats(), { graphVersion: 13, undirectedCopy: false });
+});
+
+test('on a graph without directed edges the undirected reading is the graph itself: no copy', async (t) => {
+  const { query, stats, system } = setup(t);
+  await system.settled();
+  const r = await query(4, { targets: [1], undirected: true });
+  t.true(r.ok && r.paths[0]!.distance === 4);
+  t.like(await stats(), { directedEdges: 0, undirectedCopy: false, undirectedBuilds: 0 });
 });
 
 test('streams a tree frame and a path frame per reached target to subscribers, in their encoding', async (t) => {

@@ -1,11 +1,14 @@
-// The incremental CSR against a model: after any sequence of topology changes its rows hold
-// exactly the arcs of a CSR built from scratch from the same graph, its answers equal a fresh
-// build's, and a change that does not fit is refused whole.
+// The incremental CSR against a model: after any sequence of topology changes (edges of mixed
+// directions added, removed, reweighted and turned around) its rows hold exactly the arcs of a CSR
+// built from scratch from the same graph, its answers equal a fresh build's and the independent
+// reference Dijkstra's (directed edges one way, undirected both; every edge both ways in the
+// undirected reading), and a change that does not fit is refused whole.
 import test from 'ava';
 import fc from 'fast-check';
 import type { TopologyChange, TopologyEdge } from '../../src/graph/topology.ts';
 import { CpuSsspEngine } from '../../src/sssp/cpu-engine.ts';
-import { DynamicCsr, TopologyError, type Direction } from '../../src/sssp/csr.ts';
+import { DynamicCsr, TopologyError, type EdgeReading } from '../../src/sssp/csr.ts';
+import { referenceDijkstra, type RefEdge } from './support/reference.ts';
 
 /** Row contents by node id: sorted "target:weight" strings. */
 function rows(csr: DynamicCsr): Map<number, string[]> {
@@ -28,28 +31,34 @@ function rows(csr: DynamicCsr): Map<number, string[]> {
 type Op =
   | { op: 'add-nodes'; count: number }
   | { op: 'remove-node'; pick: number; edgesFirst: boolean }
-  | { op: 'add-edges'; picks: [number, number, number][] }
+  | { op: 'add-edges'; picks: [number, number, number, boolean][] }
   | { op: 'remove-edge'; pick: number }
   | { op: 'reweight'; pick: number; weight: number }
+  /** An upsert that changes an edge's direction, as the topology publishes it: removed, then added. */
+  | { op: 'turn'; pick: number }
   | { op: 'compact' };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('add-nodes' as const), count: fc.integer({ min: 1, max: 4 }) }),
   fc.record({ op: fc.constant('remove-node' as const), pick: fc.nat(), edgesFirst: fc.boolean() }),
-  fc.record({ op: fc.constant('add-edges' as const), picks: fc.array(fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 0, max: 9 })), { minLength: 1, maxLength: 6 }) }),
+  fc.record({
+    op: fc.constant('add-edges' as const),
+    picks: fc.array(fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 0, max: 9 }), fc.boolean()), { minLength: 1, maxLength: 6 }),
+  }),
   fc.record({ op: fc.constant('remove-edge' as const), pick: fc.nat() }),
   fc.record({ op: fc.constant('reweight' as const), pick: fc.nat(), weight: fc.integer({ min: 0, max: 9 }) }),
+  fc.record({ op: fc.constant('turn' as const), pick: fc.nat() }),
   fc.constant({ op: 'compact' as const }),
 );
 
 /** Plays ops on a model (maps) and on an incremental CSR; returns both. */
-function play(direction: Direction, ops: readonly Op[]) {
+function play(reading: EdgeReading, ops: readonly Op[]) {
   const nodes = new Set<number>([0, 1, 2]);
   const edges = new Map<bigint, TopologyEdge>();
   let nextNode = 3;
   let nextEdge = 0n;
   let version = 1;
-  const csr = new DynamicCsr(direction);
+  const csr = new DynamicCsr(reading);
   csr.apply({ type: 'reset', version, nodes: [...nodes].map((id) => ({ id, kind: 'concept' })), edges: [] });
   const nodeList = (): number[] => [...nodes];
   for (const o of ops) {
@@ -76,7 +85,7 @@ function play(direction: Direction, ops: readonly Op[]) {
       case 'add-edges': {
         if (nodes.size === 0) continue;
         const list = nodeList();
-        const added = o.picks.map(([a, b, w]) => ({ id: nextEdge++, source: list[a % list.length]!, target: list[b % list.length]!, weight: w }));
+        const added = o.picks.map(([a, b, w, directed]) => ({ id: nextEdge++, source: list[a % list.length]!, target: list[b % list.length]!, weight: w, directed }));
         for (const e of added) edges.set(e.id, e);
         changes.push({ type: 'edges-added', version, edges: added });
         break;
@@ -95,42 +104,66 @@ function play(direction: Direction, ops: readonly Op[]) {
         changes.push({ type: 'edge-weights-changed', version, edges: [{ id: e.id, weight: o.weight }] });
         break;
       }
+      case 'turn': {
+        if (edges.size === 0) continue;
+        const e = [...edges.values()][o.pick % edges.size]!;
+        const turned = { ...e, directed: e.directed !== true };
+        edges.set(e.id, turned);
+        changes.push({ type: 'edges-removed', version, ids: [e.id] }, { type: 'edges-added', version, edges: [turned] });
+        break;
+      }
       case 'compact':
         csr.compact();
         continue;
     }
     for (const c of changes) csr.apply(c);
   }
-  const fresh = new DynamicCsr(direction);
+  const fresh = new DynamicCsr(reading);
   fresh.apply({ type: 'reset', version, nodes: [...nodes].map((id) => ({ id, kind: 'concept' })), edges: [...edges.values()] });
   return { csr, fresh, nodes, edges };
 }
 
-for (const direction of ['directed', 'undirected'] as const) {
-  test(`${direction}: after random change sequences the incremental CSR equals one built from scratch`, (t) => {
+const edgeKey = (e: TopologyEdge): string => `${e.id}:${e.source}:${e.target}:${e.weight}:${e.directed === true}`;
+
+/** The arcs a reading of the model's edges holds, for the reference (which shares nothing with src/sssp). */
+function referenceArcs(edges: Iterable<TopologyEdge>, reading: EdgeReading): RefEdge[] {
+  const arcs: RefEdge[] = [];
+  for (const e of edges) {
+    arcs.push({ source: e.source, target: e.target, weight: e.weight });
+    if (reading === 'undirected' || e.directed !== true) arcs.push({ source: e.target, target: e.source, weight: e.weight });
+  }
+  return arcs;
+}
+
+for (const reading of ['as-stored', 'undirected'] as const) {
+  test(`${reading}: after random change sequences of mixed-direction edges the incremental CSR equals one built from scratch and the reference`, (t) => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 60 }), (ops) => {
-        const { csr, fresh, nodes, edges } = play(direction, ops);
+        const { csr, fresh, nodes, edges } = play(reading, ops);
         if (csr.nodeCount !== nodes.size || csr.edgeCount !== edges.size) return false;
+        if (csr.directedEdgeCount !== [...edges.values()].filter((e) => e.directed === true).length) return false;
         const a = rows(csr);
         const b = rows(fresh);
         if (a.size !== b.size) return false;
         for (const [id, row] of a) if (JSON.stringify(row) !== JSON.stringify(b.get(id))) return false;
-        // The edges it reports are the model's.
-        const listed = csr.edges().map((e) => `${e.id}:${e.source}:${e.target}:${e.weight}`).sort();
-        const model = [...edges.values()].map((e) => `${e.id}:${e.source}:${e.target}:${e.weight}`).sort();
+        // The edges it reports are the model's, directions included, whatever the reading.
+        const listed = csr.edges().map(edgeKey).sort();
+        const model = [...edges.values()].map(edgeKey).sort();
         if (JSON.stringify(listed) !== JSON.stringify(model)) return false;
-        // And its answers are a fresh build's.
-        const source = [...nodes][0];
-        if (source === undefined) return true;
+        // And its answers are a fresh build's and the reference's, from every source.
         const engine = new CpuSsspEngine();
-        const x = engine.runSync(csr, { source });
-        const y = engine.runSync(fresh, { source });
-        if (!x.ok || !y.ok) return false;
-        for (let i = 0; i < csr.size; i++) {
-          if (csr.alive[i] !== 1) continue;
-          const j = fresh.indexOf(csr.idOf[i]!)!;
-          if (x.result.distance[i] !== y.result.distance[j]) return false;
+        const ids = [...nodes];
+        const arcs = referenceArcs(edges.values(), reading);
+        for (const source of ids) {
+          const x = engine.runSync(csr, { source });
+          const y = engine.runSync(fresh, { source });
+          if (!x.ok || !y.ok) return false;
+          const expected = referenceDijkstra(ids, arcs, source, false);
+          for (const id of ids) {
+            const d = x.result.distance[csr.indexOf(id)!]!;
+            if (d !== y.result.distance[fresh.indexOf(id)!]) return false;
+            if (d !== (expected.get(id) ?? Infinity)) return false;
+          }
         }
         return true;
       }),
@@ -140,12 +173,39 @@ for (const direction of ['directed', 'undirected'] as const) {
   });
 }
 
+test('an undirected copy of a mixed-direction CSR follows every edge both ways and keeps each edge\'s direction', async (t) => {
+  fc.assert(
+    fc.asyncProperty(fc.array(opArb, { maxLength: 40 }), async (ops) => {
+      const { csr, nodes, edges } = play('as-stored', ops);
+      const copy = new DynamicCsr('undirected');
+      await copy.copyInSlices(csr, async () => undefined, 0);
+      if (copy.version !== csr.version || copy.edges().map(edgeKey).sort().join() !== [...edges.values()].map(edgeKey).sort().join()) return false;
+      const ids = [...nodes];
+      const arcs = referenceArcs(edges.values(), 'undirected');
+      const engine = new CpuSsspEngine();
+      for (const source of ids) {
+        const x = engine.runSync(copy, { source });
+        if (!x.ok) return false;
+        const expected = referenceDijkstra(ids, arcs, source, false);
+        for (const id of ids) if (x.result.distance[copy.indexOf(id)!] !== (expected.get(id) ?? Infinity)) return false;
+      }
+      return true;
+    }),
+    { numRuns: 150 },
+  );
+  t.pass();
+});
+
 test('rows grow by moving, and compaction squeezes the holes out', (t) => {
-  const csr = new DynamicCsr('directed');
+  const csr = new DynamicCsr();
   csr.apply({ type: 'reset', version: 1, nodes: Array.from({ length: 100 }, (_, id) => ({ id, kind: 'concept' })), edges: [] });
   let id = 0n;
   for (let round = 0; round < 20; round++) {
-    csr.apply({ type: 'edges-added', version: 2 + round, edges: Array.from({ length: 100 }, (_, k) => ({ id: id++, source: k, target: (k + round + 1) % 100, weight: 1 })) });
+    csr.apply({
+      type: 'edges-added',
+      version: 2 + round,
+      edges: Array.from({ length: 100 }, (_, k) => ({ id: id++, source: k, target: (k + round + 1) % 100, weight: 1, directed: true })),
+    });
   }
   t.is(csr.edgeCount, 2000);
   t.true(csr.slack > 0);
@@ -156,7 +216,7 @@ test('rows grow by moving, and compaction squeezes the holes out', (t) => {
 });
 
 test('a change that does not fit is refused whole, leaving the graph as it was', (t) => {
-  const csr = new DynamicCsr('directed');
+  const csr = new DynamicCsr();
   csr.apply({ type: 'reset', version: 5, nodes: [{ id: 1, kind: 'concept' }, { id: 2, kind: 'concept' }], edges: [{ id: 1n, source: 1, target: 2, weight: 1 }] });
   const bad: TopologyChange[] = [
     { type: 'edges-added', version: 6, edges: [{ id: 2n, source: 1, target: 2, weight: 1 }, { id: 3n, source: 1, target: 99, weight: 1 }] },
@@ -186,7 +246,7 @@ test('changes of one committed unit share a version; nodes-moved changes nothing
 });
 
 test('edge ids beyond 2^53 work as keys', (t) => {
-  const csr = new DynamicCsr('directed');
+  const csr = new DynamicCsr();
   const big = 2n ** 63n + 5n;
   csr.apply({ type: 'reset', version: 1, nodes: [{ id: 1, kind: 'concept' }, { id: 2, kind: 'concept' }], edges: [{ id: big, source: 1, target: 2, weight: 1 }] });
   csr.apply({ type: 'edge-weights-changed', version: 2, edges: [{ id: big, weight: 7 }] });

@@ -1,14 +1,16 @@
 // The GPU engine: where there is no GPU it opens cleanly and says why; where there is one, its
 // distances equal the CPU engine's exactly (rome99, every source; random scale-free and uniform
-// graphs with float weights; bounds; zero-weight arcs) and its parents lie on shortest paths.
+// graphs with float weights; bounds; zero-weight arcs; edges of mixed directions and their
+// undirected copy) and its parents lie on shortest paths.
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { CpuSsspEngine } from '../../src/sssp/cpu-engine.ts';
-import { DynamicCsr, type Direction } from '../../src/sssp/csr.ts';
+import { DynamicCsr } from '../../src/sssp/csr.ts';
 import { parseDimacs } from '../../src/sssp/dimacs.ts';
 import type { SsspResult } from '../../src/sssp/engine.ts';
 import { GpuSsspEngine } from '../../src/sssp/gpu-engine.ts';
 import { pathIndices } from '../../src/sssp/paths.ts';
+import type { Direction } from './support/build.ts';
 import { barabasiAlbert, uniformRandom, type ArrayGraph } from './support/graphs.ts';
 import { ROME99_GR } from '../../src/import/samples.ts';
 
@@ -32,8 +34,8 @@ test('the GPU engine opens without crashing and reports why it cannot run, or th
 });
 
 function csrOf(g: ArrayGraph | { nodeIds: ArrayLike<number>; source: ArrayLike<number>; target: ArrayLike<number>; weight: ArrayLike<number> }, direction: Direction): DynamicCsr {
-  const csr = new DynamicCsr(direction);
-  csr.load(1, g.nodeIds, g.source, g.target, g.weight);
+  const csr = new DynamicCsr();
+  csr.load(1, g.nodeIds, g.source, g.target, g.weight, { directed: direction === 'directed' });
   return csr;
 }
 
@@ -91,4 +93,17 @@ onGpu(`GPU follows incremental changes (re-upload on a new version) ${skipNote}`
   csr.apply({ type: 'edges-added', version: 2, edges: [{ id: 10_000_000n, source: 0, target: 9_999, weight: 0.5 }] });
   csr.apply({ type: 'edge-weights-changed', version: 3, edges: [{ id: 0n, weight: 1000 }] });
   t.is(compare(csr, [0, 9_999]), null);
+});
+
+onGpu(`GPU equals CPU on mixed directions, and on the undirected copy, switching between the two ${skipNote}`, async (t) => {
+  const g = uniformRandom(20_000, 6, 41);
+  const csr = new DynamicCsr();
+  // Every third edge both ways, the rest one way.
+  csr.load(1, g.nodeIds, g.source, g.target, g.weight, { directed: Uint8Array.from(g.source, (_, k) => (k % 3 === 0 ? 0 : 1)) });
+  const copy = new DynamicCsr('undirected');
+  await copy.copyInSlices(csr, async () => undefined);
+  for (const graph of [csr, copy, csr]) t.is(compare(graph, [0, 17, 19_999]), null);
+  csr.apply({ type: 'edges-removed', version: 2, ids: [1n] });
+  csr.apply({ type: 'edges-added', version: 2, edges: [{ id: 1n, source: g.source[1]!, target: g.target[1]!, weight: g.weight[1]! }] });
+  t.is(compare(csr, [0, 17]), null);
 });

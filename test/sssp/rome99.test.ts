@@ -16,8 +16,8 @@ test('rome99 parses to 3,353 nodes and 8,870 arcs', (t) => {
 });
 
 test('rome99: every source matches the reference Dijkstra on every node; every parent is on a shortest path', (t) => {
-  const csr = new DynamicCsr('directed');
-  csr.load(1, rome.nodeIds, rome.source, rome.target, rome.weight);
+  const csr = new DynamicCsr();
+  csr.load(1, rome.nodeIds, rome.source, rome.target, rome.weight, { directed: true });
   const nodes = Array.from(rome.nodeIds);
   const ref = new ReferenceGraph(
     nodes,

@@ -45,8 +45,8 @@ test('the worker answers exactly as the calling thread does', async (t) => {
   const engine = await WorkerSsspEngine.open();
   t.teardown(() => engine.dispose());
   const cpu = new CpuSsspEngine();
-  const road = new DynamicCsr('directed');
-  road.load(1, rome.nodeIds, rome.source, rome.target, rome.weight);
+  const road = new DynamicCsr();
+  road.load(1, rome.nodeIds, rome.source, rome.target, rome.weight, { directed: true });
   for (const source of [1, 100, 2000, 3353]) same(t, await engine.run(road, { source }), cpu.runSync(road, { source }), `rome99 from ${source}`);
   same(t, await engine.run(road, { source: 1, targets: [3000, 17] }), cpu.runSync(road, { source: 1, targets: [3000, 17] }), 'targets');
   same(t, await engine.run(road, { source: 5, maxDistance: 20_000 }), cpu.runSync(road, { source: 5, maxDistance: 20_000 }), 'a bound');
@@ -88,8 +88,8 @@ test('the event loop runs while the worker computes; the next query sees changes
 
 test('a worker that is gone fails its queries clearly', async (t) => {
   const engine = await WorkerSsspEngine.open();
-  const csr = new DynamicCsr('directed');
-  csr.load(1, rome.nodeIds, rome.source, rome.target, rome.weight);
+  const csr = new DynamicCsr();
+  csr.load(1, rome.nodeIds, rome.source, rome.target, rome.weight, { directed: true });
   engine.dispose();
   const outcome = await engine.run(csr, { source: 1 });
   t.is(outcome.ok ? 'ok' : outcome.error.code, 'engine-failed');

@@ -28,6 +28,8 @@ export interface ViewerWorld {
 export interface SmallGraph {
   readonly nodes: number;
   readonly edges: readonly (readonly [number, number, number])[];
+  /** Every edge from its first node to its second only (default: both ways). */
+  readonly directed?: boolean;
 }
 
 /**
@@ -91,7 +93,7 @@ export async function bootViewerWorld(graph: SmallGraph): Promise<ViewerWorld> {
       const content = id === HOSTILE_CONTENT_NODE ? HOSTILE_CONTENT : `Notes on node ${id}: what it links to, and why. *Markdown* shows as typed.`;
       ops.push(addNode(node(id, `Node ${id}`, { kind, metadata, content })));
     }
-    graph.edges.forEach(([s, t, w], i) => ops.push(addEdge(BigInt(100 + i), s, t, w)));
+    graph.edges.forEach(([s, t, w], i) => ops.push(addEdge(BigInt(100 + i), s, t, w, graph.directed === true)));
     for (let from = 0; from < ops.length; from += SEED_CHUNK) {
       const mutation = batch(...ops.slice(from, from + SEED_CHUNK));
       if (mutation.kind !== 'batch') throw new Error('expected a batch');

@@ -3,7 +3,7 @@
 // switch, and agents' status from metadata and agent events.
 import test from 'ava';
 import {
-  AgentErrorT, AgentHeartbeatT, AgentRegisterT, GraphBatchT, GraphOp, GraphUpdateT, Payload, PositionIdTableT, PositionStreamEncoder, RemoveNodeT, SsspResultT,
+  AgentErrorT, AgentHeartbeatT, AgentRegisterT, GraphBatchT, GraphOp, GraphUpdateT, Payload, PositionIdTableT, PositionStreamEncoder, RemoveEdgeT, RemoveNodeT, SsspResultT,
   TaskAssignedT, TaskCompletedT, TaskProgressT,
 } from '../../src/protocol/index.ts';
 import { AgentStatus } from '../../viewer/src/agent-status.ts';
@@ -34,6 +34,24 @@ test('the graph store follows edge additions, removals and node removals, with d
   t.is(g.degreeOf(1), 1);
 });
 
+test('the graph store lines the loaded edge list up with the stream: changes that come meanwhile wait, then apply when newer', (t) => {
+  const g = new GraphStore();
+  const at = (version: bigint, u: GraphUpdateT): GraphUpdateT => Object.assign(u, { version });
+  g.beginLoad();
+  g.apply(at(5n, addEdge(1n, 1, 2))); // in the first page already (read at version 6)
+  g.apply(at(7n, new GraphUpdateT(GraphOp.RemoveEdge, new RemoveEdgeT(2n)))); // after the first page
+  g.addEdge('1', { source: 1, target: 2 });
+  g.addEdge('2', { source: 2, target: 3 });
+  t.is(g.edges.size, 2, 'nothing applies while the list loads');
+  t.true(g.endLoad(6));
+  t.deepEqual([...g.edges.keys()], ['1']);
+  t.is(g.graphVersion, 7);
+  g.apply(at(7n, addEdge(2n, 2, 3)));
+  t.deepEqual([...g.edges.keys()], ['1'], 'a change at or below the version held is old news');
+  g.apply(at(8n, addEdge(3n, 3, 1)));
+  t.deepEqual([...g.edges.keys()], ['1', '3']);
+});
+
 test('shortest paths: ramp buckets by distance, the source and the path stand out, unreachable is grey', (t) => {
   const s = new SsspState();
   s.pickSource(1);
@@ -53,16 +71,42 @@ test('shortest paths: ramp buckets by distance, the source and the path stand ou
   t.is(s.bucketOf(4), BUCKET.ramp + RAMP_STEPS - 1, 'a result that stopped at its targets does not replace the whole tree');
 });
 
+test('shortest paths: the request carries the "ignore direction" choice; an answer to an earlier request is stale', (t) => {
+  const s = new SsspState();
+  t.is(s.request(), undefined, 'no source, nothing to ask');
+  s.pickSource(1);
+  t.deepEqual([s.request()?.source, s.request()?.undirected], [1, false]);
+  s.sent(5);
+  s.accept(new SsspResultT(1, [1, 2, 3], [0, 1, 2], [1, 1, 2]), 5);
+  t.true(s.pickTarget(3));
+  t.true(s.setIgnoreDirection(true), 'a source to ask again for');
+  t.false(s.setIgnoreDirection(true), 'no change, nothing to ask');
+  t.deepEqual([s.request()?.source, s.request()?.undirected], [1, true]);
+  s.sent(6);
+  t.is(s.distanceOf(3), 2, 'the shown distances stay until the new answer');
+  s.accept(new SsspResultT(1, [1, 2, 3], [0, 1, 9], [1, 1, 2]), 5);
+  t.is(s.distanceOf(3), 2, 'a late answer to the earlier reading is ignored');
+  s.accept(new SsspResultT(1, [1, 3, 2], [0, 1, 2], [1, 1, 3]), 6);
+  t.is(s.distanceOf(3), 1);
+  t.deepEqual([...s.path].sort(), [1, 3], 'the path to the picked target follows the new answer');
+  s.clear();
+  t.false(s.setIgnoreDirection(false), 'no source: the choice is kept for the next one');
+  t.false(s.ignoreDirection);
+});
+
 test('the position store interpolates towards each frame and asks for a keyframe after a gap', (t) => {
-  const ids = [5, 6];
+  const ids = [5, 6, 7, 8];
   const encoder = new PositionStreamEncoder();
   const store = new PositionStore();
-  store.setIdTable(new PositionIdTableT(1, ids, [0, 1]));
-  const at = (x: number) => Float32Array.from([x, 0, 0, 0 - x, 0, 0]);
+  store.setIdTable(new PositionIdTableT(1, ids, [0, 1, 0, 1]));
+  // Node 5 moves, the others stay: the frames after the keyframe are deltas (had every node
+  // moved, the encoder would send keyframes, which need no earlier frame).
+  const at = (x: number) => Float32Array.from([x, 0, 0, -40, 0, 0, 40, 1, 1, 0, 2, 2]);
   const key = encoder.encode({ epoch: 1, positions: at(0) })!;
   t.is(store.accept(key, 0), undefined);
   store.interpolate(0);
-  t.deepEqual([...store.display], [...at(0)]);
+  const start = at(0);
+  t.true([...store.display].every((v, i) => Math.abs(v - start[i]!) < 0.01), `the keyframe: ${[...store.display].join(', ')}`);
   const next = encoder.encode({ epoch: 1, positions: at(10) })!;
   t.is(store.accept(next, 100), undefined);
   store.interpolate(100 + store.meanIntervalMs / 2);

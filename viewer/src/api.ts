@@ -25,7 +25,8 @@ export class Api {
     return (await this.get<{ nodes: GraphNodeView[] }>(`/api/graph/search?q=${encodeURIComponent(query)}&limit=${limit}`)).nodes;
   }
 
-  edgePage(offset: number, limit: number): Promise<GraphEdgePage> {
+  /** `version`: the graph version the page reflects (it holds at least every change up to it). */
+  edgePage(offset: number, limit: number): Promise<GraphEdgePage & { readonly version: number }> {
     return this.get(`/api/graph/edges?offset=${offset}&limit=${limit}`);
   }
 

@@ -1,6 +1,7 @@
 // The selected node: title, an agent's status and current task, kind, type, metadata, the start of
-// its content, its neighbours (click to select), and the shortest-path actions. Every string in it
-// comes from outside and goes in as text (textContent), never as markup.
+// its content, its neighbours (click to select), and the shortest-path actions, with a toggle that
+// follows every edge both ways. Every string in it comes from outside and goes in as text
+// (textContent), never as markup.
 import type { GraphNodeView } from '../../src/gateway/ports.ts';
 import { el } from './dom.ts';
 
@@ -9,6 +10,8 @@ export interface SidePanelActions {
   distancesFrom(id: number): void;
   pathTo(id: number): void;
   clearPaths(): void;
+  /** Shortest paths follow every edge both ways (on) or directed edges one way only (off). */
+  setIgnoreDirection(on: boolean): void;
 }
 
 /** Content characters the panel asks for and shows (the HTTP API says how long the whole is). */
@@ -17,6 +20,8 @@ export const PANEL_CONTENT_CHARS = 4_000;
 export interface PanelExtras {
   readonly source: number | undefined;
   readonly distance: number | undefined;
+  /** The state of the "ignore direction" toggle. */
+  readonly ignoreDirection: boolean;
   /** An agent's status and task, one line. */
   readonly agent?: string;
 }
@@ -80,6 +85,11 @@ export class SidePanel {
     const clear = el('button', { id: 'sssp-clear', text: 'Clear' });
     clear.disabled = extras.source === undefined;
     clear.addEventListener('click', () => this.actions.clearPaths());
+    const undirected = el('input', { id: 'sssp-undirected' });
+    undirected.type = 'checkbox';
+    undirected.checked = extras.ignoreDirection;
+    undirected.addEventListener('change', () => this.actions.setIgnoreDirection(undirected.checked));
+    const toggle = el('label', { className: 'toggle', title: 'Follow links both ways, whichever way they point' }, [undirected, ' ignore direction']);
     const close = el('button', { className: 'close', text: '×', title: 'Close' });
     close.addEventListener('click', () => this.hide());
     this.root.replaceChildren(
@@ -88,7 +98,7 @@ export class SidePanel {
       ...(view.kind === 'agent' ? [el('p', { className: 'agent', text: `Agent · ${extras.agent ?? 'status unknown · no current task'}` })] : []),
       table,
       ...contentBlock(view),
-      el('div', { className: 'actions' }, [from, to, clear]),
+      el('div', { className: 'actions' }, [from, to, clear, toggle]),
       el('h3', { text: `Neighbours (${neighbours.length})` }),
       list,
     );

@@ -1,11 +1,18 @@
 // Shortest paths as the viewer shows them: the distances from a picked source (colouring every
 // reached node along the ramp) and the path from the source to a picked target (parent links).
-import type { SsspResultT } from '../../src/protocol/index.ts';
+// Directed edges are followed one way unless the user asks to ignore direction: on a graph of
+// references (a Logseq page links to another, not back) that is what makes "distances from here"
+// reach the pages that link to this one.
+import { SsspRequestT, type SsspResultT } from '../../src/protocol/index.ts';
 import { BUCKET, RAMP_STEPS } from './colours.ts';
 
 export class SsspState {
   source: number | undefined;
   target: number | undefined;
+  /** Follow every edge both ways (the request's `undirected`). */
+  ignoreDirection = false;
+  /** The seq of the request whose answer is wanted: an answer to an earlier one (another reading, another source) is stale. */
+  private awaiting: number | undefined;
   private distance = new Map<number, number>();
   private parent = new Map<number, number>();
   private maxDistance = 0;
@@ -23,7 +30,29 @@ export class SsspState {
     this.version++;
   }
 
+  /** The request for the current source, in the current reading. */
+  request(): SsspRequestT | undefined {
+    return this.source === undefined ? undefined : new SsspRequestT(this.source, 0, [], this.ignoreDirection);
+  }
+
+  /** The request was sent with `seq` (0: not sent, the connection is down): only its answer is taken. */
+  sent(seq: number): void {
+    this.awaiting = seq > 0 ? seq : undefined;
+  }
+
+  /**
+   * Switches the reading; true when there is a source to ask again for (the caller sends
+   * request()). The distances shown stay until the new answer replaces them, the path too.
+   */
+  setIgnoreDirection(on: boolean): boolean {
+    if (this.ignoreDirection === on) return false;
+    this.ignoreDirection = on;
+    this.version++;
+    return this.source !== undefined;
+  }
+
   clear(): void {
+    this.awaiting = undefined;
     this.source = undefined;
     this.target = undefined;
     this.distance.clear();
@@ -36,8 +65,10 @@ export class SsspState {
     return this.distance.size > 0;
   }
 
-  accept(result: SsspResultT): void {
+  /** `answerTo`: the answer's correlation id, when it is known. */
+  accept(result: SsspResultT, answerTo?: number): void {
     if (result.source !== this.source) return;
+    if (answerTo !== undefined && this.awaiting !== undefined && answerTo !== this.awaiting) return;
     // Another client's query that stopped at its targets: this viewer asked for the whole tree.
     if (!result.complete) return;
     this.distance.clear();

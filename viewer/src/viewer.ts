@@ -4,7 +4,7 @@
 import * as pc from 'playcanvas';
 import type { GraphNodeView } from '../../src/gateway/ports.ts';
 import type { EnvelopeT, ErrorReplyT, PositionIdTableT, SettingsDeltaT, SsspResultT } from '../../src/protocol/index.ts';
-import { ErrorCode, NodeDragT, Payload, SsspRequestT, SubscribeT, Topic, Vec3T } from '../../src/protocol/index.ts';
+import { ErrorCode, NodeDragT, Payload, SubscribeT, Topic, Vec3T } from '../../src/protocol/index.ts';
 import type { SettingsClient } from '../../src/settings/client.ts';
 import { AgentStatus, type AgentPayload } from './agent-status.ts';
 import { Api } from './api.ts';
@@ -97,6 +97,10 @@ export class Viewer {
         this.sssp.clear();
         this.refreshPanel();
       },
+      setIgnoreDirection: (on) => {
+        if (this.sssp.setIgnoreDirection(on)) this.askDistances();
+        this.refreshPanel();
+      },
     });
     ui.append(this.panel.root, searchBox(this.api, (n) => this.select(n.id, true)), this.toast, this.emptyHint.root);
     this.applyVisualSettings();
@@ -140,22 +144,28 @@ export class Viewer {
 
   private newSession(): void {
     // A fresh session: the server holds nothing of ours; load the edge list again.
-    this.graph.edges.clear();
-    this.graph.degree.clear();
-    this.graph.version++;
     void this.loadEdges();
   }
 
+  /** Loads started so far: a load that a newer one replaced stops. */
+  private edgeLoads = 0;
+
   private async loadEdges(): Promise<void> {
+    const load = ++this.edgeLoads;
+    this.graph.beginLoad();
+    let from = 0;
     try {
       for (let offset: number | undefined = 0; offset !== undefined; ) {
         const page = await this.api.edgePage(offset, EDGE_PAGE);
+        if (load !== this.edgeLoads) return;
+        if (offset === 0) from = page.version;
         for (const e of page.edges) this.graph.addEdge(e.id, { source: e.source, target: e.target });
         offset = page.next;
       }
     } catch (error) {
       this.say(`could not load the edges: ${String(error)}`);
     }
+    if (load === this.edgeLoads && !this.graph.endLoad(from)) void this.loadEdges();
   }
 
   private frame(bytes: Uint8Array): void {
@@ -175,7 +185,7 @@ export class Viewer {
         if (this.settings !== undefined) applyWireDelta(this.settings, p as SettingsDeltaT);
         return;
       case Payload.SsspResult:
-        this.sssp.accept(p as SsspResultT);
+        this.sssp.accept(p as SsspResultT, Number(env.correlationId));
         this.refreshPanel();
         return;
       case Payload.ErrorReply: {
@@ -354,14 +364,21 @@ export class Viewer {
       this.details.remember(brief);
       for (const n of neighbours) this.details.remember(n);
       const agent = view.kind === 'agent' ? this.agents.describe(id) : undefined;
-      this.panel.show(view, neighbours, { source: this.sssp.source, distance: this.sssp.distanceOf(id), ...(agent === undefined ? {} : { agent }) });
+      const extras = { source: this.sssp.source, distance: this.sssp.distanceOf(id), ignoreDirection: this.sssp.ignoreDirection };
+      this.panel.show(view, neighbours, { ...extras, ...(agent === undefined ? {} : { agent }) });
     });
   }
 
   distancesFrom(id: number): void {
     this.sssp.pickSource(id);
-    this.conn.send(new SsspRequestT(id, 0));
+    this.askDistances();
     this.refreshPanel();
+  }
+
+  /** Sends the request for the picked source in the chosen reading; only its answer is shown. */
+  private askDistances(): void {
+    const request = this.sssp.request();
+    if (request !== undefined) this.sssp.sent(this.conn.send(request));
   }
 
   private dragTo(id: number, pointer: [number, number] | undefined): void {

@@ -489,6 +489,17 @@ export const layout: SchemaLayout = {
      "maxLen": 1024,
      "min": null,
      "max": null
+    },
+    {
+     "name": "directed",
+     "offset": 16,
+     "type": 2,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": null
     }
    ]
   },
@@ -660,6 +671,17 @@ export const layout: SchemaLayout = {
      "maxLen": 100000,
      "min": null,
      "max": null
+    },
+    {
+     "name": "version",
+     "offset": 6,
+     "type": 10,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": null
     }
    ]
   },
@@ -686,6 +708,17 @@ export const layout: SchemaLayout = {
      "element": 0,
      "index": 3,
      "required": true,
+     "maxLen": null,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "version",
+     "offset": 8,
+     "type": 10,
+     "element": 0,
+     "index": -1,
+     "required": false,
      "maxLen": null,
      "min": null,
      "max": null
@@ -1531,6 +1564,17 @@ export const layout: SchemaLayout = {
      "index": -1,
      "required": false,
      "maxLen": 1024,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "undirected",
+     "offset": 10,
+     "type": 2,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
      "min": null,
      "max": null
     }

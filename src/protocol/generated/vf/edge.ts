@@ -60,8 +60,17 @@ metadataLength():number {
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
+/**
+ * True: followed from `source` to `target` only (a one-way street, a link from one page to
+ * another). False, the default that buffers written without the field read as: either way.
+ */
+directed():boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
+}
+
 static startEdge(builder:flatbuffers.Builder) {
-  builder.startObject(6);
+  builder.startObject(7);
 }
 
 static addId(builder:flatbuffers.Builder, id:bigint) {
@@ -100,12 +109,16 @@ static startMetadataVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(4, numElems, 4);
 }
 
+static addDirected(builder:flatbuffers.Builder, directed:boolean) {
+  builder.addFieldInt8(6, +directed, +false);
+}
+
 static endEdge(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createEdge(builder:flatbuffers.Builder, id:bigint, source:number, target:number, typeOffset:flatbuffers.Offset, weight:number, metadataOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createEdge(builder:flatbuffers.Builder, id:bigint, source:number, target:number, typeOffset:flatbuffers.Offset, weight:number, metadataOffset:flatbuffers.Offset, directed:boolean):flatbuffers.Offset {
   Edge.startEdge(builder);
   Edge.addId(builder, id);
   Edge.addSource(builder, source);
@@ -113,6 +126,7 @@ static createEdge(builder:flatbuffers.Builder, id:bigint, source:number, target:
   Edge.addType(builder, typeOffset);
   Edge.addWeight(builder, weight);
   Edge.addMetadata(builder, metadataOffset);
+  Edge.addDirected(builder, directed);
   return Edge.endEdge(builder);
 }
 
@@ -123,7 +137,8 @@ unpack(): EdgeT {
     this.target(),
     this.type(),
     this.weight(),
-    this.bb!.createObjList(this.metadata.bind(this), this.metadataLength())
+    this.bb!.createObjList(this.metadata.bind(this), this.metadataLength()),
+    this.directed()
   );
 }
 
@@ -135,6 +150,7 @@ unpackTo(_o: EdgeT): void {
   _o.type = this.type();
   _o.weight = this.weight();
   _o.metadata = this.bb!.createObjList(this.metadata.bind(this), this.metadataLength());
+  _o.directed = this.directed();
 }
 }
 
@@ -145,7 +161,8 @@ constructor(
   public target: number = 0,
   public type: string|Uint8Array|null = null,
   public weight: number = 1.0,
-  public metadata: (KeyValueT)[] = []
+  public metadata: (KeyValueT)[] = [],
+  public directed: boolean = false
 ){}
 
 
@@ -159,7 +176,8 @@ pack(builder:flatbuffers.Builder): flatbuffers.Offset {
     this.target,
     type,
     this.weight,
-    metadata
+    metadata,
+    this.directed
   );
 }
 }

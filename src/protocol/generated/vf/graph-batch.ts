@@ -36,8 +36,17 @@ updatesLength():number {
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
+/**
+ * Server to client: the graph version the batch was committed at (its updates carry it too).
+ * 0 in what a client sends.
+ */
+version():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 6);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
 static startGraphBatch(builder:flatbuffers.Builder) {
-  builder.startObject(1);
+  builder.startObject(2);
 }
 
 static addUpdates(builder:flatbuffers.Builder, updatesOffset:flatbuffers.Offset) {
@@ -56,33 +65,41 @@ static startUpdatesVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(4, numElems, 4);
 }
 
+static addVersion(builder:flatbuffers.Builder, version:bigint) {
+  builder.addFieldInt64(1, version, BigInt('0'));
+}
+
 static endGraphBatch(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   builder.requiredField(offset, 4) // updates
   return offset;
 }
 
-static createGraphBatch(builder:flatbuffers.Builder, updatesOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createGraphBatch(builder:flatbuffers.Builder, updatesOffset:flatbuffers.Offset, version:bigint):flatbuffers.Offset {
   GraphBatch.startGraphBatch(builder);
   GraphBatch.addUpdates(builder, updatesOffset);
+  GraphBatch.addVersion(builder, version);
   return GraphBatch.endGraphBatch(builder);
 }
 
 unpack(): GraphBatchT {
   return new GraphBatchT(
-    this.bb!.createObjList(this.updates.bind(this), this.updatesLength())
+    this.bb!.createObjList(this.updates.bind(this), this.updatesLength()),
+    this.version()
   );
 }
 
 
 unpackTo(_o: GraphBatchT): void {
   _o.updates = this.bb!.createObjList(this.updates.bind(this), this.updatesLength());
+  _o.version = this.version();
 }
 }
 
 export class GraphBatchT {
 constructor(
-  public updates: (GraphUpdateT)[] = []
+  public updates: (GraphUpdateT)[] = [],
+  public version: bigint = BigInt('0')
 ){}
 
 
@@ -90,7 +107,8 @@ pack(builder:flatbuffers.Builder): flatbuffers.Offset {
   const updates = GraphBatch.createUpdatesVector(builder, builder.createObjectOffsetList(this.updates));
 
   return GraphBatch.createGraphBatch(builder,
-    updates
+    updates,
+    this.version
   );
 }
 }

@@ -39,8 +39,17 @@ op<T extends flatbuffers.Table>(obj:any):any|null {
   return offset ? this.bb!.__union(obj, this.bb_pos + offset) : null;
 }
 
+/**
+ * Server to client: the graph version the change was committed at (strictly increasing from one
+ * commit to the next, for the life of the store). 0 in what a client sends.
+ */
+version():bigint {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
+}
+
 static startGraphUpdate(builder:flatbuffers.Builder) {
-  builder.startObject(2);
+  builder.startObject(3);
 }
 
 static addOpType(builder:flatbuffers.Builder, opType:GraphOp) {
@@ -51,16 +60,21 @@ static addOp(builder:flatbuffers.Builder, opOffset:flatbuffers.Offset) {
   builder.addFieldOffset(1, opOffset, 0);
 }
 
+static addVersion(builder:flatbuffers.Builder, version:bigint) {
+  builder.addFieldInt64(2, version, BigInt('0'));
+}
+
 static endGraphUpdate(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   builder.requiredField(offset, 6) // op
   return offset;
 }
 
-static createGraphUpdate(builder:flatbuffers.Builder, opType:GraphOp, opOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createGraphUpdate(builder:flatbuffers.Builder, opType:GraphOp, opOffset:flatbuffers.Offset, version:bigint):flatbuffers.Offset {
   GraphUpdate.startGraphUpdate(builder);
   GraphUpdate.addOpType(builder, opType);
   GraphUpdate.addOp(builder, opOffset);
+  GraphUpdate.addVersion(builder, version);
   return GraphUpdate.endGraphUpdate(builder);
 }
 
@@ -71,7 +85,8 @@ unpack(): GraphUpdateT {
       let temp = unionToGraphOp(this.opType(), this.op.bind(this));
       if(temp === null) { return null; }
       return temp.unpack()
-  })()
+  })(),
+    this.version()
   );
 }
 
@@ -83,13 +98,15 @@ unpackTo(_o: GraphUpdateT): void {
       if(temp === null) { return null; }
       return temp.unpack()
   })();
+  _o.version = this.version();
 }
 }
 
 export class GraphUpdateT {
 constructor(
   public opType: GraphOp = GraphOp.NONE,
-  public op: AddEdgeT|AddNodeT|EdgeWeightChangeT|RemoveEdgeT|RemoveNodeT|UpdateNodeT|null = null
+  public op: AddEdgeT|AddNodeT|EdgeWeightChangeT|RemoveEdgeT|RemoveNodeT|UpdateNodeT|null = null,
+  public version: bigint = BigInt('0')
 ){}
 
 
@@ -98,7 +115,8 @@ pack(builder:flatbuffers.Builder): flatbuffers.Offset {
 
   return GraphUpdate.createGraphUpdate(builder,
     this.opType,
-    op
+    op,
+    this.version
   );
 }
 }

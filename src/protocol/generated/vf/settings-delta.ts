@@ -56,7 +56,9 @@ newValue<T extends flatbuffers.Table>(obj:any):any|null {
 }
 
 /**
- * When the server applied the change: wall_ms is its wall clock in milliseconds.
+ * The change's hybrid logical clock stamp from the server's settings clock: strictly increasing
+ * from one change to the next (a wall clock stepped back does not take it back). Zero on the
+ * deltas that only report a current value (answers to SettingsGet, what stands after a refusal).
  */
 timestamp(obj?:Hlc):Hlc|null {
   const offset = this.bb!.__offset(this.bb_pos, 14);

@@ -54,8 +54,17 @@ targetsArray():Uint32Array|null {
   return offset ? new Uint32Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
 }
 
+/**
+ * True: follow every edge both ways, its direction ignored (a knowledge graph's links, read as
+ * relations). False: directed edges one way only, undirected ones both ways.
+ */
+undirected():boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
+}
+
 static startSsspRequest(builder:flatbuffers.Builder) {
-  builder.startObject(3);
+  builder.startObject(4);
 }
 
 static addSource(builder:flatbuffers.Builder, source:number) {
@@ -87,16 +96,21 @@ static startTargetsVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(4, numElems, 4);
 }
 
+static addUndirected(builder:flatbuffers.Builder, undirected:boolean) {
+  builder.addFieldInt8(3, +undirected, +false);
+}
+
 static endSsspRequest(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createSsspRequest(builder:flatbuffers.Builder, source:number, maxDistance:number, targetsOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createSsspRequest(builder:flatbuffers.Builder, source:number, maxDistance:number, targetsOffset:flatbuffers.Offset, undirected:boolean):flatbuffers.Offset {
   SsspRequest.startSsspRequest(builder);
   SsspRequest.addSource(builder, source);
   SsspRequest.addMaxDistance(builder, maxDistance);
   SsspRequest.addTargets(builder, targetsOffset);
+  SsspRequest.addUndirected(builder, undirected);
   return SsspRequest.endSsspRequest(builder);
 }
 
@@ -104,7 +118,8 @@ unpack(): SsspRequestT {
   return new SsspRequestT(
     this.source(),
     this.maxDistance(),
-    this.bb!.createScalarList(this.targets.bind(this), this.targetsLength())
+    this.bb!.createScalarList(this.targets.bind(this), this.targetsLength()),
+    this.undirected()
   );
 }
 
@@ -113,6 +128,7 @@ unpackTo(_o: SsspRequestT): void {
   _o.source = this.source();
   _o.maxDistance = this.maxDistance();
   _o.targets = this.bb!.createScalarList(this.targets.bind(this), this.targetsLength());
+  _o.undirected = this.undirected();
 }
 }
 
@@ -120,7 +136,8 @@ export class SsspRequestT {
 constructor(
   public source: number = 0,
   public maxDistance: number = 0.0,
-  public targets: (number)[] = []
+  public targets: (number)[] = [],
+  public undirected: boolean = false
 ){}
 
 
@@ -130,7 +147,8 @@ pack(builder:flatbuffers.Builder): flatbuffers.Offset {
   return SsspRequest.createSsspRequest(builder,
     this.source,
     this.maxDistance,
-    targets
+    targets,
+    this.undirected
   );
 }
 }
