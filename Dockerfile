@@ -10,6 +10,8 @@ COPY migrations ./migrations
 COPY scripts ./scripts
 COPY samples ./samples
 COPY src ./src
+# The built CUDA kernels: the image has no nvcc, and the GPU engines load these as they are.
+COPY build/gpu ./build/gpu
 COPY viewer ./viewer
 RUN node scripts/build-viewer.mjs
 # glibc malloc: keep freed position frames (600 KB keyframes at 100k nodes) in the heap instead of
@@ -18,4 +20,4 @@ RUN node scripts/build-viewer.mjs
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 GLIBC_TUNABLES=glibc.malloc.hugetlb=1 MALLOC_MMAP_THRESHOLD_=8388608 MALLOC_TRIM_THRESHOLD_=67108864
 EXPOSE 8080
 USER node
-CMD ["node", "--import=tsx", "src/cli/start.ts"]
+CMD ["node", "--import=./src/cli/hold-signals.mjs", "--import=tsx", "src/cli/start.ts"]

@@ -149,6 +149,9 @@ class FakeGraph implements GraphPort {
   async search() {
     return [];
   }
+  async nodesById() {
+    return [];
+  }
   async edgePage(offset: number) {
     return { total: 0, offset, edges: [] };
   }

@@ -21,9 +21,11 @@ import { EventLog } from '../gateway/event-log.ts';
 import { FANOUT_SCHEDULING, positionFanout, type FanoutMsg } from './position-fanout.ts';
 import { httpHandler } from '../gateway/http-api.ts';
 import { requestToken } from '../gateway/http-auth.ts';
+import { DEFAULT_HTTP_LIMITS, limitConnections, serverOptions, type HttpLimits } from '../gateway/http-limits.ts';
 import { DEFAULT_LIMITS, type GatewayLimits } from '../gateway/limits.ts';
 import { PositionHub } from '../gateway/position-hub.ts';
 import type { AgentPort, FrameSource, GraphPort, LayoutPort, PositionSnapshot, PositionTick, SsspPort } from '../gateway/ports.ts';
+import { report, type ReadinessReport } from '../gateway/readiness.ts';
 import { ReplayBudget } from '../gateway/replay-ring.ts';
 import { SessionRegistry } from '../gateway/session-registry.ts';
 import { GatewayStats, NO_COUNTERS, type LiveFigures } from '../gateway/stats.ts';
@@ -38,6 +40,13 @@ export interface GatewayOptions {
   readonly tokens: TokenAuthority;
   readonly registry?: Registry;
   readonly limits?: Partial<GatewayLimits>;
+  /** Timeouts and connection caps of the HTTP server (http-limits.ts). */
+  readonly http?: Partial<HttpLimits>;
+  /**
+   * What /readyz reports beside the gateway's own state (`treeUp`: the app tree is there and the
+   * server listens); without it, just that.
+   */
+  readonly readiness?: (treeUp: boolean) => Promise<ReadinessReport>;
   readonly frames?: FrameSource;
   readonly graph?: GraphPort;
   /** Where node drags go (the physics). */
@@ -103,6 +112,7 @@ export const GATEWAY_SCHEDULING = { throughput: 1, priority: 'normal' } as const
 
 export function gateway(options: GatewayOptions): ActorFactory<GatewayMsg> {
   const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const httpLimits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.http };
   // Outlive restarts: the counters go on, and the metrics are registered once (prom-client refuses
   // a second metric of the same name, which made every restart fail). They read the live figures
   // of whichever incarnation is current.
@@ -169,7 +179,10 @@ export function gateway(options: GatewayOptions): ActorFactory<GatewayMsg> {
       graph: options.graph,
       settings,
       wallClock,
-      ready: () => server?.listening === true && ctx.system.lookup('/app') !== undefined,
+      readiness: () => {
+        const treeUp = server?.listening === true && ctx.system.lookup('/app') !== undefined;
+        return options.readiness === undefined ? Promise.resolve(report(treeUp, {})) : options.readiness(treeUp);
+      },
       recentEvents: () => events.list(),
     });
 
@@ -286,7 +299,8 @@ export function gateway(options: GatewayOptions): ActorFactory<GatewayMsg> {
           perMessageDeflate: false,
           clientTracking: false,
         });
-        const s = createServer((req, res) => void handle(req, res));
+        const s = createServer(serverOptions(httpLimits), (req, res) => void handle(req, res));
+        limitConnections(s, httpLimits);
         s.on('upgrade', upgrade);
         server = s;
         await new Promise<void>((resolve, reject) => {

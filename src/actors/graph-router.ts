@@ -3,11 +3,19 @@
 // pre-processing, stamps each op on the node's hybrid logical clock, expands a node removal into
 // the removal of its edges, opens one journal unit for the shards involved and hands each shard its
 // part. The reply goes out when the unit has committed, and the committed events are broadcast to
-// the topology subscribers in commit order. Any failure of a shard or of a commit restarts the
-// whole graph (one-for-all): every actor recovers from storage and this directory is rebuilt.
+// the topology subscribers in commit order.
 //
-// The graph's version is the journal unit of the last commit that changed something: it grows for
-// the life of the store, and a restart takes it up again from what the shards recovered.
+// Faults stay where they happen. A unit names the pending units it was validated on top of (the
+// same nodes and edges: pending-writes.ts), so the journal commits it after them and fails it with
+// them, and units with nothing in common never wait for each other: a shard that stalls or
+// crashes holds back only the units that touch it. A unit that fails is answered with the reason
+// (naming the shard when one was the cause); the shards roll back their parts and this directory
+// undoes its changes. Work for a shard that is restarting or not answering (shard-health.ts) is
+// refused at once, naming it, rather than left to time out; after a stall the router probes the
+// shard and takes work for it again as soon as it answers.
+//
+// The graph's version is the journal seq of the last commit that changed something: it grows with
+// commit order for the life of the store, and a restart takes it up again from the journal's end.
 //
 // Whose clock decides: an op that carries the client's HLC stamp is merged into this node's clock
 // (refused when it is too far ahead of it). Edits (UpdateNode, moves, EdgeWeightChange) keep the
@@ -42,10 +50,15 @@ import { preprocess } from '../graph/preprocess.ts';
 import type { OpOutcome } from '../graph/shard-state.ts';
 import type { TopologyHub } from '../graph/topology-hub.ts';
 import type { TopologySubscription } from '../graph/topology.ts';
-import type { GroupCommitJournal, JournalError, JournalStats } from '../storage/group-commit.ts';
-import type { GraphShardMsg, PartResult, RoutedOp, ShardSlice } from './graph-shard.ts';
+import { PendingWrites } from '../graph/pending-writes.ts';
+import type { ShardHealth } from '../graph/shard-health.ts';
+import type { GroupCommitJournal, JournalError, JournalStats, Ticket } from '../storage/group-commit.ts';
+import { recoverShard } from '../graph/recover.ts';
+import type { SqlQueryable } from '../storage/sql.ts';
+import { shardSlice, type GraphShardMsg, type PartResult, type RoutedOp, type ShardSlice } from './graph-shard.ts';
 
-export type GraphErrorCode = 'invalid' | 'not-found' | 'endpoint-missing' | 'edge-id-conflict' | 'clock-skew' | JournalError['reason'];
+/** `shard-unavailable`: a shard the change needs is restarting or not answering (the message names it). */
+export type GraphErrorCode = 'invalid' | 'not-found' | 'endpoint-missing' | 'edge-id-conflict' | 'clock-skew' | 'shard-unavailable' | JournalError['reason'];
 
 export type GraphAck =
   | {
@@ -80,6 +93,10 @@ export interface EdgePageReply {
   readonly edges: readonly EdgeListEntry[];
 }
 export type SearchReply = { readonly ok: true; readonly nodes: readonly NodeValue[] } | QueryFailure;
+/** The live nodes among those asked for, in the order asked (absent ones left out). */
+export type NodesReply = { readonly ok: true; readonly nodes: readonly NodeValue[] } | QueryFailure;
+/** `node` undefined: no such node. */
+export type NodeReply = { readonly ok: true; readonly node: NodeValue | undefined } | QueryFailure;
 
 export type ChangeSubscription =
   | { readonly type: 'subscribe-changes'; readonly subscriber: Ref<GraphChanged> }
@@ -115,10 +132,18 @@ export type GraphRouterMsg =
     }
   | { readonly type: 'get-node'; readonly id: number; readonly replyTo: Ref<LwwRegister<NodeValue> | undefined> }
   | { readonly type: 'get-edge'; readonly id: bigint; readonly replyTo: Ref<LwwRegister<EdgeValue> | undefined> }
+  /** The node's value, or a failure naming its shard when that shard cannot answer. */
+  | { readonly type: 'node-value'; readonly id: number; readonly replyTo: Ref<NodeReply> }
+  /** To self: a unit failed (`error` says why): undo what failed, and probe a shard that did not answer. */
+  | { readonly type: 'unit-failed'; readonly ticket: Ticket; readonly error: JournalError }
+  /** To self: a probe of a shard that did not answer came back (`answered`) or gave up. */
+  | { readonly type: 'probe-done'; readonly shard: number; readonly answered: boolean }
   /** Up to `limit` (at most 1000) nodes joined to `id` by an edge in either direction. */
   | { readonly type: 'neighbours'; readonly id: number; readonly limit: number; readonly replyTo: Ref<NeighboursReply> }
   /** Up to `limit` (at most 1000) nodes whose title contains `query` (1 to 256 characters), best first. */
   | { readonly type: 'search'; readonly query: string; readonly limit: number; readonly replyTo: Ref<SearchReply> }
+  /** The nodes with these ids (at most 1000), for clients that need many at once (titles, attributes). */
+  | { readonly type: 'nodes'; readonly ids: readonly number[]; readonly replyTo: Ref<NodesReply> }
   /** Up to `limit` live edges from position `offset` of the edge list (answered from the directory). */
   | { readonly type: 'edges'; readonly offset: number; readonly limit: number; readonly replyTo: Ref<EdgePageReply> }
   | ChangeSubscription
@@ -130,14 +155,20 @@ export interface GraphRouterOptions {
   readonly shardPaths: readonly string[];
   readonly partitioner: Partitioner;
   readonly journal: GroupCommitJournal;
+  /** The store, to read a shard's state from when the shard cannot give it (recovery). */
+  readonly db: SqlQueryable;
   readonly hub: TopologyHub;
   readonly clock: HybridClock;
+  /** Which shards can take work (outlives this actor's restarts). */
+  readonly health: ShardHealth;
   /** Where committed changes go (the gateway's sessions); none when absent. */
   readonly changes?: ChangeHub;
-  /** How long recovery waits for each shard's slice. */
+  /** How long recovery waits for a shard's slice before it reads the shard's state from storage (default 15 s). */
   readonly recoveryTimeoutMs?: number;
   /** How long a query waits for the shards (default 5 s). */
   readonly queryTimeoutMs?: number;
+  /** How long one probe of a shard that did not answer waits before another is sent (default 30 s). */
+  readonly probeTimeoutMs?: number;
 }
 
 class CommandError extends Error {
@@ -174,9 +205,24 @@ const UNCHANGED: OpOutcome = { status: 'unchanged' };
 export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg> {
   return (ctx) => {
     const dir = new Directory();
+    const pending = new PendingWrites();
+    /** The journal's failed-unit count when this router last undid failed units. */
+    let failuresSeen = o.journal.failedUnits;
+    /** Shards with a probe out. */
+    const probing = new Set<number>();
     let shards: Ref<GraphShardMsg>[] = [];
 
     const queryTimeout = o.queryTimeoutMs ?? 5_000;
+
+    /** Asks a shard that did not answer until it does; the answer ends in a message to self. */
+    const probe = (shard: number): void => {
+      if (probing.has(shard) || shards[shard] === undefined) return;
+      probing.add(shard);
+      ctx.ask<GraphShardMsg, number>(shards[shard], (replyTo) => ({ type: 'ping', replyTo }), o.probeTimeoutMs ?? 30_000).then(
+        () => ctx.self.tell({ type: 'probe-done', shard, answered: true }),
+        () => ctx.self.tell({ type: 'probe-done', shard, answered: false }),
+      );
+    };
 
     const route = (replyTo: Ref<GraphAck> | undefined, input: unknown, origin: string | undefined, answer: GraphAnswerTo | undefined): void => {
       const reply = (ack: GraphAck): void => {
@@ -209,6 +255,7 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
       if (!parsed.ok) return fail('invalid', parsed.error);
       const ops = opsOf(parsed.command).map(preprocess);
       const undo: (() => void)[] = [];
+      const access = pending.begin();
       const parts = new Map<number, RoutedOp[]>();
       const results: (OpOutcome | undefined)[] = new Array(ops.length);
       let order = 0;
@@ -225,10 +272,12 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
           switch (op.op) {
             case 'add-node':
               dir.addNode(op.node.id, undo);
+              access.writeNode(op.node.id);
               return send(o.partitioner.shardOfNode(op.node.id), op, stamp, index);
             case 'update-node':
             case 'move-node':
               if (!dir.hasNode(op.id)) throw new CommandError('not-found', `op ${index}: no node ${op.id}`, index);
+              access.writeNode(op.id);
               return send(o.partitioner.shardOfNode(op.id), op, stamp, index);
             case 'remove-node': {
               if (!dir.hasNode(op.id)) {
@@ -238,9 +287,11 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
               for (const edgeId of dir.edgesOf(op.id)) {
                 const ends = dir.edge(edgeId)!;
                 dir.removeEdge(edgeId, undo);
+                access.writeEdge(edgeId);
                 send(o.partitioner.shardOfEdge(ends.source), { op: 'remove-edge', id: edgeId }, stamp, index);
               }
               dir.removeNode(op.id, undo);
+              access.writeNode(op.id);
               return send(o.partitioner.shardOfNode(op.id), op, stamp, index);
             }
             case 'add-edge': {
@@ -253,6 +304,9 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
                 throw new CommandError('edge-id-conflict', `op ${index}: edge ${e.id} already joins ${existing.source} -> ${existing.target}`, index, e.id);
               }
               dir.addEdge(e.id, { source: e.source, target: e.target, directed: e.directed === true }, undo, op.upsert === true);
+              access.readNode(e.source);
+              access.readNode(e.target);
+              access.writeEdge(e.id);
               return send(o.partitioner.shardOfEdge(e.source), op, stamp, index);
             }
             case 'remove-edge': {
@@ -262,11 +316,13 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
                 return;
               }
               dir.removeEdge(op.id, undo);
+              access.writeEdge(op.id);
               return send(o.partitioner.shardOfEdge(ends.source), op, stamp, index);
             }
             case 'set-edge-weight': {
               const ends = dir.edge(op.id);
               if (ends === undefined) throw new CommandError('not-found', `op ${index}: no edge ${op.id}`, index);
+              access.writeEdge(op.id);
               return send(o.partitioner.shardOfEdge(ends.source), op, stamp, index);
             }
           }
@@ -281,11 +337,18 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
         reply({ ok: true, unit: undefined, atMs: undefined, version: o.hub.version, results: results.map((r) => r ?? UNCHANGED) });
         return;
       }
-      const ticket = o.journal.open(parts.keys(), order);
+      for (const shard of parts.keys()) {
+        const down = o.health.unavailable(shard);
+        if (down === undefined) continue;
+        for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
+        return fail('shard-unavailable', down);
+      }
+      const ticket = o.journal.open(parts.keys(), order, access.after);
       if (!('unit' in ticket)) {
         for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
         return fail(ticket.reason, ticket.message);
       }
+      pending.add(ticket, access, undo);
       const reports: PartResult[] = [];
       const unit = { ticket, report: (r: PartResult) => void reports.push(r) };
       for (const [shard, routed] of parts) shards[shard]!.tell({ type: 'apply', unit, ops: routed });
@@ -307,11 +370,14 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
             reply({ ok: true, unit: info.unit, atMs: info.atMs, version: o.hub.version, results: outcomes });
             return;
           }
-          const scopes = o.hub.publish(committed, info.unit);
+          const scopes = o.hub.publish(committed, info.seq);
           o.changes?.publish(o.hub.version, committed, scopes, origin);
           reply({ ok: true, unit: info.unit, atMs: info.atMs, version: o.hub.version, stamp: commitStamp(committed), results: outcomes });
         },
-        (error: JournalError) => fail(error.reason, error.message),
+        (error: JournalError) => {
+          fail(error.reason, error.message);
+          ctx.self.tell({ type: 'unit-failed', ticket, error });
+        },
       );
     };
 
@@ -326,8 +392,15 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
       );
     };
 
-    /** Fans a query out to the shards that must answer it; never awaited inside the handler. */
-    const askShard = <R>(shard: number, build: (replyTo: Ref<R>) => GraphShardMsg): Promise<R> => ctx.ask<GraphShardMsg, R>(shards[shard]!, build, queryTimeout);
+    /**
+     * Fans a query out to the shards that must answer it; never awaited inside the handler. A shard
+     * that cannot answer now fails it at once, with the reason naming it.
+     */
+    const askShard = <R>(shard: number, build: (replyTo: Ref<R>) => GraphShardMsg): Promise<R> => {
+      const down = o.health.unavailable(shard);
+      if (down !== undefined) return Promise.reject(new Error(down));
+      return ctx.ask<GraphShardMsg, R>(shards[shard]!, build, queryTimeout);
+    };
     const unavailable = (what: string, error: unknown): QueryFailure => ({
       ok: false,
       code: 'unavailable',
@@ -365,6 +438,29 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
       );
     };
 
+    const nodesById = (ids: readonly number[], replyTo: Ref<NodesReply>): void => {
+      if (!Array.isArray(ids) || ids.length > MAX_RESULTS) return replyTo.tell({ ok: false, code: 'invalid', message: `at most ${MAX_RESULTS} ids` });
+      const live = [...new Set(ids)].filter((id) => Number.isInteger(id) && dir.hasNode(id));
+      const byShard = new Map<number, number[]>();
+      for (const n of live) {
+        const s = o.partitioner.shardOfNode(n);
+        let list = byShard.get(s);
+        if (list === undefined) byShard.set(s, (list = []));
+        list.push(n);
+      }
+      Promise.all(
+        [...byShard].map(([s, list]) =>
+          askShard<readonly (NodeValue | undefined)[]>(s, (r) => ({ type: 'get-nodes', ids: list, replyTo: r })).then((values) => values.map((v, i) => [list[i]!, v] as const)),
+        ),
+      ).then(
+        (answers) => {
+          const values = new Map<number, NodeValue | undefined>(answers.flat());
+          replyTo.tell({ ok: true, nodes: live.flatMap((id) => values.get(id) ?? []) });
+        },
+        (error: unknown) => replyTo.tell(unavailable('nodes', error)),
+      );
+    };
+
     const search = (query: string, limit: number, replyTo: Ref<SearchReply>): void => {
       const bad = badLimit(limit);
       if (bad !== undefined) return replyTo.tell(bad);
@@ -397,9 +493,33 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
           if (ref === undefined) throw new Error(`graph router: no shard at ${p}`);
           return ref;
         });
-        await o.journal.reset();
-        const timeout = o.recoveryTimeoutMs ?? 120_000;
-        const slices = await Promise.all(shards.map((s) => ctx.ask<GraphShardMsg, ShardSlice>(s, (replyTo) => ({ type: 'slice', replyTo }), timeout)));
+        o.health.attach(ctx.system);
+        // Units an earlier incarnation opened settle first (those still waiting for parts fail:
+        // nobody would answer them): the shards and storage then hold exactly what committed, which
+        // is what the directory is built from.
+        o.journal.failIncomplete('the graph router restarted before this update was complete');
+        await o.journal.whenIdle();
+        // Each shard's slice from the shard, or from storage when it cannot give it (restarting
+        // over and over, stalled, or not in time), so that no shard holds up the router's recovery.
+        const timeout = o.recoveryTimeoutMs ?? 15_000;
+        const answered = new Set<number>();
+        const fromStorage = async (s: number): Promise<ShardSlice> => {
+          const recovered = await recoverShard(o.db, s);
+          return shardSlice(recovered.state, recovered.lastUnit);
+        };
+        const sliceOf = async (ref: Ref<GraphShardMsg>, s: number): Promise<ShardSlice> => {
+          if (o.health.unavailable(s) !== undefined) return fromStorage(s);
+          // A shard that fails meanwhile has lost the question with the failed message.
+          const failure = o.health.nextFailure(s);
+          const asked = ctx.ask<GraphShardMsg, ShardSlice>(ref, (replyTo) => ({ type: 'slice', replyTo }), timeout);
+          asked.catch(() => undefined);
+          const slice = await Promise.race([asked, failure.failed.then(() => undefined)]).catch(() => undefined);
+          failure.cancel();
+          if (slice === undefined) return fromStorage(s);
+          answered.add(s);
+          return slice;
+        };
+        const slices = await Promise.all(shards.map(sliceOf));
         const undo: (() => void)[] = [];
         for (const s of slices) {
           o.clock.observeTrusted(s.maxStamp);
@@ -409,12 +529,20 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
         o.hub.reseed(
           slices.flatMap((s) => s.nodes),
           slices.flatMap((s) => s.edges),
-          slices.reduce((v, s) => Math.max(v, s.lastUnit), 0),
+          o.journal.committedSeq,
         );
+        // A shard that was not answering before this restart and answered its slice is back.
+        for (const s of answered) o.health.answered(s);
         // Subscriptions outlive restarts; so do death watches, but renewing one is harmless.
         for (const s of o.changes?.refs() ?? []) watchChanges(s);
       },
       receive(msg) {
+        // A unit failed since the router last looked: its directory changes go before anything else
+        // is validated or read (the notice may still be on its way, or lost to a full mailbox).
+        if (o.journal.failedUnits !== failuresSeen) {
+          failuresSeen = o.journal.failedUnits;
+          pending.rollBackFailed();
+        }
         switch (msg.type) {
           case 'update':
             route(msg.replyTo, msg.command, typeof msg.origin === 'string' ? msg.origin : undefined, msg.answer);
@@ -429,6 +557,29 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
             if (Number.isInteger(msg.id) && msg.id >= 0) shards[o.partitioner.shardOfNode(msg.id)]!.tell({ type: 'get-node', id: msg.id, replyTo: msg.replyTo });
             else msg.replyTo.tell(undefined);
             return;
+          case 'node-value': {
+            if (!Number.isInteger(msg.id) || msg.id < 0 || !dir.hasNode(msg.id)) return msg.replyTo.tell({ ok: true, node: undefined });
+            const replyTo = msg.replyTo;
+            askShard<LwwRegister<NodeValue> | undefined>(o.partitioner.shardOfNode(msg.id), (r) => ({ type: 'get-node', id: msg.id, replyTo: r })).then(
+              (reg) => replyTo.tell({ ok: true, node: reg?.value }),
+              (error: unknown) => replyTo.tell(unavailable('node', error)),
+            );
+            return;
+          }
+          case 'unit-failed':
+            // Its directory changes were undone above; a shard that did not answer is probed.
+            if (msg.error.reason === 'part-timeout') {
+              for (const shard of msg.error.shards) {
+                o.health.notAnswering(shard, msg.error.message);
+                probe(shard);
+              }
+            }
+            return;
+          case 'probe-done':
+            probing.delete(msg.shard);
+            if (msg.answered) o.health.answered(msg.shard);
+            else if (o.health.condition(msg.shard) === 'not-answering') probe(msg.shard);
+            return;
           case 'get-edge': {
             const ends = typeof msg.id === 'bigint' ? dir.edge(msg.id) : undefined;
             if (ends === undefined) msg.replyTo.tell(undefined);
@@ -440,6 +591,9 @@ export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg>
             return;
           case 'search':
             search(msg.query, msg.limit, msg.replyTo);
+            return;
+          case 'nodes':
+            nodesById(msg.ids, msg.replyTo);
             return;
           case 'edges':
             msg.replyTo.tell({ total: dir.edgeCount, edges: dir.edgePage(Math.max(0, Math.floor(msg.offset)), Math.max(0, Math.floor(msg.limit))) });

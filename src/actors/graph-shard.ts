@@ -4,6 +4,16 @@
 // (snapshot + tail) in preStart, so it takes no message before its state is back; messages that
 // arrive meanwhile wait in its mailbox (or in the stash while a restart backs off). It also answers
 // the router's fan-out queries for what it holds: node values by id, title search.
+//
+// What it applied stays rollback-able until it commits: for each unit it keeps what the unit's
+// events overwrote, and when a unit fails (another shard never sent its part, the store refused
+// it) it puts those registers back, newest unit first, so its memory is again what storage will
+// hold. No failure of a unit is a failure of the shard. A restarted shard waits for the units it
+// had submitted parts of to commit or fail, then recovers: storage then holds all of its committed
+// state. Notices about units of an earlier incarnation find nothing to roll back. A shard started
+// afresh (its supervisor restarted: a new mailbox) first fails the units still waiting for its
+// part, whose messages went with the old mailbox; a restarted one keeps its mailbox, and a unit
+// whose message was the one that failed times out.
 import type { ActorFactory } from '../runtime/actor.ts';
 import type { Ref } from '../runtime/ref.ts';
 import { compareHlc, ZERO_HLC, type Hlc } from '../crdt/hlc.ts';
@@ -14,11 +24,11 @@ import { eventEntity, type GraphEvent } from '../graph/events.ts';
 import type { EdgeValue, NodeValue } from '../graph/model.ts';
 import { recoverShard } from '../graph/recover.ts';
 import { searchTitles, type SearchHit } from '../graph/search.ts';
-import { ShardState, type OpOutcome } from '../graph/shard-state.ts';
+import { ShardState, type OpOutcome, type UndoEntry } from '../graph/shard-state.ts';
 import { encodeSnapshot } from '../graph/snapshot-codec.ts';
 import { ensureShardCount } from '../graph/shard-count.ts';
 import type { TopologyEdge, TopologyNode } from '../graph/topology.ts';
-import type { GroupCommitJournal, JournalError, PartRow, Ticket } from '../storage/group-commit.ts';
+import type { GroupCommitJournal, PartRow, Ticket } from '../storage/group-commit.ts';
 import type { SqlClient } from '../storage/sql.ts';
 
 /** One op as the router routed it: the final stamp and its place in the unit. */
@@ -45,7 +55,7 @@ export interface ShardSlice {
   readonly edges: readonly TopologyEdge[];
   /** The newest stamp the shard holds: the router's clock moves past it. */
   readonly maxStamp: Hlc;
-  /** The last journal unit the shard's state reflects: the graph's version starts again from the greatest. */
+  /** The last journal unit the shard's state reflects. */
   readonly lastUnit: number;
 }
 
@@ -58,7 +68,18 @@ export type GraphShardMsg =
   /** This shard's best `limit` live nodes whose title contains `query` (lower-cased), best first. */
   | { readonly type: 'search'; readonly query: string; readonly limit: number; readonly replyTo: Ref<readonly SearchHit[]> }
   | { readonly type: 'slice'; readonly replyTo: Ref<ShardSlice> }
-  | { readonly type: 'commit-failed'; readonly error: string };
+  /** Its own, from a unit it applied that failed: a prompt to roll back what failed (receive does it). */
+  | { readonly type: 'unit-failed' }
+  /** The router's probe after a stall: answered with the shard's index once it gets to it. */
+  | { readonly type: 'ping'; readonly replyTo: Ref<number> };
+
+/** What a shard holds, as the router rebuilds its directory from (from the shard, or from storage). */
+export function shardSlice(state: ShardState, lastUnit: number): ShardSlice {
+  let maxStamp = ZERO_HLC;
+  for (const [, r] of state.nodes.entries()) if (compareHlc(r.stamp, maxStamp) > 0) maxStamp = r.stamp;
+  for (const [, r] of state.edges.entries()) if (compareHlc(r.stamp, maxStamp) > 0) maxStamp = r.stamp;
+  return { nodes: state.topologyNodes(), edges: state.topologyEdges(), maxStamp, lastUnit };
+}
 
 export interface GraphShardOptions {
   readonly shard: number;
@@ -69,23 +90,44 @@ export interface GraphShardOptions {
   readonly snapshotEvery: number;
 }
 
-export class ShardCommitFailed extends Error {
-  constructor(shard: number, reason: string) {
-    super(`shard ${shard}: a commit failed (${reason}); restarting to recover from storage`);
-    this.name = 'ShardCommitFailed';
-  }
-}
+/** Above this many units awaiting their commit, the rollback log drops committed ones wherever they are. */
+const SWEEP_FROM = 1024;
 
 export function graphShard(o: GraphShardOptions): ActorFactory<GraphShardMsg> {
   return (ctx) => {
     let state = new ShardState();
     let lastUnit = 0;
     let sinceSnapshot = 0;
-    let stopped = false;
+    /** Units applied here whose commit is not known yet, in the order applied, with what they overwrote. */
+    const pending = new Map<Ticket, UndoEntry[]>();
+    let sweepAt = SWEEP_FROM;
+    /** The journal's failed-unit count when this shard last rolled back. */
+    let failuresSeen = o.journal.failedUnits;
+
+    const forgetCommitted = (): void => {
+      for (const t of pending.keys()) {
+        if (t.state !== 'done') break;
+        pending.delete(t);
+      }
+      if (pending.size < sweepAt) return;
+      for (const t of [...pending.keys()]) if (t.state === 'done') pending.delete(t);
+      sweepAt = Math.max(SWEEP_FROM, 2 * pending.size);
+    };
+
+    const rollBackFailed = (): void => {
+      failuresSeen = o.journal.failedUnits;
+      const failed = [...pending].filter(([t]) => t.state === 'failed');
+      for (let i = failed.length - 1; i >= 0; i--) {
+        const [t, undo] = failed[i]!;
+        state.rollback(undo);
+        pending.delete(t);
+      }
+    };
 
     const snapshot = (): void => {
-      const ticket = o.journal.open([o.shard], 0);
-      if (!('unit' in ticket)) return; // queue full or failed: try again after more events
+      // The snapshot holds the units still awaiting their commit: it commits after them, or fails with them.
+      const ticket = o.journal.open([o.shard], 0, [...pending.keys()].filter((t) => !t.settled));
+      if (!('unit' in ticket)) return; // refused (queue full, a unit it holds failed): try again after more events
       let entries = 0;
       for (const _ of state.nodes.entries()) entries++;
       for (const _ of state.edges.entries()) entries++;
@@ -93,37 +135,30 @@ export function graphShard(o: GraphShardOptions): ActorFactory<GraphShardMsg> {
       sinceSnapshot = 0;
     };
 
-    const onFailure = (error: JournalError): void => {
-      // 'reset' and 'closed' mean the graph is restarting or stopping anyway.
-      if (stopped || error.reason === 'reset' || error.reason === 'closed') return;
-      ctx.self.tell({ type: 'commit-failed', error: error.message });
-    };
-
     return {
       async preStart() {
-        await o.journal.reset();
+        if (ctx.incarnation === 0) o.journal.failWaitingFor(o.shard, 'started afresh');
+        await o.journal.whenSettled(o.shard);
         await ensureShardCount(o.db, o.shards);
         const recovered = await recoverShard(o.db, o.shard);
         state = recovered.state;
         lastUnit = recovered.lastUnit;
         sinceSnapshot = recovered.tailEvents;
       },
-      postStop() {
-        stopped = true;
-      },
-      preRestart() {
-        stopped = true;
-      },
       receive(msg) {
+        // A unit failed since this shard last looked: its parts go before anything else is decided
+        // or read (the notice may still be on its way, or lost to a full mailbox).
+        if (o.journal.failedUnits !== failuresSeen) rollBackFailed();
         switch (msg.type) {
           case 'apply': {
             const { ticket } = msg.unit;
-            if (!o.journal.isOpen(ticket)) return; // failed or from before a restart: not applied anywhere
+            if (!o.journal.isOpen(ticket)) return; // failed meanwhile: applied nowhere, or rolled back where it was
             const rows: PartRow[] = [];
             const outcomes: [number, OpOutcome][] = [];
             const events: [number, GraphEvent][] = [];
+            const undo: UndoEntry[] = [];
             for (const r of msg.ops) {
-              const d = state.decide(r.op, r.stamp);
+              const d = state.decide(r.op, r.stamp, undo);
               outcomes.push([r.order, d.outcome]);
               if (d.event !== undefined) {
                 events.push([r.order, d.event]);
@@ -132,12 +167,22 @@ export function graphShard(o: GraphShardOptions): ActorFactory<GraphShardMsg> {
             }
             msg.unit.report({ shard: o.shard, outcomes, events });
             o.journal.submit(ticket, o.shard, rows);
-            ticket.done.catch(onFailure);
-            lastUnit = ticket.unit;
+            forgetCommitted();
+            if (undo.length > 0) {
+              pending.set(ticket, undo);
+              ticket.done.catch(() => ctx.self.tell({ type: 'unit-failed' }));
+            }
+            lastUnit = Math.max(lastUnit, ticket.unit);
             sinceSnapshot += rows.length;
             if (sinceSnapshot >= o.snapshotEvery) snapshot();
             return;
           }
+          case 'unit-failed':
+            // Rolled back above already, or not ours (an earlier incarnation applied it): nothing to do.
+            return;
+          case 'ping':
+            msg.replyTo.tell(o.shard);
+            return;
           case 'get-node':
             msg.replyTo.tell(state.nodes.register(msg.id) as LwwRegister<NodeValue> | undefined);
             return;
@@ -150,15 +195,9 @@ export function graphShard(o: GraphShardOptions): ActorFactory<GraphShardMsg> {
           case 'search':
             msg.replyTo.tell(searchTitles(state.nodes.live(), msg.query, msg.limit));
             return;
-          case 'slice': {
-            let maxStamp = ZERO_HLC;
-            for (const [, r] of state.nodes.entries()) if (compareHlc(r.stamp, maxStamp) > 0) maxStamp = r.stamp;
-            for (const [, r] of state.edges.entries()) if (compareHlc(r.stamp, maxStamp) > 0) maxStamp = r.stamp;
-            msg.replyTo.tell({ nodes: state.topologyNodes(), edges: state.topologyEdges(), maxStamp, lastUnit });
+          case 'slice':
+            msg.replyTo.tell(shardSlice(state, lastUnit));
             return;
-          }
-          case 'commit-failed':
-            throw new ShardCommitFailed(o.shard, msg.error);
         }
       },
     };

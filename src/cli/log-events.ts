@@ -1,6 +1,9 @@
 // Writes what the runtime decides to the log: failures and supervision at warn/info, dead letters
-// and overflows at debug with a per-actor throttle so a flood cannot flood the log too.
+// and overflows at debug with a per-actor throttle so a flood cannot flood the log too; and what
+// the GPU path finds (driver version and devices, which kernel image loaded or why none did,
+// device resets).
 import type { Logger } from 'pino';
+import { describeGpuEvent, watchGpuStatus } from '../gpu/gpu-status.ts';
 import { describeError } from '../runtime/errors.ts';
 import type { ActorSystem } from '../runtime/system.ts';
 
@@ -13,7 +16,9 @@ export function logRuntimeEvents(system: ActorSystem, log: Logger, throttleMs = 
     lastLogged.set(key, now);
     return false;
   };
-  return system.events.subscribe((e) => {
+  const gpuLine = (line: { level: 'info' | 'warn'; message: string }): void => void log[line.level](line.message);
+  const stopGpu = watchGpuStatus((e) => gpuLine(describeGpuEvent(e)));
+  const stopRuntime = system.events.subscribe((e) => {
     switch (e.type) {
       case 'actor-failed':
         log.warn({ actor: e.path, err: describeError(e.error) }, 'actor failed');
@@ -52,4 +57,8 @@ export function logRuntimeEvents(system: ActorSystem, log: Logger, throttleMs = 
         return;
     }
   });
+  return () => {
+    stopGpu();
+    stopRuntime();
+  };
 }

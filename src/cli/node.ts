@@ -6,6 +6,7 @@ import type { GatewayMsg } from '../actors/gateway.ts';
 import { settingsChildren } from '../actors/settings.ts';
 import type { TokenAuthority } from '../auth/token.ts';
 import { GATEWAY_PATH, gatewayChildren } from '../gateway/children.ts';
+import type { HttpLimits } from '../gateway/http-limits.ts';
 import { graphSubsystemParts } from '../graph/subsystem.ts';
 import type { PhysicsSubsystemOptions } from '../actors/physics-subsystem.ts';
 import { bindRuntimeMetrics } from '../runtime/metrics.ts';
@@ -13,6 +14,7 @@ import { ActorSystem } from '../runtime/system.ts';
 import { SqlDeltaLog } from '../settings/sql-delta-log.ts';
 import type { Store } from '../storage/open-store.ts';
 import { startApp } from '../supervisors/app-tree.ts';
+import { nodeReadiness } from '../supervisors/node-readiness.ts';
 import { wireNode } from '../supervisors/node-wiring.ts';
 import { logRuntimeEvents } from './log-events.ts';
 
@@ -27,6 +29,8 @@ export interface NodeOptions {
   readonly log?: Logger;
   /** Node's default process metrics (off in tests: they are process-global). */
   readonly processMetrics?: boolean;
+  /** The HTTP server's timeouts and connection caps (defaults: http-limits.ts). */
+  readonly http?: Partial<HttpLimits>;
 }
 
 export interface RunningNode {
@@ -46,6 +50,7 @@ export async function bootNode(o: NodeOptions): Promise<RunningNode> {
   if (o.log !== undefined) logRuntimeEvents(system, o.log);
   const graph = graphSubsystemParts({ store: o.store, shards: o.shards ?? 4 });
   const wiring = wireNode(system, graph, o.physics);
+  const readiness = nodeReadiness({ system, graph, store: o.store });
   // A gateway that fails while the node boots (most often: the port is taken) fails the boot with
   // its own error at once, rather than through restarts and then a timeout with no reason given.
   let gatewayFailed: ((error: unknown) => void) | undefined;
@@ -60,7 +65,7 @@ export async function bootNode(o: NodeOptions): Promise<RunningNode> {
       settings: settingsChildren({ log: new SqlDeltaLog(o.store.settings) }),
       graph: graph.children,
       compute: wiring.compute,
-      gateway: gatewayChildren({ host: o.host, port: o.port, tokens: o.tokens, registry, ...wiring.ports }),
+      gateway: gatewayChildren({ host: o.host, port: o.port, tokens: o.tokens, registry, readiness, ...(o.http === undefined ? {} : { http: o.http }), ...wiring.ports }),
     },
   });
   try {

@@ -1,72 +1,8 @@
-// `npm start`: one VisionFlow node with embedded defaults. Opens the store (PGlite in ./data, or
-// PostgreSQL when DATABASE_URL is set), boots the supervision tree, serves the gateway (WebSocket
-// sessions, HTTP API, viewer) and prints the URL, with a fresh admin token, to open.
-//
-// A store nothing was ever written to gets an example first: the Logseq documentation graph
-// (samples/logseq-docs), imported through the node's own graph router with a progress bar on
-// stderr before the URL is printed, and one log line saying so (first-start.ts says which stores
-// count as new). VF_DEMO=0 (or false, off, no) starts with the empty graph instead.
-import { pino } from 'pino';
-import { signingKey } from '../auth/secret.ts';
-import { TokenAuthority } from '../auth/token.ts';
-import { adminUrl } from '../gateway/children.ts';
-import { openStore } from '../storage/open-store.ts';
-import { exitOnTermination } from './exit-on-termination.ts';
-import { exampleWanted, importFirstExample, storeIsNew } from './first-start.ts';
-import { bootNode } from './node.ts';
-import { ensureViewerBuilt } from '../../scripts/build-viewer.mjs';
+// `npm start`: one VisionFlow node with embedded defaults (start-node.ts). The signal handlers go in
+// first, before the heavy modules load, so that SIGTERM or Ctrl-C at any moment of the start gives
+// an ordered stop and exit 0 (exit-on-termination.ts).
+import { onTermination } from './exit-on-termination.ts';
 
-const log = pino({ level: process.env.LOG_LEVEL ?? 'info' });
-const host = process.env.HOST ?? '127.0.0.1';
-const port = Number(process.env.PORT ?? 8080);
-const demo = exampleWanted(process.env.VF_DEMO);
-const tokens = new TokenAuthority(signingKey());
-
-await ensureViewerBuilt();
-const store = await openStore(process.env, { onWriterWait: (holder) => log.warn({ holder }, 'waiting for the store\'s previous writer to let go') }).catch(
-  (error: unknown) => {
-    // A store another node writes, or a database that cannot be reached: one clear line, exit 1.
-    log.error({ err: error instanceof Error ? error.message : String(error) }, 'could not open the store');
-    process.exit(1);
-  },
-);
-log.info({ store: store.description }, 'store open');
-// Decided before the node boots: the store's own record, not what the graph holds now.
-const importExample =
-  demo &&
-  (await storeIsNew(store.db).catch((error: unknown) => {
-    log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not tell whether the store is new; no example imported');
-    return false;
-  }));
-
-try {
-  const node = await bootNode({
-    name: process.env.VF_NODE ?? 'node-1',
-    host,
-    port,
-    store,
-    tokens,
-    shards: Number(process.env.VF_SHARDS ?? 4),
-    log,
-    processMetrics: true,
-  });
-  let stopping = false;
-  exitOnTermination(node.system, {
-    onSignal: (signal) => {
-      stopping = true;
-      log.info({ signal }, 'shutting down');
-    },
-    afterStop: () => store.close(),
-  });
-  log.info({ actors: node.system.tree('/').length }, 'supervision tree started');
-  if (importExample) await importFirstExample(node.system, node.graphRouterPath, log, () => stopping);
-  if (!stopping) {
-    const { url } = adminUrl(tokens, { host, port: node.address.port });
-    console.log(`\n  VisionFlow node "${node.system.name}" is up.\n  Open ${url}\n`);
-  }
-} catch (error) {
-  const taken = (error as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
-  log.error({ err: String(error) }, `could not start the node on ${host}:${port}${taken ? ': the port is taken (set PORT to use another)' : ''}`);
-  await store.close();
-  process.exit(1);
-}
+const termination = onTermination();
+const { startNode } = await import('./start-node.ts');
+await startNode(termination);

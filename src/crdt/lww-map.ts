@@ -44,6 +44,12 @@ export class LwwMap<K, T> {
     return this.registers.get(key);
   }
 
+  /** Puts a register back exactly as it was (`undefined`: none), to roll back a write that never committed. */
+  restore(key: K, register: LwwRegister<T> | undefined): void {
+    if (register === undefined) this.registers.delete(key);
+    else this.registers.set(key, register);
+  }
+
   merge(other: LwwMap<K, T>): void {
     for (const [key, reg] of other.registers) this.apply(key, reg);
   }

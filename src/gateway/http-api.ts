@@ -1,7 +1,11 @@
 // The gateway's HTTP routes, behind the same tokens and roles as the WebSocket sessions:
 //
-//   GET  /healthz, /readyz                        no token
+//   GET  /healthz                                 no token: liveness, 200 while the process serves HTTP
+//   GET  /readyz                                  no token: can each subsystem serve, as JSON (readiness.ts);
+//                                                  200 when ready, 503 when not
 //   GET  /metrics, /status, /api/tree, /api/events admin
+//   GET  /api/gpu                                  admin: the CUDA driver and devices, each kernel module's
+//                                                  load (or every image refused and why), device resets
 //   POST /api/faults                               admin: {path, kind: throw|stall|kill, times?, durationMs?}
 //   POST /api/tokens                               admin: {role, ttlSeconds?, sub?}: a token for another role
 //   GET  /api/graph/...                            read: each answer carries the graph version it
@@ -10,11 +14,16 @@
 //                                                  (default 16384, 0: none) with contentLength when cut
 //   GET  /api/graph/node/:id/neighbours?limit=     read
 //   GET  /api/graph/search?q=&limit=               read
+//   GET  /api/graph/nodes?ids=1,2,3&content=N      read: those nodes (up to 1000 ids; absent ones left out),
+//                                                  each with its content cut to N characters (default 0,
+//                                                  at most 4000)
 //   GET  /api/graph/edges?offset=&limit=           read: a page of the edge list {total, offset, edges, next?},
 //                                                  each edge {id, source, target, directed}
 //   GET  /api/settings?paths=a,b                   read
 //   PUT|POST /api/settings                          settings:write: {changes: [{path, value, ifVersion?}]}
-//   GET  / and the viewer's files                  read (query, bearer or the page's cookie)
+//   GET  / and the viewer's files                  read (query, bearer or the page's cookie); the page
+//                                                  itself answers a missing or bad token with an HTML
+//                                                  page saying how to get a new address
 //
 // Answers: 400 bad input, 401 no or bad token, 403 role, 404, 405 (with Allow), 413 body too big,
 // 409 settings conflict, 503 what the route needs is not up.
@@ -27,12 +36,14 @@ import { AskTimeoutError, RecipientUnavailableError } from '../runtime/errors.ts
 import type { ActorSystem } from '../runtime/system.ts';
 import type { Ref } from '../runtime/ref.ts';
 import { statusPage } from '../actors/status-page.ts';
+import { gpuStatus } from '../gpu/gpu-status.ts';
 import type { SetResult, SettingsMsg, SettingsSnapshot } from '../settings/protocol.ts';
 import { authorise, requestToken, TOKEN_COOKIE } from './http-auth.ts';
 import type { GatewayLimits } from './limits.ts';
 import { clipContent, CONTENT_DEFAULT_CHARS, CONTENT_MAX_CHARS } from './node-content.ts';
 import type { GraphPort } from './ports.ts';
-import { serveStatic, VIEWER_NOT_BUILT } from './static-files.ts';
+import type { ReadinessReport } from './readiness.ts';
+import { serveStatic, tokenPage, VIEWER_NOT_BUILT } from './static-files.ts';
 
 export interface HttpDeps {
   readonly system: ActorSystem;
@@ -43,8 +54,8 @@ export interface HttpDeps {
   readonly graph: GraphPort | undefined;
   readonly settings: () => Ref<SettingsMsg> | undefined;
   readonly wallClock: () => number;
-  /** Whether the node is ready to serve (the app tree is up and the server listens). */
-  ready(): boolean;
+  /** Whether each subsystem can serve now (the app tree up and the server listening among them). */
+  readiness(): Promise<ReadinessReport>;
   recentEvents(): readonly unknown[];
 }
 
@@ -79,6 +90,10 @@ const faultBody = z.discriminatedUnion('kind', [
 ]);
 
 const NODE_ID = /^(0|[1-9][0-9]{0,9})$/;
+/** Most ids one GET /api/graph/nodes names (the graph's query bound). */
+const MAX_NODES_ASKED = 1000;
+/** Most content characters per node a GET /api/graph/nodes returns (1000 nodes: 4 MB at most). */
+const MAX_BULK_CONTENT_CHARS = 4_000;
 
 export function httpHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const send = (res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void => {
@@ -172,6 +187,17 @@ export function httpHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerR
       const { version, headers } = await atVersion();
       return json(res, 200, { query: q, nodes: await graph().search(q, limit), version }, headers);
     }
+    if (parts.length === 1 && parts[0] === 'nodes') {
+      const raw = url.searchParams.get('ids') ?? '';
+      const ids = raw === '' ? [] : raw.split(',');
+      if (ids.length > MAX_NODES_ASKED || !ids.every((id) => NODE_ID.test(id) && Number(id) <= 0xffffffff)) {
+        throw new HttpError(400, `ids: up to ${MAX_NODES_ASKED} node ids (unsigned 32-bit integers), comma-separated`);
+      }
+      const content = boundedInt(url.searchParams.get('content'), 0, 0, MAX_BULK_CONTENT_CHARS, 'content');
+      const { version, headers } = await atVersion();
+      const nodes = await graph().nodesById(ids.map(Number), content > 0);
+      return json(res, 200, { nodes: content > 0 ? nodes.map((n) => clipContent(n, content)) : nodes, version }, headers);
+    }
     if (parts.length === 1 && parts[0] === 'edges') {
       const offset = boundedInt(url.searchParams.get('offset'), 0, 0, Number.MAX_SAFE_INTEGER, 'offset');
       const limit = boundedInt(url.searchParams.get('limit'), 10_000, 1, 100_000);
@@ -226,7 +252,13 @@ export function httpHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerR
 
   const root = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     methods(req, ['GET', 'HEAD']);
-    const auth = need(req, url, 'read', true);
+    const auth = authorise(deps.tokens, requestToken(req, url, true), 'read');
+    if (!auth.ok) {
+      const headers: Record<string, string> = auth.status === 401 ? { 'www-authenticate': 'Bearer' } : {};
+      // A person opened the page: tell them, in a page, how to get an address that works.
+      if (url.pathname === '/' || url.pathname === '/index.html') return send(res, auth.status, 'text/html; charset=utf-8', tokenPage(auth.message), headers);
+      throw new HttpError(auth.status, auth.message, headers);
+    }
     if (url.searchParams.has('token') && url.pathname === '/') {
       const maxAge = Math.max(0, auth.claims.exp - Math.floor(deps.wallClock() / 1000));
       res.setHeader('set-cookie', `${TOKEN_COOKIE}=${auth.token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAge}`);
@@ -244,9 +276,11 @@ export function httpHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerR
       case '/healthz':
         methods(req, ['GET', 'HEAD']);
         return send(res, 200, 'text/plain', 'ok\n');
-      case '/readyz':
+      case '/readyz': {
         methods(req, ['GET', 'HEAD']);
-        return deps.ready() ? send(res, 200, 'text/plain', 'ready\n') : send(res, 503, 'text/plain', 'starting\n');
+        const readiness = await deps.readiness();
+        return json(res, readiness.ready ? 200 : 503, readiness);
+      }
       case '/metrics':
         methods(req, ['GET', 'HEAD']);
         need(req, url, 'admin');
@@ -264,6 +298,10 @@ export function httpHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerR
         methods(req, ['GET', 'HEAD']);
         need(req, url, 'admin');
         return json(res, 200, deps.recentEvents());
+      case '/api/gpu':
+        methods(req, ['GET', 'HEAD']);
+        need(req, url, 'admin');
+        return json(res, 200, gpuStatus());
       case '/api/faults':
         return faults(req, res, url);
       case '/api/tokens':

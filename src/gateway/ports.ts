@@ -7,6 +7,7 @@ import type { Hlc } from '../crdt/hlc.ts';
 import type { Ref } from '../runtime/ref.ts';
 import type { SsspErrorCode } from '../sssp/engine.ts';
 import type { EdgeT, GraphBatchT, GraphUpdateT, NodeT, PayloadT, SsspRequestT } from '../protocol/index.ts';
+import type { NodeFacets } from './node-facets.ts';
 import type { SsspResultWire } from './sssp-result-wire.ts';
 
 // ---- positions ------------------------------------------------------------------------------------
@@ -28,6 +29,8 @@ export interface PositionSnapshot {
   readonly bounds?: ArrayLike<number>;
   /** When the producer made it (its clock, ms): lets instrumentation measure frame lag. */
   readonly time?: number;
+  /** Types, degrees and folds for the per-client filters, when the producer follows the topology. */
+  readonly facets?: NodeFacets;
 }
 
 export interface PositionTick {
@@ -189,6 +192,11 @@ export interface GraphPort {
   node(id: number): Promise<GraphNodeView | undefined>;
   /** Undefined when the node does not exist. */
   neighbours(id: number, limit: number): Promise<readonly GraphNodeView[] | undefined>;
+  /**
+   * The live nodes among `ids` (at most 1000; a RangeError beyond), in the order asked; with their
+   * content when `withContent` (the HTTP API cuts it), else without.
+   */
+  nodesById(ids: readonly number[], withContent?: boolean): Promise<readonly GraphNodeView[]>;
   /** Nodes whose title contains `query` (case-insensitive), best first. */
   search(query: string, limit: number): Promise<readonly GraphNodeView[]>;
   /** Up to `limit` edges from position `offset` of the edge list (the viewer's initial load). */

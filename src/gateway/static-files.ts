@@ -38,6 +38,40 @@ see <a id="status" href="/status">the status page</a>.</p>
 </body></html>
 `;
 
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * The viewer's page when its address carries no token, or one that is not valid here (`reason`,
+ * the authoriser's message): why, and how to get an address that works.
+ */
+export function tokenPage(reason: string): string {
+  const why = /no access token/.test(reason)
+    ? 'This address has no access token.'
+    : /expired/.test(reason)
+      ? 'The access token in this address has expired.'
+      : /forbidden/.test(reason)
+        ? 'The access token in this address may not open the viewer.'
+        : 'The access token in this address is not valid on this node.';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>VisionFlow: a new address is needed</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;margin:0;background:#0f1419;color:#e3e8ec}main{max-width:640px;margin:8vh auto;padding:0 24px}
+h1{font-size:22px}code,pre{font:13px ui-monospace,monospace;color:#4fc3f7}pre{background:#12181f;border:1px solid #2a3640;border-radius:6px;padding:8px 12px}
+.why{color:#ffb74d}.dim{color:#90a4ae;font-size:13px}li{margin:6px 0}</style></head>
+<body><main id="token-help">
+<h1>VisionFlow needs a fresh address</h1>
+<p class="why" id="why">${escapeHtml(why)}</p>
+<p>The viewer opens with the address the node prints, which carries a signed token. To get one:</p>
+<ol>
+<li>Look at the terminal where <code>npm start</code> runs: it printed<pre>Open http://localhost:8080/?token=eyJ...</pre>That address works for 24 hours.</li>
+<li>Or stop the node (Ctrl+C) and run <code>npm start</code> again: it prints a new address. Unless <code>VF_SECRET</code> is set, a restart makes every earlier address invalid.</li>
+<li>With <code>VF_SECRET</code> set, <code>npm run token -- --role viewer</code> prints a token: open <code>/?token=</code> followed by it.</li>
+<li>A script with an admin token can ask the node for one: <code>POST /api/tokens</code> with <code>{"role": "viewer"}</code>.</li>
+</ol>
+<p class="dim">${escapeHtml(reason)}</p>
+</main></body></html>
+`;
+}
+
 export type StaticResult = 'served' | 'not-found' | 'no-root';
 
 /** Resolves a URL path inside `root`; undefined when it would escape it or is not a plain path. */

@@ -7,7 +7,7 @@ import { encodeEnvelope, idTablePayload, PositionStreamEncoder } from '../protoc
 import { FrameKind, Offset } from '../protocol/position/header.ts';
 import { catchUpKeyframe } from './catch-up-keyframe.ts';
 import type { Connection } from './connection.ts';
-import { gather, sameIndices, selectIndices, type ClientFilter } from './filter.ts';
+import { foldedInto, gather, sameIndices, selectIndices, type ClientFilter } from './filter.ts';
 import type { PositionSnapshot } from './ports.ts';
 import { sortedHas } from './sorted-ids.ts';
 
@@ -55,6 +55,11 @@ export class StreamGroup {
   private epoch = 0;
   private sourceEpoch = -1;
   private indices: Uint32Array | null = null;
+  /** The facets version the current table was built from, and the types and folds it carries. */
+  private facetsVersion = -1;
+  private tableTypes: Uint16Array | null = null;
+  private typeNameCount = 0;
+  private tableFolded: [Uint32Array, Uint32Array] = [new Uint32Array(0), new Uint32Array(0)];
   private lastRefresh = -Infinity;
   private lastEmit = -Infinity;
   private tableBytes: Uint8Array | null = null;
@@ -153,22 +158,47 @@ export class StreamGroup {
     return (this.sortedIds ??= this.tableIds.slice().sort());
   }
 
+  /**
+   * A new id table when the node set, the region's selection or the facets (types, folds, degrees:
+   * node-facets.ts) change what it holds; the facets change a few times a second at most.
+   */
   private refreshSelection(snapshot: PositionSnapshot, now: number): void {
     const regionDue = this.options.filter.region !== undefined && now - this.lastRefresh >= this.options.regionRefreshMs;
-    if (snapshot.epoch === this.sourceEpoch && this.tableBytes !== null && !regionDue) return;
+    const facets = snapshot.facets;
+    const facetsChanged = facets !== undefined && facets.version !== this.facetsVersion;
+    if (snapshot.epoch === this.sourceEpoch && this.tableBytes !== null && !regionDue && !facetsChanged) return;
     this.lastRefresh = now;
+    this.facetsVersion = facets?.version ?? -1;
     const next = selectIndices(this.options.filter, snapshot);
     const sourceChanged = snapshot.epoch !== this.sourceEpoch;
     this.sourceEpoch = snapshot.epoch;
-    if (!sourceChanged && this.tableBytes !== null && sameIndices(next, this.indices)) return;
-    this.indices = next;
-    this.epoch = (this.epoch + 1) >>> 0;
     const ids = next === null ? snapshot.ids : next.map((i) => snapshot.ids[i]!);
+    const typeNames = facets !== undefined && facets.typeNames.length > 1 ? facets.typeNames : undefined;
+    const types = typeNames === undefined ? null : Uint16Array.from(ids, (id) => facets!.typeOf(id));
+    const folded = foldedInto(this.options.filter, snapshot, ids);
+    const same =
+      !sourceChanged &&
+      this.tableBytes !== null &&
+      sameIndices(next, this.indices) &&
+      sameCodes(types, this.tableTypes) &&
+      (typeNames?.length ?? 0) === this.typeNameCount &&
+      sameIndices(folded[0], this.tableFolded[0]) &&
+      sameIndices(folded[1], this.tableFolded[1]);
+    if (same) return;
+    this.indices = next;
+    this.tableTypes = types;
+    this.typeNameCount = typeNames?.length ?? 0;
+    this.tableFolded = folded;
+    this.epoch = (this.epoch + 1) >>> 0;
     this.tableIds = ids;
     this.sortedIds = null;
     const kinds = next === null ? snapshot.kinds : Uint8Array.from(next, (i) => snapshot.kinds[i]!);
+    const extras = {
+      ...(types === null ? {} : { types, typeNames: typeNames! }),
+      ...(folded[0].length === 0 ? {} : { folded: folded[0], foldedInto: folded[1] }),
+    };
     // Position-stream control messages are outside the session's sequenced stream: seq 0.
-    this.tableBytes = encodeEnvelope({ seq: 0, payload: idTablePayload(this.epoch, ids, kinds) });
+    this.tableBytes = encodeEnvelope({ seq: 0, payload: idTablePayload(this.epoch, ids, kinds, extras) });
     this.catchUp = undefined;
   }
 
@@ -206,4 +236,11 @@ export class StreamGroup {
     }
     return this.catchUp.bytes;
   }
+}
+
+function sameCodes(a: Uint16Array | null, b: Uint16Array | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

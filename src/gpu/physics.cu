@@ -2,9 +2,13 @@
 // linear BVH instead of an octree (Karras 2012), all in float32.
 //
 // One step, as src/gpu/physics-engine.ts launches it:
+//   vf_merge_carry, vf_merge_host            (only after the host moved nodes) its edits in
 //   vf_bounds_partial, vf_reduce_bounds...   bounding box of all positions
 //   vf_morton                                30-bit Morton code + slot per node
-//   4 x (vf_radix_hist, scan, vf_radix_scatter)  stable LSD radix sort of (code, slot), 8 bits a pass
+//   4 x (vf_sort_tile, scan, vf_scatter_tile)  stable LSD radix sort of (code, slot), 8 bits a
+//                                            pass: each block sorts a tile of 1024 keys in shared
+//                                            memory and counts its digits, a scan turns the counts
+//                                            into places, each block writes its tile to them
 //   vf_gather                                positions and charges in sorted order (float4)
 //   vf_build_tree                            the binary radix tree over the sorted codes (Karras)
 //   vf_aggregate                             bottom-up charge, centre of charge, bounding box
@@ -12,10 +16,11 @@
 //                                            anchors, bounds -> total force per slot
 //   vf_integrate, vf_reduce_stats...         semi-implicit Euler with caps; max and sum of v^2
 //
-// Every kernel is "one thread, one item" with atomics only for the bottom-up pass: no shared memory,
-// no block-wide barriers, no warp intrinsics. That keeps the code simple and lets the tests run
-// these very kernels on the CPU through a stand-in driver (test/gpu/emulator), one thread after
-// another, so that the logic is checked where no GPU is at hand.
+// The sort and the scans are block-cooperative (shared memory, __syncthreads); everything else is
+// "one thread, one item" with atomics only for the bottom-up pass, and no warp intrinsics. The
+// tests run these very kernels on the CPU through a stand-in driver (test/gpu/emulator) whose
+// threads interleave in a seeded random order and whose memory is bounds-checked, so that the
+// logic is checked where no GPU is at hand.
 //
 // Conventions: node i of the layout is slot i; a tree child c >= 0 is internal node c, c < 0 is
 // the leaf at sorted position ~c. Internal node 0 is the root.
@@ -23,6 +28,7 @@
 #ifndef VF_EMULATOR
 #define VF_GLOBAL extern "C" __global__
 #define VF_DEVICE __device__ __forceinline__
+#define VF_SHARED(type, name, count) __shared__ type name[count]
 #endif
 
 #define VF_STACK 64
@@ -61,6 +67,36 @@ VF_DEVICE void vf_coincident_dir(int i, int j, float* dx, float* dy, float* dz) 
 }
 
 VF_DEVICE int vf_tid() { return (int)(blockIdx.x * blockDim.x + threadIdx.x); }
+
+// ---- host edits -------------------------------------------------------------------------------------
+
+// Positions and velocities stay on the device between steps and only positions come back, so the
+// host's velocities are stale. After the host moved, added, removed or re-slotted nodes, its
+// positions and velocities come up whole (posIn, velIn) with from[i] per slot: i where the node at
+// slot i is the one the device last sent back, unmoved; the slot it was at before a removal
+// re-slotted it; or -1 where the host's values are the ones to take (a move, a new node). First
+// the re-slotted nodes carry their device velocity over, then every slot not unchanged takes its.
+VF_GLOBAL void vf_merge_carry(const int* from, const float* vel, float* velIn, int n) {
+  const int i = vf_tid();
+  if (i >= n) return;
+  const int f = from[i];
+  if (f < 0 || f == i) return;
+  velIn[3 * i] = vel[3 * f];
+  velIn[3 * i + 1] = vel[3 * f + 1];
+  velIn[3 * i + 2] = vel[3 * f + 2];
+}
+
+VF_GLOBAL void vf_merge_host(const int* from, const float* posIn, const float* velIn, float* pos, float* vel, int n) {
+  const int i = vf_tid();
+  if (i >= n || from[i] == i) return;
+  const int k = 3 * i;
+  pos[k] = posIn[k];
+  pos[k + 1] = posIn[k + 1];
+  pos[k + 2] = posIn[k + 2];
+  vel[k] = velIn[k];
+  vel[k + 1] = velIn[k + 1];
+  vel[k + 2] = velIn[k + 2];
+}
 
 // ---- bounding box ------------------------------------------------------------------------------
 
@@ -111,56 +147,134 @@ VF_GLOBAL void vf_morton(const float* pos, int n, const float* bounds, unsigned 
   vals[i] = i;
 }
 
-// Thread t counts the 8-bit digits at `shift` of keys [t * chunk, (t + 1) * chunk) into
-// hist[d * T + t] (digit-major, so an exclusive scan of hist gives every (digit, chunk) its start).
-VF_GLOBAL void vf_radix_hist(const unsigned int* keys, int n, int chunk, int T, int shift, unsigned int* hist) {
-  int t = vf_tid();
-  if (t >= T) return;
-  unsigned int counts[256];
-  for (int d = 0; d < 256; d++) counts[d] = 0;
-  int start = t * chunk;
-  int end = start + chunk < n ? start + chunk : n;
-  for (int i = start; i < end; i++) counts[(keys[i] >> shift) & 0xffu]++;
-  for (int d = 0; d < 256; d++) hist[d * T + t] = counts[d];
+// The sort's launch shape; src/gpu/physics-engine.ts sizes its buffers from the same numbers.
+#define SORT_THREADS 256
+#define SORT_ITEMS 4
+#define SORT_TILE (SORT_THREADS * SORT_ITEMS)
+
+// Exclusive scan of one value per thread over the block (SORT_THREADS threads); `total` gets the
+// sum. Every thread of the block must call it.
+VF_DEVICE unsigned int vf_block_scan(unsigned int v, unsigned int* s, unsigned int* total) {
+  const int t = threadIdx.x;
+  s[t] = v;
+  __syncthreads();
+  for (int off = 1; off < SORT_THREADS; off <<= 1) {
+    const unsigned int add = t >= off ? s[t - off] : 0u;
+    __syncthreads();
+    s[t] += add;
+    __syncthreads();
+  }
+  const unsigned int inclusive = s[t];
+  *total = s[SORT_THREADS - 1];
+  __syncthreads();
+  return inclusive - v;
 }
 
-// Thread t writes keys of its chunk to their places, in order: the sort is stable.
-VF_GLOBAL void vf_radix_scatter(const unsigned int* keys, const int* vals, int n, int chunk, int T, int shift,
-                                const unsigned int* offsets, unsigned int* keysOut, int* valsOut) {
-  int t = vf_tid();
-  if (t >= T) return;
-  unsigned int at[256];
-  for (int d = 0; d < 256; d++) at[d] = offsets[d * T + t];
-  int start = t * chunk;
-  int end = start + chunk < n ? start + chunk : n;
-  for (int i = start; i < end; i++) {
-    unsigned int k = keys[i];
-    unsigned int dst = at[(k >> shift) & 0xffu]++;
+// Block b (SORT_THREADS threads, each owning SORT_ITEMS consecutive keys) sorts its tile of keys
+// [b * SORT_TILE, ...) stably by bits [shift, shift + bits) with one split per bit, writes the tile
+// back in that order and its digit counts to hist[d * tiles + b] (digit-major, so that an exclusive
+// scan of hist gives every (digit, tile) its first place). Keys past n sort last as all-ones keys
+// and are neither counted nor written.
+VF_GLOBAL void vf_sort_tile(unsigned int* keys, int* vals, int n, int shift, int bits, int tiles, unsigned int* hist) {
+  VF_SHARED(unsigned int, tileKeys, SORT_TILE);
+  VF_SHARED(int, tileVals, SORT_TILE);
+  VF_SHARED(unsigned int, scratch, SORT_THREADS);
+  VF_SHARED(unsigned int, counts, 256);
+  const int t = threadIdx.x;
+  const int base = blockIdx.x * SORT_TILE;
+  const int valid = n - base < SORT_TILE ? n - base : SORT_TILE;
+  unsigned int k[SORT_ITEMS];
+  int v[SORT_ITEMS];
+  for (int j = 0; j < SORT_ITEMS; j++) {
+    const int i = t * SORT_ITEMS + j;
+    k[j] = i < valid ? keys[base + i] : 0xffffffffu;
+    v[j] = i < valid ? vals[base + i] : -1;
+  }
+  for (int b = shift; b < shift + bits; b++) {
+    unsigned int ones = 0u;
+    for (int j = 0; j < SORT_ITEMS; j++) ones += (k[j] >> b) & 1u;
+    unsigned int totalOnes;
+    unsigned int before = vf_block_scan(ones, scratch, &totalOnes);
+    const unsigned int zeros = SORT_TILE - totalOnes;
+    for (int j = 0; j < SORT_ITEMS; j++) {
+      const unsigned int i = (unsigned int)(t * SORT_ITEMS + j);
+      const unsigned int bit = (k[j] >> b) & 1u;
+      const unsigned int dst = bit ? zeros + before : i - before;
+      before += bit;
+      tileKeys[dst] = k[j];
+      tileVals[dst] = v[j];
+    }
+    __syncthreads();
+    for (int j = 0; j < SORT_ITEMS; j++) {
+      k[j] = tileKeys[t * SORT_ITEMS + j];
+      v[j] = tileVals[t * SORT_ITEMS + j];
+    }
+    __syncthreads();
+  }
+  counts[t] = 0u;
+  __syncthreads();
+  for (int j = 0; j < SORT_ITEMS; j++) {
+    if (t * SORT_ITEMS + j < valid) atomicAdd(&counts[(k[j] >> shift) & 0xffu], 1u);
+  }
+  __syncthreads();
+  hist[t * tiles + blockIdx.x] = counts[t];
+  for (int j = 0; j < SORT_ITEMS; j++) {
+    const int i = t * SORT_ITEMS + j;
+    if (i < valid) {
+      keys[base + i] = k[j];
+      vals[base + i] = v[j];
+    }
+  }
+}
+
+// Block b writes its sorted tile to the places the scan gave: a key's place is its digit's first
+// place for this tile plus its rank among the tile's keys of that digit.
+VF_GLOBAL void vf_scatter_tile(const unsigned int* keys, const int* vals, int n, int shift, int tiles, const unsigned int* hist,
+                               const unsigned int* offsets, unsigned int* keysOut, int* valsOut) {
+  VF_SHARED(unsigned int, scratch, SORT_THREADS);
+  VF_SHARED(unsigned int, firstOf, 256);
+  const int t = threadIdx.x;
+  const int base = blockIdx.x * SORT_TILE;
+  const int valid = n - base < SORT_TILE ? n - base : SORT_TILE;
+  unsigned int total;
+  firstOf[t] = vf_block_scan(hist[t * tiles + blockIdx.x], scratch, &total);
+  __syncthreads();
+  for (int j = 0; j < SORT_ITEMS; j++) {
+    const int i = t * SORT_ITEMS + j;
+    if (i >= valid) continue;
+    const unsigned int k = keys[base + i];
+    const unsigned int d = (k >> shift) & 0xffu;
+    const unsigned int dst = offsets[d * tiles + blockIdx.x] + ((unsigned int)i - firstOf[d]);
     keysOut[dst] = k;
-    valsOut[dst] = vals[i];
+    valsOut[dst] = vals[base + i];
   }
 }
 
-// Exclusive scan, first level: thread t scans in[t * chunk ..) into out and writes its total.
-VF_GLOBAL void vf_scan_chunks(const unsigned int* in, unsigned int* out, int len, int chunk, unsigned int* sums) {
-  int t = vf_tid();
-  int start = t * chunk;
-  if (start >= len) return;
-  int end = start + chunk < len ? start + chunk : len;
-  unsigned int sum = 0;
-  for (int i = start; i < end; i++) {
-    unsigned int v = in[i];
-    out[i] = sum;
-    sum += v;
+// Exclusive scan, first level: block b scans in[b * SORT_TILE, ...) into out (in place allowed)
+// and writes its total to sums[b].
+VF_GLOBAL void vf_scan_block(const unsigned int* in, unsigned int* out, int len, unsigned int* sums) {
+  VF_SHARED(unsigned int, scratch, SORT_THREADS);
+  const int base = blockIdx.x * SORT_TILE + threadIdx.x * SORT_ITEMS;
+  unsigned int x[SORT_ITEMS];
+  unsigned int own = 0u;
+  for (int j = 0; j < SORT_ITEMS; j++) {
+    x[j] = base + j < len ? in[base + j] : 0u;
+    own += x[j];
   }
-  sums[t] = sum;
+  unsigned int total;
+  unsigned int run = vf_block_scan(own, scratch, &total);
+  for (int j = 0; j < SORT_ITEMS; j++) {
+    if (base + j < len) out[base + j] = run;
+    run += x[j];
+  }
+  if (threadIdx.x == 0) sums[blockIdx.x] = total;
 }
 
-// Exclusive scan, back-propagation: every element adds the scanned total of the chunks before it.
-VF_GLOBAL void vf_scan_add(unsigned int* data, int len, int chunk, const unsigned int* offsets) {
-  int i = vf_tid();
+// Exclusive scan, back-propagation: every element adds the scanned total of the tiles before it.
+VF_GLOBAL void vf_scan_add(unsigned int* data, int len, const unsigned int* offsets) {
+  const int i = vf_tid();
   if (i >= len) return;
-  data[i] += offsets[i / chunk];
+  data[i] += offsets[i / SORT_TILE];
 }
 
 VF_GLOBAL void vf_gather(const float* pos, const float* charge, const int* vals, int n, float4* sorted) {

@@ -22,8 +22,10 @@ const CODES: Readonly<Record<GraphErrorCode, Failure['code']>> = {
   'edge-id-conflict': 'conflict',
   overloaded: 'unavailable',
   'storage-failed': 'unavailable',
-  reset: 'unavailable',
   'part-timeout': 'unavailable',
+  'shard-restarted': 'unavailable',
+  'shard-unavailable': 'unavailable',
+  aborted: 'unavailable',
   closed: 'unavailable',
 };
 

@@ -8,9 +8,12 @@
 //               cannot be reached, the session is told 'unavailable' (and drops the router's answer
 //               if it still comes).
 //   version     the version of the last committed change, for the HTTP reads to report.
-//   node        get-node: a tombstone is no node; the one answer with the node's content.
+//   node        the router's node-value: a tombstone is no node; the one answer with the node's
+//               content; a shard that cannot answer now is an error naming it.
 //   neighbours  the router's neighbours query (in and out edges, across shards), at most 1000.
 //   search      the router's title search (exact > prefix > substring, then shorter), at most 1000.
+//   nodesById   the router's nodes query: the live nodes among up to 1000 ids, in the order asked,
+//               with their content only when asked.
 //   edgePage    a page of the router's edge directory (ids, endpoints and direction, no weights).
 //   subscribe   the router's change stream: GraphChanged per committed unit, in commit order, with
 //               the session that asked for it; the router death-watches each subscriber.
@@ -20,8 +23,7 @@
 import { AskTimeoutError, RecipientUnavailableError } from '../runtime/errors.ts';
 import type { Ref } from '../runtime/ref.ts';
 import type { ActorSystem } from '../runtime/system.ts';
-import type { LwwRegister } from '../crdt/lww-register.ts';
-import type { EdgePageReply, GraphAck, GraphRouterMsg, NeighboursReply, SearchReply } from '../actors/graph-router.ts';
+import type { EdgePageReply, GraphAck, GraphRouterMsg, NeighboursReply, NodeReply, NodesReply, SearchReply } from '../actors/graph-router.ts';
 import type { GraphApplyRequest, GraphApplyResult, GraphChanged, GraphEdgePage, GraphNodeView, GraphPort } from '../gateway/ports.ts';
 import type { ChangeHub } from './change-hub.ts';
 import { commandFromMutation } from './from-protocol.ts';
@@ -103,8 +105,9 @@ export function graphPort(
 
     async node(id: number): Promise<GraphNodeView | undefined> {
       if (!Number.isInteger(id) || id < 0 || id > MAX_NODE_ID) return undefined;
-      const reg = await query<LwwRegister<NodeValue> | undefined>((replyTo) => ({ type: 'get-node', id, replyTo }));
-      return reg?.value === undefined ? undefined : nodeDetail(reg.value);
+      const reply = await query<NodeReply>((replyTo) => ({ type: 'node-value', id, replyTo }));
+      if (!reply.ok) throw failed(reply);
+      return reply.node === undefined ? undefined : nodeDetail(reply.node);
     },
 
     async neighbours(id: number, limit: number): Promise<readonly GraphNodeView[] | undefined> {
@@ -121,6 +124,15 @@ export function graphPort(
       const reply = await query<SearchReply>((replyTo) => ({ type: 'search', query: q, limit: clampLimit(limit), replyTo }));
       if (!reply.ok) throw failed(reply);
       return reply.nodes.map(nodeView);
+    },
+
+    async nodesById(ids: readonly number[], withContent = false): Promise<readonly GraphNodeView[]> {
+      const wanted = ids.filter((id) => Number.isInteger(id) && id >= 0 && id <= MAX_NODE_ID);
+      if (wanted.length === 0) return [];
+      if (wanted.length > MAX_RESULTS) throw new RangeError(`at most ${MAX_RESULTS} ids`);
+      const reply = await query<NodesReply>((replyTo) => ({ type: 'nodes', ids: wanted, replyTo }));
+      if (!reply.ok) throw failed(reply);
+      return reply.nodes.map(withContent ? nodeDetail : nodeView);
     },
 
     async edgePage(offset: number, limit: number): Promise<GraphEdgePage> {

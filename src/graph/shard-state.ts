@@ -9,13 +9,18 @@ import type { GraphOp } from './commands.ts';
 import type { GraphEvent } from './events.ts';
 import { sameValue, type EdgeValue, type NodeValue } from './model.ts';
 import { patchNode, seedPosition } from './preprocess.ts';
-import { topologyEdgeOf, type TopologyEdge, type TopologyNode } from './topology.ts';
+import { topologyEdgeOf, topologyNodeOf, type TopologyEdge, type TopologyNode } from './topology.ts';
 
 export type OpOutcome =
   | { readonly status: 'applied' }
   | { readonly status: 'unchanged' }
   /** The write lost to a newer one: here is the winner (`value` undefined: removed) to reconcile with. */
   | { readonly status: 'conflict'; readonly winner: LwwRegister<NodeValue | EdgeValue> };
+
+/** What applying one event overwrote: the register as it was before, to put back on a rollback. */
+export type UndoEntry =
+  | { readonly node: number; readonly before: LwwRegister<NodeValue> | undefined }
+  | { readonly edge: bigint; readonly before: LwwRegister<EdgeValue> | undefined };
 
 export interface Decision {
   readonly outcome: OpOutcome;
@@ -29,11 +34,42 @@ export class ShardState {
   readonly nodes = new LwwMap<number, NodeValue>();
   readonly edges = new LwwMap<bigint, EdgeValue>();
 
-  /** Decides `op` stamped `stamp` and applies the resulting event, if any. */
-  decide(op: GraphOp, stamp: Hlc): Decision {
+  /**
+   * Decides `op` stamped `stamp` and applies the resulting event, if any; `undo` gets what the
+   * event overwrote, so that the unit can be rolled back if it does not commit.
+   */
+  decide(op: GraphOp, stamp: Hlc, undo?: UndoEntry[]): Decision {
     const d = this.decision(op, stamp);
-    if (d.event !== undefined) this.apply(d.event);
+    if (d.event !== undefined) {
+      undo?.push(this.before(d.event));
+      this.apply(d.event);
+    }
     return d;
+  }
+
+  /** Puts back what `undo` recorded, newest first. */
+  rollback(undo: readonly UndoEntry[]): void {
+    for (let i = undo.length - 1; i >= 0; i--) {
+      const u = undo[i]!;
+      if ('node' in u) this.nodes.restore(u.node, u.before);
+      else this.edges.restore(u.edge, u.before);
+    }
+  }
+
+  private before(e: GraphEvent): UndoEntry {
+    switch (e.type) {
+      case 'node-added':
+      case 'node-updated':
+        return { node: e.node.id, before: this.nodes.register(e.node.id) };
+      case 'node-moved':
+      case 'node-removed':
+        return { node: e.id, before: this.nodes.register(e.id) };
+      case 'edge-created':
+        return { edge: e.edge.id, before: this.edges.register(e.edge.id) };
+      case 'edge-deleted':
+      case 'edge-weight-changed':
+        return { edge: e.id, before: this.edges.register(e.id) };
+    }
   }
 
   private decision(op: GraphOp, stamp: Hlc): Decision {
@@ -128,7 +164,7 @@ export class ShardState {
 
   topologyNodes(): TopologyNode[] {
     const out: TopologyNode[] = [];
-    for (const [id, n] of this.nodes.live()) out.push(n.position === undefined ? { id, kind: n.kind } : { id, kind: n.kind, position: n.position });
+    for (const [id, n] of this.nodes.live()) out.push(topologyNodeOf({ ...n, id }));
     return out;
   }
 

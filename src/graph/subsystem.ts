@@ -1,8 +1,9 @@
 // The graph subsystem as the application tree runs it: the children of /app/graph. One supervisor
-// `core` (one-for-all) over the shards and the router, because a shard that restarts loses units
-// the others applied: all of them recover from storage together, with backoff.
+// `core` (one-for-one) over the shards and the router: a shard that fails restarts alone, and the
+// units it was part of fail alone (the others roll their parts back), so its siblings and the
+// router keep serving meanwhile (graph-router.ts, graph-shard.ts).
 //
-//   /app/graph/core           one-for-all
+//   /app/graph/core           one-for-one
 //     /app/graph/core/shard-0 .. shard-(N-1)
 //     /app/graph/core/router  the entry point: updates, queries, topology and change subscriptions
 //
@@ -17,6 +18,7 @@ import { supervisorSpec } from '../supervisors/supervisor.ts';
 import type { Store } from '../storage/open-store.ts';
 import { ChangeHub } from './change-hub.ts';
 import { Partitioner } from './partition.ts';
+import { ShardHealth } from './shard-health.ts';
 import { TopologyHub } from './topology-hub.ts';
 
 export { openStore, type Store, type StoreEnv } from '../storage/open-store.ts';
@@ -40,6 +42,8 @@ export interface GraphSubsystemOptions {
   readonly maxChangeSubscribers?: number;
   /** How long the router waits for the shards' answers to a query (default 5 s). */
   readonly queryTimeoutMs?: number;
+  /** How long the router's probe of a shard that did not answer waits before it sends another (default 30 s). */
+  readonly probeTimeoutMs?: number;
 }
 
 export interface GraphSubsystem {
@@ -50,6 +54,8 @@ export interface GraphSubsystem {
   /** Committed changes for the clients (the gateway's GraphChanged). */
   readonly changes: ChangeHub;
   readonly clock: HybridClock;
+  /** Which shards can take work now: for /readyz and the status page too. */
+  readonly health: ShardHealth;
 }
 
 export function graphSubsystemParts(o: GraphSubsystemOptions): GraphSubsystem {
@@ -60,6 +66,7 @@ export function graphSubsystemParts(o: GraphSubsystemOptions): GraphSubsystem {
   const hub = new TopologyHub();
   const changes = new ChangeHub(o.maxChangeSubscribers);
   const clock = new HybridClock(o.hlcNode ?? 1, o.wallNow ?? Date.now);
+  const health = new ShardHealth(shardPaths);
   const mailbox = { capacity: o.mailboxCapacity ?? 250_000, overflow: 'reject' as const };
   const shards = shardPaths.map((_, i) =>
     childSpec(graphShard({ shard: i, shards: n, db: o.store.db as Store['db'], journal: o.store.journal, snapshotEvery: o.snapshotEvery ?? 10_000 }), {
@@ -72,16 +79,19 @@ export function graphSubsystemParts(o: GraphSubsystemOptions): GraphSubsystem {
       shardPaths,
       partitioner,
       journal: o.store.journal,
+      db: o.store.db,
       hub,
       changes,
       clock,
+      health,
       ...(o.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: o.queryTimeoutMs }),
+      ...(o.probeTimeoutMs === undefined ? {} : { probeTimeoutMs: o.probeTimeoutMs }),
     }), { name: 'router', mailbox });
-  const strategy = Strategies.oneForAll({
+  const strategy = Strategies.oneForOne({
     intensity: { maxRestarts: 20, withinMs: 60_000 },
     ...(o.backoff === undefined ? {} : { backoff: o.backoff }),
   });
-  return { children: [supervisorSpec('core', strategy, [...shards, router])], routerPath: `${base}/router`, shardPaths, hub, changes, clock };
+  return { children: [supervisorSpec('core', strategy, [...shards, router])], routerPath: `${base}/router`, shardPaths, hub, changes, clock, health };
 }
 
 /** The children of the /app/graph supervisor (AppOptions.children.graph). */

@@ -1,12 +1,13 @@
 // The graph's topology as committed, and its subscribers (the physics and SSSP actors). Changes are
-// published in commit order, one version per committed unit (the router passes the unit's journal
-// number, so versions keep growing across restarts); a new subscriber first gets a 'reset'.
+// published in commit order, one version per committed unit (the router passes the journal seq of
+// the unit's last event, so versions grow with commit order and across restarts); a new subscriber
+// first gets a 'reset'.
 // The hub outlives router restarts on purpose: subscriptions survive them, and a restarted router
 // re-seeds the view from the recovered shards and sends every subscriber a fresh 'reset'.
 import type { ChangeScope } from '../gateway/ports.ts';
 import type { Ref } from '../runtime/ref.ts';
 import type { GraphEvent } from './events.ts';
-import { NODE_KINDS, topologyEdgeOf, type NodeKind, type TopologyChange, type TopologyEdge, type TopologyNode, type Vec3 } from './topology.ts';
+import { NODE_KINDS, topologyEdgeOf, topologyNodeOf, type NodeKind, type TopologyChange, type TopologyEdge, type TopologyNode, type Vec3 } from './topology.ts';
 
 const WIRE_KIND = new Map<NodeKind, number>(NODE_KINDS.map((k, i) => [k, i]));
 
@@ -55,9 +56,9 @@ export class TopologyHub {
 
   /**
    * One committed unit's events, in order: applied to the view and published as one version, `at`
-   * when it is above the current one (the unit's journal number), else the next. Returns what each
-   * event touched (ChangeScope), read from the view as it stood just before that event: a removed
-   * node's kind and a deleted edge's endpoints are known only here.
+   * when it is above the current one (the journal seq of the unit's last event), else the next.
+   * Returns what each event touched (ChangeScope), read from the view as it stood just before that
+   * event: a removed node's kind and a deleted edge's endpoints are known only here.
    */
   publish(events: readonly GraphEvent[], at?: number): ChangeScope[] {
     const scopes: ChangeScope[] = [];
@@ -74,14 +75,14 @@ export class TopologyHub {
       scopes.push(this.scopeOf(e));
       switch (e.type) {
         case 'node-added': {
-          const n: TopologyNode = e.node.position === undefined ? { id: e.node.id, kind: e.node.kind } : { id: e.node.id, kind: e.node.kind, position: e.node.position };
+          const n: TopologyNode = topologyNodeOf(e.node);
           this.nodes.set(n.id, n);
           push({ type: 'nodes-added', version, nodes: [n] });
           break;
         }
         case 'node-updated': {
           const prev = this.nodes.get(e.node.id);
-          const n: TopologyNode = e.node.position === undefined ? { id: e.node.id, kind: e.node.kind } : { id: e.node.id, kind: e.node.kind, position: e.node.position };
+          const n: TopologyNode = topologyNodeOf(e.node);
           this.nodes.set(n.id, n);
           if (n.position !== undefined && !samePos(prev?.position, n.position)) push({ type: 'nodes-moved', version, nodes: [{ id: n.id, position: n.position }] });
           break;

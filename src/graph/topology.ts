@@ -18,6 +18,11 @@ export interface Vec3 {
 export interface TopologyNode {
   readonly id: number;
   readonly kind: NodeKind;
+  /**
+   * The node's free-form type ("page", "block", "journal", "tag" from the markdown importer), for
+   * the per-client filters that select and fold by it; the layout and shortest paths ignore it.
+   */
+  readonly type?: string;
   /** Where the node should appear, if the change says (an import with coordinates, a drag). */
   readonly position?: Vec3;
 }
@@ -33,6 +38,14 @@ export interface TopologyEdge {
    * the wire. The layout ignores it: a spring pulls both ends whichever way the edge points.
    */
   readonly directed?: boolean;
+}
+
+/** A stored node as the compute actors see it: the shards' recovery slices and the hub's view alike. */
+export function topologyNodeOf(n: { readonly id: number; readonly kind: NodeKind; readonly type?: string; readonly position?: Vec3 }): TopologyNode {
+  const node: { -readonly [K in keyof TopologyNode]: TopologyNode[K] } = { id: n.id, kind: n.kind };
+  if (n.type !== undefined && n.type !== '') node.type = n.type;
+  if (n.position !== undefined) node.position = n.position;
+  return node;
 }
 
 /** A stored edge as the compute actors see it: the shards' recovery slices and the hub's view alike. */

@@ -1,10 +1,11 @@
 // A Logseq or Obsidian folder of markdown pages -> nodes and edges:
-//   page            node (type "page"; title = page name or its title:: property; properties and
-//                   aliases as metadata)
+//   page            node (type "page", or "journal" under a journals/ folder; title = page name or
+//                   its title:: property; properties and aliases as metadata)
 //   block           node (type "block"; content = the block's text), edge page/parent -> block "contains"
 //   [[link]]        edge block -> page "links-to" (an alias links to its page)
 //   #tag, tags::    edge block/page -> page "tagged"
-//   missing page    node (kind concept, type "page") so that links never dangle
+//   missing page    node (kind concept, type "page"; "tag" when a #tag named it first) so that
+//                   links never dangle
 // Every edge is directed, from the page or block that holds the reference to what it refers to: a
 // link is written on one side only. Ids derive from page names and block positions, so re-importing
 // is idempotent. Two passes:
@@ -26,6 +27,7 @@ interface Page {
   readonly name: string;
   readonly file: string;
   readonly parsed: ParsedPage;
+  readonly journal: boolean;
 }
 
 const key = (name: string): string => name.trim().toLowerCase();
@@ -99,7 +101,7 @@ export function markdownSource(dir: string, o: MarkdownOptions = {}): ImportSour
           const fileName = rel.split(/[\\/]/).pop()!;
           const journal = /(^|[\\/])journals[\\/]/.test(rel);
           const titleProp = parsed.properties.find(([k]) => k.toLowerCase() === 'title')?.[1];
-          pages.push({ name: clip(titleProp ?? pageNameOf(fileName, journal), 1024), file: rel, parsed });
+          pages.push({ name: clip(titleProp ?? pageNameOf(fileName, journal), 1024), file: rel, parsed, journal });
         } catch (error) {
           warn(`${rel}: ${error instanceof Error ? error.message : String(error)}; skipped`);
         }
@@ -117,9 +119,14 @@ export function markdownSource(dir: string, o: MarkdownOptions = {}): ImportSour
 
       const emitted = new Set<number>();
       const placeholders: string[] = [];
-      const target = (name: string): number => {
+      /** Missing pages a #tag named before any link did. */
+      const tagFirst = new Set<string>();
+      const target = (name: string, tag = false): number => {
         const id = pageId(name);
-        if (!canonical.has(key(name)) && !emitted.has(id)) placeholders.push(name);
+        if (!canonical.has(key(name)) && !emitted.has(id)) {
+          if (tag && !placeholders.some((p) => key(p) === key(name))) tagFirst.add(key(name));
+          placeholders.push(name);
+        }
         return id;
       };
       // Pages first (so every edge's endpoints exist), then their blocks and edges.
@@ -132,7 +139,7 @@ export function markdownSource(dir: string, o: MarkdownOptions = {}): ImportSour
         emitted.add(id);
         const meta: [string, string][] = p.parsed.properties.map(([k, v]) => [clip(k, 256), clip(v, 65536)]);
         meta.push(['file', clip(p.file, 65536)]);
-        yield { node: { id, kind: 'knowledge', type: 'page', title: p.name, metadata: normaliseMetadata(meta).slice(0, 1024) } };
+        yield { node: { id, kind: 'knowledge', type: p.journal ? 'journal' : 'page', title: p.name, metadata: normaliseMetadata(meta).slice(0, 1024) } };
       }
       done = 0;
       for (const p of pages) {
@@ -147,7 +154,7 @@ export function markdownSource(dir: string, o: MarkdownOptions = {}): ImportSour
           seenEdge.add(id);
           edges.push({ edge: { id, source, target: targetId, type, directed: true } });
         };
-        for (const tag of p.parsed.tags) edge(page, target(tag), 'tagged');
+        for (const tag of p.parsed.tags) edge(page, target(tag, true), 'tagged');
         for (const [i, b] of p.parsed.blocks.entries()) {
           const id = ids.idOf(`block:${key(p.name)}:${i}`);
           blockIds.push(id);
@@ -156,14 +163,14 @@ export function markdownSource(dir: string, o: MarkdownOptions = {}): ImportSour
           yield { node: { id, kind: 'knowledge', type: 'block', title: clip(firstLine, 1024), content: clip(b.text, 1_048_576), metadata: meta } };
           edge(b.parent < 0 ? page : blockIds[b.parent]!, id, 'contains');
           for (const l of b.links) edge(id, target(l), 'links-to');
-          for (const t of b.tags) edge(id, target(t), 'tagged');
+          for (const t of b.tags) edge(id, target(t, true), 'tagged');
         }
         while (placeholders.length > 0) {
           const name = placeholders.pop()!;
           const id = pageId(name);
           if (emitted.has(id)) continue;
           emitted.add(id);
-          yield { node: { id, kind: 'concept', type: 'page', title: clip(name, 1024), metadata: [] } };
+          yield { node: { id, kind: 'concept', type: tagFirst.has(key(name)) ? 'tag' : 'page', title: clip(name, 1024), metadata: [] } };
         }
         yield* edges;
         progress({ done: (files.length * (1 + done / pages.length)) / 2, total: files.length, unit: 'files' });

@@ -11,7 +11,8 @@ export interface PhysicsEngine {
   readonly description: string;
   /**
    * One step: reads the arrays in `buffers` (slots 0..n-1), writes new positions and velocities
-   * into `buffers.pos` and `buffers.vel` by the time the promise resolves. The caller does not
+   * into `buffers.pos` and `buffers.vel` by the time the promise resolves (the CUDA engine keeps
+   * velocities on the device and writes them back every 32 steps only). The caller does not
    * touch the arrays in between. `structureVersion` / `positionsVersion` tell an engine with its
    * own copy of the data (the GPU) when the host changed what it holds.
    */

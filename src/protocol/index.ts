@@ -7,7 +7,7 @@ export { PositionStreamEncoder, type PositionEncoderOptions, type PositionSnapsh
 export { decodeFrame, isPositionFrame, type PositionFrame } from './position/decoder.ts';
 export { applyFrame, forEachEntry } from './position/apply.ts';
 export { PositionStreamReader, type ReadStatus } from './position/reader.ts';
-export { idTablePayload, keyframeRequestPayload } from './position/id-table.ts';
+export { idTablePayload, keyframeRequestPayload, type IdTableFacets } from './position/id-table.ts';
 export { quantisationErrorBound } from './position/quantise.ts';
 export { wireKind, type WireKind } from './wire-kind.ts';
 // The generated tables, object-API classes and enums (the same binding through two files is fine).

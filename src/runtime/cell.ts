@@ -39,6 +39,11 @@ export interface CellHost {
   busyChanged(delta: 1 | -1): void;
   rootFailed(error: unknown): void;
   ask<Req, Res>(target: Ref<Req>, build: (replyTo: Ref<Res>) => Req, timeoutMs: number): Promise<Res>;
+  /** Death watch on a ref that is not local: the transport for its address watches it (remote-watch.ts). */
+  watchRemote(watcher: ActorCell<unknown>, target: AnyRef, message: unknown): void;
+  unwatchRemote(watcher: ActorCell<unknown>, target: AnyRef): void;
+  /** A cell that watched remote refs stopped. */
+  remoteWatcherStopped(watcher: ActorCell<unknown>): void;
 }
 
 const DEFAULT_THROUGHPUT = 300;
@@ -97,6 +102,8 @@ export class ActorCell<Msg> implements Runnable {
   private readonly oneShotTimers = new Set<TimerHandle>();
   private readonly watchers = new Map<ActorCell<unknown>, unknown>();
   private readonly watching = new Set<ActorCell<unknown>>();
+  /** Set once this cell watches a remote ref, so that its stop tells the system to forget them. */
+  private watchesRemote = false;
   private readonly ctx: ActorContext<Msg>;
   private terminatedResolve!: () => void;
   readonly terminated = new Promise<void>((resolve) => (this.terminatedResolve = resolve));
@@ -418,6 +425,7 @@ export class ActorCell<Msg> implements Runnable {
     this.stash = undefined;
     for (const target of this.watching) target.watchers.delete(this as ActorCell<unknown>);
     this.watching.clear();
+    if (this.watchesRemote) this.host.remoteWatcherStopped(this as ActorCell<unknown>);
     this.host.unregister(this as ActorCell<unknown>);
     if (this.parent !== undefined && this.parent.children.get(this.name) === (this as ActorCell<unknown>)) {
       this.parent.children.delete(this.name);
@@ -531,12 +539,17 @@ export class ActorCell<Msg> implements Runnable {
       child: <C>(name: string) => cell.children.get(name)?.ref as Ref<C> | undefined,
       watch: (target, message) => {
         const t = localCell(target);
-        if (t === undefined) throw new Error(`death watch needs a local ref, got ${target.path}`);
-        cell.watch(t, message);
+        if (t !== undefined) {
+          cell.watch(t, message);
+          return;
+        }
+        cell.host.watchRemote(cell as ActorCell<unknown>, target, message);
+        cell.watchesRemote = true;
       },
       unwatch: (target) => {
         const t = localCell(target);
         if (t !== undefined) cell.unwatch(t);
+        else if (cell.watchesRemote) cell.host.unwatchRemote(cell as ActorCell<unknown>, target);
       },
       scheduleOnce: (delayMs, message) => {
         const epoch = cell.epoch;

@@ -14,7 +14,8 @@ import { FaultInjector } from './fault-injector.ts';
 import type { FaultPlan } from './fault-plan.ts';
 import { parsePath, qualify } from './path.ts';
 import type { Ref } from './ref.ts';
-import { RemoteRef, type DeliveryResult, type InboundEnvelope, type RefResolver, type Transport } from './transport.ts';
+import { RemoteWatchTable } from './remote-watch.ts';
+import { RemoteRef, type DeliveryResult, type InboundEnvelope, type RefResolver, type RemoteSender, type Transport } from './transport.ts';
 
 type AnyRef = Ref<unknown>;
 
@@ -53,6 +54,11 @@ export class ActorSystem {
   private readonly pendingAsks = new Map<number, AskRef<unknown>>();
   private readonly askDeadlines: AskDeadlines;
   private readonly transports = new Map<string, Transport>();
+  private readonly remoteWatches = new RemoteWatchTable((address) => this.transports.get(address));
+  /** One router for every RemoteRef this system makes. */
+  private readonly remoteSender: RemoteSender = {
+    sendRemote: (recipient, message, sender, target) => this.sendRemote(recipient, message, sender, target),
+  };
   private readonly root: ActorCell<unknown>;
   private readonly host: CellHost;
   private readonly askHost: AskHost;
@@ -127,7 +133,15 @@ export class ActorSystem {
     if (parsed === undefined) return undefined;
     if (parsed.address === undefined || parsed.address === this.name) return this.lookup<Msg>(parsed.local);
     if (!this.transports.has(parsed.address)) return undefined;
-    return new RemoteRef<Msg>(path, { sendRemote: (r, m, s) => this.sendRemote(r, m, s) });
+    return new RemoteRef<Msg>(path, this.remoteSender);
+  }
+
+  /**
+   * A ref for a qualified path on another system, bound to `incarnation` of it: what a transport
+   * makes of a sender or of a ref inside a message. Tells dead-letter when nothing reaches it.
+   */
+  remoteRef<Msg>(path: string, incarnation: number | undefined): RemoteRef<Msg> {
+    return new RemoteRef<Msg>(path, this.remoteSender, incarnation);
   }
 
   /** Paths of every live actor under `path` (inclusive), parents before children, in start order. */
@@ -169,6 +183,11 @@ export class ActorSystem {
     }
     target.tell(request, ref);
     return ref.promise;
+  }
+
+  /** The path an ask still waiting was sent to; undefined once it is settled. */
+  askTarget(correlationId: number): string | undefined {
+    return this.pendingAsks.get(correlationId)?.target;
   }
 
   private askRefFor(path: string): Ref<unknown> | undefined {
@@ -230,28 +249,58 @@ export class ActorSystem {
       this.deadLetter(envelope.recipient, envelope.message, undefined, 'recipient-unknown');
       return 'recipient-unknown';
     }
-    const sender = envelope.sender === undefined ? undefined : this.resolve<unknown>(envelope.sender);
-    if (parsed.local.startsWith(TEMP_PREFIX)) {
-      const ask = this.pendingAsks.get(Number(parsed.local.slice(TEMP_PREFIX.length)));
-      if (ask === undefined) {
-        this.deadLetter(parsed.local, envelope.message, sender, 'ask-expired');
-        return 'recipient-unknown';
-      }
-      ask.tell(envelope.message);
-      return 'delivered';
-    }
-    const result = this.tryDeliver(parsed.local, envelope.message, sender);
-    if (result !== 'delivered') this.deadLetter(parsed.local, envelope.message, sender, result);
-    return result;
+    const sender = envelope.senderRef ?? (envelope.sender === undefined ? undefined : this.resolve<unknown>(envelope.sender));
+    return this.deliverRemote(parsed.local, envelope.message, sender);
   }
 
-  private sendRemote(recipient: string, message: unknown, sender: AnyRef | undefined): void {
-    const parsed = parsePath(recipient);
-    const transport = parsed?.address === undefined ? undefined : this.transports.get(parsed.address);
+  /**
+   * Delivers a message a transport received for `local`, a path on this system (a reply to an ask
+   * included), dead-lettering here what cannot be delivered.
+   */
+  deliverRemote(local: string, message: unknown, sender: AnyRef | undefined): DeliveryResult {
+    if (local.startsWith(TEMP_PREFIX)) {
+      const ask = this.pendingAsks.get(Number(local.slice(TEMP_PREFIX.length)));
+      if (ask === undefined) {
+        this.deadLetter(local, message, sender, 'ask-expired');
+        return 'recipient-unknown';
+      }
+      ask.tell(message);
+      return 'delivered';
+    }
+    const cell = this.registry.get(local);
+    if (cell === undefined) {
+      this.deadLetter(local, message, sender, 'recipient-unknown');
+      return 'recipient-unknown';
+    }
+    // The cell dead-letters itself what it cannot take (stopped, full mailbox or stash).
+    cell.tell(message, sender);
+    return 'delivered';
+  }
+
+  private sendRemote(recipient: string, message: unknown, sender: AnyRef | undefined, target?: RemoteRef<unknown>): void {
+    const address = target !== undefined ? target.address : parsePath(recipient)?.address;
+    const transport = address === undefined ? undefined : this.transports.get(address);
     const sent =
       transport !== undefined &&
-      transport.send({ recipient, sender: this.qualifiedPath(sender), correlationId: correlationOf(sender), message });
+      transport.send({ recipient, sender: this.qualifiedPath(sender), correlationId: correlationOf(sender), message, target, senderRef: sender });
     if (!sent) this.deadLetter(recipient, message, sender, transport === undefined ? 'recipient-unknown' : 'transport-failed');
+  }
+
+  // ---- remote death watch ----------------------------------------------------------------------------
+
+  /** Called by a transport: the remote actor at `path` (qualified) stopped. */
+  remoteTerminated(path: string): void {
+    this.remoteWatches.terminated(path);
+  }
+
+  /** Called by a transport: the system at `address` is down; everything watched there is gone. */
+  remoteAddressDown(address: string): void {
+    this.remoteWatches.addressDown(address);
+  }
+
+  /** Remote refs watched by local actors, for metrics and tests. */
+  get remoteWatchCount(): number {
+    return this.remoteWatches.size;
   }
 
   private qualifiedPath(ref: AnyRef | undefined): string | undefined {
@@ -261,13 +310,14 @@ export class ActorSystem {
 
   // ---- dead letters ---------------------------------------------------------------------------------
 
-  deadLetter(recipient: string, message: unknown, sender: AnyRef | undefined, reason: DeadLetterReason): void {
+  /** `detail` says exactly what went wrong where the reason alone would not (an ask's error carries it). */
+  deadLetter(recipient: string, message: unknown, sender: AnyRef | undefined, reason: DeadLetterReason, detail?: string): void {
     let correlationId: number | undefined;
     if (sender instanceof AskRef) {
       correlationId = sender.correlationId;
-      sender.fail(reason);
+      sender.fail(detail === undefined ? reason : `${reason}: ${detail}`);
     }
-    this.publishDeadLetter(recipient, message, sender?.path, reason, correlationId);
+    this.publishDeadLetter(recipient, message, sender?.path, reason, correlationId, detail);
   }
 
   private publishDeadLetter(
@@ -276,8 +326,12 @@ export class ActorSystem {
     sender: string | undefined,
     reason: DeadLetterReason,
     correlationId: number | undefined,
+    detail?: string,
   ): void {
-    const letter: DeadLetter = { recipient, message, sender, reason, time: this.clock.now(), correlationId };
+    const letter: DeadLetter =
+      detail === undefined
+        ? { recipient, message, sender, reason, time: this.clock.now(), correlationId }
+        : { recipient, message, sender, reason, time: this.clock.now(), correlationId, detail };
     this.events.publish({ type: 'dead-letter', letter });
   }
 
@@ -333,6 +387,14 @@ export class ActorSystem {
       busyChanged: (delta) => (this.busyHandlers += delta),
       rootFailed: (error) => void this.shutdown({ failed: true, error }),
       ask: (target, build, timeoutMs) => this.ask(target, build, timeoutMs),
+      watchRemote: (watcher, target, message) => {
+        if (!(target instanceof RemoteRef)) throw new Error(`death watch needs a local or a remote ref, got ${target.path}`);
+        this.remoteWatches.watch(watcher, target as RemoteRef<unknown>, message);
+      },
+      unwatchRemote: (watcher, target) => {
+        if (target instanceof RemoteRef) this.remoteWatches.unwatch(watcher, target as RemoteRef<unknown>);
+      },
+      remoteWatcherStopped: (watcher) => this.remoteWatches.watcherStopped(watcher),
     };
   }
 }

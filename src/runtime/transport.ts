@@ -1,7 +1,8 @@
 // The seam for location transparency. A RemoteRef looks like any other ref; its tell hands an
-// envelope to the transport registered for the ref's address (agents over WebSocket, cluster nodes
-// over Redis, a loopback in tests). Transports encode the message (FlatBuffers on the wire); the
-// runtime only routes.
+// envelope to the transport registered for the ref's address (other processes over WebSocket:
+// src/runtime/remote; a loopback in tests). Transports encode the message (FlatBuffers on the
+// wire); the runtime only routes.
+import { parsePath } from './path.ts';
 import type { Ref } from './ref.ts';
 
 export interface OutboundEnvelope {
@@ -12,6 +13,10 @@ export interface OutboundEnvelope {
   /** Set when the sender is an ask's temporary ref. */
   readonly correlationId: number | undefined;
   readonly message: unknown;
+  /** The ref that was told, when it is a RemoteRef: a transport binds it to an incarnation. */
+  readonly target?: RemoteRef<unknown>;
+  /** The sender itself, so that a transport that drops the message can fail an ask at once. */
+  readonly senderRef?: Ref<unknown>;
 }
 
 export interface InboundEnvelope {
@@ -19,6 +24,8 @@ export interface InboundEnvelope {
   readonly recipient: string;
   readonly sender: string | undefined;
   readonly message: unknown;
+  /** A ref for `sender` made by the transport (bound to the far incarnation); else resolved by path. */
+  readonly senderRef?: Ref<unknown>;
 }
 
 export type DeliveryResult = 'delivered' | 'recipient-unknown' | 'recipient-stopped' | 'mailbox-full' | 'stash-full' | 'transport-failed';
@@ -28,6 +35,14 @@ export interface Transport {
   readonly address: string;
   /** Hands the envelope over; false when it cannot be sent (the message then dead-letters). */
   send(envelope: OutboundEnvelope): boolean;
+  /**
+   * Remote death watch: from now on the transport calls `system.remoteTerminated` when the actor
+   * behind `target` stops, or `system.remoteAddressDown` when its system is declared down. False
+   * when the target can never be reached again: the watcher then gets its message at once.
+   */
+  watch?(target: RemoteRef<unknown>): boolean;
+  /** The last local watcher of `target` has gone. */
+  unwatch?(target: RemoteRef<unknown>): void;
 }
 
 /** Maps refs to wire paths and back, for codecs that carry refs inside messages. */
@@ -39,17 +54,28 @@ export interface RefResolver {
 }
 
 export interface RemoteSender {
-  sendRemote(recipient: string, message: unknown, sender: Ref<unknown> | undefined): void;
+  sendRemote(recipient: string, message: unknown, sender: Ref<unknown> | undefined, target?: RemoteRef<unknown>): void;
 }
 
 export class RemoteRef<Msg> implements Ref<Msg> {
+  /** The far system's address, parsed once: tells route on it. */
+  readonly address: string;
+
   constructor(
     readonly path: string,
     private readonly router: RemoteSender,
-  ) {}
+    /**
+     * The incarnation (process start) of the far system this ref stands for. Undefined until a
+     * transport that knows incarnations carries a message for it and binds it to the live one;
+     * once bound, a later incarnation at the same address is another actor, and tells dead-letter.
+     */
+    public incarnation: number | undefined = undefined,
+  ) {
+    this.address = parsePath(path)?.address ?? '';
+  }
 
   tell(message: Msg, sender?: Ref<unknown>): void {
-    this.router.sendRemote(this.path, message, sender);
+    this.router.sendRemote(this.path, message, sender, this as RemoteRef<unknown>);
   }
 
   toString(): string {

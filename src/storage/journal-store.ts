@@ -182,6 +182,12 @@ export async function journalHighWater(db: SqlQueryable): Promise<{ seq: number;
   };
 }
 
+/** Whether `shard`'s snapshot of commit unit `unit` is stored (how a snapshot-only group is found after a failed commit). */
+export async function snapshotStored(db: SqlQueryable, shard: number, unit: number): Promise<boolean> {
+  const rows = await db.query('SELECT 1 AS one FROM graph_snapshots WHERE shard = $1 AND unit = $2', [shard, unit]);
+  return rows.length > 0;
+}
+
 export async function readMeta(db: SqlQueryable, key: string): Promise<string | undefined> {
   const rows = await db.query<{ value: string }>('SELECT value FROM graph_meta WHERE key = $1', [key]);
   return rows[0]?.value;

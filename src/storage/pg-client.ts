@@ -45,11 +45,12 @@ export function pgClient(connectionString: string, poolSize = 4): SqlClient {
       await client.connect();
       try {
         await takeWriterLock(on(client), options);
+        const who = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        return { ...on(client), backendPid: Number(who.rows[0]?.pid), close: () => client.end() };
       } catch (error) {
         await client.end().catch(() => undefined);
         throw error;
       }
-      return { ...on(client), close: () => client.end() };
     },
     close: () => pool.end(),
   };

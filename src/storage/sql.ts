@@ -25,6 +25,8 @@ export interface SqlClient extends SqlQueryable {
 }
 
 export interface WriterSession extends SqlQueryable {
+  /** The server process behind the connection (PostgreSQL), to tell this process's own lock holder from another's. */
+  readonly backendPid?: number;
   close(): Promise<void>;
 }
 

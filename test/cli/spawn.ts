@@ -12,8 +12,9 @@ export interface Run {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function run(t: ExecutionContext, script: string, env: Record<string, string> = {}, args: readonly string[] = []): Run {
-  const child = spawn(process.execPath, ['--import=tsx', script, ...args], {
+/** `nodeArgs`: Node's own flags (what `npm start` adds to them, for one). */
+export function run(t: ExecutionContext, script: string, env: Record<string, string> = {}, args: readonly string[] = [], nodeArgs: readonly string[] = ['--import=tsx']): Run {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -108,6 +108,15 @@ export class FakeGraph implements GraphPort {
     const ids = this.edges.flatMap(([a, b]) => (a === id ? [b] : b === id ? [a] : []));
     return ids.slice(0, limit).map((n) => this.nodes.get(n)!);
   }
+  async nodesById(ids: readonly number[], withContent = false) {
+    return ids.flatMap((id) => {
+      const n = this.nodes.get(id);
+      if (n === undefined) return [];
+      if (withContent) return [n];
+      const { content: _content, ...brief } = n;
+      return [brief];
+    });
+  }
   async search(query: string, limit: number) {
     const q = query.toLowerCase();
     return [...this.nodes.values()].filter((n) => n.title?.toLowerCase().includes(q)).slice(0, limit);

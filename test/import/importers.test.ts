@@ -62,7 +62,10 @@ test('the Logseq docs graph: pages, blocks, links resolved through aliases, no d
   const ids = new Set(nodes.map((n) => n.id));
   t.is(ids.size, nodes.length, 'no two nodes share an id');
   const pages = nodes.filter((n) => n.type === 'page' && n.kind === 'knowledge');
-  t.true(pages.length >= 300, `${pages.length} pages (238 + journals)`);
+  const journals = nodes.filter((n) => n.type === 'journal' && n.kind === 'knowledge');
+  t.true(pages.length >= 238, `${pages.length} pages`);
+  t.true(journals.length >= 70, `${journals.length} journals`);
+  t.true(nodes.some((n) => n.type === 'tag' && n.kind === 'concept'), 'a missing page first named by a #tag is a tag');
   t.true(nodes.filter((n) => n.type === 'block').length > 3000);
   t.true(edges.every((e) => ids.has(e.source) && ids.has(e.target)), 'every edge joins imported nodes');
   const byTitle = new Map(nodes.filter((n) => n.type === 'page').map((n) => [n.title!.toLowerCase(), n]));

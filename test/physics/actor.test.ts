@@ -352,3 +352,37 @@ test('a lost topology change (a skipped number) makes it ask for a fresh reset; 
   t.is(publisher.subscriptions, 2);
   t.is((await stats()).nodes, 21, 'node 100 gone, node 102 in: the graph as published');
 });
+
+test('an engine still being built when its actor is discarded is disposed of once built and never used: restarts leave one engine running', async (t) => {
+  const built: { disposed: boolean }[] = [];
+  const pending: (() => void)[] = [];
+  const slow: EngineCandidate = {
+    kind: 'cpu-serial',
+    create: () =>
+      new Promise<PhysicsEngine>((resolve) =>
+        pending.push(() => {
+          const engine = new SerialEngine();
+          const record = { disposed: false };
+          built.push(record);
+          resolve(Object.assign(engine, { dispose: async () => void (record.disposed = true) }));
+        }),
+      ),
+  };
+  const h = harness(t, [slow]);
+  h.physics.tell(graph(10));
+  await h.advance(10);
+  pending.shift()!();
+  await h.advance(10);
+  for (let i = 0; i < 5; i++) {
+    h.system.faults.kill('/physics/engine');
+    await h.advance(10);
+    // Killed again while the new engine is still being built (its workers starting, say).
+    h.system.faults.kill('/physics/engine');
+    await h.advance(10);
+    while (pending.length > 0) pending.shift()!();
+    await h.advance(10);
+  }
+  t.is(built.length, 11);
+  t.is(built.filter((e) => !e.disposed).length, 1, 'only the engine in use is left; the others were disposed of');
+  t.true((await h.stats()).ticks > 0, 'and the layout moves on it');
+});

@@ -1,13 +1,16 @@
 // The viewer on an empty graph, in a real browser against a whole node booted in-process: the page
-// says how to load a graph (the import command and every format it reads) instead of showing an
-// empty canvas; a node written by a client hides the hint, and removing it brings the hint back.
+// welcomes the newcomer and says how to load a graph (the import command and every format it
+// reads), with a link to the viewer's guide, instead of showing an empty canvas; a node written by a
+// client hides the hint, and removing it brings the hint back. Opened without a token, or with one
+// that expired, the page says in HTML how to get an address that works.
 import test from 'ava';
 import type { PhysicsMsg, PhysicsStats } from '../../src/actors/physics-messages.ts';
 import { FORMATS } from '../../src/import/run.ts';
 import { COMPUTE_PATHS } from '../../src/supervisors/node-wiring.ts';
+import { TokenAuthority } from '../../src/auth/token.ts';
 import { GraphBatchT, HandshakeT, Payload, type ErrorReplyT, type GraphUpdateT } from '../../src/protocol/index.ts';
 import { addNode, node, removeNode } from '../fixtures/graph-port.ts';
-import { Client } from '../gateway/support.ts';
+import { Client, KEY } from '../gateway/support.ts';
 import { bootViewerWorld, launchBrowser, openViewer, probe, waitUntil, type Browser, type ViewerWorld } from './support.ts';
 
 let world: ViewerWorld;
@@ -54,6 +57,8 @@ test.serial('an empty graph shows how to load one; a node arriving hides it, and
   t.regex(text, /npm run import -- logseq <folder>/);
   t.regex(text, /npm start/);
   for (const format of FORMATS) t.true(new RegExp(`\\b${format}\\b`).test(text), `the hint names the "${format}" format`);
+  t.regex(text, /Welcome to VisionFlow/i);
+  t.is(await page.locator('#empty-hint a#guide-link').getAttribute('href'), 'help.html');
   t.is(await probe<number>(page, 'window.visionflow.positions.count'), 0);
   // The hint sits over the canvas, inside the viewport.
   const box = await page.locator('#empty-hint').boundingBox();
@@ -94,4 +99,31 @@ test.serial('a page opened on a graph with nodes never shows the hint', async (t
   t.is(await probe<number>(page, 'window.visionflow.emptyHint.timesShown'), 0, 'not even for a moment while connecting');
   t.true(await probe<boolean>(page, hintGone));
   t.deepEqual(errors, []);
+});
+
+test.serial('the guide the welcome links to opens; without a token, or with an expired one, the page says how to get a new address', async (t) => {
+  const { page, errors } = await openViewer(browser, world);
+  t.teardown(() => page.close());
+  await waitUntil(page, `window.visionflow?.conn.state === 'open'`, 30_000);
+  // The guide is served beside the viewer, with the page's cookie.
+  const guide = await page.goto(`${world.base}/help.html`);
+  t.is(guide?.status(), 200);
+  t.regex(await page.locator('#guide').innerText(), /Loading your own graph[\s\S]*npm run import -- logseq/);
+
+  await browser.context.clearCookies();
+  const none = await page.goto(`${world.base}/`);
+  t.is(none?.status(), 401);
+  t.is(none?.headers()['content-type'], 'text/html; charset=utf-8');
+  t.is(await page.title(), 'VisionFlow: a new address is needed');
+  t.is(await page.locator('#why').textContent(), 'This address has no access token.');
+  const help = (await page.locator('#token-help').innerText()).replace(/\s+/g, ' ');
+  for (const words of ['npm start', 'Open http://localhost:8080/?token=', 'npm run token -- --role viewer', 'POST /api/tokens']) t.true(help.includes(words), words);
+
+  const past = new TokenAuthority(KEY, () => Date.now() - 2 * 3600_000);
+  const expired = past.mint({ sub: 'old', role: 'viewer', ttlSeconds: 60 });
+  const old = await page.goto(`${world.base}/?token=${expired}`);
+  t.is(old?.status(), 401);
+  t.is(await page.locator('#why').textContent(), 'The access token in this address has expired.');
+  t.is(await page.locator('script').count(), 0, 'the page runs nothing');
+  t.deepEqual(errors.filter((e) => !/401/.test(e)), []);
 });

@@ -25,11 +25,22 @@ export interface ViewerWorld {
   close(): Promise<void>;
 }
 
+/** What a test graph's node is, where it differs from the default (see bootViewerWorld). */
+export interface NodeSpec {
+  readonly kind?: NodeKind;
+  readonly type?: string;
+  readonly title?: string;
+  readonly metadata?: readonly (readonly [string, string])[];
+  readonly content?: string;
+}
+
 export interface SmallGraph {
   readonly nodes: number;
   readonly edges: readonly (readonly [number, number, number])[];
   /** Every edge from its first node to its second only (default: both ways). */
   readonly directed?: boolean;
+  /** Nodes unlike the default ones (agents, concepts and knowledge nodes by id); a knowledge node unless it says. */
+  readonly spec?: (id: number) => NodeSpec | undefined;
 }
 
 /**
@@ -91,7 +102,19 @@ export async function bootViewerWorld(graph: SmallGraph): Promise<ViewerWorld> {
       const kind = agent ? NodeKind.Agent : id % 5 === 0 ? NodeKind.Concept : NodeKind.Knowledge;
       const metadata = agent ? [new KeyValueT('status', 'working'), new KeyValueT('task', `Summarise node ${id - 1}`)] : [];
       const content = id === HOSTILE_CONTENT_NODE ? HOSTILE_CONTENT : `Notes on node ${id}: what it links to, and why. *Markdown* shows as typed.`;
-      ops.push(addNode(node(id, `Node ${id}`, { kind, metadata, content })));
+      const spec = graph.spec?.(id);
+      ops.push(
+        addNode(
+          spec === undefined
+            ? node(id, `Node ${id}`, { kind, metadata, content })
+            : node(id, spec.title ?? `Node ${id}`, {
+                kind: spec.kind ?? NodeKind.Knowledge,
+                type: spec.type ?? null,
+                metadata: (spec.metadata ?? []).map(([k, v]) => new KeyValueT(k, v)),
+                content: spec.content ?? content,
+              }),
+        ),
+      );
     }
     graph.edges.forEach(([s, t, w], i) => ops.push(addEdge(BigInt(100 + i), s, t, w, graph.directed === true)));
     for (let from = 0; from < ops.length; from += SEED_CHUNK) {
@@ -174,12 +197,49 @@ export interface PixelStats {
   readonly foreground: number;
   /** Warm pixels (red well above blue): the SSSP ramp's near end, absent from the kind palette. */
   readonly warm: number;
+  /** Bright pixels (channel sum above 330): lit nodes, not dimmed ones or edges. */
+  readonly bright: number;
   readonly distinctColours: number;
 }
 
-/** Screenshot of the canvas only, analysed in the page. */
+/** A screenshot of the canvas alone: the page's overlays (labels, panels) hidden for it. */
+async function sceneShot(page: Page): Promise<Buffer> {
+  await probe(page, `(() => { const ui = document.querySelector('#ui'); if (ui) { ui.dataset.shot = ui.style.visibility; ui.style.visibility = 'hidden'; } })()`);
+  try {
+    return await page.locator('#scene').screenshot();
+  } finally {
+    await probe(page, `(() => { const ui = document.querySelector('#ui'); if (ui) ui.style.visibility = ui.dataset.shot ?? ''; })()`);
+  }
+}
+
+/**
+ * Pixels of the canvas whose hue is that of each colour (chromaticity within 0.04, bright enough to
+ * be a node rather than the background): shading changes brightness, not hue.
+ */
+export async function pixelsOfColours(page: Page, colours: readonly (readonly [number, number, number])[]): Promise<number[]> {
+  const png = await sceneShot(page);
+  const script = `(async () => {
+    const bytes = Uint8Array.from(atob(${JSON.stringify(png.toString('base64'))}), (c) => c.charCodeAt(0));
+    const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+    const c = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const g = c.getContext('2d');
+    g.drawImage(bitmap, 0, 0);
+    const d = g.getImageData(0, 0, bitmap.width, bitmap.height).data;
+    const want = ${JSON.stringify(colours)}.map(([r, gr, b]) => { const s = r + gr + b || 1; return [r / s, gr / s, b / s]; });
+    const counts = want.map(() => 0);
+    for (let i = 0; i < d.length; i += 4) {
+      const r = d[i], gr = d[i + 1], b = d[i + 2], s = r + gr + b;
+      if (s < 150) continue;
+      want.forEach((w, k) => { if (Math.abs(r / s - w[0]) < 0.04 && Math.abs(gr / s - w[1]) < 0.04 && Math.abs(b / s - w[2]) < 0.04) counts[k]++; });
+    }
+    return counts;
+  })()`;
+  return probe<number[]>(page, script);
+}
+
+/** Screenshot of the canvas only (overlays hidden), analysed in the page. */
 export async function canvasPixels(page: Page, background: readonly [number, number, number] = [15, 20, 25]): Promise<PixelStats> {
-  const png = await page.locator('#scene').screenshot();
+  const png = await sceneShot(page);
   const script = `(async () => {
     const bytes = Uint8Array.from(atob(${JSON.stringify(png.toString('base64'))}), (c) => c.charCodeAt(0));
     const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
@@ -188,15 +248,16 @@ export async function canvasPixels(page: Page, background: readonly [number, num
     g.drawImage(bitmap, 0, 0);
     const d = g.getImageData(0, 0, bitmap.width, bitmap.height).data;
     const bg = ${JSON.stringify(background)};
-    let foreground = 0, warm = 0;
+    let foreground = 0, warm = 0, bright = 0;
     const colours = new Set();
     for (let i = 0; i < d.length; i += 4) {
       const r = d[i], gr = d[i + 1], b = d[i + 2];
       if (Math.abs(r - bg[0]) + Math.abs(gr - bg[1]) + Math.abs(b - bg[2]) > 24) foreground++;
       if (r > 120 && r > b + 70) warm++;
+      if (r + gr + b > 330) bright++;
       colours.add((r >> 4) << 8 | (gr >> 4) << 4 | (b >> 4));
     }
-    return { width: bitmap.width, height: bitmap.height, foreground, warm, distinctColours: colours.size };
+    return { width: bitmap.width, height: bitmap.height, foreground, warm, bright, distinctColours: colours.size };
   })()`;
   return probe<PixelStats>(page, script);
 }

@@ -1,7 +1,7 @@
 // The viewer in a real browser (Debian's chromium, headless, WebGL on SwiftShader) against a whole
 // node booted in-process with a 24-node graph: the page loads with no errors, frames arrive and
 // the canvas shows the graph; a drag pins the node on the server where it was dropped; the side
-// panel shows content as text and agents' status; point sprites past the node-count threshold; a
+// panel renders content as markdown, never markup, and agents' status; point sprites past the node-count threshold; a
 // setting changed in one page appears in another; shortest-path colouring appears. One browser and one node for the file, the
 // tests run in order (software WebGL is slow: the scene stays small).
 import test from 'ava';
@@ -102,7 +102,9 @@ test.serial('the side panel shows the content as text; agents stand out with the
   await waitUntil(page, loaded, 60_000);
   await probe(page, `window.visionflow.select(${HOSTILE_CONTENT_NODE}, false)`);
   await waitUntil(page, `document.querySelector('#node-panel')?.dataset.node === '${HOSTILE_CONTENT_NODE}' && document.querySelector('#node-panel .content') !== null`, 15_000);
-  t.is(await page.locator('#node-panel .content').textContent(), HOSTILE_CONTENT);
+  // Markdown is rendered (the emphasis), markup is not: the tag shows as the text it is.
+  t.is(await page.locator('#node-panel .content').textContent(), HOSTILE_CONTENT.replace('*markdown*', 'markdown'));
+  t.is(await page.locator('#node-panel .content em').textContent(), 'markdown');
   t.is(await page.locator('#node-panel img').count(), 0, 'markup in content stays text');
   t.is(await probe<unknown>(page, 'window.__xss'), undefined);
   await probe(page, `window.visionflow.select(7, false)`);
@@ -139,6 +141,9 @@ test.serial('a setting changed in one page appears in a second page', async (t) 
   await waitUntil(a.page, `${control} !== null && window.visionflow.conn.state === 'open'`, 30_000);
   await waitUntil(b.page, `${control} !== null && window.visionflow.conn.state === 'open'`, 30_000);
   await a.page.locator('#settings-panel > summary').click();
+  // The expert tree is folded: open it and the edges group.
+  await a.page.locator('#settings-expert > summary').click();
+  await a.page.locator('#settings-expert details', { hasText: 'Visualisation · edges' }).locator('summary').click();
   const input = a.page.locator('[data-path="visualisation.edges.opacity"]');
   await input.fill('0.8');
   await input.dispatchEvent('change');

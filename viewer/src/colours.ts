@@ -1,6 +1,6 @@
-// The viewer's palette: one colour per node kind (knowledge and agent from the settings), the
-// distance ramp for shortest paths, and the highlight colours. Buckets index the node renderer's
-// instanced batches: every node is drawn in exactly one bucket.
+// The viewer's palette. Buckets index the node renderer's instanced batches (every node is drawn in
+// exactly one): first the colouring's own palette (categories, or the steps of a ramp), then the
+// highlight colours that go over any colouring. colouring.ts decides the palette.
 
 export type Rgb = readonly [number, number, number];
 
@@ -8,21 +8,41 @@ export type Rgb = readonly [number, number, number];
 export const KIND_NAMES = ['knowledge', 'agent', 'task', 'memory', 'file', 'concept', 'user'] as const;
 export const AGENT_KIND = 1;
 
-const DEFAULT_KIND_COLOURS: readonly string[] = ['#4fc3f7', '#ffb74d', '#ba68c8', '#81c784', '#e0e0e0', '#4db6ac', '#f06292'];
+/** Colours a colouring may give out; categories beyond the last share it ("other"). */
+export const PALETTE_SIZE = 24;
 
-/** Steps of the distance ramp (near: warm, far: cool). */
+/** Steps of a ramp (distance, degree, a numeric attribute): near or low warm, far or high cool. */
 export const RAMP_STEPS = 8;
 
 export const BUCKET = {
-  kind: 0,
-  ramp: KIND_NAMES.length,
-  unreachable: KIND_NAMES.length + RAMP_STEPS,
-  path: KIND_NAMES.length + RAMP_STEPS + 1,
-  source: KIND_NAMES.length + RAMP_STEPS + 2,
-  selected: KIND_NAMES.length + RAMP_STEPS + 3,
-  hovered: KIND_NAMES.length + RAMP_STEPS + 4,
-  count: KIND_NAMES.length + RAMP_STEPS + 5,
+  /** The colouring's palette starts here; a ramp's steps are its first RAMP_STEPS entries. */
+  palette: 0,
+  ramp: 0,
+  unreachable: PALETTE_SIZE,
+  path: PALETTE_SIZE + 1,
+  source: PALETTE_SIZE + 2,
+  selected: PALETTE_SIZE + 3,
+  hovered: PALETTE_SIZE + 4,
+  count: PALETTE_SIZE + 5,
 } as const;
+
+/** The highlight colours, in bucket order from BUCKET.unreachable. */
+export const HIGHLIGHTS: readonly Rgb[] = [
+  [0.3, 0.32, 0.35], // unreachable
+  [0.2, 1, 0.4], // on the path
+  [1, 1, 1], // the path's start
+  [1, 1, 1], // selected
+  [0.9, 0.95, 1], // hovered
+];
+
+/** Distinct colours for categories, in the order they are given out (most common first). */
+export const CATEGORY_COLOURS: readonly string[] = [
+  '#4fc3f7', '#ffb74d', '#81c784', '#f06292', '#ba68c8', '#fff176', '#4db6ac', '#e57373', '#9575cd', '#aed581', '#ff8a65', '#90caf9',
+  '#ce93d8', '#80cbc4', '#ffcc80', '#c5e1a5', '#f48fb1', '#b39ddb', '#80deea', '#dce775', '#bcaaa4', '#ef9a9a', '#a5d6a7',
+];
+
+/** What 'other' and missing values are drawn in. */
+export const OTHER_COLOUR: Rgb = [0.47, 0.5, 0.53];
 
 export function hexToRgb(hex: string): Rgb {
   const m = /^#?([0-9a-f]{6})$/i.exec(hex.trim());
@@ -31,7 +51,11 @@ export function hexToRgb(hex: string): Rgb {
   return [((n >> 16) & 255) / 255, ((n >> 8) & 255) / 255, (n & 255) / 255];
 }
 
-/** A ramp from yellow (near) through red to deep blue (far). */
+export function rgbToHex(c: Rgb): string {
+  return `#${c.map((v) => Math.round(Math.max(0, Math.min(1, v)) * 255).toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** A ramp from yellow (near, low) through red to deep blue (far, high). */
 export function rampColour(step: number): Rgb {
   const t = RAMP_STEPS <= 1 ? 0 : step / (RAMP_STEPS - 1);
   const stops: readonly Rgb[] = [
@@ -48,15 +72,15 @@ export function rampColour(step: number): Rgb {
   return [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f, a[2] + (b[2] - a[2]) * f];
 }
 
-/** Every bucket's colour, given the kind colours from the settings. */
-export function bucketColours(knowledge: string, agent: string): Rgb[] {
+/** Every bucket's colour: the palette (padded) then the highlights. */
+export function bucketColours(palette: readonly Rgb[]): Rgb[] {
   const out: Rgb[] = [];
-  KIND_NAMES.forEach((_, k) => out.push(hexToRgb(k === 0 ? knowledge : k === AGENT_KIND ? agent : DEFAULT_KIND_COLOURS[k]!)));
-  for (let s = 0; s < RAMP_STEPS; s++) out.push(rampColour(s));
-  out.push([0.3, 0.32, 0.35]); // unreachable
-  out.push([0.2, 1, 0.4]); // on the path
-  out.push([1, 1, 1]); // the source
-  out.push([1, 1, 1]); // selected
-  out.push([0.9, 0.95, 1]); // hovered
+  for (let i = 0; i < PALETTE_SIZE; i++) out.push(palette[i] ?? OTHER_COLOUR);
+  out.push(...HIGHLIGHTS);
   return out;
+}
+
+/** A colour pulled most of the way to the background: what the nodes outside the focus are drawn in. */
+export function dimmed(c: Rgb, background: Rgb, keep = 0.22): Rgb {
+  return [background[0] + (c[0] - background[0]) * keep, background[1] + (c[1] - background[1]) * keep, background[2] + (c[2] - background[2]) * keep];
 }

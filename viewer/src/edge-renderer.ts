@@ -1,21 +1,20 @@
-// Edges as one line mesh, rebuilt from the drawn node positions every frame (the endpoints' slots
-// are resolved only when the edge set or the id table changes).
+// Edges as one line mesh, rebuilt from the drawn node positions every frame, for a list of slot
+// pairs (visible-graph.ts says which). The viewer keeps two: every drawn edge, and over it the
+// edges of the focused node, lit (drawn last, brighter, through the dimmed rest).
 import * as pc from 'playcanvas';
-import type { GraphStore } from './graph-store.ts';
-import type { PositionStore } from './position-store.ts';
 
 export class EdgeRenderer {
   private readonly entity = new pc.Entity('edges');
   private readonly mesh: pc.Mesh;
   private readonly material = new pc.StandardMaterial();
   private readonly instance: pc.MeshInstance;
-  private ends = new Int32Array(0);
   private positions = new Float32Array(0);
   private capacity = 0;
-  private builtFor = '';
+  private drawn = 0;
   visible = true;
 
-  constructor(app: pc.AppBase, parent: pc.Entity) {
+  constructor(app: pc.AppBase, parent: pc.Entity, name = 'edges') {
+    this.entity.name = name;
     this.mesh = new pc.Mesh(app.graphicsDevice);
     const m = this.material;
     m.useLighting = false;
@@ -38,37 +37,35 @@ export class EdgeRenderer {
     this.material.update();
   }
 
-  get count(): number {
-    return this.ends.length / 2;
+  /** Drawn after everything else (lit edges over dimmed nodes). */
+  drawLast(): void {
+    this.instance.drawOrder = 1_000;
+    this.material.depthTest = false;
+    this.material.update();
   }
 
-  update(graph: GraphStore, store: PositionStore): void {
-    const key = `${graph.version}/${store.epoch}/${store.count}`;
-    if (key !== this.builtFor) {
-      this.builtFor = key;
-      const ends: number[] = [];
-      for (const e of graph.edges.values()) {
-        const a = store.slotOf.get(e.source);
-        const b = store.slotOf.get(e.target);
-        if (a !== undefined && b !== undefined) ends.push(a, b);
-      }
-      this.ends = Int32Array.from(ends);
-    }
-    const n = this.ends.length;
+  /** Edges drawn in the last frame. */
+  get count(): number {
+    return this.drawn;
+  }
+
+  /** `pairs`: slot pairs; `display`: x y z per slot. Once per rendered frame. */
+  update(pairs: Int32Array, display: Float32Array): void {
+    const n = pairs.length;
     this.instance.visible = this.visible && n > 0;
+    this.drawn = this.instance.visible ? n / 2 : 0;
     if (!this.instance.visible) return;
     if (n > this.capacity) {
       this.capacity = 2 ** Math.ceil(Math.log2(n));
       this.positions = new Float32Array(3 * this.capacity);
       this.mesh.clear(true, false, this.capacity);
     }
-    const d = store.display;
     const out = this.positions;
     for (let i = 0; i < n; i++) {
-      const s = 3 * this.ends[i]!;
-      out[3 * i] = d[s]!;
-      out[3 * i + 1] = d[s + 1]!;
-      out[3 * i + 2] = d[s + 2]!;
+      const s = 3 * pairs[i]!;
+      out[3 * i] = display[s]!;
+      out[3 * i + 1] = display[s + 1]!;
+      out[3 * i + 2] = display[s + 2]!;
     }
     this.mesh.setPositions(out, 3, n);
     this.mesh.update(pc.PRIMITIVE_LINES);

@@ -1,5 +1,5 @@
-// What the page says while the graph is empty: how to load one (`npm run import`, every format it
-// reads), rather than an empty canvas. Shown once the server has said for SHOW_AFTER_MS that there
+// What the page says while the graph is empty: a welcome, how to load a graph (`npm run import`,
+// every format it reads) and a link to the viewer's guide, rather than an empty canvas. Shown once the server has said for SHOW_AFTER_MS that there
 // are no nodes (its id table is empty, and no edge is known), so that a layout a moment behind the
 // graph (a node starting, a write just made) does not flash it; hidden as soon as nodes arrive,
 // shown again if the graph empties. The formats are those of src/import/run.ts FORMATS (the
@@ -27,13 +27,18 @@ export class EmptyHint {
   constructor() {
     const code = (text: string): HTMLElement => el('code', { text });
     const rows = OTHER_FORMATS.map(([format, argument, reads]) => el('tr', {}, [el('td', {}, [code(`npm run import -- ${format} ${argument}`)]), el('td', { text: reads })]));
+    const guide = el('a', { id: 'guide-link', text: 'the viewer guide' });
+    guide.href = 'help.html';
+    guide.target = '_blank';
     this.root = el('div', { id: 'empty-hint' }, [
+      el('p', { className: 'welcome', text: 'Welcome to VisionFlow' }),
       el('h2', { text: 'The graph is empty' }),
       el('p', {}, ['To load one, stop this node (Ctrl+C) and, in the VisionFlow folder, run']),
       el('pre', { text: 'npm run import -- logseq <folder>' }),
       el('p', {}, ['then ', code('npm start'), ' again and open the URL it prints (', code('samples/logseq-docs'), ' is a Logseq graph to try). Other formats:']),
       el('table', {}, rows),
       el('p', { className: 'dim', text: 'Nodes that clients or agents write over the WebSocket appear here as they arrive.' }),
+      el('p', {}, ['New here? Read ', guide, ': finding your way around, filters, colours, paths and exports (press ', el('kbd', { text: '?' }), ' for the keys).']),
     ]);
     this.root.hidden = true;
   }

@@ -1,7 +1,9 @@
-// Nodes as instanced low-poly meshes: one instanced batch per (shape, colour bucket) pair — kinds,
-// distance ramp, highlights; agents are octahedra, everything else spheres, so agents stand out
-// even when selected or coloured by distance — a 4x4 matrix per node carrying its position and
-// size. In 'points' mode (chosen by render-mode.ts) they are point-sprite impostors instead.
+// Nodes as instanced low-poly meshes: one instanced batch per (shape, colour bucket) pair — the
+// colouring's palette, highlights, and each of those dimmed for the nodes outside the focus; agents
+// are octahedra, everything else spheres, so agents stand out even when selected or coloured by
+// distance — a 4x4 matrix per node carrying its position and size. A node whose bucket is HIDDEN is
+// not drawn (outside an isolated neighbourhood). In 'points' mode (chosen by render-mode.ts) they
+// are point-sprite impostors instead.
 import * as pc from 'playcanvas';
 import { BUCKET, type Rgb } from './colours.ts';
 import { PointSprites } from './point-sprites.ts';
@@ -9,6 +11,11 @@ import type { RenderMode } from './render-mode.ts';
 
 /** Mesh shapes, indexed by what shapeOf returns. */
 export const SHAPE = { sphere: 0, agent: 1, count: 2 } as const;
+
+/** Buckets from BUCKET.count on are the same colours dimmed; bucketOf returns this for a node not drawn. */
+export const DIM = BUCKET.count;
+export const HIDDEN = -1;
+const BUCKETS = 2 * BUCKET.count;
 
 interface Batch {
   readonly material: pc.StandardMaterial;
@@ -27,7 +34,7 @@ export interface NodeStyle {
 
 export class NodeRenderer {
   private readonly entity = new pc.Entity('nodes');
-  /** batches[shape * BUCKET.count + bucket] */
+  /** batches[shape * BUCKETS + bucket] */
   private readonly batches: Batch[] = [];
   private readonly sprites: PointSprites;
   private readonly format: pc.VertexFormat;
@@ -47,7 +54,7 @@ export class NodeRenderer {
     ];
     const instances: pc.MeshInstance[] = [];
     for (const mesh of shapes) {
-      for (let b = 0; b < BUCKET.count; b++) {
+      for (let b = 0; b < BUCKETS; b++) {
         const material = new pc.StandardMaterial();
         material.gloss = 0.4;
         material.update();
@@ -63,10 +70,11 @@ export class NodeRenderer {
     parent.addChild(this.entity);
   }
 
-  setColours(colours: Rgb[]): void {
+  /** `colours`: BUCKET.count colours, then as many dimmed ones. */
+  setColours(colours: readonly Rgb[]): void {
     this.packed = colours.map(([r, g, b]) => ((255 << 24) | (Math.round(b * 255) << 16) | (Math.round(g * 255) << 8) | Math.round(r * 255)) >>> 0);
     this.batches.forEach((b, i) => {
-      const c = colours[i % BUCKET.count] ?? [1, 1, 1];
+      const c = colours[i % BUCKETS] ?? [1, 1, 1];
       b.material.diffuse = new pc.Color(c[0], c[1], c[2]);
       b.material.emissive = new pc.Color(c[0] * 0.35, c[1] * 0.35, c[2] * 0.35);
       b.material.update();
@@ -82,20 +90,28 @@ export class NodeRenderer {
   update(count: number, positions: Float32Array, style: NodeStyle): void {
     if (this.mode === 'points') {
       for (const b of this.batches) b.instance.visible = false;
-      this.sprites.update(count, positions, (s) => this.packed[style.bucketOf(s)] ?? 0xffffffff, (s) => style.radiusOf(s));
+      this.sprites.update(count, positions, (s) => this.packed[style.bucketOf(s)] ?? 0xffffffff, (s) => (style.bucketOf(s) === HIDDEN ? 0 : style.radiusOf(s)));
       return;
     }
     this.sprites.instance.visible = false;
-    const batchOf = (s: number): number => style.shapeOf(s) * BUCKET.count + style.bucketOf(s);
+    const batchOf = (s: number): number => {
+      const bucket = style.bucketOf(s);
+      return bucket === HIDDEN ? -1 : style.shapeOf(s) * BUCKETS + bucket;
+    };
     // Size each batch for this frame.
     const sizes = new Uint32Array(this.batches.length);
-    for (let s = 0; s < count; s++) sizes[batchOf(s)]!++;
+    for (let s = 0; s < count; s++) {
+      const b = batchOf(s);
+      if (b >= 0) sizes[b]!++;
+    }
     this.batches.forEach((b, i) => {
       b.count = 0;
       if (sizes[i]! > 0) this.reserve(b, sizes[i]!);
     });
     for (let s = 0; s < count; s++) {
-      const b = this.batches[batchOf(s)]!;
+      const index = batchOf(s);
+      if (index < 0) continue;
+      const b = this.batches[index]!;
       const r = style.radiusOf(s);
       const o = 16 * b.count++;
       const m = b.data;

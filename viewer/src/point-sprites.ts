@@ -17,6 +17,8 @@ void main(void) {
   gl_Position = clip;
   // Diameter in pixels at this depth; never under 2 px, so far nodes stay visible.
   gl_PointSize = clamp(2.0 * aRadius * uPixelsPerUnit / max(clip.w, 1e-3), 2.0, 96.0);
+  // Radius 0: not drawn (outside the clip volume).
+  if (aRadius <= 0.0) gl_Position = vec4(2.0, 2.0, 2.0, 1.0);
   vColor = aColor;
 }
 `;

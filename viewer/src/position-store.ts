@@ -2,13 +2,20 @@
 // applied in place to the reader's array (decoded straight from the socket's bytes, no copy); what
 // is drawn moves from where it was drawn towards the latest frame over about one frame interval,
 // so motion stays smooth whatever the frame rate. A gap or a frame for another id table asks the
-// server for a keyframe.
+// server for a keyframe. The id table also says each node's type and, under a folding filter, which
+// hidden nodes fold into which shown one.
 import { keyframeRequestPayload, PositionStreamReader, type PositionIdTableT, type KeyframeRequestT } from '../../src/protocol/index.ts';
 
 export class PositionStore {
   private readonly reader = new PositionStreamReader();
   ids = new Uint32Array(0);
   kinds = new Uint8Array(0);
+  /** Type code per slot (index into typeNames; 0: none), when the server knows types. */
+  types = new Uint16Array(0);
+  /** Every type the graph holds, by code (typeNames[0] is ""), whether selected or not. */
+  typeNames: readonly string[] = [''];
+  /** Under a folding filter: each folded node (a block) and the shown node it folds into. */
+  readonly foldedInto = new Map<number, number>();
   readonly slotOf = new Map<number, number>();
   /** What is drawn now, x y z per slot. */
   display = new Float32Array(0);
@@ -18,6 +25,11 @@ export class PositionStore {
   private hasFrame = false;
   private lastKeyframeAsk = -Infinity;
   epoch = -1;
+  /**
+   * Id tables taken so far: what tells a new table (epochs are the stream's own, and a new filter
+   * is a new stream whose epochs start over).
+   */
+  tables = 0;
   frames = 0;
   /** ms between the server's frames, smoothed. */
   meanIntervalMs = 0;
@@ -30,10 +42,15 @@ export class PositionStore {
 
   setIdTable(table: PositionIdTableT): void {
     this.epoch = table.epoch;
+    this.tables++;
     const previous = new Map<number, [number, number, number]>();
     for (const [id, slot] of this.slotOf) previous.set(id, [this.display[3 * slot]!, this.display[3 * slot + 1]!, this.display[3 * slot + 2]!]);
     this.ids = Uint32Array.from(table.ids);
     this.kinds = Uint8Array.from(table.kinds.length === table.ids.length ? table.kinds : table.ids.map(() => 0));
+    this.types = Uint16Array.from(table.types.length === table.ids.length ? table.types : table.ids.map(() => 0));
+    this.typeNames = table.typeNames.length > 0 ? table.typeNames.map((n) => (typeof n === 'string' ? n : '')) : [''];
+    this.foldedInto.clear();
+    table.folded.forEach((id, i) => this.foldedInto.set(id, table.foldedInto[i]!));
     this.slotOf.clear();
     this.ids.forEach((id, slot) => this.slotOf.set(id, slot));
     this.reader.setIdTable(table.epoch, this.ids.length);
@@ -86,6 +103,12 @@ export class PositionStore {
       const slot = this.slotOf.get(id);
       if (slot !== undefined) out.set(p, 3 * slot);
     }
+  }
+
+  /** A node's type name ("" for none, undefined when not shown). */
+  typeOf(id: number): string | undefined {
+    const slot = this.slotOf.get(id);
+    return slot === undefined ? undefined : (this.typeNames[this.types[slot] ?? 0] ?? '');
   }
 
   positionOf(id: number): [number, number, number] | undefined {

@@ -85,6 +85,20 @@ export class SsspState {
     this.version++;
   }
 
+  /** The path's nodes from the start to the end, when a path is shown. */
+  pathInOrder(): number[] {
+    if (this.target === undefined || this.path.size === 0) return [];
+    const out: number[] = [];
+    let at = this.target;
+    for (let guard = 0; guard <= this.path.size; guard++) {
+      out.push(at);
+      const p = this.parent.get(at);
+      if (p === undefined || p === at) break;
+      at = p;
+    }
+    return out.reverse();
+  }
+
   distanceOf(id: number): number | undefined {
     return this.distance.get(id);
   }

@@ -30,10 +30,15 @@ export class WorkerEngine implements PhysicsEngine {
   private broken: Error | undefined;
   private seq = 0;
 
-  /** Starts `threads` workers and waits until each is up. */
+  /** Starts `threads` workers and waits until each is up; if one cannot start, the others are ended. */
   static async create(threads = availableParallelism()): Promise<WorkerEngine> {
     const engine = new WorkerEngine(Math.max(1, Math.floor(threads)));
-    await engine.ready();
+    try {
+      await engine.ready();
+    } catch (error) {
+      await engine.dispose();
+      throw error;
+    }
     return engine;
   }
 

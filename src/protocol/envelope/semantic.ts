@@ -24,13 +24,25 @@ function positionIdTable(t: PositionIdTable): ProtocolError | null {
   if (kinds !== 0 && kinds !== t.idsLength()) {
     return inconsistent(`PositionIdTable: ${kinds} kinds for ${t.idsLength()} ids`);
   }
+  const types = t.typesLength();
+  if (types !== 0 && types !== t.idsLength()) return inconsistent(`PositionIdTable: ${types} types for ${t.idsLength()} ids`);
+  const names = t.typeNamesLength();
+  for (let i = 0; i < types; i++) {
+    if (t.types(i)! >= names) return inconsistent(`PositionIdTable: type code ${t.types(i)} with ${names} type names`);
+  }
+  if (t.foldedLength() !== t.foldedIntoLength()) {
+    return inconsistent(`PositionIdTable: ${t.foldedLength()} folded nodes for ${t.foldedIntoLength()} fold targets`);
+  }
   return null;
 }
 
-/** A position filter's region: both corners or neither, and min <= max on every axis. */
+/** A position filter's degree range is not inverted; its region: both corners or neither, and min <= max on every axis. */
 function subscribe(s: Subscribe): ProtocolError | null {
   const filter = s.filter();
   if (filter === null) return null;
+  if (filter.maxDegree() !== 0 && filter.minDegree() > filter.maxDegree()) {
+    return inconsistent(`Subscribe.filter: min_degree ${filter.minDegree()} is above max_degree ${filter.maxDegree()}`);
+  }
   const min = filter.regionMin();
   const max = filter.regionMax();
   if (min === null && max === null) return null;

@@ -1217,6 +1217,50 @@ export const layout: SchemaLayout = {
      "maxLen": null,
      "min": null,
      "max": null
+    },
+    {
+     "name": "types",
+     "offset": 12,
+     "type": 14,
+     "element": 13,
+     "index": -1,
+     "required": false,
+     "maxLen": 64,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "fold_blocks",
+     "offset": 14,
+     "type": 2,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "min_degree",
+     "offset": 16,
+     "type": 8,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "max_degree",
+     "offset": 18,
+     "type": 8,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": null
     }
    ]
   },
@@ -1253,6 +1297,50 @@ export const layout: SchemaLayout = {
      "type": 14,
      "element": 4,
      "index": 4,
+     "required": false,
+     "maxLen": 16777216,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "types",
+     "offset": 10,
+     "type": 14,
+     "element": 6,
+     "index": -1,
+     "required": false,
+     "maxLen": 16777216,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "type_names",
+     "offset": 12,
+     "type": 14,
+     "element": 13,
+     "index": -1,
+     "required": false,
+     "maxLen": 1024,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "folded",
+     "offset": 14,
+     "type": 14,
+     "element": 8,
+     "index": -1,
+     "required": false,
+     "maxLen": 16777216,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "folded_into",
+     "offset": 16,
+     "type": 14,
+     "element": 8,
+     "index": -1,
      "required": false,
      "maxLen": 16777216,
      "min": null,

@@ -5,8 +5,10 @@
 // Semantic checks: floats finite, 64-bit integers within Number's safe range, enum values declared,
 // string and vector lengths and numeric ranges as the schema's vf_* attributes say, UTF-8 valid.
 // Work is budgeted by buffer size, so offsets shared many times over cannot make it blow up.
+// A valid buffer is walked without building strings: where the walk is becomes text only when a
+// check fails, and per-field lookups are worked out once per layout.
 import type { ProtocolErrorCode } from '../errors.ts';
-import { BaseType, scalarSize, type FieldLayout, type ObjectLayout, type SchemaLayout } from './schema-layout.ts';
+import { BaseType, scalarSize, type EnumValueLayout, type FieldLayout, type ObjectLayout, type SchemaLayout } from './schema-layout.ts';
 
 export interface VerifyLimits {
   readonly maxBytes: number;
@@ -22,199 +24,290 @@ export class VerifyError {
   ) {}
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 const MAX_SAFE_HIGH = 0x1fffff; // high 32 bits of Number.MAX_SAFE_INTEGER
 /** Strings inside vectors (paths, capabilities, agent names) share one bound. */
 const MAX_STRING_IN_VECTOR = 65536;
+
+/**
+ * What the walk needs of the layout beyond the layout itself, worked out once per field and enum
+ * rather than per visit: the ".name" of each field for error locations, the type field paired with
+ * each union value field and the other way round, and each enum's values as a set.
+ */
+interface FieldExtra {
+  readonly dotted: string;
+  readonly inlineSize: number;
+  /** Union value field: its type field's vtable offset (-1: none). UType field: its value field's. */
+  readonly pair: number;
+}
+
+interface Lookups {
+  /** Per object, per field in layout order. */
+  readonly fields: readonly (readonly FieldExtra[])[];
+  /** Per enum, its values by number. */
+  readonly values: readonly ReadonlyMap<number, EnumValueLayout>[];
+  /** Per union member, "<Member>" for error locations. */
+  readonly labels: ReadonlyMap<EnumValueLayout, string>;
+}
+
+const lookups = new WeakMap<SchemaLayout, Lookups>();
+
+function lookupsOf(schema: SchemaLayout): Lookups {
+  let found = lookups.get(schema);
+  if (found !== undefined) return found;
+  const fields = schema.objects.map((obj) =>
+    obj.fields.map((field): FieldExtra => {
+      let inlineSize: number;
+      if (field.type === BaseType.Obj) {
+        const target = schema.objects[field.index];
+        inlineSize = target !== undefined && target.isStruct ? target.byteSize : 4;
+      } else {
+        const s = scalarSize(field.type);
+        inlineSize = s === 0 ? 4 : s;
+      }
+      let pair = -1;
+      if (field.type === BaseType.Union) pair = obj.fields.find((f) => f.type === BaseType.UType && f.offset === field.offset - 2)?.offset ?? -1;
+      else if (field.type === BaseType.UType) pair = obj.fields.find((f) => f.type === BaseType.Union && f.offset === field.offset + 2)?.offset ?? -1;
+      return { dotted: `.${field.name}`, inlineSize, pair };
+    }),
+  );
+  const values = schema.enums.map((e) => new Map(e.values.map((v) => [v.value, v])));
+  const labels = new Map(schema.enums.flatMap((e) => e.values.map((v): [EnumValueLayout, string] => [v, `<${v.name}>`])));
+  found = { fields, values, labels };
+  lookups.set(schema, found);
+  return found;
+}
+
+// The verifier runs in the viewer too, so no Node built-in: a fatal TextDecoder checks what is not ASCII.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** True when bytes[from, to) is valid UTF-8; ASCII, the common case, without leaving JavaScript. */
+function validUtf8(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    if (bytes[i]! < 0x80) continue;
+    try {
+      utf8.decode(bytes.subarray(from, to));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
 
 class Walker {
   private readonly view: DataView;
   private readonly len: number;
   private budget: number;
+  /**
+   * Where the walk is, as pieces (".field", "<Member>", or an element index) after the root's
+   * name: joined only when a check fails, so a valid buffer costs no string building.
+   */
+  private readonly path: (string | number)[] = [];
+  private readonly lookups: Lookups;
 
   constructor(
     private readonly bytes: Uint8Array,
     private readonly schema: SchemaLayout,
     private readonly limits: VerifyLimits,
   ) {
+    this.lookups = lookupsOf(schema);
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.len = bytes.byteLength;
     // A buffer without sharing holds at most one table, string or vector element per byte.
     this.budget = this.len + 64;
   }
 
-  private fail(code: ProtocolErrorCode, where: string, what: string): never {
-    throw new VerifyError(code, `${where}: ${what}`);
+  private where(): string {
+    let out = '';
+    for (const piece of this.path) out += typeof piece === 'number' ? `[${piece}]` : piece;
+    return out;
   }
 
-  private spend(n: number, where: string): void {
+  private fail(code: ProtocolErrorCode, what: string): never {
+    throw new VerifyError(code, `${this.where()}: ${what}`);
+  }
+
+  private spend(n: number): void {
     this.budget -= n;
-    if (this.budget < 0) this.fail('TOO_COMPLEX', where, 'more objects than the buffer can hold (shared offsets)');
+    if (this.budget < 0) this.fail('TOO_COMPLEX', 'more objects than the buffer can hold (shared offsets)');
   }
 
-  private inBounds(pos: number, size: number, where: string): void {
-    if (pos < 0 || size < 0 || pos + size > this.len) this.fail('OUT_OF_BOUNDS', where, `[${pos}, +${size}) outside ${this.len} bytes`);
+  private inBounds(pos: number, size: number): void {
+    if (pos < 0 || size < 0 || pos + size > this.len) this.fail('OUT_OF_BOUNDS', `[${pos}, +${size}) outside ${this.len} bytes`);
   }
 
   /** Follows the uoffset stored at `at`; the target must be 4-aligned and inside the buffer. */
-  private follow(at: number, where: string): number {
-    this.inBounds(at, 4, where);
+  private follow(at: number): number {
+    this.inBounds(at, 4);
     const target = at + this.view.getUint32(at, true);
-    this.inBounds(target, 4, where);
-    if (target % 4 !== 0) this.fail('MISALIGNED', where, `offset target ${target} not 4-aligned`);
+    this.inBounds(target, 4);
+    if (target % 4 !== 0) this.fail('MISALIGNED', `offset target ${target} not 4-aligned`);
     return target;
   }
 
   root(): void {
-    const where = this.schema.objects[this.schema.root]?.name ?? 'root';
-    if (this.len > this.limits.maxBytes) this.fail('TOO_LARGE', where, `${this.len} bytes > ${this.limits.maxBytes}`);
-    if (this.len < 8) this.fail('TOO_SHORT', where, `${this.len} bytes`);
+    this.path.push(this.schema.objects[this.schema.root]?.name ?? 'root');
+    if (this.len > this.limits.maxBytes) this.fail('TOO_LARGE', `${this.len} bytes > ${this.limits.maxBytes}`);
+    if (this.len < 8) this.fail('TOO_SHORT', `${this.len} bytes`);
     const id = this.schema.fileIdent;
     for (let i = 0; i < id.length; i++) {
-      if (this.bytes[4 + i] !== id.charCodeAt(i)) this.fail('BAD_IDENTIFIER', where, `file identifier is not ${id}`);
+      if (this.bytes[4 + i] !== id.charCodeAt(i)) this.fail('BAD_IDENTIFIER', `file identifier is not ${id}`);
     }
-    this.table(this.follow(0, where), this.schema.root, 1, where);
+    this.table(this.follow(0), this.schema.root, 1);
   }
 
-  private table(pos: number, objectIndex: number, depth: number, where: string): void {
+  private table(pos: number, objectIndex: number, depth: number): void {
     const obj = this.schema.objects[objectIndex];
-    if (obj === undefined) this.fail('INTERNAL', where, `no object ${objectIndex}`);
-    if (depth > this.limits.maxDepth) this.fail('TOO_DEEP', where, `nesting deeper than ${this.limits.maxDepth}`);
-    this.spend(1, where);
-    const vtable = pos - this.view.getInt32(pos, true);
-    this.inBounds(vtable, 4, where);
-    if (vtable % 2 !== 0) this.fail('MISALIGNED', where, 'vtable not 2-aligned');
-    const vtSize = this.view.getUint16(vtable, true);
-    const tableSize = this.view.getUint16(vtable + 2, true);
-    if (vtSize < 4 || vtSize % 2 !== 0) this.fail('BAD_VTABLE', where, `vtable size ${vtSize}`);
-    this.inBounds(vtable, vtSize, where);
-    if (tableSize < 4) this.fail('BAD_VTABLE', where, `table size ${tableSize}`);
-    this.inBounds(pos, tableSize, where);
-    for (const field of obj.fields) {
-      const voff = field.offset < vtSize ? this.view.getUint16(vtable + field.offset, true) : 0;
-      const fw = `${where}.${field.name}`;
+    if (obj === undefined) this.fail('INTERNAL', `no object ${objectIndex}`);
+    if (depth > this.limits.maxDepth) this.fail('TOO_DEEP', `nesting deeper than ${this.limits.maxDepth}`);
+    this.spend(1);
+    const view = this.view;
+    const vtable = pos - view.getInt32(pos, true);
+    this.inBounds(vtable, 4);
+    if (vtable % 2 !== 0) this.fail('MISALIGNED', 'vtable not 2-aligned');
+    const vtSize = view.getUint16(vtable, true);
+    const tableSize = view.getUint16(vtable + 2, true);
+    if (vtSize < 4 || vtSize % 2 !== 0) this.fail('BAD_VTABLE', `vtable size ${vtSize}`);
+    this.inBounds(vtable, vtSize);
+    if (tableSize < 4) this.fail('BAD_VTABLE', `table size ${tableSize}`);
+    this.inBounds(pos, tableSize);
+    const path = this.path;
+    const fields = obj.fields;
+    const fieldExtras = this.lookups.fields[objectIndex]!;
+    for (let f = 0; f < fields.length; f++) {
+      const field = fields[f]!;
+      const voff = field.offset < vtSize ? view.getUint16(vtable + field.offset, true) : 0;
+      const extra = fieldExtras[f]!;
+      path.push(extra.dotted);
       if (voff === 0) {
-        if (field.required) this.fail('MISSING_FIELD', fw, 'required field absent');
+        if (field.required) this.fail('MISSING_FIELD', 'required field absent');
+        path.pop();
         continue;
       }
-      const size = this.inlineSize(field);
-      if (voff < 4 || voff + size > tableSize) this.fail('BAD_VTABLE', fw, `field at ${voff}+${size} outside table of ${tableSize}`);
-      this.field(obj, field, pos, pos + voff, vtable, vtSize, depth, fw);
+      const size = extra.inlineSize;
+      if (voff < 4 || voff + size > tableSize) this.fail('BAD_VTABLE', `field at ${voff}+${size} outside table of ${tableSize}`);
+      this.field(field, extra, pos, pos + voff, vtable, vtSize, depth);
+      path.pop();
     }
   }
 
-  private inlineSize(field: FieldLayout): number {
-    if (field.type === BaseType.Obj) {
-      const target = this.schema.objects[field.index];
-      return target !== undefined && target.isStruct ? target.byteSize : 4;
-    }
-    const s = scalarSize(field.type);
-    return s === 0 ? 4 : s;
-  }
-
-  private field(
-    obj: ObjectLayout,
-    field: FieldLayout,
-    tablePos: number,
-    at: number,
-    vtable: number,
-    vtSize: number,
-    depth: number,
-    where: string,
-  ): void {
+  private field(field: FieldLayout, extra: FieldExtra, tablePos: number, at: number, vtable: number, vtSize: number, depth: number): void {
     switch (field.type) {
       case BaseType.String:
-        this.string(this.follow(at, where), field.maxLen, where);
+        this.string(this.follow(at), field.maxLen);
         return;
       case BaseType.Vector:
-        this.vector(this.follow(at, where), field, depth, where);
+        this.vector(this.follow(at), field, depth);
         return;
       case BaseType.Obj: {
         const target = this.schema.objects[field.index];
-        if (target === undefined) this.fail('INTERNAL', where, 'unknown object');
-        if (target.isStruct) this.struct(at, target, where);
-        else this.table(this.follow(at, where), field.index, depth + 1, `${where}`);
+        if (target === undefined) this.fail('INTERNAL', 'unknown object');
+        if (target.isStruct) this.struct(at, target);
+        else this.table(this.follow(at), field.index, depth + 1);
         return;
       }
       case BaseType.Union: {
-        const tag = this.unionTag(obj, field, tablePos, vtable, vtSize);
-        const member = this.schema.enums[field.index]?.values.find((v) => v.value === tag);
-        if (member === undefined || member.object < 0) this.fail('UNKNOWN_UNION', where, `union tag ${tag}`);
-        this.table(this.follow(at, where), member.object, depth + 1, `${where}<${member.name}>`);
+        const tag = this.unionTag(extra.pair, tablePos, vtable, vtSize);
+        const member = this.lookups.values[field.index]?.get(tag);
+        if (member === undefined || member.object < 0) this.fail('UNKNOWN_UNION', `union tag ${tag}`);
+        const target = this.follow(at);
+        this.path.push(this.lookups.labels.get(member)!);
+        this.table(target, member.object, depth + 1);
+        this.path.pop();
         return;
       }
       case BaseType.UType: {
         const tag = this.view.getUint8(at);
-        const known = this.schema.enums[field.index]?.values.some((v) => v.value === tag) ?? false;
-        if (!known) this.fail('UNKNOWN_UNION', where, `union tag ${tag}`);
+        if (this.lookups.values[field.index]?.has(tag) !== true) this.fail('UNKNOWN_UNION', `union tag ${tag}`);
         // A tag without its value (or NONE with a value) is caught on the value field and below.
-        const valueField = obj.fields.find((f) => f.type === BaseType.Union && f.offset === field.offset + 2);
-        if (valueField !== undefined && tag !== 0) {
-          const voff = valueField.offset < vtSize ? this.view.getUint16(vtable + valueField.offset, true) : 0;
-          if (voff === 0) this.fail('MISSING_FIELD', where, `union tag ${tag} without a value`);
+        if (extra.pair >= 0 && tag !== 0) {
+          const voff = extra.pair < vtSize ? this.view.getUint16(vtable + extra.pair, true) : 0;
+          if (voff === 0) this.fail('MISSING_FIELD', `union tag ${tag} without a value`);
         }
         return;
       }
       default:
-        this.scalar(field.type, at, field, where);
+        this.scalar(field.type, at, field);
     }
   }
 
-  private unionTag(obj: ObjectLayout, field: FieldLayout, tablePos: number, vtable: number, vtSize: number): number {
-    const typeField = obj.fields.find((f) => f.type === BaseType.UType && f.offset === field.offset - 2);
-    if (typeField === undefined || typeField.offset >= vtSize) return 0;
-    const voff = this.view.getUint16(vtable + typeField.offset, true);
+  private unionTag(typeOffset: number, tablePos: number, vtable: number, vtSize: number): number {
+    if (typeOffset < 0 || typeOffset >= vtSize) return 0;
+    const voff = this.view.getUint16(vtable + typeOffset, true);
     return voff === 0 ? 0 : this.view.getUint8(tablePos + voff);
   }
 
-  private string(pos: number, maxLen: number | null, where: string): void {
-    this.spend(1, where);
+  private string(pos: number, maxLen: number | null): void {
+    this.spend(1);
     const n = this.view.getUint32(pos, true);
-    this.inBounds(pos + 4, n + 1, where);
-    if (maxLen !== null && n > maxLen) this.fail('TOO_LONG', where, `string of ${n} bytes > ${maxLen}`);
-    if (this.bytes[pos + 4 + n] !== 0) this.fail('OUT_OF_BOUNDS', where, 'string not zero-terminated');
-    try {
-      utf8.decode(this.bytes.subarray(pos + 4, pos + 4 + n));
-    } catch {
-      this.fail('BAD_UTF8', where, 'string is not valid UTF-8');
-    }
+    this.inBounds(pos + 4, n + 1);
+    if (maxLen !== null && n > maxLen) this.fail('TOO_LONG', `string of ${n} bytes > ${maxLen}`);
+    if (this.bytes[pos + 4 + n] !== 0) this.fail('OUT_OF_BOUNDS', 'string not zero-terminated');
+    if (!validUtf8(this.bytes, pos + 4, pos + 4 + n)) this.fail('BAD_UTF8', 'string is not valid UTF-8');
   }
 
-  private vector(pos: number, field: FieldLayout, depth: number, where: string): void {
+  private vector(pos: number, field: FieldLayout, depth: number): void {
     const n = this.view.getUint32(pos, true);
-    if (field.maxLen !== null && n > field.maxLen) this.fail('TOO_LONG', where, `vector of ${n} > ${field.maxLen}`);
+    if (field.maxLen !== null && n > field.maxLen) this.fail('TOO_LONG', `vector of ${n} > ${field.maxLen}`);
     const el = field.element;
     const struct = el === BaseType.Obj ? this.schema.objects[field.index] : undefined;
     const scalar = scalarSize(el);
     const elemSize = struct?.isStruct === true ? struct.byteSize : scalar === 0 ? 4 : scalar;
     const start = pos + 4;
-    this.inBounds(start, n * elemSize, where);
-    this.spend(n, where);
-    if (scalar > 1 && start % scalar !== 0) this.fail('MISALIGNED', where, `vector of ${scalar}-byte elements at ${start}`);
+    this.inBounds(start, n * elemSize);
+    this.spend(n);
+    if (scalar > 1 && start % scalar !== 0) this.fail('MISALIGNED', `vector of ${scalar}-byte elements at ${start}`);
+    if (el === BaseType.Union || el === BaseType.UType || el === BaseType.Vector) {
+      if (n > 0) this.fail('INTERNAL', 'vectors of unions are not used by this protocol');
+      return;
+    }
+    // Scalars without a range or enum to check: bounds and alignment, checked above, are all.
+    if (struct === undefined && el !== BaseType.String && !needsScalarCheck(el, field)) return;
+    const path = this.path;
     for (let i = 0; i < n; i++) {
       const at = start + i * elemSize;
-      if (el === BaseType.String) this.string(this.follow(at, where), MAX_STRING_IN_VECTOR, `${where}[${i}]`);
-      else if (el === BaseType.Obj && struct !== undefined) {
-        if (struct.isStruct) this.struct(at, struct, `${where}[${i}]`);
-        else this.table(this.follow(at, where), field.index, depth + 1, `${where}[${i}]`);
-      } else if (el === BaseType.Union || el === BaseType.UType || el === BaseType.Vector) {
-        this.fail('INTERNAL', where, 'vectors of unions are not used by this protocol');
-      } else this.scalar(el, at, field, `${where}[${i}]`);
+      if (el === BaseType.String) {
+        const target = this.follow(at);
+        path.push(i);
+        this.string(target, MAX_STRING_IN_VECTOR);
+        path.pop();
+      } else if (struct !== undefined) {
+        if (struct.isStruct) {
+          path.push(i);
+          this.struct(at, struct);
+          path.pop();
+        } else {
+          const target = this.follow(at);
+          path.push(i);
+          this.table(target, field.index, depth + 1);
+          path.pop();
+        }
+      } else {
+        path.push(i);
+        this.scalar(el, at, field);
+        path.pop();
+      }
     }
   }
 
-  private struct(at: number, struct: ObjectLayout, where: string): void {
-    this.inBounds(at, struct.byteSize, where);
+  private struct(at: number, struct: ObjectLayout): void {
+    this.inBounds(at, struct.byteSize);
+    const path = this.path;
     for (const f of struct.fields) {
+      path.push(`.${f.name}`);
       if (f.type === BaseType.Obj) {
         const inner = this.schema.objects[f.index];
-        if (inner === undefined) this.fail('INTERNAL', where, 'unknown struct');
-        this.struct(at + f.offset, inner, `${where}.${f.name}`);
-      } else this.scalar(f.type, at + f.offset, f, `${where}.${f.name}`);
+        if (inner === undefined) {
+          path.pop();
+          this.fail('INTERNAL', 'unknown struct');
+        }
+        this.struct(at + f.offset, inner);
+      } else this.scalar(f.type, at + f.offset, f);
+      path.pop();
     }
   }
 
-  private scalar(type: BaseType, at: number, field: FieldLayout, where: string): void {
+  private scalar(type: BaseType, at: number, field: FieldLayout): void {
     let value: number;
     switch (type) {
       case BaseType.Bool:
@@ -238,36 +331,49 @@ class Walker {
         break;
       case BaseType.ULong: {
         const high = this.view.getUint32(at + 4, true);
-        if (high > MAX_SAFE_HIGH) this.fail('OUT_OF_RANGE', where, 'uint64 beyond Number.MAX_SAFE_INTEGER');
+        if (high > MAX_SAFE_HIGH) this.fail('OUT_OF_RANGE', 'uint64 beyond Number.MAX_SAFE_INTEGER');
         value = high * 2 ** 32 + this.view.getUint32(at, true);
         break;
       }
       case BaseType.Long: {
         const high = this.view.getInt32(at + 4, true);
-        if (high > MAX_SAFE_HIGH || high < -MAX_SAFE_HIGH - 1) this.fail('OUT_OF_RANGE', where, 'int64 beyond the safe range');
+        if (high > MAX_SAFE_HIGH || high < -MAX_SAFE_HIGH - 1) this.fail('OUT_OF_RANGE', 'int64 beyond the safe range');
         value = high * 2 ** 32 + this.view.getUint32(at, true);
         break;
       }
       case BaseType.Float:
         value = this.view.getFloat32(at, true);
-        if (!Number.isFinite(value)) this.fail('NOT_FINITE', where, String(value));
+        if (!Number.isFinite(value)) this.fail('NOT_FINITE', String(value));
         break;
       case BaseType.Double:
         value = this.view.getFloat64(at, true);
-        if (!Number.isFinite(value)) this.fail('NOT_FINITE', where, String(value));
+        if (!Number.isFinite(value)) this.fail('NOT_FINITE', String(value));
         break;
       default:
-        this.fail('INTERNAL', where, `unexpected base type ${type}`);
+        this.fail('INTERNAL', `unexpected base type ${type}`);
     }
-    if (field.min !== null && value < field.min) this.fail('OUT_OF_RANGE', where, `${value} < ${field.min}`);
-    if (field.max !== null && value > field.max) this.fail('OUT_OF_RANGE', where, `${value} > ${field.max}`);
+    if (field.min !== null && value < field.min) this.fail('OUT_OF_RANGE', `${value} < ${field.min}`);
+    if (field.max !== null && value > field.max) this.fail('OUT_OF_RANGE', `${value} > ${field.max}`);
     if (field.index >= 0) {
       const e = this.schema.enums[field.index];
-      if (e !== undefined && !e.isUnion && !e.values.some((v) => v.value === value)) {
-        this.fail('UNKNOWN_ENUM', where, `${value} is not a ${e.name}`);
+      if (e !== undefined && !e.isUnion && this.lookups.values[field.index]?.has(value) !== true) {
+        this.fail('UNKNOWN_ENUM', `${value} is not a ${e.name}`);
       }
     }
   }
+}
+
+/** Whether a scalar vector's elements need a look each: floats (finite), 64-bit (safe), ranges, enums. */
+function needsScalarCheck(el: BaseType, field: FieldLayout): boolean {
+  return (
+    el === BaseType.Float ||
+    el === BaseType.Double ||
+    el === BaseType.Long ||
+    el === BaseType.ULong ||
+    field.min !== null ||
+    field.max !== null ||
+    field.index >= 0
+  );
 }
 
 /** Throws VerifyError (only) when `bytes` is not a safe buffer of the schema's root table. */

@@ -60,3 +60,31 @@ export function uniformRandom(n: number, degree: number, seed: number, integer =
   }
   return { n, nodeIds: ids(n), source, target, weight: weights(edges, random, integer) };
 }
+
+/**
+ * A road-like graph: a width x height grid, each node joined to its right and lower neighbours,
+ * weights uniform in [1, 100) (integers with `integer`). Shortest paths cross it in about
+ * width + height hops, which is what makes road networks hard for frontier-parallel SSSP.
+ */
+export function roadGrid(width: number, height: number, seed: number, integer = false): ArrayGraph {
+  const random = mulberry32(seed);
+  const n = width * height;
+  const edges = (width - 1) * height + width * (height - 1);
+  const source = new Uint32Array(edges);
+  const target = new Uint32Array(edges);
+  let k = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const u = y * width + x;
+      if (x + 1 < width) {
+        source[k] = u;
+        target[k++] = u + 1;
+      }
+      if (y + 1 < height) {
+        source[k] = u;
+        target[k++] = u + width;
+      }
+    }
+  }
+  return { n, nodeIds: ids(n), source, target, weight: weights(edges, random, integer) };
+}

@@ -8,7 +8,7 @@ import { Vec3, Vec3T } from '../vf/vec3.js';
 
 /**
  * Which nodes a position subscriber receives; the selection decides its id table. Every part is
- * optional and they combine (kind, then region, then the count).
+ * optional and they combine (kind, type, fold and degree, then region, then the count).
  */
 export class PositionFilter {
   bb: flatbuffers.ByteBuffer|null = null;
@@ -67,8 +67,50 @@ regionMax(obj?:Vec3):Vec3|null {
   return offset ? (obj || new Vec3()).__init(this.bb_pos + offset, this.bb!) : null;
 }
 
+/**
+ * Keep nodes of these types only (Node.type; "" stands for nodes without one); absent or empty
+ * keeps every type.
+ */
+types(index: number):string
+types(index: number,optionalEncoding:flatbuffers.Encoding):string|Uint8Array
+types(index: number,optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? this.bb!.__string(this.bb!.__vector(this.bb_pos + offset) + index * 4, optionalEncoding) : null;
+}
+
+typesLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+/**
+ * Fold every node of type "block" into the nearest node above it that is not a block (its
+ * page): folded nodes leave the selection and the id table lists them in `folded`. Degrees are
+ * then counted on the folded graph.
+ */
+foldBlocks():boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 14);
+  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
+}
+
+/**
+ * Keep nodes with at least this degree (edge ends; folded: distinct neighbours); 1 hides orphans.
+ */
+minDegree():number {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
+/**
+ * Keep nodes with at most this degree; 0 means no limit.
+ */
+maxDegree():number {
+  const offset = this.bb!.__offset(this.bb_pos, 18);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
 static startPositionFilter(builder:flatbuffers.Builder) {
-  builder.startObject(4);
+  builder.startObject(8);
 }
 
 static addKinds(builder:flatbuffers.Builder, kindsOffset:flatbuffers.Offset) {
@@ -99,6 +141,34 @@ static addRegionMax(builder:flatbuffers.Builder, regionMaxOffset:flatbuffers.Off
   builder.addFieldStruct(3, regionMaxOffset, 0);
 }
 
+static addTypes(builder:flatbuffers.Builder, typesOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(4, typesOffset, 0);
+}
+
+static createTypesVector(builder:flatbuffers.Builder, data:flatbuffers.Offset[]):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addOffset(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startTypesVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
+}
+
+static addFoldBlocks(builder:flatbuffers.Builder, foldBlocks:boolean) {
+  builder.addFieldInt8(5, +foldBlocks, +false);
+}
+
+static addMinDegree(builder:flatbuffers.Builder, minDegree:number) {
+  builder.addFieldInt32(6, minDegree, 0);
+}
+
+static addMaxDegree(builder:flatbuffers.Builder, maxDegree:number) {
+  builder.addFieldInt32(7, maxDegree, 0);
+}
+
 static endPositionFilter(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
@@ -110,7 +180,11 @@ unpack(): PositionFilterT {
     this.bb!.createScalarList(this.kinds.bind(this), this.kindsLength()),
     this.maxNodes(),
     (this.regionMin() !== null ? this.regionMin()!.unpack() : null),
-    (this.regionMax() !== null ? this.regionMax()!.unpack() : null)
+    (this.regionMax() !== null ? this.regionMax()!.unpack() : null),
+    this.bb!.createScalarList(this.types.bind(this), this.typesLength()),
+    this.foldBlocks(),
+    this.minDegree(),
+    this.maxDegree()
   );
 }
 
@@ -120,6 +194,10 @@ unpackTo(_o: PositionFilterT): void {
   _o.maxNodes = this.maxNodes();
   _o.regionMin = (this.regionMin() !== null ? this.regionMin()!.unpack() : null);
   _o.regionMax = (this.regionMax() !== null ? this.regionMax()!.unpack() : null);
+  _o.types = this.bb!.createScalarList(this.types.bind(this), this.typesLength());
+  _o.foldBlocks = this.foldBlocks();
+  _o.minDegree = this.minDegree();
+  _o.maxDegree = this.maxDegree();
 }
 }
 
@@ -128,18 +206,27 @@ constructor(
   public kinds: (NodeKind)[] = [],
   public maxNodes: number = 0,
   public regionMin: Vec3T|null = null,
-  public regionMax: Vec3T|null = null
+  public regionMax: Vec3T|null = null,
+  public types: (string)[] = [],
+  public foldBlocks: boolean = false,
+  public minDegree: number = 0,
+  public maxDegree: number = 0
 ){}
 
 
 pack(builder:flatbuffers.Builder): flatbuffers.Offset {
   const kinds = PositionFilter.createKindsVector(builder, this.kinds);
+  const types = PositionFilter.createTypesVector(builder, builder.createObjectOffsetList(this.types));
 
   PositionFilter.startPositionFilter(builder);
   PositionFilter.addKinds(builder, kinds);
   PositionFilter.addMaxNodes(builder, this.maxNodes);
   PositionFilter.addRegionMin(builder, (this.regionMin !== null ? this.regionMin!.pack(builder) : 0));
   PositionFilter.addRegionMax(builder, (this.regionMax !== null ? this.regionMax!.pack(builder) : 0));
+  PositionFilter.addTypes(builder, types);
+  PositionFilter.addFoldBlocks(builder, this.foldBlocks);
+  PositionFilter.addMinDegree(builder, this.minDegree);
+  PositionFilter.addMaxDegree(builder, this.maxDegree);
 
   return PositionFilter.endPositionFilter(builder);
 }

@@ -6,8 +6,8 @@ import { NodeKind } from '../vf/node-kind.js';
 
 
 /**
- * Frame index i stands for ids[i] (and kinds[i]). Sent when the node set changes, before the
- * keyframe that uses it; every frame names the epoch of the table it indexes.
+ * Frame index i stands for ids[i] (and kinds[i], types[i]). Sent when the node set changes, before
+ * the keyframe that uses it; every frame names the epoch of the table it indexes.
  */
 export class PositionIdTable {
   bb: flatbuffers.ByteBuffer|null = null;
@@ -62,8 +62,75 @@ kindsArray():Uint8Array|null {
   return offset ? new Uint8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
 }
 
+/**
+ * Each node's type as an index into type_names (0: no type); absent when the graph has no types.
+ */
+types(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? this.bb!.readUint16(this.bb!.__vector(this.bb_pos + offset) + index * 2) : 0;
+}
+
+typesLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+typesArray():Uint16Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? new Uint16Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
+/**
+ * Every type the graph holds (not only those selected), by code: type_names[0] is "".
+ */
+typeNames(index: number):string
+typeNames(index: number,optionalEncoding:flatbuffers.Encoding):string|Uint8Array
+typeNames(index: number,optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? this.bb!.__string(this.bb!.__vector(this.bb_pos + offset) + index * 4, optionalEncoding) : null;
+}
+
+typeNamesLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+/**
+ * Under PositionFilter.fold_blocks: the nodes folded away, and index for index the selected
+ * node each folds into (a block and its page).
+ */
+folded(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 14);
+  return offset ? this.bb!.readUint32(this.bb!.__vector(this.bb_pos + offset) + index * 4) : 0;
+}
+
+foldedLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 14);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+foldedArray():Uint32Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 14);
+  return offset ? new Uint32Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
+foldedInto(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+  return offset ? this.bb!.readUint32(this.bb!.__vector(this.bb_pos + offset) + index * 4) : 0;
+}
+
+foldedIntoLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+foldedIntoArray():Uint32Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+  return offset ? new Uint32Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
 static startPositionIdTable(builder:flatbuffers.Builder) {
-  builder.startObject(3);
+  builder.startObject(7);
 }
 
 static addEpoch(builder:flatbuffers.Builder, epoch:number) {
@@ -107,17 +174,100 @@ static startKindsVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(1, numElems, 1);
 }
 
+static addTypes(builder:flatbuffers.Builder, typesOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(3, typesOffset, 0);
+}
+
+static createTypesVector(builder:flatbuffers.Builder, data:number[]|Uint16Array):flatbuffers.Offset;
+/**
+ * @deprecated This Uint8Array overload will be removed in the future.
+ */
+static createTypesVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset;
+static createTypesVector(builder:flatbuffers.Builder, data:number[]|Uint16Array|Uint8Array):flatbuffers.Offset {
+  builder.startVector(2, data.length, 2);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt16(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startTypesVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(2, numElems, 2);
+}
+
+static addTypeNames(builder:flatbuffers.Builder, typeNamesOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(4, typeNamesOffset, 0);
+}
+
+static createTypeNamesVector(builder:flatbuffers.Builder, data:flatbuffers.Offset[]):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addOffset(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startTypeNamesVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
+}
+
+static addFolded(builder:flatbuffers.Builder, foldedOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(5, foldedOffset, 0);
+}
+
+static createFoldedVector(builder:flatbuffers.Builder, data:number[]|Uint32Array):flatbuffers.Offset;
+/**
+ * @deprecated This Uint8Array overload will be removed in the future.
+ */
+static createFoldedVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset;
+static createFoldedVector(builder:flatbuffers.Builder, data:number[]|Uint32Array|Uint8Array):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt32(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startFoldedVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
+}
+
+static addFoldedInto(builder:flatbuffers.Builder, foldedIntoOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(6, foldedIntoOffset, 0);
+}
+
+static createFoldedIntoVector(builder:flatbuffers.Builder, data:number[]|Uint32Array):flatbuffers.Offset;
+/**
+ * @deprecated This Uint8Array overload will be removed in the future.
+ */
+static createFoldedIntoVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset;
+static createFoldedIntoVector(builder:flatbuffers.Builder, data:number[]|Uint32Array|Uint8Array):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt32(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startFoldedIntoVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
+}
+
 static endPositionIdTable(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   builder.requiredField(offset, 6) // ids
   return offset;
 }
 
-static createPositionIdTable(builder:flatbuffers.Builder, epoch:number, idsOffset:flatbuffers.Offset, kindsOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createPositionIdTable(builder:flatbuffers.Builder, epoch:number, idsOffset:flatbuffers.Offset, kindsOffset:flatbuffers.Offset, typesOffset:flatbuffers.Offset, typeNamesOffset:flatbuffers.Offset, foldedOffset:flatbuffers.Offset, foldedIntoOffset:flatbuffers.Offset):flatbuffers.Offset {
   PositionIdTable.startPositionIdTable(builder);
   PositionIdTable.addEpoch(builder, epoch);
   PositionIdTable.addIds(builder, idsOffset);
   PositionIdTable.addKinds(builder, kindsOffset);
+  PositionIdTable.addTypes(builder, typesOffset);
+  PositionIdTable.addTypeNames(builder, typeNamesOffset);
+  PositionIdTable.addFolded(builder, foldedOffset);
+  PositionIdTable.addFoldedInto(builder, foldedIntoOffset);
   return PositionIdTable.endPositionIdTable(builder);
 }
 
@@ -125,7 +275,11 @@ unpack(): PositionIdTableT {
   return new PositionIdTableT(
     this.epoch(),
     this.bb!.createScalarList(this.ids.bind(this), this.idsLength()),
-    this.bb!.createScalarList(this.kinds.bind(this), this.kindsLength())
+    this.bb!.createScalarList(this.kinds.bind(this), this.kindsLength()),
+    this.bb!.createScalarList(this.types.bind(this), this.typesLength()),
+    this.bb!.createScalarList(this.typeNames.bind(this), this.typeNamesLength()),
+    this.bb!.createScalarList(this.folded.bind(this), this.foldedLength()),
+    this.bb!.createScalarList(this.foldedInto.bind(this), this.foldedIntoLength())
   );
 }
 
@@ -134,6 +288,10 @@ unpackTo(_o: PositionIdTableT): void {
   _o.epoch = this.epoch();
   _o.ids = this.bb!.createScalarList(this.ids.bind(this), this.idsLength());
   _o.kinds = this.bb!.createScalarList(this.kinds.bind(this), this.kindsLength());
+  _o.types = this.bb!.createScalarList(this.types.bind(this), this.typesLength());
+  _o.typeNames = this.bb!.createScalarList(this.typeNames.bind(this), this.typeNamesLength());
+  _o.folded = this.bb!.createScalarList(this.folded.bind(this), this.foldedLength());
+  _o.foldedInto = this.bb!.createScalarList(this.foldedInto.bind(this), this.foldedIntoLength());
 }
 }
 
@@ -141,18 +299,30 @@ export class PositionIdTableT {
 constructor(
   public epoch: number = 0,
   public ids: (number)[] = [],
-  public kinds: (NodeKind)[] = []
+  public kinds: (NodeKind)[] = [],
+  public types: (number)[] = [],
+  public typeNames: (string)[] = [],
+  public folded: (number)[] = [],
+  public foldedInto: (number)[] = []
 ){}
 
 
 pack(builder:flatbuffers.Builder): flatbuffers.Offset {
   const ids = PositionIdTable.createIdsVector(builder, this.ids);
   const kinds = PositionIdTable.createKindsVector(builder, this.kinds);
+  const types = PositionIdTable.createTypesVector(builder, this.types);
+  const typeNames = PositionIdTable.createTypeNamesVector(builder, builder.createObjectOffsetList(this.typeNames));
+  const folded = PositionIdTable.createFoldedVector(builder, this.folded);
+  const foldedInto = PositionIdTable.createFoldedIntoVector(builder, this.foldedInto);
 
   return PositionIdTable.createPositionIdTable(builder,
     this.epoch,
     ids,
-    kinds
+    kinds,
+    types,
+    typeNames,
+    folded,
+    foldedInto
   );
 }
 }
