@@ -12,7 +12,7 @@ import { cpuCandidate } from '../src/actors/physics-subsystem.ts';
 import { PositionStreamEncoder, applyFrame, decodeFrame, forEachEntry, type PositionFrame } from '../src/protocol/index.ts';
 import { EngineSelector } from '../src/physics/engine-selector.ts';
 import { barabasiAlbert, toTopology } from '../src/physics/generators.ts';
-import { VirtualClock } from '../src/runtime/clock.ts';
+import { VirtualClock } from '../src/shared/clock.ts';
 import { ActorSystem } from '../src/runtime/system.ts';
 import { mulberry32 } from '../test/helpers/mulberry32.ts';
 import { advanceSettled } from '../test/helpers/system.ts';

@@ -21,7 +21,7 @@ import { Partitioner } from '../src/graph/partition.ts';
 import { ShardState } from '../src/graph/shard-state.ts';
 import { encodeSnapshot } from '../src/graph/snapshot-codec.ts';
 import { graphSubsystemParts } from '../src/graph/subsystem.ts';
-import { RealClock } from '../src/runtime/clock.ts';
+import { RealClock } from '../src/shared/clock.ts';
 import { ActorSystem } from '../src/runtime/system.ts';
 import type { ChildSpec } from '../src/supervisors/child-spec.ts';
 import { Strategies } from '../src/supervisors/strategy.ts';

@@ -17,7 +17,7 @@ import type { ActorFactory } from '../runtime/actor.ts';
 import type { Ref } from '../runtime/ref.ts';
 import { describeTokenFailure, type TokenAuthority } from '../auth/token.ts';
 import { Connection, type ConnectionEvent } from '../gateway/connection.ts';
-import { EventLog } from '../gateway/event-log.ts';
+import { EventLog } from './event-log.ts';
 import { FANOUT_SCHEDULING, positionFanout, type FanoutMsg } from './position-fanout.ts';
 import { httpHandler } from '../gateway/http-api.ts';
 import { requestToken } from '../gateway/http-auth.ts';

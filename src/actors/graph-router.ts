@@ -51,7 +51,7 @@ import type { OpOutcome } from '../graph/shard-state.ts';
 import type { TopologyHub } from '../graph/topology-hub.ts';
 import type { TopologySubscription } from '../graph/topology.ts';
 import { PendingWrites } from '../graph/pending-writes.ts';
-import type { ShardHealth } from '../graph/shard-health.ts';
+import type { ShardHealth } from './shard-health.ts';
 import type { GroupCommitJournal, JournalError, JournalStats, Ticket } from '../storage/group-commit.ts';
 import { recoverShard } from '../graph/recover.ts';
 import type { SqlQueryable } from '../storage/sql.ts';

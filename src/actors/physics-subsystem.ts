@@ -9,7 +9,7 @@ import { CudaPhysicsEngine, type CudaEngineOptions } from '../gpu/physics-engine
 import { SerialEngine } from '../physics/cpu/serial-engine.ts';
 import { WorkerEngine } from '../physics/cpu/worker-engine.ts';
 import { EngineSelector, type EngineCandidate, type EngineSelectorOptions } from '../physics/engine-selector.ts';
-import type { BackoffOptions } from '../supervisors/backoff.ts';
+import type { BackoffOptions } from '../shared/backoff.ts';
 import { childSpec, type AnyChildSpec } from '../supervisors/child-spec.ts';
 import { physicsActor, physicsSupervision, type PhysicsActorOptions } from './physics.ts';
 

@@ -18,7 +18,7 @@ import { Layout, type LayoutSnapshot } from '../physics/layout.ts';
 import { DEFAULT_PARAMS, applyPatch, ParamEaser, type ParamsPatch, type PhysicsParams } from '../physics/params.ts';
 import type { ActorContext, ActorFactory, SpawnOptions } from '../runtime/actor.ts';
 import type { Ref } from '../runtime/ref.ts';
-import type { BackoffOptions } from '../supervisors/backoff.ts';
+import type { BackoffOptions } from '../shared/backoff.ts';
 import { Strategies } from '../supervisors/strategy.ts';
 import { physicsEngineActor } from './physics-engine.ts';
 import type { EngineStep, PhysicsCommand, PhysicsFrame, PhysicsMsg, PhysicsStats } from './physics-messages.ts';

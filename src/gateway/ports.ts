@@ -4,7 +4,7 @@
 // The settings actor is reached through its own protocol (src/settings/protocol.ts). Each port is
 // implemented by whoever owns that subsystem; the tests implement them with small fakes.
 import type { Hlc } from '../crdt/hlc.ts';
-import type { Ref } from '../runtime/ref.ts';
+import type { Recipient } from '../shared/recipient.ts';
 import type { SsspErrorCode } from '../sssp/engine.ts';
 import type { EdgeT, GraphBatchT, GraphUpdateT, NodeT, PayloadT, SsspRequestT } from '../protocol/index.ts';
 import type { NodeFacets } from './node-facets.ts';
@@ -44,8 +44,8 @@ export interface FrameSource {
    * subscriber gets the latest snapshot at once, so that clients see the layout even while the
    * physics is idle.
    */
-  subscribe(subscriber: Ref<PositionTick>, maxRateHz: number): void;
-  unsubscribe(subscriber: Ref<PositionTick>): void;
+  subscribe(subscriber: Recipient<PositionTick>, maxRateHz: number): void;
+  unsubscribe(subscriber: Recipient<PositionTick>): void;
 }
 
 // ---- layout ---------------------------------------------------------------------------------------
@@ -106,7 +106,7 @@ export interface GraphApplyRequest {
   readonly origin: MutationOrigin;
   /** The client's HLC stamp for the change (Envelope.hlc); absent: the server stamps it on arrival. */
   readonly stamp?: Hlc;
-  readonly replyTo: Ref<GraphApplied>;
+  readonly replyTo: Recipient<GraphApplied>;
   /** Comes back as GraphApplied.answerTo. */
   readonly tag: number;
 }
@@ -201,8 +201,8 @@ export interface GraphPort {
   search(query: string, limit: number): Promise<readonly GraphNodeView[]>;
   /** Up to `limit` edges from position `offset` of the edge list (the viewer's initial load). */
   edgePage(offset: number, limit: number): Promise<GraphEdgePage>;
-  subscribe(subscriber: Ref<GraphChanged>): void;
-  unsubscribe(subscriber: Ref<GraphChanged>): void;
+  subscribe(subscriber: Recipient<GraphChanged>): void;
+  unsubscribe(subscriber: Recipient<GraphChanged>): void;
 }
 
 // ---- shortest paths -------------------------------------------------------------------------------
@@ -226,9 +226,9 @@ export interface SsspPort {
    * Computes from `request.source` (up to its targets and distance bound); the answer, tagged
    * `answerTo: tag`, goes to `replyTo`, and a successful result to every subscriber too.
    */
-  request(request: SsspRequestT, replyTo: Ref<SsspResultMsg>, tag: number): void;
-  subscribe(subscriber: Ref<SsspResultMsg>): void;
-  unsubscribe(subscriber: Ref<SsspResultMsg>): void;
+  request(request: SsspRequestT, replyTo: Recipient<SsspResultMsg>, tag: number): void;
+  subscribe(subscriber: Recipient<SsspResultMsg>): void;
+  unsubscribe(subscriber: Recipient<SsspResultMsg>): void;
 }
 
 // ---- agents ---------------------------------------------------------------------------------------
@@ -242,6 +242,6 @@ export interface AgentEvent {
 export interface AgentPort {
   /** An agent message a client sent (AgentRegister, AgentHeartbeat, Task*, ...). */
   deliver(payload: PayloadT, origin: MutationOrigin): void;
-  subscribe(subscriber: Ref<AgentEvent>): void;
-  unsubscribe(subscriber: Ref<AgentEvent>): void;
+  subscribe(subscriber: Recipient<AgentEvent>): void;
+  unsubscribe(subscriber: Recipient<AgentEvent>): void;
 }

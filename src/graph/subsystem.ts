@@ -11,14 +11,14 @@
 import { HybridClock } from '../crdt/hlc.ts';
 import { graphRouter } from '../actors/graph-router.ts';
 import { graphShard } from '../actors/graph-shard.ts';
-import type { BackoffOptions } from '../supervisors/backoff.ts';
+import type { BackoffOptions } from '../shared/backoff.ts';
 import { childSpec, type AnyChildSpec } from '../supervisors/child-spec.ts';
 import { Strategies } from '../supervisors/strategy.ts';
 import { supervisorSpec } from '../supervisors/supervisor.ts';
 import type { Store } from '../storage/open-store.ts';
 import { ChangeHub } from './change-hub.ts';
 import { Partitioner } from './partition.ts';
-import { ShardHealth } from './shard-health.ts';
+import { ShardHealth } from '../actors/shard-health.ts';
 import { TopologyHub } from './topology-hub.ts';
 
 export { openStore, type Store, type StoreEnv } from '../storage/open-store.ts';

@@ -1,9 +1,9 @@
 // What an actor is (a receive function plus optional lifecycle hooks, created by a factory so a
 // restart can build a fresh one) and what it may do (its context).
-import type { BackoffOptions } from '../supervisors/backoff.ts';
+import type { BackoffOptions } from '../shared/backoff.ts';
 import type { ChildRestart } from '../supervisors/child-restart.ts';
 import type { SupervisorStrategy } from '../supervisors/strategy.ts';
-import type { TimerHandle } from './clock.ts';
+import type { TimerHandle } from '../shared/clock.ts';
 import type { Priority } from './dispatcher.ts';
 import type { MailboxOptions } from './overflow-policy.ts';
 import type { Ref } from './ref.ts';

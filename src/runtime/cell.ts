@@ -3,13 +3,13 @@
 //          any -> stopping -> stopped
 // A restart keeps the cell, its ref and its mailbox, and replaces the instance with a fresh one
 // from the factory; messages that arrive while the restart waits out its backoff are stashed.
-import { DEFAULT_BACKOFF, type BackoffOptions } from '../supervisors/backoff.ts';
+import { DEFAULT_BACKOFF, type BackoffOptions } from '../shared/backoff.ts';
 import type { ChildRestart } from '../supervisors/child-restart.ts';
 import { RestartHistory } from '../supervisors/restart-intensity.ts';
 import { Strategies, type SupervisorStrategy } from '../supervisors/strategy.ts';
 import { handleChildFailure, handleNormalExit } from '../supervisors/supervise.ts';
 import type { Actor, ActorContext, ActorFactory, SpawnOptions } from './actor.ts';
-import type { Clock, TimerHandle } from './clock.ts';
+import type { Clock, TimerHandle } from '../shared/clock.ts';
 import type { DeadLetterReason } from './dead-letter.ts';
 import type { Priority, Runnable } from './dispatcher.ts';
 import { ActorKilledError, InjectedFault } from './errors.ts';

@@ -5,7 +5,7 @@ import type { ActorFactory, SpawnOptions } from './actor.ts';
 import { AskDeadlines } from './ask-deadlines.ts';
 import { AskRef, TEMP_PREFIX, validateTimeout, type AskHost } from './ask.ts';
 import { ActorCell, LocalRef, type CellHost } from './cell.ts';
-import { RealClock, type Clock } from './clock.ts';
+import { RealClock, type Clock } from '../shared/clock.ts';
 import type { DeadLetter, DeadLetterReason } from './dead-letter.ts';
 import { DEFAULT_DISPATCHER, Dispatcher, type Runnable } from './dispatcher.ts';
 import { EventStream } from './event-stream.ts';

@@ -11,7 +11,7 @@ import { ssspPort, ssspPortActor, type SsspPortMsg } from '../actors/sssp-port.t
 import { ssspChildren, type SsspMsg } from '../actors/sssp.ts';
 import type { FrameSource, GraphPort, LayoutPort, SsspPort } from '../gateway/ports.ts';
 import type { Ref } from '../runtime/ref.ts';
-import { graphPort } from '../graph/gateway-port.ts';
+import { graphPort } from '../actors/graph-port.ts';
 import type { GraphSubsystem } from '../graph/subsystem.ts';
 import type { TopologySubscription } from '../graph/topology.ts';
 import { pathRef } from '../runtime/path-ref.ts';

@@ -1,6 +1,6 @@
 // A supervision strategy is plain data: which siblings a restart takes along, how many restarts
 // are tolerated in what window, what each error means, and the backoff between restarts.
-import { DEFAULT_BACKOFF, validateBackoff, type BackoffOptions } from './backoff.ts';
+import { DEFAULT_BACKOFF, validateBackoff, type BackoffOptions } from '../shared/backoff.ts';
 import { restartOnAnyError, type Decider } from './decider.ts';
 import { oneForAll } from './one-for-all.ts';
 import { oneForOne } from './one-for-one.ts';

@@ -3,7 +3,7 @@
 import type { ActorCell } from '../runtime/cell.ts';
 import { RestartIntensityExceeded } from '../runtime/errors.ts';
 import type { Directive } from '../runtime/events.ts';
-import { backoffDelay } from './backoff.ts';
+import { backoffDelay } from '../shared/backoff.ts';
 import { affectedChildren } from './strategy.ts';
 
 type Cell = ActorCell<unknown>;
