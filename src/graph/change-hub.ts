@@ -8,7 +8,7 @@
 // Like the TopologyHub, the hub outlives router restarts: subscriptions survive them. It is bounded;
 // the router death-watches each subscriber and drops it when it stops.
 import { compareHlc, type Hlc } from '../crdt/hlc.ts';
-import type { ChangeScope, GraphChanged, GraphMutation } from '../gateway/ports.ts';
+import type { ChangeScope, GraphChanged, GraphMutation } from './changes.ts';
 import { GraphBatchT } from '../protocol/generated/vf/graph-batch.ts';
 import type { GraphUpdateT } from '../protocol/generated/vf/graph-update.ts';
 import { UpdateNodeT } from '../protocol/generated/vf/update-node.ts';

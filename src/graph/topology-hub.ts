@@ -4,7 +4,7 @@
 // first gets a 'reset'.
 // The hub outlives router restarts on purpose: subscriptions survive them, and a restarted router
 // re-seeds the view from the recovered shards and sends every subscriber a fresh 'reset'.
-import type { ChangeScope } from '../gateway/ports.ts';
+import type { ChangeScope } from './changes.ts';
 import type { Recipient } from '../shared/recipient.ts';
 import type { GraphEvent } from './events.ts';
 import { NODE_KINDS, topologyEdgeOf, topologyNodeOf, type NodeKind, type TopologyChange, type TopologyEdge, type TopologyNode, type Vec3 } from './topology.ts';
