@@ -9,7 +9,7 @@ import type { RuntimeEvent } from '../../src/runtime/events.ts';
 import { ActorSystem } from '../../src/runtime/system.ts';
 import { IMMEDIATE } from '../../src/shared/backoff.ts';
 import { childSpec } from '../../src/supervisors/child-spec.ts';
-import { RestartHistory } from '../../src/supervisors/restart-intensity.ts';
+import { RestartHistory } from '../../src/runtime/restart-intensity.ts';
 import { Strategies } from '../../src/supervisors/strategy.ts';
 import { supervisor } from '../../src/supervisors/supervisor.ts';
 
