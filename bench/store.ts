@@ -20,7 +20,7 @@ import { eventEntity, type GraphEvent } from '../src/graph/events.ts';
 import { Partitioner } from '../src/graph/partition.ts';
 import { ShardState } from '../src/graph/shard-state.ts';
 import { encodeSnapshot } from '../src/graph/snapshot-codec.ts';
-import { graphSubsystemParts } from '../src/graph/subsystem.ts';
+import { graphSubsystemParts } from '../src/supervisors/app-tree.ts';
 import { RealClock } from '../src/shared/clock.ts';
 import { ActorSystem } from '../src/runtime/system.ts';
 import type { ChildSpec } from '../src/supervisors/child-spec.ts';

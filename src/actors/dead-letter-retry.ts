@@ -19,6 +19,9 @@ export interface RetryPolicy {
   readonly skipRecipients: readonly string[];
 }
 
+/** Its name under /app/dead-letters (the application tree, src/supervisors/app-tree.ts). */
+export const RETRY_NAME = 'retry';
+
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxAttempts: 5,
   backoff: { minMs: 200, maxMs: 10_000, randomFactor: 0.2 },

@@ -108,6 +108,9 @@ const DEFAULT_STATIC_ROOT = fileURLToPath(new URL('../../viewer/dist/', import.m
  * the whole gateway at low priority instead, the tick waited behind every session's message and the
  * frame lag p99 rose by 3-5 ms.
  */
+/** Its name under /app/gateway (the application tree, src/supervisors/app-tree.ts); sessions are its children (…/server/s-1, …). */
+export const GATEWAY_NAME = 'server';
+
 export const GATEWAY_SCHEDULING = { throughput: 1, priority: 'normal' } as const;
 
 export function gateway(options: GatewayOptions): ActorFactory<GatewayMsg> {

@@ -29,7 +29,6 @@ import type { ChangeHub } from '../graph/change-hub.ts';
 import { commandFromMutation } from '../graph/from-protocol.ts';
 import { MAX_NODE_ID, type NodeValue } from '../graph/model.ts';
 import { MAX_QUERY_LENGTH, MAX_RESULTS } from '../graph/search.ts';
-import type { GraphSubsystem } from '../graph/subsystem.ts';
 
 export interface GraphPortOptions {
   /**
@@ -60,7 +59,7 @@ const clampLimit = (limit: number): number => (Number.isFinite(limit) ? Math.min
 
 export function graphPort(
   system: Pick<ActorSystem, 'ask' | 'lookup'>,
-  parts: Pick<GraphSubsystem, 'routerPath'> & { readonly changes?: ChangeHub },
+  parts: { readonly routerPath: string; readonly changes?: ChangeHub },
   options: GraphPortOptions = {},
 ): GraphPort {
   const applyTimeoutMs = options.applyTimeoutMs ?? 10_000;

@@ -183,6 +183,9 @@ function entityKey(op: GraphOp): string {
 
 const UNCHANGED: OpOutcome = { status: 'unchanged' };
 
+/** Its name under the graph's core supervisor (the application tree, src/supervisors/app-tree.ts). */
+export const GRAPH_ROUTER_NAME = 'router';
+
 export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg> {
   return (ctx) => {
     const dir = new Directory();

@@ -12,7 +12,7 @@
 import { pino } from 'pino';
 import { signingKey } from '../auth/secret.ts';
 import { TokenAuthority } from '../auth/token.ts';
-import { adminUrl } from '../gateway/children.ts';
+import { adminUrl } from '../gateway/admin-url.ts';
 import { httpLimitsFromEnv } from '../gateway/http-limits.ts';
 import { openStore } from '../storage/open-store.ts';
 import type { Termination } from './exit-on-termination.ts';
