@@ -6,13 +6,14 @@
 // and a big shortest-path result on its way to clients (bench/sssp-wire.ts).
 import { figure, progress, report, type Figure } from './report.ts';
 import { ssspWireFigures } from './sssp-wire.ts';
-import { physicsActor, physicsSupervision } from '../src/actors/physics.ts';
+import { physicsActor } from '../src/actors/physics.ts';
+import { physicsSupervision } from '../src/supervisors/app-tree.ts';
 import type { PhysicsFrame, PhysicsMsg, PhysicsStats } from '../src/actors/physics-messages.ts';
-import { cpuCandidate } from '../src/actors/physics-subsystem.ts';
+import { cpuCandidate } from '../src/actors/physics-engines.ts';
 import { PositionStreamEncoder, applyFrame, decodeFrame, forEachEntry, type PositionFrame } from '../src/protocol/index.ts';
 import { EngineSelector } from '../src/physics/engine-selector.ts';
 import { barabasiAlbert, toTopology } from '../src/physics/generators.ts';
-import { VirtualClock } from '../src/runtime/clock.ts';
+import { VirtualClock } from '../src/shared/clock.ts';
 import { ActorSystem } from '../src/runtime/system.ts';
 import { mulberry32 } from '../test/helpers/mulberry32.ts';
 import { advanceSettled } from '../test/helpers/system.ts';

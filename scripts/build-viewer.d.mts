@@ -1,4 +1,4 @@
-// Types for scripts/build-viewer.mjs (imported by the browser tests and by `npm start`).
+// Types for scripts/build-viewer.mjs (imported by the browser tests).
 
 /** Whether viewer/dist is missing or older than any file it was built from. */
 export function viewerIsStale(): Promise<boolean>;

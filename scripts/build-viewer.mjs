@@ -1,49 +1,24 @@
 // Builds the PlayCanvas viewer: esbuild bundles viewer/src/main.ts (with the protocol and settings
 // code it shares with the server) into viewer/dist/main.js, next to index.html and viewer.css.
 //
-//   npm run build:viewer          always builds
+//   npm run build:viewer          always builds (so does `npm install`, through `prepare`)
 //   ensureViewerBuilt()           builds only when viewer/dist is missing or older than any input
-//                                 (for `npm start` and the browser tests)
+//                                 (for the browser tests; `npm start` only checks, viewer-bundle.mjs)
 //
 // A build writes into a scratch folder and moves each file into place, so a server reading
 // viewer/dist while another process builds sees old files or new ones, never half-written ones.
 import { build } from 'esbuild';
-import { copyFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { viewerIsStale } from '../src/cli/viewer-bundle.mjs';
+
+export { viewerIsStale };
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const VIEWER = join(ROOT, 'viewer');
 const DIST = join(VIEWER, 'dist');
-const META = join(DIST, 'build-meta.json');
 const STATIC = join(VIEWER, 'static');
-
-async function mtime(path) {
-  try {
-    return (await stat(path)).mtimeMs;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether viewer/dist is missing or older than any file it was built from. */
-export async function viewerIsStale() {
-  const builtAt = await mtime(META);
-  if (builtAt === undefined || (await mtime(join(DIST, 'main.js'))) === undefined) return true;
-  let inputs;
-  try {
-    inputs = JSON.parse(await readFile(META, 'utf8')).inputs;
-  } catch {
-    return true;
-  }
-  const statics = (await readdir(STATIC)).map((f) => join(STATIC, f));
-  for (const file of [...inputs.map((f) => join(ROOT, f)), ...statics, fileURLToPath(import.meta.url)]) {
-    const m = await mtime(file);
-    if (m === undefined || m > builtAt) return true;
-  }
-  // A new source file that an old one now imports changes that old file: covered above.
-  return false;
-}
 
 /** Builds the viewer into viewer/dist; returns the bundle's size in bytes. */
 export async function buildViewer({ minify = true } = {}) {

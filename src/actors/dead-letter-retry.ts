@@ -2,7 +2,7 @@
 // ones with exponential backoff, and hands what still fails after `maxAttempts` (or what it has no
 // room for) to the permanent-failure sink. Redelivery uses tryDeliver, which does not raise a new
 // dead letter, so a failing retry cannot feed itself.
-import { backoffDelay, type BackoffOptions } from '../supervisors/backoff.ts';
+import { backoffDelay, type BackoffOptions } from '../shared/backoff.ts';
 import type { ActorContext, ActorFactory } from '../runtime/actor.ts';
 import type { DeadLetter, DeadLetterReason } from '../runtime/dead-letter.ts';
 import type { Ref } from '../runtime/ref.ts';
@@ -18,6 +18,9 @@ export interface RetryPolicy {
   /** Recipients (path prefixes) whose messages are never worth a late redelivery, e.g. sessions. */
   readonly skipRecipients: readonly string[];
 }
+
+/** Its name under /app/dead-letters (the application tree, src/supervisors/app-tree.ts). */
+export const RETRY_NAME = 'retry';
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxAttempts: 5,

@@ -31,6 +31,9 @@ const FACETS_SETTLE_MS = 300;
 
 const KIND_CODE = new Map(NODE_KINDS.map((k, i) => [k, i] as const));
 
+/** Its name under /app/compute (the application tree, src/supervisors/app-tree.ts). */
+export const FRAMES_NAME = 'frames';
+
 export function frameRelay(options: FrameRelayOptions): ActorFactory<FrameRelayMsg> {
   return (ctx) => {
     const subscribers = new Map<string, { ref: Ref<PositionTick>; hz: number }>();

@@ -17,7 +17,7 @@ import type { ActorFactory } from '../runtime/actor.ts';
 import type { Ref } from '../runtime/ref.ts';
 import { describeTokenFailure, type TokenAuthority } from '../auth/token.ts';
 import { Connection, type ConnectionEvent } from '../gateway/connection.ts';
-import { EventLog } from '../gateway/event-log.ts';
+import { EventLog } from './event-log.ts';
 import { FANOUT_SCHEDULING, positionFanout, type FanoutMsg } from './position-fanout.ts';
 import { httpHandler } from '../gateway/http-api.ts';
 import { requestToken } from '../gateway/http-auth.ts';
@@ -108,6 +108,9 @@ const DEFAULT_STATIC_ROOT = fileURLToPath(new URL('../../viewer/dist/', import.m
  * the whole gateway at low priority instead, the tick waited behind every session's message and the
  * frame lag p99 rose by 3-5 ms.
  */
+/** Its name under /app/gateway (the application tree, src/supervisors/app-tree.ts); sessions are its children (…/server/s-1, …). */
+export const GATEWAY_NAME = 'server';
+
 export const GATEWAY_SCHEDULING = { throughput: 1, priority: 'normal' } as const;
 
 export function gateway(options: GatewayOptions): ActorFactory<GatewayMsg> {

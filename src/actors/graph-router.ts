@@ -42,6 +42,7 @@ import { Directory, type EdgeListEntry } from '../graph/directory.ts';
 import type { GraphEvent } from '../graph/events.ts';
 import { commitStamp, type ChangeHub } from '../graph/change-hub.ts';
 import { applyResult } from '../graph/apply-result.ts';
+import type { GraphAck, GraphErrorCode } from '../graph/ack.ts';
 import type { EdgeValue, NodeValue } from '../graph/model.ts';
 import { MAX_QUERY_LENGTH, MAX_RESULTS, TopHits, type SearchHit } from '../graph/search.ts';
 import type { GraphApplied, GraphChanged } from '../gateway/ports.ts';
@@ -51,33 +52,13 @@ import type { OpOutcome } from '../graph/shard-state.ts';
 import type { TopologyHub } from '../graph/topology-hub.ts';
 import type { TopologySubscription } from '../graph/topology.ts';
 import { PendingWrites } from '../graph/pending-writes.ts';
-import type { ShardHealth } from '../graph/shard-health.ts';
+import type { ShardHealth } from './shard-health.ts';
 import type { GroupCommitJournal, JournalError, JournalStats, Ticket } from '../storage/group-commit.ts';
 import { recoverShard } from '../graph/recover.ts';
 import type { SqlQueryable } from '../storage/sql.ts';
 import { shardSlice, type GraphShardMsg, type PartResult, type RoutedOp, type ShardSlice } from './graph-shard.ts';
 
-/** `shard-unavailable`: a shard the change needs is restarting or not answering (the message names it). */
-export type GraphErrorCode = 'invalid' | 'not-found' | 'endpoint-missing' | 'edge-id-conflict' | 'clock-skew' | 'shard-unavailable' | JournalError['reason'];
-
-export type GraphAck =
-  | {
-      readonly ok: true;
-      /** The journal unit; undefined when nothing had to be written. */
-      readonly unit: number | undefined;
-      readonly atMs: number | undefined;
-      /** Graph version after this unit (the version before it when it changed nothing). */
-      readonly version: number;
-      /** The commit's HLC (the greatest stamp of its events); absent when nothing changed. */
-      readonly stamp?: Hlc;
-      /** One per op, in command order. */
-      readonly results: readonly OpOutcome[];
-    }
-  | {
-      readonly ok: false;
-      /** `op`: the index in the command of the op that was refused, when one op was. */
-      readonly error: { readonly code: GraphErrorCode; readonly message: string; readonly op?: number };
-    };
+export type { GraphAck, GraphErrorCode } from '../graph/ack.ts';
 
 export interface QueryFailure {
   readonly ok: false;
@@ -201,6 +182,9 @@ function entityKey(op: GraphOp): string {
 }
 
 const UNCHANGED: OpOutcome = { status: 'unchanged' };
+
+/** Its name under the graph's core supervisor (the application tree, src/supervisors/app-tree.ts). */
+export const GRAPH_ROUTER_NAME = 'router';
 
 export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg> {
   return (ctx) => {

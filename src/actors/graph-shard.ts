@@ -74,6 +74,9 @@ export type GraphShardMsg =
   | { readonly type: 'ping'; readonly replyTo: Ref<number> };
 
 /** What a shard holds, as the router rebuilds its directory from (from the shard, or from storage). */
+/** Shard i's name under the graph's core supervisor (the application tree, src/supervisors/app-tree.ts). */
+export const shardName = (shard: number): string => `shard-${shard}`;
+
 export function shardSlice(state: ShardState, lastUnit: number): ShardSlice {
   let maxStamp = ZERO_HLC;
   for (const [, r] of state.nodes.entries()) if (compareHlc(r.stamp, maxStamp) > 0) maxStamp = r.stamp;

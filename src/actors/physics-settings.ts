@@ -13,6 +13,9 @@ export type PhysicsSettingsMsg = SettingsBroadcast;
 const PREFIX = 'physics.';
 
 /** The physics patch for settings values under physics.*; other paths are ignored. */
+/** Its name under /app/compute (the application tree, src/supervisors/app-tree.ts). */
+export const PHYSICS_SETTINGS_NAME = 'physics-settings';
+
 export function patchFromSettings(values: Iterable<readonly [string, SettingValue]>): ParamsPatch {
   const patch: Record<string, unknown> = {};
   for (const [path, value] of values) {

@@ -13,13 +13,11 @@ import { ChangeSequence } from '../graph/change-sequence.ts';
 import type { TopologyChange, TopologySubscription } from '../graph/topology.ts';
 import { stepGlobals } from '../physics/buffers.ts';
 import type { EngineKind } from '../physics/engine.ts';
-import { engineFallbackDecider, type EngineSelector } from '../physics/engine-selector.ts';
+import type { EngineSelector } from '../physics/engine-selector.ts';
 import { Layout, type LayoutSnapshot } from '../physics/layout.ts';
 import { DEFAULT_PARAMS, applyPatch, ParamEaser, type ParamsPatch, type PhysicsParams } from '../physics/params.ts';
-import type { ActorContext, ActorFactory, SpawnOptions } from '../runtime/actor.ts';
+import type { ActorContext, ActorFactory } from '../runtime/actor.ts';
 import type { Ref } from '../runtime/ref.ts';
-import type { BackoffOptions } from '../supervisors/backoff.ts';
-import { Strategies } from '../supervisors/strategy.ts';
 import { physicsEngineActor } from './physics-engine.ts';
 import type { EngineStep, PhysicsCommand, PhysicsFrame, PhysicsMsg, PhysicsStats } from './physics-messages.ts';
 import { Subscriptions } from './subscriptions.ts';
@@ -36,14 +34,9 @@ export interface PhysicsActorOptions {
   readonly maxSubscribers?: number;
 }
 
-/** The supervision the physics actor applies to its engine child: the fallback decider, quick restarts. */
-export function physicsSupervision(selector: EngineSelector, backoff?: Partial<BackoffOptions>): SpawnOptions['supervision'] {
-  return Strategies.oneForOne({
-    decider: engineFallbackDecider(selector),
-    backoff: { minMs: 20, maxMs: 2_000, randomFactor: 0.2, resetAfterMs: 30_000, stashCapacity: 16, ...backoff },
-    intensity: { maxRestarts: 20, withinMs: 60_000 },
-  });
-}
+/** Its name under /app/compute, and its engine child's name (the application tree, src/supervisors/app-tree.ts). */
+export const PHYSICS_NAME = 'physics';
+export const PHYSICS_ENGINE_NAME = 'engine';
 
 interface Subscriber {
   readonly ref: Ref<PhysicsFrame>;

@@ -5,7 +5,6 @@
 // message.
 import { compareHlc, HybridClock, ZERO_HLC } from '../crdt/hlc.ts';
 import type { ActorFactory } from '../runtime/actor.ts';
-import { childSpec, type AnyChildSpec } from '../supervisors/child-spec.ts';
 import type { Ref } from '../runtime/ref.ts';
 import { BroadcastBatcher } from '../settings/broadcast-batcher.ts';
 import type { SettingsDelta } from '../settings/delta.ts';
@@ -40,6 +39,9 @@ const MAX_CHANGES_PER_SET = 1_024;
  * The store is control plane: a change is a few microseconds of work that a user is waiting on,
  * so it runs ahead of the position fan-out and the layout's ticks (see the dispatcher).
  */
+/** Its name under /app/settings (the application tree, src/supervisors/app-tree.ts). */
+export const SETTINGS_STORE_NAME = 'store';
+
 export const SETTINGS_SCHEDULING = { priority: 'high' } as const;
 
 export function settingsActor(options: SettingsActorOptions): ActorFactory<SettingsMsg> {
@@ -127,9 +129,4 @@ export function settingsActor(options: SettingsActorOptions): ActorFactory<Setti
       },
     };
   };
-}
-
-/** The children of /app/settings: the store at SETTINGS_ACTOR_PATH. */
-export function settingsChildren(options: SettingsActorOptions): AnyChildSpec[] {
-  return [childSpec(settingsActor(options), { name: 'store', mailbox: { capacity: 10_000, overflow: 'reject' }, ...SETTINGS_SCHEDULING })];
 }

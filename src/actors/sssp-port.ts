@@ -60,6 +60,9 @@ export async function resultToWire(r: SsspResult, yieldTo: () => Promise<void> =
   return SsspResultWire.fromDraft(r.source, r.complete, wire);
 }
 
+/** Its name under /app/compute (the application tree, src/supervisors/app-tree.ts). */
+export const SSSP_PORT_NAME = 'sssp-port';
+
 export function ssspPortActor(options: SsspPortOptions): ActorFactory<SsspPortMsg> {
   // Outlive restarts: the sessions that subscribed never hear of one.
   const subscribers = new Subscriptions<{ readonly ref: Ref<SsspResultMsg> }>(options.maxSubscribers ?? 10_000);

@@ -32,9 +32,7 @@
 // loop free); every result and frame carries the single graph version it used.
 import { setImmediate } from 'node:timers/promises';
 import type { ActorContext, ActorFactory } from '../runtime/actor.ts';
-import type { MailboxOptions } from '../runtime/overflow-policy.ts';
 import type { Ref } from '../runtime/ref.ts';
-import { childSpec, type AnyChildSpec } from '../supervisors/child-spec.ts';
 import { ChangeSequence } from '../graph/change-sequence.ts';
 import type { TopologyChange, TopologySubscription } from '../graph/topology.ts';
 import { CpuSsspEngine, type CpuEngineOptions } from '../sssp/cpu-engine.ts';
@@ -139,6 +137,9 @@ export interface SsspActorOptions {
 const ENCODINGS: readonly DistanceEncodingName[] = ['f64', 'f32', 'u16'];
 const GPU_FAILURES_BEFORE_DISABLE = 3;
 const UNDIRECTED_IDLE_MS = 10 * 60_000;
+
+/** Its name under /app/compute (the application tree, src/supervisors/app-tree.ts). */
+export const SSSP_NAME = 'sssp';
 
 export function ssspActor(options: SsspActorOptions = {}): ActorFactory<SsspMsg> {
   // Outlive restarts: a subscriber never hears of one, and must not be cut off by it.
@@ -385,16 +386,4 @@ export function ssspActor(options: SsspActorOptions = {}): ActorFactory<SsspMsg>
       },
     };
   };
-}
-
-export interface SsspChildOptions extends SsspActorOptions {
-  /** Child name under /app/compute (default 'sssp'). */
-  readonly name?: string;
-  readonly mailbox?: MailboxOptions;
-}
-
-/** The SSSP actor as children of the /app/compute supervisor (appSpec's children.compute). */
-export function ssspChildren(options: SsspChildOptions = {}): AnyChildSpec[] {
-  const { name = 'sssp', mailbox = { capacity: 10_000, overflow: 'reject' }, ...actor } = options;
-  return [childSpec(ssspActor(actor), { name, mailbox })];
 }

@@ -2,11 +2,11 @@
 // Imports a Logseq/Obsidian folder, a SNAP edge list, a DIMACS .gr file or a JSON graph into the
 // store that `npm start` uses (DATABASE_URL, else PGlite in VF_DATA_DIR or ./data/pglite), with a
 // progress bar on stderr. Exit status: 0 done, 1 the import failed, 2 usage.
-import { graphSubsystemParts } from '../graph/subsystem.ts';
 import { FORMATS, sourceFor } from '../import/run.ts';
 import { ImportError } from '../import/source.ts';
 import { ActorSystem } from '../runtime/system.ts';
 import type { ChildSpec } from '../supervisors/child-spec.ts';
+import { graphSubsystemParts } from '../supervisors/app-tree.ts';
 import { Strategies } from '../supervisors/strategy.ts';
 import { supervisorSpec, type SupervisorMsg } from '../supervisors/supervisor.ts';
 import { openStore } from '../storage/open-store.ts';

@@ -1,21 +1,14 @@
-// One VisionFlow node: the store, the actor system, the application tree with every subsystem
-// joined up, and the gateway listening. `npm start` runs it; the end-to-end tests boot the same.
+// One VisionFlow node: the store, the actor system, the application tree (src/supervisors/app-tree.ts)
+// and the gateway listening. `npm start` runs it; the end-to-end tests boot the same.
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { GatewayMsg } from '../actors/gateway.ts';
-import { settingsChildren } from '../actors/settings.ts';
 import type { TokenAuthority } from '../auth/token.ts';
-import { GATEWAY_PATH, gatewayChildren } from '../gateway/children.ts';
 import type { HttpLimits } from '../gateway/http-limits.ts';
-import { graphSubsystemParts } from '../graph/subsystem.ts';
-import type { PhysicsSubsystemOptions } from '../actors/physics-subsystem.ts';
 import { bindRuntimeMetrics } from '../runtime/metrics.ts';
 import { ActorSystem } from '../runtime/system.ts';
-import { SqlDeltaLog } from '../settings/sql-delta-log.ts';
 import type { Store } from '../storage/open-store.ts';
-import { startApp } from '../supervisors/app-tree.ts';
-import { nodeReadiness } from '../supervisors/node-readiness.ts';
-import { wireNode } from '../supervisors/node-wiring.ts';
+import { GATEWAY_PATH, startNodeTree, type PhysicsSubsystemOptions } from '../supervisors/app-tree.ts';
 import { logRuntimeEvents } from './log-events.ts';
 
 export interface NodeOptions {
@@ -48,9 +41,6 @@ export async function bootNode(o: NodeOptions): Promise<RunningNode> {
   if (o.processMetrics === true) collectDefaultMetrics({ register: registry });
   bindRuntimeMetrics(system, registry);
   if (o.log !== undefined) logRuntimeEvents(system, o.log);
-  const graph = graphSubsystemParts({ store: o.store, shards: o.shards ?? 4 });
-  const wiring = wireNode(system, graph, o.physics);
-  const readiness = nodeReadiness({ system, graph, store: o.store });
   // A gateway that fails while the node boots (most often: the port is taken) fails the boot with
   // its own error at once, rather than through restarts and then a timeout with no reason given.
   let gatewayFailed: ((error: unknown) => void) | undefined;
@@ -59,14 +49,11 @@ export async function bootNode(o: NodeOptions): Promise<RunningNode> {
   const stopWatching = system.events.subscribe((event) => {
     if (event.type === 'actor-failed' && event.path === GATEWAY_PATH) gatewayFailed?.(event.error);
   });
-  startApp(system, {
-    failureSink: o.store.failures,
-    children: {
-      settings: settingsChildren({ log: new SqlDeltaLog(o.store.settings) }),
-      graph: graph.children,
-      compute: wiring.compute,
-      gateway: gatewayChildren({ host: o.host, port: o.port, tokens: o.tokens, registry, readiness, ...(o.http === undefined ? {} : { http: o.http }), ...wiring.ports }),
-    },
+  const tree = startNodeTree(system, {
+    store: o.store,
+    shards: o.shards ?? 4,
+    ...(o.physics === undefined ? {} : { physics: o.physics }),
+    gateway: { host: o.host, port: o.port, tokens: o.tokens, registry, ...(o.http === undefined ? {} : { http: o.http }) },
   });
   try {
     const gateway = system.lookup<GatewayMsg>(GATEWAY_PATH);
@@ -75,7 +62,7 @@ export async function bootNode(o: NodeOptions): Promise<RunningNode> {
       system.ask<GatewayMsg, { host: string; port: number }>(gateway, (replyTo) => ({ type: 'address', replyTo }), 15_000),
       bootFailure,
     ]);
-    return { system, registry, address, graphRouterPath: graph.routerPath };
+    return { system, registry, address, graphRouterPath: tree.graphRouterPath };
   } catch (error) {
     await system.terminate();
     throw error;

@@ -12,13 +12,13 @@
 import { pino } from 'pino';
 import { signingKey } from '../auth/secret.ts';
 import { TokenAuthority } from '../auth/token.ts';
-import { adminUrl } from '../gateway/children.ts';
+import { adminUrl } from '../gateway/admin-url.ts';
 import { httpLimitsFromEnv } from '../gateway/http-limits.ts';
 import { openStore } from '../storage/open-store.ts';
 import type { Termination } from './exit-on-termination.ts';
 import { exampleWanted, importFirstExample, storeIsNew } from './first-start.ts';
 import { bootNode } from './node.ts';
-import { ensureViewerBuilt } from '../../scripts/build-viewer.mjs';
+import { viewerIsStale } from './viewer-bundle.mjs';
 
 export async function startNode(termination: Termination): Promise<void> {
   const log = pino({ level: process.env.LOG_LEVEL ?? 'info' });
@@ -30,7 +30,11 @@ export async function startNode(termination: Termination): Promise<void> {
   const http = httpLimitsFromEnv(process.env);
   const tokens = new TokenAuthority(signingKey());
 
-  await ensureViewerBuilt();
+  if (await viewerIsStale()) {
+    // Building is the install's job (npm install, npm run build:viewer), not the server's.
+    log.error('the viewer in viewer/dist is missing or older than its sources: run `npm run build:viewer`, then start again');
+    return termination.exit(stopping() ? 0 : 1);
+  }
   if (stopping()) return termination.exit(0);
   const store = await openStore(process.env, { onWriterWait: (holder) => log.warn({ holder }, 'waiting for the store\'s writer lock') }).catch(
     async (error: unknown) => {

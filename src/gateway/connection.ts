@@ -2,8 +2,8 @@
 // abuse) and the way out (envelopes, position frames, the bookkeeping backpressure needs). Its
 // events go to whichever session actor owns it now; a resumed session takes it over.
 import type WebSocket from 'ws';
-import type { Clock } from '../runtime/clock.ts';
-import type { Ref } from '../runtime/ref.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { Recipient } from '../shared/recipient.ts';
 import { CloseCode, closeReason } from './close-codes.ts';
 import type { GatewayLimits } from './limits.ts';
 import { TokenBucket } from './token-bucket.ts';
@@ -27,7 +27,7 @@ const CLOSE_GRACE_MS = 1_000;
 const BULK_BYTES = 1 << 20;
 
 export class Connection {
-  target: Ref<ConnectionEvent>;
+  target: Recipient<ConnectionEvent>;
   /** Set when the server closed the socket: what it told the client. */
   closedWith: { readonly code: number; readonly reason: string } | undefined;
   /** When the stream first had to drop a frame for this socket since it last took one. */
@@ -49,7 +49,7 @@ export class Connection {
     readonly info: ConnectionInfo,
     private readonly limits: GatewayLimits,
     private readonly clock: Clock,
-    target: Ref<ConnectionEvent>,
+    target: Recipient<ConnectionEvent>,
   ) {
     this.target = target;
     const now = () => clock.now();

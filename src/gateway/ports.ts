@@ -3,10 +3,10 @@
 // paths and agents.
 // The settings actor is reached through its own protocol (src/settings/protocol.ts). Each port is
 // implemented by whoever owns that subsystem; the tests implement them with small fakes.
-import type { Hlc } from '../crdt/hlc.ts';
-import type { Ref } from '../runtime/ref.ts';
+import type { GraphApplyRequest, GraphChanged, MutationOrigin } from '../graph/changes.ts';
+import type { Recipient } from '../shared/recipient.ts';
 import type { SsspErrorCode } from '../sssp/engine.ts';
-import type { EdgeT, GraphBatchT, GraphUpdateT, NodeT, PayloadT, SsspRequestT } from '../protocol/index.ts';
+import type { PayloadT, SsspRequestT } from '../protocol/index.ts';
 import type { NodeFacets } from './node-facets.ts';
 import type { SsspResultWire } from './sssp-result-wire.ts';
 
@@ -44,8 +44,8 @@ export interface FrameSource {
    * subscriber gets the latest snapshot at once, so that clients see the layout even while the
    * physics is idle.
    */
-  subscribe(subscriber: Ref<PositionTick>, maxRateHz: number): void;
-  unsubscribe(subscriber: Ref<PositionTick>): void;
+  subscribe(subscriber: Recipient<PositionTick>, maxRateHz: number): void;
+  unsubscribe(subscriber: Recipient<PositionTick>): void;
 }
 
 // ---- layout ---------------------------------------------------------------------------------------
@@ -63,90 +63,7 @@ export interface LayoutPort {
 
 // ---- graph ----------------------------------------------------------------------------------------
 
-export type GraphMutation = { readonly kind: 'update'; readonly update: GraphUpdateT } | { readonly kind: 'batch'; readonly batch: GraphBatchT };
-
-export interface MutationOrigin {
-  /** The session that sent it. */
-  readonly session: string;
-  /** The token subject behind that session. */
-  readonly subject: string;
-}
-
-export type GraphApplyResult =
-  | {
-      readonly ok: true;
-      /** The graph version the change is reflected at: its commit's, or the current one when it changed nothing. */
-      readonly version: number;
-      /** The commit's HLC (the greatest stamp of its ops); absent when nothing was committed. */
-      readonly stamp?: Hlc;
-    }
-  | {
-      readonly ok: false;
-      readonly code: 'conflict' | 'not-found' | 'invalid' | 'unavailable';
-      readonly message: string;
-      /** On a conflict: what stands, so the client can reconcile its optimistic copy. */
-      readonly current?: {
-        readonly node?: NodeT;
-        readonly edge?: EdgeT;
-        /** The stamps of the writes that stand (the LWW registers' stamps). */
-        readonly nodeStamp?: Hlc;
-        readonly edgeStamp?: Hlc;
-      };
-      /** With `current`: the graph version at which it stands. */
-      readonly version?: number;
-    };
-
-/**
- * A change a session asks for. Exactly one GraphApplied answers it, told to `replyTo`; for a change
- * that commits, it comes after that commit's GraphChanged (when `replyTo` subscribes to changes) and
- * before any later commit's, so a client sees its answer at its commit's place in the stream.
- */
-export interface GraphApplyRequest {
-  readonly mutation: GraphMutation;
-  readonly origin: MutationOrigin;
-  /** The client's HLC stamp for the change (Envelope.hlc); absent: the server stamps it on arrival. */
-  readonly stamp?: Hlc;
-  readonly replyTo: Ref<GraphApplied>;
-  /** Comes back as GraphApplied.answerTo. */
-  readonly tag: number;
-}
-
-export interface GraphApplied {
-  readonly type: 'graph-applied';
-  readonly answerTo: number;
-  readonly result: GraphApplyResult;
-}
-
-/**
- * The nodes one op of a change is about, as the topology knew them when the op applied: a node op's
- * node, an edge op's two endpoints (one for a self-loop). Per-client filters judge the op by them.
- */
-export interface ChangeScope {
-  readonly ids: readonly number[];
-  /** Wire NodeKind per id; -1 where the topology did not know the node. */
-  readonly kinds: readonly number[];
-  /** The op adds its node: no client can have it in view yet. */
-  readonly adds: boolean;
-  /** Where the op changed its node's kind: the kind before (a client that kept it must hear of the change). */
-  readonly formerKind?: number;
-}
-
-/**
- * A committed change, in commit order, as the clients should see it: every subscriber gets it, the
- * session that asked for it included (its answer follows).
- */
-export interface GraphChanged {
-  readonly type: 'graph-changed';
-  /** The graph version it was committed at (`change` carries it too). */
-  readonly version: number;
-  readonly change: GraphMutation;
-  /** One per op of the change, in order (a batch's updates, or the single update). */
-  readonly scopes: readonly ChangeScope[];
-  /** The session whose request made it. */
-  readonly origin?: string;
-  /** The commit's HLC (the greatest stamp of its ops), for the envelope's `hlc`. */
-  readonly stamp?: Hlc;
-}
+export type { GraphMutation, MutationOrigin, GraphApplyResult, GraphApplyRequest, GraphApplied, ChangeScope, GraphChanged } from '../graph/changes.ts';
 
 /** A node as the HTTP API shows it. */
 export interface GraphNodeView {
@@ -201,8 +118,8 @@ export interface GraphPort {
   search(query: string, limit: number): Promise<readonly GraphNodeView[]>;
   /** Up to `limit` edges from position `offset` of the edge list (the viewer's initial load). */
   edgePage(offset: number, limit: number): Promise<GraphEdgePage>;
-  subscribe(subscriber: Ref<GraphChanged>): void;
-  unsubscribe(subscriber: Ref<GraphChanged>): void;
+  subscribe(subscriber: Recipient<GraphChanged>): void;
+  unsubscribe(subscriber: Recipient<GraphChanged>): void;
 }
 
 // ---- shortest paths -------------------------------------------------------------------------------
@@ -226,9 +143,9 @@ export interface SsspPort {
    * Computes from `request.source` (up to its targets and distance bound); the answer, tagged
    * `answerTo: tag`, goes to `replyTo`, and a successful result to every subscriber too.
    */
-  request(request: SsspRequestT, replyTo: Ref<SsspResultMsg>, tag: number): void;
-  subscribe(subscriber: Ref<SsspResultMsg>): void;
-  unsubscribe(subscriber: Ref<SsspResultMsg>): void;
+  request(request: SsspRequestT, replyTo: Recipient<SsspResultMsg>, tag: number): void;
+  subscribe(subscriber: Recipient<SsspResultMsg>): void;
+  unsubscribe(subscriber: Recipient<SsspResultMsg>): void;
 }
 
 // ---- agents ---------------------------------------------------------------------------------------
@@ -242,6 +159,6 @@ export interface AgentEvent {
 export interface AgentPort {
   /** An agent message a client sent (AgentRegister, AgentHeartbeat, Task*, ...). */
   deliver(payload: PayloadT, origin: MutationOrigin): void;
-  subscribe(subscriber: Ref<AgentEvent>): void;
-  unsubscribe(subscriber: Ref<AgentEvent>): void;
+  subscribe(subscriber: Recipient<AgentEvent>): void;
+  unsubscribe(subscriber: Recipient<AgentEvent>): void;
 }

@@ -1,10 +1,10 @@
 // Live sessions by id, for resume: a reconnecting client names its session and, if the session is
 // still held for it (same token subject, messages since its last seq still in the ring), the new
 // socket is handed to it.
-import type { Ref } from '../runtime/ref.ts';
+import type { Recipient } from '../shared/recipient.ts';
 
 export interface SessionEntry<Msg> {
-  readonly ref: Ref<Msg>;
+  readonly ref: Recipient<Msg>;
   readonly subject: string;
   canResumeFrom(lastSeen: number): boolean;
 }
@@ -12,7 +12,7 @@ export interface SessionEntry<Msg> {
 export class SessionRegistry<Msg> {
   private readonly sessions = new Map<string, SessionEntry<Msg>>();
   /** Sessions whose socket dropped and that wait for a resume, oldest first. */
-  private readonly detached = new Map<string, Ref<Msg>>();
+  private readonly detached = new Map<string, Recipient<Msg>>();
 
   add(id: string, entry: SessionEntry<Msg>): void {
     this.sessions.set(id, entry);
@@ -23,14 +23,14 @@ export class SessionRegistry<Msg> {
   }
 
   /** Removes `id` if it still belongs to `ref`. */
-  remove(id: string, ref: Ref<Msg>): void {
+  remove(id: string, ref: Recipient<Msg>): void {
     if (this.sessions.get(id)?.ref !== ref) return;
     this.sessions.delete(id);
     this.detached.delete(id);
   }
 
   /** `id` lost its socket and waits for a resume. */
-  detach(id: string, ref: Ref<Msg>): void {
+  detach(id: string, ref: Recipient<Msg>): void {
     this.detached.delete(id);
     this.detached.set(id, ref);
   }
@@ -41,7 +41,7 @@ export class SessionRegistry<Msg> {
   }
 
   /** The session that has waited longest for a resume, taken off the waiting list; undefined if none waits. */
-  takeOldestDetached(): Ref<Msg> | undefined {
+  takeOldestDetached(): Recipient<Msg> | undefined {
     for (const [id, ref] of this.detached) {
       this.detached.delete(id);
       return ref;

@@ -3,10 +3,10 @@
 // refusal: 'invalid' | 'not-found' | 'conflict' (with what stands, as NodeT / EdgeT with the stamps
 // of the writes that stand and the version they stand at) | 'unavailable' (storage, overload,
 // restart). Pure: the router calls it where it answers, so the answer keeps its place in commit order.
-import type { GraphAck, GraphErrorCode } from '../actors/graph-router.ts';
+import type { GraphAck, GraphErrorCode } from './ack.ts';
 import type { Hlc } from '../crdt/hlc.ts';
 import type { LwwRegister } from '../crdt/lww-register.ts';
-import type { GraphApplyResult } from '../gateway/ports.ts';
+import type { GraphApplyResult } from './changes.ts';
 import type { EdgeT } from '../protocol/generated/vf/edge.ts';
 import type { NodeT } from '../protocol/generated/vf/node.ts';
 import { edgeT, nodeT } from './event-codec.ts';

@@ -8,11 +8,11 @@
 // Like the TopologyHub, the hub outlives router restarts: subscriptions survive them. It is bounded;
 // the router death-watches each subscriber and drops it when it stops.
 import { compareHlc, type Hlc } from '../crdt/hlc.ts';
-import type { ChangeScope, GraphChanged, GraphMutation } from '../gateway/ports.ts';
+import type { ChangeScope, GraphChanged, GraphMutation } from './changes.ts';
 import { GraphBatchT } from '../protocol/generated/vf/graph-batch.ts';
 import type { GraphUpdateT } from '../protocol/generated/vf/graph-update.ts';
 import { UpdateNodeT } from '../protocol/generated/vf/update-node.ts';
-import type { Ref } from '../runtime/ref.ts';
+import type { Recipient } from '../shared/recipient.ts';
 import { updateOfEvent } from './event-codec.ts';
 import type { GraphEvent } from './events.ts';
 
@@ -22,14 +22,14 @@ export const DEFAULT_MAX_CHANGE_SUBSCRIBERS = 10_000;
 
 export class ChangeHub {
   /** By path: a ref handed in twice (or re-created for the same actor) is one subscriber. */
-  private readonly subscribers = new Map<string, Ref<GraphChanged>>();
+  private readonly subscribers = new Map<string, Recipient<GraphChanged>>();
   /** Subscriptions refused because the hub was full. */
   refused = 0;
 
   constructor(readonly maxSubscribers = DEFAULT_MAX_CHANGE_SUBSCRIBERS) {}
 
   /** False when the hub is full (the subscriber gets nothing). */
-  subscribe(ref: Ref<GraphChanged>): boolean {
+  subscribe(ref: Recipient<GraphChanged>): boolean {
     if (this.subscribers.has(ref.path)) return true;
     if (this.subscribers.size >= this.maxSubscribers) {
       this.refused++;
@@ -39,17 +39,17 @@ export class ChangeHub {
     return true;
   }
 
-  unsubscribe(ref: Ref<GraphChanged>): boolean {
+  unsubscribe(ref: Recipient<GraphChanged>): boolean {
     return this.subscribers.delete(ref.path);
   }
 
   /** Drops `ref` only if it is the very ref subscribed under its path (for death watch). */
-  drop(ref: Ref<GraphChanged>): boolean {
+  drop(ref: Recipient<GraphChanged>): boolean {
     if (this.subscribers.get(ref.path) !== ref) return false;
     return this.subscribers.delete(ref.path);
   }
 
-  has(ref: Ref<GraphChanged>): boolean {
+  has(ref: Recipient<GraphChanged>): boolean {
     return this.subscribers.has(ref.path);
   }
 
@@ -57,7 +57,7 @@ export class ChangeHub {
     return this.subscribers.size;
   }
 
-  refs(): IterableIterator<Ref<GraphChanged>> {
+  refs(): IterableIterator<Recipient<GraphChanged>> {
     return this.subscribers.values();
   }
 

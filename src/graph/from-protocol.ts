@@ -22,7 +22,7 @@ import type { RemoveNodeT } from '../protocol/generated/vf/remove-node.ts';
 import type { UpdateNodeT } from '../protocol/generated/vf/update-node.ts';
 import { NODE_KINDS } from './topology.ts';
 
-/** The gateway's GraphMutation, structurally (src/gateway/ports.ts). */
+/** A client's GraphMutation, structurally (changes.ts). */
 export type WireMutation = { readonly kind: 'update'; readonly update: GraphUpdateT } | { readonly kind: 'batch'; readonly batch: GraphBatchT };
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });

@@ -4,27 +4,27 @@
 // first gets a 'reset'.
 // The hub outlives router restarts on purpose: subscriptions survive them, and a restarted router
 // re-seeds the view from the recovered shards and sends every subscriber a fresh 'reset'.
-import type { ChangeScope } from '../gateway/ports.ts';
-import type { Ref } from '../runtime/ref.ts';
+import type { ChangeScope } from './changes.ts';
+import type { Recipient } from '../shared/recipient.ts';
 import type { GraphEvent } from './events.ts';
 import { NODE_KINDS, topologyEdgeOf, topologyNodeOf, type NodeKind, type TopologyChange, type TopologyEdge, type TopologyNode, type Vec3 } from './topology.ts';
 
 const WIRE_KIND = new Map<NodeKind, number>(NODE_KINDS.map((k, i) => [k, i]));
 
 export class TopologyHub {
-  private readonly subscribers = new Set<Ref<TopologyChange>>();
+  private readonly subscribers = new Set<Recipient<TopologyChange>>();
   private readonly nodes = new Map<number, TopologyNode>();
   private readonly edges = new Map<bigint, TopologyEdge>();
   version = 0;
   /** Changes sent so far (TopologyChange.seq): subscribers tell a lost change by a skipped number. */
   private seq = 0;
 
-  subscribe(ref: Ref<TopologyChange>): void {
+  subscribe(ref: Recipient<TopologyChange>): void {
     this.subscribers.add(ref);
     ref.tell(this.snapshot());
   }
 
-  unsubscribe(ref: Ref<TopologyChange>): void {
+  unsubscribe(ref: Recipient<TopologyChange>): void {
     this.subscribers.delete(ref);
   }
 

@@ -2,7 +2,7 @@
 // their topology subscribers (the physics and SSSP actors) as one of these, in commit order; a new
 // subscriber first gets a snapshot ('reset') and then the changes after it. Ids are the wire ids:
 // node ids u32 (number), edge ids u64 (bigint).
-import type { Ref } from '../runtime/ref.ts';
+import type { Recipient } from '../shared/recipient.ts';
 import type { EdgeValue } from './model.ts';
 
 export type NodeKind = 'knowledge' | 'agent' | 'task' | 'memory' | 'file' | 'concept' | 'user';
@@ -81,5 +81,5 @@ export type TopologyChange =
  * subscriber can tell which graph version a computation used.
  */
 export type TopologySubscription =
-  | { readonly type: 'subscribe-topology'; readonly subscriber: Ref<TopologyChange> }
-  | { readonly type: 'unsubscribe-topology'; readonly subscriber: Ref<TopologyChange> };
+  | { readonly type: 'subscribe-topology'; readonly subscriber: Recipient<TopologyChange> }
+  | { readonly type: 'unsubscribe-topology'; readonly subscriber: Recipient<TopologyChange> };

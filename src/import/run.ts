@@ -2,7 +2,7 @@
 // re-import of the same source changes nothing, and a changed source updates in place), sent as
 // batch commands of `batchSize` ops, a few in flight at once. Every command is validated by the
 // router like any client input; a refused command stops the import with the router's reason.
-import type { GraphAck } from '../actors/graph-router.ts';
+import type { GraphAck } from '../graph/ack.ts';
 import { dimacsSource } from './dimacs.ts';
 import { edgeListSource } from './edge-list.ts';
 import { jsonSource } from './json.ts';

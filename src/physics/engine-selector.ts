@@ -4,7 +4,6 @@
 // (engineFallbackDecider), which records it here and restarts the child. A candidate that fails
 // to start, or fails `failuresBeforeFallback` times in a row, is left for the next one; the last
 // candidate is never left (its failures are ordinary restarts, bounded by restart intensity).
-import type { Decider } from '../supervisors/decider.ts';
 import type { EngineFactory, EngineKind } from './engine.ts';
 
 export interface EngineCandidate {
@@ -89,7 +88,7 @@ export class EngineSelector {
 }
 
 /** The physics actor's decider for its engine child: record the failure, restart the child. */
-export function engineFallbackDecider(selector: EngineSelector): Decider {
+export function engineFallbackDecider(selector: EngineSelector): (error: unknown) => 'restart' {
   return (error) => {
     selector.recordFailure(error);
     return 'restart';

@@ -1,12 +1,11 @@
 // What an actor is (a receive function plus optional lifecycle hooks, created by a factory so a
 // restart can build a fresh one) and what it may do (its context).
-import type { BackoffOptions } from '../supervisors/backoff.ts';
-import type { ChildRestart } from '../supervisors/child-restart.ts';
-import type { SupervisorStrategy } from '../supervisors/strategy.ts';
-import type { TimerHandle } from './clock.ts';
+import type { BackoffOptions } from '../shared/backoff.ts';
+import type { TimerHandle } from '../shared/clock.ts';
 import type { Priority } from './dispatcher.ts';
 import type { MailboxOptions } from './overflow-policy.ts';
 import type { Ref } from './ref.ts';
+import type { ChildRestart, SupervisorStrategy } from './supervision.ts';
 import type { ActorSystem } from './system.ts';
 
 export type MaybePromise = void | Promise<void>;
@@ -34,7 +33,7 @@ export interface SpawnOptions {
   readonly restart?: ChildRestart;
   /** Overrides the parent strategy's backoff for this child. */
   readonly backoff?: BackoffOptions;
-  /** How this actor supervises its own children; default one-for-one, restart with backoff. */
+  /** How this actor supervises its own children; default: restart the failed child alone, with backoff (supervision.ts). */
   readonly supervision?: SupervisorStrategy;
   /** Messages handled in one go before other actors get their turn. */
   readonly throughput?: number;

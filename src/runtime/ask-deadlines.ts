@@ -2,7 +2,7 @@
 // made (the clock is monotonic), so each distinct timeout keeps a FIFO of (deadline, id) and one
 // armed timer for its head. An answered ask is not removed from its FIFO: its id is simply no
 // longer pending when its deadline comes, so a FIFO entry costs two numbers, whatever happened.
-import type { Clock, TimerHandle } from './clock.ts';
+import type { Clock, TimerHandle } from '../shared/clock.ts';
 
 class DeadlineQueue {
   deadlines: number[] = [];

@@ -3,13 +3,9 @@
 //          any -> stopping -> stopped
 // A restart keeps the cell, its ref and its mailbox, and replaces the instance with a fresh one
 // from the factory; messages that arrive while the restart waits out its backoff are stashed.
-import { DEFAULT_BACKOFF, type BackoffOptions } from '../supervisors/backoff.ts';
-import type { ChildRestart } from '../supervisors/child-restart.ts';
-import { RestartHistory } from '../supervisors/restart-intensity.ts';
-import { Strategies, type SupervisorStrategy } from '../supervisors/strategy.ts';
-import { handleChildFailure, handleNormalExit } from '../supervisors/supervise.ts';
+import type { BackoffOptions } from '../shared/backoff.ts';
+import type { Clock, TimerHandle } from '../shared/clock.ts';
 import type { Actor, ActorContext, ActorFactory, SpawnOptions } from './actor.ts';
-import type { Clock, TimerHandle } from './clock.ts';
 import type { DeadLetterReason } from './dead-letter.ts';
 import type { Priority, Runnable } from './dispatcher.ts';
 import { ActorKilledError, InjectedFault } from './errors.ts';
@@ -19,6 +15,9 @@ import { Mailbox, REFUSED, STORED } from './mailbox.ts';
 import { DEFAULT_MAILBOX, validateMailboxOptions } from './overflow-policy.ts';
 import { childPath, validateName } from './path.ts';
 import type { Ref } from './ref.ts';
+import { RestartHistory } from './restart-intensity.ts';
+import { handleChildFailure, handleNormalExit } from './supervise.ts';
+import { RESTART_FAILED_CHILD, type ChildRestart, type SupervisorStrategy } from './supervision.ts';
 import type { ActorSystem } from './system.ts';
 
 export type CellState = 'starting' | 'running' | 'suspended' | 'restarting' | 'backoff' | 'stopping' | 'stopped';
@@ -74,20 +73,22 @@ export class ActorCell<Msg> implements Runnable {
   readonly priority: Priority;
   readonly restartType: ChildRestart;
   readonly supervision: SupervisorStrategy;
-  /** This actor's record of its children's restarts; a fresh instance starts a fresh record. */
-  restartHistory: RestartHistory;
   readonly shutdownTimeoutMs: number;
   readonly children = new Map<string, ActorCell<unknown>>();
 
-  state: CellState = 'starting';
+  /** The dispatcher's mark (Runnable): this cell waits in its queue. */
   queued = false;
+
+  private cellState: CellState = 'starting';
   /** Handled messages, for metrics. */
-  processed = 0;
-  fault: FaultPlan | undefined;
+  private handled = 0;
+  private faultPlan: FaultPlan | undefined;
+  /** This actor's record of its children's restarts; a fresh instance starts a fresh record. */
+  private restartHistory: RestartHistory;
   /** Restarts since the child last ran stably; drives the backoff attempt number. */
-  restartAttempt = 0;
-  lastStartedAt: number;
-  incarnation = 0;
+  private attempt = 0;
+  private startedAt: number;
+  private incarnationCount = 0;
 
   private actor: Actor<Msg> | undefined;
   /** Bumped whenever the running instance is abandoned, so its late async results are ignored. */
@@ -121,13 +122,13 @@ export class ActorCell<Msg> implements Runnable {
     this.throughput = options.throughput ?? DEFAULT_THROUGHPUT;
     this.priority = options.priority ?? 'normal';
     this.restartType = options.restart ?? 'permanent';
-    this.supervision = options.supervision ?? Strategies.oneForOne();
+    this.supervision = options.supervision ?? RESTART_FAILED_CHILD;
     this.restartHistory = new RestartHistory(this.supervision.intensity);
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_MS;
     this.ownBackoff = options.backoff;
     this.ref = new LocalRef(this);
-    this.lastStartedAt = host.clock.now();
-    this.fault = host.faultFor(this.path);
+    this.startedAt = host.clock.now();
+    this.faultPlan = host.faultFor(this.path);
     this.ctx = this.makeContext();
   }
 
@@ -135,7 +136,45 @@ export class ActorCell<Msg> implements Runnable {
 
   /** The backoff that applies when this cell restarts: its own, else its parent's strategy's. */
   get backoff(): BackoffOptions {
-    return this.ownBackoff ?? this.parent?.supervision.backoff ?? DEFAULT_BACKOFF;
+    return this.ownBackoff ?? this.parent?.supervision.backoff ?? RESTART_FAILED_CHILD.backoff;
+  }
+
+  get state(): CellState {
+    return this.cellState;
+  }
+
+  get processed(): number {
+    return this.handled;
+  }
+
+  /** The injected fault this cell applies to its next messages, if any (fault-injector.ts). */
+  get fault(): FaultPlan | undefined {
+    return this.faultPlan;
+  }
+
+  /** Restarts since this cell last ran stably: the backoff attempt its last restart used. */
+  get restartAttempt(): number {
+    return this.attempt;
+  }
+
+  /** Clock time its current instance started. */
+  get lastStartedAt(): number {
+    return this.startedAt;
+  }
+
+  /** 0 for the first instance, +1 per restart. */
+  get incarnation(): number {
+    return this.incarnationCount;
+  }
+
+  /** Sets or clears the fault its next messages meet. */
+  injectFault(plan: FaultPlan | undefined): void {
+    this.faultPlan = plan;
+  }
+
+  /** Records a restart of one of its children at `now`; false when that exceeds its strategy's intensity. */
+  recordChildRestart(now: number): boolean {
+    return this.restartHistory.record(now);
   }
 
   get system(): ActorSystem {
@@ -166,7 +205,7 @@ export class ActorCell<Msg> implements Runnable {
   // ---- delivery --------------------------------------------------------------------------------
 
   tell(message: Msg, sender: AnyRef | undefined): void {
-    const state = this.state;
+    const state = this.cellState;
     if (state === 'running' || state === 'starting' || state === 'suspended' || state === 'restarting') {
       const outcome = this.mailbox.enqueue(message, sender);
       if (outcome === STORED) {
@@ -192,7 +231,7 @@ export class ActorCell<Msg> implements Runnable {
 
   /** Whether a tell now would be stored (mailbox, or stash during backoff) rather than dead-lettered. */
   hasRoom(): boolean {
-    switch (this.state) {
+    switch (this.cellState) {
       case 'stopping':
       case 'stopped':
         return false;
@@ -218,7 +257,7 @@ export class ActorCell<Msg> implements Runnable {
   }
 
   readyToRun(): boolean {
-    return this.state === 'running' && !this.busy && this.mailbox.size > 0;
+    return this.cellState === 'running' && !this.busy && this.mailbox.size > 0;
   }
 
   /** Called by the dispatcher: handles up to `quota` messages, one at a time. */
@@ -229,15 +268,15 @@ export class ActorCell<Msg> implements Runnable {
     let handled = 0;
     if (this.busy) return 0;
     // `busy` can only become true below, where the loop breaks; state can change inside receive.
-    while (handled < quota && this.state === 'running' && mailbox.size > 0) {
+    while (handled < quota && this.cellState === 'running' && mailbox.size > 0) {
       const message = mailbox.dequeue() as Msg;
       this.currentSender = mailbox.lastSender;
       handled++;
       let result: unknown;
       try {
-        result = this.fault === undefined ? actor.receive(message, ctx) : this.receiveWithFault(actor, message);
+        result = this.faultPlan === undefined ? actor.receive(message, ctx) : this.receiveWithFault(actor, message);
       } catch (error) {
-        this.processed += handled;
+        this.handled += handled;
         this.fail(error);
         return handled;
       }
@@ -246,14 +285,14 @@ export class ActorCell<Msg> implements Runnable {
         break;
       }
     }
-    this.processed += handled;
+    this.handled += handled;
     return handled;
   }
 
   private receiveWithFault(actor: Actor<Msg>, message: Msg): unknown {
-    const plan = this.fault!;
+    const plan = this.faultPlan!;
     const action = plan.next(() => this.random());
-    if (plan.exhausted) this.fault = undefined;
+    if (plan.exhausted) this.faultPlan = undefined;
     if (action === 'none') return actor.receive(message, this.ctx);
     this.publish({ type: 'fault-injected', path: this.path, fault: describeFault(plan.fault), time: this.clock.now() });
     if (action === 'throw') throw new InjectedFault(this.path);
@@ -314,19 +353,19 @@ export class ActorCell<Msg> implements Runnable {
   private async instantiate(restartError: unknown): Promise<void> {
     const isRestart = this.incarnation > 0;
     const epoch = this.epoch;
-    this.state = 'starting';
-    this.lastStartedAt = this.clock.now();
+    this.cellState = 'starting';
+    this.startedAt = this.clock.now();
     try {
       const actor = this.factory(this.ctx);
       this.actor = actor;
       const hook = isRestart && actor.postRestart !== undefined ? actor.postRestart(restartError, this.ctx) : actor.preStart?.(this.ctx);
       if (hook !== undefined) await hook;
     } catch (error) {
-      if (epoch === this.epoch && this.state === 'starting') this.fail(error);
+      if (epoch === this.epoch && this.cellState === 'starting') this.fail(error);
       return;
     }
-    if (epoch !== this.epoch || this.state !== 'starting') return;
-    this.state = 'running';
+    if (epoch !== this.epoch || this.cellState !== 'starting') return;
+    this.cellState = 'running';
     this.publish({ type: 'actor-started', path: this.path, incarnation: this.incarnation, time: this.clock.now() });
     if (isRestart) this.publish({ type: 'actor-restarted', path: this.path, attempt: this.restartAttempt, time: this.clock.now() });
     this.unstash();
@@ -342,11 +381,11 @@ export class ActorCell<Msg> implements Runnable {
 
   /** The current instance failed: suspend and let the parent decide. */
   fail(error: unknown): void {
-    if (this.state === 'stopping' || this.state === 'stopped') return;
-    if (this.state === 'restarting' || this.state === 'backoff') return; // a restart is already under way
+    if (this.cellState === 'stopping' || this.cellState === 'stopped') return;
+    if (this.cellState === 'restarting' || this.cellState === 'backoff') return; // a restart is already under way
     this.epoch++;
     this.setBusy(false);
-    this.state = 'suspended';
+    this.cellState = 'suspended';
     this.publish({ type: 'actor-failed', path: this.path, error, time: this.clock.now() });
     if (this.parent === undefined) this.host.rootFailed(error);
     else handleChildFailure(this.parent, this as ActorCell<unknown>, error);
@@ -359,18 +398,18 @@ export class ActorCell<Msg> implements Runnable {
 
   /** Directive resume: keep the instance and its state, carry on with the next message. */
   resume(): void {
-    if (this.state !== 'suspended') return;
-    this.state = this.actor === undefined ? 'starting' : 'running';
+    if (this.cellState !== 'suspended') return;
+    this.cellState = this.actor === undefined ? 'starting' : 'running';
     if (this.actor === undefined) void this.instantiate(undefined);
     else if (this.readyToRun()) this.host.schedule(this);
   }
 
   /** First half of a restart: discard the instance (and its children); stash until `restart`. */
   async tearDownForRestart(error: unknown): Promise<void> {
-    if (this.state === 'stopping' || this.state === 'stopped' || this.state === 'backoff') return;
+    if (this.cellState === 'stopping' || this.cellState === 'stopped' || this.cellState === 'backoff') return;
     this.epoch++;
     this.setBusy(false);
-    this.state = 'restarting';
+    this.cellState = 'restarting';
     this.cancelTimers();
     await this.stopChildren('parent-restart');
     const actor = this.actor;
@@ -384,14 +423,14 @@ export class ActorCell<Msg> implements Runnable {
     }
     if (this.stopping !== undefined) return;
     this.stash = new Mailbox(this.backoff.stashCapacity, 'reject');
-    this.state = 'backoff';
+    this.cellState = 'backoff';
   }
 
   /** Second half of a restart: a fresh instance from the factory; then the stash is replayed. */
   restart(error: unknown, attempt: number): void {
-    if (this.state !== 'backoff') return;
-    this.incarnation++;
-    this.restartAttempt = attempt;
+    if (this.cellState !== 'backoff') return;
+    this.incarnationCount++;
+    this.attempt = attempt;
     this.restartHistory = new RestartHistory(this.supervision.intensity);
     void this.instantiate(error);
   }
@@ -403,8 +442,8 @@ export class ActorCell<Msg> implements Runnable {
   }
 
   private async doStop(reason: StopReason): Promise<void> {
-    const hadInstance = this.state === 'running' || this.state === 'starting' || this.state === 'suspended';
-    this.state = 'stopping';
+    const hadInstance = this.cellState === 'running' || this.cellState === 'starting' || this.cellState === 'suspended';
+    this.cellState = 'stopping';
     this.cancelTimers();
     if (this.busy) await this.withTimeout(this.whenIdle());
     this.epoch++;
@@ -419,7 +458,7 @@ export class ActorCell<Msg> implements Runnable {
         this.publish({ type: 'actor-failed', path: this.path, error, time: this.clock.now() });
       }
     }
-    this.state = 'stopped';
+    this.cellState = 'stopped';
     for (const { message, sender } of this.mailbox.drain()) this.host.deadLetter(this.path, message, sender, 'recipient-stopped');
     for (const { message, sender } of this.stash?.drain() ?? []) this.host.deadLetter(this.path, message, sender, 'recipient-stopped');
     this.stash = undefined;
@@ -484,7 +523,7 @@ export class ActorCell<Msg> implements Runnable {
   // ---- children and context --------------------------------------------------------------------
 
   spawnChild<C>(factory: ActorFactory<C>, options: SpawnOptions): ActorCell<C> {
-    if (this.state === 'stopping' || this.state === 'stopped') throw new Error(`${this.path} is stopping and cannot spawn ${options.name}`);
+    if (this.cellState === 'stopping' || this.cellState === 'stopped') throw new Error(`${this.path} is stopping and cannot spawn ${options.name}`);
     if (this.children.has(options.name)) throw new Error(`${this.path} already has a child named ${options.name}`);
     const child = new ActorCell<C>(this.host, this as ActorCell<unknown>, options.name, factory, options);
     this.children.set(options.name, child as ActorCell<unknown>);

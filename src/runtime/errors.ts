@@ -1,27 +1,6 @@
 // Errors the runtime raises. Each has a stable `code` so callers and wire errors can switch on it.
-
-export class AskTimeoutError extends Error {
-  readonly code = 'ask-timeout';
-  constructor(
-    readonly target: string,
-    readonly timeoutMs: number,
-  ) {
-    super(`ask to ${target} got no reply within ${timeoutMs} ms`);
-    this.name = 'AskTimeoutError';
-  }
-}
-
-/** The asked actor is stopped, unknown, or dropped the request: failing now beats timing out. */
-export class RecipientUnavailableError extends Error {
-  readonly code = 'recipient-unavailable';
-  constructor(
-    readonly target: string,
-    readonly reason: string,
-  ) {
-    super(`${target} cannot take the request: ${reason}`);
-    this.name = 'RecipientUnavailableError';
-  }
-}
+// The two an asker sees are shared with the libraries that ask through ports (../shared/ask-errors.ts).
+export { AskTimeoutError, RecipientUnavailableError } from '../shared/ask-errors.ts';
 
 /** Thrown inside an actor by fault injection; supervision treats it like any other failure. */
 export class InjectedFault extends Error {

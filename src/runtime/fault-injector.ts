@@ -20,7 +20,7 @@ export class FaultInjector {
     const plan = new FaultPlan(validateFault(fault));
     const cell = this.targets.cellAt(path);
     if (cell === undefined) this.pending.set(path, plan);
-    else cell.fault = plan;
+    else cell.injectFault(plan);
   }
 
   /** Fails the actor now, as if its handler had thrown; false when no actor is there. */
@@ -35,7 +35,7 @@ export class FaultInjector {
   clear(path: string): void {
     this.pending.delete(path);
     const cell = this.targets.cellAt(path);
-    if (cell !== undefined) cell.fault = undefined;
+    cell?.injectFault(undefined);
   }
 
   /** Used by a new cell to pick up a fault armed before it existed. */

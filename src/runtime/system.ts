@@ -1,11 +1,10 @@
 // An actor system: the root guardian and its tree, the dispatcher, the registry of paths, asks,
 // dead letters, the event stream, fault injection and the transports to other systems.
-import { Strategies, type SupervisorStrategy } from '../supervisors/strategy.ts';
 import type { ActorFactory, SpawnOptions } from './actor.ts';
 import { AskDeadlines } from './ask-deadlines.ts';
 import { AskRef, TEMP_PREFIX, validateTimeout, type AskHost } from './ask.ts';
 import { ActorCell, LocalRef, type CellHost } from './cell.ts';
-import { RealClock, type Clock } from './clock.ts';
+import { RealClock, type Clock } from '../shared/clock.ts';
 import type { DeadLetter, DeadLetterReason } from './dead-letter.ts';
 import { DEFAULT_DISPATCHER, Dispatcher, type Runnable } from './dispatcher.ts';
 import { EventStream } from './event-stream.ts';
@@ -15,6 +14,7 @@ import type { FaultPlan } from './fault-plan.ts';
 import { parsePath, qualify } from './path.ts';
 import type { Ref } from './ref.ts';
 import { RemoteWatchTable } from './remote-watch.ts';
+import { RESTART_FAILED_CHILD, type SupervisorStrategy } from './supervision.ts';
 import { RemoteRef, type DeliveryResult, type InboundEnvelope, type RefResolver, type RemoteSender, type Transport } from './transport.ts';
 
 type AnyRef = Ref<unknown>;
@@ -101,7 +101,7 @@ export class ActorSystem {
     });
     const guardian: ActorFactory<never> = () => ({ receive: () => undefined });
     this.root = new ActorCell<unknown>(this.host, undefined, '', guardian, {
-      supervision: options.rootStrategy ?? Strategies.oneForOne(),
+      supervision: options.rootStrategy ?? RESTART_FAILED_CHILD,
       mailbox: { capacity: 16, overflow: 'reject' },
     });
     this.root.start();

@@ -2,7 +2,7 @@
 // (an isolated change reaches the other clients in milliseconds), then changes are held until
 // `intervalMs` has passed since the last send or `maxBatch` are waiting, whichever comes first.
 // The pending list never exceeds maxBatch.
-import type { Clock, TimerHandle } from '../runtime/clock.ts';
+import type { Clock, TimerHandle } from '../shared/clock.ts';
 
 export class BroadcastBatcher<T> {
   private pending: T[] = [];

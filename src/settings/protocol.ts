@@ -1,6 +1,6 @@
 // The settings actor's messages. The gateway translates the wire's SettingsGet / SettingsSet /
 // SettingsBatch into these, and SettingsBroadcast back into SettingsDelta envelopes.
-import type { Ref } from '../runtime/ref.ts';
+import type { Recipient } from '../shared/recipient.ts';
 import type { SettingsDelta, SettingValue } from './delta.ts';
 
 export interface SettingChange {
@@ -37,8 +37,8 @@ export interface SettingsBroadcast {
 }
 
 export type SettingsMsg =
-  | { readonly type: 'get'; readonly paths?: readonly string[]; readonly replyTo: Ref<SettingsSnapshot> }
-  | { readonly type: 'set'; readonly client: string; readonly changes: readonly SettingChange[]; readonly replyTo?: Ref<SetResult> }
+  | { readonly type: 'get'; readonly paths?: readonly string[]; readonly replyTo: Recipient<SettingsSnapshot> }
+  | { readonly type: 'set'; readonly client: string; readonly changes: readonly SettingChange[]; readonly replyTo?: Recipient<SetResult> }
   /**
    * Deltas from other clients, batched (the first change after a quiet spell goes at once, then at
    * most one batch per 100 ms or per 10 changes). `immediate` subscribers (the physics actor) get
@@ -46,11 +46,11 @@ export type SettingsMsg =
    */
   | {
       readonly type: 'subscribe';
-      readonly subscriber: Ref<SettingsBroadcast>;
+      readonly subscriber: Recipient<SettingsBroadcast>;
       readonly client: string;
       readonly prefix?: string;
       readonly immediate?: boolean;
     }
-  | { readonly type: 'unsubscribe'; readonly subscriber: Ref<SettingsBroadcast> };
+  | { readonly type: 'unsubscribe'; readonly subscriber: Recipient<SettingsBroadcast> };
 
 export const SETTINGS_ACTOR_PATH = '/app/settings/store';

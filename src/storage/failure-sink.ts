@@ -1,8 +1,25 @@
-// The durable PermanentFailureSink: what the dead-letter retry actor gave up on, one row each in
+// The durable sink of permanent failures: what the dead-letter retry actor gave up on, one row each in
 // permanent_failures. A binary message (a FlatBuffers envelope) is kept as bytes; anything else as
 // JSON text, refs as their paths, bigints as strings, cut at `maxTextBytes`.
-import type { PermanentFailure, PermanentFailureSink } from '../actors/permanent-failure-sink.ts';
 import { asBuffer, asBytes, asNumber, type SqlClient } from './sql.ts';
+
+/**
+ * A delivery given up on, as the store keeps it: the dead letter and how its redeliveries ended.
+ * The dead-letter retry actor's PermanentFailure is one (src/actors/permanent-failure-sink.ts).
+ */
+export interface FailureToStore {
+  readonly letter: {
+    readonly recipient: string;
+    readonly message: unknown;
+    readonly sender: string | undefined;
+    readonly reason: string;
+    readonly time: number;
+    readonly correlationId: number | undefined;
+  };
+  readonly attempts: number;
+  readonly lastResult: string;
+  readonly time: number;
+}
 
 export interface StoredFailure {
   readonly id: number;
@@ -41,10 +58,10 @@ export function describeMessage(message: unknown, maxBytes = 64 * 1024): string 
   return `${Buffer.from(text).subarray(0, maxBytes).toString('utf8')}...[truncated]`;
 }
 
-export class SqlFailureSink implements PermanentFailureSink {
+export class SqlFailureSink {
   constructor(private readonly db: SqlClient) {}
 
-  async record(f: PermanentFailure): Promise<void> {
+  async record(f: FailureToStore): Promise<void> {
     const m = f.letter.message;
     const bytes = m instanceof Uint8Array ? asBuffer(m) : null;
     await this.db.query(

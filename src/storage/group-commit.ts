@@ -22,7 +22,7 @@
 // previous backend rather than waiting for it as for another process), reads where the journal
 // ends, and settles the flushed units as committed or failed from what it finds. Meanwhile new
 // units are refused as 'storage-failed' and `problem` says why.
-import type { Clock, TimerHandle } from '../runtime/clock.ts';
+import type { Clock, TimerHandle } from '../shared/clock.ts';
 import { appendGroup, journalHighWater, snapshotStored, type EventRow, type SnapshotRow } from './journal-store.ts';
 import type { SqlClient, WriterSession } from './sql.ts';
 import type { WriterLockOptions } from './writer-lock.ts';

@@ -3,7 +3,7 @@
 // time may open (data-dir-lock.ts). Same migrations, same SQL. The store carries the graph
 // journal, the permanent-failure sink and the settings deltas.
 import { mkdirSync } from 'node:fs';
-import { RealClock, type Clock } from '../runtime/clock.ts';
+import { RealClock, type Clock } from '../shared/clock.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { SqlFailureSink } from './failure-sink.ts';
 import { GroupCommitJournal, type GroupCommitOptions } from './group-commit.ts';

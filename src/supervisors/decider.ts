@@ -1,7 +1,8 @@
 // A decider maps a failure to a directive: the per-error part of a supervision strategy.
 import type { Directive } from '../runtime/events.ts';
+import type { Decider } from '../runtime/supervision.ts';
 
-export type Decider = (error: unknown) => Directive;
+export type { Decider } from '../runtime/supervision.ts';
 
 /** Restart on any error: a fresh instance from the factory is the safest answer to the unknown. */
 export const restartOnAnyError: Decider = () => 'restart';

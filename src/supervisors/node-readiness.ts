@@ -2,9 +2,8 @@
 // reached, is a physics engine running. Read from what supervision already knows (which actors
 // have started and not failed since, which graph shards are out) and from one bounded query of
 // the store: nothing here waits in an actor's mailbox behind the work it reports on.
-import { PHYSICS_PATH } from '../actors/physics-subsystem.ts';
+import type { ShardHealth } from '../actors/shard-health.ts';
 import { report, serving, subsystem, within, type ReadinessReport, type SubsystemReadiness } from '../gateway/readiness.ts';
-import type { GraphSubsystem } from '../graph/subsystem.ts';
 import type { ActorSystem } from '../runtime/system.ts';
 import type { Store } from '../storage/open-store.ts';
 import { SupervisionWatch } from './supervision-watch.ts';
@@ -12,17 +11,17 @@ import { SupervisionWatch } from './supervision-watch.ts';
 /** How long the store's check waits. */
 const STORE_CHECK_MS = 1_000;
 
-export const PHYSICS_ENGINE_PATH = `${PHYSICS_PATH}/engine`;
-
 export interface NodeReadinessDeps {
   readonly system: ActorSystem;
-  readonly graph: Pick<GraphSubsystem, 'routerPath' | 'health'>;
+  readonly graph: { readonly routerPath: string; readonly health: ShardHealth };
+  /** The physics actor's path and its engine's (app-tree.ts). */
+  readonly physics: readonly string[];
   readonly store: Pick<Store, 'db' | 'journal'>;
 }
 
 /** Made before the tree starts, so that it sees every actor start. */
 export function nodeReadiness(d: NodeReadinessDeps): (treeUp: boolean) => Promise<ReadinessReport> {
-  const watch = new SupervisionWatch([d.graph.routerPath, PHYSICS_PATH, PHYSICS_ENGINE_PATH], d.system);
+  const watch = new SupervisionWatch([d.graph.routerPath, ...d.physics], d.system);
 
   const down = (path: string): string | undefined => {
     const c = watch.condition(path);
@@ -52,7 +51,7 @@ export function nodeReadiness(d: NodeReadinessDeps): (treeUp: boolean) => Promis
   };
 
   const physics = (): SubsystemReadiness => {
-    const reasons = [PHYSICS_PATH, PHYSICS_ENGINE_PATH].map(down).filter((r) => r !== undefined);
+    const reasons = d.physics.map(down).filter((r) => r !== undefined);
     return reasons.length === 0 ? serving() : subsystem('down', reasons);
   };
 

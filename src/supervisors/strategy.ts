@@ -1,22 +1,21 @@
 // A supervision strategy is plain data: which siblings a restart takes along, how many restarts
-// are tolerated in what window, what each error means, and the backoff between restarts.
-import { DEFAULT_BACKOFF, validateBackoff, type BackoffOptions } from './backoff.ts';
-import { restartOnAnyError, type Decider } from './decider.ts';
+// are tolerated in what window, what each error means, and the backoff between restarts. It is
+// the runtime's SupervisorStrategy, which the runtime applies (src/runtime/supervise.ts).
+import { DEFAULT_INTENSITY, validateIntensity } from '../runtime/restart-intensity.ts';
+import type { SupervisorStrategy as RuntimeStrategy } from '../runtime/supervision.ts';
+import { DEFAULT_BACKOFF, validateBackoff } from '../shared/backoff.ts';
+import { restartOnAnyError } from './decider.ts';
 import { oneForAll } from './one-for-all.ts';
 import { oneForOne } from './one-for-one.ts';
-import { DEFAULT_INTENSITY, validateIntensity, type Intensity } from './restart-intensity.ts';
 import { restForOne } from './rest-for-one.ts';
 
 export type StrategyKind = 'one-for-one' | 'one-for-all' | 'rest-for-one';
 
-export interface SupervisorStrategy {
+export interface SupervisorStrategy extends RuntimeStrategy {
   readonly kind: StrategyKind;
-  readonly intensity: Intensity;
-  readonly decider: Decider;
-  readonly backoff: BackoffOptions;
 }
 
-export type StrategyOptions = Partial<Omit<SupervisorStrategy, 'kind'>>;
+export type StrategyOptions = Partial<Pick<SupervisorStrategy, 'intensity' | 'decider' | 'backoff'>>;
 
 function strategy(kind: StrategyKind, options: StrategyOptions): SupervisorStrategy {
   return {
@@ -24,6 +23,7 @@ function strategy(kind: StrategyKind, options: StrategyOptions): SupervisorStrat
     intensity: validateIntensity(options.intensity ?? DEFAULT_INTENSITY),
     decider: options.decider ?? restartOnAnyError,
     backoff: validateBackoff(options.backoff ?? DEFAULT_BACKOFF),
+    affected: (children, failed) => affectedChildren(kind, children, failed),
   };
 }
 

@@ -4,7 +4,7 @@ import test, { type ExecutionContext } from 'ava';
 import { deadLetterRetry, type RetryMsg, type RetryPolicy, type RetryStats } from '../../src/actors/dead-letter-retry.ts';
 import { InMemoryFailureSink } from '../../src/actors/permanent-failure-sink.ts';
 import type { Ref } from '../../src/runtime/ref.ts';
-import { IMMEDIATE } from '../../src/supervisors/backoff.ts';
+import { IMMEDIATE } from '../../src/shared/backoff.ts';
 import { Strategies } from '../../src/supervisors/strategy.ts';
 import { collectEvents } from '../helpers/events.ts';
 import { gate, testSystem } from '../helpers/system.ts';

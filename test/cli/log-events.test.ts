@@ -3,7 +3,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { pino } from 'pino';
 import { logRuntimeEvents } from '../../src/cli/log-events.ts';
-import { IMMEDIATE } from '../../src/supervisors/backoff.ts';
+import { IMMEDIATE } from '../../src/shared/backoff.ts';
 import { Strategies } from '../../src/supervisors/strategy.ts';
 import { testSystem } from '../helpers/system.ts';
 

@@ -10,7 +10,7 @@ import {
   ErrorCode, HandshakeT, NodeDragT, NumberValueT, Payload, PositionStreamReader, SettingValue, SettingsSetT, Topic, Vec3T, encodeEnvelope,
   type AckT, type ErrorReplyT, type PositionIdTableT,
 } from '../../src/protocol/index.ts';
-import { COMPUTE_PATHS } from '../../src/supervisors/node-wiring.ts';
+import { COMPUTE_PATHS } from '../../src/supervisors/app-tree.ts';
 import { addEdge, addNode, batch, node } from '../fixtures/graph-port.ts';
 import { memoryPgliteStore } from '../fixtures/graph-store.ts';
 import { Client, KEY, startGateway } from './support.ts';

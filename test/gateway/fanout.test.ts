@@ -11,7 +11,7 @@ import { Connection } from '../../src/gateway/connection.ts';
 import { DEFAULT_LIMITS } from '../../src/gateway/limits.ts';
 import { PositionHub } from '../../src/gateway/position-hub.ts';
 import { PositionStreamReader, decodeFrame, isPositionFrame } from '../../src/protocol/index.ts';
-import { VirtualClock } from '../../src/runtime/clock.ts';
+import { VirtualClock } from '../../src/shared/clock.ts';
 import { testSystem } from '../helpers/system.ts';
 import { snapshot } from './support.ts';
 

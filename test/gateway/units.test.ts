@@ -21,7 +21,7 @@ import {
   GraphBatchT, GraphOp, GraphUpdateT, JsonValueT, NodeKind, PositionFilterT, RemoveNodeT, PositionStreamEncoder, PositionStreamReader, SettingValue, SettingsSet, SettingsSetT, Vec3T,
   encodeEnvelope, unpackEnvelope, decodeEnvelope, type SettingsDeltaT,
 } from '../../src/protocol/index.ts';
-import { VirtualClock } from '../../src/runtime/clock.ts';
+import { VirtualClock } from '../../src/shared/clock.ts';
 import { snapshot } from './support.ts';
 
 test('token bucket: a burst, then the refill rate', (t) => {

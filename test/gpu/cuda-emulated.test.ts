@@ -4,9 +4,10 @@
 // not ready at first. What a GPU adds (real parallelism, real timing) is covered by
 // cuda-device.test.ts.
 import test from 'ava';
-import { physicsActor, physicsSupervision } from '../../src/actors/physics.ts';
+import { physicsActor } from '../../src/actors/physics.ts';
+import { physicsSupervision } from '../../src/supervisors/app-tree.ts';
 import type { PhysicsMsg, PhysicsStats } from '../../src/actors/physics-messages.ts';
-import { cudaCandidate, serialCandidate } from '../../src/actors/physics-subsystem.ts';
+import { cudaCandidate, serialCandidate } from '../../src/actors/physics-engines.ts';
 import { CudaError, CudaDriver, CudaUnavailable, probeCuda } from '../../src/gpu/cuda-driver.ts';
 import { kernelsFresh } from '../../src/gpu/kernel-image.ts';
 import { CudaPhysicsEngine } from '../../src/gpu/physics-engine.ts';

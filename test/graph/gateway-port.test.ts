@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 import { gateway, type GatewayMsg } from '../../src/actors/gateway.ts';
 import { TokenAuthority } from '../../src/auth/token.ts';
 import type { GraphApplyResult, GraphChanged } from '../../src/gateway/ports.ts';
-import { graphPort } from '../../src/graph/gateway-port.ts';
+import { graphPort } from '../../src/actors/graph-port.ts';
 import { Partitioner } from '../../src/graph/partition.ts';
 import type { AckT, ErrorReplyT, RemoveNodeT, UpdateNodeT } from '../../src/protocol/index.ts';
 import { AddNodeT, EdgeT, ErrorCode, GraphBatchT, NodeKind, GraphOp, GraphUpdateT, HandshakeT, NodeT, Payload, RemoveEdgeT, Topic } from '../../src/protocol/index.ts';

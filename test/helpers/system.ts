@@ -1,7 +1,7 @@
 // A test actor system on a virtual clock and a seeded random, terminated when the test ends, and
 // small helpers to let the dispatcher drain and to move time.
 import type { ExecutionContext } from 'ava';
-import { VirtualClock } from '../../src/runtime/clock.ts';
+import { VirtualClock } from '../../src/shared/clock.ts';
 import { ActorSystem, type SystemOptions } from '../../src/runtime/system.ts';
 import { mulberry32 } from './mulberry32.ts';
 

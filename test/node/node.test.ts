@@ -7,7 +7,6 @@ import type { PhysicsMsg, PhysicsStats } from '../../src/actors/physics-messages
 import { TokenAuthority } from '../../src/auth/token.ts';
 import type { GatewayMsg } from '../../src/actors/gateway.ts';
 import { bootNode, type RunningNode } from '../../src/cli/node.ts';
-import { GATEWAY_PATH } from '../../src/gateway/children.ts';
 import type { ActorSystem } from '../../src/runtime/system.ts';
 import type {
   PositionIdTableT,
@@ -24,7 +23,7 @@ import {
   SsspRequestT,
   Topic
 } from '../../src/protocol/index.ts';
-import { COMPUTE_PATHS } from '../../src/supervisors/node-wiring.ts';
+import { COMPUTE_PATHS, GATEWAY_PATH } from '../../src/supervisors/app-tree.ts';
 import { addEdge, addNode, batch, node } from '../fixtures/graph-port.ts';
 import { memoryPgliteStore } from '../fixtures/graph-store.ts';
 import { Client, KEY } from '../gateway/support.ts';

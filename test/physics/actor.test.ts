@@ -5,9 +5,9 @@
 // asks for a fresh reset when a numbered topology change goes missing.
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { physicsActor, physicsSupervision } from '../../src/actors/physics.ts';
+import { physicsActor } from '../../src/actors/physics.ts';
 import type { PhysicsFrame, PhysicsMsg, PhysicsStats, SetParamsReply } from '../../src/actors/physics-messages.ts';
-import { computeSubsystem, serialCandidate } from '../../src/actors/physics-subsystem.ts';
+import { serialCandidate } from '../../src/actors/physics-engines.ts';
 import type { TopologyChange } from '../../src/graph/topology.ts';
 import type { StepStats } from '../../src/physics/buffers.ts';
 import { SerialEngine } from '../../src/physics/cpu/serial-engine.ts';
@@ -16,7 +16,7 @@ import { EngineSelector, type EngineCandidate } from '../../src/physics/engine-s
 import { barabasiAlbert, toTopology } from '../../src/physics/generators.ts';
 import type { ParamsPatch } from '../../src/physics/params.ts';
 import type { Ref } from '../../src/runtime/ref.ts';
-import { startApp } from '../../src/supervisors/app-tree.ts';
+import { computeSubsystem, physicsSupervision, startApp } from '../../src/supervisors/app-tree.ts';
 import { InMemoryFailureSink } from '../../src/actors/permanent-failure-sink.ts';
 import { mulberry32 } from '../helpers/mulberry32.ts';
 import { fakeTopologyPublisher } from '../fixtures/topology-publisher.ts';

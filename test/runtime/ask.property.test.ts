@@ -2,7 +2,7 @@
 // actors each get exactly their own reply; correlation ids never repeat.
 import test from 'ava';
 import fc from 'fast-check';
-import { VirtualClock } from '../../src/runtime/clock.ts';
+import { VirtualClock } from '../../src/shared/clock.ts';
 import type { Ref } from '../../src/runtime/ref.ts';
 import { ActorSystem } from '../../src/runtime/system.ts';
 

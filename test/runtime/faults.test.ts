@@ -3,7 +3,7 @@
 import test, { type ExecutionContext } from 'ava';
 import type { ActorFactory } from '../../src/runtime/actor.ts';
 import { ActorKilledError, InjectedFault } from '../../src/runtime/errors.ts';
-import { IMMEDIATE } from '../../src/supervisors/backoff.ts';
+import { IMMEDIATE } from '../../src/shared/backoff.ts';
 import { Strategies } from '../../src/supervisors/strategy.ts';
 import { collectEvents } from '../helpers/events.ts';
 import { mulberry32 } from '../helpers/mulberry32.ts';

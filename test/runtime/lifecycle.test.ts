@@ -2,7 +2,7 @@
 // preStart is supervised like any failure, and an async preStart holds messages back.
 import test from 'ava';
 import type { Actor } from '../../src/runtime/actor.ts';
-import { IMMEDIATE } from '../../src/supervisors/backoff.ts';
+import { IMMEDIATE } from '../../src/shared/backoff.ts';
 import { Strategies } from '../../src/supervisors/strategy.ts';
 import { collectEvents } from '../helpers/events.ts';
 import { gate, testSystem } from '../helpers/system.ts';

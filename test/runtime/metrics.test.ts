@@ -3,7 +3,7 @@ import test from 'ava';
 import { Registry } from 'prom-client';
 import { bindRuntimeMetrics } from '../../src/runtime/metrics.ts';
 import type { Ref } from '../../src/runtime/ref.ts';
-import { IMMEDIATE } from '../../src/supervisors/backoff.ts';
+import { IMMEDIATE } from '../../src/shared/backoff.ts';
 import { Strategies } from '../../src/supervisors/strategy.ts';
 import { testSystem } from '../helpers/system.ts';
 

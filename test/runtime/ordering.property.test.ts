@@ -3,7 +3,7 @@
 // order that sender sent them, and none is lost except the one each crash consumed.
 import test from 'ava';
 import fc from 'fast-check';
-import { VirtualClock } from '../../src/runtime/clock.ts';
+import { VirtualClock } from '../../src/shared/clock.ts';
 import { ActorSystem } from '../../src/runtime/system.ts';
 import { Strategies } from '../../src/supervisors/strategy.ts';
 

@@ -2,7 +2,7 @@
 import test from 'ava';
 import type { ActorFactory } from '../../src/runtime/actor.ts';
 import type { Ref } from '../../src/runtime/ref.ts';
-import { IMMEDIATE } from '../../src/supervisors/backoff.ts';
+import { IMMEDIATE } from '../../src/shared/backoff.ts';
 import { Strategies } from '../../src/supervisors/strategy.ts';
 import { collectEvents } from '../helpers/events.ts';
 import { testSystem } from '../helpers/system.ts';

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { settingsActor } from '../../src/actors/settings.ts';
 import type { Ref } from '../../src/runtime/ref.ts';
-import { IMMEDIATE } from '../../src/supervisors/backoff.ts';
+import { IMMEDIATE } from '../../src/shared/backoff.ts';
 import { Strategies } from '../../src/supervisors/strategy.ts';
 import type { SettingsDelta } from '../../src/settings/delta.ts';
 import { InMemoryDeltaLog, type SettingsDeltaLog } from '../../src/settings/delta-log.ts';

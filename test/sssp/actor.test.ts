@@ -3,12 +3,12 @@
 // change does not fit, falls back to the CPU when the GPU fails, and sits under /app/compute.
 import test, { type ExecutionContext } from 'ava';
 import { InMemoryFailureSink } from '../../src/actors/permanent-failure-sink.ts';
-import { ssspActor, ssspChildren, type SsspActorOptions, type SsspMsg, type SsspReply, type SsspStats, type SsspStreamMsg } from '../../src/actors/sssp.ts';
+import { ssspActor, type SsspActorOptions, type SsspMsg, type SsspReply, type SsspStats, type SsspStreamMsg } from '../../src/actors/sssp.ts';
 import type { TopologyChange, TopologySubscription } from '../../src/graph/topology.ts';
 import type { Ref } from '../../src/runtime/ref.ts';
 import { failure, type SsspEngine } from '../../src/sssp/engine.ts';
 import { decodeSsspFrame, distancesOf } from '../../src/sssp/frame/decoder.ts';
-import { appSpec, startApp } from '../../src/supervisors/app-tree.ts';
+import { appSpec, ssspChildren, startApp } from '../../src/supervisors/app-tree.ts';
 import { fakeTopologyPublisher } from '../fixtures/topology-publisher.ts';
 import { testSystem } from '../helpers/system.ts';
 

@@ -4,7 +4,7 @@
 // on but for nothing else; acks come after COMMIT; the queue is bounded; a failed commit is settled
 // from what the store holds once the writer's connection is back.
 import test from 'ava';
-import { VirtualClock } from '../../src/runtime/clock.ts';
+import { VirtualClock } from '../../src/shared/clock.ts';
 import { GroupCommitJournal, JournalError, Ticket } from '../../src/storage/group-commit.ts';
 import type { SqlClient, SqlQueryable, SqlRow } from '../../src/storage/sql.ts';
 

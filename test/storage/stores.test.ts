@@ -7,7 +7,7 @@ import type { GraphEvent } from '../../src/graph/events.ts';
 import { replayTo } from '../../src/graph/replay.ts';
 import { ShardState } from '../../src/graph/shard-state.ts';
 import { decodeSnapshotInto, encodeSnapshot } from '../../src/graph/snapshot-codec.ts';
-import { RealClock } from '../../src/runtime/clock.ts';
+import { RealClock } from '../../src/shared/clock.ts';
 import { GroupCommitJournal, JournalError } from '../../src/storage/group-commit.ts';
 import { appendGroup, latestSnapshot, type EventRow } from '../../src/storage/journal-store.ts';
 import type { Store } from '../../src/storage/open-store.ts';

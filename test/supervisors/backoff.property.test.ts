@@ -3,7 +3,7 @@
 // stable period, and messages sent during the backoff are delivered after the restart, in order.
 import test from 'ava';
 import fc from 'fast-check';
-import { VirtualClock } from '../../src/runtime/clock.ts';
+import { VirtualClock } from '../../src/shared/clock.ts';
 import type { RuntimeEvent } from '../../src/runtime/events.ts';
 import { ActorSystem } from '../../src/runtime/system.ts';
 import { Strategies } from '../../src/supervisors/strategy.ts';

@@ -3,13 +3,13 @@
 // which gives it a fresh restart history, as OTP does).
 import test from 'ava';
 import fc from 'fast-check';
-import { VirtualClock } from '../../src/runtime/clock.ts';
+import { VirtualClock } from '../../src/shared/clock.ts';
 import { RestartIntensityExceeded } from '../../src/runtime/errors.ts';
 import type { RuntimeEvent } from '../../src/runtime/events.ts';
 import { ActorSystem } from '../../src/runtime/system.ts';
-import { IMMEDIATE } from '../../src/supervisors/backoff.ts';
+import { IMMEDIATE } from '../../src/shared/backoff.ts';
 import { childSpec } from '../../src/supervisors/child-spec.ts';
-import { RestartHistory } from '../../src/supervisors/restart-intensity.ts';
+import { RestartHistory } from '../../src/runtime/restart-intensity.ts';
 import { Strategies } from '../../src/supervisors/strategy.ts';
 import { supervisor } from '../../src/supervisors/supervisor.ts';
 

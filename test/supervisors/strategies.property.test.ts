@@ -4,7 +4,7 @@
 // the others keep theirs.
 import test from 'ava';
 import fc from 'fast-check';
-import { VirtualClock } from '../../src/runtime/clock.ts';
+import { VirtualClock } from '../../src/shared/clock.ts';
 import { ActorSystem } from '../../src/runtime/system.ts';
 import type { Ref } from '../../src/runtime/ref.ts';
 import { childSpec } from '../../src/supervisors/child-spec.ts';

@@ -3,8 +3,8 @@
 import test, { type ExecutionContext } from 'ava';
 import type { ActorFactory } from '../../src/runtime/actor.ts';
 import type { Ref } from '../../src/runtime/ref.ts';
-import { IMMEDIATE } from '../../src/supervisors/backoff.ts';
-import type { ChildRestart } from '../../src/supervisors/child-restart.ts';
+import { IMMEDIATE } from '../../src/shared/backoff.ts';
+import type { ChildRestart } from '../../src/runtime/supervision.ts';
 import { childSpec } from '../../src/supervisors/child-spec.ts';
 import { Strategies } from '../../src/supervisors/strategy.ts';
 import { supervisor, type ChildInfo, type StartChildReply, type SupervisorMsg } from '../../src/supervisors/supervisor.ts';

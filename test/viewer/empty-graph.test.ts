@@ -6,7 +6,7 @@
 import test from 'ava';
 import type { PhysicsMsg, PhysicsStats } from '../../src/actors/physics-messages.ts';
 import { FORMATS } from '../../src/import/run.ts';
-import { COMPUTE_PATHS } from '../../src/supervisors/node-wiring.ts';
+import { COMPUTE_PATHS } from '../../src/supervisors/app-tree.ts';
 import { TokenAuthority } from '../../src/auth/token.ts';
 import { GraphBatchT, HandshakeT, Payload, type ErrorReplyT, type GraphUpdateT } from '../../src/protocol/index.ts';
 import { addNode, node, removeNode } from '../fixtures/graph-port.ts';

@@ -6,7 +6,7 @@
 // tests run in order (software WebGL is slow: the scene stays small).
 import test from 'ava';
 import type { PhysicsMsg, PhysicsStats } from '../../src/actors/physics-messages.ts';
-import { COMPUTE_PATHS } from '../../src/supervisors/node-wiring.ts';
+import { COMPUTE_PATHS } from '../../src/supervisors/app-tree.ts';
 import {
   bootViewerWorld, canvasPixels, HOSTILE_CONTENT, HOSTILE_CONTENT_NODE, launchBrowser, openViewer, probe, ringGraph, VIEWER_PROBE, waitUntil,
   type Browser, type ViewerProbe, type ViewerWorld,

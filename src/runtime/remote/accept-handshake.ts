@@ -5,7 +5,7 @@
 import { can } from '../../auth/roles.ts';
 import { describeTokenFailure, type TokenCheck } from '../../auth/token.ts';
 import type { RemoteFrame } from '../../protocol/generated/vf/remote-frame.ts';
-import type { TimerHandle } from '../clock.ts';
+import type { TimerHandle } from '../../shared/clock.ts';
 import { parsePath } from '../path.ts';
 import type { Association } from './association.ts';
 import { RemoteCloseCode } from './close-codes.ts';

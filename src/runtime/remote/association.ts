@@ -20,7 +20,7 @@
 // socket. They are not kept for resending: after each handshake both ends send their whole watch
 // list (rewatch), and a watch of an actor that no longer exists is answered with terminated, which
 // heals whatever a lost connection dropped.
-import type { Clock, TimerHandle } from '../clock.ts';
+import type { Clock, TimerHandle } from '../../shared/clock.ts';
 import type { DeadLetterReason } from '../dead-letter.ts';
 import { parsePath, qualify } from '../path.ts';
 import { pathRef } from '../path-ref.ts';

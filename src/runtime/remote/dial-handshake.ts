@@ -4,7 +4,7 @@
 // the acceptor it reached (over wss, its TLS certificate says who that is).
 import WebSocket from 'ws';
 import type { RemoteFrame } from '../../protocol/generated/vf/remote-frame.ts';
-import type { TimerHandle } from '../clock.ts';
+import type { TimerHandle } from '../../shared/clock.ts';
 import { HANDSHAKE_FRAME_BYTES } from './accept-handshake.ts';
 import type { Association } from './association.ts';
 import { RemoteCloseCode } from './close-codes.ts';

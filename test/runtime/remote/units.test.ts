@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { AgentHeartbeat } from '../../../src/protocol/generated/vf/agent-heartbeat.ts';
 import { Envelope } from '../../../src/protocol/generated/vf/envelope.ts';
 import { Payload } from '../../../src/protocol/generated/vf/payload.ts';
-import { VirtualClock } from '../../../src/runtime/clock.ts';
+import { VirtualClock } from '../../../src/shared/clock.ts';
 import { CodecRegistry, NoCodecError, remotable } from '../../../src/runtime/remote/codec-registry.ts';
 import { FailureDetector } from '../../../src/runtime/remote/failure-detector.ts';
 import { readFrame, recipientAt, senderAt } from '../../../src/protocol/remote/frame-reader.ts';

@@ -23,13 +23,12 @@
 import { AskTimeoutError, RecipientUnavailableError } from '../runtime/errors.ts';
 import type { Ref } from '../runtime/ref.ts';
 import type { ActorSystem } from '../runtime/system.ts';
-import type { EdgePageReply, GraphAck, GraphRouterMsg, NeighboursReply, NodeReply, NodesReply, SearchReply } from '../actors/graph-router.ts';
+import type { EdgePageReply, GraphAck, GraphRouterMsg, NeighboursReply, NodeReply, NodesReply, SearchReply } from './graph-router.ts';
 import type { GraphApplyRequest, GraphApplyResult, GraphChanged, GraphEdgePage, GraphNodeView, GraphPort } from '../gateway/ports.ts';
-import type { ChangeHub } from './change-hub.ts';
-import { commandFromMutation } from './from-protocol.ts';
-import { MAX_NODE_ID, type NodeValue } from './model.ts';
-import { MAX_QUERY_LENGTH, MAX_RESULTS } from './search.ts';
-import type { GraphSubsystem } from './subsystem.ts';
+import type { ChangeHub } from '../graph/change-hub.ts';
+import { commandFromMutation } from '../graph/from-protocol.ts';
+import { MAX_NODE_ID, type NodeValue } from '../graph/model.ts';
+import { MAX_QUERY_LENGTH, MAX_RESULTS } from '../graph/search.ts';
 
 export interface GraphPortOptions {
   /**
@@ -60,7 +59,7 @@ const clampLimit = (limit: number): number => (Number.isFinite(limit) ? Math.min
 
 export function graphPort(
   system: Pick<ActorSystem, 'ask' | 'lookup'>,
-  parts: Pick<GraphSubsystem, 'routerPath'> & { readonly changes?: ChangeHub },
+  parts: { readonly routerPath: string; readonly changes?: ChangeHub },
   options: GraphPortOptions = {},
 ): GraphPort {
   const applyTimeoutMs = options.applyTimeoutMs ?? 10_000;

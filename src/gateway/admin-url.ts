@@ -1,16 +1,6 @@
-// What start.ts needs: the gateway's child specs for the /app/gateway supervisor, and the admin
-// URL printed at start (a fresh admin token on the viewer's address, like a notebook server).
-import { gateway, GATEWAY_SCHEDULING, type GatewayOptions } from '../actors/gateway.ts';
+// The admin URL printed at start: a fresh admin token on the viewer's address, like a notebook
+// server's.
 import type { TokenAuthority } from '../auth/token.ts';
-import { childSpec, type AnyChildSpec } from '../supervisors/child-spec.ts';
-
-/** The gateway actor's name under /app/gateway; sessions are its children (…/server/s-1, …). */
-export const GATEWAY_NAME = 'server';
-export const GATEWAY_PATH = `/app/gateway/${GATEWAY_NAME}`;
-
-export function gatewayChildren(options: GatewayOptions): AnyChildSpec[] {
-  return [childSpec(gateway(options), { name: GATEWAY_NAME, ...GATEWAY_SCHEDULING, mailbox: { capacity: 4096, overflow: 'drop-oldest' } })];
-}
 
 export interface AdminUrlOptions {
   readonly host: string;

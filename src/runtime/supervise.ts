@@ -1,10 +1,10 @@
-// The mechanics of supervision, separate from its policy (strategy.ts): what a parent does when a
-// child fails or, being permanent, exits normally. Every decision is published as an event.
-import type { ActorCell } from '../runtime/cell.ts';
-import { RestartIntensityExceeded } from '../runtime/errors.ts';
-import type { Directive } from '../runtime/events.ts';
-import { backoffDelay } from './backoff.ts';
-import { affectedChildren } from './strategy.ts';
+// The mechanics of supervision, separate from its policy (the parent's SupervisorStrategy,
+// supervision.ts): what a parent does when a child fails or, being permanent, exits normally.
+// Every decision is published as an event. It acts on cells through their methods only.
+import { backoffDelay } from '../shared/backoff.ts';
+import type { ActorCell } from './cell.ts';
+import { RestartIntensityExceeded } from './errors.ts';
+import type { Directive } from './events.ts';
 
 type Cell = ActorCell<unknown>;
 
@@ -25,14 +25,14 @@ function apply(parent: Cell, child: Cell, wanted: Directive, error: unknown): vo
   const parentLeaving = ['stopping', 'stopped', 'restarting', 'backoff'].includes(parent.state);
   const directive: Directive = parentLeaving ? 'stop' : wanted;
   const now = parent.clock.now();
-  if (directive === 'restart' && !parent.restartHistory.record(now)) {
+  if (directive === 'restart' && !parent.recordChildRestart(now)) {
     parent.publish({ type: 'restart-intensity-exceeded', supervisor: parent.path, time: now });
     decided(parent, child, 'escalate', [child]);
     const { maxRestarts, withinMs } = parent.supervision.intensity;
     parent.fail(new RestartIntensityExceeded(parent.path, maxRestarts, withinMs, error));
     return;
   }
-  const affected = directive === 'restart' ? affectedChildren(parent.supervision.kind, parent.childList(), child) : [child];
+  const affected = directive === 'restart' ? parent.supervision.affected(parent.childList(), child) : [child];
   decided(parent, child, directive, affected);
   switch (directive) {
     case 'resume':
