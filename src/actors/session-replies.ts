@@ -149,5 +149,5 @@ function mutationPayload(mutation: GraphMutation): PayloadT {
 }
 
 function unreachable(value: never): never {
-  throw new Error(`session: unhandled reply ${JSON.stringify(value)}`);
+  throw new Error(`session: unhandled reply ${String((value as { type?: unknown }).type)}`);
 }
