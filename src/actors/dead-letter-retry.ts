@@ -48,89 +48,107 @@ interface PendingRetry {
   attempts: number;
 }
 
+/** What one incarnation of the retry actor holds. */
+interface Retrier {
+  readonly ctx: ActorContext<RetryMsg>;
+  readonly sink: PermanentFailureSink;
+  readonly policy: RetryPolicy;
+  readonly pending: Map<number, PendingRetry>;
+  nextId: number;
+  redelivered: number;
+  gaveUp: number;
+  unsubscribe: (() => void) | undefined;
+}
+
 export function deadLetterRetry(sink: PermanentFailureSink, policy: RetryPolicy = DEFAULT_RETRY_POLICY): ActorFactory<RetryMsg> {
   return (ctx) => {
-    const pending = new Map<number, PendingRetry>();
-    let nextId = 1;
-    let redelivered = 0;
-    let gaveUp = 0;
-    let unsubscribe: (() => void) | undefined;
-
-    const giveUp = async (letter: DeadLetter, attempts: number, lastResult: GiveUpReason): Promise<void> => {
-      gaveUp++;
-      await sink.record({ letter, attempts, lastResult, time: ctx.system.clock.now() });
-    };
-
-    const schedule = (id: number, entry: PendingRetry): void => {
-      const delay = backoffDelay({ ...policy.backoff, resetAfterMs: 0, stashCapacity: 0 }, entry.attempts + 1, ctx.system.random());
-      ctx.scheduleOnce(delay, { type: 'retry', id });
-    };
-
-    const subscribe = (c: ActorContext<RetryMsg>): void => {
-      unsubscribe = c.system.events.subscribe((event) => {
-        if (event.type !== 'dead-letter') return;
-        const letter = event.letter;
-        // An ask's requester was answered already; retrying would answer nobody.
-        if (letter.correlationId !== undefined || !policy.retryable.includes(letter.reason)) return;
-        if (policy.skipRecipients.some((prefix) => letter.recipient.startsWith(prefix))) return;
-        if (letter.recipient === c.path) {
-          // Our own mailbox is full: no room to queue it, but it must not vanish.
-          void giveUp(letter, 0, 'retry-queue-full');
-          return;
-        }
-        c.self.tell({ type: 'dead-letter', letter });
-      });
-    };
-
-    const flushPending = async (): Promise<void> => {
-      unsubscribe?.();
-      unsubscribe = undefined;
-      const entries = [...pending.values()];
-      pending.clear();
-      for (const entry of entries) await giveUp(entry.letter, entry.attempts, 'interrupted');
-    };
-
+    const s: Retrier = { ctx, sink, policy, pending: new Map(), nextId: 1, redelivered: 0, gaveUp: 0, unsubscribe: undefined };
     return {
-      preStart: subscribe,
-      postRestart: (_error, c) => subscribe(c),
-      postStop: flushPending,
-      preRestart: flushPending,
-      async receive(msg) {
-        switch (msg.type) {
-          case 'dead-letter': {
-            if (pending.size >= policy.maxPending) {
-              await giveUp(msg.letter, 0, 'retry-queue-full');
-              return;
-            }
-            const id = nextId++;
-            const entry = { letter: msg.letter, attempts: 0 };
-            pending.set(id, entry);
-            schedule(id, entry);
-            return;
-          }
-          case 'retry': {
-            const entry = pending.get(msg.id);
-            if (entry === undefined) return;
-            entry.attempts++;
-            const { letter } = entry;
-            const sender = letter.sender === undefined ? undefined : ctx.system.resolve<unknown>(letter.sender);
-            const result = ctx.system.tryDeliver(letter.recipient, letter.message, sender);
-            if (result === 'delivered') {
-              pending.delete(msg.id);
-              redelivered++;
-            } else if (entry.attempts >= policy.maxAttempts) {
-              pending.delete(msg.id);
-              await giveUp(letter, entry.attempts, result);
-            } else {
-              schedule(msg.id, entry);
-            }
-            return;
-          }
-          case 'stats':
-            msg.replyTo.tell({ pending: pending.size, redelivered, gaveUp });
-            return;
-        }
-      },
+      preStart: () => subscribe(s),
+      postRestart: () => subscribe(s),
+      postStop: () => flushPending(s),
+      preRestart: () => flushPending(s),
+      receive: (msg) => receive(s, msg),
     };
   };
+}
+
+async function receive(s: Retrier, msg: RetryMsg): Promise<void> {
+  switch (msg.type) {
+    case 'dead-letter':
+      return queue(s, msg.letter);
+    case 'retry':
+      return retry(s, msg.id);
+    case 'stats':
+      return msg.replyTo.tell({ pending: s.pending.size, redelivered: s.redelivered, gaveUp: s.gaveUp });
+    default:
+      return unreachable(msg);
+  }
+}
+
+async function queue(s: Retrier, letter: DeadLetter): Promise<void> {
+  if (s.pending.size >= s.policy.maxPending) return giveUp(s, letter, 0, 'retry-queue-full');
+  const id = s.nextId++;
+  const entry = { letter, attempts: 0 };
+  s.pending.set(id, entry);
+  schedule(s, id, entry);
+}
+
+async function retry(s: Retrier, id: number): Promise<void> {
+  const entry = s.pending.get(id);
+  if (entry === undefined) return;
+  entry.attempts++;
+  const { letter } = entry;
+  const system = s.ctx.system;
+  const sender = letter.sender === undefined ? undefined : system.resolve<unknown>(letter.sender);
+  const result = system.tryDeliver(letter.recipient, letter.message, sender);
+  if (result === 'delivered') {
+    s.pending.delete(id);
+    s.redelivered++;
+  } else if (entry.attempts >= s.policy.maxAttempts) {
+    s.pending.delete(id);
+    await giveUp(s, letter, entry.attempts, result);
+  } else {
+    schedule(s, id, entry);
+  }
+}
+
+async function giveUp(s: Retrier, letter: DeadLetter, attempts: number, lastResult: GiveUpReason): Promise<void> {
+  s.gaveUp++;
+  await s.sink.record({ letter, attempts, lastResult, time: s.ctx.system.clock.now() });
+}
+
+function schedule(s: Retrier, id: number, entry: PendingRetry): void {
+  const delay = backoffDelay({ ...s.policy.backoff, resetAfterMs: 0, stashCapacity: 0 }, entry.attempts + 1, s.ctx.system.random());
+  s.ctx.scheduleOnce(delay, { type: 'retry', id });
+}
+
+function subscribe(s: Retrier): void {
+  const { ctx, policy } = s;
+  s.unsubscribe = ctx.system.events.subscribe((event) => {
+    if (event.type !== 'dead-letter') return;
+    const letter = event.letter;
+    // An ask's requester was answered already; retrying would answer nobody.
+    if (letter.correlationId !== undefined || !policy.retryable.includes(letter.reason)) return;
+    if (policy.skipRecipients.some((prefix) => letter.recipient.startsWith(prefix))) return;
+    if (letter.recipient === ctx.path) {
+      // Our own mailbox is full: no room to queue it (a message to self would be lost the same
+      // way), but it must not vanish: straight to the sink, from here.
+      void giveUp(s, letter, 0, 'retry-queue-full');
+      return;
+    }
+    ctx.self.tell({ type: 'dead-letter', letter });
+  });
+}
+
+async function flushPending(s: Retrier): Promise<void> {
+  s.unsubscribe?.();
+  s.unsubscribe = undefined;
+  const entries = [...s.pending.values()];
+  s.pending.clear();
+  for (const entry of entries) await giveUp(s, entry.letter, entry.attempts, 'interrupted');
+}
+
+function unreachable(value: never): never {
+  throw new Error(`dead-letter retry: unhandled message ${String((value as { type?: unknown }).type)}`);
 }

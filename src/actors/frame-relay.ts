@@ -8,7 +8,7 @@ import type { PhysicsFrame, PhysicsMsg } from './physics-messages.ts';
 import type { PositionTick, FrameSource } from '../gateway/ports.ts';
 import { NODE_KINDS, type TopologyChange, type TopologySubscription } from '../graph/topology.ts';
 import { FacetTracker } from '../gateway/node-facets.ts';
-import type { ActorFactory } from '../runtime/actor.ts';
+import type { ActorContext, ActorFactory } from '../runtime/actor.ts';
 import type { Ref } from '../runtime/ref.ts';
 
 export type FrameRelayMsg =
@@ -34,107 +34,143 @@ const KIND_CODE = new Map(NODE_KINDS.map((k, i) => [k, i] as const));
 /** Its name under /app/compute (the application tree, src/supervisors/app-tree.ts). */
 export const FRAMES_NAME = 'frames';
 
+/** What one incarnation of the relay holds. */
+interface Relay {
+  readonly ctx: ActorContext<FrameRelayMsg>;
+  readonly options: FrameRelayOptions;
+  readonly subscribers: Map<string, { ref: Ref<PositionTick>; hz: number }>;
+  /** Each node's kind code, from the topology. */
+  readonly kindOf: Map<number, number>;
+  readonly facets: FacetTracker;
+  latest: PositionTick | undefined;
+  /** The frame rate asked of the physics (0: not subscribed). */
+  subscribedHz: number;
+  facetsTimer: boolean;
+  resetAsked: boolean;
+}
+
 export function frameRelay(options: FrameRelayOptions): ActorFactory<FrameRelayMsg> {
   return (ctx) => {
-    const subscribers = new Map<string, { ref: Ref<PositionTick>; hz: number }>();
-    const kindOf = new Map<number, number>();
-    const facets = new FacetTracker();
-    let latest: PositionTick | undefined;
-    let subscribedHz = 0;
-
-    const resubscribe = (): void => {
-      const hz = Math.max(0, ...[...subscribers.values()].map((s) => s.hz));
-      if (hz === subscribedHz) return;
-      subscribedHz = hz;
-      if (hz === 0) options.physics.tell({ type: 'unsubscribe-frames', subscriber: ctx.self as Ref<PhysicsFrame> });
-      else options.physics.tell({ type: 'subscribe-frames', subscriber: ctx.self as Ref<PhysicsFrame>, hz });
-    };
-
-    let facetsTimer = false;
-    let resetAsked = false;
-    /** A filter has started to read degrees or folds: a fresh snapshot brings the edges they need. */
-    const askResetWhenWanted = (): void => {
-      if (!facets.wantsReset || resetAsked) return;
-      resetAsked = true;
-      options.topology.tell({ type: 'unsubscribe-topology', subscriber: ctx.self as Ref<TopologyChange> });
-      options.topology.tell({ type: 'subscribe-topology', subscriber: ctx.self as Ref<TopologyChange> });
-    };
-    const onTopology = (change: TopologyChange): void => {
-      facets.apply(change);
-      if (change.type === 'reset') resetAsked = false;
-      if (facets.stale && !facetsTimer) {
-        facetsTimer = true;
-        ctx.scheduleOnce(FACETS_SETTLE_MS, { type: 'facets-due' });
-      }
-      switch (change.type) {
-        case 'reset':
-          kindOf.clear();
-          for (const n of change.nodes) kindOf.set(n.id, KIND_CODE.get(n.kind) ?? 0);
-          return;
-        case 'nodes-added':
-          for (const n of change.nodes) kindOf.set(n.id, KIND_CODE.get(n.kind) ?? 0);
-          return;
-        case 'nodes-removed':
-          for (const id of change.ids) kindOf.delete(id);
-          return;
-        default:
-          return;
-      }
-    };
-
+    const s: Relay = { ctx, options, subscribers: new Map(), kindOf: new Map(), facets: new FacetTracker(), latest: undefined, subscribedHz: 0, facetsTimer: false, resetAsked: false };
     return {
       preStart() {
         options.topology.tell({ type: 'subscribe-topology', subscriber: ctx.self as Ref<TopologyChange> });
       },
       postStop() {
         options.topology.tell({ type: 'unsubscribe-topology', subscriber: ctx.self as Ref<TopologyChange> });
-        if (subscribedHz > 0) options.physics.tell({ type: 'unsubscribe-frames', subscriber: ctx.self as Ref<PhysicsFrame> });
+        if (s.subscribedHz > 0) options.physics.tell({ type: 'unsubscribe-frames', subscriber: ctx.self as Ref<PhysicsFrame> });
       },
-      receive(msg) {
-        switch (msg.type) {
-          case 'frame': {
-            const kinds = new Uint8Array(msg.ids.length);
-            for (let i = 0; i < msg.ids.length; i++) kinds[i] = kindOf.get(msg.ids[i]!) ?? 0;
-            latest = {
-              type: 'positions',
-              snapshot: { epoch: msg.epoch, ids: msg.ids.slice(), kinds, positions: msg.positions.slice(), time: performance.now(), facets: facets.facets(performance.now()) },
-            };
-            for (const s of subscribers.values()) s.ref.tell(latest);
-            askResetWhenWanted();
-            return;
-          }
-          case 'relay-subscribe':
-            if (subscribers.size >= (options.maxSubscribers ?? 64) && !subscribers.has(msg.subscriber.path)) return;
-            subscribers.set(msg.subscriber.path, { ref: msg.subscriber, hz: Math.min(240, Math.max(1, msg.hz)) });
-            if (latest !== undefined) msg.subscriber.tell(latest);
-            resubscribe();
-            return;
-          case 'facets-due': {
-            facetsTimer = false;
-            if (latest === undefined || !facets.stale) return;
-            const now = performance.now();
-            const before = latest.snapshot.facets?.version;
-            const fresh = facets.facets(now);
-            if (fresh.version === before) {
-              facetsTimer = true;
-              ctx.scheduleOnce(FACETS_SETTLE_MS, { type: 'facets-due' });
-              return;
-            }
-            latest = { type: 'positions', snapshot: { ...latest.snapshot, facets: fresh, time: now } };
-            for (const s of subscribers.values()) s.ref.tell(latest);
-            askResetWhenWanted();
-            return;
-          }
-          case 'relay-unsubscribe':
-            subscribers.delete(msg.subscriber.path);
-            resubscribe();
-            return;
-          default:
-            onTopology(msg);
-        }
-      },
+      receive: (msg) => receive(s, msg),
     };
   };
+}
+
+function receive(s: Relay, msg: FrameRelayMsg): void {
+  switch (msg.type) {
+    case 'frame':
+      return onFrame(s, msg);
+    case 'relay-subscribe':
+      return subscribe(s, msg.subscriber, msg.hz);
+    case 'relay-unsubscribe':
+      s.subscribers.delete(msg.subscriber.path);
+      return resubscribe(s);
+    case 'facets-due':
+      return facetsDue(s);
+    case 'reset':
+    case 'nodes-added':
+    case 'nodes-removed':
+    case 'nodes-moved':
+    case 'edges-added':
+    case 'edges-removed':
+    case 'edge-weights-changed':
+      return onTopology(s, msg);
+    default:
+      return unreachable(msg);
+  }
+}
+
+function onFrame(s: Relay, frame: PhysicsFrame): void {
+  const kinds = new Uint8Array(frame.ids.length);
+  for (let i = 0; i < frame.ids.length; i++) kinds[i] = s.kindOf.get(frame.ids[i]!) ?? 0;
+  s.latest = {
+    type: 'positions',
+    snapshot: { epoch: frame.epoch, ids: frame.ids.slice(), kinds, positions: frame.positions.slice(), time: performance.now(), facets: s.facets.facets(performance.now()) },
+  };
+  publish(s, s.latest);
+}
+
+function publish(s: Relay, tick: PositionTick): void {
+  for (const sub of s.subscribers.values()) sub.ref.tell(tick);
+  askResetWhenWanted(s);
+}
+
+function subscribe(s: Relay, subscriber: Ref<PositionTick>, hz: number): void {
+  if (s.subscribers.size >= (s.options.maxSubscribers ?? 64) && !s.subscribers.has(subscriber.path)) return;
+  s.subscribers.set(subscriber.path, { ref: subscriber, hz: Math.min(240, Math.max(1, hz)) });
+  if (s.latest !== undefined) subscriber.tell(s.latest);
+  resubscribe(s);
+}
+
+function facetsDue(s: Relay): void {
+  s.facetsTimer = false;
+  const latest = s.latest;
+  if (latest === undefined || !s.facets.stale) return;
+  const now = performance.now();
+  const before = latest.snapshot.facets?.version;
+  const fresh = s.facets.facets(now);
+  if (fresh.version === before) {
+    s.facetsTimer = true;
+    s.ctx.scheduleOnce(FACETS_SETTLE_MS, { type: 'facets-due' });
+    return;
+  }
+  s.latest = { type: 'positions', snapshot: { ...latest.snapshot, facets: fresh, time: now } };
+  publish(s, s.latest);
+}
+
+function resubscribe(s: Relay): void {
+  const hz = Math.max(0, ...[...s.subscribers.values()].map((sub) => sub.hz));
+  if (hz === s.subscribedHz) return;
+  s.subscribedHz = hz;
+  const self = s.ctx.self as Ref<PhysicsFrame>;
+  if (hz === 0) s.options.physics.tell({ type: 'unsubscribe-frames', subscriber: self });
+  else s.options.physics.tell({ type: 'subscribe-frames', subscriber: self, hz });
+}
+
+/** A filter has started to read degrees or folds: a fresh snapshot brings the edges they need. */
+function askResetWhenWanted(s: Relay): void {
+  if (!s.facets.wantsReset || s.resetAsked) return;
+  s.resetAsked = true;
+  const self = s.ctx.self as Ref<TopologyChange>;
+  s.options.topology.tell({ type: 'unsubscribe-topology', subscriber: self });
+  s.options.topology.tell({ type: 'subscribe-topology', subscriber: self });
+}
+
+function onTopology(s: Relay, change: TopologyChange): void {
+  s.facets.apply(change);
+  if (change.type === 'reset') s.resetAsked = false;
+  if (s.facets.stale && !s.facetsTimer) {
+    s.facetsTimer = true;
+    s.ctx.scheduleOnce(FACETS_SETTLE_MS, { type: 'facets-due' });
+  }
+  const kindOf = s.kindOf;
+  switch (change.type) {
+    case 'reset':
+      kindOf.clear();
+      for (const n of change.nodes) kindOf.set(n.id, KIND_CODE.get(n.kind) ?? 0);
+      return;
+    case 'nodes-added':
+      for (const n of change.nodes) kindOf.set(n.id, KIND_CODE.get(n.kind) ?? 0);
+      return;
+    case 'nodes-removed':
+      for (const id of change.ids) kindOf.delete(id);
+      return;
+    default:
+      return;
+  }
+}
+
+function unreachable(value: never): never {
+  throw new Error(`frame relay: unhandled message ${String((value as { type?: unknown }).type)}`);
 }
 
 /** The gateway's FrameSource over a relay actor. */

@@ -3,35 +3,27 @@
 // with 1011 and not restarted; the client reconnects). Position snapshots from the frame source
 // arrive here and are fanned out by the position hub to every subscribed session's socket.
 //
-// Upgrades are checked before they complete: only /ws, under the session limit, with a valid
-// token when one is given on the URL (?token=) or as a bearer header (401 otherwise). The
-// Handshake's own token (and the session it resumes) and each Subscribe's position filter are
-// checked by the session; the URL parameters that used to carry those are refused (400) rather than
-// silently ignored.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+// Upgrades are checked before they complete (gateway-upgrade.ts). The Handshake's own token (and
+// the session it resumes) and each Subscribe's position filter are checked by the session. The
+// gateway's state record: gateway-state.ts; each message kind has its handler below.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { ActorFactory } from '../runtime/actor.ts';
 import type { Ref } from '../runtime/ref.ts';
-import { describeTokenFailure, type TokenAuthority } from '../auth/token.ts';
-import { Connection, type ConnectionEvent } from '../gateway/connection.ts';
-import { EventLog } from './event-log.ts';
-import { FANOUT_SCHEDULING, positionFanout, type FanoutMsg } from './position-fanout.ts';
+import type { TokenAuthority } from '../auth/token.ts';
+import { FANOUT_SCHEDULING, positionFanout } from './position-fanout.ts';
 import { httpHandler } from '../gateway/http-api.ts';
-import { requestToken } from '../gateway/http-auth.ts';
 import { DEFAULT_HTTP_LIMITS, limitConnections, serverOptions, type HttpLimits } from '../gateway/http-limits.ts';
 import { DEFAULT_LIMITS, type GatewayLimits } from '../gateway/limits.ts';
-import { PositionHub } from '../gateway/position-hub.ts';
 import type { AgentPort, FrameSource, GraphPort, LayoutPort, PositionSnapshot, PositionTick, SsspPort } from '../gateway/ports.ts';
 import { report, type ReadinessReport } from '../gateway/readiness.ts';
-import { ReplayBudget } from '../gateway/replay-ring.ts';
-import { SessionRegistry } from '../gateway/session-registry.ts';
 import { GatewayStats, NO_COUNTERS, type LiveFigures } from '../gateway/stats.ts';
 import type { FrameInfo, GroupCounters } from '../gateway/stream-group.ts';
-import { SETTINGS_ACTOR_PATH, type SettingsMsg } from '../settings/protocol.ts';
-import { sessionActor, SESSION_SCHEDULING, type SessionDeps, type SessionMsg } from './session.ts';
+import { newGatewayState, settingsRef, type GatewayState } from './gateway-state.ts';
+import { upgrade } from './gateway-upgrade.ts';
 
 export interface GatewayOptions {
   readonly host: string;
@@ -88,14 +80,6 @@ export type GatewayMsg =
   | { readonly type: 'address'; readonly replyTo: Ref<{ readonly host: string; readonly port: number }> }
   | { readonly type: 'stats'; readonly replyTo: Ref<GatewayStatsView> };
 
-/** URL parameters of the first gateway, now fields of Handshake (session_id) and Subscribe (filter). */
-const MOVED_PARAMS: ReadonlyMap<string, string> = new Map([
-  ['resume', 'Handshake.session_id'],
-  ['kinds', 'Subscribe.filter'],
-  ['maxNodes', 'Subscribe.filter'],
-  ['region', 'Subscribe.filter'],
-]);
-
 const DEFAULT_STATIC_ROOT = fileURLToPath(new URL('../../viewer/dist/', import.meta.url));
 
 /**
@@ -123,227 +107,145 @@ export function gateway(options: GatewayOptions): ActorFactory<GatewayMsg> {
   let live: () => LiveFigures = () => ({ sessions: 0, streamMembers: 0, counters: NO_COUNTERS });
   if (options.registry !== undefined) stats.bind(options.registry, () => live());
   return (ctx) => {
-    const clock = ctx.system.clock;
-    const wallClock = options.wallClock ?? Date.now;
-    const registry = new SessionRegistry<SessionMsg>();
-    const replayBudget = new ReplayBudget(limits.replayBudgetBytes);
-    const events = new EventLog(options.recentEvents ?? 200);
-    const sockets = new Set<Connection>();
-    let server: Server | undefined;
-    let wss: WebSocketServer | undefined;
-    let unsubscribeEvents: (() => void) | undefined;
-    let sessionCounter = 0;
-    let subscribed = false;
-    let fanout: Ref<FanoutMsg> | undefined;
-    /** The newest snapshot that arrived while the last frames were still going out. */
-    let deferred: PositionSnapshot | undefined;
-
-    const hub = new PositionHub(
-      {
-        minHighWaterBytes: limits.minHighWaterBytes,
-        regionRefreshMs: limits.regionRefreshMs,
-        ...(options.keyframeInterval !== undefined ? { keyframeInterval: options.keyframeInterval } : {}),
-        ...(options.onPositionFrame !== undefined ? { onFrame: options.onPositionFrame } : {}),
-        onDemand: (wanted) => {
-          if (options.frames === undefined || wanted === subscribed) return;
-          subscribed = wanted;
-          if (wanted) options.frames.subscribe(ctx.self, options.positionRateHz ?? 60);
-          else options.frames.unsubscribe(ctx.self);
-        },
-      },
-      () => clock.now(),
-    );
-
-    const settings = (): Ref<SettingsMsg> | undefined => ctx.system.lookup<SettingsMsg>(options.settingsPath ?? SETTINGS_ACTOR_PATH);
-    const failedSessions = new Set<string>();
-    const deps: SessionDeps = {
-      failed: (path) => failedSessions.delete(path),
-      tokens: options.tokens,
-      limits,
-      hub,
-      registry,
-      stats,
-      replayBudget,
-      wallClock,
-      settings,
-      ...(options.graph !== undefined ? { graph: options.graph } : {}),
-      ...(options.layout !== undefined ? { layout: options.layout } : {}),
-      ...(options.sssp !== undefined ? { sssp: options.sssp } : {}),
-      ...(options.agents !== undefined ? { agents: options.agents } : {}),
-    };
-    live = () => ({ sessions: registry.size, streamMembers: hub.memberCount, counters: hub.counters });
-
-    const handle = httpHandler({
-      system: ctx.system,
-      tokens: options.tokens,
-      limits,
-      registry: options.registry,
-      staticRoot: options.staticRoot ?? DEFAULT_STATIC_ROOT,
-      graph: options.graph,
-      settings,
-      wallClock,
-      readiness: () => {
-        const treeUp = server?.listening === true && ctx.system.lookup('/app') !== undefined;
-        return options.readiness === undefined ? Promise.resolve(report(treeUp, {})) : options.readiness(treeUp);
-      },
-      recentEvents: () => events.list(),
-    });
-
-    const refuse = (socket: Socket, status: number, text: string, message: string): void => {
-      const body = `${message}\n`;
-      socket.end(
-        `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      );
-    };
-
-    const upgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
-      socket.on('error', () => socket.destroy());
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      if (url.pathname !== '/ws') return refuse(socket, 404, 'Not Found', 'WebSocket endpoint is /ws');
-      // Sessions waiting for a resume count too; the one that has waited longest gives way to a
-      // live client (it ends as if its resume window were over), so a client that connects and
-      // drops in a loop cannot pile up held sessions and their replay rings.
-      while (sockets.size + registry.detachedCount >= limits.maxSessions) {
-        const oldest = registry.takeOldestDetached();
-        if (oldest === undefined) return refuse(socket, 503, 'Service Unavailable', 'too many sessions');
-        oldest.tell({ type: 'timer', name: 'resume-window' });
-      }
-      const token = requestToken(req, url);
-      if (token !== undefined) {
-        const check = options.tokens.verify(token);
-        if (!check.ok) return refuse(socket, 401, 'Unauthorized', describeTokenFailure(check.reason));
-      }
-      for (const [param, field] of MOVED_PARAMS) {
-        if (url.searchParams.has(param)) return refuse(socket, 400, 'Bad Request', `?${param}= is not accepted: send it in ${field}`);
-      }
-      wss!.handleUpgrade(req, socket, head, (ws) => {
-        // Everything from here is synchronous, so no message can arrive before its session exists.
-        const placeholder: Ref<ConnectionEvent> = { path: '/pending', tell: () => undefined };
-        const info = {
-          remote: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`,
-          ...(token !== undefined ? { upgradeToken: token } : {}),
-        };
-        const conn = new Connection(ws, info, limits, clock, placeholder);
-        sockets.add(conn);
-        ws.once('close', () => sockets.delete(conn));
-        try {
-          conn.target = ctx.spawn(sessionActor(deps, conn), {
-            name: `s-${++sessionCounter}`,
-            restart: 'temporary',
-            mailbox: { capacity: limits.messageBurst + 1024, overflow: 'reject' },
-            ...SESSION_SCHEDULING,
-          });
-        } catch {
-          conn.terminate(1001, 'server shutting down');
-        }
-      });
-    };
-
-    // One slice of the fan-out now; the rest go out from the low-priority fan-out child, after
-    // whatever normal work is waiting.
-    const deliverSlice = (): void => {
-      if (hub.deliver(limits.fanoutSlice)) fanout?.tell({ type: 'kick' });
-    };
-
-    // A snapshot that finds the last frames still going out (the low-priority chain fell behind)
-    // waits for them: the rest go out from here, a slice per turn at normal priority, and then the
-    // newest waiting snapshot is encoded (one that a newer one replaced is skipped: positions are
-    // absolute, so the next delta covers it). Flushing them all in one go instead held the event
-    // loop for up to 20 ms on a loaded machine, and every control message waited behind it.
-    const tick = (snapshot: PositionSnapshot): void => {
-      if (hub.pendingCount > 0) {
-        const alreadyBehind = deferred !== undefined;
-        if (alreadyBehind) stats.snapshotsSkipped++;
-        else stats.snapshotsDeferred++;
-        deferred = snapshot;
-        if (!alreadyBehind) catchUp();
-        return;
-      }
-      hub.tick(snapshot);
-      deliverSlice();
-    };
-    const catchUp = (): void => {
-      if (hub.deliver(limits.fanoutSlice)) {
-        ctx.self.tell({ type: 'fanout-behind' });
-        return;
-      }
-      const snapshot = deferred;
-      deferred = undefined;
-      if (snapshot !== undefined) tick(snapshot);
-    };
-
-    const closeServer = async (): Promise<void> => {
-      unsubscribeEvents?.();
-      if (subscribed) options.frames?.unsubscribe(ctx.self);
-      subscribed = false;
-      for (const conn of sockets) conn.terminate(1001, 'server shutting down');
-      wss?.close();
-      const s = server;
-      server = undefined;
-      if (s === undefined) return;
-      s.closeAllConnections();
-      await new Promise<void>((resolve) => s.close(() => resolve()));
-    };
-
+    const s = newGatewayState(ctx, options, limits, stats);
+    live = () => ({ sessions: s.registry.size, streamMembers: s.hub.memberCount, counters: s.hub.counters });
     return {
-      async preStart() {
-        fanout = ctx.spawn(positionFanout(hub, limits.fanoutSlice), { name: 'fanout', ...FANOUT_SCHEDULING });
-        const prefix = `${ctx.path}/`;
-        unsubscribeEvents = ctx.system.events.subscribe((event) => {
-          events.add(event);
-          if (event.type === 'actor-failed' && event.path.startsWith(prefix)) failedSessions.add(event.path);
-        });
-        wss = new WebSocketServer({
-          noServer: true,
-          // Refused as soon as a frame declares more, before it is buffered; Connection gives
-          // the close its reason.
-          maxPayload: limits.maxMessageBytes,
-          perMessageDeflate: false,
-          clientTracking: false,
-        });
-        const s = createServer(serverOptions(httpLimits), (req, res) => void handle(req, res));
-        limitConnections(s, httpLimits);
-        s.on('upgrade', upgrade);
-        server = s;
-        await new Promise<void>((resolve, reject) => {
-          s.once('error', reject);
-          s.listen(options.port, options.host, () => {
-            s.off('error', reject);
-            resolve();
-          });
-        });
-      },
-      postStop: closeServer,
-      preRestart: closeServer,
-      receive(msg) {
-        switch (msg.type) {
-          case 'positions':
-            tick(msg.snapshot);
-            return;
-          case 'fanout-behind':
-            catchUp();
-            return;
-          case 'address': {
-            const address = server?.address() as AddressInfo | null;
-            msg.replyTo.tell({ host: options.host, port: address?.port ?? -1 });
-            return;
-          }
-          case 'stats':
-            msg.replyTo.tell({
-              sessions: registry.size,
-              replayBytes: replayBudget.held,
-              liveSockets: sockets.size,
-              buffered: [...sockets].map((c) => c.bufferedAmount),
-              streamMembers: hub.memberCount,
-              streamGroups: hub.groupCount,
-              counters: { ...hub.counters },
-              stats,
-            });
-            return;
-        }
-      },
+      preStart: () => listen(s, httpLimits),
+      postStop: () => closeServer(s),
+      preRestart: () => closeServer(s),
+      receive: (msg) => receive(s, msg),
     };
   };
 }
 
+function receive(s: GatewayState, msg: GatewayMsg): void {
+  switch (msg.type) {
+    case 'positions':
+      return tick(s, msg.snapshot);
+    case 'fanout-behind':
+      return catchUp(s);
+    case 'address': {
+      const address = s.server?.address() as AddressInfo | null;
+      return msg.replyTo.tell({ host: s.options.host, port: address?.port ?? -1 });
+    }
+    case 'stats':
+      return msg.replyTo.tell(statsView(s));
+    default:
+      return unreachable(msg);
+  }
+}
+
+function statsView(s: GatewayState): GatewayStatsView {
+  const { hub, sockets } = s;
+  return {
+    sessions: s.registry.size,
+    replayBytes: s.replayBudget.held,
+    liveSockets: sockets.size,
+    buffered: [...sockets].map((c) => c.bufferedAmount),
+    streamMembers: hub.memberCount,
+    streamGroups: hub.groupCount,
+    counters: { ...hub.counters },
+    stats: s.stats,
+  };
+}
+
+/** Starts the fan-out child, follows the supervision events and listens. */
+async function listen(s: GatewayState, httpLimits: HttpLimits): Promise<void> {
+  const { ctx, limits } = s;
+  s.fanout = ctx.spawn(positionFanout(s.hub, limits.fanoutSlice), { name: 'fanout', ...FANOUT_SCHEDULING });
+  const prefix = `${ctx.path}/`;
+  s.unsubscribeEvents = ctx.system.events.subscribe((event) => {
+    s.events.add(event);
+    if (event.type === 'actor-failed' && event.path.startsWith(prefix)) s.failedSessions.add(event.path);
+  });
+  s.wss = new WebSocketServer({
+    noServer: true,
+    // Refused as soon as a frame declares more, before it is buffered; Connection gives
+    // the close its reason.
+    maxPayload: limits.maxMessageBytes,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+  const handle = routes(s);
+  const server = createServer(serverOptions(httpLimits), (req, res) => void handle(req, res));
+  limitConnections(server, httpLimits);
+  server.on('upgrade', (req, socket, head) => upgrade(s, req, socket, head));
+  s.server = server;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(s.options.port, s.options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function routes(s: GatewayState): ReturnType<typeof httpHandler> {
+  const { ctx, options } = s;
+  return httpHandler({
+    system: ctx.system,
+    tokens: options.tokens,
+    limits: s.limits,
+    registry: options.registry,
+    staticRoot: options.staticRoot ?? DEFAULT_STATIC_ROOT,
+    graph: options.graph,
+    settings: () => settingsRef(ctx, options),
+    wallClock: options.wallClock ?? Date.now,
+    readiness: () => {
+      const treeUp = s.server?.listening === true && ctx.system.lookup('/app') !== undefined;
+      return options.readiness === undefined ? Promise.resolve(report(treeUp, {})) : options.readiness(treeUp);
+    },
+    recentEvents: () => s.events.list(),
+  });
+}
+
+// One slice of the fan-out now; the rest go out from the low-priority fan-out child, after
+// whatever normal work is waiting.
+function deliverSlice(s: GatewayState): void {
+  if (s.hub.deliver(s.limits.fanoutSlice)) s.fanout?.tell({ type: 'kick' });
+}
+
+// A snapshot that finds the last frames still going out (the low-priority chain fell behind)
+// waits for them: the rest go out from here, a slice per turn at normal priority, and then the
+// newest waiting snapshot is encoded (one that a newer one replaced is skipped: positions are
+// absolute, so the next delta covers it). Flushing them all in one go instead held the event
+// loop for up to 20 ms on a loaded machine, and every control message waited behind it.
+function tick(s: GatewayState, snapshot: PositionSnapshot): void {
+  if (s.hub.pendingCount > 0) {
+    const alreadyBehind = s.deferred !== undefined;
+    if (alreadyBehind) s.stats.snapshotsSkipped++;
+    else s.stats.snapshotsDeferred++;
+    s.deferred = snapshot;
+    if (!alreadyBehind) catchUp(s);
+    return;
+  }
+  s.hub.tick(snapshot);
+  deliverSlice(s);
+}
+
+function catchUp(s: GatewayState): void {
+  if (s.hub.deliver(s.limits.fanoutSlice)) {
+    s.ctx.self.tell({ type: 'fanout-behind' });
+    return;
+  }
+  const snapshot = s.deferred;
+  s.deferred = undefined;
+  if (snapshot !== undefined) tick(s, snapshot);
+}
+
+async function closeServer(s: GatewayState): Promise<void> {
+  s.unsubscribeEvents?.();
+  if (s.subscribed) s.options.frames?.unsubscribe(s.ctx.self);
+  s.subscribed = false;
+  for (const conn of s.sockets) conn.terminate(1001, 'server shutting down');
+  s.wss?.close();
+  const server = s.server;
+  s.server = undefined;
+  if (server === undefined) return;
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+function unreachable(value: never): never {
+  throw new Error(`gateway: unhandled message ${String((value as { type?: unknown }).type)}`);
+}

@@ -57,6 +57,30 @@ export function nodeDetail(n: NodeValue): GraphNodeView {
 
 const clampLimit = (limit: number): number => (Number.isFinite(limit) ? Math.min(MAX_RESULTS, Math.max(1, Math.floor(limit))) : MAX_RESULTS);
 
+const unavailable = (message: string): GraphApplyResult => ({ ok: false, code: 'unavailable', message });
+
+/** Hands a session's change to the router; the answer goes to the session, or a failure when the router cannot take it. */
+function applyChange(system: Pick<ActorSystem, 'ask'>, router: Ref<GraphRouterMsg> | undefined, request: GraphApplyRequest, applyTimeoutMs: number): void {
+  const { replyTo, tag } = request;
+  const answer = (result: GraphApplyResult): void => replyTo.tell({ type: 'graph-applied', answerTo: tag, result });
+  let command: unknown;
+  try {
+    command = commandFromMutation(request.mutation, request.stamp);
+  } catch (error) {
+    return answer({ ok: false, code: 'invalid', message: `unreadable graph change: ${String(error)}` });
+  }
+  if (router === undefined) return answer(unavailable('the graph is not running'));
+  system
+    .ask<GraphRouterMsg, GraphAck>(router, (ack) => ({ type: 'update', command, origin: request.origin.session, replyTo: ack, answer: { to: replyTo, tag } }), applyTimeoutMs)
+    .catch((error: unknown) =>
+      answer(
+        error instanceof AskTimeoutError
+          ? unavailable(`the graph did not answer within ${applyTimeoutMs} ms; the change may still be applied`)
+          : unavailable(`the graph is not available: ${error instanceof Error ? error.message : String(error)}`),
+      ),
+    );
+}
+
 export function graphPort(
   system: Pick<ActorSystem, 'ask' | 'lookup'>,
   parts: { readonly routerPath: string; readonly changes?: ChangeHub },
@@ -73,29 +97,9 @@ export function graphPort(
   const query = <R>(build: (replyTo: Ref<R>) => GraphRouterMsg): Promise<R> => system.ask<GraphRouterMsg, R>(need(), build, queryTimeoutMs);
   const failed = (reply: { code: 'invalid' | 'unavailable'; message: string }): Error =>
     reply.code === 'invalid' ? new RangeError(reply.message) : new RecipientUnavailableError(parts.routerPath, reply.message);
-  const unavailable = (message: string): GraphApplyResult => ({ ok: false, code: 'unavailable', message });
-
   return {
     apply(request: GraphApplyRequest): void {
-      const { replyTo, tag } = request;
-      const answer = (result: GraphApplyResult): void => replyTo.tell({ type: 'graph-applied', answerTo: tag, result });
-      let command: unknown;
-      try {
-        command = commandFromMutation(request.mutation, request.stamp);
-      } catch (error) {
-        return answer({ ok: false, code: 'invalid', message: `unreadable graph change: ${String(error)}` });
-      }
-      const ref = router();
-      if (ref === undefined) return answer(unavailable('the graph is not running'));
-      system
-        .ask<GraphRouterMsg, GraphAck>(ref, (ack) => ({ type: 'update', command, origin: request.origin.session, replyTo: ack, answer: { to: replyTo, tag } }), applyTimeoutMs)
-        .catch((error: unknown) =>
-          answer(
-            error instanceof AskTimeoutError
-              ? unavailable(`the graph did not answer within ${applyTimeoutMs} ms; the change may still be applied`)
-              : unavailable(`the graph is not available: ${error instanceof Error ? error.message : String(error)}`),
-          ),
-        );
+      applyChange(system, router(), request, applyTimeoutMs);
     },
 
     version(): Promise<number> {

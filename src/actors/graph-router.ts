@@ -27,36 +27,35 @@
 //
 // Committed units also go to the change subscribers (the gateway's sessions) as wire ops, with the
 // session that asked for them; then that session gets its answer (`answer`), told from the same
-// place, so that it follows its change and precedes the next commit's. Queries fan out to the
-// shards and never block the router: it sends them on and the answers are gathered outside its
-// handler. A node's neighbours come from this
-// directory (which indexes incoming and outgoing edges alike, wherever the edge lives) and their
-// values from the shards that own them; a title search asks every shard for its best matches and
-// merges them.
+// place, so that it follows its change and precedes the next commit's. The journal settles a unit
+// by a promise; the router turns it into a message to itself (unit-committed, unit-failed), handled
+// in order like any other: the journal settles units in commit order, so they are published in it.
+// Queries: graph-router-queries.ts. Where the pieces are: the command's validation and split into
+// shard parts, graph-command-plan.ts; the state, graph-router-state.ts; recovery at start,
+// graph-router-recovery.ts.
 import type { ActorFactory } from '../runtime/actor.ts';
 import type { Ref } from '../runtime/ref.ts';
-import { aheadOf, ClockSkewError, compareHlc, successor, type Hlc, type HybridClock } from '../crdt/hlc.ts';
+import type { HybridClock } from '../crdt/hlc.ts';
 import type { LwwRegister } from '../crdt/lww-register.ts';
-import { opsOf, parseCommand, type GraphOp } from '../graph/commands.ts';
-import { Directory, type EdgeListEntry } from '../graph/directory.ts';
+import type { EdgeListEntry } from '../graph/directory.ts';
 import type { GraphEvent } from '../graph/events.ts';
 import { commitStamp, type ChangeHub } from '../graph/change-hub.ts';
 import { applyResult } from '../graph/apply-result.ts';
-import type { GraphAck, GraphErrorCode } from '../graph/ack.ts';
+import type { GraphAck } from '../graph/ack.ts';
 import type { EdgeValue, NodeValue } from '../graph/model.ts';
-import { MAX_QUERY_LENGTH, MAX_RESULTS, TopHits, type SearchHit } from '../graph/search.ts';
 import type { GraphApplied, GraphChanged } from '../gateway/ports.ts';
 import type { Partitioner } from '../graph/partition.ts';
-import { preprocess } from '../graph/preprocess.ts';
 import type { OpOutcome } from '../graph/shard-state.ts';
 import type { TopologyHub } from '../graph/topology-hub.ts';
 import type { TopologySubscription } from '../graph/topology.ts';
-import { PendingWrites } from '../graph/pending-writes.ts';
 import type { ShardHealth } from './shard-health.ts';
-import type { GroupCommitJournal, JournalError, JournalStats, Ticket } from '../storage/group-commit.ts';
-import { recoverShard } from '../graph/recover.ts';
+import type { CommitInfo, GroupCommitJournal, JournalError, JournalStats, Ticket } from '../storage/group-commit.ts';
 import type { SqlQueryable } from '../storage/sql.ts';
-import { shardSlice, type GraphShardMsg, type PartResult, type RoutedOp, type ShardSlice } from './graph-shard.ts';
+import type { GraphShardMsg } from './graph-shard.ts';
+import { planCommand, undoAll, type CommandRefusal } from './graph-command-plan.ts';
+import { askShard, neighbours, nodesById, nodeValue, search } from './graph-router-queries.ts';
+import { recoverRouter } from './graph-router-recovery.ts';
+import { newRouterState, reply, UNCHANGED, type Asker, type RouterState, type UnitInFlight } from './graph-router-state.ts';
 
 export type { GraphAck, GraphErrorCode } from '../graph/ack.ts';
 
@@ -115,8 +114,10 @@ export type GraphRouterMsg =
   | { readonly type: 'get-edge'; readonly id: bigint; readonly replyTo: Ref<LwwRegister<EdgeValue> | undefined> }
   /** The node's value, or a failure naming its shard when that shard cannot answer. */
   | { readonly type: 'node-value'; readonly id: number; readonly replyTo: Ref<NodeReply> }
-  /** To self: a unit failed (`error` says why): undo what failed, and probe a shard that did not answer. */
-  | { readonly type: 'unit-failed'; readonly ticket: Ticket; readonly error: JournalError }
+  /** To self: a unit committed: publish it and answer whoever asked. */
+  | { readonly type: 'unit-committed'; readonly unit: UnitInFlight; readonly info: CommitInfo }
+  /** To self: a unit failed (`error` says why): answer, undo what failed, and probe a shard that did not answer. */
+  | { readonly type: 'unit-failed'; readonly ticket: Ticket; readonly error: JournalError; readonly unit: UnitInFlight }
   /** To self: a probe of a shard that did not answer came back (`answered`) or gave up. */
   | { readonly type: 'probe-done'; readonly shard: number; readonly answered: boolean }
   /** Up to `limit` (at most 1000) nodes joined to `id` by an edge in either direction. */
@@ -152,463 +153,232 @@ export interface GraphRouterOptions {
   readonly probeTimeoutMs?: number;
 }
 
-class CommandError extends Error {
-  constructor(
-    readonly code: GraphErrorCode,
-    message: string,
-    readonly op?: number,
-    /** For an edge-id conflict: the id. */
-    readonly edge?: bigint,
-  ) {
-    super(message);
-  }
-}
-
-const STRUCTURAL = new Set<GraphOp['op']>(['add-node', 'remove-node', 'add-edge', 'remove-edge']);
-
-/** The node or edge an op writes, as a key for the stamps given within one command. */
-function entityKey(op: GraphOp): string {
-  switch (op.op) {
-    case 'add-node':
-      return `n${op.node.id}`;
-    case 'add-edge':
-      return `e${op.edge.id}`;
-    case 'remove-edge':
-    case 'set-edge-weight':
-      return `e${op.id}`;
-    default:
-      return `n${op.id}`;
-  }
-}
-
-const UNCHANGED: OpOutcome = { status: 'unchanged' };
+type MsgOf<T extends GraphRouterMsg['type']> = Extract<GraphRouterMsg, { type: T }>;
 
 /** Its name under the graph's core supervisor (the application tree, src/supervisors/app-tree.ts). */
 export const GRAPH_ROUTER_NAME = 'router';
 
 export function graphRouter(o: GraphRouterOptions): ActorFactory<GraphRouterMsg> {
   return (ctx) => {
-    const dir = new Directory();
-    const pending = new PendingWrites();
-    /** The journal's failed-unit count when this router last undid failed units. */
-    let failuresSeen = o.journal.failedUnits;
-    /** Shards with a probe out. */
-    const probing = new Set<number>();
-    let shards: Ref<GraphShardMsg>[] = [];
-
-    const queryTimeout = o.queryTimeoutMs ?? 5_000;
-
-    /** Asks a shard that did not answer until it does; the answer ends in a message to self. */
-    const probe = (shard: number): void => {
-      if (probing.has(shard) || shards[shard] === undefined) return;
-      probing.add(shard);
-      ctx.ask<GraphShardMsg, number>(shards[shard], (replyTo) => ({ type: 'ping', replyTo }), o.probeTimeoutMs ?? 30_000).then(
-        () => ctx.self.tell({ type: 'probe-done', shard, answered: true }),
-        () => ctx.self.tell({ type: 'probe-done', shard, answered: false }),
-      );
-    };
-
-    const route = (replyTo: Ref<GraphAck> | undefined, input: unknown, origin: string | undefined, answer: GraphAnswerTo | undefined): void => {
-      const reply = (ack: GraphAck): void => {
-        replyTo?.tell(ack);
-        answer?.to.tell({ type: 'graph-applied', answerTo: answer.tag, result: applyResult(ack) });
-      };
-      const fail = (code: GraphErrorCode, message: string, op?: number, edge?: bigint): void => {
-        const ack: GraphAck = { ok: false, error: op === undefined ? { code, message } : { code, message, op } };
-        if (edge === undefined || answer === undefined) return reply(ack);
-        replyTo?.tell(ack);
-        answerEdgeClash(answer, ack, edge);
-      };
-      // The stamps given so far in this command, by node or edge.
-      const given = new Map<string, Hlc>();
-      const stampOf = (op: GraphOp): Hlc => {
-        if (op.stamp === undefined) return o.clock.tick();
-        const latest = o.clock.peek();
-        o.clock.observe(op.stamp);
-        let stamp = STRUCTURAL.has(op.op) && !aheadOf(op.stamp, latest) ? o.clock.tick() : op.stamp;
-        const key = entityKey(op);
-        const before = given.get(key);
-        if (before !== undefined && compareHlc(stamp, before) <= 0) {
-          stamp = successor(before);
-          o.clock.observeTrusted(stamp);
-        }
-        given.set(key, stamp);
-        return stamp;
-      };
-      const parsed = parseCommand(input);
-      if (!parsed.ok) return fail('invalid', parsed.error);
-      const ops = opsOf(parsed.command).map(preprocess);
-      const undo: (() => void)[] = [];
-      const access = pending.begin();
-      const parts = new Map<number, RoutedOp[]>();
-      const results: (OpOutcome | undefined)[] = new Array(ops.length);
-      let order = 0;
-      const send = (shard: number, op: GraphOp, stamp: Hlc, index: number): void => {
-        let part = parts.get(shard);
-        if (part === undefined) parts.set(shard, (part = []));
-        part.push({ op, stamp, order: order++ });
-        orderToIndex.push(index);
-      };
-      const orderToIndex: number[] = [];
-      try {
-        ops.forEach((op, index) => {
-          const stamp = stampOf(op);
-          switch (op.op) {
-            case 'add-node':
-              dir.addNode(op.node.id, undo);
-              access.writeNode(op.node.id);
-              return send(o.partitioner.shardOfNode(op.node.id), op, stamp, index);
-            case 'update-node':
-            case 'move-node':
-              if (!dir.hasNode(op.id)) throw new CommandError('not-found', `op ${index}: no node ${op.id}`, index);
-              access.writeNode(op.id);
-              return send(o.partitioner.shardOfNode(op.id), op, stamp, index);
-            case 'remove-node': {
-              if (!dir.hasNode(op.id)) {
-                results[index] = UNCHANGED;
-                return;
-              }
-              for (const edgeId of dir.edgesOf(op.id)) {
-                const ends = dir.edge(edgeId)!;
-                dir.removeEdge(edgeId, undo);
-                access.writeEdge(edgeId);
-                send(o.partitioner.shardOfEdge(ends.source), { op: 'remove-edge', id: edgeId }, stamp, index);
-              }
-              dir.removeNode(op.id, undo);
-              access.writeNode(op.id);
-              return send(o.partitioner.shardOfNode(op.id), op, stamp, index);
-            }
-            case 'add-edge': {
-              const e = op.edge;
-              for (const end of [e.source, e.target]) {
-                if (!dir.hasNode(end)) throw new CommandError('endpoint-missing', `op ${index}: edge ${e.id} needs node ${end}, which does not exist`, index);
-              }
-              const existing = dir.edge(e.id);
-              if (existing !== undefined && (existing.source !== e.source || existing.target !== e.target)) {
-                throw new CommandError('edge-id-conflict', `op ${index}: edge ${e.id} already joins ${existing.source} -> ${existing.target}`, index, e.id);
-              }
-              dir.addEdge(e.id, { source: e.source, target: e.target, directed: e.directed === true }, undo, op.upsert === true);
-              access.readNode(e.source);
-              access.readNode(e.target);
-              access.writeEdge(e.id);
-              return send(o.partitioner.shardOfEdge(e.source), op, stamp, index);
-            }
-            case 'remove-edge': {
-              const ends = dir.edge(op.id);
-              if (ends === undefined) {
-                results[index] = UNCHANGED;
-                return;
-              }
-              dir.removeEdge(op.id, undo);
-              access.writeEdge(op.id);
-              return send(o.partitioner.shardOfEdge(ends.source), op, stamp, index);
-            }
-            case 'set-edge-weight': {
-              const ends = dir.edge(op.id);
-              if (ends === undefined) throw new CommandError('not-found', `op ${index}: no edge ${op.id}`, index);
-              access.writeEdge(op.id);
-              return send(o.partitioner.shardOfEdge(ends.source), op, stamp, index);
-            }
-          }
-        });
-      } catch (error) {
-        for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
-        if (error instanceof CommandError) return fail(error.code, error.message, error.op, error.edge);
-        if (error instanceof ClockSkewError) return fail('clock-skew', error.message);
-        throw error;
-      }
-      if (parts.size === 0) {
-        reply({ ok: true, unit: undefined, atMs: undefined, version: o.hub.version, results: results.map((r) => r ?? UNCHANGED) });
-        return;
-      }
-      for (const shard of parts.keys()) {
-        const down = o.health.unavailable(shard);
-        if (down === undefined) continue;
-        for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
-        return fail('shard-unavailable', down);
-      }
-      const ticket = o.journal.open(parts.keys(), order, access.after);
-      if (!('unit' in ticket)) {
-        for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
-        return fail(ticket.reason, ticket.message);
-      }
-      pending.add(ticket, access, undo);
-      const reports: PartResult[] = [];
-      const unit = { ticket, report: (r: PartResult) => void reports.push(r) };
-      for (const [shard, routed] of parts) shards[shard]!.tell({ type: 'apply', unit, ops: routed });
-      ticket.done.then(
-        (info) => {
-          const events: (readonly [number, GraphEvent])[] = [];
-          for (const r of reports) {
-            for (const [ord, outcome] of r.outcomes) {
-              const index = orderToIndex[ord]!;
-              // A cascaded edge removal shares its node removal's index.
-              results[index] = mergeOutcome(results[index], outcome);
-            }
-            events.push(...r.events);
-          }
-          events.sort((a, b) => a[0] - b[0]);
-          const committed = events.map(([, e]) => e);
-          const outcomes = results.map((r) => r ?? UNCHANGED);
-          if (committed.length === 0) {
-            reply({ ok: true, unit: info.unit, atMs: info.atMs, version: o.hub.version, results: outcomes });
-            return;
-          }
-          const scopes = o.hub.publish(committed, info.seq);
-          o.changes?.publish(o.hub.version, committed, scopes, origin);
-          reply({ ok: true, unit: info.unit, atMs: info.atMs, version: o.hub.version, stamp: commitStamp(committed), results: outcomes });
-        },
-        (error: JournalError) => {
-          fail(error.reason, error.message);
-          ctx.self.tell({ type: 'unit-failed', ticket, error });
-        },
-      );
-    };
-
-    /** Reads the edge that holds `id` for a refusal's answer; the read ends in a message to self. */
-    const answerEdgeClash = (answer: GraphAnswerTo, ack: GraphAck, id: bigint): void => {
-      const ends = dir.edge(id);
-      const version = o.hub.version;
-      if (ends === undefined) return answer.to.tell({ type: 'graph-applied', answerTo: answer.tag, result: applyResult(ack) });
-      askShard<LwwRegister<EdgeValue> | undefined>(o.partitioner.shardOfEdge(ends.source), (r) => ({ type: 'get-edge', id, replyTo: r })).then(
-        (edge) => ctx.self.tell({ type: 'edge-clash-read', answer, ack, edge, version }),
-        () => ctx.self.tell({ type: 'edge-clash-read', answer, ack, edge: undefined, version }),
-      );
-    };
-
-    /**
-     * Fans a query out to the shards that must answer it; never awaited inside the handler. A shard
-     * that cannot answer now fails it at once, with the reason naming it.
-     */
-    const askShard = <R>(shard: number, build: (replyTo: Ref<R>) => GraphShardMsg): Promise<R> => {
-      const down = o.health.unavailable(shard);
-      if (down !== undefined) return Promise.reject(new Error(down));
-      return ctx.ask<GraphShardMsg, R>(shards[shard]!, build, queryTimeout);
-    };
-    const unavailable = (what: string, error: unknown): QueryFailure => ({
-      ok: false,
-      code: 'unavailable',
-      message: `${what}: ${error instanceof Error ? error.message : String(error)}`,
-    });
-    const badLimit = (limit: number): QueryFailure | undefined =>
-      Number.isInteger(limit) && limit >= 1 && limit <= MAX_RESULTS ? undefined : { ok: false, code: 'invalid', message: `limit must be an integer in [1, ${MAX_RESULTS}]` };
-
-    const neighbours = (id: number, limit: number, replyTo: Ref<NeighboursReply>): void => {
-      const bad = badLimit(limit);
-      if (bad !== undefined) return replyTo.tell(bad);
-      if (!Number.isInteger(id) || !dir.hasNode(id)) return replyTo.tell({ ok: true, nodes: undefined });
-      const ids = dir.neighbours(id, limit);
-      const byShard = new Map<number, number[]>();
-      for (const n of ids) {
-        const s = o.partitioner.shardOfNode(n);
-        let list = byShard.get(s);
-        if (list === undefined) byShard.set(s, (list = []));
-        list.push(n);
-      }
-      const asks = [...byShard].map(([s, list]) =>
-        askShard<readonly (NodeValue | undefined)[]>(s, (r) => ({ type: 'get-nodes', ids: list, replyTo: r })).then((values) => values.map((v, i) => [list[i]!, v] as const)),
-      );
-      Promise.all(asks).then(
-        (answers) => {
-          const values = new Map<number, NodeValue | undefined>(answers.flat());
-          const nodes: NodeValue[] = [];
-          for (const n of ids) {
-            const v = values.get(n);
-            if (v !== undefined) nodes.push(v);
-          }
-          replyTo.tell({ ok: true, nodes });
-        },
-        (error: unknown) => replyTo.tell(unavailable('neighbours', error)),
-      );
-    };
-
-    const nodesById = (ids: readonly number[], replyTo: Ref<NodesReply>): void => {
-      if (!Array.isArray(ids) || ids.length > MAX_RESULTS) return replyTo.tell({ ok: false, code: 'invalid', message: `at most ${MAX_RESULTS} ids` });
-      const live = [...new Set(ids)].filter((id) => Number.isInteger(id) && dir.hasNode(id));
-      const byShard = new Map<number, number[]>();
-      for (const n of live) {
-        const s = o.partitioner.shardOfNode(n);
-        let list = byShard.get(s);
-        if (list === undefined) byShard.set(s, (list = []));
-        list.push(n);
-      }
-      Promise.all(
-        [...byShard].map(([s, list]) =>
-          askShard<readonly (NodeValue | undefined)[]>(s, (r) => ({ type: 'get-nodes', ids: list, replyTo: r })).then((values) => values.map((v, i) => [list[i]!, v] as const)),
-        ),
-      ).then(
-        (answers) => {
-          const values = new Map<number, NodeValue | undefined>(answers.flat());
-          replyTo.tell({ ok: true, nodes: live.flatMap((id) => values.get(id) ?? []) });
-        },
-        (error: unknown) => replyTo.tell(unavailable('nodes', error)),
-      );
-    };
-
-    const search = (query: string, limit: number, replyTo: Ref<SearchReply>): void => {
-      const bad = badLimit(limit);
-      if (bad !== undefined) return replyTo.tell(bad);
-      if (typeof query !== 'string' || query.length === 0 || query.length > MAX_QUERY_LENGTH) {
-        return replyTo.tell({ ok: false, code: 'invalid', message: `a query is 1 to ${MAX_QUERY_LENGTH} characters` });
-      }
-      const q = query.toLowerCase();
-      Promise.all(shards.map((_, s) => askShard<readonly SearchHit[]>(s, (r) => ({ type: 'search', query: q, limit, replyTo: r })))).then(
-        (lists) => {
-          const top = new TopHits(limit);
-          for (const list of lists) for (const hit of list) top.add(hit);
-          replyTo.tell({ ok: true, nodes: top.result().map((h) => h.node) });
-        },
-        (error: unknown) => replyTo.tell(unavailable('search', error)),
-      );
-    };
-
-    const watchChanges = (subscriber: Ref<GraphChanged>): void => {
-      try {
-        ctx.watch(subscriber, { type: 'change-subscriber-stopped', subscriber });
-      } catch {
-        // Not a local actor: no death watch; it stays until it unsubscribes.
-      }
-    };
-
+    const s = newRouterState(o, ctx);
     return {
-      async preStart() {
-        shards = o.shardPaths.map((p) => {
-          const ref = ctx.system.lookup<GraphShardMsg>(p);
-          if (ref === undefined) throw new Error(`graph router: no shard at ${p}`);
-          return ref;
-        });
-        o.health.attach(ctx.system);
-        // Units an earlier incarnation opened settle first (those still waiting for parts fail:
-        // nobody would answer them): the shards and storage then hold exactly what committed, which
-        // is what the directory is built from.
-        o.journal.failIncomplete('the graph router restarted before this update was complete');
-        await o.journal.whenIdle();
-        // Each shard's slice from the shard, or from storage when it cannot give it (restarting
-        // over and over, stalled, or not in time), so that no shard holds up the router's recovery.
-        const timeout = o.recoveryTimeoutMs ?? 15_000;
-        const answered = new Set<number>();
-        const fromStorage = async (s: number): Promise<ShardSlice> => {
-          const recovered = await recoverShard(o.db, s);
-          return shardSlice(recovered.state, recovered.lastUnit);
-        };
-        const sliceOf = async (ref: Ref<GraphShardMsg>, s: number): Promise<ShardSlice> => {
-          if (o.health.unavailable(s) !== undefined) return fromStorage(s);
-          // A shard that fails meanwhile has lost the question with the failed message.
-          const failure = o.health.nextFailure(s);
-          const asked = ctx.ask<GraphShardMsg, ShardSlice>(ref, (replyTo) => ({ type: 'slice', replyTo }), timeout);
-          asked.catch(() => undefined);
-          const slice = await Promise.race([asked, failure.failed.then(() => undefined)]).catch(() => undefined);
-          failure.cancel();
-          if (slice === undefined) return fromStorage(s);
-          answered.add(s);
-          return slice;
-        };
-        const slices = await Promise.all(shards.map(sliceOf));
-        const undo: (() => void)[] = [];
-        for (const s of slices) {
-          o.clock.observeTrusted(s.maxStamp);
-          for (const n of s.nodes) dir.addNode(n.id, undo);
-        }
-        for (const s of slices) for (const e of s.edges) dir.addEdge(e.id, { source: e.source, target: e.target, directed: e.directed === true }, undo);
-        o.hub.reseed(
-          slices.flatMap((s) => s.nodes),
-          slices.flatMap((s) => s.edges),
-          o.journal.committedSeq,
-        );
-        // A shard that was not answering before this restart and answered its slice is back.
-        for (const s of answered) o.health.answered(s);
-        // Subscriptions outlive restarts; so do death watches, but renewing one is harmless.
-        for (const s of o.changes?.refs() ?? []) watchChanges(s);
-      },
-      receive(msg) {
-        // A unit failed since the router last looked: its directory changes go before anything else
-        // is validated or read (the notice may still be on its way, or lost to a full mailbox).
-        if (o.journal.failedUnits !== failuresSeen) {
-          failuresSeen = o.journal.failedUnits;
-          pending.rollBackFailed();
-        }
-        switch (msg.type) {
-          case 'update':
-            route(msg.replyTo, msg.command, typeof msg.origin === 'string' ? msg.origin : undefined, msg.answer);
-            return;
-          case 'version':
-            msg.replyTo.tell(o.hub.version);
-            return;
-          case 'edge-clash-read':
-            msg.answer.to.tell({ type: 'graph-applied', answerTo: msg.answer.tag, result: applyResult(msg.ack, { edge: msg.edge, version: msg.version }) });
-            return;
-          case 'get-node':
-            if (Number.isInteger(msg.id) && msg.id >= 0) shards[o.partitioner.shardOfNode(msg.id)]!.tell({ type: 'get-node', id: msg.id, replyTo: msg.replyTo });
-            else msg.replyTo.tell(undefined);
-            return;
-          case 'node-value': {
-            if (!Number.isInteger(msg.id) || msg.id < 0 || !dir.hasNode(msg.id)) return msg.replyTo.tell({ ok: true, node: undefined });
-            const replyTo = msg.replyTo;
-            askShard<LwwRegister<NodeValue> | undefined>(o.partitioner.shardOfNode(msg.id), (r) => ({ type: 'get-node', id: msg.id, replyTo: r })).then(
-              (reg) => replyTo.tell({ ok: true, node: reg?.value }),
-              (error: unknown) => replyTo.tell(unavailable('node', error)),
-            );
-            return;
-          }
-          case 'unit-failed':
-            // Its directory changes were undone above; a shard that did not answer is probed.
-            if (msg.error.reason === 'part-timeout') {
-              for (const shard of msg.error.shards) {
-                o.health.notAnswering(shard, msg.error.message);
-                probe(shard);
-              }
-            }
-            return;
-          case 'probe-done':
-            probing.delete(msg.shard);
-            if (msg.answered) o.health.answered(msg.shard);
-            else if (o.health.condition(msg.shard) === 'not-answering') probe(msg.shard);
-            return;
-          case 'get-edge': {
-            const ends = typeof msg.id === 'bigint' ? dir.edge(msg.id) : undefined;
-            if (ends === undefined) msg.replyTo.tell(undefined);
-            else shards[o.partitioner.shardOfEdge(ends.source)]!.tell({ type: 'get-edge', id: msg.id, replyTo: msg.replyTo });
-            return;
-          }
-          case 'neighbours':
-            neighbours(msg.id, msg.limit, msg.replyTo);
-            return;
-          case 'search':
-            search(msg.query, msg.limit, msg.replyTo);
-            return;
-          case 'nodes':
-            nodesById(msg.ids, msg.replyTo);
-            return;
-          case 'edges':
-            msg.replyTo.tell({ total: dir.edgeCount, edges: dir.edgePage(Math.max(0, Math.floor(msg.offset)), Math.max(0, Math.floor(msg.limit))) });
-            return;
-          case 'subscribe-changes':
-            if (o.changes?.subscribe(msg.subscriber) === true) watchChanges(msg.subscriber);
-            return;
-          case 'unsubscribe-changes':
-            o.changes?.unsubscribe(msg.subscriber);
-            try {
-              ctx.unwatch(msg.subscriber);
-            } catch {
-              // not local: never watched
-            }
-            return;
-          case 'change-subscriber-stopped':
-            o.changes?.drop(msg.subscriber);
-            return;
-          case 'stats':
-            msg.replyTo.tell({ nodes: dir.nodeCount, edges: dir.edgeCount, version: o.hub.version, shards: shards.length, journal: o.journal.stats() });
-            return;
-          case 'subscribe-topology':
-            o.hub.subscribe(msg.subscriber);
-            return;
-          case 'unsubscribe-topology':
-            o.hub.unsubscribe(msg.subscriber);
-            return;
-        }
-      },
+      preStart: () => recoverRouter(s, watchAllChanges),
+      receive: (msg) => receive(s, msg),
     };
   };
+}
+
+function receive(s: RouterState, msg: GraphRouterMsg): void {
+  const { o } = s;
+  // A unit failed since the router last looked: its directory changes go before anything else
+  // is validated or read (the notice may still be on its way, or lost to a full mailbox).
+  if (o.journal.failedUnits !== s.failuresSeen) {
+    s.failuresSeen = o.journal.failedUnits;
+    s.pending.rollBackFailed();
+  }
+  switch (msg.type) {
+    case 'update':
+      return update(s, msg);
+    case 'unit-committed':
+      return unitCommitted(s, msg);
+    case 'unit-failed':
+      return unitFailed(s, msg);
+    case 'edge-clash-read':
+      msg.answer.to.tell({ type: 'graph-applied', answerTo: msg.answer.tag, result: applyResult(msg.ack, { edge: msg.edge, version: msg.version }) });
+      return;
+    case 'probe-done':
+      return probeDone(s, msg);
+    default:
+      return read(s, msg);
+  }
+}
+
+/** Reads and subscriptions: nothing here changes the graph. */
+function read(s: RouterState, msg: Exclude<GraphRouterMsg, MsgOf<'update' | 'unit-committed' | 'unit-failed' | 'edge-clash-read' | 'probe-done'>>): void {
+  const { o, dir } = s;
+  switch (msg.type) {
+    case 'version':
+      return msg.replyTo.tell(o.hub.version);
+    case 'get-node':
+      return getNode(s, msg);
+    case 'get-edge':
+      return getEdge(s, msg);
+    case 'node-value':
+      return nodeValue(s, msg.id, msg.replyTo);
+    case 'neighbours':
+      return neighbours(s, msg.id, msg.limit, msg.replyTo);
+    case 'search':
+      return search(s, msg.query, msg.limit, msg.replyTo);
+    case 'nodes':
+      return nodesById(s, msg.ids, msg.replyTo);
+    case 'edges':
+      return msg.replyTo.tell({ total: dir.edgeCount, edges: dir.edgePage(Math.max(0, Math.floor(msg.offset)), Math.max(0, Math.floor(msg.limit))) });
+    case 'stats':
+      return msg.replyTo.tell({ nodes: dir.nodeCount, edges: dir.edgeCount, version: o.hub.version, shards: s.shards.length, journal: o.journal.stats() });
+    default:
+      return subscriptions(s, msg);
+  }
+}
+
+function subscriptions(s: RouterState, msg: ChangeSubscription | TopologySubscription | MsgOf<'change-subscriber-stopped'>): void {
+  const { o } = s;
+  switch (msg.type) {
+    case 'subscribe-changes':
+      if (o.changes?.subscribe(msg.subscriber) === true) watchChanges(s, msg.subscriber);
+      return;
+    case 'unsubscribe-changes':
+      o.changes?.unsubscribe(msg.subscriber);
+      try {
+        s.ctx.unwatch(msg.subscriber);
+      } catch {
+        // not local: never watched
+      }
+      return;
+    case 'change-subscriber-stopped':
+      o.changes?.drop(msg.subscriber);
+      return;
+    case 'subscribe-topology':
+      o.hub.subscribe(msg.subscriber);
+      return;
+    case 'unsubscribe-topology':
+      o.hub.unsubscribe(msg.subscriber);
+      return;
+    default:
+      return unreachable(msg);
+  }
+}
+
+function getNode(s: RouterState, msg: MsgOf<'get-node'>): void {
+  if (Number.isInteger(msg.id) && msg.id >= 0) s.shards[s.o.partitioner.shardOfNode(msg.id)]!.tell({ type: 'get-node', id: msg.id, replyTo: msg.replyTo });
+  else msg.replyTo.tell(undefined);
+}
+
+function getEdge(s: RouterState, msg: MsgOf<'get-edge'>): void {
+  const ends = typeof msg.id === 'bigint' ? s.dir.edge(msg.id) : undefined;
+  if (ends === undefined) msg.replyTo.tell(undefined);
+  else s.shards[s.o.partitioner.shardOfEdge(ends.source)]!.tell({ type: 'get-edge', id: msg.id, replyTo: msg.replyTo });
+}
+
+/** Validates a command, opens its journal unit and hands each shard its part. */
+function update(s: RouterState, msg: MsgOf<'update'>): void {
+  const { o } = s;
+  const asker: Asker = { replyTo: msg.replyTo, answer: msg.answer };
+  const planned = planCommand(s, msg.command);
+  if (!planned.ok) return refuse(s, asker, planned.refusal);
+  const plan = planned.plan;
+  if (plan.parts.size === 0) {
+    return reply(asker, { ok: true, unit: undefined, atMs: undefined, version: o.hub.version, results: plan.results.map((r) => r ?? UNCHANGED) });
+  }
+  for (const shard of plan.parts.keys()) {
+    const down = o.health.unavailable(shard);
+    if (down === undefined) continue;
+    undoAll(plan.undo);
+    return refuse(s, asker, { code: 'shard-unavailable', message: down });
+  }
+  const ticket = o.journal.open(plan.parts.keys(), plan.order, plan.access.after);
+  if (!('unit' in ticket)) {
+    undoAll(plan.undo);
+    return refuse(s, asker, { code: ticket.reason, message: ticket.message });
+  }
+  s.pending.add(ticket, plan.access, plan.undo);
+  const origin = typeof msg.origin === 'string' ? msg.origin : undefined;
+  const unit: UnitInFlight = { ticket, asker, origin, reports: [], results: plan.results, orderToIndex: plan.orderToIndex };
+  const handle = { ticket, report: (r: (typeof unit.reports)[number]) => void unit.reports.push(r) };
+  for (const [shard, routed] of plan.parts) s.shards[shard]!.tell({ type: 'apply', unit: handle, ops: routed });
+  // The journal settles units in commit order, so these messages arrive in it; a full mailbox
+  // does not refuse them (pipeToSelf), or a committed change would never be published.
+  s.ctx.pipeToSelf(
+    ticket.done,
+    (info): GraphRouterMsg => ({ type: 'unit-committed', unit, info }),
+    (error): GraphRouterMsg => ({ type: 'unit-failed', ticket, error: error as JournalError, unit }),
+  );
+}
+
+/** Answers a refused command; an edge-id conflict's answer carries the edge that holds the id. */
+function refuse(s: RouterState, asker: Asker, refusal: CommandRefusal): void {
+  const { code, message, op, edge } = refusal;
+  const ack: GraphAck = { ok: false, error: op === undefined ? { code, message } : { code, message, op } };
+  if (edge === undefined || asker.answer === undefined) return reply(asker, ack);
+  asker.replyTo?.tell(ack);
+  answerEdgeClash(s, asker.answer, ack, edge);
+}
+
+/** Reads the edge that holds `id` for a refusal's answer; the read ends in a message to self. */
+function answerEdgeClash(s: RouterState, answer: GraphAnswerTo, ack: GraphAck, id: bigint): void {
+  const ends = s.dir.edge(id);
+  const version = s.o.hub.version;
+  if (ends === undefined) return answer.to.tell({ type: 'graph-applied', answerTo: answer.tag, result: applyResult(ack) });
+  const self = s.ctx.self;
+  askShard<LwwRegister<EdgeValue> | undefined>(s, s.o.partitioner.shardOfEdge(ends.source), (r) => ({ type: 'get-edge', id, replyTo: r })).then(
+    (edge) => self.tell({ type: 'edge-clash-read', answer, ack, edge, version }),
+    () => self.tell({ type: 'edge-clash-read', answer, ack, edge: undefined, version }),
+  );
+}
+
+/** Publishes a committed unit's events (in the order the shards applied them) and answers. */
+function unitCommitted(s: RouterState, msg: MsgOf<'unit-committed'>): void {
+  const { o } = s;
+  const { unit, info } = msg;
+  const results = [...unit.results];
+  const events: (readonly [number, GraphEvent])[] = [];
+  for (const r of unit.reports) {
+    for (const [ord, outcome] of r.outcomes) {
+      const index = unit.orderToIndex[ord]!;
+      // A cascaded edge removal shares its node removal's index.
+      results[index] = mergeOutcome(results[index], outcome);
+    }
+    events.push(...r.events);
+  }
+  events.sort((a, b) => a[0] - b[0]);
+  const committed = events.map(([, e]) => e);
+  const outcomes = results.map((r) => r ?? UNCHANGED);
+  if (committed.length === 0) {
+    return reply(unit.asker, { ok: true, unit: info.unit, atMs: info.atMs, version: o.hub.version, results: outcomes });
+  }
+  const scopes = o.hub.publish(committed, info.seq);
+  o.changes?.publish(o.hub.version, committed, scopes, unit.origin);
+  reply(unit.asker, { ok: true, unit: info.unit, atMs: info.atMs, version: o.hub.version, stamp: commitStamp(committed), results: outcomes });
+}
+
+/** Its directory changes were undone on the way in (receive); a shard that did not answer is probed. */
+function unitFailed(s: RouterState, msg: MsgOf<'unit-failed'>): void {
+  const { error } = msg;
+  refuse(s, msg.unit.asker, { code: error.reason, message: error.message });
+  if (error.reason !== 'part-timeout') return;
+  for (const shard of error.shards) {
+    s.o.health.notAnswering(shard, error.message);
+    probe(s, shard);
+  }
+}
+
+/** Asks a shard that did not answer until it does; the answer ends in a message to self. */
+function probe(s: RouterState, shard: number): void {
+  const ref = s.shards[shard];
+  if (s.probing.has(shard) || ref === undefined) return;
+  s.probing.add(shard);
+  const self = s.ctx.self;
+  s.ctx.ask<GraphShardMsg, number>(ref, (replyTo) => ({ type: 'ping', replyTo }), s.o.probeTimeoutMs ?? 30_000).then(
+    () => self.tell({ type: 'probe-done', shard, answered: true }),
+    () => self.tell({ type: 'probe-done', shard, answered: false }),
+  );
+}
+
+function probeDone(s: RouterState, msg: MsgOf<'probe-done'>): void {
+  s.probing.delete(msg.shard);
+  if (msg.answered) s.o.health.answered(msg.shard);
+  else if (s.o.health.condition(msg.shard) === 'not-answering') probe(s, msg.shard);
+}
+
+function watchAllChanges(s: RouterState): void {
+  for (const subscriber of s.o.changes?.refs() ?? []) watchChanges(s, subscriber);
+}
+
+function watchChanges(s: RouterState, subscriber: Ref<GraphChanged>): void {
+  try {
+    s.ctx.watch(subscriber, { type: 'change-subscriber-stopped', subscriber });
+  } catch {
+    // Not a local actor: no death watch; it stays until it unsubscribes.
+  }
 }
 
 /** A node removal's own outcome wins over the outcomes of the edge removals it cascaded. */
@@ -616,4 +386,8 @@ function mergeOutcome(current: OpOutcome | undefined, next: OpOutcome): OpOutcom
   if (current === undefined) return next;
   if (current.status === 'conflict') return current;
   return next.status === 'conflict' ? next : current.status === 'applied' || next.status === 'applied' ? { status: 'applied' } : next;
+}
+
+function unreachable(value: never): never {
+  throw new Error(`graph router: unhandled message ${String((value as { type?: unknown }).type)}`);
 }

@@ -14,7 +14,7 @@
 // afresh (its supervisor restarted: a new mailbox) first fails the units still waiting for its
 // part, whose messages went with the old mailbox; a restarted one keeps its mailbox, and a unit
 // whose message was the one that failed times out.
-import type { ActorFactory } from '../runtime/actor.ts';
+import type { ActorContext, ActorFactory } from '../runtime/actor.ts';
 import type { Ref } from '../runtime/ref.ts';
 import { compareHlc, ZERO_HLC, type Hlc } from '../crdt/hlc.ts';
 import type { LwwRegister } from '../crdt/lww-register.ts';
@@ -96,113 +96,133 @@ export interface GraphShardOptions {
 /** Above this many units awaiting their commit, the rollback log drops committed ones wherever they are. */
 const SWEEP_FROM = 1024;
 
+/** What one incarnation of a shard holds; `state` is rebuilt from storage at start. */
+interface Shard {
+  readonly o: GraphShardOptions;
+  readonly ctx: ActorContext<GraphShardMsg>;
+  state: ShardState;
+  lastUnit: number;
+  sinceSnapshot: number;
+  /** Units applied here whose commit is not known yet, in the order applied, with what they overwrote. */
+  readonly pending: Map<Ticket, UndoEntry[]>;
+  sweepAt: number;
+  /** The journal's failed-unit count when this shard last rolled back. */
+  failuresSeen: number;
+}
+
+type MsgOf<T extends GraphShardMsg['type']> = Extract<GraphShardMsg, { type: T }>;
+
 export function graphShard(o: GraphShardOptions): ActorFactory<GraphShardMsg> {
   return (ctx) => {
-    let state = new ShardState();
-    let lastUnit = 0;
-    let sinceSnapshot = 0;
-    /** Units applied here whose commit is not known yet, in the order applied, with what they overwrote. */
-    const pending = new Map<Ticket, UndoEntry[]>();
-    let sweepAt = SWEEP_FROM;
-    /** The journal's failed-unit count when this shard last rolled back. */
-    let failuresSeen = o.journal.failedUnits;
-
-    const forgetCommitted = (): void => {
-      for (const t of pending.keys()) {
-        if (t.state !== 'done') break;
-        pending.delete(t);
-      }
-      if (pending.size < sweepAt) return;
-      for (const t of [...pending.keys()]) if (t.state === 'done') pending.delete(t);
-      sweepAt = Math.max(SWEEP_FROM, 2 * pending.size);
-    };
-
-    const rollBackFailed = (): void => {
-      failuresSeen = o.journal.failedUnits;
-      const failed = [...pending].filter(([t]) => t.state === 'failed');
-      for (let i = failed.length - 1; i >= 0; i--) {
-        const [t, undo] = failed[i]!;
-        state.rollback(undo);
-        pending.delete(t);
-      }
-    };
-
-    const snapshot = (): void => {
-      // The snapshot holds the units still awaiting their commit: it commits after them, or fails with them.
-      const ticket = o.journal.open([o.shard], 0, [...pending.keys()].filter((t) => !t.settled));
-      if (!('unit' in ticket)) return; // refused (queue full, a unit it holds failed): try again after more events
-      let entries = 0;
-      for (const _ of state.nodes.entries()) entries++;
-      for (const _ of state.edges.entries()) entries++;
-      o.journal.submit(ticket, o.shard, [], { shard: o.shard, unitUpto: lastUnit, entries, body: encodeSnapshot(state) });
-      sinceSnapshot = 0;
-    };
-
+    const s: Shard = { o, ctx, state: new ShardState(), lastUnit: 0, sinceSnapshot: 0, pending: new Map(), sweepAt: SWEEP_FROM, failuresSeen: o.journal.failedUnits };
     return {
-      async preStart() {
-        if (ctx.incarnation === 0) o.journal.failWaitingFor(o.shard, 'started afresh');
-        await o.journal.whenSettled(o.shard);
-        await ensureShardCount(o.db, o.shards);
-        const recovered = await recoverShard(o.db, o.shard);
-        state = recovered.state;
-        lastUnit = recovered.lastUnit;
-        sinceSnapshot = recovered.tailEvents;
-      },
-      receive(msg) {
-        // A unit failed since this shard last looked: its parts go before anything else is decided
-        // or read (the notice may still be on its way, or lost to a full mailbox).
-        if (o.journal.failedUnits !== failuresSeen) rollBackFailed();
-        switch (msg.type) {
-          case 'apply': {
-            const { ticket } = msg.unit;
-            if (!o.journal.isOpen(ticket)) return; // failed meanwhile: applied nowhere, or rolled back where it was
-            const rows: PartRow[] = [];
-            const outcomes: [number, OpOutcome][] = [];
-            const events: [number, GraphEvent][] = [];
-            const undo: UndoEntry[] = [];
-            for (const r of msg.ops) {
-              const d = state.decide(r.op, r.stamp, undo);
-              outcomes.push([r.order, d.outcome]);
-              if (d.event !== undefined) {
-                events.push([r.order, d.event]);
-                rows.push({ kind: eventKind(d.event), entity: Number(eventEntity(d.event)), payload: encodeEvent(d.event) });
-              }
-            }
-            msg.unit.report({ shard: o.shard, outcomes, events });
-            o.journal.submit(ticket, o.shard, rows);
-            forgetCommitted();
-            if (undo.length > 0) {
-              pending.set(ticket, undo);
-              ticket.done.catch(() => ctx.self.tell({ type: 'unit-failed' }));
-            }
-            lastUnit = Math.max(lastUnit, ticket.unit);
-            sinceSnapshot += rows.length;
-            if (sinceSnapshot >= o.snapshotEvery) snapshot();
-            return;
-          }
-          case 'unit-failed':
-            // Rolled back above already, or not ours (an earlier incarnation applied it): nothing to do.
-            return;
-          case 'ping':
-            msg.replyTo.tell(o.shard);
-            return;
-          case 'get-node':
-            msg.replyTo.tell(state.nodes.register(msg.id) as LwwRegister<NodeValue> | undefined);
-            return;
-          case 'get-edge':
-            msg.replyTo.tell(state.edges.register(msg.id) as LwwRegister<EdgeValue> | undefined);
-            return;
-          case 'get-nodes':
-            msg.replyTo.tell(msg.ids.map((id) => state.nodes.get(id)));
-            return;
-          case 'search':
-            msg.replyTo.tell(searchTitles(state.nodes.live(), msg.query, msg.limit));
-            return;
-          case 'slice':
-            msg.replyTo.tell(shardSlice(state, lastUnit));
-            return;
-        }
-      },
+      preStart: () => recover(s),
+      receive: (msg) => receive(s, msg),
     };
   };
+}
+
+async function recover(s: Shard): Promise<void> {
+  const { o, ctx } = s;
+  if (ctx.incarnation === 0) o.journal.failWaitingFor(o.shard, 'started afresh');
+  await o.journal.whenSettled(o.shard);
+  await ensureShardCount(o.db, o.shards);
+  const recovered = await recoverShard(o.db, o.shard);
+  s.state = recovered.state;
+  s.lastUnit = recovered.lastUnit;
+  s.sinceSnapshot = recovered.tailEvents;
+}
+
+function receive(s: Shard, msg: GraphShardMsg): void {
+  // A unit failed since this shard last looked: its parts go before anything else is decided
+  // or read (the notice may still be on its way, or lost to a full mailbox).
+  if (s.o.journal.failedUnits !== s.failuresSeen) rollBackFailed(s);
+  const state = s.state;
+  switch (msg.type) {
+    case 'apply':
+      return apply(s, msg);
+    case 'unit-failed':
+      // Rolled back above already, or not ours (an earlier incarnation applied it): nothing to do.
+      return;
+    case 'ping':
+      return msg.replyTo.tell(s.o.shard);
+    case 'get-node':
+      return msg.replyTo.tell(state.nodes.register(msg.id) as LwwRegister<NodeValue> | undefined);
+    case 'get-edge':
+      return msg.replyTo.tell(state.edges.register(msg.id) as LwwRegister<EdgeValue> | undefined);
+    case 'get-nodes':
+      return msg.replyTo.tell(msg.ids.map((id) => state.nodes.get(id)));
+    case 'search':
+      return msg.replyTo.tell(searchTitles(state.nodes.live(), msg.query, msg.limit));
+    case 'slice':
+      return msg.replyTo.tell(shardSlice(state, s.lastUnit));
+    default:
+      return unreachable(msg);
+  }
+}
+
+function apply(s: Shard, msg: MsgOf<'apply'>): void {
+  const { o, ctx } = s;
+  const { ticket } = msg.unit;
+  if (!o.journal.isOpen(ticket)) return; // failed meanwhile: applied nowhere, or rolled back where it was
+  const rows: PartRow[] = [];
+  const outcomes: [number, OpOutcome][] = [];
+  const events: [number, GraphEvent][] = [];
+  const undo: UndoEntry[] = [];
+  for (const r of msg.ops) {
+    const d = s.state.decide(r.op, r.stamp, undo);
+    outcomes.push([r.order, d.outcome]);
+    if (d.event !== undefined) {
+      events.push([r.order, d.event]);
+      rows.push({ kind: eventKind(d.event), entity: Number(eventEntity(d.event)), payload: encodeEvent(d.event) });
+    }
+  }
+  msg.unit.report({ shard: o.shard, outcomes, events });
+  o.journal.submit(ticket, o.shard, rows);
+  forgetCommitted(s);
+  if (undo.length > 0) {
+    s.pending.set(ticket, undo);
+    // Pipe to self: the rollback itself happens in receive, in order with everything else.
+    ticket.done.catch(() => ctx.self.tell({ type: 'unit-failed' }));
+  }
+  s.lastUnit = Math.max(s.lastUnit, ticket.unit);
+  s.sinceSnapshot += rows.length;
+  if (s.sinceSnapshot >= o.snapshotEvery) snapshot(s);
+}
+
+function forgetCommitted(s: Shard): void {
+  const pending = s.pending;
+  for (const t of pending.keys()) {
+    if (t.state !== 'done') break;
+    pending.delete(t);
+  }
+  if (pending.size < s.sweepAt) return;
+  for (const t of [...pending.keys()]) if (t.state === 'done') pending.delete(t);
+  s.sweepAt = Math.max(SWEEP_FROM, 2 * pending.size);
+}
+
+function rollBackFailed(s: Shard): void {
+  s.failuresSeen = s.o.journal.failedUnits;
+  const failed = [...s.pending].filter(([t]) => t.state === 'failed');
+  for (let i = failed.length - 1; i >= 0; i--) {
+    const [t, undo] = failed[i]!;
+    s.state.rollback(undo);
+    s.pending.delete(t);
+  }
+}
+
+function snapshot(s: Shard): void {
+  const { o, state } = s;
+  // The snapshot holds the units still awaiting their commit: it commits after them, or fails with them.
+  const ticket = o.journal.open([o.shard], 0, [...s.pending.keys()].filter((t) => !t.settled));
+  if (!('unit' in ticket)) return; // refused (queue full, a unit it holds failed): try again after more events
+  let entries = 0;
+  for (const _ of state.nodes.entries()) entries++;
+  for (const _ of state.edges.entries()) entries++;
+  o.journal.submit(ticket, o.shard, [], { shard: o.shard, unitUpto: s.lastUnit, entries, body: encodeSnapshot(state) });
+  s.sinceSnapshot = 0;
+}
+
+function unreachable(value: never): never {
+  throw new Error(`graph shard: unhandled message ${String((value as { type?: unknown }).type)}`);
 }

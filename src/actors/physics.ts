@@ -1,6 +1,7 @@
 // The physics actor (/app/compute/physics): owns the layout (positions, velocities, pins,
 // constraints), steps it continuously through its engine child, streams frames to subscribers at
-// their own rates and sleeps when the layout has settled. Its messages: src/actors/physics-messages.ts.
+// their own rates and sleeps when the layout has settled. Its messages: src/actors/physics-messages.ts;
+// each kind has its handler below, over the actor's state record (PhysicsState).
 //
 // Time: a periodic 'tick' at params.simHz starts a step unless one is running; a step resolves in
 // the engine child ('step-done') without ever blocking this actor, so stats, params and frames are
@@ -47,400 +48,458 @@ interface Subscriber {
   due: boolean;
 }
 
-const MUTATING = new Set<string>([
-  'reset',
-  'nodes-added',
-  'nodes-removed',
-  'nodes-moved',
-  'edges-added',
-  'edges-removed',
-  'edge-weights-changed',
-  'pin',
-  'unpin',
-  'drag',
-  'release',
-  'set-position-constraint',
-  'set-distance-constraint',
-  'remove-distance-constraint',
-]);
+/** Which messages change the arrays a step writes: while a step runs, they wait for its end. */
+const MUTATING: Readonly<Record<PhysicsMsg['type'], boolean>> = {
+  reset: true,
+  'nodes-added': true,
+  'nodes-removed': true,
+  'nodes-moved': true,
+  'edges-added': true,
+  'edges-removed': true,
+  'edge-weights-changed': true,
+  pin: true,
+  unpin: true,
+  drag: true,
+  release: true,
+  'set-position-constraint': true,
+  'set-distance-constraint': true,
+  'remove-distance-constraint': true,
+  'set-params': false,
+  'subscribe-frames': false,
+  'unsubscribe-frames': false,
+  wake: false,
+  stats: false,
+  tick: false,
+  frames: false,
+  'subscriber-gone': false,
+  'engine-ready': false,
+  'step-done': false,
+};
 
 export function physicsActor(options: PhysicsActorOptions): ActorFactory<PhysicsMsg> {
   // Frame subscribers outlive a restart of the actor: the frame relay that feeds every viewer
   // subscribed once and never hears of one.
   const subscribers = new Subscriptions<Subscriber>(options.maxSubscribers ?? 10_000);
-  return (ctx) => new PhysicsActorState(ctx, options, subscribers);
+  return (ctx) => {
+    const s = newPhysicsState(ctx, options, subscribers);
+    return { preStart: () => preStart(s), postStop: () => postStop(s), receive: (m) => receive(s, m) };
+  };
 }
 
-class PhysicsActorState {
-  private readonly layout: Layout;
-  private readonly easer: ParamEaser;
-  private engine: Ref<EngineStep> | undefined;
-  private engineKind: EngineKind | 'none' = 'none';
-  private engineDescription = 'starting';
-  private inFlight = 0;
-  private seq = 0;
-  private missedTick = false;
-  private readonly deferred: PhysicsMsg[] = [];
-  private alpha = 1;
-  private sleeping = false;
+/** Everything one incarnation of the physics actor holds (the frame subscribers outlive it). */
+interface PhysicsState {
+  readonly ctx: ActorContext<PhysicsMsg>;
+  readonly options: PhysicsActorOptions;
+  readonly subscribers: Subscriptions<Subscriber>;
+  readonly layout: Layout;
+  readonly easer: ParamEaser;
+  engine: Ref<EngineStep> | undefined;
+  engineKind: EngineKind | 'none';
+  engineDescription: string;
+  /** The seq of the step the engine is running; 0 when none. */
+  inFlight: number;
+  seq: number;
+  missedTick: boolean;
+  /** Changes to the arrays that arrived while a step ran (see MUTATING). */
+  readonly deferred: PhysicsMsg[];
+  alpha: number;
+  sleeping: boolean;
   /** Ticks since the temperature reached its floor (see onStepDone). */
-  private floorTicks = 0;
-  private calmTicks = 0;
-  private ticks = 0;
-  private tickHz = 0;
-  private maxSpeed = 0;
-  private readonly stepMs: number[] = [];
+  floorTicks: number;
+  calmTicks: number;
+  ticks: number;
+  tickHz: number;
+  maxSpeed: number;
+  readonly stepMs: number[];
   /** Bumped whenever positions change (a step, a move): frames are sent only for new versions. */
-  private version = 0;
+  version: number;
   /** Where this actor is in the topology's numbered changes. */
-  private readonly sequence = new ChangeSequence();
-  private snapshotCache: LayoutSnapshot | undefined;
-  private snapshotVersion = -1;
-  private readonly pinTokens = new Map<number, number>();
-  private nextToken = 1;
+  readonly sequence: ChangeSequence;
+  snapshotCache: LayoutSnapshot | undefined;
+  snapshotVersion: number;
+  readonly pinTokens: Map<number, number>;
+  nextToken: number;
+}
 
-  constructor(
-    private readonly ctx: ActorContext<PhysicsMsg>,
-    private readonly options: PhysicsActorOptions,
-    private readonly subscribers: Subscriptions<Subscriber>,
-  ) {
-    this.easer = new ParamEaser(applyPatch(DEFAULT_PARAMS, options.params ?? {}));
-    this.layout = new Layout(() => ctx.system.random(), this.easer.active.knowledge.springLength);
-  }
+function newPhysicsState(ctx: ActorContext<PhysicsMsg>, options: PhysicsActorOptions, subscribers: Subscriptions<Subscriber>): PhysicsState {
+  const easer = new ParamEaser(applyPatch(DEFAULT_PARAMS, options.params ?? {}));
+  return {
+    ctx,
+    options,
+    subscribers,
+    easer,
+    layout: new Layout(() => ctx.system.random(), easer.active.knowledge.springLength),
+    engine: undefined,
+    engineKind: 'none',
+    engineDescription: 'starting',
+    inFlight: 0,
+    seq: 0,
+    missedTick: false,
+    deferred: [],
+    alpha: 1,
+    sleeping: false,
+    floorTicks: 0,
+    calmTicks: 0,
+    ticks: 0,
+    tickHz: 0,
+    maxSpeed: 0,
+    stepMs: [],
+    version: 0,
+    sequence: new ChangeSequence(),
+    snapshotCache: undefined,
+    snapshotVersion: -1,
+    pinTokens: new Map(),
+    nextToken: 1,
+  };
+}
 
-  preStart(): void {
-    const ctx = this.ctx;
-    this.engine = ctx.spawn(physicsEngineActor(this.options.selector, ctx.self), {
-      name: 'engine',
-      mailbox: { capacity: 4, overflow: 'reject' },
-    });
-    this.options.topology?.tell({ type: 'subscribe-topology', subscriber: ctx.self as Ref<TopologyChange> });
-    this.scheduleTicks();
-    // Subscribers from before a restart: watched again, their timers back, and nothing sent until
-    // this incarnation's layout has moved (no empty frame while the topology comes back).
-    this.subscribers.rewatch(ctx, (ref): PhysicsMsg => ({ type: 'subscriber-gone', path: ref.path }));
-    for (const sub of this.subscribers.values()) {
-      sub.lastVersion = this.version;
-      sub.due = false;
-    }
-    for (const hz of new Set([...this.subscribers.values()].map((s) => s.hz))) {
-      ctx.schedulePeriodic(`frames:${hz}`, 1000 / hz, { type: 'frames', hz });
-    }
-  }
-
-  postStop(): void {
-    this.options.topology?.tell({ type: 'unsubscribe-topology', subscriber: this.ctx.self as Ref<TopologyChange> });
-  }
-
-  receive(m: PhysicsMsg): void {
-    if (this.inFlight !== 0 && MUTATING.has(m.type)) {
-      this.deferred.push(m);
-      return;
-    }
-    this.handle(m);
-  }
-
-  private get params(): PhysicsParams {
-    return this.easer.active;
-  }
-
-  private handle(m: PhysicsMsg): void {
-    switch (m.type) {
-      case 'tick':
-        return this.onTick();
-      case 'step-done':
-        return this.onStepDone(m.seq, m.stats);
-      case 'engine-ready':
-        // A fresh engine child: whatever step the old one had is lost; carry on.
-        this.engineKind = m.engine;
-        this.engineDescription = m.description;
-        this.finishStep();
-        this.sendDueFrames();
-        if (!this.sleeping) this.startStep();
-        return;
-      case 'frames':
-        return this.sendFrames(m.hz);
-      case 'release':
-        if (this.pinTokens.get(m.id) === m.token) {
-          this.pinTokens.delete(m.id);
-          this.layout.unpin(m.id);
-          this.changed();
-        }
-        return;
-      case 'subscriber-gone':
-        return this.unsubscribe(m.path);
-      default:
-        if ('version' in m) return this.applyTopology(m);
-        return this.command(m);
-    }
-  }
-
-  private command(m: PhysicsCommand): void {
-    switch (m.type) {
-      case 'set-params': {
-        try {
-          const params = this.easer.set(m.patch);
-          this.layout.placementScale = params.knowledge.springLength;
-          if (params.simHz !== this.tickHz && !this.sleeping) this.scheduleTicks();
-          m.replyTo?.tell({ ok: true, params });
-          this.wake();
-        } catch (error) {
-          m.replyTo?.tell({ ok: false, error: error instanceof Error ? error.message : String(error) });
-        }
-        return;
-      }
-      case 'pin':
-        if (this.layout.pin(m.id, m.position)) {
-          this.pinTokens.delete(m.id);
-          if (m.timeoutMs !== undefined) this.releaseLater(m.id, m.timeoutMs);
-          this.changed();
-        }
-        return;
-      case 'drag':
-        if (this.layout.pin(m.id, m.position)) {
-          this.releaseLater(m.id, this.params.pinTimeoutMs);
-          this.changed();
-        }
-        return;
-      case 'unpin':
-        this.pinTokens.delete(m.id);
-        if (this.layout.unpin(m.id)) this.changed();
-        return;
-      case 'set-position-constraint':
-        this.layout.setPositionConstraint(m.id, m.constraint);
-        return this.changed();
-      case 'set-distance-constraint':
-        this.layout.setDistanceConstraint(m.constraint);
-        return this.changed();
-      case 'remove-distance-constraint':
-        this.layout.removeDistanceConstraint(m.id);
-        return this.changed();
-      case 'subscribe-frames':
-        return this.subscribe(m.subscriber, m.hz ?? this.options.defaultFrameHz ?? 60, m.velocities ?? false);
-      case 'unsubscribe-frames':
-        return this.unsubscribe(m.subscriber.path);
-      case 'wake':
-        return this.wake();
-      case 'stats':
-        m.replyTo.tell(this.stats());
-        return;
-    }
-  }
-
-  private applyTopology(c: TopologyChange): void {
-    const verdict = this.sequence.accept(c);
-    if (verdict === 'skip') return;
-    if (verdict === 'gap') {
-      // A change went missing (a full mailbox): the layout would hold nodes the graph lost or lack
-      // ones it gained. A fresh reset puts it right; the positions of nodes it keeps stay.
-      this.options.topology?.tell({ type: 'subscribe-topology', subscriber: this.ctx.self as Ref<TopologyChange> });
-      return;
-    }
-    const layout = this.layout;
-    switch (c.type) {
-      case 'reset': {
-        const keep = new Set(c.nodes.map((n) => n.id));
-        layout.removeNodes(layout.nodeIds().filter((id) => !keep.has(id)));
-        layout.addNodes(c.nodes);
-        layout.replaceEdges(c.edges);
-        break;
-      }
-      case 'nodes-added':
-        layout.addNodes(c.nodes);
-        break;
-      case 'nodes-removed':
-        for (const id of c.ids) this.pinTokens.delete(id);
-        layout.removeNodes(c.ids);
-        break;
-      case 'nodes-moved':
-        layout.moveNodes(c.nodes);
-        break;
-      case 'edges-added':
-        layout.addEdges(c.edges);
-        break;
-      case 'edges-removed':
-        layout.removeEdges(c.ids);
-        break;
-      case 'edge-weights-changed':
-        layout.setWeights(c.edges);
-        break;
-    }
-    this.changed();
-  }
-
-  // ---- stepping -----------------------------------------------------------------------------------
-
-  private scheduleTicks(): void {
-    this.tickHz = this.params.simHz;
-    this.ctx.schedulePeriodic('tick', 1000 / this.tickHz, { type: 'tick' });
-  }
-
-  private onTick(): void {
-    if (this.sleeping) return;
-    if (this.inFlight !== 0 || this.engineKind === 'none') {
-      this.missedTick = true;
-      return;
-    }
-    this.startStep();
-  }
-
-  private startStep(): void {
-    if (this.engine === undefined || this.inFlight !== 0 || this.engineKind === 'none') return;
-    this.missedTick = false;
-    if (this.easer.tick()) this.layout.placementScale = this.params.knowledge.springLength;
-    const p = this.params;
-    const buffers = this.layout.prepare(p);
-    const globals = stepGlobals(p, this.layout.n, this.alpha);
-    this.inFlight = ++this.seq;
-    this.engine.tell({
-      type: 'step',
-      seq: this.inFlight,
-      buffers,
-      globals,
-      versions: { structure: this.layout.structureVersion, positions: this.layout.positionsVersion },
-    });
-  }
-
-  private onStepDone(seq: number, s: { maxSpeed: number; ms: number }): void {
-    if (seq !== this.inFlight) return;
-    const p = this.params;
-    this.ticks++;
-    this.version++;
-    this.maxSpeed = s.maxSpeed;
-    this.stepMs.push(s.ms);
-    if (this.stepMs.length > 60) this.stepMs.shift();
-    // At the floor for annealTicks and still not asleep: cool on below it, so that a layout that
-    // would drift for ever (a big dense graph converges very slowly) comes to rest.
-    const annealing = p.annealTicks > 0 && this.floorTicks >= p.annealTicks;
-    this.alpha = Math.max(annealing ? 0 : p.alphaMin, this.alpha * (1 - p.cooling));
-    if (this.alpha <= p.alphaMin) this.floorTicks++;
-    const calm = s.maxSpeed * p.timeStep <= p.sleepDistance && !this.easer.easing;
-    this.calmTicks = calm ? this.calmTicks + 1 : 0;
-    this.finishStep();
-    this.sendDueFrames();
-    if (this.calmTicks >= p.sleepTicks && this.deferred.length === 0 && !this.sleeping) this.sleep();
-    if (this.missedTick && !this.sleeping) this.startStep();
-  }
-
-  /** The step is over (done or lost): apply what waited for it. */
-  private finishStep(): void {
-    this.inFlight = 0;
-    const waiting = this.deferred.splice(0);
-    for (const m of waiting) this.handle(m);
-  }
-
-  private sleep(): void {
-    this.sleeping = true;
-    this.ctx.cancelTimer('tick');
-  }
-
-  /** Something changed: positions to send, and a layout that must move again. */
-  private changed(): void {
-    this.version++;
-    this.wake();
-  }
-
-  private wake(): void {
-    this.calmTicks = 0;
-    this.floorTicks = 0;
-    this.alpha = Math.max(this.alpha, this.params.wakeAlpha);
-    if (!this.sleeping) return;
-    this.sleeping = false;
-    this.scheduleTicks();
-    this.startStep();
-  }
-
-  private releaseLater(id: number, delayMs: number): void {
-    const token = this.nextToken++;
-    this.pinTokens.set(id, token);
-    this.ctx.scheduleOnce(delayMs, { type: 'release', id, token });
-  }
-
-  // ---- frames ---------------------------------------------------------------------------------------
-
-  private subscribe(ref: Ref<PhysicsFrame>, hz: number, velocities: boolean): void {
-    if (!(hz > 0 && hz <= 1000)) hz = 60;
-    this.unsubscribe(ref.path);
-    const sub: Subscriber = { ref, hz, velocities, lastVersion: -1, due: false };
-    if (!this.subscribers.add(this.ctx, sub, { type: 'subscriber-gone', path: ref.path })) return;
-    if (![...this.subscribers.values()].some((s) => s !== sub && s.hz === hz)) {
-      this.ctx.schedulePeriodic(`frames:${hz}`, 1000 / hz, { type: 'frames', hz });
-    }
-    this.sendFrame(sub);
-  }
-
-  private unsubscribe(path: string): void {
-    const sub = this.subscribers.get(path);
-    if (sub === undefined) return;
-    this.subscribers.delete({ path });
-    try {
-      this.ctx.unwatch(sub.ref);
-    } catch {
-      // not watched
-    }
-    if (![...this.subscribers.values()].some((s) => s.hz === sub.hz)) this.ctx.cancelTimer(`frames:${sub.hz}`);
-  }
-
-  /**
-   * Subscribers whose frame fell due during a step (new ones included) get it once the step is
-   * over, so a frame always shows the latest completed step rather than repeating the one before.
-   */
-  private sendDueFrames(): void {
-    for (const sub of this.subscribers.values()) if (sub.due) this.sendFrame(sub);
-  }
-
-  private sendFrames(hz: number): void {
-    for (const sub of this.subscribers.values()) {
-      if (sub.hz !== hz) continue;
-      if (sub.lastVersion !== this.version) this.sendFrame(sub);
-      // Nothing new yet but a step is coming: its result is this period's frame. (Waiting for the
-      // next timer instead would halve the rate whenever frames and steps share a period.)
-      else if (!this.sleeping) sub.due = true;
-    }
-  }
-
-  private sendFrame(sub: Subscriber): void {
-    // A step in flight is writing the arrays: a snapshot of the latest completed state goes out now
-    // if one was taken; otherwise the frame waits for the end of the step (onStepDone).
-    if (this.inFlight !== 0 && this.snapshotVersion !== this.version) {
-      sub.due = true;
-      return;
-    }
+function preStart(s: PhysicsState): void {
+  const ctx = s.ctx;
+  s.engine = ctx.spawn(physicsEngineActor(s.options.selector, ctx.self), {
+    name: 'engine',
+    mailbox: { capacity: 4, overflow: 'reject' },
+  });
+  s.options.topology?.tell({ type: 'subscribe-topology', subscriber: ctx.self as Ref<TopologyChange> });
+  scheduleTicks(s);
+  // Subscribers from before a restart: watched again, their timers back, and nothing sent until
+  // this incarnation's layout has moved (no empty frame while the topology comes back).
+  s.subscribers.rewatch(ctx, (ref): PhysicsMsg => ({ type: 'subscriber-gone', path: ref.path }));
+  for (const sub of s.subscribers.values()) {
+    sub.lastVersion = s.version;
     sub.due = false;
-    if (this.snapshotVersion !== this.version) {
-      this.snapshotCache = this.layout.snapshot(this.ticks);
-      this.snapshotVersion = this.version;
-    }
-    const s = this.snapshotCache!;
-    sub.lastVersion = this.snapshotVersion;
-    sub.ref.tell(
-      sub.velocities
-        ? { type: 'frame', epoch: s.epoch, tick: s.tick, ids: s.ids, positions: s.positions, velocities: s.velocities }
-        : { type: 'frame', epoch: s.epoch, tick: s.tick, ids: s.ids, positions: s.positions },
-      this.ctx.self,
-    );
   }
+  for (const hz of new Set([...s.subscribers.values()].map((sub) => sub.hz))) {
+    ctx.schedulePeriodic(`frames:${hz}`, 1000 / hz, { type: 'frames', hz });
+  }
+}
 
-  private stats(): PhysicsStats {
-    const mean = this.stepMs.length === 0 ? 0 : this.stepMs.reduce((a, b) => a + b, 0) / this.stepMs.length;
-    return {
-      engine: this.engineKind,
-      engineDescription: this.engineDescription,
-      fallbacks: [...this.options.selector.history],
-      nodes: this.layout.n,
-      edges: this.layout.edgeCount,
-      springs: this.layout.springs,
-      epoch: this.layout.epoch,
-      ticks: this.ticks,
-      alpha: this.alpha,
-      sleeping: this.sleeping,
-      maxSpeed: this.maxSpeed,
-      lastStepMs: this.stepMs.at(-1) ?? 0,
-      meanStepMs: mean,
-      pinned: this.layout.pinnedIds(),
-      subscribers: this.subscribers.size,
-      params: this.params,
-      targetParams: this.easer.target,
-    };
+function postStop(s: PhysicsState): void {
+  s.options.topology?.tell({ type: 'unsubscribe-topology', subscriber: s.ctx.self as Ref<TopologyChange> });
+}
+
+function receive(s: PhysicsState, m: PhysicsMsg): void {
+  if (s.inFlight !== 0 && MUTATING[m.type]) {
+    s.deferred.push(m);
+    return;
   }
+  handle(s, m);
+}
+
+function paramsOf(s: PhysicsState): PhysicsParams {
+  return s.easer.active;
+}
+
+function handle(s: PhysicsState, m: PhysicsMsg): void {
+  switch (m.type) {
+    case 'tick':
+      return onTick(s);
+    case 'step-done':
+      return onStepDone(s, m.seq, m.stats);
+    case 'engine-ready':
+      // A fresh engine child: whatever step the old one had is lost; carry on.
+      s.engineKind = m.engine;
+      s.engineDescription = m.description;
+      finishStep(s);
+      sendDueFrames(s);
+      if (!s.sleeping) startStep(s);
+      return;
+    case 'frames':
+      return sendFrames(s, m.hz);
+    case 'release':
+      if (s.pinTokens.get(m.id) === m.token) {
+        s.pinTokens.delete(m.id);
+        s.layout.unpin(m.id);
+        changed(s);
+      }
+      return;
+    case 'subscriber-gone':
+      return unsubscribe(s, m.path);
+    case 'reset':
+    case 'nodes-added':
+    case 'nodes-removed':
+    case 'nodes-moved':
+    case 'edges-added':
+    case 'edges-removed':
+    case 'edge-weights-changed':
+      return applyTopology(s, m);
+    default:
+      return command(s, m);
+  }
+}
+
+function command(s: PhysicsState, m: PhysicsCommand): void {
+  switch (m.type) {
+    case 'set-params': {
+      try {
+        const params = s.easer.set(m.patch);
+        s.layout.placementScale = params.knowledge.springLength;
+        if (params.simHz !== s.tickHz && !s.sleeping) scheduleTicks(s);
+        m.replyTo?.tell({ ok: true, params });
+        wake(s);
+      } catch (error) {
+        m.replyTo?.tell({ ok: false, error: error instanceof Error ? error.message : String(error) });
+      }
+      return;
+    }
+    case 'pin':
+      if (s.layout.pin(m.id, m.position)) {
+        s.pinTokens.delete(m.id);
+        if (m.timeoutMs !== undefined) releaseLater(s, m.id, m.timeoutMs);
+        changed(s);
+      }
+      return;
+    case 'drag':
+      if (s.layout.pin(m.id, m.position)) {
+        releaseLater(s, m.id, paramsOf(s).pinTimeoutMs);
+        changed(s);
+      }
+      return;
+    case 'unpin':
+      s.pinTokens.delete(m.id);
+      if (s.layout.unpin(m.id)) changed(s);
+      return;
+    case 'set-position-constraint':
+      s.layout.setPositionConstraint(m.id, m.constraint);
+      return changed(s);
+    case 'set-distance-constraint':
+      s.layout.setDistanceConstraint(m.constraint);
+      return changed(s);
+    case 'remove-distance-constraint':
+      s.layout.removeDistanceConstraint(m.id);
+      return changed(s);
+    case 'subscribe-frames':
+      return subscribe(s, m.subscriber, m.hz ?? s.options.defaultFrameHz ?? 60, m.velocities ?? false);
+    case 'unsubscribe-frames':
+      return unsubscribe(s, m.subscriber.path);
+    case 'wake':
+      return wake(s);
+    case 'stats':
+      m.replyTo.tell(stats(s));
+      return;
+    default:
+      return unreachable(m);
+  }
+}
+
+function applyTopology(s: PhysicsState, c: TopologyChange): void {
+  const verdict = s.sequence.accept(c);
+  if (verdict === 'skip') return;
+  if (verdict === 'gap') {
+    // A change went missing (a full mailbox): the layout would hold nodes the graph lost or lack
+    // ones it gained. A fresh reset puts it right; the positions of nodes it keeps stay.
+    s.options.topology?.tell({ type: 'subscribe-topology', subscriber: s.ctx.self as Ref<TopologyChange> });
+    return;
+  }
+  const layout = s.layout;
+  switch (c.type) {
+    case 'reset': {
+      const keep = new Set(c.nodes.map((n) => n.id));
+      layout.removeNodes(layout.nodeIds().filter((id) => !keep.has(id)));
+      layout.addNodes(c.nodes);
+      layout.replaceEdges(c.edges);
+      break;
+    }
+    case 'nodes-added':
+      layout.addNodes(c.nodes);
+      break;
+    case 'nodes-removed':
+      for (const id of c.ids) s.pinTokens.delete(id);
+      layout.removeNodes(c.ids);
+      break;
+    case 'nodes-moved':
+      layout.moveNodes(c.nodes);
+      break;
+    case 'edges-added':
+      layout.addEdges(c.edges);
+      break;
+    case 'edges-removed':
+      layout.removeEdges(c.ids);
+      break;
+    case 'edge-weights-changed':
+      layout.setWeights(c.edges);
+      break;
+    default:
+      return unreachable(c);
+  }
+  changed(s);
+}
+
+// ---- stepping -----------------------------------------------------------------------------------
+
+function scheduleTicks(s: PhysicsState): void {
+  s.tickHz = paramsOf(s).simHz;
+  s.ctx.schedulePeriodic('tick', 1000 / s.tickHz, { type: 'tick' });
+}
+
+function onTick(s: PhysicsState): void {
+  if (s.sleeping) return;
+  if (s.inFlight !== 0 || s.engineKind === 'none') {
+    s.missedTick = true;
+    return;
+  }
+  startStep(s);
+}
+
+function startStep(s: PhysicsState): void {
+  if (s.engine === undefined || s.inFlight !== 0 || s.engineKind === 'none') return;
+  s.missedTick = false;
+  if (s.easer.tick()) s.layout.placementScale = paramsOf(s).knowledge.springLength;
+  const p = paramsOf(s);
+  const buffers = s.layout.prepare(p);
+  const globals = stepGlobals(p, s.layout.n, s.alpha);
+  s.inFlight = ++s.seq;
+  s.engine.tell({
+    type: 'step',
+    seq: s.inFlight,
+    buffers,
+    globals,
+    versions: { structure: s.layout.structureVersion, positions: s.layout.positionsVersion },
+  });
+}
+
+function onStepDone(s: PhysicsState, seq: number, step: { maxSpeed: number; ms: number }): void {
+  if (seq !== s.inFlight) return;
+  const p = paramsOf(s);
+  s.ticks++;
+  s.version++;
+  s.maxSpeed = step.maxSpeed;
+  s.stepMs.push(step.ms);
+  if (s.stepMs.length > 60) s.stepMs.shift();
+  // At the floor for annealTicks and still not asleep: cool on below it, so that a layout that
+  // would drift for ever (a big dense graph converges very slowly) comes to rest.
+  const annealing = p.annealTicks > 0 && s.floorTicks >= p.annealTicks;
+  s.alpha = Math.max(annealing ? 0 : p.alphaMin, s.alpha * (1 - p.cooling));
+  if (s.alpha <= p.alphaMin) s.floorTicks++;
+  const calm = step.maxSpeed * p.timeStep <= p.sleepDistance && !s.easer.easing;
+  s.calmTicks = calm ? s.calmTicks + 1 : 0;
+  finishStep(s);
+  sendDueFrames(s);
+  if (s.calmTicks >= p.sleepTicks && s.deferred.length === 0 && !s.sleeping) sleep(s);
+  if (s.missedTick && !s.sleeping) startStep(s);
+}
+
+/** The step is over (done or lost): apply what waited for it. */
+function finishStep(s: PhysicsState): void {
+  s.inFlight = 0;
+  const waiting = s.deferred.splice(0);
+  for (const m of waiting) handle(s, m);
+}
+
+function sleep(s: PhysicsState): void {
+  s.sleeping = true;
+  s.ctx.cancelTimer('tick');
+}
+
+/** Something changed: positions to send, and a layout that must move again. */
+function changed(s: PhysicsState): void {
+  s.version++;
+  wake(s);
+}
+
+function wake(s: PhysicsState): void {
+  s.calmTicks = 0;
+  s.floorTicks = 0;
+  s.alpha = Math.max(s.alpha, paramsOf(s).wakeAlpha);
+  if (!s.sleeping) return;
+  s.sleeping = false;
+  scheduleTicks(s);
+  startStep(s);
+}
+
+function releaseLater(s: PhysicsState, id: number, delayMs: number): void {
+  const token = s.nextToken++;
+  s.pinTokens.set(id, token);
+  s.ctx.scheduleOnce(delayMs, { type: 'release', id, token });
+}
+
+// ---- frames ---------------------------------------------------------------------------------------
+
+function subscribe(s: PhysicsState, ref: Ref<PhysicsFrame>, hz: number, velocities: boolean): void {
+  if (!(hz > 0 && hz <= 1000)) hz = 60;
+  unsubscribe(s, ref.path);
+  const sub: Subscriber = { ref, hz, velocities, lastVersion: -1, due: false };
+  if (!s.subscribers.add(s.ctx, sub, { type: 'subscriber-gone', path: ref.path })) return;
+  if (![...s.subscribers.values()].some((s) => s !== sub && s.hz === hz)) {
+    s.ctx.schedulePeriodic(`frames:${hz}`, 1000 / hz, { type: 'frames', hz });
+  }
+  sendFrame(s, sub);
+}
+
+function unsubscribe(s: PhysicsState, path: string): void {
+  const sub = s.subscribers.get(path);
+  if (sub === undefined) return;
+  s.subscribers.delete({ path });
+  try {
+    s.ctx.unwatch(sub.ref);
+  } catch {
+    // not watched
+  }
+  if (![...s.subscribers.values()].some((s) => s.hz === sub.hz)) s.ctx.cancelTimer(`frames:${sub.hz}`);
+}
+
+/**
+ * Subscribers whose frame fell due during a step (new ones included) get it once the step is
+ * over, so a frame always shows the latest completed step rather than repeating the one before.
+ */
+function sendDueFrames(s: PhysicsState): void {
+  for (const sub of s.subscribers.values()) if (sub.due) sendFrame(s, sub);
+}
+
+function sendFrames(s: PhysicsState, hz: number): void {
+  for (const sub of s.subscribers.values()) {
+    if (sub.hz !== hz) continue;
+    if (sub.lastVersion !== s.version) sendFrame(s, sub);
+    // Nothing new yet but a step is coming: its result is this period's frame. (Waiting for the
+    // next timer instead would halve the rate whenever frames and steps share a period.)
+    else if (!s.sleeping) sub.due = true;
+  }
+}
+
+function sendFrame(s: PhysicsState, sub: Subscriber): void {
+  // A step in flight is writing the arrays: a snapshot of the latest completed state goes out now
+  // if one was taken; otherwise the frame waits for the end of the step (onStepDone).
+  if (s.inFlight !== 0 && s.snapshotVersion !== s.version) {
+    sub.due = true;
+    return;
+  }
+  sub.due = false;
+  if (s.snapshotVersion !== s.version) {
+    s.snapshotCache = s.layout.snapshot(s.ticks);
+    s.snapshotVersion = s.version;
+  }
+  const snap = s.snapshotCache!;
+  sub.lastVersion = s.snapshotVersion;
+  sub.ref.tell(
+    sub.velocities
+      ? { type: 'frame', epoch: snap.epoch, tick: snap.tick, ids: snap.ids, positions: snap.positions, velocities: snap.velocities }
+      : { type: 'frame', epoch: snap.epoch, tick: snap.tick, ids: snap.ids, positions: snap.positions },
+    s.ctx.self,
+  );
+}
+
+function stats(s: PhysicsState): PhysicsStats {
+  const mean = s.stepMs.length === 0 ? 0 : s.stepMs.reduce((a, b) => a + b, 0) / s.stepMs.length;
+  return {
+    engine: s.engineKind,
+    engineDescription: s.engineDescription,
+    fallbacks: [...s.options.selector.history],
+    nodes: s.layout.n,
+    edges: s.layout.edgeCount,
+    springs: s.layout.springs,
+    epoch: s.layout.epoch,
+    ticks: s.ticks,
+    alpha: s.alpha,
+    sleeping: s.sleeping,
+    maxSpeed: s.maxSpeed,
+    lastStepMs: s.stepMs.at(-1) ?? 0,
+    meanStepMs: mean,
+    pinned: s.layout.pinnedIds(),
+    subscribers: s.subscribers.size,
+    params: paramsOf(s),
+    targetParams: s.easer.target,
+  };
+}
+
+function unreachable(value: never): never {
+  throw new Error(`physics: unhandled message ${String((value as { type?: unknown }).type)}`);
 }

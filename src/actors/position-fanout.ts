@@ -22,10 +22,21 @@ export function positionFanout(hub: PositionHub, sliceSize: number): ActorFactor
     };
     return {
       receive(msg) {
-        // A kick while a chain runs adds nothing: the chain reaches every waiting member.
-        if (msg.type === 'kick' && running) return;
-        step();
+        switch (msg.type) {
+          case 'kick':
+            // A kick while a chain runs adds nothing: the chain reaches every waiting member.
+            if (!running) step();
+            return;
+          case 'next':
+            return step();
+          default:
+            return unreachable(msg);
+        }
       },
     };
   };
+}
+
+function unreachable(value: never): never {
+  throw new Error(`position fan-out: unhandled message ${String((value as { type?: unknown }).type)}`);
 }

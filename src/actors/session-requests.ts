@@ -1,46 +1,38 @@
-// What an active session does with each payload a client sends, and with what comes back from the
-// rest of the node: subscriptions, graph mutations, node drags, settings, shortest paths, agent
-// messages.
+// What a live session does with each payload a client sends, one handler per kind: subscriptions,
+// graph mutations, node drags, settings, shortest paths, agent messages. What comes back from the
+// rest of the node: session-replies.ts.
 // Replies carry the request's seq as their correlation id. Asks never block the session: their
 // answers come back as messages. A graph change is answered by the graph itself, in commit order
 // with the change stream (GraphApplied after the change's GraphChanged); the session matches the
 // answer to the request by a tag of its own, and drops an answer that comes after it gave up.
-import type { ActorContext } from '../runtime/actor.ts';
 import type { Permission } from '../auth/roles.ts';
-import type { TokenClaims } from '../auth/token.ts';
 import type { Connection } from '../gateway/connection.ts';
-import type { Outbox } from '../gateway/outbox.ts';
-import { ZERO_HLC, type Hlc } from '../crdt/hlc.ts';
-import type { AgentEvent, GraphApplied, GraphApplyResult, GraphChanged, GraphMutation, SsspRequestError, SsspResultMsg } from '../gateway/ports.ts';
+import type { Hlc } from '../crdt/hlc.ts';
+import type { GraphMutation } from '../gateway/ports.ts';
 import { stampOfEnvelope } from '../graph/from-protocol.ts';
 import { dragFromWire } from '../gateway/drag-wire.ts';
-import { filterChange, filterFromWire, isIdentity, type ClientFilter } from '../gateway/filter.ts';
-import { changeFromWire, deltaPayload } from '../gateway/settings-wire.ts';
-import type { SsspResultWire } from '../gateway/sssp-result-wire.ts';
-import { resultInView } from '../gateway/sssp-view.ts';
-import type { Envelope} from '../protocol/index.ts';
-import {
-  AckT, AddEdgeT, ErrorCode, ErrorReplyT, GraphBatch, GraphOp, GraphUpdate, GraphUpdateT, NodeDrag, Payload, SettingsBatch, SettingsGet, SettingsSet, SsspRequest, Subscribe, Topic, Unsubscribe, UpdateNodeT,
-  type PayloadT,
-} from '../protocol/index.ts';
-import type { SettingChange, SettingError, SetResult, SettingsBroadcast, SettingsMsg, SettingsSnapshot } from '../settings/protocol.ts';
-import type { SessionDeps, SessionMsg } from './session.ts';
+import { filterFromWire } from '../gateway/filter.ts';
+import { changeFromWire } from '../gateway/settings-wire.ts';
+import type { Envelope } from '../protocol/index.ts';
+import { ErrorCode, GraphBatch, GraphUpdate, NodeDrag, Payload, SettingsBatch, SettingsGet, SettingsSet, SsspRequest, Subscribe, Topic, Unsubscribe } from '../protocol/index.ts';
+import type { SettingChange, SetResult, SettingsMsg, SettingsSnapshot } from '../settings/protocol.ts';
+import { handleReply, type SessionReply } from './session-replies.ts';
+import { newRequestState, sendError, unsupported, type RequestContext, type RequestState } from './session-request-state.ts';
 
-export type RequestReply =
-  | { readonly type: 'settings-snapshot'; readonly correlationId: number; readonly paths: readonly string[]; readonly snapshot: SettingsSnapshot }
-  | { readonly type: 'settings-result'; readonly correlationId: number; readonly result: SetResult }
-  | { readonly type: 'request-failed'; readonly correlationId: number; readonly what: string; readonly error: string };
-
-export interface RequestContext {
-  readonly ctx: ActorContext<SessionMsg>;
-  readonly deps: SessionDeps;
-  readonly outbox: Outbox;
-  sessionId(): string;
-  claims(): TokenClaims;
-  conn(): Connection | undefined;
-}
+export type { RequestContext, RequestReply } from './session-request-state.ts';
 
 type Allowed = (permission: Permission, what: string, correlationId: number) => boolean;
+
+/** The request side of a live session, as the session actor drives it. */
+export interface SessionRequests {
+  handle(env: Envelope, type: Payload, allowed: Allowed): void;
+  event(msg: SessionReply): void;
+  /** A new socket took over: the position stream restarts with its id table and a keyframe. */
+  resumed(conn: Connection): void;
+  /** The socket is gone: stop encoding for it; the other topics keep filling the replay ring. */
+  detached(): void;
+  stopped(): void;
+}
 
 const AGENT_PAYLOADS = new Set<Payload>([
   Payload.AgentRegister, Payload.AgentHeartbeat, Payload.TaskAssigned, Payload.TaskProgress, Payload.TaskCompleted,
@@ -50,21 +42,6 @@ const SERVER_ONLY = new Set<Payload>([
   Payload.HandshakeAccepted, Payload.ErrorReply, Payload.SettingsDelta, Payload.SsspResult, Payload.PositionIdTable, Payload.Ack,
 ]);
 
-const SETTING_ERROR_CODES: Record<SettingError['code'], ErrorCode> = {
-  conflict: ErrorCode.Conflict,
-  'unknown-path': ErrorCode.NotFound,
-  'invalid-value': ErrorCode.BadMessage,
-  forbidden: ErrorCode.Unauthorized,
-  unavailable: ErrorCode.Overloaded,
-};
-
-const GRAPH_ERROR_CODES: Record<Extract<GraphApplyResult, { ok: false }>['code'], ErrorCode> = {
-  conflict: ErrorCode.Conflict,
-  'not-found': ErrorCode.NotFound,
-  invalid: ErrorCode.BadMessage,
-  unavailable: ErrorCode.Overloaded,
-};
-
 const MAX_SSSP_IN_FLIGHT = 16;
 /**
  * Graph changes of one session still waiting for their answer. The rate limit keeps a client far
@@ -72,314 +49,220 @@ const MAX_SSSP_IN_FLIGHT = 16;
  */
 export const MAX_GRAPH_IN_FLIGHT = 4096;
 
-/** How a failed shortest-path request is told to the client. */
-const SSSP_ERROR_CODES: Readonly<Record<SsspRequestError['code'], ErrorCode>> = {
-  'no-graph': ErrorCode.NotFound,
-  'unknown-source': ErrorCode.NotFound,
-  'unknown-target': ErrorCode.NotFound,
-  'bad-query': ErrorCode.BadMessage,
-  'negative-weight': ErrorCode.Conflict,
-  'graph-changed': ErrorCode.Conflict,
-  'engine-failed': ErrorCode.Internal,
-  timeout: ErrorCode.Timeout,
-};
-
-export function sessionRequests(rc: RequestContext) {
-  const { ctx, deps, outbox } = rc;
-  const topics = new Set<Topic>();
-  let positions: { velocity: boolean; rateHz: number; filter: ClientFilter } | undefined;
-  /** This session's SSSP requests still waiting for their answer. */
-  let ssspInFlight = 0;
-  /** This session's graph changes waiting for their answer: the tag they were sent with, to their seq. */
-  const graphInFlight = new Map<number, number>();
-  let graphTag = 0;
-
-  const error = (code: ErrorCode, message: string, correlationId: number): void => outbox.send(new ErrorReplyT(code, message), correlationId);
-  const origin = () => ({ session: rc.sessionId(), subject: rc.claims().sub });
-
-  const joinPositions = (conn: Connection): void => {
-    if (positions === undefined) return;
-    deps.hub.join({ session: rc.sessionId(), conn, filter: positions.filter, velocity: positions.velocity, rateHz: positions.rateHz });
-  };
-
-  const subscribe = (topic: Topic, on: boolean, sub: Subscribe | undefined, correlationId: number): void => {
-    const self = ctx.self;
-    switch (topic) {
-      case Topic.Positions: {
-        if (on) {
-          const filter = filterFromWire(sub?.filter()?.unpack() ?? null);
-          if (!filter.ok) return error(ErrorCode.BadMessage, `Subscribe.filter: ${filter.error}`, correlationId);
-          // A new Subscribe replaces the previous one (its filter too).
-          positions = { velocity: sub?.withVelocity() ?? false, rateHz: sub?.maxRateHz() ?? 0, filter: filter.filter };
-          const conn = rc.conn();
-          if (conn !== undefined) joinPositions(conn);
-        } else {
-          positions = undefined;
-          deps.hub.leave(rc.sessionId());
-        }
-        break;
-      }
-      case Topic.Graph:
-        if (deps.graph === undefined) return error(ErrorCode.Unsupported, 'no graph on this node', correlationId);
-        if (on) deps.graph.subscribe(self);
-        else deps.graph.unsubscribe(self);
-        break;
-      case Topic.Settings: {
-        const settings = deps.settings();
-        if (settings === undefined) return error(ErrorCode.Unsupported, 'no settings actor on this node', correlationId);
-        settings.tell(on ? { type: 'subscribe', subscriber: self, client: rc.sessionId() } : { type: 'unsubscribe', subscriber: self });
-        break;
-      }
-      case Topic.Sssp:
-        if (deps.sssp === undefined) return error(ErrorCode.Unsupported, 'no shortest-path service on this node', correlationId);
-        if (on) deps.sssp.subscribe(self);
-        else deps.sssp.unsubscribe(self);
-        break;
-      case Topic.Agents:
-        if (deps.agents === undefined) return error(ErrorCode.Unsupported, 'no agent swarm on this node', correlationId);
-        if (on) deps.agents.subscribe(self);
-        else deps.agents.unsubscribe(self);
-        break;
-      default:
-        return error(ErrorCode.Unsupported, `topic ${Topic[topic] ?? topic} is not served by the gateway`, correlationId);
-    }
-    if (on) topics.add(topic);
-    else topics.delete(topic);
-  };
-
-  /** `stamp`: the envelope's HLC, the client's clock for this change (it decides conflicts). */
-  const applyGraph = (mutation: GraphMutation, correlationId: number, stamp: Hlc | undefined): void => {
-    const graph = deps.graph;
-    if (graph === undefined) return error(ErrorCode.Unsupported, 'no graph on this node', correlationId);
-    if (graphInFlight.size >= MAX_GRAPH_IN_FLIGHT) return error(ErrorCode.Overloaded, 'too many graph changes in flight', correlationId);
-    const tag = ++graphTag;
-    graphInFlight.set(tag, correlationId);
-    graph.apply({ mutation, origin: origin(), ...(stamp === undefined ? {} : { stamp }), replyTo: ctx.self, tag });
-  };
-
-  /** Drags are layout, not graph: no journal, no reply on success (they come a dozen a second). */
-  const drag = (wire: NodeDrag, correlationId: number): void => {
-    const layout = deps.layout;
-    if (layout === undefined) return error(ErrorCode.Unsupported, 'no layout on this node', correlationId);
-    const parsed = dragFromWire(wire);
-    if (!parsed.ok) return error(ErrorCode.BadMessage, parsed.error, correlationId);
-    const c = parsed.command;
-    if (c.kind === 'drag') layout.drag(c.id, c.position);
-    else layout.release(c.id);
-  };
-
-  const settingsGet = (get: SettingsGet, correlationId: number): void => {
-    const settings = deps.settings();
-    if (settings === undefined) return error(ErrorCode.Unsupported, 'no settings actor on this node', correlationId);
-    const paths: string[] = [];
-    for (let i = 0; i < get.pathsLength(); i++) paths.push(get.paths(i));
-    ctx
-      .ask<SettingsMsg, SettingsSnapshot>(
-        settings,
-        (replyTo) => (paths.length > 0 ? { type: 'get', paths, replyTo } : { type: 'get', replyTo }),
-        deps.limits.askTimeoutMs,
-      )
-      .then(
-        (snapshot) => ctx.self.tell({ type: 'settings-snapshot', correlationId, paths, snapshot }),
-        (e: unknown) => ctx.self.tell({ type: 'request-failed', correlationId, what: 'settings get', error: String(e) }),
-      );
-  };
-
-  const settingsSet = (sets: SettingsSet[], correlationId: number): void => {
-    const settings = deps.settings();
-    if (settings === undefined) return error(ErrorCode.Unsupported, 'no settings actor on this node', correlationId);
-    const changes: SettingChange[] = [];
-    for (const set of sets) {
-      const change = changeFromWire(set);
-      if (!change.ok) return error(ErrorCode.BadMessage, change.error, correlationId);
-      changes.push(change.change);
-    }
-    ctx
-      .ask<SettingsMsg, SetResult>(
-        settings,
-        (replyTo) => ({ type: 'set', client: rc.sessionId(), changes, replyTo }),
-        deps.limits.askTimeoutMs,
-      )
-      .then(
-        (result) => ctx.self.tell({ type: 'settings-result', correlationId, result }),
-        (e: unknown) => ctx.self.tell({ type: 'request-failed', correlationId, what: 'settings set', error: String(e) }),
-      );
-  };
-
-  const handle = (env: Envelope, type: Payload, allowed: Allowed): void => {
-    const correlationId = Number(env.seq());
-    switch (type) {
-      case Payload.Subscribe: {
-        const sub = env.payload(new Subscribe()) as Subscribe;
-        if (allowed('read', 'subscribe', correlationId)) subscribe(sub.topic(), true, sub, correlationId);
-        return;
-      }
-      case Payload.Unsubscribe:
-        return subscribe((env.payload(new Unsubscribe()) as Unsubscribe).topic(), false, undefined, correlationId);
-      case Payload.KeyframeRequest:
-        deps.hub.resync(rc.sessionId());
-        return;
-      case Payload.GraphUpdate:
-        if (!allowed('graph:write', 'change the graph', correlationId)) return;
-        return applyGraph({ kind: 'update', update: (env.payload(new GraphUpdate()) as GraphUpdate).unpack() }, correlationId, stampOfEnvelope(env));
-      case Payload.GraphBatch:
-        if (!allowed('graph:write', 'change the graph', correlationId)) return;
-        return applyGraph({ kind: 'batch', batch: (env.payload(new GraphBatch()) as GraphBatch).unpack() }, correlationId, stampOfEnvelope(env));
-      case Payload.NodeDrag:
-        // The same right as a graph change: moving a node is editing what everyone sees.
-        if (allowed('graph:write', 'move a node', correlationId)) drag(env.payload(new NodeDrag()) as NodeDrag, correlationId);
-        return;
-      case Payload.SettingsGet:
-        if (allowed('read', 'read settings', correlationId)) settingsGet(env.payload(new SettingsGet()) as SettingsGet, correlationId);
-        return;
-      case Payload.SettingsSet:
-        if (allowed('settings:write', 'change settings', correlationId)) settingsSet([env.payload(new SettingsSet()) as SettingsSet], correlationId);
-        return;
-      case Payload.SettingsBatch: {
-        if (!allowed('settings:write', 'change settings', correlationId)) return;
-        const batch = env.payload(new SettingsBatch()) as SettingsBatch;
-        const sets: SettingsSet[] = [];
-        for (let i = 0; i < batch.setsLength(); i++) sets.push(batch.sets(i)!);
-        return settingsSet(sets, correlationId);
-      }
-      case Payload.SsspRequest: {
-        if (!allowed('read', 'request shortest paths', correlationId)) return;
-        if (deps.sssp === undefined) return error(ErrorCode.Unsupported, 'no shortest-path service on this node', correlationId);
-        const request = (env.payload(new SsspRequest()) as SsspRequest).unpack();
-        if (ssspInFlight >= MAX_SSSP_IN_FLIGHT) return error(ErrorCode.Overloaded, 'too many shortest-path requests in flight', correlationId);
-        ssspInFlight++;
-        deps.sssp.request(request, ctx.self, correlationId);
-        return;
-      }
-      default:
-        break;
-    }
-    if (AGENT_PAYLOADS.has(type)) {
-      if (!allowed('agent:act', `send ${Payload[type]}`, correlationId)) return;
-      if (deps.agents === undefined) return error(ErrorCode.Unsupported, 'no agent swarm on this node', correlationId);
-      const payload = env.unpack().payload;
-      if (payload !== null) deps.agents.deliver(payload, origin());
-      return;
-    }
-    if (SERVER_ONLY.has(type)) return error(ErrorCode.BadMessage, `${Payload[type]} is sent by the server, not to it`, correlationId);
-    return error(ErrorCode.Unsupported, `${Payload[type] ?? type} is not served by the gateway`, correlationId);
-  };
-
-  const settingError = (e: SettingError, correlationId: number): void => {
-    error(SETTING_ERROR_CODES[e.code], `${e.path}: ${e.message}`, correlationId);
-    if (e.current !== undefined) {
-      // What stands, for the client to reconcile its optimistic copy with.
-      outbox.send(
-        deltaPayload({ path: e.path, old: null, new: e.current.value, timestamp: ZERO_HLC, client: 'server', version: e.current.version }),
-        correlationId,
-      );
-    }
-  };
-
-  const graphResult = (msg: GraphApplied): void => {
-    const correlationId = graphInFlight.get(msg.answerTo);
-    if (correlationId === undefined) return; // answered already: it was given up on as unavailable
-    graphInFlight.delete(msg.answerTo);
-    const result: GraphApplyResult = msg.result;
-    if (result.ok) {
-      // The change itself reached the stream just before (when this session subscribes to it).
-      outbox.send(new AckT(BigInt(result.version)), correlationId, result.stamp);
-      return;
-    }
-    error(GRAPH_ERROR_CODES[result.code], result.message, correlationId);
-    const current = result.current;
-    if (current === undefined) return;
-    const version = BigInt(result.version ?? 0);
-    if (current.node !== undefined) outbox.send(new GraphUpdateT(GraphOp.UpdateNode, new UpdateNodeT(current.node), version), correlationId, current.nodeStamp);
-    if (current.edge !== undefined) outbox.send(new GraphUpdateT(GraphOp.AddEdge, new AddEdgeT(current.edge), version), correlationId, current.edgeStamp);
-  };
-
-  // A filtered client's view is the id table of its position stream; before it has one, or with no
-  // filter, it gets everything. Its own answers are not restricted: it asked for exactly those.
-  const ssspInView = (result: SsspResultWire): SsspResultWire => {
-    const filter = positions?.filter;
-    if (filter === undefined || isIdentity(filter)) return result;
-    const view = deps.hub.selection(rc.sessionId());
-    return view === undefined ? result : resultInView(result, view);
-  };
-
-  const event = (msg: RequestReply | SettingsBroadcast | GraphChanged | GraphApplied | SsspResultMsg | AgentEvent): void => {
-    switch (msg.type) {
-      case 'settings-snapshot': {
-        const snapshot = msg.snapshot;
-        for (const [path, v] of Object.entries(snapshot.values)) {
-          outbox.send(deltaPayload({ path, old: null, new: v.value, timestamp: ZERO_HLC, client: 'server', version: v.version }), msg.correlationId);
-        }
-        // Every request gets an answer: paths the tree does not have are named in one error, after
-        // the values of the ones it has (a get of unknown paths only would otherwise hear nothing).
-        const known = Object.keys(snapshot.values);
-        const unknown = msg.paths.filter((path) => (path.endsWith('.') ? !known.some((k) => k.startsWith(path)) : !(path in snapshot.values)));
-        if (unknown.length > 0) error(ErrorCode.NotFound, `unknown setting path${unknown.length > 1 ? 's' : ''}: ${unknown.slice(0, 16).join(', ')}${unknown.length > 16 ? ` and ${unknown.length - 16} more` : ''}`, msg.correlationId);
-        return;
-      }
-      case 'settings-result':
-        if (msg.result.ok) for (const d of msg.result.deltas) outbox.send(deltaPayload(d), msg.correlationId);
-        else for (const e of msg.result.errors) settingError(e, msg.correlationId);
-        return;
-      case 'graph-applied':
-        return graphResult(msg);
-      case 'request-failed':
-        return error(ErrorCode.Timeout, `${msg.what} failed: ${msg.error}`, msg.correlationId);
-      case 'settings-deltas':
-        for (const d of msg.deltas) outbox.send(deltaPayload(d));
-        return;
-      case 'graph-changed': {
-        // Its own changes too: the stream alone rebuilds the graph, and the answer follows.
-        if (!topics.has(Topic.Graph)) return;
-        // The position filter is the client's view: graph changes outside it are not its business.
-        const filter = positions?.filter;
-        const session = rc.sessionId();
-        const change = filter === undefined ? msg.change : filterChange(msg.change, msg.scopes, filter, (id) => deps.hub.inView(session, id));
-        if (change !== null) outbox.send(mutationPayload(change), 0, msg.stamp);
-        return;
-      }
-      case 'sssp-result': {
-        if (msg.answerTo === undefined) {
-          // Another client's result: only for subscribers, and only the nodes of their view.
-          if (topics.has(Topic.Sssp)) outbox.sendTemplate(ssspInView(msg.result).template());
-          return;
-        }
-        ssspInFlight = Math.max(0, ssspInFlight - 1);
-        if (msg.error !== undefined) return error(SSSP_ERROR_CODES[msg.error.code], msg.error.message, msg.answerTo);
-        outbox.sendTemplate(msg.result.template(), msg.answerTo);
-        return;
-      }
-      case 'agent-event':
-        if (topics.has(Topic.Agents)) outbox.send(msg.payload);
-        return;
-    }
-  };
-
-  const unsubscribeAll = (): void => {
-    const self = ctx.self;
-    deps.hub.leave(rc.sessionId());
-    if (topics.has(Topic.Graph)) deps.graph?.unsubscribe(self);
-    if (topics.has(Topic.Settings)) deps.settings()?.tell({ type: 'unsubscribe', subscriber: self });
-    if (topics.has(Topic.Sssp)) deps.sssp?.unsubscribe(self);
-    if (topics.has(Topic.Agents)) deps.agents?.unsubscribe(self);
-    topics.clear();
-  };
-
+export function sessionRequests(rc: RequestContext): SessionRequests {
+  const s = newRequestState(rc);
   return {
-    handle,
-    event,
-    /** A new socket took over: the position stream restarts with its id table and a keyframe. */
-    resumed(conn: Connection): void {
-      joinPositions(conn);
-    },
-    /** The socket is gone: stop encoding for it; the other topics keep filling the replay ring. */
-    detached(): void {
-      deps.hub.leave(rc.sessionId());
-    },
-    stopped: unsubscribeAll,
+    handle: (env, type, allowed) => handle(s, env, type, allowed),
+    event: (msg) => handleReply(s, msg),
+    resumed: (conn) => joinPositions(s, conn),
+    detached: () => rc.deps.hub.leave(rc.sessionId()),
+    stopped: () => unsubscribeAll(s),
   };
 }
 
-function mutationPayload(mutation: GraphMutation): PayloadT {
-  return mutation.kind === 'update' ? mutation.update : mutation.batch;
+function handle(s: RequestState, env: Envelope, type: Payload, allowed: Allowed): void {
+  const correlationId = Number(env.seq());
+  switch (type) {
+    case Payload.Subscribe: {
+      const sub = env.payload(new Subscribe()) as Subscribe;
+      if (allowed('read', 'subscribe', correlationId)) subscribe(s, sub.topic(), true, sub, correlationId);
+      return;
+    }
+    case Payload.Unsubscribe:
+      return subscribe(s, (env.payload(new Unsubscribe()) as Unsubscribe).topic(), false, undefined, correlationId);
+    case Payload.KeyframeRequest:
+      s.rc.deps.hub.resync(s.rc.sessionId());
+      return;
+    case Payload.GraphUpdate:
+      if (!allowed('graph:write', 'change the graph', correlationId)) return;
+      return applyGraph(s, { kind: 'update', update: (env.payload(new GraphUpdate()) as GraphUpdate).unpack() }, correlationId, stampOfEnvelope(env));
+    case Payload.GraphBatch:
+      if (!allowed('graph:write', 'change the graph', correlationId)) return;
+      return applyGraph(s, { kind: 'batch', batch: (env.payload(new GraphBatch()) as GraphBatch).unpack() }, correlationId, stampOfEnvelope(env));
+    case Payload.NodeDrag:
+      // The same right as a graph change: moving a node is editing what everyone sees.
+      if (allowed('graph:write', 'move a node', correlationId)) drag(s, env.payload(new NodeDrag()) as NodeDrag, correlationId);
+      return;
+    case Payload.SettingsGet:
+      if (allowed('read', 'read settings', correlationId)) settingsGet(s, env.payload(new SettingsGet()) as SettingsGet, correlationId);
+      return;
+    case Payload.SettingsSet:
+      if (allowed('settings:write', 'change settings', correlationId)) settingsSet(s, [env.payload(new SettingsSet()) as SettingsSet], correlationId);
+      return;
+    case Payload.SettingsBatch:
+      if (allowed('settings:write', 'change settings', correlationId)) settingsBatch(s, env.payload(new SettingsBatch()) as SettingsBatch, correlationId);
+      return;
+    case Payload.SsspRequest:
+      if (allowed('read', 'request shortest paths', correlationId)) ssspRequest(s, env.payload(new SsspRequest()) as SsspRequest, correlationId);
+      return;
+    default:
+      return otherPayload(s, env, type, allowed, correlationId);
+  }
+}
+
+/** Agent messages go to the swarm; anything else a client may not send is refused, naming it. */
+function otherPayload(s: RequestState, env: Envelope, type: Payload, allowed: Allowed, correlationId: number): void {
+  if (AGENT_PAYLOADS.has(type)) {
+    if (!allowed('agent:act', `send ${Payload[type]}`, correlationId)) return;
+    const agents = s.rc.deps.agents;
+    if (agents === undefined) return unsupported(s, 'no agent swarm on this node', correlationId);
+    const payload = env.unpack().payload;
+    if (payload !== null) agents.deliver(payload, origin(s));
+    return;
+  }
+  if (SERVER_ONLY.has(type)) return sendError(s, ErrorCode.BadMessage, `${Payload[type]} is sent by the server, not to it`, correlationId);
+  return unsupported(s, `${Payload[type] ?? type} is not served by the gateway`, correlationId);
+}
+
+function origin(s: RequestState): { session: string; subject: string } {
+  return { session: s.rc.sessionId(), subject: s.rc.claims().sub };
+}
+
+function joinPositions(s: RequestState, conn: Connection): void {
+  const positions = s.positions;
+  if (positions === undefined) return;
+  s.rc.deps.hub.join({ session: s.rc.sessionId(), conn, filter: positions.filter, velocity: positions.velocity, rateHz: positions.rateHz });
+}
+
+function subscribe(s: RequestState, topic: Topic, on: boolean, sub: Subscribe | undefined, correlationId: number): void {
+  const ok = topic === Topic.Positions ? subscribePositions(s, on, sub, correlationId) : subscribeTopic(s, topic, on, correlationId);
+  if (!ok) return;
+  if (on) s.topics.add(topic);
+  else s.topics.delete(topic);
+}
+
+function subscribePositions(s: RequestState, on: boolean, sub: Subscribe | undefined, correlationId: number): boolean {
+  if (!on) {
+    s.positions = undefined;
+    s.rc.deps.hub.leave(s.rc.sessionId());
+    return true;
+  }
+  const filter = filterFromWire(sub?.filter()?.unpack() ?? null);
+  if (!filter.ok) {
+    sendError(s, ErrorCode.BadMessage, `Subscribe.filter: ${filter.error}`, correlationId);
+    return false;
+  }
+  // A new Subscribe replaces the previous one (its filter too).
+  s.positions = { velocity: sub?.withVelocity() ?? false, rateHz: sub?.maxRateHz() ?? 0, filter: filter.filter };
+  const conn = s.rc.conn();
+  if (conn !== undefined) joinPositions(s, conn);
+  return true;
+}
+
+/** Topics served by another part of the node; false (and an error told) when this node has none. */
+function subscribeTopic(s: RequestState, topic: Topic, on: boolean, correlationId: number): boolean {
+  const { deps, ctx } = s.rc;
+  const self = ctx.self;
+  const port = topic === Topic.Graph ? deps.graph : topic === Topic.Sssp ? deps.sssp : topic === Topic.Agents ? deps.agents : undefined;
+  switch (topic) {
+    case Topic.Settings: {
+      const settings = deps.settings();
+      if (settings === undefined) return refuse(s, 'no settings actor on this node', correlationId);
+      settings.tell(on ? { type: 'subscribe', subscriber: self, client: s.rc.sessionId() } : { type: 'unsubscribe', subscriber: self });
+      return true;
+    }
+    case Topic.Graph:
+    case Topic.Sssp:
+    case Topic.Agents:
+      if (port === undefined) return refuse(s, MISSING_SERVICE[topic], correlationId);
+      if (on) port.subscribe(self);
+      else port.unsubscribe(self);
+      return true;
+    default:
+      return refuse(s, `topic ${Topic[topic] ?? topic} is not served by the gateway`, correlationId);
+  }
+}
+
+const MISSING_SERVICE: Readonly<Record<Topic.Graph | Topic.Sssp | Topic.Agents, string>> = {
+  [Topic.Graph]: 'no graph on this node',
+  [Topic.Sssp]: 'no shortest-path service on this node',
+  [Topic.Agents]: 'no agent swarm on this node',
+};
+
+function refuse(s: RequestState, message: string, correlationId: number): false {
+  unsupported(s, message, correlationId);
+  return false;
+}
+
+/** `stamp`: the envelope's HLC, the client's clock for this change (it decides conflicts). */
+function applyGraph(s: RequestState, mutation: GraphMutation, correlationId: number, stamp: Hlc | undefined): void {
+  const graph = s.rc.deps.graph;
+  if (graph === undefined) return unsupported(s, 'no graph on this node', correlationId);
+  if (s.graphInFlight.size >= MAX_GRAPH_IN_FLIGHT) return sendError(s, ErrorCode.Overloaded, 'too many graph changes in flight', correlationId);
+  const tag = ++s.graphTag;
+  s.graphInFlight.set(tag, correlationId);
+  graph.apply({ mutation, origin: origin(s), ...(stamp === undefined ? {} : { stamp }), replyTo: s.rc.ctx.self, tag });
+}
+
+/** Drags are layout, not graph: no journal, no reply on success (they come a dozen a second). */
+function drag(s: RequestState, wire: NodeDrag, correlationId: number): void {
+  const layout = s.rc.deps.layout;
+  if (layout === undefined) return unsupported(s, 'no layout on this node', correlationId);
+  const parsed = dragFromWire(wire);
+  if (!parsed.ok) return sendError(s, ErrorCode.BadMessage, parsed.error, correlationId);
+  const c = parsed.command;
+  if (c.kind === 'drag') layout.drag(c.id, c.position);
+  else layout.release(c.id);
+}
+
+function settingsGet(s: RequestState, get: SettingsGet, correlationId: number): void {
+  const { ctx, deps } = s.rc;
+  const settings = deps.settings();
+  if (settings === undefined) return unsupported(s, 'no settings actor on this node', correlationId);
+  const paths: string[] = [];
+  for (let i = 0; i < get.pathsLength(); i++) paths.push(get.paths(i));
+  ctx
+    .ask<SettingsMsg, SettingsSnapshot>(
+      settings,
+      (replyTo) => (paths.length > 0 ? { type: 'get', paths, replyTo } : { type: 'get', replyTo }),
+      deps.limits.askTimeoutMs,
+    )
+    .then(
+      (snapshot) => ctx.self.tell({ type: 'settings-snapshot', correlationId, paths, snapshot }),
+      (e: unknown) => ctx.self.tell({ type: 'request-failed', correlationId, what: 'settings get', error: String(e) }),
+    );
+}
+
+function settingsBatch(s: RequestState, batch: SettingsBatch, correlationId: number): void {
+  const sets: SettingsSet[] = [];
+  for (let i = 0; i < batch.setsLength(); i++) sets.push(batch.sets(i)!);
+  settingsSet(s, sets, correlationId);
+}
+
+function settingsSet(s: RequestState, sets: SettingsSet[], correlationId: number): void {
+  const { ctx, deps } = s.rc;
+  const settings = deps.settings();
+  if (settings === undefined) return unsupported(s, 'no settings actor on this node', correlationId);
+  const changes: SettingChange[] = [];
+  for (const set of sets) {
+    const change = changeFromWire(set);
+    if (!change.ok) return sendError(s, ErrorCode.BadMessage, change.error, correlationId);
+    changes.push(change.change);
+  }
+  ctx
+    .ask<SettingsMsg, SetResult>(settings, (replyTo) => ({ type: 'set', client: s.rc.sessionId(), changes, replyTo }), deps.limits.askTimeoutMs)
+    .then(
+      (result) => ctx.self.tell({ type: 'settings-result', correlationId, result }),
+      (e: unknown) => ctx.self.tell({ type: 'request-failed', correlationId, what: 'settings set', error: String(e) }),
+    );
+}
+
+function ssspRequest(s: RequestState, wire: SsspRequest, correlationId: number): void {
+  const sssp = s.rc.deps.sssp;
+  if (sssp === undefined) return unsupported(s, 'no shortest-path service on this node', correlationId);
+  const request = wire.unpack();
+  if (s.ssspInFlight >= MAX_SSSP_IN_FLIGHT) return sendError(s, ErrorCode.Overloaded, 'too many shortest-path requests in flight', correlationId);
+  s.ssspInFlight++;
+  sssp.request(request, s.rc.ctx.self, correlationId);
+}
+
+function unsubscribeAll(s: RequestState): void {
+  const { ctx, deps } = s.rc;
+  const self = ctx.self;
+  deps.hub.leave(s.rc.sessionId());
+  if (s.topics.has(Topic.Graph)) deps.graph?.unsubscribe(self);
+  if (s.topics.has(Topic.Settings)) deps.settings()?.tell({ type: 'unsubscribe', subscriber: self });
+  if (s.topics.has(Topic.Sssp)) deps.sssp?.unsubscribe(self);
+  if (s.topics.has(Topic.Agents)) deps.agents?.unsubscribe(self);
+  s.topics.clear();
 }

@@ -8,7 +8,7 @@ import { setImmediate } from 'node:timers/promises';
 import type { SsspPort, SsspRequestError, SsspResultMsg } from '../gateway/ports.ts';
 import { SsspResultWire } from '../gateway/sssp-result-wire.ts';
 import type { SsspRequestT } from '../protocol/generated/vf/sssp-request.ts';
-import type { ActorFactory } from '../runtime/actor.ts';
+import type { ActorContext, ActorFactory } from '../runtime/actor.ts';
 import type { Ref } from '../runtime/ref.ts';
 import type { SsspResult } from '../sssp/engine.ts';
 import { draftSsspResultEnvelope } from '../protocol/envelope/sssp-result-envelope.ts';
@@ -66,50 +66,62 @@ export const SSSP_PORT_NAME = 'sssp-port';
 export function ssspPortActor(options: SsspPortOptions): ActorFactory<SsspPortMsg> {
   // Outlive restarts: the sessions that subscribed never hear of one.
   const subscribers = new Subscriptions<{ readonly ref: Ref<SsspResultMsg> }>(options.maxSubscribers ?? 10_000);
-  return (ctx) => {
-    return {
-      preStart() {
-        subscribers.rewatch(ctx, (subscriber): SsspPortMsg => ({ type: 'unsubscribe', subscriber }));
-      },
-      async receive(msg) {
-        switch (msg.type) {
-          case 'subscribe':
-            subscribers.add(ctx, { ref: msg.subscriber }, { type: 'unsubscribe', subscriber: msg.subscriber });
-            return;
-          case 'unsubscribe':
-            subscribers.delete(msg.subscriber);
-            return;
-          case 'request': {
-            const timeoutMs = options.queryTimeoutMs ?? 30_000;
-            const reply = await ctx
-              .ask<SsspMsg, SsspReply>(
-                options.sssp,
-                (replyTo) => ({
-                  type: 'sssp-query',
-                  source: msg.source,
-                  ...(msg.maxDistance > 0 ? { maxDistance: msg.maxDistance } : {}),
-                  ...(msg.targets.length > 0 ? { targets: msg.targets } : {}),
-                  ...(msg.undirected === true ? { undirected: true } : {}),
-                  replyTo,
-                }),
-                timeoutMs,
-              )
-              .catch(() => undefined);
-            if (reply === undefined || !reply.ok) {
-              const error: SsspRequestError = reply?.error ?? { code: 'timeout', message: `no answer from the shortest-path service within ${timeoutMs} ms` };
-              msg.replyTo.tell({ type: 'sssp-result', result: SsspResultWire.empty(msg.source), answerTo: msg.tag, error });
-              return;
-            }
-            const result = await resultToWire(reply.result);
-            msg.replyTo.tell({ type: 'sssp-result', result, answerTo: msg.tag });
-            const copy: SsspResultMsg = { type: 'sssp-result', result };
-            for (const s of subscribers.values()) if (s.ref.path !== msg.replyTo.path) s.ref.tell(copy);
-            return;
-          }
-        }
-      },
-    };
-  };
+  return (ctx) => ({
+    preStart() {
+      subscribers.rewatch(ctx, (subscriber): SsspPortMsg => ({ type: 'unsubscribe', subscriber }));
+    },
+    async receive(msg) {
+      switch (msg.type) {
+        case 'subscribe':
+          subscribers.add(ctx, { ref: msg.subscriber }, { type: 'unsubscribe', subscriber: msg.subscriber });
+          return;
+        case 'unsubscribe':
+          subscribers.delete(msg.subscriber);
+          return;
+        case 'request':
+          return request(ctx, options, subscribers, msg);
+        default:
+          return unreachable(msg);
+      }
+    },
+  });
+}
+
+/** Asks the SSSP actor (the mailbox waits meanwhile), answers the session and copies the result to the subscribers. */
+async function request(
+  ctx: ActorContext<SsspPortMsg>,
+  options: SsspPortOptions,
+  subscribers: Subscriptions<{ readonly ref: Ref<SsspResultMsg> }>,
+  msg: Extract<SsspPortMsg, { type: 'request' }>,
+): Promise<void> {
+  const timeoutMs = options.queryTimeoutMs ?? 30_000;
+  const reply = await ctx
+    .ask<SsspMsg, SsspReply>(
+      options.sssp,
+      (replyTo) => ({
+        type: 'sssp-query',
+        source: msg.source,
+        ...(msg.maxDistance > 0 ? { maxDistance: msg.maxDistance } : {}),
+        ...(msg.targets.length > 0 ? { targets: msg.targets } : {}),
+        ...(msg.undirected === true ? { undirected: true } : {}),
+        replyTo,
+      }),
+      timeoutMs,
+    )
+    .catch(() => undefined);
+  if (reply === undefined || !reply.ok) {
+    const error: SsspRequestError = reply?.error ?? { code: 'timeout', message: `no answer from the shortest-path service within ${timeoutMs} ms` };
+    msg.replyTo.tell({ type: 'sssp-result', result: SsspResultWire.empty(msg.source), answerTo: msg.tag, error });
+    return;
+  }
+  const result = await resultToWire(reply.result);
+  msg.replyTo.tell({ type: 'sssp-result', result, answerTo: msg.tag });
+  const copy: SsspResultMsg = { type: 'sssp-result', result };
+  for (const s of subscribers.values()) if (s.ref.path !== msg.replyTo.path) s.ref.tell(copy);
+}
+
+function unreachable(value: never): never {
+  throw new Error(`sssp port: unhandled message ${String((value as { type?: unknown }).type)}`);
 }
 
 export function ssspPort(port: Ref<SsspPortMsg>): SsspPort {

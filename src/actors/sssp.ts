@@ -20,6 +20,7 @@
 //   { type: 'sssp-unsubscribe', subscriber }
 //   { type: 'sssp-stats', replyTo }    an SsspStats.
 //   { type: 'sssp-undirected-idle' }   (to self) drops the undirected copy once unused for a while.
+//   { type: 'sssp-worker-opened' | 'sssp-worker-failed' }   (to self) the worker engine is up, or not.
 //
 // The undirected reading: a second CSR of the same graph with every edge laid out both ways, so
 // that the engines' loop stays the same plain walk over arcs. It is built from the main copy on the
@@ -30,19 +31,19 @@
 // Consistency: one message at a time, async handlers included, so topology changes wait in the
 // mailbox while a query runs or a snapshot loads (in slices, so that a big one leaves the event
 // loop free); every result and frame carries the single graph version it used.
+// Where the pieces are: the state, sssp-state.ts; answering a query, sssp-query.ts.
 import { setImmediate } from 'node:timers/promises';
 import type { ActorContext, ActorFactory } from '../runtime/actor.ts';
 import type { Ref } from '../runtime/ref.ts';
-import { ChangeSequence } from '../graph/change-sequence.ts';
 import type { TopologyChange, TopologySubscription } from '../graph/topology.ts';
-import { CpuSsspEngine, type CpuEngineOptions } from '../sssp/cpu-engine.ts';
+import type { CpuEngineOptions } from '../sssp/cpu-engine.ts';
 import { DynamicCsr, TopologyError } from '../sssp/csr.ts';
-import type { SsspEngine, SsspError, SsspOutcome, SsspQuery, SsspResult } from '../sssp/engine.ts';
-import { encodePathFrame, encodeTreeFrame } from '../sssp/frame/encoder.ts';
+import type { SsspEngine, SsspError, SsspResult } from '../sssp/engine.ts';
 import type { DistanceEncodingName } from '../sssp/frame/header.ts';
 import { GpuSsspEngine } from '../sssp/gpu-engine.ts';
 import { WorkerSsspEngine } from '../sssp/worker-engine.ts';
-import { pathIndices } from '../sssp/paths.ts';
+import { ENCODINGS, onQuery, onUndirectedIdle } from './sssp-query.ts';
+import { newSsspState, type SsspState, type SsspSubscriber } from './sssp-state.ts';
 import { Subscriptions } from './subscriptions.ts';
 
 export interface SsspQueryMsg {
@@ -108,7 +109,10 @@ export type SsspMsg =
   | { readonly type: 'sssp-subscribe'; readonly subscriber: Ref<SsspStreamMsg>; readonly encoding?: DistanceEncodingName }
   | { readonly type: 'sssp-unsubscribe'; readonly subscriber: Ref<SsspStreamMsg> }
   | { readonly type: 'sssp-stats'; readonly replyTo: Ref<SsspStats> }
-  | { readonly type: 'sssp-undirected-idle' };
+  | { readonly type: 'sssp-undirected-idle' }
+  /** To self: the worker engine opened (by the incarnation `incarnation`), or could not. */
+  | { readonly type: 'sssp-worker-opened'; readonly incarnation: number; readonly engine: SsspEngine }
+  | { readonly type: 'sssp-worker-failed'; readonly incarnation: number; readonly error: string };
 
 export interface SsspActorOptions {
   /** The graph's topology publisher to subscribe to; without one, changes must be told directly. */
@@ -134,256 +138,163 @@ export interface SsspActorOptions {
   readonly maxSubscribers?: number;
 }
 
-const ENCODINGS: readonly DistanceEncodingName[] = ['f64', 'f32', 'u16'];
-const GPU_FAILURES_BEFORE_DISABLE = 3;
-const UNDIRECTED_IDLE_MS = 10 * 60_000;
+type MsgOf<T extends SsspMsg['type']> = Extract<SsspMsg, { type: T }>;
 
 /** Its name under /app/compute (the application tree, src/supervisors/app-tree.ts). */
 export const SSSP_NAME = 'sssp';
 
 export function ssspActor(options: SsspActorOptions = {}): ActorFactory<SsspMsg> {
   // Outlive restarts: a subscriber never hears of one, and must not be cut off by it.
-  const subscribers = new Subscriptions<{ readonly ref: Ref<SsspStreamMsg>; readonly encoding: DistanceEncodingName }>(options.maxSubscribers ?? 10_000);
-  const gone = (subscriber: Ref<SsspStreamMsg>): SsspMsg => ({ type: 'sssp-unsubscribe', subscriber });
+  const subscribers = new Subscriptions<SsspSubscriber>(options.maxSubscribers ?? 10_000);
   return (ctx: ActorContext<SsspMsg>) => {
-    let graph = new DynamicCsr();
-    /** The same graph with every edge both ways, while undirected queries use it. */
-    let undirected: DynamicCsr | undefined;
-    let undirectedUsedAt = 0;
-    let idleTimerArmed = false;
-    const undirectedIdleMs = options.undirectedIdleMs ?? UNDIRECTED_IDLE_MS;
-    const sequence = new ChangeSequence();
-    const cpu = new CpuSsspEngine(options.cpu);
-    let gpu: SsspEngine | undefined;
-    let gpuStatus = options.gpu === 'off' ? 'off' : 'opening';
-    let gpuFailures = 0;
-    let worker: SsspEngine | undefined;
-    let stopped = false;
-    let workerStatus = options.cpuWorker === 'off' ? 'off' : 'opening';
-    let seq = 0;
-    const stats = { queries: 0, errors: 0, cpuRuns: 0, gpuRuns: 0, gpuFallbacks: 0, resyncs: 0, framesSent: 0, lastRunMs: 0, undirectedBuilds: 0 };
-
-    const subscribeTopology = (): void => options.topology?.tell({ type: 'subscribe-topology', subscriber: ctx.self as Ref<TopologyChange> });
-
-    // Our copy no longer matches the graph: start over from a fresh snapshot.
-    const resync = (): void => {
-      stats.resyncs++;
-      graph = new DynamicCsr();
-      undirected = undefined;
-      if (options.topology !== undefined) sequence.lost();
-      subscribeTopology();
-    };
-
-    const onTopology = async (change: TopologyChange): Promise<void> => {
-      const verdict = sequence.accept(change);
-      if (verdict === 'skip') return;
-      if (verdict === 'gap') return resync(); // a change went missing: answering on this copy could be wrong
-      try {
-        // A snapshot loads in slices (a 1M-node graph takes seconds); changes queue meanwhile.
-        if (change.type === 'reset') {
-          // Rebuilt from the new snapshot if an undirected query asks again.
-          undirected = undefined;
-          await graph.resetInSlices(change.version, change.nodes, change.edges, setImmediate);
-        } else graph.apply(change);
-      } catch (err) {
-        if (!(err instanceof TopologyError)) throw err;
-        resync();
-        return;
-      }
-      if (undirected === undefined || change.type === 'reset') return;
-      try {
-        undirected.apply(change);
-      } catch (err) {
-        if (!(err instanceof TopologyError)) throw err;
-        // The main copy took the change, so the two differ: the next query that needs it rebuilds it.
-        undirected = undefined;
-      }
-    };
-
-    /** The graph a query reads: the main copy, or the undirected one (built now if it is missing). */
-    const viewFor = async (msg: SsspQueryMsg): Promise<DynamicCsr> => {
-      if (msg.undirected !== true || graph.version < 0) return graph;
-      if (graph.directedEdgeCount === 0) {
-        // Without directed edges both readings are the same graph: no copy needed.
-        undirected = undefined;
-        return graph;
-      }
-      undirectedUsedAt = ctx.system.clock.now();
-      if (undirected === undefined || undirected.version !== graph.version) {
-        const copy = new DynamicCsr('undirected');
-        // The mailbox waits meanwhile, so the main copy holds still while it is read.
-        await copy.copyInSlices(graph, setImmediate);
-        undirected = copy;
-        stats.undirectedBuilds++;
-      }
-      if (!idleTimerArmed) {
-        idleTimerArmed = true;
-        ctx.scheduleOnce(undirectedIdleMs, { type: 'sssp-undirected-idle' });
-      }
-      return undirected;
-    };
-
-    const onUndirectedIdle = (): void => {
-      idleTimerArmed = false;
-      if (undirected === undefined) return;
-      const left = undirectedUsedAt + undirectedIdleMs - ctx.system.clock.now();
-      if (left <= 0) {
-        undirected = undefined;
-        return;
-      }
-      idleTimerArmed = true;
-      ctx.scheduleOnce(left, { type: 'sssp-undirected-idle' });
-    };
-
-    /** Every engine reads the same `view` (the GPU's device copy is refreshed when the view or its version changes). */
-    const runQuery = async (view: DynamicCsr, query: SsspQuery): Promise<SsspOutcome> => {
-      const engine = gpu;
-      if (engine !== undefined && view.nodeCount >= (options.gpuMinNodes ?? 50_000)) {
-        const outcome = await engine.run(view, query);
-        if (outcome.ok || outcome.error.code !== 'engine-failed') {
-          stats.gpuRuns++;
-          return outcome;
-        }
-        stats.gpuFallbacks++;
-        if (++gpuFailures >= GPU_FAILURES_BEFORE_DISABLE) {
-          gpuStatus = `disabled after ${gpuFailures} failures: ${outcome.error.message}`;
-          engine.dispose();
-          gpu = undefined;
-        }
-      }
-      stats.cpuRuns++;
-      const off = worker;
-      if (off !== undefined) {
-        const outcome = await off.run(view, query);
-        if (outcome.ok || outcome.error.code !== 'engine-failed') return outcome;
-        // The worker is gone: this query, and every later one, on this thread.
-        workerStatus = `failed: ${outcome.error.message.split('\n')[0]}`;
-        off.dispose();
-        worker = undefined;
-      }
-      let outcome = await cpu.run(view, query);
-      // Only possible if something outside this actor changes the graph; never mix versions.
-      if (!outcome.ok && outcome.error.code === 'graph-changed') outcome = await cpu.run(view, query);
-      return outcome;
-    };
-
-    const broadcast = (view: DynamicCsr, result: SsspResult, targets: readonly number[]): void => {
-      if (subscribers.size === 0) return;
-      const send = (kind: 'tree' | 'path', encode: (encoding: DistanceEncodingName, seq: number) => Uint8Array | null): void => {
-        const frameSeq = seq;
-        let sent = false;
-        for (const encoding of ENCODINGS) {
-          let bytes: Uint8Array | null | undefined;
-          for (const s of subscribers.values()) {
-            if (s.encoding !== encoding) continue;
-            bytes ??= encode(encoding, frameSeq);
-            if (bytes === null) return;
-            s.ref.tell({ type: 'sssp-frame', kind, version: result.version, source: result.source, bytes });
-            stats.framesSent++;
-            sent = true;
-          }
-        }
-        if (sent) seq = (seq + 1) >>> 0;
-      };
-      send('tree', (encoding, s) => encodeTreeFrame(result, { seq: s, encoding }));
-      for (const t of targets) {
-        const index = view.version === result.version ? view.indexOf(t) : undefined;
-        if (index !== undefined) send('path', (encoding, s) => encodePathFrame(result, index, { seq: s, encoding }));
-      }
-    };
-
-    const onQuery = async (msg: SsspQueryMsg): Promise<void> => {
-      stats.queries++;
-      const query: SsspQuery = { source: msg.source, targets: msg.targets, maxDistance: msg.maxDistance };
-      const view = await viewFor(msg);
-      const outcome = await runQuery(view, query);
-      if (!outcome.ok) {
-        stats.errors++;
-        msg.replyTo?.tell({ ok: false, error: outcome.error });
-        return;
-      }
-      const result = outcome.result;
-      stats.lastRunMs = result.elapsedMs;
-      const targets = Array.isArray(msg.targets) ? msg.targets : [];
-      const paths = targets.map((t): SsspPath => {
-        const index = view.indexOf(t)!;
-        const path = pathIndices(result, index);
-        return { target: t, distance: result.distance[index]!, nodes: path === null ? null : Array.from(path, (i) => result.ids[i]!) };
-      });
-      msg.replyTo?.tell({ ok: true, result, paths });
-      broadcast(view, result, targets);
-    };
-
+    const s = newSsspState(ctx, options, subscribers);
     return {
-      async preStart() {
-        subscribers.rewatch(ctx, gone);
-        subscribeTopology();
-        // The worker starts in the background (a few hundred ms); queries before it is up run here.
-        if (options.cpuWorker !== 'off') {
-          (options.openWorker ?? WorkerSsspEngine.open)().then(
-            (engine) => {
-              if (stopped) return engine.dispose();
-              worker = engine;
-              workerStatus = 'worker thread';
-            },
-            (err: unknown) => {
-              workerStatus = `worker failed to start: ${err instanceof Error ? err.message : String(err)}`;
-            },
-          );
-        }
-        if (options.gpu === 'off') return;
-        try {
-          gpu = await (options.openGpu ?? GpuSsspEngine.open)();
-          if (gpu.unavailable !== undefined) {
-            gpuStatus = gpu.unavailable;
-            gpu = undefined;
-          } else gpuStatus = gpu instanceof GpuSsspEngine ? (gpu.deviceName ?? 'gpu') : 'gpu';
-        } catch (err) {
-          gpuStatus = `GPU engine failed to open: ${err instanceof Error ? err.message : String(err)}`;
-          gpu = undefined;
-        }
-      },
-      postStop() {
-        stopped = true;
-        gpu?.dispose();
-        worker?.dispose();
-        options.topology?.tell({ type: 'unsubscribe-topology', subscriber: ctx.self as Ref<TopologyChange> });
-      },
-      async receive(msg) {
-        switch (msg.type) {
-          case 'sssp-query':
-            await onQuery(msg);
-            return;
-          case 'sssp-subscribe':
-            subscribers.add(
-              ctx,
-              { ref: msg.subscriber, encoding: ENCODINGS.includes(msg.encoding as DistanceEncodingName) ? msg.encoding! : 'u16' },
-              gone(msg.subscriber),
-            );
-            return;
-          case 'sssp-unsubscribe':
-            subscribers.delete(msg.subscriber);
-            return;
-          case 'sssp-stats':
-            msg.replyTo.tell({
-              ...stats,
-              graphVersion: graph.version,
-              nodes: graph.nodeCount,
-              edges: graph.edgeCount,
-              gpu: gpuStatus,
-              cpu: workerStatus === 'off' ? 'this thread' : workerStatus,
-              subscribers: subscribers.size,
-              directedEdges: graph.directedEdgeCount,
-              undirectedCopy: undirected !== undefined,
-            });
-            return;
-          case 'sssp-undirected-idle':
-            onUndirectedIdle();
-            return;
-          default:
-            await onTopology(msg);
-        }
-      },
+      preStart: () => preStart(s),
+      postStop: () => postStop(s),
+      receive: (msg) => receive(s, msg),
     };
   };
+}
+
+function gone(subscriber: Ref<SsspStreamMsg>): SsspMsg {
+  return { type: 'sssp-unsubscribe', subscriber };
+}
+
+async function receive(s: SsspState, msg: SsspMsg): Promise<void> {
+  switch (msg.type) {
+    case 'sssp-query':
+      return onQuery(s, msg);
+    case 'sssp-subscribe':
+      s.subscribers.add(s.ctx, { ref: msg.subscriber, encoding: ENCODINGS.includes(msg.encoding as DistanceEncodingName) ? msg.encoding! : 'u16' }, gone(msg.subscriber));
+      return;
+    case 'sssp-unsubscribe':
+      s.subscribers.delete(msg.subscriber);
+      return;
+    case 'sssp-stats':
+      return msg.replyTo.tell(stats(s));
+    case 'sssp-undirected-idle':
+      return onUndirectedIdle(s);
+    case 'sssp-worker-opened':
+    case 'sssp-worker-failed':
+      return workerOpened(s, msg);
+    case 'reset':
+    case 'nodes-added':
+    case 'nodes-removed':
+    case 'nodes-moved':
+    case 'edges-added':
+    case 'edges-removed':
+    case 'edge-weights-changed':
+      return onTopology(s, msg);
+    default:
+      return unreachable(msg);
+  }
+}
+
+function unreachable(value: never): never {
+  throw new Error(`sssp: unhandled message ${String((value as { type?: unknown }).type)}`);
+}
+
+function stats(s: SsspState): SsspStats {
+  const graph = s.graph;
+  return {
+    ...s.stats,
+    graphVersion: graph.version,
+    nodes: graph.nodeCount,
+    edges: graph.edgeCount,
+    gpu: s.gpuStatus,
+    cpu: s.workerStatus === 'off' ? 'this thread' : s.workerStatus,
+    subscribers: s.subscribers.size,
+    directedEdges: graph.directedEdgeCount,
+    undirectedCopy: s.undirected !== undefined,
+  };
+}
+
+async function preStart(s: SsspState): Promise<void> {
+  const { ctx, options } = s;
+  s.subscribers.rewatch(ctx, gone);
+  subscribeTopology(s);
+  // The worker starts in the background (a few hundred ms); queries before it is up run here.
+  if (options.cpuWorker !== 'off') {
+    const incarnation = ctx.incarnation;
+    s.workerOpening = (options.openWorker ?? WorkerSsspEngine.open)();
+    // Never refused by a full mailbox: an engine that opened must reach the actor to be used or disposed of.
+    ctx.pipeToSelf(
+      s.workerOpening,
+      (engine): SsspMsg => ({ type: 'sssp-worker-opened', incarnation, engine }),
+      (err): SsspMsg => ({ type: 'sssp-worker-failed', incarnation, error: err instanceof Error ? err.message : String(err) }),
+    );
+  }
+  if (options.gpu === 'off') return;
+  try {
+    const gpu = await (options.openGpu ?? GpuSsspEngine.open)();
+    if (gpu.unavailable !== undefined) s.gpuStatus = gpu.unavailable;
+    else {
+      s.gpu = gpu;
+      s.gpuStatus = gpu instanceof GpuSsspEngine ? (gpu.deviceName ?? 'gpu') : 'gpu';
+    }
+  } catch (err) {
+    s.gpuStatus = `GPU engine failed to open: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
+/** A worker opened for an earlier incarnation is that one's to dispose of (postStop). */
+function workerOpened(s: SsspState, msg: MsgOf<'sssp-worker-opened' | 'sssp-worker-failed'>): void {
+  if (msg.incarnation !== s.ctx.incarnation) return;
+  s.workerOpening = undefined;
+  if (msg.type === 'sssp-worker-failed') {
+    s.workerStatus = `worker failed to start: ${msg.error}`;
+    return;
+  }
+  s.worker = msg.engine;
+  s.workerStatus = 'worker thread';
+}
+
+function postStop(s: SsspState): void {
+  s.gpu?.dispose();
+  s.worker?.dispose();
+  // Still opening, or opened with its message not handled yet: disposed once it is up.
+  s.workerOpening?.then(
+    (engine) => engine.dispose(),
+    () => undefined,
+  );
+  s.options.topology?.tell({ type: 'unsubscribe-topology', subscriber: s.ctx.self as Ref<TopologyChange> });
+}
+
+function subscribeTopology(s: SsspState): void {
+  s.options.topology?.tell({ type: 'subscribe-topology', subscriber: s.ctx.self as Ref<TopologyChange> });
+}
+
+// Our copy no longer matches the graph: start over from a fresh snapshot.
+function resync(s: SsspState): void {
+  s.stats.resyncs++;
+  s.graph = new DynamicCsr();
+  s.undirected = undefined;
+  if (s.options.topology !== undefined) s.sequence.lost();
+  subscribeTopology(s);
+}
+
+async function onTopology(s: SsspState, change: TopologyChange): Promise<void> {
+  const verdict = s.sequence.accept(change);
+  if (verdict === 'skip') return;
+  if (verdict === 'gap') return resync(s); // a change went missing: answering on this copy could be wrong
+  try {
+    // A snapshot loads in slices (a 1M-node graph takes seconds); changes queue meanwhile.
+    if (change.type === 'reset') {
+      // Rebuilt from the new snapshot if an undirected query asks again.
+      s.undirected = undefined;
+      await s.graph.resetInSlices(change.version, change.nodes, change.edges, setImmediate);
+    } else s.graph.apply(change);
+  } catch (err) {
+    if (!(err instanceof TopologyError)) throw err;
+    resync(s);
+    return;
+  }
+  if (s.undirected === undefined || change.type === 'reset') return;
+  try {
+    s.undirected.apply(change);
+  } catch (err) {
+    if (!(err instanceof TopologyError)) throw err;
+    // The main copy took the change, so the two differ: the next query that needs it rebuilds it.
+    s.undirected = undefined;
+  }
 }

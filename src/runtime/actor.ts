@@ -65,4 +65,12 @@ export interface ActorContext<Msg> {
   schedulePeriodic(key: string, intervalMs: number, message: Msg): void;
   cancelTimer(key: string): void;
   ask<Req, Res>(target: Ref<Req>, build: (replyTo: Ref<Res>) => Req, timeoutMs: number): Promise<Res>;
+  /**
+   * Async work ends in a message to this actor: when `work` settles, the message `onValue` or
+   * `onError` makes is handled in turn like any other. It goes into the mailbox even when the
+   * mailbox is full: it completes work this actor already accepted (so their number is bounded by
+   * what it accepted), and refusing it would lose that work's outcome. A later incarnation gets it
+   * too: what the work did happened whatever became of the actor that started it.
+   */
+  pipeToSelf<T>(work: Promise<T>, onValue: (value: T) => Msg, onError: (error: unknown) => Msg): void;
 }

@@ -229,6 +229,17 @@ export class ActorCell<Msg> implements Runnable {
     else this.host.deadLetter(this.path, message, sender, 'recipient-stopped');
   }
 
+  /** A completion of work this actor accepted (pipeToSelf): stored past the mailbox's bound. */
+  private tellAccepted(message: Msg): void {
+    const state = this.cellState;
+    if (state === 'running' || state === 'starting' || state === 'suspended' || state === 'restarting') {
+      this.mailbox.force(message, undefined);
+      if (!this.busy && !this.queued && state === 'running') this.host.schedule(this);
+      return;
+    }
+    this.tell(message, undefined);
+  }
+
   /** Whether a tell now would be stored (mailbox, or stash during backoff) rather than dead-lettered. */
   hasRoom(): boolean {
     switch (this.cellState) {
@@ -589,6 +600,12 @@ export class ActorCell<Msg> implements Runnable {
         const t = localCell(target);
         if (t !== undefined) cell.unwatch(t);
         else if (cell.watchesRemote) cell.host.unwatchRemote(cell as ActorCell<unknown>, target);
+      },
+      pipeToSelf: (work, onValue, onError) => {
+        work.then(
+          (value) => cell.tellAccepted(onValue(value)),
+          (error: unknown) => cell.tellAccepted(onError(error)),
+        );
       },
       scheduleOnce: (delayMs, message) => {
         const epoch = cell.epoch;

@@ -57,6 +57,14 @@ export class Mailbox<M, S> {
     return STORED_EVICTING;
   }
 
+  /**
+   * Stores the message whatever the bound (growing the ring if it must): for completions of work
+   * the owner already accepted, whose number that work bounds.
+   */
+  force(message: M, sender: S | undefined): void {
+    this.append(message, sender);
+  }
+
   /** Removes and returns the head message (its sender lands in `lastSender`); undefined when empty. */
   dequeue(): M | undefined {
     if (this.count === 0) return undefined;
