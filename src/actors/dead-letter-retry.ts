@@ -28,8 +28,8 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxPending: 10_000,
   // Not retried: drops the mailbox policy asked for, and replies to asks that already failed.
   retryable: ['mailbox-full', 'stash-full', 'recipient-unknown', 'recipient-stopped', 'transport-failed'],
-  // A client session wants the latest frame or broadcast, not an old one late and out of order.
-  skipRecipients: ['/app/gateway/'],
+  // The application tree adds its gateway's sessions (supervisors/app-tree.ts).
+  skipRecipients: [],
 };
 
 export interface RetryStats {

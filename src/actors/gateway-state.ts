@@ -12,7 +12,7 @@ import type { PositionSnapshot } from '../gateway/ports.ts';
 import { ReplayBudget } from '../gateway/replay-ring.ts';
 import { SessionRegistry } from '../gateway/session-registry.ts';
 import type { GatewayStats } from '../gateway/stats.ts';
-import { SETTINGS_ACTOR_PATH, type SettingsMsg } from '../settings/protocol.ts';
+import type { SettingsMsg } from '../settings/protocol.ts';
 import type { FanoutMsg } from './position-fanout.ts';
 import type { SessionDeps, SessionMsg } from './session.ts';
 import type { GatewayMsg, GatewayOptions } from './gateway.ts';
@@ -69,7 +69,7 @@ export function newGatewayState(ctx: ActorContext<GatewayMsg>, options: GatewayO
 type SharedBySessions = Pick<GatewayState, 'limits' | 'stats' | 'registry' | 'replayBudget' | 'failedSessions' | 'hub'>;
 
 export function settingsRef(ctx: ActorContext<GatewayMsg>, options: GatewayOptions): Ref<SettingsMsg> | undefined {
-  return ctx.system.lookup<SettingsMsg>(options.settingsPath ?? SETTINGS_ACTOR_PATH);
+  return options.settingsPath === undefined ? undefined : ctx.system.lookup<SettingsMsg>(options.settingsPath);
 }
 
 function positionHub(ctx: ActorContext<GatewayMsg>, options: GatewayOptions, limits: GatewayLimits, onDemand: (wanted: boolean) => void): PositionHub {

@@ -45,7 +45,7 @@ export interface GatewayOptions {
   readonly layout?: LayoutPort;
   readonly sssp?: SsspPort;
   readonly agents?: AgentPort;
-  /** Where the settings actor lives (default /app/settings/store). */
+  /** Where the settings actor lives (the application tree says); none: the node serves no settings. */
   readonly settingsPath?: string;
   /** The viewer's bundle (default viewer/dist of this checkout). */
   readonly staticRoot?: string;
@@ -192,7 +192,7 @@ function routes(s: GatewayState): ReturnType<typeof httpHandler> {
     settings: () => settingsRef(ctx, options),
     wallClock: options.wallClock ?? Date.now,
     readiness: () => {
-      const treeUp = s.server?.listening === true && ctx.system.lookup('/app') !== undefined;
+      const treeUp = s.server?.listening === true && ctx.system.lookup(treeRoot(ctx.path)) !== undefined;
       return options.readiness === undefined ? Promise.resolve(report(treeUp, {})) : options.readiness(treeUp);
     },
     recentEvents: () => s.events.list(),
@@ -248,4 +248,9 @@ async function closeServer(s: GatewayState): Promise<void> {
 
 function unreachable(value: never): never {
   throw new Error(`gateway: unhandled message ${String((value as { type?: unknown }).type)}`);
+}
+
+/** The root of the tree this gateway serves in: the first segment of its own path. */
+function treeRoot(path: string): string {
+  return `/${path.split('/')[1] ?? ''}`;
 }

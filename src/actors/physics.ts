@@ -156,7 +156,7 @@ function newPhysicsState(ctx: ActorContext<PhysicsMsg>, options: PhysicsActorOpt
 function preStart(s: PhysicsState): void {
   const ctx = s.ctx;
   s.engine = ctx.spawn(physicsEngineActor(s.options.selector, ctx.self), {
-    name: 'engine',
+    name: PHYSICS_ENGINE_NAME,
     mailbox: { capacity: 4, overflow: 'reject' },
   });
   s.options.topology?.tell({ type: 'subscribe-topology', subscriber: ctx.self as Ref<TopologyChange> });

@@ -53,4 +53,3 @@ export type SettingsMsg =
     }
   | { readonly type: 'unsubscribe'; readonly subscriber: Recipient<SettingsBroadcast> };
 
-export const SETTINGS_ACTOR_PATH = '/app/settings/store';

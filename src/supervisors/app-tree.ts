@@ -94,8 +94,11 @@ export interface AppOptions {
   readonly strategies?: Partial<Record<Subsystem | 'app', SupervisorStrategy>>;
 }
 
+/** A client session wants the latest frame or broadcast, not an old one late and out of order. */
+const APP_RETRY_POLICY: RetryPolicy = { ...DEFAULT_RETRY_POLICY, skipRecipients: [`${pathOf('gateway')}/`] };
+
 export function appSpec(options: AppOptions): AnyChildSpec {
-  const retry = childSpec(deadLetterRetry(options.failureSink, options.retryPolicy ?? DEFAULT_RETRY_POLICY), {
+  const retry = childSpec(deadLetterRetry(options.failureSink, options.retryPolicy ?? APP_RETRY_POLICY), {
     name: RETRY_NAME,
     mailbox: { capacity: 50_000, overflow: 'reject' },
   });
