@@ -45,6 +45,8 @@ export interface GatewayOptions {
   readonly layout?: LayoutPort;
   readonly sssp?: SsspPort;
   readonly agents?: AgentPort;
+  /** The application tree's root: the node is not ready before it exists (none: never ready). */
+  readonly treePath?: string;
   /** Where the settings actor lives (the application tree says); none: the node serves no settings. */
   readonly settingsPath?: string;
   /** The viewer's bundle (default viewer/dist of this checkout). */
@@ -192,7 +194,7 @@ function routes(s: GatewayState): ReturnType<typeof httpHandler> {
     settings: () => settingsRef(ctx, options),
     wallClock: options.wallClock ?? Date.now,
     readiness: () => {
-      const treeUp = s.server?.listening === true && ctx.system.lookup(treeRoot(ctx.path)) !== undefined;
+      const treeUp = s.server?.listening === true && options.treePath !== undefined && ctx.system.lookup(options.treePath) !== undefined;
       return options.readiness === undefined ? Promise.resolve(report(treeUp, {})) : options.readiness(treeUp);
     },
     recentEvents: () => s.events.list(),
@@ -250,7 +252,3 @@ function unreachable(value: never): never {
   throw new Error(`gateway: unhandled message ${String((value as { type?: unknown }).type)}`);
 }
 
-/** The root of the tree this gateway serves in: the first segment of its own path. */
-function treeRoot(path: string): string {
-  return `/${path.split('/')[1] ?? ''}`;
-}

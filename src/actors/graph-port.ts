@@ -81,6 +81,15 @@ function applyChange(system: Pick<ActorSystem, 'ask'>, router: Ref<GraphRouterMs
     );
 }
 
+/** A page of the router's edge list from `offset`, with where the next one starts. */
+async function edgePage(query: <R>(build: (replyTo: Ref<R>) => GraphRouterMsg) => Promise<R>, offset: number, limit: number): Promise<GraphEdgePage> {
+  const from = Number.isFinite(offset) ? Math.max(0, Math.floor(offset)) : 0;
+  const reply = await query<EdgePageReply>((replyTo) => ({ type: 'edges', offset: from, limit: Math.max(0, Math.floor(limit)), replyTo }));
+  const edges = reply.edges.map((e) => ({ id: e.id.toString(), source: e.source, target: e.target, directed: e.directed }));
+  const end = from + edges.length;
+  return end < reply.total && edges.length > 0 ? { total: reply.total, offset: from, edges, next: end } : { total: reply.total, offset: from, edges };
+}
+
 export function graphPort(
   system: Pick<ActorSystem, 'ask' | 'lookup'>,
   parts: { readonly routerPath: string; readonly changes?: ChangeHub },
@@ -138,12 +147,8 @@ export function graphPort(
       return reply.nodes.map(withContent ? nodeDetail : nodeView);
     },
 
-    async edgePage(offset: number, limit: number): Promise<GraphEdgePage> {
-      const from = Number.isFinite(offset) ? Math.max(0, Math.floor(offset)) : 0;
-      const reply = await query<EdgePageReply>((replyTo) => ({ type: 'edges', offset: from, limit: Math.max(0, Math.floor(limit)), replyTo }));
-      const edges = reply.edges.map((e) => ({ id: e.id.toString(), source: e.source, target: e.target, directed: e.directed }));
-      const end = from + edges.length;
-      return end < reply.total && edges.length > 0 ? { total: reply.total, offset: from, edges, next: end } : { total: reply.total, offset: from, edges };
+    edgePage(offset: number, limit: number): Promise<GraphEdgePage> {
+      return edgePage(query, offset, limit);
     },
 
     subscribe(subscriber: Ref<GraphChanged>): void {

@@ -331,7 +331,7 @@ export interface NodeTreeOptions {
   readonly shards: number;
   readonly physics?: Omit<PhysicsSubsystemOptions, 'topology'>;
   /** The gateway's own options; its ports and readiness are joined up here. */
-  readonly gateway: Omit<GatewayOptions, 'settingsPath' | 'readiness' | 'frames' | 'layout' | 'graph' | 'sssp'>;
+  readonly gateway: Omit<GatewayOptions, 'treePath' | 'settingsPath' | 'readiness' | 'frames' | 'layout' | 'graph' | 'sssp'>;
 }
 
 export interface NodeTree {
@@ -350,7 +350,7 @@ export function startNodeTree(system: ActorSystem, o: NodeTreeOptions): NodeTree
       settings: settingsChildren({ log: new SqlDeltaLog(o.store.settings) }),
       graph: graph.children,
       compute: wiring.compute,
-      gateway: gatewayChildren({ ...o.gateway, settingsPath: SETTINGS_STORE_PATH, readiness, ...wiring.ports }),
+      gateway: gatewayChildren({ ...o.gateway, treePath: `/${APP_NAME}`, settingsPath: SETTINGS_STORE_PATH, readiness, ...wiring.ports }),
     },
   });
   return { graphRouterPath: graph.routerPath };
