@@ -96,16 +96,27 @@ async function graphRig(store: Store): Promise<GraphRig> {
   const router = system.lookup<GraphRouterMsg>(parts.routerPath)!;
   const events: RuntimeEvent[] = [];
   system.events.subscribe((e) => {
-    if (e.type === 'actor-restarted' || e.type === 'actor-failed' || e.type === 'restart-intensity-exceeded' || e.type === 'fault-injected') events.push(e);
+    if (e.type === 'actor-restarted' || e.type === 'actor-failed' || e.type === 'restart-intensity-exceeded' || e.type === 'fault-injected')
+      events.push(e);
   });
   const update = (command: unknown): Promise<GraphAck> =>
-    system.ask<GraphRouterMsg, GraphAck>(router, (replyTo) => ({ type: 'update', command, replyTo }), 30_000).catch(
-      (error: unknown): GraphAck => ({ ok: false, error: { code: 'closed', message: String(error) } }),
-    );
+    system
+      .ask<GraphRouterMsg, GraphAck>(router, (replyTo) => ({ type: 'update', command, replyTo }), 30_000)
+      .catch((error: unknown): GraphAck => ({ ok: false, error: { code: 'closed', message: String(error) } }));
   await system.ask<GraphRouterMsg, GraphStats>(router, (replyTo) => ({ type: 'stats', replyTo }), 60_000);
-  const ack = await update({ op: 'batch', ops: Array.from({ length: NODES }, (_, id) => ({ op: 'add-node', node: { id, title: `n${id}` } })) });
+  const ack = await update({
+    op: 'batch',
+    ops: Array.from({ length: NODES }, (_, id) => ({ op: 'add-node', node: { id, title: `n${id}` } })),
+  });
   if (!ack.ok) throw new Error(ack.error.message);
-  return { system, shardPaths: parts.shardPaths, routerPath: parts.routerPath, events, update, stop: async () => void (await system.terminate()) };
+  return {
+    system,
+    shardPaths: parts.shardPaths,
+    routerPath: parts.routerPath,
+    events,
+    update,
+    stop: async () => void (await system.terminate()),
+  };
 }
 
 /**
@@ -190,15 +201,27 @@ export async function stallSection(quick: boolean): Promise<Figure[]> {
     const lastFailure = load.writes.filter((w) => !w.ok && w.sentAt >= end).reduce((m, w) => Math.max(m, w.sentAt), end);
     const recovery = lastFailure - end;
     const restarts = rig.events.filter((e) => e.type === 'actor-restarted').length;
-    progress(`stall: ${healthy.length} writes to healthy shards during it, ${toStalled.length} to the stalled one; ${load.writes.length} in all`);
+    progress(
+      `stall: ${healthy.length} writes to healthy shards during it, ${toStalled.length} to the stalled one; ${load.writes.length} in all`,
+    );
     const before = load.writes.filter((w) => w.sentAt < start && w.shard !== stalled);
     return [
       figure(SUITE, `writes to healthy shards that succeed during a ${stallMs / 1000} s stall of one shard`, share(healthy), '%'),
       figure(SUITE, `writes to healthy shards that fail during the stall`, 100 - share(healthy), '%', { name: 'target', value: 1 }),
-      figure(SUITE, `writes per second to healthy shards during the stall (offered: ${quick ? 200 : 400}/s to all shards)`, healthy.length / (stallMs / 1000), 'writes/s'),
-      figure(SUITE, 'writes per second to healthy shards before the stall', before.length / ((start - (load.writes[0]?.sentAt ?? start)) / 1000 || 1), 'writes/s'),
+      figure(
+        SUITE,
+        `writes per second to healthy shards during the stall (offered: ${quick ? 200 : 400}/s to all shards)`,
+        healthy.length / (stallMs / 1000),
+        'writes/s',
+      ),
+      figure(
+        SUITE,
+        'writes per second to healthy shards before the stall',
+        before.length / ((start - (load.writes[0]?.sentAt ?? start)) / 1000 || 1),
+        'writes/s',
+      ),
       figure(SUITE, `writes to the stalled shard that succeed during the stall`, share(toStalled), '%'),
-      figure(SUITE, 'time from the stall\'s end to full service', recovery, 'ms', { name: 'target', value: 1_000 }),
+      figure(SUITE, "time from the stall's end to full service", recovery, 'ms', { name: 'target', value: 1_000 }),
       figure(SUITE, 'restarts caused by the stall', restarts, 'restarts'),
     ];
   } finally {
@@ -220,10 +243,22 @@ export async function restartsPerFault(quick: boolean): Promise<Figure[]> {
       fault();
       await sleep(settleMs);
       const restarts = rig.events.slice(before).filter((e) => e.type === 'actor-restarted').length;
-      figures.push(figure(SUITE, `restarts caused by one fault: ${name}`, restarts, 'restarts', name.startsWith('stall') ? undefined : { name: 'target', value: 1 }));
+      figures.push(
+        figure(
+          SUITE,
+          `restarts caused by one fault: ${name}`,
+          restarts,
+          'restarts',
+          name.startsWith('stall') ? undefined : { name: 'target', value: 1 },
+        ),
+      );
     };
     await sleep(500);
-    await count('stall 1 s, shard 0', () => rig.system.faults.inject(rig.shardPaths[0]!, { kind: 'stall', durationMs: 1_000, times: 1 }), 3_000);
+    await count(
+      'stall 1 s, shard 0',
+      () => rig.system.faults.inject(rig.shardPaths[0]!, { kind: 'stall', durationMs: 1_000, times: 1 }),
+      3_000,
+    );
     await count('throw once, shard 1', () => rig.system.faults.inject(rig.shardPaths[1]!, { kind: 'throw', times: 1 }), 2_000);
     await count('kill, shard 2', () => rig.system.faults.kill(rig.shardPaths[2]!), 2_000);
     await count('kill, router', () => rig.system.faults.kill(rig.routerPath), 3_000);
@@ -236,9 +271,26 @@ export async function restartsPerFault(quick: boolean): Promise<Figure[]> {
     const looping = rig.events.slice(before);
     const others = load.writes.slice(mark).filter((w) => w.shard !== 3);
     figures.push(
-      figure(SUITE, `restarts of a shard thrown into 1,000 times, over ${loopMs / 1000} s`, looping.filter((e) => e.type === 'actor-restarted').length, 'restarts'),
-      figure(SUITE, 'restart limits tripped meanwhile', looping.filter((e) => e.type === 'restart-intensity-exceeded').length, 'escalations', { name: 'target', value: 0 }),
-      figure(SUITE, 'writes to the other shards that fail meanwhile', others.length === 0 ? 0 : (100 * others.filter((w) => !w.ok).length) / others.length, '%', { name: 'target', value: 1 }),
+      figure(
+        SUITE,
+        `restarts of a shard thrown into 1,000 times, over ${loopMs / 1000} s`,
+        looping.filter((e) => e.type === 'actor-restarted').length,
+        'restarts',
+      ),
+      figure(
+        SUITE,
+        'restart limits tripped meanwhile',
+        looping.filter((e) => e.type === 'restart-intensity-exceeded').length,
+        'escalations',
+        { name: 'target', value: 0 },
+      ),
+      figure(
+        SUITE,
+        'writes to the other shards that fail meanwhile',
+        others.length === 0 ? 0 : (100 * others.filter((w) => !w.ok).length) / others.length,
+        '%',
+        { name: 'target', value: 1 },
+      ),
     );
     await sleep(2_000);
     await load.stop();
@@ -327,7 +379,10 @@ async function physicsRun(plan: PhysicsPlan): Promise<PhysicsRun> {
   const system = new ActorSystem({ name: 'bench-physics' });
   const graph = toTopology(barabasiAlbert(2_000, 2, mulberry32(9)));
   const reset: TopologyChange = { type: 'reset', version: 1, nodes: graph.nodes, edges: graph.edges };
-  const topology = system.spawn<TopologySubscription>(() => ({ receive: (m) => void (m.type === 'subscribe-topology' && m.subscriber.tell(reset)) }), { name: 'topology' });
+  const topology = system.spawn<TopologySubscription>(
+    () => ({ receive: (m) => void (m.type === 'subscribe-topology' && m.subscriber.tell(reset)) }),
+    { name: 'topology' },
+  );
   const selector = new EngineSelector([cpuCandidate(2)]);
   const physics = childSpec(physicsActor({ selector, topology }), {
     name: 'physics',
@@ -364,7 +419,8 @@ async function physicsRun(plan: PhysicsPlan): Promise<PhysicsRun> {
     }
     if (e.type === 'restart-scheduled' && e.path === ENGINE_PATH) scheduled.push({ delayMs: e.delayMs, at: performance.now() });
   });
-  const stats = (): Promise<PhysicsStats> => system.ask<PhysicsMsg, PhysicsStats>(physicsRef, (replyTo) => ({ type: 'stats', replyTo }), 10_000);
+  const stats = (): Promise<PhysicsStats> =>
+    system.ask<PhysicsMsg, PhysicsStats>(physicsRef, (replyTo) => ({ type: 'stats', replyTo }), 10_000);
   const stepping = async (): Promise<void> => {
     const from = (await stats()).ticks;
     for (let i = 0; i < 300; i++) {
@@ -397,7 +453,8 @@ async function physicsRun(plan: PhysicsPlan): Promise<PhysicsRun> {
         rssWarm = await settledRss();
         threadsWarm = threads();
       }
-      if (i >= plan.warm && (i - plan.warm) % sampleEvery === 0) rssSamples.push([i - plan.warm, i === plan.warm ? rssWarm : await settledRss()]);
+      if (i >= plan.warm && (i - plan.warm) % sampleEvery === 0)
+        rssSamples.push([i - plan.warm, i === plan.warm ? rssWarm : await settledRss()]);
       const before = started.length;
       const scheduledBefore = scheduled.length;
       const killedAt = performance.now();
@@ -409,7 +466,8 @@ async function physicsRun(plan: PhysicsPlan): Promise<PhysicsRun> {
         system.faults.kill(ENGINE_PATH);
       }
       for (let w = 0; started.length === before && w < 2_000; w++) await sleep(5);
-      if (started.length > before && scheduled.length > scheduledBefore) startsMs.push(started.at(-1)! - scheduled.at(-1)!.at - scheduled.at(-1)!.delayMs);
+      if (started.length > before && scheduled.length > scheduledBefore)
+        startsMs.push(started.at(-1)! - scheduled.at(-1)!.at - scheduled.at(-1)!.delayMs);
       await stepping();
       for (let w = 0; firstFrameAfterKill === 0 && w < 400; w++) await sleep(5);
       // None: the layout has come to rest, and a new engine does not wake it.
@@ -424,14 +482,27 @@ async function physicsRun(plan: PhysicsPlan): Promise<PhysicsRun> {
   if (plan.kills > 0) rssSamples.push([plan.kills - plan.warm, rssEnd]);
   const threadsEnd = threads();
   await system.terminate();
-  return { rssSamples, rssWarm, rssEnd, threadsWarm, threadsEnd, restarts: started.length - 1, frameWindows, gapsMs, startsMs, seconds: elapsed };
+  return {
+    rssSamples,
+    rssWarm,
+    rssEnd,
+    threadsWarm,
+    threadsEnd,
+    restarts: started.length - 1,
+    frameWindows,
+    gapsMs,
+    startsMs,
+    seconds: elapsed,
+  };
 }
 
 export async function physicsSection(quick: boolean): Promise<Figure[]> {
   const kills = quick ? 24 : 100;
   const warm = quick ? 4 : 30;
   const leak = await physicsRun({ kills: kills + warm, warm, whileStarting: true });
-  progress(`physics: ${leak.restarts} engine restarts in ${leak.seconds.toFixed(1)} s; RSS ${leak.rssWarm.toFixed(1)} -> ${leak.rssEnd.toFixed(1)} MB; threads ${leak.threadsWarm} -> ${leak.threadsEnd}`);
+  progress(
+    `physics: ${leak.restarts} engine restarts in ${leak.seconds.toFixed(1)} s; RSS ${leak.rssWarm.toFixed(1)} -> ${leak.rssEnd.toFixed(1)} MB; threads ${leak.threadsWarm} -> ${leak.threadsEnd}`,
+  );
   // Frames: a fresh layout with a kill every 3 s while it still moves, against the same layout left
   // alone for twice as long (long enough to come to rest).
   const paced = quick ? 6 : 15;
@@ -447,7 +518,12 @@ export async function physicsSection(quick: boolean): Promise<Figure[]> {
   progress(`physics RSS samples (restarts, MB): ${leak.rssSamples.map(([n, mb]) => `${n}:${mb.toFixed(0)}`).join(' ')}`);
   const mean = (xs: readonly number[]): number => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
   return [
-    figure(SUITE, `physics engine restarts measured, half of the kills while the engine starts (after ${warm} to warm up)`, kills, 'restarts'),
+    figure(
+      SUITE,
+      `physics engine restarts measured, half of the kills while the engine starts (after ${warm} to warm up)`,
+      kills,
+      'restarts',
+    ),
     figure(SUITE, 'RSS after warm-up', leak.rssWarm, 'MB'),
     figure(SUITE, `RSS after ${kills} more engine restarts`, leak.rssEnd, 'MB'),
     figure(SUITE, 'RSS growth per 100 physics engine restarts (slope over the samples)', perHundred, 'MB', { name: 'target', value: 5 }),
@@ -455,9 +531,19 @@ export async function physicsSection(quick: boolean): Promise<Figure[]> {
     figure(SUITE, 'process threads after warm-up', leak.threadsWarm, 'threads'),
     figure(SUITE, 'process threads after the restarts', leak.threadsEnd, 'threads'),
     figure(SUITE, 'engine restart: kill to the next position frame', mean(killed.gapsMs), 'ms'),
-    figure(SUITE, 'engine restart: new engine\'s start (worker threads up)', mean(killed.startsMs), 'ms'),
-    figure(SUITE, `frames per 5 s window without kills, first ${killed.frameWindows.length * 5} s`, mean(control.frameWindows.slice(0, killed.frameWindows.length)), 'frames'),
-    figure(SUITE, `frames per 5 s window with a kill every 3 s, same ${killed.frameWindows.length * 5} s`, mean(killed.frameWindows), 'frames'),
+    figure(SUITE, "engine restart: new engine's start (worker threads up)", mean(killed.startsMs), 'ms'),
+    figure(
+      SUITE,
+      `frames per 5 s window without kills, first ${killed.frameWindows.length * 5} s`,
+      mean(control.frameWindows.slice(0, killed.frameWindows.length)),
+      'frames',
+    ),
+    figure(
+      SUITE,
+      `frames per 5 s window with a kill every 3 s, same ${killed.frameWindows.length * 5} s`,
+      mean(killed.frameWindows),
+      'frames',
+    ),
     figure(SUITE, 'the layout without kills comes to rest (no more frames) after', restAt < 0 ? Number.NaN : restAt * 5, 's'),
   ];
 }
@@ -489,7 +575,9 @@ async function startNode(env: Record<string, string>, sigtermAfterMs?: number): 
   });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   const t0 = performance.now();
   let readyAfterMs: number | undefined;
   let done = false;
@@ -545,7 +633,12 @@ export async function startSection(quick: boolean): Promise<Figure[]> {
       if (r.exit.code === 0 && r.exit.signal === null) clean++;
       else progress(`SIGTERM ${at} ms after spawn: ${JSON.stringify(r.exit)}`);
     }
-    figures.push(figure(SUITE, `SIGTERMs at random moments of a start (PGlite) that do not exit 0, of ${tries}`, tries - clean, 'exits', { name: 'target', value: 0 }));
+    figures.push(
+      figure(SUITE, `SIGTERMs at random moments of a start (PGlite) that do not exit 0, of ${tries}`, tries - clean, 'exits', {
+        name: 'target',
+        value: 0,
+      }),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await db.drop();

@@ -13,9 +13,26 @@
 // Talks to its parent over IPC only.
 import WebSocket from 'ws';
 import {
-  GraphOp, GraphUpdateT, HandshakeT, NodeKind, NodeT, NumberValueT, Payload, PositionStreamReader, SettingValue, SettingsSetT,
-  SubscribeT, Topic, UpdateNodeT, Vec3T, decodeEnvelope, encodeEnvelope, isPositionFrame, unpackEnvelope,
-  type PositionIdTableT, type PayloadT,
+  GraphOp,
+  GraphUpdateT,
+  HandshakeT,
+  NodeKind,
+  NodeT,
+  NumberValueT,
+  Payload,
+  PositionStreamReader,
+  SettingValue,
+  SettingsSetT,
+  SubscribeT,
+  Topic,
+  UpdateNodeT,
+  Vec3T,
+  decodeEnvelope,
+  encodeEnvelope,
+  isPositionFrame,
+  unpackEnvelope,
+  type PositionIdTableT,
+  type PayloadT,
 } from '../src/protocol/index.ts';
 
 export interface LoadStart {
@@ -129,7 +146,10 @@ async function main(start: LoadStart): Promise<void> {
   for (let i = 0; i < viewers.length; i += 25) {
     clients.push(...(await Promise.all(viewers.slice(i, i + 25).map((t) => open(start.url, t, [Topic.Positions])))));
   }
-  const stalled = start.role === 'load' ? await Promise.all(Array.from({ length: start.stalled }, () => open(start.url, start.viewers[0]!, [Topic.Positions], true))) : [];
+  const stalled =
+    start.role === 'load'
+      ? await Promise.all(Array.from({ length: start.stalled }, () => open(start.url, start.viewers[0]!, [Topic.Positions], true)))
+      : [];
   // Probe clients: A (editor) moves a node and sets a setting; B (viewer) watches. The relay pair
   // connects first: B's handlers are set right after it opens, before anything else is awaited.
   const probing = start.role === 'probe';
@@ -159,27 +179,29 @@ async function main(start: LoadStart): Promise<void> {
     if (pendingRelay !== undefined) relayMs.push(now() - pendingRelay);
     pendingRelay = undefined;
   });
-  if (b !== undefined) b.onEnvelope = (type, env) => {
-    if (!env.ok) return;
-    if (type === Payload.PositionIdTable) {
-      const table = env.value.payload as PositionIdTableT;
-      reader.setIdTable(table.epoch, table.ids.length);
-      probeIndex = table.ids.indexOf(start.probeNode);
-    } else if (type === Payload.GraphUpdate && pendingEvent !== undefined) {
-      graphEventMs.push(now() - pendingEvent.sentAt);
-      pendingEvent = undefined;
-    } else if (type === Payload.SettingsDelta && pendingSetting !== undefined) {
-      settingsMs.push(now() - pendingSetting.sentAt);
-      pendingSetting = undefined;
-    }
-  };
-  if (b !== undefined) b.onFrame = (bytes) => {
-    reader.accept(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    if (pending !== undefined && probeIndex >= 0 && Math.abs(reader.positions[3 * probeIndex]! - pending.target) < 1) {
-      updateToClientMs.push(now() - pending.sentAt);
-      pending = undefined;
-    }
-  };
+  if (b !== undefined)
+    b.onEnvelope = (type, env) => {
+      if (!env.ok) return;
+      if (type === Payload.PositionIdTable) {
+        const table = env.value.payload as PositionIdTableT;
+        reader.setIdTable(table.epoch, table.ids.length);
+        probeIndex = table.ids.indexOf(start.probeNode);
+      } else if (type === Payload.GraphUpdate && pendingEvent !== undefined) {
+        graphEventMs.push(now() - pendingEvent.sentAt);
+        pendingEvent = undefined;
+      } else if (type === Payload.SettingsDelta && pendingSetting !== undefined) {
+        settingsMs.push(now() - pendingSetting.sentAt);
+        pendingSetting = undefined;
+      }
+    };
+  if (b !== undefined)
+    b.onFrame = (bytes) => {
+      reader.accept(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      if (pending !== undefined && probeIndex >= 0 && Math.abs(reader.positions[3 * probeIndex]! - pending.target) < 1) {
+        updateToClientMs.push(now() - pending.sentAt);
+        pending = undefined;
+      }
+    };
 
   await new Promise((r) => setTimeout(r, start.warmupMs));
   for (const c of clients) c.measuring = true;
@@ -203,7 +225,12 @@ async function main(start: LoadStart): Promise<void> {
       const t = now();
       pending = { target, sentAt: t };
       pendingEvent = { sentAt: t };
-      a.send(new GraphUpdateT(GraphOp.UpdateNode, new UpdateNodeT(new NodeT(start.probeNode, NodeKind.Knowledge, null, null, null, new Vec3T(target, 0, 0)))));
+      a.send(
+        new GraphUpdateT(
+          GraphOp.UpdateNode,
+          new UpdateNodeT(new NodeT(start.probeNode, NodeKind.Knowledge, null, null, null, new Vec3T(target, 0, 0))),
+        ),
+      );
     }),
     every(50, () => {
       if (a === undefined || pendingSetting !== undefined) return;

@@ -58,7 +58,7 @@ class FakeLayout implements FrameSource {
     this.ids = Uint32Array.from({ length: n }, (_, i) => i + 1);
     this.kinds = Uint8Array.from({ length: n }, (_, i) => i % 7);
     let seed = 42;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296;
     for (let i = 0; i < n; i++) {
       for (let a = 0; a < 3; a++) this.base[3 * i + a] = (rnd() - 0.5) * 1000;
       this.amplitude[i] = rnd() < MOVING ? 20 : 0.05;
@@ -308,7 +308,13 @@ async function scenario(s: Scenario) {
   relay.close();
   await system.terminate();
   return {
-    result: { ...result, updateToClientMs: probeResult.updateToClientMs, graphEventMs: probeResult.graphEventMs, settingsMs: probeResult.settingsMs, relayMs: probeResult.relayMs },
+    result: {
+      ...result,
+      updateToClientMs: probeResult.updateToClientMs,
+      graphEventMs: probeResult.graphEventMs,
+      settingsMs: probeResult.settingsMs,
+      relayMs: probeResult.relayMs,
+    },
     cpuPercent: (100 * (cpu.user + cpu.system)) / 1000 / wall,
     hostShare,
     tickRate,
@@ -361,8 +367,14 @@ export async function run(options: BenchOptions): Promise<void> {
     figure(suite, 'settings broadcast p99', percentile(r.settingsMs, 99), 'ms', { name: 'target', value: 5 }),
     // The floor under the same load: one message in from a client and out to another through a
     // bare ws server in this process, timed by the same probe process between its settings probes.
-    figure(suite, 'settings broadcast p50', percentile(r.settingsMs, 50), 'ms', { name: 'bare-ws-relay', value: percentile(r.relayMs, 50) }),
-    figure(suite, 'settings broadcast p99', percentile(r.settingsMs, 99), 'ms', { name: 'bare-ws-relay', value: percentile(r.relayMs, 99) }),
+    figure(suite, 'settings broadcast p50', percentile(r.settingsMs, 50), 'ms', {
+      name: 'bare-ws-relay',
+      value: percentile(r.relayMs, 50),
+    }),
+    figure(suite, 'settings broadcast p99', percentile(r.settingsMs, 99), 'ms', {
+      name: 'bare-ws-relay',
+      value: percentile(r.relayMs, 99),
+    }),
     figure(suite, 'update probes', r.updateToClientMs.length, 'samples'),
     figure(suite, 'settings probes', r.settingsMs.length, 'samples'),
     figure(suite, 'keyframe size', main.keyframeBytes / 1024, 'KiB'),
@@ -371,7 +383,14 @@ export async function run(options: BenchOptions): Promise<void> {
   // A stalled reader's cost: big frames (200k nodes) overflow the kernel's loopback buffers
   // (up to 32 MiB) in seconds; the user-space bytes held for the reader must stay <= 2 frames.
   progress('gateway: stalled readers with 200k-node frames');
-  const stall = await scenario({ clients: 2, nodes: 200_000, warmupMs: 500, measureMs: options.quick ? 6_000 : 10_000, stalled: 2, stallTimeoutMs: 2_000 });
+  const stall = await scenario({
+    clients: 2,
+    nodes: 200_000,
+    warmupMs: 500,
+    measureMs: options.quick ? 6_000 : 10_000,
+    stalled: 2,
+    stallTimeoutMs: 2_000,
+  });
   const stalledFrames = stall.keyframeBytes > 0 ? stall.maxBufferedStalled / stall.keyframeBytes : NaN;
   figures.push(
     figure(suite, 'stalled reader: max buffered', stall.maxBufferedStalled / 2 ** 20, 'MiB'),

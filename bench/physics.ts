@@ -82,7 +82,6 @@ function initialPositions(n: number, seed: number): Float32Array {
   return layout.buffers.pos.slice(0, 3 * n);
 }
 
-
 /** Our layout of `g` from `start`, stepped by `engine` with the actor's cooling schedule. */
 class Ours {
   readonly layout: Layout;
@@ -96,14 +95,19 @@ class Ours {
   ) {
     const topo = toTopology(g);
     this.layout = new Layout(mulberry32(1), p.knowledge.springLength);
-    this.layout.addNodes(topo.nodes.map((node) => ({ ...node, position: { x: start[3 * node.id]!, y: start[3 * node.id + 1]!, z: start[3 * node.id + 2]! } })));
+    this.layout.addNodes(
+      topo.nodes.map((node) => ({ ...node, position: { x: start[3 * node.id]!, y: start[3 * node.id + 1]!, z: start[3 * node.id + 2]! } })),
+    );
     this.layout.addEdges(topo.edges);
   }
 
   async tick(): Promise<number> {
     const b = this.layout.prepare(this.p);
     const t0 = performance.now();
-    await this.engine.step(b, stepGlobals(this.p, this.layout.n, this.alpha), { structure: this.layout.structureVersion, positions: this.layout.positionsVersion });
+    await this.engine.step(b, stepGlobals(this.p, this.layout.n, this.alpha), {
+      structure: this.layout.structureVersion,
+      positions: this.layout.positionsVersion,
+    });
     const ms = performance.now() - t0;
     this.alpha = Math.max(this.p.alphaMin, this.alpha * (1 - this.p.cooling));
     return ms;
@@ -141,7 +145,10 @@ function d3Of(peers: Peers, g: EdgeListGraph, start: Float32Array): D3Sim {
   return d3
     .forceSimulation(nodes, 3)
     .force('charge', d3.forceManyBody())
-    .force('link', d3.forceLink(links).id((d) => d.id))
+    .force(
+      'link',
+      d3.forceLink(links).id((d) => d.id),
+    )
     .force('center', d3.forceCenter())
     .stop();
 }
@@ -223,18 +230,55 @@ export async function run(options: BenchOptions): Promise<void> {
   if (process.argv.includes('--gpu-only')) return gpuSection(quick);
   const figures: Figure[] = [];
   const load = loadavg()[0]!;
-  progress(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
+  progress(
+    `load average at start: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ')}`,
+  );
   figures.push(figure(SUITE, 'load average (1 min) at start', load, 'load'));
   const peers = await loadPeers();
   const engine = await WorkerEngine.create();
   progress(engine.description);
 
   const cases: Case[] = [
-    { name: 'ba-1k', graph: barabasiAlbert(1_000, 2, mulberry32(1)), ticks: [[50, 50], [20, 20], [10, 10]] },
-    { name: 'facebook-4k', graph: parseEdgeList(readFileSync(FACEBOOK_EDGES, 'utf8')), ticks: [[50, 30], [10, 10], [5, 5]] },
-    { name: 'ba-10k', graph: barabasiAlbert(10_000, 2, mulberry32(2)), ticks: [[50, 30], [5, 10], [3, 5]] },
+    {
+      name: 'ba-1k',
+      graph: barabasiAlbert(1_000, 2, mulberry32(1)),
+      ticks: [
+        [50, 50],
+        [20, 20],
+        [10, 10],
+      ],
+    },
+    {
+      name: 'facebook-4k',
+      graph: parseEdgeList(readFileSync(FACEBOOK_EDGES, 'utf8')),
+      ticks: [
+        [50, 30],
+        [10, 10],
+        [5, 5],
+      ],
+    },
+    {
+      name: 'ba-10k',
+      graph: barabasiAlbert(10_000, 2, mulberry32(2)),
+      ticks: [
+        [50, 30],
+        [5, 10],
+        [3, 5],
+      ],
+    },
   ];
-  if (!quick) cases.push({ name: 'ba-100k', graph: barabasiAlbert(100_000, 2, mulberry32(3)), ticks: [[20, 10], [1, 3], [1, 2]] });
+  if (!quick)
+    cases.push({
+      name: 'ba-100k',
+      graph: barabasiAlbert(100_000, 2, mulberry32(3)),
+      ticks: [
+        [20, 10],
+        [1, 3],
+        [1, 2],
+      ],
+    });
 
   for (const c of cases) {
     const start = initialPositions(c.graph.n, 7);
@@ -250,7 +294,9 @@ export async function run(options: BenchOptions): Promise<void> {
     const sim = d3Of(peers, c.graph, start);
     const d3Ms = await timeTicks(quick ? Math.min(dw, 2) : dw, dm, () => timed(() => sim.tick()));
     progress(`  d3-force-3d ${d3Ms.toFixed(2)} ms/tick`);
-    figures.push(figure(SUITE, `tick ${c.name} (cpu, ${engine.threads} threads)`, oursMs, 'ms', { name: 'ngraph.forcelayout', value: ngMs }));
+    figures.push(
+      figure(SUITE, `tick ${c.name} (cpu, ${engine.threads} threads)`, oursMs, 'ms', { name: 'ngraph.forcelayout', value: ngMs }),
+    );
     figures.push(figure(SUITE, `tick ${c.name} (cpu, ${engine.threads} threads)`, oursMs, 'ms', { name: 'd3-force-3d', value: d3Ms }));
   }
 
@@ -287,8 +333,15 @@ export async function run(options: BenchOptions): Promise<void> {
     const oursStress = normalisedStress(c.graph, ours.positions(), 64, 5);
     const ngStress = normalisedStress(c.graph, ngraphPositions(ng, c.graph.n), 64, 5);
     ng.dispose();
-    progress(`  quality ${c.name} @${seconds}s: ours ${oursTicks} ticks stress ${oursStress.toFixed(4)}, ngraph ${ngTicks} ticks stress ${ngStress.toFixed(4)}`);
-    figures.push(figure(SUITE, `stress ${c.name} after ${seconds} s (ours ${oursTicks} ticks, ngraph ${ngTicks})`, oursStress, 'stress', { name: 'ngraph.forcelayout', value: ngStress }));
+    progress(
+      `  quality ${c.name} @${seconds}s: ours ${oursTicks} ticks stress ${oursStress.toFixed(4)}, ngraph ${ngTicks} ticks stress ${ngStress.toFixed(4)}`,
+    );
+    figures.push(
+      figure(SUITE, `stress ${c.name} after ${seconds} s (ours ${oursTicks} ticks, ngraph ${ngTicks})`, oursStress, 'stress', {
+        name: 'ngraph.forcelayout',
+        value: ngStress,
+      }),
+    );
   }
   await engine.dispose();
 
@@ -303,7 +356,18 @@ async function gpuSection(quick: boolean): Promise<void> {
   const probe = probeCuda();
   if (!probe.available) {
     progress(`GPU: none (${probe.reason})`);
-    console.log(JSON.stringify({ suite: SUITE, metric: 'tick (cuda)', value: null, unit: 'ms', peer: null, peer_value: null, ratio: null, note: `no GPU: ${probe.reason}` }));
+    console.log(
+      JSON.stringify({
+        suite: SUITE,
+        metric: 'tick (cuda)',
+        value: null,
+        unit: 'ms',
+        peer: null,
+        peer_value: null,
+        ratio: null,
+        note: `no GPU: ${probe.reason}`,
+      }),
+    );
     return;
   }
   const gpu = CudaPhysicsEngine.create();
@@ -332,7 +396,9 @@ async function gpuSection(quick: boolean): Promise<void> {
     progress(`  cuda ${n} nodes: ${ms.toFixed(2)} ms/tick, longest event-loop block ${maxGap.toFixed(2)} ms`);
     const metric = `tick ba-${tag} (cuda, ${probe.devices[0]!.name})`;
     const target = GPU_TARGET_MS[n];
-    figures.push(target === undefined ? figure(SUITE, metric, ms, 'ms') : figure(SUITE, metric, ms, 'ms', { name: 'target', value: target }));
+    figures.push(
+      target === undefined ? figure(SUITE, metric, ms, 'ms') : figure(SUITE, metric, ms, 'ms', { name: 'target', value: target }),
+    );
     figures.push(figure(SUITE, `event-loop block during ba-${tag} ticks (cuda)`, maxGap, 'ms'));
   }
   await gpu.dispose();

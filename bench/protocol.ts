@@ -145,7 +145,9 @@ function frames(n: number, quick: boolean): Figure[] {
   const key36 = encode36(ids, p0, vel, null, n);
   const keyJson = encodeJson(0, ids, p0, null, n);
   out.push(figure(SUITE, `keyframe_${label}_bytes_per_node`, key.length / n, 'B/node', { name: PEER36, value: key36.length / n }));
-  out.push(figure(SUITE, `keyframe_${label}_bytes_per_node_vs_json`, key.length / n, 'B/node', { name: JSON_PEER, value: keyJson.length / n }));
+  out.push(
+    figure(SUITE, `keyframe_${label}_bytes_per_node_vs_json`, key.length / n, 'B/node', { name: JSON_PEER, value: keyJson.length / n }),
+  );
   const tKeyEnc = time(runs, () => {
     enc.forceKeyframe();
     enc.encode({ epoch: 0, positions: p0 });
@@ -180,9 +182,14 @@ function frames(n: number, quick: boolean): Figure[] {
   if (entries !== m) throw new Error(`delta carries ${entries} nodes, ${m} moved`);
   const delta36 = encode36(ids, p1, vel, movedIdx, m);
   const deltaJson = encodeJson(1, ids, p1, movedIdx, m);
-  out.push(figure(SUITE, `delta_${label}_bytes_per_moved_node`, delta.length / m, 'B/moved node', { name: PEER36, value: delta36.length / m }));
   out.push(
-    figure(SUITE, `delta_${label}_bytes_per_moved_node_vs_json`, delta.length / m, 'B/moved node', { name: JSON_PEER, value: deltaJson.length / m }),
+    figure(SUITE, `delta_${label}_bytes_per_moved_node`, delta.length / m, 'B/moved node', { name: PEER36, value: delta36.length / m }),
+  );
+  out.push(
+    figure(SUITE, `delta_${label}_bytes_per_moved_node_vs_json`, delta.length / m, 'B/moved node', {
+      name: JSON_PEER,
+      value: deltaJson.length / m,
+    }),
   );
   const tDeltaEnc = time(runs, (i) => enc.encode({ epoch: 0, positions: i % 2 === 0 ? p0 : p1 }));
   // The peers must find the moved nodes too: compare against the previous frame.
@@ -234,7 +241,12 @@ async function settling(quick: boolean): Promise<Figure[]> {
   const advance = (ms: number): Promise<void> => advanceSettled(system, clock, ms);
   const enc = new PositionStreamEncoder(); // defaults: K = 60, threshold = box extent / 4096
   const movedScratch = new Uint32Array(n);
-  let ours = 0, peer36 = 0, json = 0, keyframes = 0, emitted = 0, physicsFrames = 0;
+  let ours = 0,
+    peer36 = 0,
+    json = 0,
+    keyframes = 0,
+    emitted = 0,
+    physicsFrames = 0;
   for (let f = 0; f < frameCount; f++) {
     await advance(1000 / 60);
     const frame = inbox.pop();
@@ -254,13 +266,20 @@ async function settling(quick: boolean): Promise<Figure[]> {
       peer36 += 36 * m;
       json += encodeJson(f, frame.ids, frame.positions, movedScratch, m).length;
     }
-    if (f % 600 === 599) progress(`settling: ${(f + 1) / 60} s simulated, ${physicsFrames} physics frames, ${emitted} sent, ${keyframes} keyframes`);
+    if (f % 600 === 599)
+      progress(`settling: ${(f + 1) / 60} s simulated, ${physicsFrames} physics frames, ${emitted} sent, ${keyframes} keyframes`);
   }
   await system.terminate();
   const perNodeFrame = (total: number): number => total / (n * frameCount);
   return [
-    figure(SUITE, `settling_10k_${seconds}s_bytes_per_node_per_frame`, perNodeFrame(ours), 'B/node/frame', { name: PEER36, value: perNodeFrame(peer36) }),
-    figure(SUITE, `settling_10k_${seconds}s_bytes_per_node_per_frame_vs_json`, perNodeFrame(ours), 'B/node/frame', { name: JSON_PEER, value: perNodeFrame(json) }),
+    figure(SUITE, `settling_10k_${seconds}s_bytes_per_node_per_frame`, perNodeFrame(ours), 'B/node/frame', {
+      name: PEER36,
+      value: perNodeFrame(peer36),
+    }),
+    figure(SUITE, `settling_10k_${seconds}s_bytes_per_node_per_frame_vs_json`, perNodeFrame(ours), 'B/node/frame', {
+      name: JSON_PEER,
+      value: perNodeFrame(json),
+    }),
     // The same bytes over the frames actually sent: the cost while the layout is still moving.
     figure(SUITE, `settling_10k_${seconds}s_bytes_per_node_per_sent_frame`, ours / (n * Math.max(1, emitted)), 'B/node/frame', {
       name: PEER36,

@@ -45,7 +45,12 @@ function counter(): ActorFactory<WorkerMessage> {
     const w = waiting.get(from);
     if (w === undefined || (counts.get(from) ?? 0) < w.n) return;
     waiting.delete(from);
-    w.replyTo.tell({ kind: 'done', id: from, ok: true, result: JSON.stringify({ count: counts.get(from) ?? 0, outOfOrder: outOfOrder.get(from) ?? 0 }) });
+    w.replyTo.tell({
+      kind: 'done',
+      id: from,
+      ok: true,
+      result: JSON.stringify({ count: counts.get(from) ?? 0, outOfOrder: outOfOrder.get(from) ?? 0 }),
+    });
   };
   return () => ({
     receive(m) {
@@ -69,7 +74,11 @@ async function ours(): Promise<void> {
   const system = new ActorSystem({ name: 'bench-b' });
   system.spawn(counter(), { name: 'counter', mailbox: { capacity: 1_000_000, overflow: 'reject' } });
   system.spawn(worker, { name: 'worker', mailbox: { capacity: 100_000, overflow: 'reject' } });
-  const transport = await RemoteTransport.start(system, { listen: {}, codecs: new CodecRegistry(workerCodecs), clusterSecret: Buffer.from(args.secret, 'hex') });
+  const transport = await RemoteTransport.start(system, {
+    listen: {},
+    codecs: new CodecRegistry(workerCodecs),
+    clusterSecret: Buffer.from(args.secret, 'hex'),
+  });
   send({ ready: true, url: transport.url });
 }
 
@@ -105,8 +114,16 @@ async function dialers(): Promise<void> {
   const systems: ActorSystem[] = [];
   for (let i = 0; i < (args.count ?? 0); i++) {
     const system = new ActorSystem({ name: `dialer-${i}` });
-    await RemoteTransport.start(system, { peers: { 'bench-a': args.url! }, codecs: new CodecRegistry(workerCodecs), clusterSecret: Buffer.from(args.secret, 'hex') });
-    await system.ask<Task, Done>(system.resolve<Task>('vf://bench-a/worker')!, (replyTo) => ({ kind: 'task', id: 'hi', text: 'hi', replyTo }), 30_000);
+    await RemoteTransport.start(system, {
+      peers: { 'bench-a': args.url! },
+      codecs: new CodecRegistry(workerCodecs),
+      clusterSecret: Buffer.from(args.secret, 'hex'),
+    });
+    await system.ask<Task, Done>(
+      system.resolve<Task>('vf://bench-a/worker')!,
+      (replyTo) => ({ kind: 'task', id: 'hi', text: 'hi', replyTo }),
+      30_000,
+    );
     systems.push(system);
   }
   send({ ready: true, count: systems.length });

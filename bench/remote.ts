@@ -129,7 +129,11 @@ interface Ours {
 async function ours(): Promise<Ours> {
   const { child, url } = await forkLoad({ mode: 'ours', secret: SECRET });
   const system = new ActorSystem({ name: 'bench-a' });
-  const transport = await RemoteTransport.start(system, { peers: { 'bench-b': url }, codecs: new CodecRegistry(workerCodecs), clusterSecret: Buffer.from(SECRET, 'hex') });
+  const transport = await RemoteTransport.start(system, {
+    peers: { 'bench-b': url },
+    codecs: new CodecRegistry(workerCodecs),
+    clusterSecret: Buffer.from(SECRET, 'hex'),
+  });
   const counter = system.resolve<Beat | Task>('vf://bench-b/counter')!;
   const echo = system.resolve<Task>('vf://bench-b/worker')!;
   const queued = (): number => transport.association('bench-b')?.queue.messages ?? 0;
@@ -186,7 +190,17 @@ function beatFrame(perFrame: number): { bytes: Uint8Array; seqAt: number } {
   const writer = new FrameWriter(1024);
   const MARK = 0x5eedf00d;
   for (let i = 0; i < perFrame; i++) {
-    writer.add(MARK + i, 'vf://bench-b/counter', undefined, 0, codecs.forMessage({ kind: 'beat' }), { kind: 'beat', from: FROM, n: i + 1 }, { pathOf: () => '' }, undefined, undefined);
+    writer.add(
+      MARK + i,
+      'vf://bench-b/counter',
+      undefined,
+      0,
+      codecs.forMessage({ kind: 'beat' }),
+      { kind: 'beat', from: FROM, n: i + 1 },
+      { pathOf: () => '' },
+      undefined,
+      undefined,
+    );
   }
   const bytes = writer.finish(0, undefined).bytes;
   const view = new DataView(bytes.buffer);
@@ -199,8 +213,21 @@ function beatFrame(perFrame: number): { bytes: Uint8Array; seqAt: number } {
 function taskFrame(kind: 'task' | 'done'): Uint8Array {
   const codecs = new CodecRegistry(workerCodecs);
   const writer = new FrameWriter(512);
-  const message = kind === 'task' ? { kind, id: 'a', text: '1234', replyTo: { path: 'vf://bench-a/temp/123456', tell: () => undefined } } : { kind, id: 'a', ok: true, result: 'bench-b:1234' };
-  writer.add(1, kind === 'task' ? 'vf://bench-b/worker' : 'vf://bench-a/temp/123456', kind === 'task' ? 'vf://bench-a/temp/123456' : undefined, kind === 'task' ? 123456 : 0, codecs.forMessage(message), message, { pathOf: (r) => r.path }, undefined, undefined);
+  const message =
+    kind === 'task'
+      ? { kind, id: 'a', text: '1234', replyTo: { path: 'vf://bench-a/temp/123456', tell: () => undefined } }
+      : { kind, id: 'a', ok: true, result: 'bench-b:1234' };
+  writer.add(
+    1,
+    kind === 'task' ? 'vf://bench-b/worker' : 'vf://bench-a/temp/123456',
+    kind === 'task' ? 'vf://bench-a/temp/123456' : undefined,
+    kind === 'task' ? 123456 : 0,
+    codecs.forMessage(message),
+    message,
+    { pathOf: (r) => r.path },
+    undefined,
+    undefined,
+  );
   return writer.finish(0, undefined).bytes;
 }
 
@@ -298,7 +325,12 @@ const ComedyCounter = new Function(`return class ComedyCounter {
   stats(from) { return { count: this.count, last: this.last.get(from) || 0, outOfOrder: this.outOfOrder }; }
 };`)() as new () => object;
 
-async function comedy(): Promise<{ actor: ComedyActor; system: ComedySystem; tells(n: number, from: string): Promise<Throughput>; stream(until: Promise<void>, from: string): Promise<number> }> {
+async function comedy(): Promise<{
+  actor: ComedyActor;
+  system: ComedySystem;
+  tells(n: number, from: string): Promise<Throughput>;
+  stream(until: Promise<void>, from: string): Promise<number>;
+}> {
   const actors = ((await import('comedy')) as unknown as { default: (o: Record<string, unknown>) => ComedySystem }).default;
   const system = actors({ test: true, config: {}, busyLagLimit: 0 });
   const actor = await (await system.rootActor()).createChild(ComedyCounter, { mode: 'forked' });
@@ -344,7 +376,11 @@ function memory(): number {
 async function idleAssociationBytes(count: number): Promise<number> {
   const system = new ActorSystem({ name: 'bench-a' });
   system.spawn(worker, { name: 'worker' });
-  const transport = await RemoteTransport.start(system, { listen: {}, codecs: new CodecRegistry(workerCodecs), clusterSecret: Buffer.from(SECRET, 'hex') });
+  const transport = await RemoteTransport.start(system, {
+    listen: {},
+    codecs: new CodecRegistry(workerCodecs),
+    clusterSecret: Buffer.from(SECRET, 'hex'),
+  });
   // One association first, so that what every association shares (code, pools) is not counted.
   const warm = await forkLoad({ mode: 'dialers', secret: SECRET, url: transport.url!, count: 1 });
   await new Promise((resolve) => setTimeout(resolve, 500));
@@ -389,7 +425,9 @@ export async function run(opts: BenchOptions): Promise<void> {
   const began = performance.now();
   const load = loadavg()[0]!;
   const host = hostCpuWindow();
-  progress(`remote${opts.quick ? ' (quick)' : ''}: ${fmt(sizes.tells)} tells x${sizes.repeats}, ${fmt(sizes.asks)} asks idle, ${fmt(sizes.loadedAsks)} loaded, ${sizes.idleAssociations} idle associations; load average ${load.toFixed(2)}`);
+  progress(
+    `remote${opts.quick ? ' (quick)' : ''}: ${fmt(sizes.tells)} tells x${sizes.repeats}, ${fmt(sizes.asks)} asks idle, ${fmt(sizes.loadedAsks)} loaded, ${sizes.idleAssociations} idle associations; load average ${load.toFixed(2)}`,
+  );
   progress('nact 7.6.2: no remote or cluster transport (actors live in one process only): not measured');
   const figures: Figure[] = [];
 
@@ -421,7 +459,9 @@ export async function run(opts: BenchOptions): Promise<void> {
   let streamed = o.stream(new Promise<void>((resolve) => (endStream = resolve)), `${FROM}-load`);
   const oursLoaded = await sequential(sizes.loadedAsks, (i) => o.ask(i));
   endStream();
-  progress(`ours ask under load: p50 ${fmt(oursLoaded.p50Us, 1)} us, p99 ${fmt(oursLoaded.p99Us, 1)} us (${fmt(await streamed)} tells meanwhile)`);
+  progress(
+    `ours ask under load: p50 ${fmt(oursLoaded.p50Us, 1)} us, p99 ${fmt(oursLoaded.p99Us, 1)} us (${fmt(await streamed)} tells meanwhile)`,
+  );
   await o.system.terminate();
   stop(o.child);
 
@@ -439,7 +479,9 @@ export async function run(opts: BenchOptions): Promise<void> {
   streamed = f.stream(new Promise<void>((resolve) => (endStream = resolve)));
   const floorLoaded = await sequential(sizes.loadedAsks, () => f.ask());
   endStream();
-  progress(`raw ws floor ask: idle p50 ${fmt(floorIdle.p50Us, 1)} us p99 ${fmt(floorIdle.p99Us, 1)} us; loaded p50 ${fmt(floorLoaded.p50Us, 1)} p99 ${fmt(floorLoaded.p99Us, 1)} (${fmt(await streamed)} meanwhile)`);
+  progress(
+    `raw ws floor ask: idle p50 ${fmt(floorIdle.p50Us, 1)} us p99 ${fmt(floorIdle.p99Us, 1)} us; loaded p50 ${fmt(floorLoaded.p50Us, 1)} p99 ${fmt(floorLoaded.p99Us, 1)} (${fmt(await streamed)} meanwhile)`,
+  );
   stop(f.child);
 
   // comedy, forked.
@@ -457,7 +499,9 @@ export async function run(opts: BenchOptions): Promise<void> {
   streamed = c.stream(new Promise<void>((resolve) => (endStream = resolve)), 'c-load');
   const comedyLoaded = await sequential(sizes.loadedAsks, async (i) => void (await c.actor.sendAndReceive('echo', String(i))));
   endStream();
-  progress(`comedy ask: idle p50 ${fmt(comedyIdle.p50Us, 1)} us p99 ${fmt(comedyIdle.p99Us, 1)} us; loaded p50 ${fmt(comedyLoaded.p50Us, 1)} p99 ${fmt(comedyLoaded.p99Us, 1)} (${fmt(await streamed)} meanwhile)`);
+  progress(
+    `comedy ask: idle p50 ${fmt(comedyIdle.p50Us, 1)} us p99 ${fmt(comedyIdle.p99Us, 1)} us; loaded p50 ${fmt(comedyLoaded.p50Us, 1)} p99 ${fmt(comedyLoaded.p99Us, 1)} (${fmt(await streamed)} meanwhile)`,
+  );
   await c.system.destroy();
 
   // 4. memory.

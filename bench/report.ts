@@ -14,13 +14,7 @@ export interface Figure {
 
 const HIGHER_IS_BETTER = /\/s$|^x$|ops|msgs/;
 
-export function figure(
-  suite: string,
-  metric: string,
-  value: number,
-  unit: string,
-  peer?: { name: string; value: number },
-): Figure {
+export function figure(suite: string, metric: string, value: number, unit: string, peer?: { name: string; value: number }): Figure {
   let ratio: number | null = null;
   if (peer !== undefined && peer.value > 0 && value > 0) {
     ratio = HIGHER_IS_BETTER.test(unit) ? value / peer.value : peer.value / value;

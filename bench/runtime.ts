@@ -394,7 +394,8 @@ async function comedyContender(): Promise<Contender> {
   const system = actors({ test: true, config: {}, busyLagLimit: 0 });
   const root = await system.rootActor();
   let serial = 0;
-  const child = (definition: object): Promise<ComedyActor> => root.createChild(definition, { mode: 'in-memory', name: `actor-${serial++}` });
+  const child = (definition: object): Promise<ComedyActor> =>
+    root.createChild(definition, { mode: 'in-memory', name: `actor-${serial++}` });
   return {
     name: 'comedy',
     async counter() {

@@ -34,7 +34,21 @@ function syntheticResult(n: number): SsspResult {
     if (k > 0) parent[index] = order[k - 1]!;
   });
   const ids = Uint32Array.from({ length: n }, (_, i) => i + 1);
-  return { engine: 'cpu', version: 1, source: ids[order[0]!]!, sourceIndex: order[0]!, size: n, ids, distance, parent, order, sorted: true, complete: true, maxDistance: Infinity, elapsedMs: 0 };
+  return {
+    engine: 'cpu',
+    version: 1,
+    source: ids[order[0]!]!,
+    sourceIndex: order[0]!,
+    size: n,
+    ids,
+    distance,
+    parent,
+    order,
+    sorted: true,
+    complete: true,
+    maxDistance: Infinity,
+    elapsedMs: 0,
+  };
 }
 
 /** What the port and the sessions did before: JS arrays, then the object API once per receiver. */
@@ -62,7 +76,10 @@ function objectApiPath(r: SsspResult, receivers: number): { totalMs: number; lon
   return { totalMs: total, longestMs: longest };
 }
 
-async function oursPath(r: SsspResult, receivers: number): Promise<{ totalMs: number; longestMs: number; wire: Awaited<ReturnType<typeof resultToWire>> }> {
+async function oursPath(
+  r: SsspResult,
+  receivers: number,
+): Promise<{ totalMs: number; longestMs: number; wire: Awaited<ReturnType<typeof resultToWire>> }> {
   let total = 0;
   let longest = 0;
   let sliceStart = performance.now();
@@ -132,10 +149,31 @@ export async function ssspWireFigures(quick: boolean): Promise<Figure[]> {
     if (kept !== 10_000) throw new Error(`the view should keep 10000 nodes, kept ${kept}`);
   }
   return [
-    figure(SUITE, `sssp_result_${label}_to_${receivers}_receivers_main_thread_ms`, median(ours.map((o) => o.totalMs)), 'ms', { name: OBJECT_API, value: median(peer.map((p) => p.totalMs)) }),
-    figure(SUITE, `sssp_result_${label}_to_${receivers}_receivers_longest_block_ms`, median(ours.map((o) => o.longestMs)), 'ms', { name: OBJECT_API, value: median(peer.map((p) => p.longestMs)) }),
-    figure(SUITE, `sssp_result_${label}_from_worker_to_${receivers}_receivers_main_thread_ms`, median(oursGathered.map((o) => o.totalMs)), 'ms', { name: OBJECT_API, value: median(peer.map((p) => p.totalMs)) }),
-    figure(SUITE, `sssp_result_${label}_from_worker_to_${receivers}_receivers_longest_block_ms`, median(oursGathered.map((o) => o.longestMs)), 'ms', { name: OBJECT_API, value: median(peer.map((p) => p.longestMs)) }),
-    figure(SUITE, `sssp_result_${label}_restricted_to_10k_view_ms`, median(viewMs), 'ms', { name: 'binary-search', value: median(searchMs) }),
+    figure(SUITE, `sssp_result_${label}_to_${receivers}_receivers_main_thread_ms`, median(ours.map((o) => o.totalMs)), 'ms', {
+      name: OBJECT_API,
+      value: median(peer.map((p) => p.totalMs)),
+    }),
+    figure(SUITE, `sssp_result_${label}_to_${receivers}_receivers_longest_block_ms`, median(ours.map((o) => o.longestMs)), 'ms', {
+      name: OBJECT_API,
+      value: median(peer.map((p) => p.longestMs)),
+    }),
+    figure(
+      SUITE,
+      `sssp_result_${label}_from_worker_to_${receivers}_receivers_main_thread_ms`,
+      median(oursGathered.map((o) => o.totalMs)),
+      'ms',
+      { name: OBJECT_API, value: median(peer.map((p) => p.totalMs)) },
+    ),
+    figure(
+      SUITE,
+      `sssp_result_${label}_from_worker_to_${receivers}_receivers_longest_block_ms`,
+      median(oursGathered.map((o) => o.longestMs)),
+      'ms',
+      { name: OBJECT_API, value: median(peer.map((p) => p.longestMs)) },
+    ),
+    figure(SUITE, `sssp_result_${label}_restricted_to_10k_view_ms`, median(viewMs), 'ms', {
+      name: 'binary-search',
+      value: median(searchMs),
+    }),
   ];
 }

@@ -247,7 +247,18 @@ export async function run(options: { quick: boolean }): Promise<void> {
     if (gpu.unavailable === undefined) {
       gpuFigures.push(...(await gpuRuns(gpu, c, csr, srcs, runs, ms)));
     } else {
-      gpuLines.push(JSON.stringify({ suite: SUITE, metric: `${c.label}_gpu_ms_per_run`, value: null, unit: 'ms', peer: null, peer_value: null, ratio: null, note: 'no GPU' }));
+      gpuLines.push(
+        JSON.stringify({
+          suite: SUITE,
+          metric: `${c.label}_gpu_ms_per_run`,
+          value: null,
+          unit: 'ms',
+          peer: null,
+          peer_value: null,
+          ratio: null,
+          note: 'no GPU',
+        }),
+      );
     }
   }
   if (figures.length > 0) report('SSSP: ms per full single-source run (lower is better; ratio = peer / ours)', figures);
@@ -278,7 +289,18 @@ async function gpuRuns(gpu: GpuSsspEngine, c: GraphCase, csr: DynamicCsr, srcs: 
   if (differ >= 0) {
     const note = `GPU distance ${first.result.distance[differ]} differs from the CPU's ${reference.result.distance[differ]} at index ${differ}`;
     progress(`${c.label}: ${note}`);
-    console.log(JSON.stringify({ suite: SUITE, metric: `${c.label}_gpu_agrees_with_cpu`, value: null, unit: 'bool', peer: null, peer_value: null, ratio: null, note }));
+    console.log(
+      JSON.stringify({
+        suite: SUITE,
+        metric: `${c.label}_gpu_agrees_with_cpu`,
+        value: null,
+        unit: 'bool',
+        peer: null,
+        peer_value: null,
+        ratio: null,
+        note,
+      }),
+    );
   }
   const times: number[] = [];
   let maxGap = 0;
@@ -301,7 +323,7 @@ async function gpuRuns(gpu: GpuSsspEngine, c: GraphCase, csr: DynamicCsr, srcs: 
   const ms = median(times);
   const stats = gpu.lastRun;
   progress(
-    `${c.label}: GPU ${ms.toFixed(2)} ms per run (first run with upload ${firstMs.toFixed(0)} ms; ${stats?.rounds} rounds, ${stats?.batches} batches, delta ${stats?.delta.toFixed(1)}, parents ${stats?.parents}), longest event-loop block ${maxGap.toFixed(2)} ms${differ >= 0 ? '; DISTANCES DIFFER' : '; distances equal the CPU engine\'s'}`,
+    `${c.label}: GPU ${ms.toFixed(2)} ms per run (first run with upload ${firstMs.toFixed(0)} ms; ${stats?.rounds} rounds, ${stats?.batches} batches, delta ${stats?.delta.toFixed(1)}, parents ${stats?.parents}), longest event-loop block ${maxGap.toFixed(2)} ms${differ >= 0 ? '; DISTANCES DIFFER' : "; distances equal the CPU engine's"}`,
   );
   const metric = `${c.label}_gpu_ms_per_run`;
   out.push(figure(SUITE, metric, ms, 'ms', { name: 'ours-cpu', value: cpuMs }));

@@ -54,7 +54,11 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 /** Closed loop: `inFlight` appenders, each appending one event and awaiting its ack. */
-async function sustainedAppends(journal: GroupCommitJournal, events: number, inFlight: number): Promise<{ perSec: number; p50: number; p99: number }> {
+async function sustainedAppends(
+  journal: GroupCommitJournal,
+  events: number,
+  inFlight: number,
+): Promise<{ perSec: number; p50: number; p99: number }> {
   const clock = new HybridClock(1);
   const payloads = Array.from({ length: 1024 }, (_, i) =>
     encodeEvent({ type: 'node-moved', stamp: clock.tick(), id: i, position: { x: i, y: i / 2, z: -i } }),
@@ -158,7 +162,11 @@ async function seedJournal(store: Store, total: number, shards: number, snapshot
     let e: GraphEvent;
     let owner: number;
     if (i < nodes) {
-      e = { type: 'node-added', stamp, node: { id: i, kind: 'knowledge', title: `node ${i}`, position: { x: i, y: 0, z: 0 }, metadata: [['source', 'bench']] } };
+      e = {
+        type: 'node-added',
+        stamp,
+        node: { id: i, kind: 'knowledge', title: `node ${i}`, position: { x: i, y: 0, z: 0 }, metadata: [['source', 'bench']] },
+      };
       owner = i;
     } else if (i < nodes + edges) {
       const s = rand(nodes);
@@ -169,7 +177,12 @@ async function seedJournal(store: Store, total: number, shards: number, snapshot
       const id = rand(nodes);
       owner = id;
       if (r < 6) e = { type: 'node-moved', stamp, id, position: { x: rand(1000), y: rand(1000), z: rand(1000) } };
-      else if (r < 8) e = { type: 'node-updated', stamp, node: { id, kind: 'concept', title: `node ${id} v${i}`, position: { x: 1, y: 2, z: 3 }, metadata: [['rev', String(i)]] } };
+      else if (r < 8)
+        e = {
+          type: 'node-updated',
+          stamp,
+          node: { id, kind: 'concept', title: `node ${id} v${i}`, position: { x: 1, y: 2, z: 3 }, metadata: [['rev', String(i)]] },
+        };
       else {
         e = { type: 'edge-weight-changed', stamp, id: BigInt(nodes + rand(edges)), weight: rand(100) / 10 };
       }
@@ -182,7 +195,16 @@ async function seedJournal(store: Store, total: number, shards: number, snapshot
       if (rows.length > 0) await flush();
       seq++;
       const body = encodeSnapshot(states[shard]!);
-      await store.db.transaction((tx) => insertSnapshot(tx, { shard, unit: seq, unitUpto: seq - 1, atMs: Date.now(), entries: states[shard]!.nodes.size + states[shard]!.edges.size, body }));
+      await store.db.transaction((tx) =>
+        insertSnapshot(tx, {
+          shard,
+          unit: seq,
+          unitUpto: seq - 1,
+          atMs: Date.now(),
+          entries: states[shard]!.nodes.size + states[shard]!.edges.size,
+          body,
+        }),
+      );
       since[shard] = 0;
     }
     if (rows.length >= 20_000) await flush();

@@ -72,7 +72,9 @@ if (names.length > 0 && sources.length !== names.length) {
 const stale = [];
 for (const file of sources) {
   const name = file.slice(0, -3);
-  const hash = createHash('sha256').update(readFileSync(join(srcDir, file))).digest('hex');
+  const hash = createHash('sha256')
+    .update(readFileSync(join(srcDir, file)))
+    .digest('hex');
   const hashFile = join(outDir, `${name}.sha256`);
   const fresh =
     existsSync(hashFile) &&
@@ -114,10 +116,13 @@ try {
     if (!/^\.version \d+\.\d+$/m.test(text)) throw new Error(`${rawPtx} has no .version line`);
     writeFileSync(ptx, text.replace(/^\.version \d+\.\d+$/m, `.version ${PTX_ISA}`));
     try {
-      for (const arch of CUBIN_ARCHS) execFileSync(ptxas, [`-arch=${arch}`, ptx, '-o', join(work, `${name}.check.cubin`)], { stdio: 'pipe' });
+      for (const arch of CUBIN_ARCHS)
+        execFileSync(ptxas, [`-arch=${arch}`, ptx, '-o', join(work, `${name}.check.cubin`)], { stdio: 'pipe' });
     } catch (error) {
       const why = error instanceof Error && 'stderr' in error ? String(error.stderr) : String(error);
-      throw new Error(`${file} needs a PTX ISA newer than ${PTX_ISA} (raising it raises the minimum driver in docs/operations.md):\n${why}`);
+      throw new Error(
+        `${file} needs a PTX ISA newer than ${PTX_ISA} (raising it raises the minimum driver in docs/operations.md):\n${why}`,
+      );
     }
     const images = [];
     for (const arch of CUBIN_ARCHS) {

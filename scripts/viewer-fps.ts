@@ -16,7 +16,16 @@
 // are read as the browser tests read them.
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
-import { bootViewerWorld, launchBrowser, probe, scaleFreeGraph, VIEWER_PROBE, waitUntil, type Browser, type ViewerProbe } from '../test/viewer/support.ts';
+import {
+  bootViewerWorld,
+  launchBrowser,
+  probe,
+  scaleFreeGraph,
+  VIEWER_PROBE,
+  waitUntil,
+  type Browser,
+  type ViewerProbe,
+} from '../test/viewer/support.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -21,7 +21,9 @@ try {
   console.log(`physics engine did not open: ${error instanceof Error ? error.message : String(error)}`);
 }
 const sssp = await GpuSsspEngine.open();
-console.log(sssp.unavailable === undefined ? `shortest-path engine: on ${sssp.deviceName}` : `shortest-path engine did not open: ${sssp.unavailable}`);
+console.log(
+  sssp.unavailable === undefined ? `shortest-path engine: on ${sssp.deviceName}` : `shortest-path engine did not open: ${sssp.unavailable}`,
+);
 failed ||= sssp.unavailable !== undefined;
 sssp.dispose();
 console.log(JSON.stringify({ status: gpuStatus() }, null, 2));

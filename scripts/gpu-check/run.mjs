@@ -45,7 +45,21 @@ const sanitizer = findSanitizer();
 const sanitize = (tool, extra) =>
   sanitizer === undefined
     ? { missing: 'compute-sanitizer not found (PATH, /usr/local/cuda*/bin)' }
-    : { command: [sanitizer, '--tool', tool, '--error-exitcode', '1', '--target-processes', 'all', node, ...tsx, 'scripts/gpu-check/sanitize.ts', ...extra] };
+    : {
+        command: [
+          sanitizer,
+          '--tool',
+          tool,
+          '--error-exitcode',
+          '1',
+          '--target-processes',
+          'all',
+          node,
+          ...tsx,
+          'scripts/gpu-check/sanitize.ts',
+          ...extra,
+        ],
+      };
 
 /** Name, command, limit in seconds: 20 + 210 + 120 + 45 + 45 + 90 + 170 = 700 s. */
 const steps = [
@@ -128,7 +142,9 @@ for (const step of chosen) {
   console.log(`== ${step.name}: ${r.status} in ${r.seconds.toFixed(1)} s`);
 }
 const total = (performance.now() - started) / 1000;
-const all = steps.map((s) => results.find((r) => r.step === s.name) ?? earlier.find((r) => r.step === s.name)).filter((r) => r !== undefined);
+const all = steps
+  .map((s) => results.find((r) => r.step === s.name) ?? earlier.find((r) => r.step === s.name))
+  .filter((r) => r !== undefined);
 const lines = all.map((r) => `${r.step.padEnd(20)} ${r.status.padEnd(8)} ${r.seconds.toFixed(1).padStart(6)} s  ${r.note ?? r.log}`);
 const seconds = all.reduce((sum, r) => sum + r.seconds, 0);
 const summary = `gpu:check ${stamp}: ${total.toFixed(0)} s this call, ${seconds.toFixed(0)} s over the steps below\n${lines.join('\n')}\n`;

@@ -22,7 +22,8 @@ async function steps(layout: Layout, count: number, theta = DEFAULT_PARAMS.theta
   for (let s = 0; s < count; s++) {
     const b = layout.prepare(p);
     await physics.step(b, stepGlobals(p, layout.n), { structure: layout.structureVersion, positions: layout.positionsVersion });
-    for (let i = 0; i < 3 * layout.n; i++) if (!Number.isFinite(b.pos[i]!)) throw new Error(`non-finite position at ${i} (${layout.n} nodes)`);
+    for (let i = 0; i < 3 * layout.n; i++)
+      if (!Number.isFinite(b.pos[i]!)) throw new Error(`non-finite position at ${i} (${layout.n} nodes)`);
   }
 }
 
@@ -54,17 +55,22 @@ const gpu = await GpuSsspEngine.open();
 if (gpu.unavailable !== undefined) throw new Error(gpu.unavailable);
 for (const [label, g] of [
   ['scale-free, one-pass parents', baArrays(small ? 5_000 : 100_000, 2, 1)],
-  ['zero weights, breadth-first parents', (() => {
-    const z = uniformRandom(5_000, 6, 21, true);
-    for (let k = 0; k < z.weight.length; k += 3) z.weight[k] = 0;
-    return z;
-  })()],
+  [
+    'zero weights, breadth-first parents',
+    (() => {
+      const z = uniformRandom(5_000, 6, 21, true);
+      for (let k = 0; k < z.weight.length; k += 3) z.weight[k] = 0;
+      return z;
+    })(),
+  ],
 ] as const) {
   const csr = new DynamicCsr();
   csr.load(1, g.nodeIds, g.source, g.target, g.weight, { directed: false });
   const o = await gpu.run(csr, { source: 0 });
   if (!o.ok) throw new Error(`${label}: ${o.error.message}`);
-  console.log(`sssp: ${label}: reached ${o.result.order.length} of ${g.n} in ${o.result.elapsedMs.toFixed(1)} ms (${JSON.stringify(gpu.lastRun)})`);
+  console.log(
+    `sssp: ${label}: reached ${o.result.order.length} of ${g.n} in ${o.result.elapsedMs.toFixed(1)} ms (${JSON.stringify(gpu.lastRun)})`,
+  );
 }
 gpu.dispose();
 console.log('done');

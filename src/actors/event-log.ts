@@ -34,7 +34,12 @@ function summarise(event: RuntimeEvent): EventRecord | undefined {
     case 'supervisor-decision':
       return { type: event.type, path: event.child, detail: `${event.directive} ${event.affected.join(', ')}`, time: event.time };
     case 'restart-scheduled':
-      return { type: event.type, path: event.path, detail: `attempt ${event.attempt} in ${Math.round(event.delayMs)} ms`, time: event.time };
+      return {
+        type: event.type,
+        path: event.path,
+        detail: `attempt ${event.attempt} in ${Math.round(event.delayMs)} ms`,
+        time: event.time,
+      };
     case 'actor-restarted':
       return { type: event.type, path: event.path, detail: `attempt ${event.attempt}`, time: event.time };
     case 'actor-stopped':

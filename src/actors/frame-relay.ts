@@ -51,7 +51,17 @@ interface Relay {
 
 export function frameRelay(options: FrameRelayOptions): ActorFactory<FrameRelayMsg> {
   return (ctx) => {
-    const s: Relay = { ctx, options, subscribers: new Map(), kindOf: new Map(), facets: new FacetTracker(), latest: undefined, subscribedHz: 0, facetsTimer: false, resetAsked: false };
+    const s: Relay = {
+      ctx,
+      options,
+      subscribers: new Map(),
+      kindOf: new Map(),
+      facets: new FacetTracker(),
+      latest: undefined,
+      subscribedHz: 0,
+      facetsTimer: false,
+      resetAsked: false,
+    };
     return {
       preStart() {
         options.topology.tell({ type: 'subscribe-topology', subscriber: ctx.self as Ref<TopologyChange> });
@@ -94,7 +104,14 @@ function onFrame(s: Relay, frame: PhysicsFrame): void {
   for (let i = 0; i < frame.ids.length; i++) kinds[i] = s.kindOf.get(frame.ids[i]!) ?? 0;
   s.latest = {
     type: 'positions',
-    snapshot: { epoch: frame.epoch, ids: frame.ids.slice(), kinds, positions: frame.positions.slice(), time: performance.now(), facets: s.facets.facets(performance.now()) },
+    snapshot: {
+      epoch: frame.epoch,
+      ids: frame.ids.slice(),
+      kinds,
+      positions: frame.positions.slice(),
+      time: performance.now(),
+      facets: s.facets.facets(performance.now()),
+    },
   };
   publish(s, s.latest);
 }

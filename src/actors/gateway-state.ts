@@ -42,7 +42,12 @@ export interface GatewayState {
   deferred: PositionSnapshot | undefined;
 }
 
-export function newGatewayState(ctx: ActorContext<GatewayMsg>, options: GatewayOptions, limits: GatewayLimits, stats: GatewayStats): GatewayState {
+export function newGatewayState(
+  ctx: ActorContext<GatewayMsg>,
+  options: GatewayOptions,
+  limits: GatewayLimits,
+  stats: GatewayStats,
+): GatewayState {
   const registry = new SessionRegistry<SessionMsg>();
   const replayBudget = new ReplayBudget(limits.replayBudgetBytes);
   const failedSessions = new Set<string>();
@@ -72,7 +77,12 @@ export function settingsRef(ctx: ActorContext<GatewayMsg>, options: GatewayOptio
   return options.settingsPath === undefined ? undefined : ctx.system.lookup<SettingsMsg>(options.settingsPath);
 }
 
-function positionHub(ctx: ActorContext<GatewayMsg>, options: GatewayOptions, limits: GatewayLimits, onDemand: (wanted: boolean) => void): PositionHub {
+function positionHub(
+  ctx: ActorContext<GatewayMsg>,
+  options: GatewayOptions,
+  limits: GatewayLimits,
+  onDemand: (wanted: boolean) => void,
+): PositionHub {
   const clock = ctx.system.clock;
   return new PositionHub(
     {

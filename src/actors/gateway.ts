@@ -251,4 +251,3 @@ async function closeServer(s: GatewayState): Promise<void> {
 function unreachable(value: never): never {
   throw new Error(`gateway: unhandled message ${String((value as { type?: unknown }).type)}`);
 }
-

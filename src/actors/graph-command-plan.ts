@@ -51,7 +51,14 @@ export function planCommand(s: RouterState, input: unknown): Planned {
   const parsed = parseCommand(input);
   if (!parsed.ok) return { ok: false, refusal: { code: 'invalid', message: parsed.error } };
   const ops = opsOf(parsed.command).map(preprocess);
-  const plan: CommandPlan = { parts: new Map(), results: new Array(ops.length), orderToIndex: [], undo: [], access: s.pending.begin(), order: 0 };
+  const plan: CommandPlan = {
+    parts: new Map(),
+    results: new Array(ops.length),
+    orderToIndex: [],
+    undo: [],
+    access: s.pending.begin(),
+    order: 0,
+  };
   const stamps = new CommandStamps(s.o.clock);
   try {
     ops.forEach((op, index) => planOp(s, plan, op, index, stamps.stampOf(op)));
@@ -128,11 +135,21 @@ function planAddEdge(s: RouterState, plan: CommandPlan, op: Extract<GraphOp, { o
   const { dir, o } = s;
   const e = op.edge;
   for (const end of [e.source, e.target]) {
-    if (!dir.hasNode(end)) throw new CommandError({ code: 'endpoint-missing', message: `op ${index}: edge ${e.id} needs node ${end}, which does not exist`, op: index });
+    if (!dir.hasNode(end))
+      throw new CommandError({
+        code: 'endpoint-missing',
+        message: `op ${index}: edge ${e.id} needs node ${end}, which does not exist`,
+        op: index,
+      });
   }
   const existing = dir.edge(e.id);
   if (existing !== undefined && (existing.source !== e.source || existing.target !== e.target)) {
-    throw new CommandError({ code: 'edge-id-conflict', message: `op ${index}: edge ${e.id} already joins ${existing.source} -> ${existing.target}`, op: index, edge: e.id });
+    throw new CommandError({
+      code: 'edge-id-conflict',
+      message: `op ${index}: edge ${e.id} already joins ${existing.source} -> ${existing.target}`,
+      op: index,
+      edge: e.id,
+    });
   }
   dir.addEdge(e.id, { source: e.source, target: e.target, directed: e.directed === true }, plan.undo, op.upsert === true);
   plan.access.readNode(e.source);

@@ -55,12 +55,18 @@ export function nodeDetail(n: NodeValue): GraphNodeView {
   return n.content === undefined || n.content === '' ? nodeView(n) : { ...nodeView(n), content: n.content };
 }
 
-const clampLimit = (limit: number): number => (Number.isFinite(limit) ? Math.min(MAX_RESULTS, Math.max(1, Math.floor(limit))) : MAX_RESULTS);
+const clampLimit = (limit: number): number =>
+  Number.isFinite(limit) ? Math.min(MAX_RESULTS, Math.max(1, Math.floor(limit))) : MAX_RESULTS;
 
 const unavailable = (message: string): GraphApplyResult => ({ ok: false, code: 'unavailable', message });
 
 /** Hands a session's change to the router; the answer goes to the session, or a failure when the router cannot take it. */
-function applyChange(system: Pick<ActorSystem, 'ask'>, router: Ref<GraphRouterMsg> | undefined, request: GraphApplyRequest, applyTimeoutMs: number): void {
+function applyChange(
+  system: Pick<ActorSystem, 'ask'>,
+  router: Ref<GraphRouterMsg> | undefined,
+  request: GraphApplyRequest,
+  applyTimeoutMs: number,
+): void {
   const { replyTo, tag } = request;
   const answer = (result: GraphApplyResult): void => replyTo.tell({ type: 'graph-applied', answerTo: tag, result });
   let command: unknown;
@@ -71,7 +77,11 @@ function applyChange(system: Pick<ActorSystem, 'ask'>, router: Ref<GraphRouterMs
   }
   if (router === undefined) return answer(unavailable('the graph is not running'));
   system
-    .ask<GraphRouterMsg, GraphAck>(router, (ack) => ({ type: 'update', command, origin: request.origin.session, replyTo: ack, answer: { to: replyTo, tag } }), applyTimeoutMs)
+    .ask<GraphRouterMsg, GraphAck>(
+      router,
+      (ack) => ({ type: 'update', command, origin: request.origin.session, replyTo: ack, answer: { to: replyTo, tag } }),
+      applyTimeoutMs,
+    )
     .catch((error: unknown) =>
       answer(
         error instanceof AskTimeoutError
@@ -82,12 +92,18 @@ function applyChange(system: Pick<ActorSystem, 'ask'>, router: Ref<GraphRouterMs
 }
 
 /** A page of the router's edge list from `offset`, with where the next one starts. */
-async function edgePage(query: <R>(build: (replyTo: Ref<R>) => GraphRouterMsg) => Promise<R>, offset: number, limit: number): Promise<GraphEdgePage> {
+async function edgePage(
+  query: <R>(build: (replyTo: Ref<R>) => GraphRouterMsg) => Promise<R>,
+  offset: number,
+  limit: number,
+): Promise<GraphEdgePage> {
   const from = Number.isFinite(offset) ? Math.max(0, Math.floor(offset)) : 0;
   const reply = await query<EdgePageReply>((replyTo) => ({ type: 'edges', offset: from, limit: Math.max(0, Math.floor(limit)), replyTo }));
   const edges = reply.edges.map((e) => ({ id: e.id.toString(), source: e.source, target: e.target, directed: e.directed }));
   const end = from + edges.length;
-  return end < reply.total && edges.length > 0 ? { total: reply.total, offset: from, edges, next: end } : { total: reply.total, offset: from, edges };
+  return end < reply.total && edges.length > 0
+    ? { total: reply.total, offset: from, edges, next: end }
+    : { total: reply.total, offset: from, edges };
 }
 
 export function graphPort(

@@ -25,7 +25,9 @@ function unavailable(what: string, error: unknown): QueryFailure {
 }
 
 function badLimit(limit: number): QueryFailure | undefined {
-  return Number.isInteger(limit) && limit >= 1 && limit <= MAX_RESULTS ? undefined : { ok: false, code: 'invalid', message: `limit must be an integer in [1, ${MAX_RESULTS}]` };
+  return Number.isInteger(limit) && limit >= 1 && limit <= MAX_RESULTS
+    ? undefined
+    : { ok: false, code: 'invalid', message: `limit must be an integer in [1, ${MAX_RESULTS}]` };
 }
 
 /** The values of `ids` from the shards that own them, by id (undefined: the shard has none). */
@@ -38,7 +40,9 @@ function nodeValues(s: RouterState, ids: readonly number[]): Promise<Map<number,
     list.push(n);
   }
   const asks = [...byShard].map(([shard, list]) =>
-    askShard<readonly (NodeValue | undefined)[]>(s, shard, (r) => ({ type: 'get-nodes', ids: list, replyTo: r })).then((values) => values.map((v, i) => [list[i]!, v] as const)),
+    askShard<readonly (NodeValue | undefined)[]>(s, shard, (r) => ({ type: 'get-nodes', ids: list, replyTo: r })).then((values) =>
+      values.map((v, i) => [list[i]!, v] as const),
+    ),
   );
   return Promise.all(asks).then((answers) => new Map<number, NodeValue | undefined>(answers.flat()));
 }
@@ -62,7 +66,8 @@ export function neighbours(s: RouterState, id: number, limit: number, replyTo: R
 }
 
 export function nodesById(s: RouterState, ids: readonly number[], replyTo: Ref<NodesReply>): void {
-  if (!Array.isArray(ids) || ids.length > MAX_RESULTS) return replyTo.tell({ ok: false, code: 'invalid', message: `at most ${MAX_RESULTS} ids` });
+  if (!Array.isArray(ids) || ids.length > MAX_RESULTS)
+    return replyTo.tell({ ok: false, code: 'invalid', message: `at most ${MAX_RESULTS} ids` });
   const live = [...new Set(ids)].filter((id) => Number.isInteger(id) && s.dir.hasNode(id));
   nodeValues(s, live).then(
     (values) => replyTo.tell({ ok: true, nodes: live.flatMap((id) => values.get(id) ?? []) }),
@@ -77,7 +82,9 @@ export function search(s: RouterState, query: string, limit: number, replyTo: Re
     return replyTo.tell({ ok: false, code: 'invalid', message: `a query is 1 to ${MAX_QUERY_LENGTH} characters` });
   }
   const q = query.toLowerCase();
-  Promise.all(s.shards.map((_, shard) => askShard<readonly SearchHit[]>(s, shard, (r) => ({ type: 'search', query: q, limit, replyTo: r })))).then(
+  Promise.all(
+    s.shards.map((_, shard) => askShard<readonly SearchHit[]>(s, shard, (r) => ({ type: 'search', query: q, limit, replyTo: r }))),
+  ).then(
     (lists) => {
       const top = new TopHits(limit);
       for (const list of lists) for (const hit of list) top.add(hit);

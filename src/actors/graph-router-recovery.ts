@@ -25,7 +25,8 @@ export async function recoverRouter(s: RouterState, watchChanges: (s: RouterStat
     o.clock.observeTrusted(slice.maxStamp);
     for (const n of slice.nodes) s.dir.addNode(n.id, undo);
   }
-  for (const slice of slices) for (const e of slice.edges) s.dir.addEdge(e.id, { source: e.source, target: e.target, directed: e.directed === true }, undo);
+  for (const slice of slices)
+    for (const e of slice.edges) s.dir.addEdge(e.id, { source: e.source, target: e.target, directed: e.directed === true }, undo);
   o.hub.reseed(
     slices.flatMap((slice) => slice.nodes),
     slices.flatMap((slice) => slice.edges),

@@ -99,7 +99,13 @@ export interface GraphAnswerTo {
 export type GraphRouterMsg =
   /** `command` is untrusted input: validated here, whoever sends it. */
   /** `origin`: the session that asked, published with the committed change; `answer`: see GraphAnswerTo. */
-  | { readonly type: 'update'; readonly command: unknown; readonly replyTo?: Ref<GraphAck>; readonly origin?: string; readonly answer?: GraphAnswerTo }
+  | {
+      readonly type: 'update';
+      readonly command: unknown;
+      readonly replyTo?: Ref<GraphAck>;
+      readonly origin?: string;
+      readonly answer?: GraphAnswerTo;
+    }
   /** The version of the last committed change. */
   | { readonly type: 'version'; readonly replyTo: Ref<number> }
   /** To self: the edge holding an id a refused command gave another edge, for that refusal's answer. */
@@ -184,7 +190,11 @@ function receive(s: RouterState, msg: GraphRouterMsg): void {
     case 'unit-failed':
       return unitFailed(s, msg);
     case 'edge-clash-read':
-      msg.answer.to.tell({ type: 'graph-applied', answerTo: msg.answer.tag, result: applyResult(msg.ack, { edge: msg.edge, version: msg.version }) });
+      msg.answer.to.tell({
+        type: 'graph-applied',
+        answerTo: msg.answer.tag,
+        result: applyResult(msg.ack, { edge: msg.edge, version: msg.version }),
+      });
       return;
     case 'probe-done':
       return probeDone(s, msg);
@@ -194,7 +204,10 @@ function receive(s: RouterState, msg: GraphRouterMsg): void {
 }
 
 /** Reads and subscriptions: nothing here changes the graph. */
-function read(s: RouterState, msg: Exclude<GraphRouterMsg, MsgOf<'update' | 'unit-committed' | 'unit-failed' | 'edge-clash-read' | 'probe-done'>>): void {
+function read(
+  s: RouterState,
+  msg: Exclude<GraphRouterMsg, MsgOf<'update' | 'unit-committed' | 'unit-failed' | 'edge-clash-read' | 'probe-done'>>,
+): void {
   const { o, dir } = s;
   switch (msg.type) {
     case 'version':
@@ -212,9 +225,18 @@ function read(s: RouterState, msg: Exclude<GraphRouterMsg, MsgOf<'update' | 'uni
     case 'nodes':
       return nodesById(s, msg.ids, msg.replyTo);
     case 'edges':
-      return msg.replyTo.tell({ total: dir.edgeCount, edges: dir.edgePage(Math.max(0, Math.floor(msg.offset)), Math.max(0, Math.floor(msg.limit))) });
+      return msg.replyTo.tell({
+        total: dir.edgeCount,
+        edges: dir.edgePage(Math.max(0, Math.floor(msg.offset)), Math.max(0, Math.floor(msg.limit))),
+      });
     case 'stats':
-      return msg.replyTo.tell({ nodes: dir.nodeCount, edges: dir.edgeCount, version: o.hub.version, shards: s.shards.length, journal: o.journal.stats() });
+      return msg.replyTo.tell({
+        nodes: dir.nodeCount,
+        edges: dir.edgeCount,
+        version: o.hub.version,
+        shards: s.shards.length,
+        journal: o.journal.stats(),
+      });
     default:
       return subscriptions(s, msg);
   }
@@ -249,7 +271,8 @@ function subscriptions(s: RouterState, msg: ChangeSubscription | TopologySubscri
 }
 
 function getNode(s: RouterState, msg: MsgOf<'get-node'>): void {
-  if (Number.isInteger(msg.id) && msg.id >= 0) s.shards[s.o.partitioner.shardOfNode(msg.id)]!.tell({ type: 'get-node', id: msg.id, replyTo: msg.replyTo });
+  if (Number.isInteger(msg.id) && msg.id >= 0)
+    s.shards[s.o.partitioner.shardOfNode(msg.id)]!.tell({ type: 'get-node', id: msg.id, replyTo: msg.replyTo });
   else msg.replyTo.tell(undefined);
 }
 
@@ -267,7 +290,13 @@ function update(s: RouterState, msg: MsgOf<'update'>): void {
   if (!planned.ok) return refuse(s, asker, planned.refusal);
   const plan = planned.plan;
   if (plan.parts.size === 0) {
-    return reply(asker, { ok: true, unit: undefined, atMs: undefined, version: o.hub.version, results: plan.results.map((r) => r ?? UNCHANGED) });
+    return reply(asker, {
+      ok: true,
+      unit: undefined,
+      atMs: undefined,
+      version: o.hub.version,
+      results: plan.results.map((r) => r ?? UNCHANGED),
+    });
   }
   for (const shard of plan.parts.keys()) {
     const down = o.health.unavailable(shard);
@@ -309,7 +338,11 @@ function answerEdgeClash(s: RouterState, answer: GraphAnswerTo, ack: GraphAck, i
   const version = s.o.hub.version;
   if (ends === undefined) return answer.to.tell({ type: 'graph-applied', answerTo: answer.tag, result: applyResult(ack) });
   const self = s.ctx.self;
-  askShard<LwwRegister<EdgeValue> | undefined>(s, s.o.partitioner.shardOfEdge(ends.source), (r) => ({ type: 'get-edge', id, replyTo: r })).then(
+  askShard<LwwRegister<EdgeValue> | undefined>(s, s.o.partitioner.shardOfEdge(ends.source), (r) => ({
+    type: 'get-edge',
+    id,
+    replyTo: r,
+  })).then(
     (edge) => self.tell({ type: 'edge-clash-read', answer, ack, edge, version }),
     () => self.tell({ type: 'edge-clash-read', answer, ack, edge: undefined, version }),
   );
@@ -337,7 +370,14 @@ function unitCommitted(s: RouterState, msg: MsgOf<'unit-committed'>): void {
   }
   const scopes = o.hub.publish(committed, info.seq);
   o.changes?.publish(o.hub.version, committed, scopes, unit.origin);
-  reply(unit.asker, { ok: true, unit: info.unit, atMs: info.atMs, version: o.hub.version, stamp: commitStamp(committed), results: outcomes });
+  reply(unit.asker, {
+    ok: true,
+    unit: info.unit,
+    atMs: info.atMs,
+    version: o.hub.version,
+    stamp: commitStamp(committed),
+    results: outcomes,
+  });
 }
 
 /** Its directory changes were undone on the way in (receive); a shard that did not answer is probed. */
@@ -357,10 +397,12 @@ function probe(s: RouterState, shard: number): void {
   if (s.probing.has(shard) || ref === undefined) return;
   s.probing.add(shard);
   const self = s.ctx.self;
-  s.ctx.ask<GraphShardMsg, number>(ref, (replyTo) => ({ type: 'ping', replyTo }), s.o.probeTimeoutMs ?? 30_000).then(
-    () => self.tell({ type: 'probe-done', shard, answered: true }),
-    () => self.tell({ type: 'probe-done', shard, answered: false }),
-  );
+  s.ctx
+    .ask<GraphShardMsg, number>(ref, (replyTo) => ({ type: 'ping', replyTo }), s.o.probeTimeoutMs ?? 30_000)
+    .then(
+      () => self.tell({ type: 'probe-done', shard, answered: true }),
+      () => self.tell({ type: 'probe-done', shard, answered: false }),
+    );
 }
 
 function probeDone(s: RouterState, msg: MsgOf<'probe-done'>): void {

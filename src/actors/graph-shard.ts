@@ -114,7 +114,16 @@ type MsgOf<T extends GraphShardMsg['type']> = Extract<GraphShardMsg, { type: T }
 
 export function graphShard(o: GraphShardOptions): ActorFactory<GraphShardMsg> {
   return (ctx) => {
-    const s: Shard = { o, ctx, state: new ShardState(), lastUnit: 0, sinceSnapshot: 0, pending: new Map(), sweepAt: SWEEP_FROM, failuresSeen: o.journal.failedUnits };
+    const s: Shard = {
+      o,
+      ctx,
+      state: new ShardState(),
+      lastUnit: 0,
+      sinceSnapshot: 0,
+      pending: new Map(),
+      sweepAt: SWEEP_FROM,
+      failuresSeen: o.journal.failedUnits,
+    };
     return {
       preStart: () => recover(s),
       receive: (msg) => receive(s, msg),
@@ -214,7 +223,11 @@ function rollBackFailed(s: Shard): void {
 function snapshot(s: Shard): void {
   const { o, state } = s;
   // The snapshot holds the units still awaiting their commit: it commits after them, or fails with them.
-  const ticket = o.journal.open([o.shard], 0, [...s.pending.keys()].filter((t) => !t.settled));
+  const ticket = o.journal.open(
+    [o.shard],
+    0,
+    [...s.pending.keys()].filter((t) => !t.settled),
+  );
   if (!('unit' in ticket)) return; // refused (queue full, a unit it holds failed): try again after more events
   let entries = 0;
   for (const _ of state.nodes.entries()) entries++;

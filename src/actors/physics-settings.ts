@@ -28,7 +28,10 @@ export function patchFromSettings(values: Iterable<readonly [string, SettingValu
   return patch as ParamsPatch;
 }
 
-export function physicsSettings(options: { readonly settings: Ref<SettingsMsg>; readonly physics: Ref<PhysicsMsg> }): ActorFactory<PhysicsSettingsMsg> {
+export function physicsSettings(options: {
+  readonly settings: Ref<SettingsMsg>;
+  readonly physics: Ref<PhysicsMsg>;
+}): ActorFactory<PhysicsSettingsMsg> {
   return (ctx) => {
     const apply = (values: Iterable<readonly [string, SettingValue]>): void => {
       const patch = patchFromSettings(values);
@@ -36,8 +39,18 @@ export function physicsSettings(options: { readonly settings: Ref<SettingsMsg>; 
     };
     return {
       async preStart() {
-        options.settings.tell({ type: 'subscribe', subscriber: ctx.self as Ref<SettingsBroadcast>, client: 'physics', prefix: PREFIX, immediate: true });
-        const snapshot = await ctx.ask<SettingsMsg, SettingsSnapshot>(options.settings, (replyTo) => ({ type: 'get', paths: [PREFIX], replyTo }), 10_000);
+        options.settings.tell({
+          type: 'subscribe',
+          subscriber: ctx.self as Ref<SettingsBroadcast>,
+          client: 'physics',
+          prefix: PREFIX,
+          immediate: true,
+        });
+        const snapshot = await ctx.ask<SettingsMsg, SettingsSnapshot>(
+          options.settings,
+          (replyTo) => ({ type: 'get', paths: [PREFIX], replyTo }),
+          10_000,
+        );
         apply(Object.entries(snapshot.values).map(([path, v]) => [path, v.value] as const));
       },
       postStop() {

@@ -121,7 +121,11 @@ interface PhysicsState {
   nextToken: number;
 }
 
-function newPhysicsState(ctx: ActorContext<PhysicsMsg>, options: PhysicsActorOptions, subscribers: Subscriptions<Subscriber>): PhysicsState {
+function newPhysicsState(
+  ctx: ActorContext<PhysicsMsg>,
+  options: PhysicsActorOptions,
+  subscribers: Subscriptions<Subscriber>,
+): PhysicsState {
   const easer = new ParamEaser(applyPatch(DEFAULT_PARAMS, options.params ?? {}));
   return {
     ctx,

@@ -3,7 +3,15 @@
 // it subscribed to (settings deltas, graph changes, other clients' shortest paths, agent events).
 import { ZERO_HLC } from '../crdt/hlc.ts';
 import { filterChange, isIdentity } from '../gateway/filter.ts';
-import type { AgentEvent, GraphApplied, GraphApplyResult, GraphChanged, GraphMutation, SsspRequestError, SsspResultMsg } from '../gateway/ports.ts';
+import type {
+  AgentEvent,
+  GraphApplied,
+  GraphApplyResult,
+  GraphChanged,
+  GraphMutation,
+  SsspRequestError,
+  SsspResultMsg,
+} from '../gateway/ports.ts';
 import { deltaPayload } from '../gateway/settings-wire.ts';
 import type { SsspResultWire } from '../gateway/sssp-result-wire.ts';
 import { resultInView } from '../gateway/sssp-view.ts';
@@ -68,13 +76,22 @@ export function handleReply(s: RequestState, msg: SessionReply): void {
 function settingsSnapshot(s: RequestState, msg: Extract<RequestReply, { type: 'settings-snapshot' }>): void {
   const snapshot = msg.snapshot;
   for (const [path, v] of Object.entries(snapshot.values)) {
-    s.rc.outbox.send(deltaPayload({ path, old: null, new: v.value, timestamp: ZERO_HLC, client: 'server', version: v.version }), msg.correlationId);
+    s.rc.outbox.send(
+      deltaPayload({ path, old: null, new: v.value, timestamp: ZERO_HLC, client: 'server', version: v.version }),
+      msg.correlationId,
+    );
   }
   // Every request gets an answer: paths the tree does not have are named in one error, after
   // the values of the ones it has (a get of unknown paths only would otherwise hear nothing).
   const known = Object.keys(snapshot.values);
   const unknown = msg.paths.filter((path) => (path.endsWith('.') ? !known.some((k) => k.startsWith(path)) : !(path in snapshot.values)));
-  if (unknown.length > 0) sendError(s, ErrorCode.NotFound, `unknown setting path${unknown.length > 1 ? 's' : ''}: ${unknown.slice(0, 16).join(', ')}${unknown.length > 16 ? ` and ${unknown.length - 16} more` : ''}`, msg.correlationId);
+  if (unknown.length > 0)
+    sendError(
+      s,
+      ErrorCode.NotFound,
+      `unknown setting path${unknown.length > 1 ? 's' : ''}: ${unknown.slice(0, 16).join(', ')}${unknown.length > 16 ? ` and ${unknown.length - 16} more` : ''}`,
+      msg.correlationId,
+    );
 }
 
 function settingsResult(s: RequestState, msg: Extract<RequestReply, { type: 'settings-result' }>): void {
@@ -108,8 +125,10 @@ function graphResult(s: RequestState, msg: GraphApplied): void {
   const current = result.current;
   if (current === undefined) return;
   const version = BigInt(result.version ?? 0);
-  if (current.node !== undefined) outbox.send(new GraphUpdateT(GraphOp.UpdateNode, new UpdateNodeT(current.node), version), correlationId, current.nodeStamp);
-  if (current.edge !== undefined) outbox.send(new GraphUpdateT(GraphOp.AddEdge, new AddEdgeT(current.edge), version), correlationId, current.edgeStamp);
+  if (current.node !== undefined)
+    outbox.send(new GraphUpdateT(GraphOp.UpdateNode, new UpdateNodeT(current.node), version), correlationId, current.nodeStamp);
+  if (current.edge !== undefined)
+    outbox.send(new GraphUpdateT(GraphOp.AddEdge, new AddEdgeT(current.edge), version), correlationId, current.edgeStamp);
 }
 
 function graphChanged(s: RequestState, msg: GraphChanged): void {

@@ -12,7 +12,12 @@ import type { SessionDeps, SessionMsg } from './session.ts';
 
 /** Answers to a session's asks, sent to itself. */
 export type RequestReply =
-  | { readonly type: 'settings-snapshot'; readonly correlationId: number; readonly paths: readonly string[]; readonly snapshot: SettingsSnapshot }
+  | {
+      readonly type: 'settings-snapshot';
+      readonly correlationId: number;
+      readonly paths: readonly string[];
+      readonly snapshot: SettingsSnapshot;
+    }
   | { readonly type: 'settings-result'; readonly correlationId: number; readonly result: SetResult }
   | { readonly type: 'request-failed'; readonly correlationId: number; readonly what: string; readonly error: string };
 

@@ -14,7 +14,20 @@ import { dragFromWire } from '../gateway/drag-wire.ts';
 import { filterFromWire } from '../gateway/filter.ts';
 import { changeFromWire } from '../gateway/settings-wire.ts';
 import type { Envelope } from '../protocol/index.ts';
-import { ErrorCode, GraphBatch, GraphUpdate, NodeDrag, Payload, SettingsBatch, SettingsGet, SettingsSet, SsspRequest, Subscribe, Topic, Unsubscribe } from '../protocol/index.ts';
+import {
+  ErrorCode,
+  GraphBatch,
+  GraphUpdate,
+  NodeDrag,
+  Payload,
+  SettingsBatch,
+  SettingsGet,
+  SettingsSet,
+  SsspRequest,
+  Subscribe,
+  Topic,
+  Unsubscribe,
+} from '../protocol/index.ts';
 import type { SettingChange, SetResult, SettingsMsg, SettingsSnapshot } from '../settings/protocol.ts';
 import { handleReply, type SessionReply } from './session-replies.ts';
 import { newRequestState, sendError, unsupported, type RequestContext, type RequestState } from './session-request-state.ts';
@@ -35,11 +48,22 @@ export interface SessionRequests {
 }
 
 const AGENT_PAYLOADS = new Set<Payload>([
-  Payload.AgentRegister, Payload.AgentHeartbeat, Payload.TaskAssigned, Payload.TaskProgress, Payload.TaskCompleted,
-  Payload.CollaborationRequest, Payload.KnowledgeShare, Payload.AgentError,
+  Payload.AgentRegister,
+  Payload.AgentHeartbeat,
+  Payload.TaskAssigned,
+  Payload.TaskProgress,
+  Payload.TaskCompleted,
+  Payload.CollaborationRequest,
+  Payload.KnowledgeShare,
+  Payload.AgentError,
 ]);
 const SERVER_ONLY = new Set<Payload>([
-  Payload.HandshakeAccepted, Payload.ErrorReply, Payload.SettingsDelta, Payload.SsspResult, Payload.PositionIdTable, Payload.Ack,
+  Payload.HandshakeAccepted,
+  Payload.ErrorReply,
+  Payload.SettingsDelta,
+  Payload.SsspResult,
+  Payload.PositionIdTable,
+  Payload.Ack,
 ]);
 
 const MAX_SSSP_IN_FLIGHT = 16;
@@ -75,10 +99,20 @@ function handle(s: RequestState, env: Envelope, type: Payload, allowed: Allowed)
       return;
     case Payload.GraphUpdate:
       if (!allowed('graph:write', 'change the graph', correlationId)) return;
-      return applyGraph(s, { kind: 'update', update: (env.payload(new GraphUpdate()) as GraphUpdate).unpack() }, correlationId, stampOfEnvelope(env));
+      return applyGraph(
+        s,
+        { kind: 'update', update: (env.payload(new GraphUpdate()) as GraphUpdate).unpack() },
+        correlationId,
+        stampOfEnvelope(env),
+      );
     case Payload.GraphBatch:
       if (!allowed('graph:write', 'change the graph', correlationId)) return;
-      return applyGraph(s, { kind: 'batch', batch: (env.payload(new GraphBatch()) as GraphBatch).unpack() }, correlationId, stampOfEnvelope(env));
+      return applyGraph(
+        s,
+        { kind: 'batch', batch: (env.payload(new GraphBatch()) as GraphBatch).unpack() },
+        correlationId,
+        stampOfEnvelope(env),
+      );
     case Payload.NodeDrag:
       // The same right as a graph change: moving a node is editing what everyone sees.
       if (allowed('graph:write', 'move a node', correlationId)) drag(s, env.payload(new NodeDrag()) as NodeDrag, correlationId);
@@ -87,13 +121,16 @@ function handle(s: RequestState, env: Envelope, type: Payload, allowed: Allowed)
       if (allowed('read', 'read settings', correlationId)) settingsGet(s, env.payload(new SettingsGet()) as SettingsGet, correlationId);
       return;
     case Payload.SettingsSet:
-      if (allowed('settings:write', 'change settings', correlationId)) settingsSet(s, [env.payload(new SettingsSet()) as SettingsSet], correlationId);
+      if (allowed('settings:write', 'change settings', correlationId))
+        settingsSet(s, [env.payload(new SettingsSet()) as SettingsSet], correlationId);
       return;
     case Payload.SettingsBatch:
-      if (allowed('settings:write', 'change settings', correlationId)) settingsBatch(s, env.payload(new SettingsBatch()) as SettingsBatch, correlationId);
+      if (allowed('settings:write', 'change settings', correlationId))
+        settingsBatch(s, env.payload(new SettingsBatch()) as SettingsBatch, correlationId);
       return;
     case Payload.SsspRequest:
-      if (allowed('read', 'request shortest paths', correlationId)) ssspRequest(s, env.payload(new SsspRequest()) as SsspRequest, correlationId);
+      if (allowed('read', 'request shortest paths', correlationId))
+        ssspRequest(s, env.payload(new SsspRequest()) as SsspRequest, correlationId);
       return;
     default:
       return otherPayload(s, env, type, allowed, correlationId);
@@ -188,7 +225,8 @@ function refuse(s: RequestState, message: string, correlationId: number): false 
 function applyGraph(s: RequestState, mutation: GraphMutation, correlationId: number, stamp: Hlc | undefined): void {
   const graph = s.rc.deps.graph;
   if (graph === undefined) return unsupported(s, 'no graph on this node', correlationId);
-  if (s.graphInFlight.size >= MAX_GRAPH_IN_FLIGHT) return sendError(s, ErrorCode.Overloaded, 'too many graph changes in flight', correlationId);
+  if (s.graphInFlight.size >= MAX_GRAPH_IN_FLIGHT)
+    return sendError(s, ErrorCode.Overloaded, 'too many graph changes in flight', correlationId);
   const tag = ++s.graphTag;
   s.graphInFlight.set(tag, correlationId);
   graph.apply({ mutation, origin: origin(s), ...(stamp === undefined ? {} : { stamp }), replyTo: s.rc.ctx.self, tag });
@@ -240,7 +278,11 @@ function settingsSet(s: RequestState, sets: SettingsSet[], correlationId: number
     changes.push(change.change);
   }
   ctx
-    .ask<SettingsMsg, SetResult>(settings, (replyTo) => ({ type: 'set', client: s.rc.sessionId(), changes, replyTo }), deps.limits.askTimeoutMs)
+    .ask<SettingsMsg, SetResult>(
+      settings,
+      (replyTo) => ({ type: 'set', client: s.rc.sessionId(), changes, replyTo }),
+      deps.limits.askTimeoutMs,
+    )
     .then(
       (result) => ctx.self.tell({ type: 'settings-result', correlationId, result }),
       (e: unknown) => ctx.self.tell({ type: 'request-failed', correlationId, what: 'settings set', error: String(e) }),
@@ -251,7 +293,8 @@ function ssspRequest(s: RequestState, wire: SsspRequest, correlationId: number):
   const sssp = s.rc.deps.sssp;
   if (sssp === undefined) return unsupported(s, 'no shortest-path service on this node', correlationId);
   const request = wire.unpack();
-  if (s.ssspInFlight >= MAX_SSSP_IN_FLIGHT) return sendError(s, ErrorCode.Overloaded, 'too many shortest-path requests in flight', correlationId);
+  if (s.ssspInFlight >= MAX_SSSP_IN_FLIGHT)
+    return sendError(s, ErrorCode.Overloaded, 'too many shortest-path requests in flight', correlationId);
   s.ssspInFlight++;
   sssp.request(request, s.rc.ctx.self, correlationId);
 }

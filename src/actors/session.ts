@@ -20,7 +20,16 @@ import type { Connection, ConnectionEvent } from '../gateway/connection.ts';
 import type { GatewayLimits } from '../gateway/limits.ts';
 import { Outbox } from '../gateway/outbox.ts';
 import type { PositionHub } from '../gateway/position-hub.ts';
-import type { AgentEvent, AgentPort, GraphApplied, GraphChanged, GraphPort, LayoutPort, SsspPort, SsspResultMsg } from '../gateway/ports.ts';
+import type {
+  AgentEvent,
+  AgentPort,
+  GraphApplied,
+  GraphChanged,
+  GraphPort,
+  LayoutPort,
+  SsspPort,
+  SsspResultMsg,
+} from '../gateway/ports.ts';
 import type { ReplayBudget } from '../gateway/replay-ring.ts';
 import type { SessionRegistry } from '../gateway/session-registry.ts';
 import type { GatewayStats } from '../gateway/stats.ts';
@@ -305,7 +314,8 @@ function checkHeartbeat(s: Session): void {
 
 function tokenExpiry(s: Session): void {
   const claims = claimsOf(s.state);
-  if (claims !== undefined && s.deps.wallClock() >= claims.exp * 1000) end(s, CloseCode.PolicyViolation, 'unauthorized: token expired', 'token-expired');
+  if (claims !== undefined && s.deps.wallClock() >= claims.exp * 1000)
+    end(s, CloseCode.PolicyViolation, 'unauthorized: token expired', 'token-expired');
   else scheduleExpiry(s);
 }
 

@@ -69,7 +69,9 @@ export function settingsActor(options: SettingsActorOptions): ActorFactory<Setti
       // Deltas are stamped on a hybrid logical clock, which never goes back: not when the wall clock
       // is stepped back, and not across a restart (it starts past the newest stamp in the log).
       clock: new HybridClock(options.hlcNode ?? 1, options.wallClock ?? Date.now),
-      batcher: new BroadcastBatcher<SettingsDelta>(ctx.system.clock, options.batchIntervalMs ?? 100, options.maxBatch ?? 10, (batch) => broadcastBatch(subscribers, batch)),
+      batcher: new BroadcastBatcher<SettingsDelta>(ctx.system.clock, options.batchIntervalMs ?? 100, options.maxBatch ?? 10, (batch) =>
+        broadcastBatch(subscribers, batch),
+      ),
     };
     return {
       preStart: () => restore(s),
@@ -98,7 +100,11 @@ async function receive(s: Store, msg: SettingsMsg): Promise<void> {
     case 'get':
       return msg.replyTo.tell(s.tree.snapshot(msg.paths));
     case 'subscribe':
-      s.subscribers.add(s.ctx, { ref: msg.subscriber, client: msg.client, prefix: msg.prefix ?? '', immediate: msg.immediate ?? false }, gone(msg.subscriber));
+      s.subscribers.add(
+        s.ctx,
+        { ref: msg.subscriber, client: msg.client, prefix: msg.prefix ?? '', immediate: msg.immediate ?? false },
+        gone(msg.subscriber),
+      );
       return;
     case 'unsubscribe':
       s.subscribers.delete(msg.subscriber);
@@ -112,7 +118,10 @@ async function receive(s: Store, msg: SettingsMsg): Promise<void> {
 
 async function set(s: Store, msg: MsgOf<'set'>): Promise<void> {
   if (msg.changes.length === 0 || msg.changes.length > MAX_CHANGES_PER_SET) {
-    msg.replyTo?.tell({ ok: false, errors: [{ path: '', code: 'invalid-value', message: `a batch holds 1..${MAX_CHANGES_PER_SET} changes` }] });
+    msg.replyTo?.tell({
+      ok: false,
+      errors: [{ path: '', code: 'invalid-value', message: `a batch holds 1..${MAX_CHANGES_PER_SET} changes` }],
+    });
     return;
   }
   const plan = s.tree.plan(msg.changes, msg.client, () => s.clock.tick());

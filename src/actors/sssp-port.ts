@@ -110,7 +110,10 @@ async function request(
     )
     .catch(() => undefined);
   if (reply === undefined || !reply.ok) {
-    const error: SsspRequestError = reply?.error ?? { code: 'timeout', message: `no answer from the shortest-path service within ${timeoutMs} ms` };
+    const error: SsspRequestError = reply?.error ?? {
+      code: 'timeout',
+      message: `no answer from the shortest-path service within ${timeoutMs} ms`,
+    };
     msg.replyTo.tell({ type: 'sssp-result', result: SsspResultWire.empty(msg.source), answerTo: msg.tag, error });
     return;
   }
@@ -127,7 +130,15 @@ function unreachable(value: never): never {
 export function ssspPort(port: Ref<SsspPortMsg>): SsspPort {
   return {
     request: (request: SsspRequestT, replyTo, tag) =>
-      port.tell({ type: 'request', source: request.source, maxDistance: request.maxDistance, targets: request.targets, undirected: request.undirected, replyTo, tag }),
+      port.tell({
+        type: 'request',
+        source: request.source,
+        maxDistance: request.maxDistance,
+        targets: request.targets,
+        undirected: request.undirected,
+        replyTo,
+        tag,
+      }),
     subscribe: (subscriber) => port.tell({ type: 'subscribe', subscriber }),
     unsubscribe: (subscriber) => port.tell({ type: 'unsubscribe', subscriber }),
   };

@@ -114,7 +114,12 @@ function broadcast(s: SsspState, view: DynamicCsr, result: SsspResult, targets: 
 }
 
 /** One frame to every subscriber, encoded once per encoding in use; null from `encode`: none. */
-function sendFrames(s: SsspState, result: SsspResult, kind: 'tree' | 'path', encode: (encoding: DistanceEncodingName, seq: number) => Uint8Array | null): void {
+function sendFrames(
+  s: SsspState,
+  result: SsspResult,
+  kind: 'tree' | 'path',
+  encode: (encoding: DistanceEncodingName, seq: number) => Uint8Array | null,
+): void {
   const frameSeq = s.frameSeq;
   let sent = false;
   for (const encoding of ENCODINGS) {

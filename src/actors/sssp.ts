@@ -165,7 +165,11 @@ async function receive(s: SsspState, msg: SsspMsg): Promise<void> {
     case 'sssp-query':
       return onQuery(s, msg);
     case 'sssp-subscribe':
-      s.subscribers.add(s.ctx, { ref: msg.subscriber, encoding: ENCODINGS.includes(msg.encoding as DistanceEncodingName) ? msg.encoding! : 'u16' }, gone(msg.subscriber));
+      s.subscribers.add(
+        s.ctx,
+        { ref: msg.subscriber, encoding: ENCODINGS.includes(msg.encoding as DistanceEncodingName) ? msg.encoding! : 'u16' },
+        gone(msg.subscriber),
+      );
       return;
     case 'sssp-unsubscribe':
       s.subscribers.delete(msg.subscriber);

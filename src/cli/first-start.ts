@@ -43,7 +43,12 @@ export function exampleWanted(value: string | undefined): boolean {
  * The import and its one log line; a failed import is logged and the node serves on. `stopping`:
  * whether the node was told to stop meanwhile (the import then fails quietly: the tree is going).
  */
-export async function importFirstExample(system: ActorSystem, routerPath: string, log: Logger, stopping: () => boolean = () => false): Promise<void> {
+export async function importFirstExample(
+  system: ActorSystem,
+  routerPath: string,
+  log: Logger,
+  stopping: () => boolean = () => false,
+): Promise<void> {
   try {
     const done = await importExampleGraph(system, routerPath);
     log.info(
@@ -52,6 +57,9 @@ export async function importFirstExample(system: ActorSystem, routerPath: string
     );
   } catch (error) {
     if (stopping()) return;
-    log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not import the first example graph; serving the empty store');
+    log.warn(
+      { err: error instanceof Error ? error.message : String(error) },
+      'could not import the first example graph; serving the empty store',
+    );
   }
 }

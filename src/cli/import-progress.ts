@@ -32,10 +32,17 @@ export function routerSender(system: ActorSystem, routerPath: string, timeoutMs 
 }
 
 /** Runs the import with a progress bar; rejects as importInto does (ImportError: bad input or a refused batch). */
-export async function importWithProgress(send: CommandSender, source: ImportSource, o: ProgressImportOptions = {}): Promise<ProgressImportResult> {
+export async function importWithProgress(
+  send: CommandSender,
+  source: ImportSource,
+  o: ProgressImportOptions = {},
+): Promise<ProgressImportResult> {
   const stream = o.stream ?? process.stderr;
   const label = o.label === undefined ? '' : ` ${o.label}`;
-  const bar = new cliProgress.SingleBar({ format: `${label} {bar} {percentage}% | {value}/{total} {unit} | {eta_formatted} left`, stream }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    { format: `${label} {bar} {percentage}% | {value}/{total} {unit} | {eta_formatted} left`, stream },
+    cliProgress.Presets.shades_classic,
+  );
   let started = false;
   const warnings: string[] = [];
   const t0 = performance.now();

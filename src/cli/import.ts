@@ -36,12 +36,12 @@ const [format, path] = args.filter((a) => !a.startsWith('--'));
 if (format === undefined || path === undefined) usage();
 if (!(FORMATS as readonly string[]).includes(format)) usage(`unknown format "${format}"`);
 
-const store = await openStore(process.env, { onWriterWait: (holder) => console.error(`waiting for the store's previous writer to let go: ${holder}`) }).catch(
-  (error: unknown) => {
-    console.error(`could not open the store: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+const store = await openStore(process.env, {
+  onWriterWait: (holder) => console.error(`waiting for the store's previous writer to let go: ${holder}`),
+}).catch((error: unknown) => {
+  console.error(`could not open the store: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
 const system = new ActorSystem({ name: 'import' });
 const parts = graphSubsystemParts({ store, shards, mountPath: '/graph' });
 const spec = supervisorSpec('graph', Strategies.oneForOne(), parts.children) as unknown as ChildSpec<SupervisorMsg>;

@@ -36,13 +36,13 @@ export async function startNode(termination: Termination): Promise<void> {
     return termination.exit(stopping() ? 0 : 1);
   }
   if (stopping()) return termination.exit(0);
-  const store = await openStore(process.env, { onWriterWait: (holder) => log.warn({ holder }, 'waiting for the store\'s writer lock') }).catch(
-    async (error: unknown) => {
-      // A store another node writes, or a database that cannot be reached: one clear line, exit 1.
-      log.error({ err: error instanceof Error ? error.message : String(error) }, 'could not open the store');
-      return termination.exit(stopping() ? 0 : 1);
-    },
-  );
+  const store = await openStore(process.env, {
+    onWriterWait: (holder) => log.warn({ holder }, "waiting for the store's writer lock"),
+  }).catch(async (error: unknown) => {
+    // A store another node writes, or a database that cannot be reached: one clear line, exit 1.
+    log.error({ err: error instanceof Error ? error.message : String(error) }, 'could not open the store');
+    return termination.exit(stopping() ? 0 : 1);
+  });
   termination.onStop(() => store.close());
   log.info({ store: store.description }, 'store open');
   if (stopping()) return termination.exit(0);
@@ -50,7 +50,10 @@ export async function startNode(termination: Termination): Promise<void> {
   const importExample =
     demo &&
     (await storeIsNew(store.db).catch((error: unknown) => {
-      log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not tell whether the store is new; no example imported');
+      log.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'could not tell whether the store is new; no example imported',
+      );
       return false;
     }));
   if (stopping()) return termination.exit(0);
@@ -70,7 +73,10 @@ export async function startNode(termination: Termination): Promise<void> {
     });
   } catch (error) {
     const taken = (error as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
-    log.error({ err: String(error) }, `could not start the node on ${host}:${port}${taken ? ': the port is taken (set PORT to use another)' : ''}`);
+    log.error(
+      { err: String(error) },
+      `could not start the node on ${host}:${port}${taken ? ': the port is taken (set PORT to use another)' : ''}`,
+    );
     return termination.exit(stopping() ? 0 : 1);
   }
   // Stops the tree on a signal (at once, if one came while it booted), then closes the store.

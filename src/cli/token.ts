@@ -22,11 +22,14 @@ try {
 const role = values.role ?? 'viewer';
 if (!isRole(role)) usage(`unknown role "${role}"`);
 const ttlSeconds = parseDurationSeconds(values.ttl ?? '24h');
-if (ttlSeconds === undefined || ttlSeconds > MAX_MINTED_TTL_SECONDS) usage(`--ttl must be a duration such as 3600, 15m, 1h or 7d, at most 30d`);
+if (ttlSeconds === undefined || ttlSeconds > MAX_MINTED_TTL_SECONDS)
+  usage(`--ttl must be a duration such as 3600, 15m, 1h or 7d, at most 30d`);
 const sub = values.sub ?? `${role}-cli`;
 if (sub.length === 0 || sub.length > 256) usage('--sub must be 1 to 256 characters');
 if (process.env.VF_SECRET === undefined || process.env.VF_SECRET === '') {
-  console.error('VF_SECRET is not set: a token is only valid on a node started with the same VF_SECRET (or ask a running node: POST /api/tokens with an admin token)');
+  console.error(
+    'VF_SECRET is not set: a token is only valid on a node started with the same VF_SECRET (or ask a running node: POST /api/tokens with an admin token)',
+  );
   process.exit(1);
 }
 let key: Buffer;

@@ -36,7 +36,9 @@ export function isValidHlc(h: Hlc): boolean {
  * once the counter is spent.
  */
 export function successor(h: Hlc): Hlc {
-  return h.logical < 0xffffffff ? { wallMs: h.wallMs, logical: h.logical + 1, node: h.node } : { wallMs: h.wallMs + 1, logical: 0, node: h.node };
+  return h.logical < 0xffffffff
+    ? { wallMs: h.wallMs, logical: h.logical + 1, node: h.node }
+    : { wallMs: h.wallMs + 1, logical: 0, node: h.node };
 }
 
 /**
@@ -83,7 +85,10 @@ export class HybridClock {
   tick(): Hlc {
     const wall = Math.floor(this.now());
     const last = this.last;
-    this.last = wall > last.wallMs ? { wallMs: wall, logical: 0, node: this.node } : { wallMs: last.wallMs, logical: last.logical + 1, node: this.node };
+    this.last =
+      wall > last.wallMs
+        ? { wallMs: wall, logical: 0, node: this.node }
+        : { wallMs: last.wallMs, logical: last.logical + 1, node: this.node };
     return this.last;
   }
 

@@ -71,6 +71,6 @@ const u32 = new Uint32Array(f32.buffer);
 function nextFloat32(f: number, direction: 1 | -1): number {
   if (f === 0) return direction * 1.4e-45;
   f32[0] = f;
-  u32[0] = u32[0]! + ((f > 0) === (direction > 0) ? 1 : -1);
+  u32[0] = u32[0]! + (f > 0 === direction > 0 ? 1 : -1);
   return f32[0];
 }

@@ -112,7 +112,10 @@ export class Connection {
     }
     this.dropsInWindow++;
     if (this.dropsInWindow > this.limits.abuseDropsPerSecond) {
-      this.close(CloseCode.PolicyViolation, `rate limit exceeded: more than ${this.limits.abuseDropsPerSecond} messages dropped in a second`);
+      this.close(
+        CloseCode.PolicyViolation,
+        `rate limit exceeded: more than ${this.limits.abuseDropsPerSecond} messages dropped in a second`,
+      );
       return;
     }
     if (now - this.lastDropNotice >= 1000) {

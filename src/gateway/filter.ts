@@ -63,14 +63,16 @@ export function filterFromWire(wire: PositionFilterT | null): FilterParse {
   if (wire.types.length > 0) {
     const types = new Set<string>();
     for (const type of wire.types) {
-      if (typeof type !== 'string' || type.length > MAX_FILTER_TYPE_LENGTH) return { ok: false, error: `a type is a string of at most ${MAX_FILTER_TYPE_LENGTH} characters` };
+      if (typeof type !== 'string' || type.length > MAX_FILTER_TYPE_LENGTH)
+        return { ok: false, error: `a type is a string of at most ${MAX_FILTER_TYPE_LENGTH} characters` };
       types.add(type);
     }
     filter.types = types;
   }
   if (wire.foldBlocks) filter.foldBlocks = true;
   const whole = (n: number): boolean => Number.isSafeInteger(n) && n >= 0 && n <= 0xffffffff;
-  if (!whole(wire.minDegree) || !whole(wire.maxDegree)) return { ok: false, error: 'min_degree and max_degree are unsigned 32-bit integers' };
+  if (!whole(wire.minDegree) || !whole(wire.maxDegree))
+    return { ok: false, error: 'min_degree and max_degree are unsigned 32-bit integers' };
   if (wire.maxDegree !== 0 && wire.minDegree > wire.maxDegree) return { ok: false, error: 'min_degree must not be above max_degree' };
   if (wire.minDegree > 0) filter.minDegree = wire.minDegree;
   if (wire.maxDegree > 0) filter.maxDegree = wire.maxDegree;
@@ -111,7 +113,11 @@ export function usesFacets(filter: ClientFilter): boolean {
 export function selectIndices(filter: ClientFilter, snapshot: PositionSnapshot): Uint32Array | null {
   const n = snapshot.ids.length;
   const facets = usesFacets(filter) ? snapshot.facets : undefined;
-  if (isIdentity(filter) || (filter.kinds === undefined && filter.region === undefined && facets === undefined && (filter.maxNodes ?? n) >= n)) return null;
+  if (
+    isIdentity(filter) ||
+    (filter.kinds === undefined && filter.region === undefined && facets === undefined && (filter.maxNodes ?? n) >= n)
+  )
+    return null;
   const limit = Math.min(filter.maxNodes ?? n, n);
   const out = new Uint32Array(limit);
   const { kinds, region } = filter;
@@ -122,7 +128,9 @@ export function selectIndices(filter: ClientFilter, snapshot: PositionSnapshot):
     if (kinds !== undefined && !kinds.has(snapshot.kinds[i]!)) continue;
     if (keepsNode !== undefined && !keepsNode(snapshot.ids[i]!)) continue;
     if (region !== undefined) {
-      const x = p[3 * i]!, y = p[3 * i + 1]!, z = p[3 * i + 2]!;
+      const x = p[3 * i]!,
+        y = p[3 * i + 1]!,
+        z = p[3 * i + 2]!;
       if (!(x >= region[0]! && x <= region[3]! && y >= region[1]! && y <= region[4]! && z >= region[2]! && z <= region[5]!)) continue;
     }
     out[m++] = i;
@@ -200,7 +208,12 @@ export type ViewTest = (id: number) => boolean | undefined;
  * node is judged by its kind alone: the next id table decides whether it enters the selection. An op
  * whose nodes the topology did not know is left out of a filtered stream.
  */
-export function filterChange(change: GraphMutation, scopes: readonly ChangeScope[], filter: ClientFilter, inView: ViewTest): GraphMutation | null {
+export function filterChange(
+  change: GraphMutation,
+  scopes: readonly ChangeScope[],
+  filter: ClientFilter,
+  inView: ViewTest,
+): GraphMutation | null {
   if (isIdentity(filter)) return change;
   const updates = change.kind === 'update' ? [change.update] : change.batch.updates;
   const bySelection = filter.region !== undefined || filter.maxNodes !== undefined;
@@ -212,7 +225,9 @@ export function filterChange(change: GraphMutation, scopes: readonly ChangeScope
   if (kept.length === updates.length) return change;
   if (kept.length === 0) return null;
   // The updates carry the change's version themselves; a smaller batch keeps it too.
-  return kept.length === 1 ? { kind: 'update', update: kept[0]! } : { kind: 'batch', batch: new GraphBatchT(kept, change.kind === 'batch' ? change.batch.version : 0n) };
+  return kept.length === 1
+    ? { kind: 'update', update: kept[0]! }
+    : { kind: 'batch', batch: new GraphBatchT(kept, change.kind === 'batch' ? change.batch.version : 0n) };
 }
 
 function concerns(scope: ChangeScope, kinds: ReadonlySet<number> | undefined, bySelection: boolean, inView: ViewTest): boolean {

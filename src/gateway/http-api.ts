@@ -61,16 +61,27 @@ export interface HttpDeps {
 }
 
 const settingValue = z.union([z.boolean(), z.number().finite(), z.string().max(65_536)]);
-const change = z.object({ path: z.string().min(1).max(512), value: settingValue, ifVersion: z.number().int().nonnegative().optional() }).strict();
+const change = z
+  .object({ path: z.string().min(1).max(512), value: settingValue, ifVersion: z.number().int().nonnegative().optional() })
+  .strict();
 const settingsBody = z.union([z.object({ changes: z.array(change).min(1).max(1024) }).strict(), change]);
 const tokenBody = z.object({
   role: z.enum(ROLES),
-  ttlSeconds: z.number().int().min(1).max(MAX_MINTED_TTL_SECONDS).default(24 * 3600),
+  ttlSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_MINTED_TTL_SECONDS)
+    .default(24 * 3600),
   sub: z.string().min(1).max(256).optional(),
 });
 
 const faultBody = z.discriminatedUnion('kind', [
-  z.object({ path: z.string().startsWith('/').max(512), kind: z.literal('throw'), times: z.number().int().min(1).max(1_000_000).default(1) }),
+  z.object({
+    path: z.string().startsWith('/').max(512),
+    kind: z.literal('throw'),
+    times: z.number().int().min(1).max(1_000_000).default(1),
+  }),
   z.object({
     path: z.string().startsWith('/').max(512),
     kind: z.literal('stall'),
@@ -92,8 +103,10 @@ export function httpHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerR
         if (error.status === 413) req.resume();
         return;
       }
-      if (error instanceof AskTimeoutError) return send(res, 504, 'text/plain; charset=utf-8', 'the actor behind this route did not answer in time\n');
-      if (error instanceof RecipientUnavailableError) return send(res, 503, 'text/plain; charset=utf-8', 'the actor behind this route is not available\n');
+      if (error instanceof AskTimeoutError)
+        return send(res, 504, 'text/plain; charset=utf-8', 'the actor behind this route did not answer in time\n');
+      if (error instanceof RecipientUnavailableError)
+        return send(res, 503, 'text/plain; charset=utf-8', 'the actor behind this route is not available\n');
       send(res, 500, 'text/plain; charset=utf-8', 'internal error\n');
     }
   };
@@ -118,7 +131,10 @@ const READ_ROUTES: ReadonlyMap<string, Route> = new Map<string, Route>([
     },
   ],
   ['/status', async (deps, req, res, url) => admin(deps, req, url, () => send(res, 200, 'text/html; charset=utf-8', statusPage))],
-  ['/api/tree', async (deps, req, res, url) => admin(deps, req, url, () => json(res, 200, { node: deps.system.name, actors: deps.system.tree('/') }))],
+  [
+    '/api/tree',
+    async (deps, req, res, url) => admin(deps, req, url, () => json(res, 200, { node: deps.system.name, actors: deps.system.tree('/') })),
+  ],
   ['/api/events', async (deps, req, res, url) => admin(deps, req, url, () => json(res, 200, deps.recentEvents()))],
   ['/api/gpu', async (deps, req, res, url) => admin(deps, req, url, () => json(res, 200, gpuStatus()))],
 ]);
@@ -145,7 +161,8 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
   }
   const other = OTHER_ROUTES.get(path);
   if (other !== undefined) return other(deps, req, res, url);
-  if (path.startsWith('/api/graph/')) return graphRoute(deps.tokens, deps.graph, req, res, url, path.slice('/api/graph/'.length).split('/'));
+  if (path.startsWith('/api/graph/'))
+    return graphRoute(deps.tokens, deps.graph, req, res, url, path.slice('/api/graph/'.length).split('/'));
   if (path.startsWith('/api/') || path === '/api' || path === '/ws') throw new HttpError(404, 'not found');
   return root(deps, req, res, url);
 }
@@ -170,7 +187,15 @@ async function settings(deps: HttpDeps, req: IncomingMessage, res: ServerRespons
   );
   if (result.ok) return json(res, 200, result);
   const codes = new Set(result.errors.map((e) => e.code));
-  const status = codes.has('forbidden') ? 403 : codes.has('conflict') ? 409 : codes.has('unavailable') ? 503 : codes.has('unknown-path') ? 404 : 400;
+  const status = codes.has('forbidden')
+    ? 403
+    : codes.has('conflict')
+      ? 409
+      : codes.has('unavailable')
+        ? 503
+        : codes.has('unknown-path')
+          ? 404
+          : 400;
   return json(res, status, result);
 }
 
@@ -217,7 +242,8 @@ async function root(deps: HttpDeps, req: IncomingMessage, res: ServerResponse, u
   if (!auth.ok) {
     const headers: Record<string, string> = auth.status === 401 ? { 'www-authenticate': 'Bearer' } : {};
     // A person opened the page: tell them, in a page, how to get an address that works.
-    if (url.pathname === '/' || url.pathname === '/index.html') return send(res, auth.status, 'text/html; charset=utf-8', tokenPage(auth.message), headers);
+    if (url.pathname === '/' || url.pathname === '/index.html')
+      return send(res, auth.status, 'text/html; charset=utf-8', tokenPage(auth.message), headers);
     throw new HttpError(auth.status, auth.message, headers);
   }
   if (url.searchParams.has('token') && url.pathname === '/') {
@@ -226,6 +252,7 @@ async function root(deps: HttpDeps, req: IncomingMessage, res: ServerResponse, u
   }
   const served = await serveStatic(deps.staticRoot, url.pathname, res, req.method === 'HEAD');
   if (served === 'served') return;
-  if (served === 'no-root' && (url.pathname === '/' || url.pathname === '/index.html')) return send(res, 200, 'text/html; charset=utf-8', VIEWER_NOT_BUILT);
+  if (served === 'no-root' && (url.pathname === '/' || url.pathname === '/index.html'))
+    return send(res, 200, 'text/html; charset=utf-8', VIEWER_NOT_BUILT);
   throw new HttpError(404, 'not found');
 }

@@ -25,7 +25,14 @@ async function atVersion(graph: GraphPort): Promise<Versioned> {
 }
 
 /** `parts`: the path after /api/graph/, split at '/'. */
-export async function graphRoute(tokens: TokenAuthority, port: GraphPort | undefined, req: IncomingMessage, res: ServerResponse, url: URL, parts: string[]): Promise<void> {
+export async function graphRoute(
+  tokens: TokenAuthority,
+  port: GraphPort | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  parts: string[],
+): Promise<void> {
   methods(req, ['GET', 'HEAD']);
   need(tokens, req, url, 'read');
   const graph = (): GraphPort => {

@@ -48,7 +48,11 @@ export function httpLimitsFromEnv(env: HttpEnv): HttpLimits {
     requestTimeoutMs: read('VF_HTTP_REQUEST_TIMEOUT_MS', env.VF_HTTP_REQUEST_TIMEOUT_MS, d.requestTimeoutMs),
     idleTimeoutMs: read('VF_HTTP_IDLE_TIMEOUT_MS', env.VF_HTTP_IDLE_TIMEOUT_MS, d.idleTimeoutMs),
     maxConnections: read('VF_HTTP_MAX_CONNECTIONS', env.VF_HTTP_MAX_CONNECTIONS, d.maxConnections),
-    maxConnectionsPerAddress: read('VF_HTTP_MAX_CONNECTIONS_PER_ADDRESS', env.VF_HTTP_MAX_CONNECTIONS_PER_ADDRESS, d.maxConnectionsPerAddress),
+    maxConnectionsPerAddress: read(
+      'VF_HTTP_MAX_CONNECTIONS_PER_ADDRESS',
+      env.VF_HTTP_MAX_CONNECTIONS_PER_ADDRESS,
+      d.maxConnectionsPerAddress,
+    ),
   };
 }
 

@@ -142,7 +142,8 @@ export class FacetTracker {
     for (const e of this.edges.values()) {
       bump(e.source);
       bump(e.target);
-      if (block !== undefined && this.typeCode.get(e.target) === block && e.source !== e.target && !parent.has(e.target)) parent.set(e.target, e.source);
+      if (block !== undefined && this.typeCode.get(e.target) === block && e.source !== e.target && !parent.has(e.target))
+        parent.set(e.target, e.source);
     }
     const foldInto = new Map<number, number>();
     for (const start of parent.keys()) {

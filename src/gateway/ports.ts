@@ -63,7 +63,15 @@ export interface LayoutPort {
 
 // ---- graph ----------------------------------------------------------------------------------------
 
-export type { GraphMutation, MutationOrigin, GraphApplyResult, GraphApplyRequest, GraphApplied, ChangeScope, GraphChanged } from '../graph/changes.ts';
+export type {
+  GraphMutation,
+  MutationOrigin,
+  GraphApplyResult,
+  GraphApplyRequest,
+  GraphApplied,
+  ChangeScope,
+  GraphChanged,
+} from '../graph/changes.ts';
 
 /** A node as the HTTP API shows it. */
 export interface GraphNodeView {

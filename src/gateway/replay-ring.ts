@@ -36,7 +36,10 @@ export class ReplayRing {
     this.entries.push({ seq, message, bytes });
     this.totalBytes += bytes;
     this.budget.held += bytes;
-    while (this.size > this.maxMessages || ((this.totalBytes > this.maxBytes || this.budget.held > this.budget.maxBytes) && this.size > 0)) {
+    while (
+      this.size > this.maxMessages ||
+      ((this.totalBytes > this.maxBytes || this.budget.held > this.budget.maxBytes) && this.size > 0)
+    ) {
       const dropped = this.entries[this.head]!.bytes;
       this.totalBytes -= dropped;
       this.budget.held -= dropped;

@@ -3,7 +3,8 @@
 // the routes see only this, so the gateway's plumbing stays below the runtime.
 import type { Recipient } from '../shared/recipient.ts';
 
-export type RouteFault = { readonly kind: 'throw'; readonly times: number } | { readonly kind: 'stall'; readonly durationMs: number; readonly times: number };
+export type RouteFault =
+  { readonly kind: 'throw'; readonly times: number } | { readonly kind: 'stall'; readonly durationMs: number; readonly times: number };
 
 export interface RouteSystem {
   /** The node's name, shown with its tree. */

@@ -3,7 +3,16 @@
 // change's HLC stamp in `timestamp`. SettingsSet.if_version is compare-and-set (-1: none).
 // JsonValue (structured values) is refused: the store holds booleans, numbers, strings.
 import {
-  BoolValue, HlcT, NumberValue, NumberValueT, BoolValueT, SettingValue as WireValue, SettingsDeltaT, SettingsSetT, StringValue, StringValueT,
+  BoolValue,
+  HlcT,
+  NumberValue,
+  NumberValueT,
+  BoolValueT,
+  SettingValue as WireValue,
+  SettingsDeltaT,
+  SettingsSetT,
+  StringValue,
+  StringValueT,
   type SettingsSet,
 } from '../protocol/index.ts';
 import { ZERO_HLC } from '../crdt/hlc.ts';
@@ -39,7 +48,8 @@ export function changeFromWire(set: SettingsSet): { ok: true; change: SettingCha
   const path = set.path();
   if (path === null) return { ok: false, error: 'SettingsSet without a path' };
   const wireIf = set.ifVersion();
-  if (wireIf < -1n || wireIf > BigInt(Number.MAX_SAFE_INTEGER)) return { ok: false, error: `${path}: if_version must be -1 (none) or a version` };
+  if (wireIf < -1n || wireIf > BigInt(Number.MAX_SAFE_INTEGER))
+    return { ok: false, error: `${path}: if_version must be -1 (none) or a version` };
   const cas = wireIf === -1n ? {} : { ifVersion: Number(wireIf) };
   switch (set.valueType()) {
     case WireValue.BoolValue:
@@ -82,7 +92,10 @@ export function deltaFromWire(wire: SettingsDeltaT): SettingsDelta | null {
     path: wire.path,
     old: fromWireValue(wire.oldValue),
     new: next,
-    timestamp: wire.timestamp === null ? ZERO_HLC : { wallMs: Number(wire.timestamp.wallMs), logical: wire.timestamp.logical, node: wire.timestamp.node },
+    timestamp:
+      wire.timestamp === null
+        ? ZERO_HLC
+        : { wallMs: Number(wire.timestamp.wallMs), logical: wire.timestamp.logical, node: wire.timestamp.node },
     client: typeof wire.client === 'string' ? wire.client : '',
     version: Number(wire.version),
   };

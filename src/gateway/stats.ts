@@ -45,7 +45,12 @@ export class GatewayStats {
   /** Registers the gateway's metrics; `live` reads the current session count and stream counters. */
   bind(registry: Registry, live: () => LiveFigures): void {
     const registers = [registry];
-    this.closeCounter = new Counter({ name: 'vf_gateway_closes_total', help: 'Sockets the server closed, by close code', labelNames: ['code'], registers });
+    this.closeCounter = new Counter({
+      name: 'vf_gateway_closes_total',
+      help: 'Sockets the server closed, by close code',
+      labelNames: ['code'],
+      registers,
+    });
     this.rateCounter = new Counter({ name: 'vf_gateway_rate_limited_total', help: 'Rate-limit notices sent to clients', registers });
     new Gauge({
       name: 'vf_gateway_sessions',

@@ -120,7 +120,15 @@ export class StreamGroup {
       this.lastSeq = view.getUint32(Offset.seq, true);
       keyframe = view.getUint8(Offset.kind) === FrameKind.Keyframe;
       if (keyframe) this.keyframeBytes = frame.byteLength;
-      this.options.onFrame?.({ group: this.options.key, seq: this.lastSeq, keyframe, bytes: frame.byteLength, time: now, snapshotTime: snapshot.time, members: this.members.size });
+      this.options.onFrame?.({
+        group: this.options.key,
+        seq: this.lastSeq,
+        keyframe,
+        bytes: frame.byteLength,
+        time: now,
+        snapshotTime: snapshot.time,
+        members: this.members.size,
+      });
     }
     this.current = frame;
     this.currentIsKeyframe = keyframe;

@@ -150,7 +150,8 @@ const SIGNATURES = {
   cuDevicePrimaryCtxReset_v2: 'int cuDevicePrimaryCtxReset_v2(int dev)',
   cuCtxSetCurrent: 'int cuCtxSetCurrent(void *ctx)',
   cuCtxSynchronize: 'int cuCtxSynchronize()',
-  cuModuleLoadDataEx: 'int cuModuleLoadDataEx(_Out_ void **module, const uint8_t *image, unsigned int count, int *options, uint64_t *values)',
+  cuModuleLoadDataEx:
+    'int cuModuleLoadDataEx(_Out_ void **module, const uint8_t *image, unsigned int count, int *options, uint64_t *values)',
   cuModuleGetFunction: 'int cuModuleGetFunction(_Out_ void **fn, void *module, const char *name)',
   cuModuleUnload: 'int cuModuleUnload(void *module)',
   cuMemAlloc_v2: 'int cuMemAlloc_v2(_Out_ uint64_t *dptr, size_t bytes)',
@@ -238,7 +239,9 @@ export class CudaDriver {
       try {
         api[name] = lib.func(signature);
       } catch (error) {
-        throw new CudaUnavailable(`${libraryPath} lacks ${name} (a driver older than CUDA 11?): ${error instanceof Error ? error.message : String(error)}`);
+        throw new CudaUnavailable(
+          `${libraryPath} lacks ${name} (a driver older than CUDA 11?): ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
     return new CudaDriver(api as Api, koffi, libraryPath);
@@ -409,7 +412,8 @@ export class CudaContext {
 
   assertUsable(): void {
     if (this.released) throw new CudaContextLost(`the CUDA context of ${this.device.name} was released`);
-    if (this.generation !== this.record.generation) throw new CudaContextLost(`the CUDA context of ${this.device.name} was reset after a device fault`);
+    if (this.generation !== this.record.generation)
+      throw new CudaContextLost(`the CUDA context of ${this.device.name} was reset after a device fault`);
   }
 
   /** Runs a driver call; a sticky error marks the device for a reset before its next context. */

@@ -23,9 +23,13 @@ export interface DeviceReset {
 
 export interface GpuStatus {
   /** The library the probe loaded, its driver version ("12.4") and the devices, or why none. */
-  readonly probe:
-    | { readonly library: string; readonly available: boolean; readonly driver: string | null; readonly devices: readonly string[]; readonly reason: string | null }
-    | null;
+  readonly probe: {
+    readonly library: string;
+    readonly available: boolean;
+    readonly driver: string | null;
+    readonly devices: readonly string[];
+    readonly reason: string | null;
+  } | null;
   readonly modules: readonly ModuleLoad[];
   readonly resets: readonly DeviceReset[];
 }
@@ -56,7 +60,9 @@ export function noteProbe(library: string, p: CudaProbe): void {
         library,
         available: true,
         driver: version(p.driverVersion),
-        devices: p.devices.map((d) => `${d.name} (sm_${d.computeCapability.join('')}, ${d.multiprocessors} SMs, ${(d.totalMemory / 2 ** 30).toFixed(1)} GiB)`),
+        devices: p.devices.map(
+          (d) => `${d.name} (sm_${d.computeCapability.join('')}, ${d.multiprocessors} SMs, ${(d.totalMemory / 2 ** 30).toFixed(1)} GiB)`,
+        ),
         reason: null,
       }
     : { library, available: false, driver: version(p.driverVersion), devices: [], reason: p.reason };
@@ -99,7 +105,10 @@ export function describeGpuEvent(event: GpuStatusEvent): { level: 'info' | 'warn
       const l = event.load;
       const refused = l.attempts.map((a) => `${a.image}: ${a.error}`).join('; ');
       return l.loaded !== null
-        ? { level: refused === '' ? 'info' : 'warn', message: `GPU: ${l.module} kernels loaded from the ${l.loaded} on ${l.device}${refused === '' ? '' : ` after ${refused}`}` }
+        ? {
+            level: refused === '' ? 'info' : 'warn',
+            message: `GPU: ${l.module} kernels loaded from the ${l.loaded} on ${l.device}${refused === '' ? '' : ` after ${refused}`}`,
+          }
         : { level: 'warn', message: `GPU: ${l.module} kernels did not load on ${l.device}: ${refused}` };
     }
     case 'reset':

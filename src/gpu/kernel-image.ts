@@ -39,7 +39,8 @@ function staleness(name: string): string | undefined {
   for (const ext of ['sha256', 'fatbin', 'ptx']) {
     if (!existsSync(`${KERNEL_BUILD_DIR}${name}.${ext}`)) return `build/gpu/${name}.${ext} is missing`;
   }
-  if (readFileSync(hashFile, 'utf8').trim() !== sourceHash(name)) return `build/gpu/${name}.* were built from another version of src/gpu/${name}.cu`;
+  if (readFileSync(hashFile, 'utf8').trim() !== sourceHash(name))
+    return `build/gpu/${name}.* were built from another version of src/gpu/${name}.cu`;
   return undefined;
 }
 

@@ -351,7 +351,8 @@ export class CudaPhysicsEngine implements PhysicsEngine {
     if (this.from.length < n) this.from = new Int32Array(d.capacity);
     const from = this.from;
     const last = fresh === 0 ? new Float32Array(0) : new Float32Array(d.host.buffer(), STATS_BYTES, 3 * fresh);
-    const same = (i: number, j: number): boolean => pos[3 * i] === last[3 * j] && pos[3 * i + 1] === last[3 * j + 1] && pos[3 * i + 2] === last[3 * j + 2];
+    const same = (i: number, j: number): boolean =>
+      pos[3 * i] === last[3 * j] && pos[3 * i + 1] === last[3 * j + 1] && pos[3 * i + 2] === last[3 * j + 2];
     let changed = 0;
     for (let i = 0; i < n; i++) {
       const kept = i < fresh && same(i, i);
@@ -376,7 +377,12 @@ export class CudaPhysicsEngine implements PhysicsEngine {
 
   /** Device arrays for the host buffers' capacity; new host arrays re-upload everything. */
   private ensureArrays(b: SimBuffers): DeviceArrays {
-    if (this.dev !== undefined && this.bound !== undefined && this.dev.capacity >= b.capacity && this.dev.springCapacity >= b.springCapacity) {
+    if (
+      this.dev !== undefined &&
+      this.bound !== undefined &&
+      this.dev.capacity >= b.capacity &&
+      this.dev.springCapacity >= b.springCapacity
+    ) {
       // Other host arrays (a reallocation, another layout): same device memory, upload everything.
       if (this.bound.buffers !== b) this.bound = { buffers: b, structure: Number.NaN, positions: Number.NaN, fresh: 0 };
       return this.dev;

@@ -5,7 +5,8 @@ import type { JournalError } from '../storage/group-commit.ts';
 import type { OpOutcome } from './shard-state.ts';
 
 /** `shard-unavailable`: a shard the change needs is restarting or not answering (the message names it). */
-export type GraphErrorCode = 'invalid' | 'not-found' | 'endpoint-missing' | 'edge-id-conflict' | 'clock-skew' | 'shard-unavailable' | JournalError['reason'];
+export type GraphErrorCode =
+  'invalid' | 'not-found' | 'endpoint-missing' | 'edge-id-conflict' | 'clock-skew' | 'shard-unavailable' | JournalError['reason'];
 
 export type GraphAck =
   | {

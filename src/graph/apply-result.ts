@@ -37,7 +37,10 @@ function isEdge(v: NodeValue | EdgeValue): v is EdgeValue {
  * `standing`: for an edge-id conflict, the edge that holds the id (the router reads it from its
  * shard), with `version` the graph version it was read at.
  */
-export function applyResult(ack: GraphAck, standing?: { readonly edge: LwwRegister<EdgeValue> | undefined; readonly version: number }): GraphApplyResult {
+export function applyResult(
+  ack: GraphAck,
+  standing?: { readonly edge: LwwRegister<EdgeValue> | undefined; readonly version: number },
+): GraphApplyResult {
   if (!ack.ok) {
     const failure: Failure = { ok: false, code: CODES[ack.error.code] ?? 'unavailable', message: ack.error.message };
     const edge = standing?.edge;
@@ -58,10 +61,13 @@ export function applyResult(ack: GraphAck, standing?: { readonly edge: LwwRegist
       if (edge === undefined) [edge, edgeStamp] = [edgeT(v), r.winner.stamp];
     } else if (node === undefined) [node, nodeStamp] = [nodeT(v, r.winner.stamp), r.winner.stamp];
   }
-  if (lost.length === 0) return ack.stamp === undefined ? { ok: true, version: ack.version } : { ok: true, version: ack.version, stamp: ack.stamp };
+  if (lost.length === 0)
+    return ack.stamp === undefined ? { ok: true, version: ack.version } : { ok: true, version: ack.version, stamp: ack.stamp };
   const applied = ack.results.filter((r) => r.status === 'applied').length;
   const which = lost.length === 1 ? `op ${lost[0]}` : `ops ${lost.slice(0, 8).join(', ')}${lost.length > 8 ? ', ...' : ''}`;
-  const message = `${which} lost to a newer write or a different existing value` + (applied > 0 ? `; ${applied} other op(s) applied at version ${ack.version}` : '');
+  const message =
+    `${which} lost to a newer write or a different existing value` +
+    (applied > 0 ? `; ${applied} other op(s) applied at version ${ack.version}` : '');
   if (node === undefined && edge === undefined) return { ok: false, code: 'conflict', message };
   const current = {
     ...(node === undefined ? {} : { node, nodeStamp: nodeStamp! }),

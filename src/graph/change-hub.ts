@@ -78,10 +78,13 @@ export class ChangeHub {
         update.version = wireVersion;
         updates.push(update);
       }
-      const change: GraphMutation = updates.length === 1 ? { kind: 'update', update: updates[0]! } : { kind: 'batch', batch: new GraphBatchT(updates, wireVersion) };
+      const change: GraphMutation =
+        updates.length === 1 ? { kind: 'update', update: updates[0]! } : { kind: 'batch', batch: new GraphBatchT(updates, wireVersion) };
       const part = scopes.slice(i, end);
       const msg: GraphChanged =
-        origin === undefined ? { type: 'graph-changed', version, change, scopes: part, stamp } : { type: 'graph-changed', version, change, scopes: part, origin, stamp };
+        origin === undefined
+          ? { type: 'graph-changed', version, change, scopes: part, stamp }
+          : { type: 'graph-changed', version, change, scopes: part, origin, stamp };
       for (const s of this.subscribers.values()) s.tell(msg);
     }
   }

@@ -5,7 +5,8 @@ import type { Hlc } from '../crdt/hlc.ts';
 import type { EdgeT, GraphBatchT, GraphUpdateT, NodeT } from '../protocol/index.ts';
 import type { Recipient } from '../shared/recipient.ts';
 
-export type GraphMutation = { readonly kind: 'update'; readonly update: GraphUpdateT } | { readonly kind: 'batch'; readonly batch: GraphBatchT };
+export type GraphMutation =
+  { readonly kind: 'update'; readonly update: GraphUpdateT } | { readonly kind: 'batch'; readonly batch: GraphBatchT };
 
 export interface MutationOrigin {
   /** The session that sent it. */

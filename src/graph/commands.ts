@@ -61,7 +61,12 @@ const opSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('remove-node'), id: nodeId, ...stamp }),
   z.object({ op: z.literal('add-edge'), edge: edgeInput, upsert: z.boolean().optional(), ...stamp }),
   z.object({ op: z.literal('remove-edge'), id: edgeId, ...stamp }),
-  z.object({ op: z.literal('set-edge-weight'), id: edgeId, weight: float32.refine((w) => w >= 0, { message: 'weight must be non-negative' }), ...stamp }),
+  z.object({
+    op: z.literal('set-edge-weight'),
+    id: edgeId,
+    weight: float32.refine((w) => w >= 0, { message: 'weight must be non-negative' }),
+    ...stamp,
+  }),
 ]);
 
 export const MAX_BATCH = 100_000;

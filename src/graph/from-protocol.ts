@@ -23,7 +23,8 @@ import type { UpdateNodeT } from '../protocol/generated/vf/update-node.ts';
 import { NODE_KINDS } from './topology.ts';
 
 /** A client's GraphMutation, structurally (changes.ts). */
-export type WireMutation = { readonly kind: 'update'; readonly update: GraphUpdateT } | { readonly kind: 'batch'; readonly batch: GraphBatchT };
+export type WireMutation =
+  { readonly kind: 'update'; readonly update: GraphUpdateT } | { readonly kind: 'batch'; readonly batch: GraphBatchT };
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 /** Not a string, so validation refuses it with a readable path. */
@@ -60,7 +61,14 @@ function nodeOf(n: NodeT | null | undefined): Record<string, unknown> | undefine
 
 function edgeOf(e: EdgeT | null | undefined): Record<string, unknown> | undefined {
   if (e === null || e === undefined) return undefined;
-  const out: Record<string, unknown> = { id: e.id, source: e.source, target: e.target, weight: e.weight, metadata: metadataOf(e.metadata), directed: e.directed };
+  const out: Record<string, unknown> = {
+    id: e.id,
+    source: e.source,
+    target: e.target,
+    weight: e.weight,
+    metadata: metadataOf(e.metadata),
+    directed: e.directed,
+  };
   withOptional(out, 'type', str(e.type));
   return out;
 }

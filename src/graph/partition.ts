@@ -14,7 +14,8 @@ export class Partitioner {
   private readonly seeds: number[];
 
   constructor(readonly shards: number) {
-    if (!Number.isInteger(shards) || shards < 1 || shards > 1024) throw new RangeError(`shard count must be an integer in [1, 1024], got ${shards}`);
+    if (!Number.isInteger(shards) || shards < 1 || shards > 1024)
+      throw new RangeError(`shard count must be an integer in [1, 1024], got ${shards}`);
     this.seeds = Array.from({ length: shards }, (_, i) => mix(0x9e3779b9 ^ Math.imul(i + 1, 0x27d4eb2f)));
   }
 

@@ -21,7 +21,11 @@ export function seedPosition(id: number): Vec3 {
 }
 
 export function normaliseNode(n: NodeValue, seed: boolean): NodeValue {
-  const out: { -readonly [K in keyof NodeValue]: NodeValue[K] } = { id: n.id, kind: n.kind ?? 'knowledge', metadata: normaliseMetadata(n.metadata ?? []) };
+  const out: { -readonly [K in keyof NodeValue]: NodeValue[K] } = {
+    id: n.id,
+    kind: n.kind ?? 'knowledge',
+    metadata: normaliseMetadata(n.metadata ?? []),
+  };
   if (n.type !== undefined) out.type = n.type;
   if (n.title !== undefined) out.title = n.title;
   if (n.content !== undefined) out.content = n.content;

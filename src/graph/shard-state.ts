@@ -81,7 +81,8 @@ export class ShardState {
           const node = op.node.position === undefined ? { ...op.node, position: seedPosition(op.node.id) } : op.node;
           return { outcome: APPLIED, event: { type: 'node-added', stamp, node } };
         }
-        const node = op.node.position === undefined && cur.value.position !== undefined ? { ...op.node, position: cur.value.position } : op.node;
+        const node =
+          op.node.position === undefined && cur.value.position !== undefined ? { ...op.node, position: cur.value.position } : op.node;
         if (sameValue(node, cur.value)) return { outcome: UNCHANGED, event: undefined };
         if (op.upsert !== true || !wins(stamp, cur)) return conflict(cur);
         return { outcome: APPLIED, event: { type: 'node-updated', stamp, node } };
@@ -97,7 +98,8 @@ export class ShardState {
         const cur = this.nodes.register(op.id);
         if (cur?.value === undefined || !wins(stamp, cur)) return conflict(cur ?? { stamp, value: undefined });
         const p = cur.value.position;
-        if (p !== undefined && p.x === op.position.x && p.y === op.position.y && p.z === op.position.z) return { outcome: UNCHANGED, event: undefined };
+        if (p !== undefined && p.x === op.position.x && p.y === op.position.y && p.z === op.position.z)
+          return { outcome: UNCHANGED, event: undefined };
         return { outcome: APPLIED, event: { type: 'node-moved', stamp, id: op.id, position: op.position } };
       }
       case 'remove-node': {

@@ -18,10 +18,16 @@ export function encodeSnapshot(state: ShardState): Uint8Array {
     size += 4 + bytes.length + pad(4 + bytes.length);
   };
   for (const [id, reg] of state.nodes.entries()) {
-    push(reg.value === undefined ? { type: 'node-removed', stamp: reg.stamp, id } : { type: 'node-added', stamp: reg.stamp, node: reg.value });
+    push(
+      reg.value === undefined ? { type: 'node-removed', stamp: reg.stamp, id } : { type: 'node-added', stamp: reg.stamp, node: reg.value },
+    );
   }
   for (const [id, reg] of state.edges.entries()) {
-    push(reg.value === undefined ? { type: 'edge-deleted', stamp: reg.stamp, id } : { type: 'edge-created', stamp: reg.stamp, edge: reg.value });
+    push(
+      reg.value === undefined
+        ? { type: 'edge-deleted', stamp: reg.stamp, id }
+        : { type: 'edge-created', stamp: reg.stamp, edge: reg.value },
+    );
   }
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);

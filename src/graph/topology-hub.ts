@@ -7,7 +7,16 @@
 import type { ChangeScope } from './changes.ts';
 import type { Recipient } from '../shared/recipient.ts';
 import type { GraphEvent } from './events.ts';
-import { NODE_KINDS, topologyEdgeOf, topologyNodeOf, type NodeKind, type TopologyChange, type TopologyEdge, type TopologyNode, type Vec3 } from './topology.ts';
+import {
+  NODE_KINDS,
+  topologyEdgeOf,
+  topologyNodeOf,
+  type NodeKind,
+  type TopologyChange,
+  type TopologyEdge,
+  type TopologyNode,
+  type Vec3,
+} from './topology.ts';
 
 const WIRE_KIND = new Map<NodeKind, number>(NODE_KINDS.map((k, i) => [k, i]));
 
@@ -84,7 +93,8 @@ export class TopologyHub {
           const prev = this.nodes.get(e.node.id);
           const n: TopologyNode = topologyNodeOf(e.node);
           this.nodes.set(n.id, n);
-          if (n.position !== undefined && !samePos(prev?.position, n.position)) push({ type: 'nodes-moved', version, nodes: [{ id: n.id, position: n.position }] });
+          if (n.position !== undefined && !samePos(prev?.position, n.position))
+            push({ type: 'nodes-moved', version, nodes: [{ id: n.id, position: n.position }] });
           break;
         }
         case 'node-moved': {

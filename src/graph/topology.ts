@@ -41,7 +41,12 @@ export interface TopologyEdge {
 }
 
 /** A stored node as the compute actors see it: the shards' recovery slices and the hub's view alike. */
-export function topologyNodeOf(n: { readonly id: number; readonly kind: NodeKind; readonly type?: string; readonly position?: Vec3 }): TopologyNode {
+export function topologyNodeOf(n: {
+  readonly id: number;
+  readonly kind: NodeKind;
+  readonly type?: string;
+  readonly position?: Vec3;
+}): TopologyNode {
   const node: { -readonly [K in keyof TopologyNode]: TopologyNode[K] } = { id: n.id, kind: n.kind };
   if (n.type !== undefined && n.type !== '') node.type = n.type;
   if (n.position !== undefined) node.position = n.position;
@@ -61,10 +66,21 @@ export function topologyEdgeOf(id: bigint, e: EdgeValue): TopologyEdge {
  * (ChangeSequence); one at or below the last it applied is already in its copy.
  */
 export type TopologyChange =
-  | { readonly type: 'reset'; readonly version: number; readonly seq?: number; readonly nodes: readonly TopologyNode[]; readonly edges: readonly TopologyEdge[] }
+  | {
+      readonly type: 'reset';
+      readonly version: number;
+      readonly seq?: number;
+      readonly nodes: readonly TopologyNode[];
+      readonly edges: readonly TopologyEdge[];
+    }
   | { readonly type: 'nodes-added'; readonly version: number; readonly seq?: number; readonly nodes: readonly TopologyNode[] }
   | { readonly type: 'nodes-removed'; readonly version: number; readonly seq?: number; readonly ids: readonly number[] }
-  | { readonly type: 'nodes-moved'; readonly version: number; readonly seq?: number; readonly nodes: readonly { readonly id: number; readonly position: Vec3 }[] }
+  | {
+      readonly type: 'nodes-moved';
+      readonly version: number;
+      readonly seq?: number;
+      readonly nodes: readonly { readonly id: number; readonly position: Vec3 }[];
+    }
   | { readonly type: 'edges-added'; readonly version: number; readonly seq?: number; readonly edges: readonly TopologyEdge[] }
   /** Removing a node removes its edges: they are listed here too, before the node removal. */
   | { readonly type: 'edges-removed'; readonly version: number; readonly seq?: number; readonly ids: readonly bigint[] }

@@ -30,7 +30,8 @@ export function dimacsSource(path: string, o: DimacsOptions = {}): ImportSource 
         const where = `${path}:${line.number}`;
         if (f[0] === 'p') {
           if (n >= 0) throw new ImportError(`${where}: a second problem line`);
-          if (f[1] !== 'sp' || f.length !== 4 || !/^\d+$/.test(f[2]!) || !/^\d+$/.test(f[3]!)) throw new ImportError(`${where}: expected "p sp <nodes> <arcs>"`);
+          if (f[1] !== 'sp' || f.length !== 4 || !/^\d+$/.test(f[2]!) || !/^\d+$/.test(f[3]!))
+            throw new ImportError(`${where}: expected "p sp <nodes> <arcs>"`);
           n = Number(f[2]);
           m = Number(f[3]);
           if (n > MAX_NODES || n + offset > 0xffffffff) throw new ImportError(`${where}: ${n} nodes is more than this importer takes`);
@@ -49,7 +50,9 @@ export function dimacsSource(path: string, o: DimacsOptions = {}): ImportSource 
         const key = `${u},${v}`;
         const k = repeats.get(key) ?? 0;
         repeats.set(key, k + 1);
-        yield { edge: { id: edgeIdOf('dimacs', u + offset, v + offset, k), source: u + offset, target: v + offset, weight: w, directed: true } };
+        yield {
+          edge: { id: edgeIdOf('dimacs', u + offset, v + offset, k), source: u + offset, target: v + offset, weight: w, directed: true },
+        };
       }
       if (n < 0) throw new ImportError(`${path}: no "p sp" problem line; is this a DIMACS .gr file?`);
       if (arcs !== m) throw new ImportError(`${path}: ${arcs} arcs, but the problem line announced ${m}`);

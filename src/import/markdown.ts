@@ -139,7 +139,15 @@ export function markdownSource(dir: string, o: MarkdownOptions = {}): ImportSour
         emitted.add(id);
         const meta: [string, string][] = p.parsed.properties.map(([k, v]) => [clip(k, 256), clip(v, 65536)]);
         meta.push(['file', clip(p.file, 65536)]);
-        yield { node: { id, kind: 'knowledge', type: p.journal ? 'journal' : 'page', title: p.name, metadata: normaliseMetadata(meta).slice(0, 1024) } };
+        yield {
+          node: {
+            id,
+            kind: 'knowledge',
+            type: p.journal ? 'journal' : 'page',
+            title: p.name,
+            metadata: normaliseMetadata(meta).slice(0, 1024),
+          },
+        };
       }
       done = 0;
       for (const p of pages) {
@@ -160,7 +168,9 @@ export function markdownSource(dir: string, o: MarkdownOptions = {}): ImportSour
           blockIds.push(id);
           const meta = normaliseMetadata(b.properties.map(([k, v]) => [clip(k, 256), clip(v, 65536)] as const)).slice(0, 1024);
           const firstLine = b.text.split('\n', 1)[0] ?? '';
-          yield { node: { id, kind: 'knowledge', type: 'block', title: clip(firstLine, 1024), content: clip(b.text, 1_048_576), metadata: meta } };
+          yield {
+            node: { id, kind: 'knowledge', type: 'block', title: clip(firstLine, 1024), content: clip(b.text, 1_048_576), metadata: meta },
+          };
           edge(b.parent < 0 ? page : blockIds[b.parent]!, id, 'contains');
           for (const l of b.links) edge(id, target(l), 'links-to');
           for (const t of b.tags) edge(id, target(t, true), 'tagged');

@@ -51,7 +51,8 @@ export class EngineSelector {
   ) {
     if (candidates.length === 0) throw new RangeError('at least one engine candidate is needed');
     this.failuresBeforeFallback = options.failuresBeforeFallback ?? 3;
-    if (!Number.isInteger(this.failuresBeforeFallback) || this.failuresBeforeFallback < 1) throw new RangeError('failuresBeforeFallback must be >= 1');
+    if (!Number.isInteger(this.failuresBeforeFallback) || this.failuresBeforeFallback < 1)
+      throw new RangeError('failuresBeforeFallback must be >= 1');
   }
 
   current(): EngineCandidate {

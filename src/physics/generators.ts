@@ -56,6 +56,7 @@ export function toTopology(g: EdgeListGraph): { nodes: TopologyNode[]; edges: To
   const nodes: TopologyNode[] = [];
   for (let i = 0; i < g.n; i++) nodes.push({ id: i, kind: 'knowledge' });
   const edges: TopologyEdge[] = [];
-  for (let e = 0; e < g.edges.length / 2; e++) edges.push({ id: BigInt(e), source: g.edges[2 * e]!, target: g.edges[2 * e + 1]!, weight: 1 });
+  for (let e = 0; e < g.edges.length / 2; e++)
+    edges.push({ id: BigInt(e), source: g.edges[2 * e]!, target: g.edges[2 * e + 1]!, weight: 1 });
   return { nodes, edges };
 }

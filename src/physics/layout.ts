@@ -265,7 +265,8 @@ export class Layout {
   }
 
   setDistanceConstraint(c: DistanceConstraint): void {
-    if (!(c.min >= 0 && c.max >= c.min && Number.isFinite(c.max))) throw new RangeError('a distance constraint needs 0 <= min <= max < Infinity');
+    if (!(c.min >= 0 && c.max >= c.min && Number.isFinite(c.max)))
+      throw new RangeError('a distance constraint needs 0 <= min <= max < Infinity');
     this.distance.set(c.id, c);
     this.springsDirty = true;
   }
@@ -455,4 +456,3 @@ export class Layout {
     }
   }
 }
-

@@ -534,7 +534,8 @@ export class ActorCell<Msg> implements Runnable {
   // ---- children and context --------------------------------------------------------------------
 
   spawnChild<C>(factory: ActorFactory<C>, options: SpawnOptions): ActorCell<C> {
-    if (this.cellState === 'stopping' || this.cellState === 'stopped') throw new Error(`${this.path} is stopping and cannot spawn ${options.name}`);
+    if (this.cellState === 'stopping' || this.cellState === 'stopped')
+      throw new Error(`${this.path} is stopping and cannot spawn ${options.name}`);
     if (this.children.has(options.name)) throw new Error(`${this.path} already has a child named ${options.name}`);
     const child = new ActorCell<C>(this.host, this as ActorCell<unknown>, options.name, factory, options);
     this.children.set(options.name, child as ActorCell<unknown>);
@@ -559,7 +560,8 @@ export class ActorCell<Msg> implements Runnable {
   private makeContext(): ActorContext<Msg> {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the context is a view of this cell
     const cell = this;
-    const localCell = (ref: AnyRef): ActorCell<unknown> | undefined => (ref instanceof LocalRef ? (ref.cell as ActorCell<unknown>) : undefined);
+    const localCell = (ref: AnyRef): ActorCell<unknown> | undefined =>
+      ref instanceof LocalRef ? (ref.cell as ActorCell<unknown>) : undefined;
     return {
       get self() {
         return cell.ref;

@@ -5,7 +5,12 @@ import type { ActorSystem } from './system.ts';
 
 export function bindRuntimeMetrics(system: ActorSystem, registry: Registry): () => void {
   const registers = [registry];
-  const deadLetters = new Counter({ name: 'vf_dead_letters_total', help: 'Undeliverable messages, by reason', labelNames: ['reason'], registers });
+  const deadLetters = new Counter({
+    name: 'vf_dead_letters_total',
+    help: 'Undeliverable messages, by reason',
+    labelNames: ['reason'],
+    registers,
+  });
   const overflows = new Counter({
     name: 'vf_mailbox_overflow_total',
     help: 'Messages refused or evicted by a full mailbox, by actor and policy',
@@ -13,8 +18,18 @@ export function bindRuntimeMetrics(system: ActorSystem, registry: Registry): () 
     registers,
   });
   const failures = new Counter({ name: 'vf_actor_failures_total', help: 'Actor failures, by actor', labelNames: ['actor'], registers });
-  const restarts = new Counter({ name: 'vf_actor_restarts_total', help: 'Completed actor restarts, by actor', labelNames: ['actor'], registers });
-  const decisions = new Counter({ name: 'vf_supervisor_decisions_total', help: 'Supervision directives applied', labelNames: ['directive'], registers });
+  const restarts = new Counter({
+    name: 'vf_actor_restarts_total',
+    help: 'Completed actor restarts, by actor',
+    labelNames: ['actor'],
+    registers,
+  });
+  const decisions = new Counter({
+    name: 'vf_supervisor_decisions_total',
+    help: 'Supervision directives applied',
+    labelNames: ['directive'],
+    registers,
+  });
   const faults = new Counter({ name: 'vf_faults_injected_total', help: 'Faults injected, by actor', labelNames: ['actor'], registers });
   new Gauge({
     name: 'vf_mailbox_depth',

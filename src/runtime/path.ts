@@ -27,7 +27,14 @@ export function parsePath(path: string): ParsedPath | undefined {
   const remote = REMOTE.exec(path);
   const local = remote === null ? path : remote[2]!;
   if (!local.startsWith('/')) return undefined;
-  if (local !== '/' && !local.slice(1).split('/').every((n) => NAME.test(n))) return undefined;
+  if (
+    local !== '/' &&
+    !local
+      .slice(1)
+      .split('/')
+      .every((n) => NAME.test(n))
+  )
+    return undefined;
   return { address: remote === null ? undefined : remote[1], local };
 }
 

@@ -87,7 +87,8 @@ export class ActorSystem {
     this.host = this.makeHost();
     this.refs = {
       pathOf: (ref) => this.qualifiedPath(ref)!,
-      refFor: (path) => (path.startsWith(`vf://${this.name}${TEMP_PREFIX}`) || path.startsWith(TEMP_PREFIX) ? this.askRefFor(path) : this.resolve(path)),
+      refFor: (path) =>
+        path.startsWith(`vf://${this.name}${TEMP_PREFIX}`) || path.startsWith(TEMP_PREFIX) ? this.askRefFor(path) : this.resolve(path),
     };
     this.askHost = {
       settled: (ref) => this.pendingAsks.delete(ref.correlationId),
@@ -282,7 +283,14 @@ export class ActorSystem {
     const transport = address === undefined ? undefined : this.transports.get(address);
     const sent =
       transport !== undefined &&
-      transport.send({ recipient, sender: this.qualifiedPath(sender), correlationId: correlationOf(sender), message, target, senderRef: sender });
+      transport.send({
+        recipient,
+        sender: this.qualifiedPath(sender),
+        correlationId: correlationOf(sender),
+        message,
+        target,
+        senderRef: sender,
+      });
     if (!sent) this.deadLetter(recipient, message, sender, transport === undefined ? 'recipient-unknown' : 'transport-failed');
   }
 

@@ -52,4 +52,3 @@ export type SettingsMsg =
       readonly immediate?: boolean;
     }
   | { readonly type: 'unsubscribe'; readonly subscriber: Recipient<SettingsBroadcast> };
-

@@ -5,13 +5,27 @@ import { DEFAULT_PARAMS, type GroupParams } from '../physics/params.ts';
 import type { SettingValue } from './delta.ts';
 
 export type SettingSpec =
-  | { readonly type: 'number'; readonly default: number; readonly min: number; readonly max: number; readonly integer?: boolean; readonly doc: string }
+  | {
+      readonly type: 'number';
+      readonly default: number;
+      readonly min: number;
+      readonly max: number;
+      readonly integer?: boolean;
+      readonly doc: string;
+    }
   | { readonly type: 'boolean'; readonly default: boolean; readonly doc: string }
   | { readonly type: 'enum'; readonly default: string; readonly values: readonly string[]; readonly doc: string }
   | { readonly type: 'color'; readonly default: string; readonly doc: string }
   | { readonly type: 'string'; readonly default: string; readonly maxLength: number; readonly doc: string };
 
-const num = (def: number, min: number, max: number, doc: string, integer = false): SettingSpec => ({ type: 'number', default: def, min, max, integer, doc });
+const num = (def: number, min: number, max: number, doc: string, integer = false): SettingSpec => ({
+  type: 'number',
+  default: def,
+  min,
+  max,
+  integer,
+  doc,
+});
 const bool = (def: boolean, doc: string): SettingSpec => ({ type: 'boolean', default: def, doc });
 const color = (def: string, doc: string): SettingSpec => ({ type: 'color', default: def, doc });
 const oneOf = (def: string, values: readonly string[], doc: string): SettingSpec => ({ type: 'enum', default: def, values, doc });
@@ -51,7 +65,13 @@ export const SETTINGS_SCHEMA: Readonly<Record<string, SettingSpec>> = {
   'physics.constraintStiffness': num(P.constraintStiffness, 0, 100, 'Stiffness of distance and position constraints'),
   'physics.sleepDistance': num(P.sleepDistance, 0, 100, 'A layout whose nodes move less than this is settling'),
   'physics.sleepTicks': num(P.sleepTicks, 1, 100_000, 'Settling ticks in a row before it sleeps', true),
-  'physics.annealTicks': num(P.annealTicks, 0, 1_000_000, 'Ticks at the lowest temperature before a layout still moving cools on to rest (0 = never)', true),
+  'physics.annealTicks': num(
+    P.annealTicks,
+    0,
+    1_000_000,
+    'Ticks at the lowest temperature before a layout still moving cools on to rest (0 = never)',
+    true,
+  ),
   'physics.easeTicks': num(P.easeTicks, 1, 10_000, 'Ticks over which a change is eased in', true),
   'physics.simHz': num(P.simHz, 1, 1_000, 'Simulation rate', true),
   'physics.pinTimeoutMs': num(P.pinTimeoutMs, 0, 3_600_000, 'A dragged node is released after this long', true),
@@ -90,11 +110,17 @@ export function validateSetting(path: string, value: unknown): ValidationResult 
     case 'boolean':
       return typeof value === 'boolean' ? { ok: true, value } : invalid('expected true or false');
     case 'enum':
-      return typeof value === 'string' && spec.values.includes(value) ? { ok: true, value } : invalid(`expected one of ${spec.values.join(', ')}`);
+      return typeof value === 'string' && spec.values.includes(value)
+        ? { ok: true, value }
+        : invalid(`expected one of ${spec.values.join(', ')}`);
     case 'color':
-      return typeof value === 'string' && COLOR.test(value) ? { ok: true, value: value.toLowerCase() } : invalid('expected a colour #rrggbb');
+      return typeof value === 'string' && COLOR.test(value)
+        ? { ok: true, value: value.toLowerCase() }
+        : invalid('expected a colour #rrggbb');
     case 'string':
-      return typeof value === 'string' && value.length <= spec.maxLength ? { ok: true, value } : invalid(`expected text of at most ${spec.maxLength} characters`);
+      return typeof value === 'string' && value.length <= spec.maxLength
+        ? { ok: true, value }
+        : invalid(`expected text of at most ${spec.maxLength} characters`);
   }
 }
 

@@ -32,7 +32,12 @@ export class SettingsTree {
       const checked = validateSetting(change.path, change.value);
       const current = this.current(change.path);
       if (!checked.ok) {
-        errors.push({ path: change.path.slice(0, 512), code: checked.code, message: checked.message, ...(current === undefined ? {} : { current }) });
+        errors.push({
+          path: change.path.slice(0, 512),
+          code: checked.code,
+          message: checked.message,
+          ...(current === undefined ? {} : { current }),
+        });
         continue;
       }
       if (change.ifVersion !== undefined && current !== undefined && current.version !== change.ifVersion) {

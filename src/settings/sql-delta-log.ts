@@ -24,7 +24,7 @@ export class SqlDeltaLog implements SettingsDeltaLog {
 
   async load(): Promise<readonly SettingsDelta[]> {
     const out: SettingsDelta[] = [];
-    for (let afterId = 0; ; ) {
+    for (let afterId = 0; ;) {
       const page = await this.store.list({ afterId, limit: PAGE });
       for (const d of page) {
         // The settings tree holds scalars; structured JSON values are not part of its schema.

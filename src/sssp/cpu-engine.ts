@@ -87,7 +87,13 @@ export class CpuSsspEngine implements SsspEngine {
 }
 
 /** A run over `view`: the bucket queue where the weights allow it (and `queue` is 'auto'), else the radix queue. */
-export function startRun(view: CsrView, scale: WeightScale | undefined, queue: 'auto' | 'radix', scratch: DijkstraScratch, q: PreparedQuery): SettleRun {
+export function startRun(
+  view: CsrView,
+  scale: WeightScale | undefined,
+  queue: 'auto' | 'radix',
+  scratch: DijkstraScratch,
+  q: PreparedQuery,
+): SettleRun {
   const delta = queue === 'auto' ? bucketWidth(scale) : undefined;
   if (delta === undefined) return new DijkstraRun(view, scratch, q.sourceIndex, q.bound, q.targets);
   return new BucketRun(view, scratch, q.sourceIndex, q.bound, q.targets, scale, delta);

@@ -241,7 +241,13 @@ export class DynamicCsr implements CsrView {
    * million-edge snapshot does not hold the event loop for seconds. The graph must not be read or
    * changed until the promise settles; on a TopologyError it is left as it was.
    */
-  resetInSlices(version: number, nodes: readonly TopologyNode[], edges: readonly TopologyEdge[], yieldTo: () => Promise<void>, sliceMs = 8): Promise<void> {
+  resetInSlices(
+    version: number,
+    nodes: readonly TopologyNode[],
+    edges: readonly TopologyEdge[],
+    yieldTo: () => Promise<void>,
+    sliceMs = 8,
+  ): Promise<void> {
     return inSlices(this.resetting(version, nodes, edges), yieldTo, sliceMs);
   }
 
@@ -261,7 +267,14 @@ export class DynamicCsr implements CsrView {
       ids[k] = keyOf(e.id);
       if ((k & CHUNK_MASK) === CHUNK_MASK) yield;
     }
-    yield* this.loading(version, nodes.map((n) => n.id), source, target, weight, { edgeIds: ids, directed });
+    yield* this.loading(
+      version,
+      nodes.map((n) => n.id),
+      source,
+      target,
+      weight,
+      { edgeIds: ids, directed },
+    );
   }
 
   /**
@@ -324,7 +337,12 @@ export class DynamicCsr implements CsrView {
     const given = options.directed ?? false;
     const perEdge = typeof given === 'boolean' ? undefined : given;
     const all = given === true ? 1 : 0;
-    if (target.length !== m || weight.length !== m || (edgeIds !== undefined && edgeIds.length !== m) || (perEdge !== undefined && perEdge.length !== m)) {
+    if (
+      target.length !== m ||
+      weight.length !== m ||
+      (edgeIds !== undefined && edgeIds.length !== m) ||
+      (perEdge !== undefined && perEdge.length !== m)
+    ) {
       throw new TopologyError('edge arrays of different lengths');
     }
     const index = new IdIndex(nodeIds.length);

@@ -91,7 +91,12 @@ export abstract class RunBase {
   private remaining = 0;
   private readonly targetMark: Uint8Array | null = null;
 
-  protected constructor(n: number, protected readonly scratch: DijkstraScratch, source: number, targets: Int32Array | null) {
+  protected constructor(
+    n: number,
+    protected readonly scratch: DijkstraScratch,
+    source: number,
+    targets: Int32Array | null,
+  ) {
     // Fresh per run: they go out in the result, which callers may keep.
     this.distance = new Float64Array(n).fill(Infinity);
     this.parent = new Int32Array(n).fill(-1);

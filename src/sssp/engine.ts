@@ -15,13 +15,7 @@ export interface SsspQuery {
 }
 
 export type SsspErrorCode =
-  | 'no-graph'
-  | 'unknown-source'
-  | 'unknown-target'
-  | 'negative-weight'
-  | 'bad-query'
-  | 'graph-changed'
-  | 'engine-failed';
+  'no-graph' | 'unknown-source' | 'unknown-target' | 'negative-weight' | 'bad-query' | 'graph-changed' | 'engine-failed';
 
 export interface SsspError {
   readonly code: SsspErrorCode;
@@ -79,9 +73,11 @@ export function failure(code: SsspErrorCode, message: string): SsspOutcome {
 export function prepareQuery(graph: DynamicCsr, query: SsspQuery): PreparedQuery | SsspError {
   if (graph.version < 0) return { code: 'no-graph', message: 'no graph snapshot has arrived yet' };
   const sourceIndex = typeof query.source === 'number' ? graph.indexOf(query.source) : undefined;
-  if (sourceIndex === undefined) return { code: 'unknown-source', message: `node ${String(query.source)} is not in graph version ${graph.version}` };
+  if (sourceIndex === undefined)
+    return { code: 'unknown-source', message: `node ${String(query.source)} is not in graph version ${graph.version}` };
   const bound = query.maxDistance ?? Infinity;
-  if (typeof bound !== 'number' || !(bound >= 0)) return { code: 'bad-query', message: `maxDistance ${String(bound)} is not a non-negative number` };
+  if (typeof bound !== 'number' || !(bound >= 0))
+    return { code: 'bad-query', message: `maxDistance ${String(bound)} is not a non-negative number` };
   let targets: Int32Array | null = null;
   if (query.targets !== undefined) {
     if (!Array.isArray(query.targets)) return { code: 'bad-query', message: 'targets must be an array of node ids' };

@@ -28,7 +28,15 @@ import {
 import type { DynamicCsr } from './csr.ts';
 import { failure, prepareQuery, type PreparedQuery, type SsspEngine, type SsspOutcome, type SsspQuery } from './engine.ts';
 
-const KERNELS = ['sssp_init', 'sssp_start', 'sssp_round', 'sssp_parents_tight', 'sssp_parents_missing', 'sssp_bfs_start', 'sssp_bfs_round'] as const;
+const KERNELS = [
+  'sssp_init',
+  'sssp_start',
+  'sssp_round',
+  'sssp_parents_tight',
+  'sssp_parents_missing',
+  'sssp_bfs_start',
+  'sssp_bfs_round',
+] as const;
 type KernelName = (typeof KERNELS)[number];
 const BLOCK = 256;
 /** Lanes per node in the arc kernels (GROUP in sssp.cu). */
@@ -174,7 +182,9 @@ export class GpuSsspEngine implements SsspEngine {
   static open(options: GpuEngineOptions = {}): Promise<GpuSsspEngine> {
     const opening = openDevice(options);
     return Promise.resolve(
-      opening.ok ? new GpuSsspEngine(undefined, opening.device, opening.name, options) : new GpuSsspEngine(opening.reason, undefined, undefined, options),
+      opening.ok
+        ? new GpuSsspEngine(undefined, opening.device, opening.name, options)
+        : new GpuSsspEngine(opening.reason, undefined, undefined, options),
     );
   }
 
@@ -223,14 +233,38 @@ export class GpuSsspEngine implements SsspEngine {
     const p = (name: string): KernelArg => ({ ptr: d.ptr(name) });
     const csr = [p('rowStart'), p('rowLen'), p('col'), p('weight')];
     const maxGrid = BLOCKS_PER_SM * d.ctx.device.multiprocessors;
-    s.launch(d.fn('sssp_init'), gridFor(n, 1, maxGrid * 4), BLOCK, [{ i32: n }, p('dist'), p('parent'), p('stamp'), p('inFar'), { i32: src }]);
+    s.launch(d.fn('sssp_init'), gridFor(n, 1, maxGrid * 4), BLOCK, [
+      { i32: n },
+      p('dist'),
+      p('parent'),
+      p('stamp'),
+      p('inFar'),
+      { i32: src },
+    ]);
     s.launch(d.fn('sssp_start'), 1, 32, [{ ptr: d.ctrl }, { i32: src }, { f64: delta }, p('nearA')]);
-    const distances = await this.rounds(d, 'sssp_round', [{ ptr: d.ctrl }, ...csr, { f64: prepared.bound }, p('dist'), p('stamp'), p('inFar'), p('nearA'), p('nearB'), p('farA'), p('farB')], n);
+    const distances = await this.rounds(
+      d,
+      'sssp_round',
+      [{ ptr: d.ctrl }, ...csr, { f64: prepared.bound }, p('dist'), p('stamp'), p('inFar'), p('nearA'), p('nearB'), p('farA'), p('farB')],
+      n,
+    );
     let parents: GpuRunStats['parents'] = 'one-pass';
     let missing = 1;
     if (!zero) {
-      s.launch(d.fn('sssp_parents_tight'), gridFor(n, GROUP, maxGrid * 4), BLOCK, [{ i32: n }, ...csr, p('dist'), p('parent'), { i32: src }]);
-      s.launch(d.fn('sssp_parents_missing'), gridFor(n, 1, maxGrid * 4), BLOCK, [{ i32: n }, p('dist'), p('parent'), { i32: src }, { ptr: d.ctrl }]);
+      s.launch(d.fn('sssp_parents_tight'), gridFor(n, GROUP, maxGrid * 4), BLOCK, [
+        { i32: n },
+        ...csr,
+        p('dist'),
+        p('parent'),
+        { i32: src },
+      ]);
+      s.launch(d.fn('sssp_parents_missing'), gridFor(n, 1, maxGrid * 4), BLOCK, [
+        { i32: n },
+        p('dist'),
+        p('parent'),
+        { i32: src },
+        { ptr: d.ctrl },
+      ]);
       s.downloadPinned(d.status, 0, d.ctrl, CTRL_BYTES);
       await s.idle();
       missing = new DataView(d.status.buffer()).getUint32(CTRL_MISSING, true);

@@ -13,7 +13,12 @@ export interface RestLengthOptions {
 }
 
 /** One rest length per edge, the edges given as parallel arrays of node ids. */
-export function ssspRestLengths(result: SsspResult, sources: ArrayLike<number>, targets: ArrayLike<number>, options: RestLengthOptions): Float32Array {
+export function ssspRestLengths(
+  result: SsspResult,
+  sources: ArrayLike<number>,
+  targets: ArrayLike<number>,
+  options: RestLengthOptions,
+): Float32Array {
   const distanceOf = new Map<number, number>();
   let scale = 0;
   for (const i of result.order) {

@@ -78,7 +78,14 @@ export class WorkerSsspEngine implements SsspEngine {
     const id = this.nextId++;
     const request: WorkerQuery = {
       id,
-      view: { size: graph.size, rowStart: graph.rowStart, rowLen: graph.rowLen, col: graph.col, weight: graph.weight, arcTop: graph.arcTop },
+      view: {
+        size: graph.size,
+        rowStart: graph.rowStart,
+        rowLen: graph.rowLen,
+        col: graph.col,
+        weight: graph.weight,
+        arcTop: graph.arcTop,
+      },
       ids: graph.idOf,
       scale: graph.weightScale(),
       queue: this.queue,

@@ -64,7 +64,11 @@ port.on('message', (m: WorkerQuery) => {
     const moved = [run.distance, run.parent, run.order, wire.bytes].map((a) => a.buffer as ArrayBuffer);
     port.postMessage(answer, moved);
   } catch (error) {
-    port.postMessage({ id: m.id, ok: false, message: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies WorkerAnswer);
+    port.postMessage({
+      id: m.id,
+      ok: false,
+      message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    } satisfies WorkerAnswer);
   }
 });
 port.postMessage('ready');

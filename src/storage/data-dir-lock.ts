@@ -143,7 +143,9 @@ function removeIfUnchanged(file: string, seen: LockHolder | 'unreadable'): void 
     throw error;
   }
   const now = readHolder(aside);
-  const same = now === seen || (typeof now === 'object' && typeof seen === 'object' && now.pid === seen.pid && now.host === seen.host && now.since === seen.since);
+  const same =
+    now === seen ||
+    (typeof now === 'object' && typeof seen === 'object' && now.pid === seen.pid && now.host === seen.host && now.since === seen.since);
   if (!same) {
     try {
       linkSync(aside, file);

@@ -188,8 +188,10 @@ export class GroupCommitJournal {
     onWriterWait?: (holder: string) => void,
   ): Promise<GroupCommitJournal> {
     const o = { ...DEFAULT_GROUP_COMMIT, ...options };
-    for (const [k, v] of Object.entries(o)) if (!(Number.isFinite(v) && v >= 0)) throw new RangeError(`group commit ${k} must be a non-negative number`);
-    if (o.maxBatchEvents < 1 || o.maxFlushEvents < o.maxBatchEvents) throw new RangeError('group commit needs 1 <= maxBatchEvents <= maxFlushEvents');
+    for (const [k, v] of Object.entries(o))
+      if (!(Number.isFinite(v) && v >= 0)) throw new RangeError(`group commit ${k} must be a non-negative number`);
+    if (o.maxBatchEvents < 1 || o.maxFlushEvents < o.maxBatchEvents)
+      throw new RangeError('group commit needs 1 <= maxBatchEvents <= maxFlushEvents');
     const lockOptions: WriterLockOptions = { waitMs: o.writerWaitMs, ...(onWriterWait === undefined ? {} : { onWait: onWriterWait }) };
     const writer = await db.writerSession(lockOptions);
     try {
@@ -210,7 +212,10 @@ export class GroupCommitJournal {
     if (this.closed) return new JournalError('closed', 'the journal is closed');
     if (this.storeProblem !== undefined) return new JournalError('storage-failed', `the store cannot be written now: ${this.storeProblem}`);
     if (this.reservedEvents + events > this.options.maxQueuedEvents && this.live.size > 0) {
-      return new JournalError('overloaded', `group-commit queue full (${this.reservedEvents} events reserved, limit ${this.options.maxQueuedEvents})`);
+      return new JournalError(
+        'overloaded',
+        `group-commit queue full (${this.reservedEvents} events reserved, limit ${this.options.maxQueuedEvents})`,
+      );
     }
     const deps: Ticket[] = [];
     for (const d of after ?? []) {
@@ -266,7 +271,10 @@ export class GroupCommitJournal {
   failWaitingFor(shard: number, why: string): void {
     for (const t of [...this.live]) {
       if (t.state === 'open' && t.waiting.includes(shard)) {
-        this.failWithDependents(t, new JournalError('shard-restarted', `shard ${shard} ${why} before its part of unit ${t.unit} arrived`, undefined, [shard]));
+        this.failWithDependents(
+          t,
+          new JournalError('shard-restarted', `shard ${shard} ${why} before its part of unit ${t.unit} arrived`, undefined, [shard]),
+        );
       }
     }
     this.kick();
@@ -288,7 +296,9 @@ export class GroupCommitJournal {
    * failed: from then on storage holds everything of that shard that will ever be committed.
    */
   async whenSettled(shard: number): Promise<void> {
-    const mine = [...this.live].filter((t) => t.parts.some((p) => p.shard === shard) || t.snapshots?.some((s) => s.shard === shard) === true);
+    const mine = [...this.live].filter(
+      (t) => t.parts.some((p) => p.shard === shard) || t.snapshots?.some((s) => s.shard === shard) === true,
+    );
     await Promise.allSettled(mine.map((t) => t.done));
   }
 
@@ -397,7 +407,15 @@ export class GroupCommitJournal {
       if (deadline > now) break;
       this.openedHead++;
       const shards = [...t.waiting];
-      this.failWithDependents(t, new JournalError('part-timeout', `unit ${t.unit}: shard ${shards.join(', ')} did not submit its part within ${this.options.partTimeoutMs} ms`, undefined, shards));
+      this.failWithDependents(
+        t,
+        new JournalError(
+          'part-timeout',
+          `unit ${t.unit}: shard ${shards.join(', ')} did not submit its part within ${this.options.partTimeoutMs} ms`,
+          undefined,
+          shards,
+        ),
+      );
     }
     if (this.openedHead > 1024 && this.openedHead * 2 > this.opened.length) {
       this.opened.splice(0, this.openedHead);
@@ -486,7 +504,9 @@ export class GroupCommitJournal {
     let seq = firstSeq;
     const lastSeq = new Map<Ticket, number>();
     for (const t of batch) {
-      for (const p of t.parts) for (const r of p.rows) rows.push({ seq: seq++, unit: t.unit, shard: p.shard, kind: r.kind, entity: r.entity, atMs, payload: r.payload });
+      for (const p of t.parts)
+        for (const r of p.rows)
+          rows.push({ seq: seq++, unit: t.unit, shard: p.shard, kind: r.kind, entity: r.entity, atMs, payload: r.payload });
       if (t.events > 0) lastSeq.set(t, seq - 1);
       for (const s of t.snapshots ?? []) snapshots.push({ ...s, unit: t.unit, atMs });
     }
@@ -502,7 +522,11 @@ export class GroupCommitJournal {
       committed = await this.settleDoubt(cause, rows.length > 0 ? firstSeq : undefined, snapshots[0]);
     }
     if (!committed) {
-      const error = new JournalError('storage-failed', `journal commit failed: ${failure instanceof Error ? failure.message : String(failure)}`, failure);
+      const error = new JournalError(
+        'storage-failed',
+        `journal commit failed: ${failure instanceof Error ? failure.message : String(failure)}`,
+        failure,
+      );
       for (const t of batch) this.failWithDependents(t, error);
       return;
     }
@@ -532,9 +556,15 @@ export class GroupCommitJournal {
       if (this.closed) return false;
       let session: WriterSession | undefined;
       try {
-        session = await this.db.writerSession({ ...this.lockOptions, ...(previous?.backendPid === undefined ? {} : { previousBackend: previous.backendPid }) });
+        session = await this.db.writerSession({
+          ...this.lockOptions,
+          ...(previous?.backendPid === undefined ? {} : { previousBackend: previous.backendPid }),
+        });
         const high = await journalHighWater(session);
-        const stored = firstSeq !== undefined ? high.seq >= firstSeq : snapshot !== undefined && (await snapshotStored(session, snapshot.shard, snapshot.unit));
+        const stored =
+          firstSeq !== undefined
+            ? high.seq >= firstSeq
+            : snapshot !== undefined && (await snapshotStored(session, snapshot.shard, snapshot.unit));
         this.nextSeq = Math.max(this.nextSeq, high.seq + 1);
         this.nextUnit = Math.max(this.nextUnit, high.unit + 1);
         this.lastAtMs = Math.max(this.lastAtMs, high.atMs);

@@ -155,7 +155,13 @@ export interface TailRow {
 }
 
 /** The events of `shard` in units after `afterUnit` (and committed by `atMs`), in commit order. */
-export async function* readTail(db: SqlQueryable, shard: number, afterUnit: number, atMs = Number.MAX_SAFE_INTEGER, pageSize = 20_000): AsyncGenerator<TailRow[]> {
+export async function* readTail(
+  db: SqlQueryable,
+  shard: number,
+  afterUnit: number,
+  atMs = Number.MAX_SAFE_INTEGER,
+  pageSize = 20_000,
+): AsyncGenerator<TailRow[]> {
   let afterSeq = -1;
   for (;;) {
     const rows = await db.query(
@@ -164,7 +170,13 @@ export async function* readTail(db: SqlQueryable, shard: number, afterUnit: numb
       [shard, afterUnit, atMs, afterSeq, pageSize],
     );
     if (rows.length === 0) return;
-    const page = rows.map((r) => ({ seq: asNumber(r.seq), unit: asNumber(r.unit), kind: asNumber(r.kind), atMs: asNumber(r.at_ms), payload: asBytes(r.payload) }));
+    const page = rows.map((r) => ({
+      seq: asNumber(r.seq),
+      unit: asNumber(r.unit),
+      kind: asNumber(r.kind),
+      atMs: asNumber(r.at_ms),
+      payload: asBytes(r.payload),
+    }));
     yield page;
     afterSeq = page[page.length - 1]!.seq;
     if (rows.length < pageSize) return;
@@ -194,5 +206,8 @@ export async function readMeta(db: SqlQueryable, key: string): Promise<string | 
 }
 
 export async function writeMeta(db: SqlQueryable, key: string, value: string): Promise<void> {
-  await db.query('INSERT INTO graph_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value', [key, value]);
+  await db.query('INSERT INTO graph_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value', [
+    key,
+    value,
+  ]);
 }

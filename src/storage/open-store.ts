@@ -68,7 +68,13 @@ export async function openStore(env: StoreEnv = process.env, options: StoreOptio
 export async function openStoreOn(db: SqlClient, description: string, options: StoreOptions = {}): Promise<Store> {
   try {
     await migrate(db);
-    const journal = await GroupCommitJournal.open(db, options.clock ?? new RealClock(), options.groupCommit, options.wallNow, options.onWriterWait);
+    const journal = await GroupCommitJournal.open(
+      db,
+      options.clock ?? new RealClock(),
+      options.groupCommit,
+      options.wallNow,
+      options.onWriterWait,
+    );
     return {
       db,
       journal,

@@ -42,7 +42,9 @@ const deltaSchema = z.object({
   path: bytes(512).regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, { message: 'not a dotted settings path' }),
   oldValue: value.optional(),
   newValue: value,
-  timestamp: z.object({ wallMs: z.number(), logical: z.number(), node: z.number() }).refine(isValidHlc, { message: 'not a valid HLC stamp' }),
+  timestamp: z
+    .object({ wallMs: z.number(), logical: z.number(), node: z.number() })
+    .refine(isValidHlc, { message: 'not a valid HLC stamp' }),
   client: bytes(256).min(1),
   version: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
@@ -56,7 +58,10 @@ function toT(v: SettingValueIn): [SettingValue, SettingT] {
   return [SettingValue.JsonValue, new JsonValueT(v.json)];
 }
 
-function fromAccessor(type: SettingValue, get: (obj: BoolValue | NumberValue | StringValue | JsonValue) => unknown): SettingValueIn | undefined {
+function fromAccessor(
+  type: SettingValue,
+  get: (obj: BoolValue | NumberValue | StringValue | JsonValue) => unknown,
+): SettingValueIn | undefined {
   switch (type) {
     case SettingValue.BoolValue:
       return (get(new BoolValue()) as BoolValue).value();
@@ -75,7 +80,16 @@ export function encodeSettingsDelta(d: SettingsDeltaRecord): Uint8Array {
   const [newType, newValue] = toT(d.newValue);
   const [oldType, oldValue] = d.oldValue === undefined ? [SettingValue.NONE, null] : toT(d.oldValue);
   const t = d.timestamp;
-  const payload = new SettingsDeltaT(d.path, oldType, oldValue, newType, newValue, new HlcT(BigInt(t.wallMs), t.logical, t.node), d.client, BigInt(d.version ?? 0));
+  const payload = new SettingsDeltaT(
+    d.path,
+    oldType,
+    oldValue,
+    newType,
+    newValue,
+    new HlcT(BigInt(t.wallMs), t.logical, t.node),
+    d.client,
+    BigInt(d.version ?? 0),
+  );
   return encodeEnvelope({ seq: 0, payload });
 }
 
@@ -137,7 +151,8 @@ export class SettingsDeltaStore {
 
 function parse(input: unknown): SettingsDeltaRecord {
   const parsed = deltaSchema.safeParse(input);
-  if (!parsed.success) throw new RangeError(`invalid settings delta: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new RangeError(`invalid settings delta: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data as SettingsDeltaRecord;
 }
 

@@ -32,7 +32,9 @@ export interface WriterLockOptions {
 
 export class StoreInUseError extends Error {
   constructor(holder: string, waitedMs: number) {
-    super(`another process writes this store (${holder}); still held after ${waitedMs} ms. Stop it, or point this node at another database`);
+    super(
+      `another process writes this store (${holder}); still held after ${waitedMs} ms. Stop it, or point this node at another database`,
+    );
     this.name = 'StoreInUseError';
   }
 }

@@ -120,7 +120,13 @@ export function startApp(system: ActorSystem, options: AppOptions): Ref<Supervis
 
 /** The children of /app/settings: the store at SETTINGS_STORE_PATH. */
 export function settingsChildren(options: SettingsActorOptions): AnyChildSpec[] {
-  return [childSpec(settingsActor(options), { name: SETTINGS_STORE_NAME, mailbox: { capacity: 10_000, overflow: 'reject' }, ...SETTINGS_SCHEDULING })];
+  return [
+    childSpec(settingsActor(options), {
+      name: SETTINGS_STORE_NAME,
+      mailbox: { capacity: 10_000, overflow: 'reject' },
+      ...SETTINGS_SCHEDULING,
+    }),
+  ];
 }
 
 // ---- graph ----------------------------------------------------------------------------------------
@@ -183,11 +189,20 @@ export function graphSubsystemParts(o: GraphSubsystemOptions): GraphSubsystem {
   const health = new ShardHealth(shardPaths);
   const mailbox = { capacity: o.mailboxCapacity ?? 250_000, overflow: 'reject' as const };
   const shards = shardPaths.map((_, i) =>
-    childSpec(graphShard({ shard: i, shards: n, db: o.store.db as Store['db'], journal: o.store.journal, snapshotEvery: o.snapshotEvery ?? 10_000 }), {
-      name: shardName(i),
-      mailbox,
-      shutdownTimeoutMs: 30_000,
-    }),
+    childSpec(
+      graphShard({
+        shard: i,
+        shards: n,
+        db: o.store.db as Store['db'],
+        journal: o.store.journal,
+        snapshotEvery: o.snapshotEvery ?? 10_000,
+      }),
+      {
+        name: shardName(i),
+        mailbox,
+        shutdownTimeoutMs: 30_000,
+      },
+    ),
   );
   const router = childSpec(
     graphRouter({
@@ -294,7 +309,9 @@ export function wireNode(system: ActorSystem, graph: GraphSubsystem, physics: Om
   const compute = [
     ...computeSubsystem({ physics: { ...physics, topology } }),
     ...ssspChildren({ topology }),
-    childSpec(physicsSettings({ settings: pathRef<SettingsMsg>(system, SETTINGS_STORE_PATH), physics: physicsRef }), { name: PHYSICS_SETTINGS_NAME }),
+    childSpec(physicsSettings({ settings: pathRef<SettingsMsg>(system, SETTINGS_STORE_PATH), physics: physicsRef }), {
+      name: PHYSICS_SETTINGS_NAME,
+    }),
     childSpec(frameRelay({ physics: physicsRef, topology }), { name: FRAMES_NAME, mailbox: { capacity: 1_000, overflow: 'drop-oldest' } }),
     childSpec(ssspPortActor({ sssp: pathRef<SsspMsg>(system, COMPUTE_PATHS.sssp) }), { name: SSSP_PORT_NAME }),
   ];

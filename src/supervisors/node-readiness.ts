@@ -36,14 +36,23 @@ export function nodeReadiness(d: NodeReadinessDeps): (treeUp: boolean) => Promis
     return within(
       STORE_CHECK_MS,
       d.store.db.query('SELECT 1 AS one').then(() => serving()),
-      (error) => subsystem('down', [error === undefined ? `the store did not answer within ${STORE_CHECK_MS / 1000} s` : `the store cannot be reached: ${String(error)}`]),
+      (error) =>
+        subsystem('down', [
+          error === undefined
+            ? `the store did not answer within ${STORE_CHECK_MS / 1000} s`
+            : `the store cannot be reached: ${String(error)}`,
+        ]),
     );
   };
 
   const graph = (storeState: SubsystemReadiness): SubsystemReadiness => {
     const router = down(d.graph.routerPath);
     if (router !== undefined) return subsystem('down', [router]);
-    if (storeState.state === 'down') return subsystem('down', storeState.reasons.map((r) => `commits cannot be made: ${r}`));
+    if (storeState.state === 'down')
+      return subsystem(
+        'down',
+        storeState.reasons.map((r) => `commits cannot be made: ${r}`),
+      );
     const troubled = d.graph.health.troubled();
     if (troubled.length === 0) return serving();
     const reasons = troubled.map((t) => d.graph.health.describe(t.shard)!);

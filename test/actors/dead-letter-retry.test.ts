@@ -59,10 +59,10 @@ test('the redelivered letter keeps its sender', async (t) => {
   const { system, advance } = setup(t);
   const ready = gate();
   const senders: (string | undefined)[] = [];
-  const target = system.spawn<string>(
-    (ctx) => ({ preStart: () => ready.promise, receive: () => void senders.push(ctx.sender?.path) }),
-    { name: 'target', mailbox: { capacity: 1, overflow: 'reject' } },
-  );
+  const target = system.spawn<string>((ctx) => ({ preStart: () => ready.promise, receive: () => void senders.push(ctx.sender?.path) }), {
+    name: 'target',
+    mailbox: { capacity: 1, overflow: 'reject' },
+  });
   const sender = system.spawn<string>(() => ({ receive: () => undefined }), { name: 'sender' });
   target.tell('m1', sender);
   target.tell('m2', sender);
@@ -146,7 +146,10 @@ test('pending retries are flushed as interrupted when the system terminates', as
   system.tellPath('/nobody', 'a');
   await system.settled();
   await system.terminate();
-  t.deepEqual(sink.failures().map((f) => [f.letter.message, f.attempts, f.lastResult]), [['a', 0, 'interrupted']]);
+  t.deepEqual(
+    sink.failures().map((f) => [f.letter.message, f.attempts, f.lastResult]),
+    [['a', 0, 'interrupted']],
+  );
 });
 
 test('ask requests and late ask replies are not retried', async (t) => {
@@ -202,7 +205,10 @@ test('the in-memory sink keeps the newest failures and counts what it dropped', 
   for (let i = 1; i <= 3; i++) await sink.record({ letter, attempts: i, lastResult: 'mailbox-full', time: i });
   off();
   await sink.record({ letter, attempts: 4, lastResult: 'mailbox-full', time: 4 });
-  t.deepEqual(sink.failures().map((f) => f.attempts), [3, 4]);
+  t.deepEqual(
+    sink.failures().map((f) => f.attempts),
+    [3, 4],
+  );
   t.is(sink.dropped, 2);
   t.deepEqual(seen, [1, 2, 3]);
   t.throws(() => new InMemoryFailureSink(0), { instanceOf: RangeError });
@@ -224,7 +230,10 @@ test('a retry into a full restart stash is a failed attempt, not a redelivery', 
   await system.settled();
   target.tell('stashed');
   target.tell('overflow');
-  t.deepEqual(log.deadLetters().map((l) => [l.message, l.reason]), [['overflow', 'stash-full']]);
+  t.deepEqual(
+    log.deadLetters().map((l) => [l.message, l.reason]),
+    [['overflow', 'stash-full']],
+  );
   await advance(1_000); // attempts at 100, 300, 700
   t.deepEqual(await stats(), { pending: 0, redelivered: 0, gaveUp: 1 });
   t.like(sink.failures()[0], { attempts: 3, lastResult: 'stash-full' });

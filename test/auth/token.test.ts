@@ -72,7 +72,14 @@ test('a correctly signed payload that is not a claims object is malformed', (t) 
     return `${p}.${createHmac('sha256', KEY).update(p).digest('base64url')}`;
   };
   t.true(auth.verify(sign(JSON.stringify({ sub: 'a', role: 'viewer', iat: T0 / 1000, exp: T0 / 1000 + 9, jti: 'j' }))).ok);
-  for (const json of ['not json', '[]', 'null', '{"sub":"a","role":"root","iat":1,"exp":9999999999,"jti":"j"}', '{"sub":"","role":"viewer","iat":1,"exp":9999999999,"jti":"j"}', '{"sub":"a","role":"viewer","iat":1,"exp":"never","jti":"j"}']) {
+  for (const json of [
+    'not json',
+    '[]',
+    'null',
+    '{"sub":"a","role":"root","iat":1,"exp":9999999999,"jti":"j"}',
+    '{"sub":"","role":"viewer","iat":1,"exp":9999999999,"jti":"j"}',
+    '{"sub":"a","role":"viewer","iat":1,"exp":"never","jti":"j"}',
+  ]) {
     t.deepEqual(auth.verify(sign(json)), { ok: false, reason: 'malformed' }, json);
   }
 });
@@ -81,10 +88,17 @@ test('arbitrary strings never verify and never throw', (t) => {
   const auth = new TokenAuthority(KEY, () => T0);
   const token = auth.mint({ sub: 's', role: 'admin', ttlSeconds: 60 });
   fc.assert(
-    fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.string().map((s) => `${s}.${s}`), fc.integer().map((i) => token.slice(0, Math.abs(i) % token.length))), (s) => {
-      const r = auth.verify(s);
-      return !r.ok || s === token;
-    }),
+    fc.property(
+      fc.oneof(
+        fc.string({ maxLength: 300 }),
+        fc.string().map((s) => `${s}.${s}`),
+        fc.integer().map((i) => token.slice(0, Math.abs(i) % token.length)),
+      ),
+      (s) => {
+        const r = auth.verify(s);
+        return !r.ok || s === token;
+      },
+    ),
     { numRuns: 500 },
   );
   for (const bad of [undefined, null, 42, {}, '', '.', 'a.', '.b', 'a.b.c', 'x'.repeat(5000)]) t.false(auth.verify(bad).ok);

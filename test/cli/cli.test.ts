@@ -10,7 +10,14 @@ test('npm start prints a URL with a token that serves the node; SIGTERM exits 0'
   const dataDir = mkdtempSync(join(tmpdir(), 'vf-start-'));
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
   // VF_DEMO=0: the first start's example graph has a test of its own (first-start.test.ts).
-  const r = run(t, 'src/cli/start.ts', { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', VF_DATA_DIR: dataDir, DATABASE_URL: '', VF_DEMO: '0' });
+  const r = run(t, 'src/cli/start.ts', {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    VF_DATA_DIR: dataDir,
+    DATABASE_URL: '',
+    VF_DEMO: '0',
+  });
   // A fresh data folder means a PGlite initdb first: about 7 s alone, several times that while the
   // rest of the suite shares the machine. This is a wait for readiness, not a time target.
   const [, url] = await waitForOutput(r, /Open (http:\/\/\S+)/, 90_000);
@@ -26,14 +33,23 @@ test('npm start prints a URL with a token that serves the node; SIGTERM exits 0'
   t.is(status.status, 200);
   const noToken = await fetch(`${parsed.origin}/api/tree`);
   t.is(noToken.status, 401);
-  const tree = (await (await fetch(`${parsed.origin}/api/tree`, { headers: { authorization: `Bearer ${token}` } })).json()) as { actors: string[] };
+  const tree = (await (await fetch(`${parsed.origin}/api/tree`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+    actors: string[];
+  };
   t.true(tree.actors.includes('/app/gateway/server'));
   t.true(tree.actors.includes('/app/settings/store'));
   t.true(tree.actors.includes('/app/graph/core/router'));
   t.true(tree.actors.includes('/app/dead-letters/retry'));
 
   // A second node on the same data folder (on another port) would corrupt it: it is refused.
-  const second = run(t, 'src/cli/start.ts', { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', VF_DATA_DIR: dataDir, DATABASE_URL: '', VF_DEMO: '0' });
+  const second = run(t, 'src/cli/start.ts', {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    VF_DATA_DIR: dataDir,
+    DATABASE_URL: '',
+    VF_DEMO: '0',
+  });
   t.is((await second.exited).code, 1, second.output());
   t.regex(second.output(), /could not open the store/);
   t.regex(second.output(), new RegExp(`in use by process ${r.child.pid}`));

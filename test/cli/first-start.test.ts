@@ -56,7 +56,7 @@ interface EdgePage {
 async function graphSeen(s: Started): Promise<{ edges: number; endpoints: Set<number> }> {
   const endpoints = new Set<number>();
   let total = 0;
-  for (let offset: number | undefined = 0; offset !== undefined; ) {
+  for (let offset: number | undefined = 0; offset !== undefined;) {
     const page: EdgePage = await api<EdgePage>(s, `/api/graph/edges?offset=${offset}&limit=100000`);
     total = page.total;
     for (const e of page.edges) endpoints.add(e.source).add(e.target);
@@ -70,7 +70,10 @@ async function expectedLogseq(): Promise<{ nodes: number; edges: number; endpoin
   let nodes = 0;
   let edges = 0;
   const endpoints = new Set<number>();
-  for await (const item of markdownSource(LOGSEQ_DOCS).items(() => undefined, () => undefined)) {
+  for await (const item of markdownSource(LOGSEQ_DOCS).items(
+    () => undefined,
+    () => undefined,
+  )) {
     if ('node' in item) nodes++;
     else {
       edges++;
@@ -145,7 +148,10 @@ async function writer(s: Started): Promise<{ write(...updates: GraphUpdateT[]): 
   return {
     async write(...updates) {
       const seq = client.send(new GraphBatchT(updates));
-      await client.waitFor(() => [...client.of(Payload.Ack), ...client.of(Payload.ErrorReply)].some((e) => Number(e.correlationId) === seq), 15_000);
+      await client.waitFor(
+        () => [...client.of(Payload.Ack), ...client.of(Payload.ErrorReply)].some((e) => Number(e.correlationId) === seq),
+        15_000,
+      );
       const refused = client.of(Payload.ErrorReply).find((e) => Number(e.correlationId) === seq);
       if (refused !== undefined) throw new Error(`write refused: ${String((refused.payload as ErrorReplyT).message)}`);
     },

@@ -23,7 +23,14 @@ function logged(t: ExecutionContext) {
 
 test('failures, supervision and restarts are logged', async (t) => {
   const { system, advance, lines } = logged(t);
-  const ref = system.spawn<string>(() => ({ receive: () => { throw new Error('bad'); } }), { name: 'x' });
+  const ref = system.spawn<string>(
+    () => ({
+      receive: () => {
+        throw new Error('bad');
+      },
+    }),
+    { name: 'x' },
+  );
   ref.tell('go');
   await advance(0);
   const msgs = lines.map((l) => `${l.level} ${l.msg}`);
@@ -37,7 +44,10 @@ test('dead letters are throttled per recipient on the clock', async (t) => {
   const dead = () => lines.filter((l) => l.msg === 'dead letter');
   for (let i = 0; i < 100; i++) system.tellPath('/a', i);
   system.tellPath('/b', 0);
-  t.deepEqual(dead().map((l) => l.recipient), ['/a', '/b']);
+  t.deepEqual(
+    dead().map((l) => l.recipient),
+    ['/a', '/b'],
+  );
   clock.advance(999);
   system.tellPath('/a', 0);
   t.is(dead().length, 2);

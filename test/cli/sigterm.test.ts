@@ -32,7 +32,9 @@ async function nodeStartupMs(): Promise<number> {
   const once = (): Promise<number> =>
     new Promise((resolve, reject) => {
       const started = Date.now();
-      const child = spawn(process.execPath, ['--import=data:text/javascript,process.stdout.write("up")', '-e', '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const child = spawn(process.execPath, ['--import=data:text/javascript,process.stdout.write("up")', '-e', '0'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
       child.stdout.once('data', () => resolve(Date.now() - started));
       child.once('error', reject);
     });
@@ -61,7 +63,14 @@ test('SIGTERM at 20 moments from spawn to serving: an ordered stop, exit 0, the 
   t.timeout(900_000);
   const dataDir = mkdtempSync(join(tmpdir(), 'vf-sigterm-'));
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-  const env = (port: number): Record<string, string> => ({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', VF_DATA_DIR: dataDir, DATABASE_URL: '', VF_DEMO: '0' });
+  const env = (port: number): Record<string, string> => ({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    VF_DATA_DIR: dataDir,
+    DATABASE_URL: '',
+    VF_DEMO: '0',
+  });
   const random = mulberry32(19);
 
   // A first start makes the folder (initdb) and measures how long a start takes on this machine.

@@ -13,7 +13,13 @@ export interface Run {
 }
 
 /** `nodeArgs`: Node's own flags (what `npm start` adds to them, for one). */
-export function run(t: ExecutionContext, script: string, env: Record<string, string> = {}, args: readonly string[] = [], nodeArgs: readonly string[] = ['--import=tsx']): Run {
+export function run(
+  t: ExecutionContext,
+  script: string,
+  env: Record<string, string> = {},
+  args: readonly string[] = [],
+  nodeArgs: readonly string[] = ['--import=tsx'],
+): Run {
   const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
     cwd: root,
     env: { ...process.env, ...env },

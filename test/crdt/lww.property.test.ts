@@ -7,7 +7,11 @@ import { LwwMap } from '../../src/crdt/lww-map.ts';
 import { mergeRegister, type LwwRegister } from '../../src/crdt/lww-register.ts';
 
 // Small ranges on purpose: equal stamps (and ties broken by value) must come up often.
-const hlc = fc.record({ wallMs: fc.integer({ min: 0, max: 3 }), logical: fc.integer({ min: 0, max: 2 }), node: fc.integer({ min: 0, max: 2 }) });
+const hlc = fc.record({
+  wallMs: fc.integer({ min: 0, max: 3 }),
+  logical: fc.integer({ min: 0, max: 2 }),
+  node: fc.integer({ min: 0, max: 2 }),
+});
 const value = fc.option(fc.record({ title: fc.string({ maxLength: 3 }), w: fc.integer({ min: 0, max: 3 }) }), { nil: undefined });
 const register = fc.record({ stamp: hlc, value });
 
@@ -78,18 +82,21 @@ test('replicas receiving the same writes in any order converge (tombstones inclu
 
 test('an HLC never goes backwards, whatever the wall clock and remote stamps do', (t) => {
   fc.assert(
-    fc.property(fc.array(fc.oneof(fc.record({ wall: fc.integer({ min: 0, max: 50 }) }), fc.record({ remote: hlc })), { maxLength: 40 }), (steps) => {
-      let wall = 0;
-      const clock = new HybridClock(7, () => wall, 1_000);
-      let last: Hlc | undefined;
-      for (const s of steps) {
-        if ('wall' in s) wall = s.wall;
-        else clock.observe(s.remote);
-        const now = clock.tick();
-        if (last !== undefined) t.true(compareHlc(now, last) > 0);
-        last = now;
-      }
-    }),
+    fc.property(
+      fc.array(fc.oneof(fc.record({ wall: fc.integer({ min: 0, max: 50 }) }), fc.record({ remote: hlc })), { maxLength: 40 }),
+      (steps) => {
+        let wall = 0;
+        const clock = new HybridClock(7, () => wall, 1_000);
+        let last: Hlc | undefined;
+        for (const s of steps) {
+          if ('wall' in s) wall = s.wall;
+          else clock.observe(s.remote);
+          const now = clock.tick();
+          if (last !== undefined) t.true(compareHlc(now, last) > 0);
+          last = now;
+        }
+      },
+    ),
     { numRuns: 300 },
   );
 });

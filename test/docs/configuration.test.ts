@@ -55,7 +55,10 @@ function tableVariables(file: string, heading: string): Set<string> {
 
 function compare(documented: ReadonlySet<string>, read: ReadonlyMap<string, string>): { missing: string[]; stale: string[] } {
   return {
-    missing: [...read].filter(([name]) => !documented.has(name)).map(([name, file]) => `${name} (read in ${file})`).sort(),
+    missing: [...read]
+      .filter(([name]) => !documented.has(name))
+      .map(([name, file]) => `${name} (read in ${file})`)
+      .sort(),
     stale: [...documented].filter((name) => !read.has(name)).sort(),
   };
 }
@@ -63,7 +66,7 @@ function compare(documented: ReadonlySet<string>, read: ReadonlyMap<string, stri
 const nodeReads = variablesRead(['src', 'scripts']);
 const testReads = new Map([...variablesRead(['test', 'bench'])].filter(([name]) => !nodeReads.has(name)));
 
-test('the README\'s configuration table names every variable the node reads, and no other', (t) => {
+test("the README's configuration table names every variable the node reads, and no other", (t) => {
   t.true(nodeReads.has('DATABASE_URL') && nodeReads.has('VF_SECRET'), 'the scan finds variables read through a passed-in env');
   const { missing, stale } = compare(tableVariables('README.md', '## Configuration'), nodeReads);
   t.deepEqual(missing, [], 'read by the code but missing from the README table');
@@ -85,5 +88,9 @@ test('docker-compose.yml sets only variables the node reads', (t) => {
   t.truthy(block, 'the visionflow service has an environment block');
   const set = [...block![1]!.matchAll(/^ {6}([A-Z_][A-Z0-9_]*):/gm)].map((m) => m[1]!);
   t.true(set.length > 0);
-  t.deepEqual(set.filter((name) => !nodeReads.has(name)), [], 'set in docker-compose.yml but never read by the node');
+  t.deepEqual(
+    set.filter((name) => !nodeReads.has(name)),
+    [],
+    'set in docker-compose.yml but never read by the node',
+  );
 });

@@ -7,8 +7,20 @@ import type { PhysicsMsg, PhysicsStats } from '../../src/actors/physics-messages
 import { TokenAuthority } from '../../src/auth/token.ts';
 import { bootNode } from '../../src/cli/node.ts';
 import {
-  ErrorCode, HandshakeT, NodeDragT, NumberValueT, Payload, PositionStreamReader, SettingValue, SettingsSetT, Topic, Vec3T, encodeEnvelope,
-  type AckT, type ErrorReplyT, type PositionIdTableT,
+  ErrorCode,
+  HandshakeT,
+  NodeDragT,
+  NumberValueT,
+  Payload,
+  PositionStreamReader,
+  SettingValue,
+  SettingsSetT,
+  Topic,
+  Vec3T,
+  encodeEnvelope,
+  type AckT,
+  type ErrorReplyT,
+  type PositionIdTableT,
 } from '../../src/protocol/index.ts';
 import { COMPUTE_PATHS } from '../../src/supervisors/app-tree.ts';
 import { addEdge, addNode, batch, node } from '../fixtures/graph-port.ts';
@@ -16,7 +28,11 @@ import { memoryPgliteStore } from '../fixtures/graph-store.ts';
 import { Client, KEY, startGateway } from './support.ts';
 
 const errors = (c: Client) =>
-  c.of(Payload.ErrorReply).map((e) => ({ code: (e.payload as ErrorReplyT).code, message: String((e.payload as ErrorReplyT).message), corr: Number(e.correlationId) }));
+  c.of(Payload.ErrorReply).map((e) => ({
+    code: (e.payload as ErrorReplyT).code,
+    message: String((e.payload as ErrorReplyT).message),
+    corr: Number(e.correlationId),
+  }));
 
 test('an editor’s drags and release reach the layout in order, with no reply; a viewer’s are forbidden', async (t) => {
   const h = await startGateway(t);
@@ -102,7 +118,15 @@ function positionIn(c: Client, id: number): [number, number, number] | undefined
 test('on a whole node: a dragged node is pinned where it was put, every viewer sees it there, and it is let go after pinTimeoutMs', async (t) => {
   const store = await memoryPgliteStore();
   const tokens = new TokenAuthority(KEY);
-  const running = await bootNode({ name: 'drag-e2e', host: '127.0.0.1', port: 0, store, tokens, shards: 2, physics: { engines: 'serial' } });
+  const running = await bootNode({
+    name: 'drag-e2e',
+    host: '127.0.0.1',
+    port: 0,
+    store,
+    tokens,
+    shards: 2,
+    physics: { engines: 'serial' },
+  });
   t.teardown(async () => {
     await running.system.terminate();
     await store.close();
@@ -116,7 +140,14 @@ test('on a whole node: a dragged node is pinned where it was put, every viewer s
   };
   const editor = await open('editor');
   const watcher = await open('viewer');
-  const mutation = batch(addNode(node(1, 'a')), addNode(node(2, 'b')), addNode(node(3, 'c')), addEdge(10n, 1, 2), addEdge(11n, 2, 3), addEdge(12n, 3, 1));
+  const mutation = batch(
+    addNode(node(1, 'a')),
+    addNode(node(2, 'b')),
+    addNode(node(3, 'c')),
+    addEdge(10n, 1, 2),
+    addEdge(11n, 2, 3),
+    addEdge(12n, 3, 1),
+  );
   if (mutation.kind !== 'batch') throw new Error('expected a batch');
   const seq = editor.send(mutation.batch);
   await editor.waitFor(() => editor.of(Payload.Ack).some((e) => Number(e.correlationId) === seq), 15_000);
@@ -134,7 +165,8 @@ test('on a whole node: a dragged node is pinned where it was put, every viewer s
     await new Promise((r) => setTimeout(r, 20));
   }
   const target: [number, number, number] = [40, -25, 12];
-  const near = (p: readonly number[] | undefined, limit: number) => p !== undefined && Math.hypot(p[0]! - target[0], p[1]! - target[1], p[2]! - target[2]) < limit;
+  const near = (p: readonly number[] | undefined, limit: number) =>
+    p !== undefined && Math.hypot(p[0]! - target[0], p[1]! - target[1], p[2]! - target[2]) < limit;
   editor.send(new NodeDragT(1, new Vec3T(...target)));
   await watcher.waitFor(() => near(positionIn(watcher, 1), 0.5), 10_000);
   t.deepEqual((await stats()).pinned, [1]);

@@ -39,7 +39,10 @@ function setup(members: number) {
   const sockets: FakeSocket[] = [];
   const join = (i: number): FakeSocket => {
     const ws = new FakeSocket();
-    const conn = new Connection(ws as unknown as WebSocket, { remote: `fake-${i}` }, DEFAULT_LIMITS, clock, { path: '/t', tell: () => undefined });
+    const conn = new Connection(ws as unknown as WebSocket, { remote: `fake-${i}` }, DEFAULT_LIMITS, clock, {
+      path: '/t',
+      tell: () => undefined,
+    });
     hub.join({ session: `s${i}`, conn, filter: {}, velocity: false, rateHz: 0 });
     return ws;
   };
@@ -128,5 +131,9 @@ test('the fan-out child: the rest of a tick goes out after the waiting normal wo
   await ts.system.settled();
   t.deepEqual(seen, [190, 190, 190, 190, 190], 'no slice ran while the normal actor had work');
   t.is(hub.pendingCount, 0);
-  t.deepEqual(sockets.map((s) => s.frames().length), sockets.map(() => 1), 'every member got the frame exactly once');
+  t.deepEqual(
+    sockets.map((s) => s.frames().length),
+    sockets.map(() => 1),
+    'every member got the frame exactly once',
+  );
 });

@@ -3,8 +3,24 @@
 import test from 'ava';
 import fc from 'fast-check';
 import {
-  AckT, GraphOp, GraphUpdateT, HandshakeT, NodeKind, NumberValueT, PositionFilterT, RemoveNodeT, SettingValue, SettingsSetT, SsspRequestT,
-  SubscribeT, Topic, Payload, SettingsGetT, Vec3T, encodeEnvelope, type PayloadT,
+  AckT,
+  GraphOp,
+  GraphUpdateT,
+  HandshakeT,
+  NodeKind,
+  NumberValueT,
+  PositionFilterT,
+  RemoveNodeT,
+  SettingValue,
+  SettingsSetT,
+  SsspRequestT,
+  SubscribeT,
+  Topic,
+  Payload,
+  SettingsGetT,
+  Vec3T,
+  encodeEnvelope,
+  type PayloadT,
 } from '../../src/protocol/index.ts';
 import { startGateway } from './support.ts';
 
@@ -23,11 +39,13 @@ test('fuzzed inbound bytes never take the server down', async (t) => {
   const h = await startGateway(t);
   const samples = fc.oneof(
     fc.uint8Array({ minLength: 0, maxLength: 600 }),
-    fc.tuple(fc.constantFrom(...valid), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 })).map(([p, flips]) => {
-      const bytes = encodeEnvelope({ seq: 1, payload: p });
-      for (const [at, v] of flips) bytes[at % bytes.length] = v;
-      return bytes;
-    }),
+    fc
+      .tuple(fc.constantFrom(...valid), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }))
+      .map(([p, flips]) => {
+        const bytes = encodeEnvelope({ seq: 1, payload: p });
+        for (const [at, v] of flips) bytes[at % bytes.length] = v;
+        return bytes;
+      }),
   );
   const codes = new Map<number, number>();
   await fc.assert(

@@ -25,7 +25,9 @@ function slowHeaders(port: number, localAddress = '127.0.0.1'): Promise<{ socket
       socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ');
       resolve({ socket, closed });
     });
-    const closed = new Promise<Ending>((r) => socket.once('close', () => r({ afterMs: performance.now() - opened, said: said.split('\r\n')[0] ?? '' })));
+    const closed = new Promise<Ending>((r) =>
+      socket.once('close', () => r({ afterMs: performance.now() - opened, said: said.split('\r\n')[0] ?? '' })),
+    );
     // Reads what the server sends (its 408), so that its end is seen.
     socket.on('data', (d: Buffer) => (said += d.toString('latin1')));
     socket.on('error', () => undefined);
@@ -50,11 +52,19 @@ test('slow-header clients are cut off after the headers timeout; past the per-ad
   const sockets = await Promise.all(Array.from({ length: 30 }, () => slowHeaders(h.port).catch(() => undefined)));
   t.teardown(() => sockets.forEach((s) => s?.socket.destroy()));
   const held = sockets.filter((s) => s !== undefined);
-  const endings = await Promise.all(held.map((s) => Promise.race([s.closed, new Promise<Ending>((r) => setTimeout(() => r({ afterMs: Infinity, said: 'still open' }), 8_000))])));
+  const endings = await Promise.all(
+    held.map((s) =>
+      Promise.race([s.closed, new Promise<Ending>((r) => setTimeout(() => r({ afterMs: Infinity, said: 'still open' }), 8_000))]),
+    ),
+  );
   const shed = endings.filter((e) => e.said === '').length;
   const timedOut = endings.filter((e) => e.said === 'HTTP/1.1 408 Request Timeout').length;
   t.is(shed + (30 - held.length), 10, 'the 10 past the cap of 20 per address are closed at once, before anything is read from them');
-  t.is(timedOut, 20, `the 20 held are cut off with 408 after the headers timeout (${endings.map((e) => `${Math.round(e.afterMs)} ms ${e.said}`).join('; ')})`);
+  t.is(
+    timedOut,
+    20,
+    `the 20 held are cut off with 408 after the headers timeout (${endings.map((e) => `${Math.round(e.afterMs)} ms ${e.said}`).join('; ')})`,
+  );
   t.is((await get(h.port, '/healthz')).status, 200, 'another client is served meanwhile');
 });
 
@@ -73,7 +83,10 @@ test('an idle kept-alive connection is closed after the idle timeout', async (t)
 
 test('the limits come from the environment; a value that is not a positive integer is refused', (t) => {
   t.deepEqual(httpLimitsFromEnv({}), DEFAULT_HTTP_LIMITS);
-  t.like(httpLimitsFromEnv({ VF_HTTP_HEADERS_TIMEOUT_MS: '5000', VF_HTTP_MAX_CONNECTIONS_PER_ADDRESS: '64' }), { headersTimeoutMs: 5_000, maxConnectionsPerAddress: 64 });
+  t.like(httpLimitsFromEnv({ VF_HTTP_HEADERS_TIMEOUT_MS: '5000', VF_HTTP_MAX_CONNECTIONS_PER_ADDRESS: '64' }), {
+    headersTimeoutMs: 5_000,
+    maxConnectionsPerAddress: 64,
+  });
   t.throws(() => httpLimitsFromEnv({ VF_HTTP_IDLE_TIMEOUT_MS: '-1' }), { message: /VF_HTTP_IDLE_TIMEOUT_MS must be a positive integer/ });
   t.throws(() => httpLimitsFromEnv({ VF_HTTP_MAX_CONNECTIONS: 'lots' }), { instanceOf: RangeError });
 });

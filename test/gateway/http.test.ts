@@ -20,7 +20,13 @@ function viewerDir(): string {
 }
 
 /** A raw request, so that paths reach the server exactly as written (fetch normalises them). */
-function raw(h: Harness, path: string, headers: Record<string, string> = {}, method = 'GET', body?: string): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function raw(
+  h: Harness,
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+  body?: string,
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: h.port, path, method, headers }, (res) => {
       let text = '';
@@ -73,9 +79,15 @@ test('graph queries: a node, its neighbours, search by title; 400 and 404 where 
   const v = bearer(h.token('viewer'));
   t.deepEqual(JSON.parse((await raw(h, '/api/graph/node/1', v)).body), { id: 1, kind: 'knowledge', title: 'Alpha', version: 0 });
   const n = JSON.parse((await raw(h, '/api/graph/node/1/neighbours', v)).body) as { neighbours: { id: number }[] };
-  t.deepEqual(n.neighbours.map((x) => x.id), [2, 3]);
+  t.deepEqual(
+    n.neighbours.map((x) => x.id),
+    [2, 3],
+  );
   const s = JSON.parse((await raw(h, '/api/graph/search?q=alpha', v)).body) as { nodes: { id: number }[] };
-  t.deepEqual(s.nodes.map((x) => x.id), [1, 3]);
+  t.deepEqual(
+    s.nodes.map((x) => x.id),
+    [1, 3],
+  );
   t.is((await raw(h, '/api/graph/node/99', v)).status, 404);
   t.is((await raw(h, '/api/graph/node/99/neighbours', v)).status, 404);
   t.is((await raw(h, '/api/graph/node/-1', v)).status, 400);
@@ -108,7 +120,13 @@ test('a node answer carries its content, cut on a character boundary to ?content
   const long = `${'x'.repeat(16_383)}😀${'y'.repeat(100)}`;
   h.graph.nodes.set(5, { id: 5, kind: 'concept', title: 'Long', content: long });
   h.graph.nodes.set(6, { id: 6, kind: 'concept', title: 'Short', content: '<b>not html</b>' });
-  t.deepEqual(JSON.parse((await raw(h, '/api/graph/node/6', v)).body), { id: 6, kind: 'concept', title: 'Short', content: '<b>not html</b>', version: 0 });
+  t.deepEqual(JSON.parse((await raw(h, '/api/graph/node/6', v)).body), {
+    id: 6,
+    kind: 'concept',
+    title: 'Short',
+    content: '<b>not html</b>',
+    version: 0,
+  });
   const cut = JSON.parse((await raw(h, '/api/graph/node/5', v)).body) as { content: string; contentLength: number };
   t.is(cut.content, 'x'.repeat(16_383), 'the emoji is not split in half');
   t.is(cut.contentLength, long.length);
@@ -134,15 +152,29 @@ test('the edge list, page by page: ids as strings, next until the last page; 400
 
 test('settings over HTTP: get for readers, set for editors, 409 on a stale version, 413 for a big body', async (t) => {
   const h = await startGateway(t);
-  const get = JSON.parse((await raw(h, '/api/settings?paths=ui.theme', bearer(h.token('viewer')))).body) as { values: Record<string, unknown> };
+  const get = JSON.parse((await raw(h, '/api/settings?paths=ui.theme', bearer(h.token('viewer')))).body) as {
+    values: Record<string, unknown>;
+  };
   t.deepEqual(get.values, { 'ui.theme': { value: 'dark', version: 0 } });
   const json = { 'content-type': 'application/json' };
   t.is((await raw(h, '/api/settings', { ...bearer(h.token('viewer')), ...json }, 'PUT', '{"path":"ui.theme","value":"x"}')).status, 403);
   t.is((await raw(h, '/api/settings', { ...bearer(h.token('agent')), ...json }, 'PUT', '{"path":"ui.theme","value":"x"}')).status, 403);
-  const ok = await raw(h, '/api/settings', { ...bearer(h.token('editor')), ...json }, 'PUT', '{"path":"ui.theme","value":"light","ifVersion":0}');
+  const ok = await raw(
+    h,
+    '/api/settings',
+    { ...bearer(h.token('editor')), ...json },
+    'PUT',
+    '{"path":"ui.theme","value":"light","ifVersion":0}',
+  );
   t.is(ok.status, 200);
   t.like(JSON.parse(ok.body), { ok: true, version: 1 });
-  const stale = await raw(h, '/api/settings', { ...bearer(h.token('editor')), ...json }, 'POST', '{"changes":[{"path":"ui.theme","value":"blue","ifVersion":0}]}');
+  const stale = await raw(
+    h,
+    '/api/settings',
+    { ...bearer(h.token('editor')), ...json },
+    'POST',
+    '{"changes":[{"path":"ui.theme","value":"blue","ifVersion":0}]}',
+  );
   t.is(stale.status, 409);
   t.like(JSON.parse(stale.body), { ok: false, errors: [{ code: 'conflict', current: { value: 'light', version: 1 } }] });
   t.is((await raw(h, '/api/settings', { ...bearer(h.token('editor')), ...json }, 'PUT', '{"path":')).status, 400);
@@ -156,22 +188,38 @@ test('fault injection is an admin route that acts on the real actor', async (t) 
   const json = { 'content-type': 'application/json' };
   t.is((await raw(h, '/api/faults', { ...bearer(h.token('editor')), ...json }, 'POST', '{"path":"/settings","kind":"kill"}')).status, 403);
   t.is((await raw(h, '/api/faults', { ...bearer(h.token('admin')), ...json }, 'POST', '{"path":"/nope","kind":"kill"}')).status, 404);
-  t.is((await raw(h, '/api/faults', { ...bearer(h.token('admin')), ...json }, 'POST', '{"path":"/settings","kind":"explode"}')).status, 400);
-  t.is((await raw(h, '/api/faults', { ...bearer(h.token('admin')), ...json }, 'POST', '{"path":"/settings","kind":"throw","times":1}')).status, 200);
+  t.is(
+    (await raw(h, '/api/faults', { ...bearer(h.token('admin')), ...json }, 'POST', '{"path":"/settings","kind":"explode"}')).status,
+    400,
+  );
+  t.is(
+    (await raw(h, '/api/faults', { ...bearer(h.token('admin')), ...json }, 'POST', '{"path":"/settings","kind":"throw","times":1}')).status,
+    200,
+  );
   t.is((await raw(h, '/api/faults', bearer(h.token('admin')))).status, 405);
 });
 
 test('an admin mints tokens for narrower roles over HTTP; the token reads but does not act beyond its role', async (t) => {
   const h = await startGateway(t);
-  const mint = (token: string, body: unknown) => raw(h, '/api/tokens', { ...bearer(token), 'content-type': 'application/json' }, 'POST', JSON.stringify(body));
+  const mint = (token: string, body: unknown) =>
+    raw(h, '/api/tokens', { ...bearer(token), 'content-type': 'application/json' }, 'POST', JSON.stringify(body));
   const made = await mint(h.token('admin'), { role: 'viewer', ttlSeconds: 3600 });
   t.is(made.status, 201, made.body);
-  const { token, role, sub, expiresInSeconds } = JSON.parse(made.body) as { token: string; role: string; sub: string; expiresInSeconds: number };
+  const { token, role, sub, expiresInSeconds } = JSON.parse(made.body) as {
+    token: string;
+    role: string;
+    sub: string;
+    expiresInSeconds: number;
+  };
   t.is(role, 'viewer');
   t.is(sub, 'viewer-from-user-admin');
   t.is(expiresInSeconds, 3600);
   t.is((await raw(h, '/api/settings', bearer(token))).status, 200, 'the viewer token reads');
-  t.is((await raw(h, '/api/faults', { ...bearer(token), 'content-type': 'application/json' }, 'POST', '{"path":"/gateway","kind":"throw"}')).status, 403);
+  t.is(
+    (await raw(h, '/api/faults', { ...bearer(token), 'content-type': 'application/json' }, 'POST', '{"path":"/gateway","kind":"throw"}'))
+      .status,
+    403,
+  );
   t.is((await mint(token, { role: 'admin' })).status, 403, 'a viewer may not mint');
   t.is((await mint(h.token('editor'), { role: 'viewer' })).status, 403, 'an editor may not mint');
   t.is((await raw(h, '/api/tokens', {}, 'POST', '{"role":"viewer"}')).status, 401);
@@ -198,7 +246,17 @@ test('static files: served with content types behind the token, cookie set by th
   t.is(js.status, 200);
   t.is(js.headers['content-type'], 'text/javascript; charset=utf-8');
   t.is((await raw(h, '/api/graph/node/1', { cookie })).status, 401, 'the cookie is not accepted by the API');
-  for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/..%5csecret.txt', '/link.txt', '/%00', '/%E0%A4%A', '/assets', '/missing.js']) {
+  for (const path of [
+    '/../secret.txt',
+    '/%2e%2e/secret.txt',
+    '/assets/..%2f..%2fsecret.txt',
+    '/..%5csecret.txt',
+    '/link.txt',
+    '/%00',
+    '/%E0%A4%A',
+    '/assets',
+    '/missing.js',
+  ]) {
     const res = await raw(h, path, { cookie });
     t.is(res.status, 404, path);
     t.notRegex(res.body, /top secret/);
@@ -215,6 +273,11 @@ test('without a built viewer, / says so', async (t) => {
 
 test('WebSocket upgrades elsewhere than /ws are refused', async (t) => {
   const h = await startGateway(t);
-  const res = await raw(h, '/other', { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' });
+  const res = await raw(h, '/other', {
+    connection: 'Upgrade',
+    upgrade: 'websocket',
+    'sec-websocket-version': '13',
+    'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+  });
   t.is(res.status, 404);
 });

@@ -49,10 +49,23 @@ test('facets: types by code, edge-end degrees, and blocks folded into the page a
   const tracker = tracking();
   const f = tracker.facets(0);
   t.deepEqual(f.typeNames, ['', 'page', 'journal', 'block']);
-  t.deepEqual([1, 3, 4, 11].map((id) => f.typeNames[f.typeOf(id)]), ['page', 'journal', '', 'block']);
-  t.deepEqual([10, 11, 12, 1, 4].map((id) => f.foldsInto(id)), [1, 1, 2, undefined, undefined]);
-  t.deepEqual([1, 2, 3, 4].map((id) => f.degreeOf(id, false)), [1, 2, 1, 0]);
-  t.deepEqual([1, 2, 3, 4].map((id) => f.degreeOf(id, true)), [1, 2, 1, 0], 'folded: 1-2 and 2-3');
+  t.deepEqual(
+    [1, 3, 4, 11].map((id) => f.typeNames[f.typeOf(id)]),
+    ['page', 'journal', '', 'block'],
+  );
+  t.deepEqual(
+    [10, 11, 12, 1, 4].map((id) => f.foldsInto(id)),
+    [1, 1, 2, undefined, undefined],
+  );
+  t.deepEqual(
+    [1, 2, 3, 4].map((id) => f.degreeOf(id, false)),
+    [1, 2, 1, 0],
+  );
+  t.deepEqual(
+    [1, 2, 3, 4].map((id) => f.degreeOf(id, true)),
+    [1, 2, 1, 0],
+    'folded: 1-2 and 2-3',
+  );
   tracker.apply({ type: 'edges-added', version: 2, edges: [edge(6, 10, 3)] });
   t.true(tracker.stale);
   t.is(tracker.facets(100).version, f.version, 'not due yet: the last pass stands');
@@ -77,14 +90,24 @@ test('filters select by type, fold and degree; the id table lists what folds whe
   const fold = parse(new PositionFilterT([], 0, null, null, [], true));
   t.false(isIdentity(fold));
   const kept = selectIndices(fold, snap)!;
-  t.deepEqual([...kept].map((i) => snap.ids[i]), [1, 2, 3, 4]);
+  t.deepEqual(
+    [...kept].map((i) => snap.ids[i]),
+    [1, 2, 3, 4],
+  );
   const [folded, into] = foldedInto(fold, snap, Uint32Array.from([1, 2, 3, 4]));
   t.deepEqual([...folded], [10, 11, 12]);
   t.deepEqual([...into], [1, 1, 2]);
   const pages = parse(new PositionFilterT([], 0, null, null, ['page', ''], true, 1));
-  t.deepEqual([...selectIndices(pages, snap)!].map((i) => snap.ids[i]), [1, 2], 'pages and untyped nodes with a link');
+  t.deepEqual(
+    [...selectIndices(pages, snap)!].map((i) => snap.ids[i]),
+    [1, 2],
+    'pages and untyped nodes with a link',
+  );
   const range = parse(new PositionFilterT([], 0, null, null, [], true, 2, 2));
-  t.deepEqual([...selectIndices(range, snap)!].map((i) => snap.ids[i]), [2]);
+  t.deepEqual(
+    [...selectIndices(range, snap)!].map((i) => snap.ids[i]),
+    [2],
+  );
   t.not(filterKey(fold), filterKey(pages));
   const refused = filterFromWire(new PositionFilterT([], 0, null, null, [], false, 3, 2));
   t.false(refused.ok);

@@ -4,8 +4,25 @@
 // stream.
 import test from 'ava';
 import {
-  AddEdgeT, AddNodeT, EdgeT, GraphBatchT, GraphOp, GraphUpdateT, NodeT, UpdateNodeT,
-  KeyframeRequestT, NodeKind, Payload, PositionFilterT, PositionStreamReader, SsspRequestT, Topic, Vec3T, decodeFrame, type PositionIdTableT, type SsspResultT,
+  AddEdgeT,
+  AddNodeT,
+  EdgeT,
+  GraphBatchT,
+  GraphOp,
+  GraphUpdateT,
+  NodeT,
+  UpdateNodeT,
+  KeyframeRequestT,
+  NodeKind,
+  Payload,
+  PositionFilterT,
+  PositionStreamReader,
+  SsspRequestT,
+  Topic,
+  Vec3T,
+  decodeFrame,
+  type PositionIdTableT,
+  type SsspResultT,
 } from '../../src/protocol/index.ts';
 import { snapshot, startGateway, type Client } from './support.ts';
 
@@ -81,7 +98,10 @@ test('a second Subscribe replaces the position filter: a new id table and keyfra
   c.subscribe(Topic.Positions, false, 0, new PositionFilterT([NodeKind.Agent], 3));
   await c.waitFor(() => c.of(Payload.PositionIdTable).length === 2 && c.frames.length === 2);
   const tables = c.of(Payload.PositionIdTable).map((e) => [...(e.payload as PositionIdTableT).ids]);
-  t.deepEqual(tables, [[1000, 1001, 1002, 1003, 1004], [1001, 1008, 1015]]);
+  t.deepEqual(tables, [
+    [1000, 1001, 1002, 1003, 1004],
+    [1001, 1008, 1015],
+  ]);
   t.is((decodeFrame(c.frames[1]!) as { value: { kind: string } }).value.kind, 'keyframe');
   t.is((await h.stats()).streamGroups, 1);
 });
@@ -123,7 +143,7 @@ test('a snapshot that finds the last frames still going out waits for them; a ne
     t.is(reader.positions[0], 3, 'the stream ends at the newest snapshot');
   }
   const stats = await h.stats();
-  t.is(stats.stats.snapshotsDeferred, 1, 'the second snapshot waited for the first one\'s fan-out');
+  t.is(stats.stats.snapshotsDeferred, 1, "the second snapshot waited for the first one's fan-out");
   t.is(stats.stats.snapshotsSkipped, 1, 'the third replaced it while it waited');
   t.is(stats.counters.framesSent, 24);
 });
@@ -191,12 +211,18 @@ test('a stalled reader holds at most two frames, is dropped after the stall time
   // Detected within the stall timeout plus one check interval (250 ms).
   await h.advance(2_250);
   const after = await h.stats();
-  t.true(after.stats.closes.some((c) => c.code === 1008 && c.reason.startsWith('stalled')), JSON.stringify(after.stats.closes));
+  t.true(
+    after.stats.closes.some((c) => c.code === 1008 && c.reason.startsWith('stalled')),
+    JSON.stringify(after.stats.closes),
+  );
   // The close frame cannot reach a reader that does not read: the socket is cut after 1 s.
   await h.advance(1_000);
   let live = 2;
   await healthy.waitFor(() => {
-    h.stats().then((s) => (live = s.liveSockets), () => undefined);
+    h.stats().then(
+      (s) => (live = s.liveSockets),
+      () => undefined,
+    );
     return live === 1;
   }, 5_000);
   t.is(healthy.ws.readyState, healthy.ws.OPEN);
@@ -262,8 +288,14 @@ test('the position filter also filters the graph-change stream: kinds, the selec
   await filtered.waitFor(() => filtered.of(Payload.GraphBatch).length === 1);
   t.is((all.of(Payload.GraphBatch)[0]!.payload as GraphBatchT).updates.length, 6);
   const got = (filtered.of(Payload.GraphBatch)[0]!.payload as GraphBatchT).updates;
-  t.deepEqual(got.map((u) => u.opType), [GraphOp.UpdateNode, GraphOp.AddEdge, GraphOp.AddNode]);
-  t.deepEqual([(got[0]!.op as UpdateNodeT).node!.id, (got[1]!.op as AddEdgeT).edge!.id, (got[2]!.op as AddNodeT).node!.id], [1004, 1n, 5000]);
+  t.deepEqual(
+    got.map((u) => u.opType),
+    [GraphOp.UpdateNode, GraphOp.AddEdge, GraphOp.AddNode],
+  );
+  t.deepEqual(
+    [(got[0]!.op as UpdateNodeT).node!.id, (got[1]!.op as AddEdgeT).edge!.id, (got[2]!.op as AddNodeT).node!.id],
+    [1004, 1n, 5000],
+  );
 
   // A change wholly outside the view sends nothing; the next one inside it arrives alone.
   editor.send(update(1000));
@@ -275,7 +307,7 @@ test('the position filter also filters the graph-change stream: kinds, the selec
   t.is(((filtered.of(Payload.GraphUpdate)[0]!.payload as GraphUpdateT).op as UpdateNodeT).node!.id, 1011);
 });
 
-test('the position filter also restricts other clients\' shortest-path results to the view; the asker gets all of its own', async (t) => {
+test("the position filter also restricts other clients' shortest-path results to the view; the asker gets all of its own", async (t) => {
   const h = await startGateway(t);
   const asker = await h.session('viewer');
   const filtered = await h.session('viewer');
@@ -294,7 +326,7 @@ test('the position filter also restricts other clients\' shortest-path results t
   await h.advance(0);
   await filtered.waitFor(() => [asker, filtered, all].every((c) => c.of(Payload.SsspResult).length === 1));
   const nodes = (c: typeof asker) => (c.of(Payload.SsspResult)[0]!.payload as SsspResultT).nodes;
-  t.deepEqual(nodes(asker), [1004, 1005, 1000, 1039, 4242], 'the asker\'s own answer is whole');
+  t.deepEqual(nodes(asker), [1004, 1005, 1000, 1039, 4242], "the asker's own answer is whole");
   t.deepEqual(nodes(all), [1004, 1005, 1000, 1039, 4242]);
   const seen = filtered.of(Payload.SsspResult)[0]!.payload as SsspResultT;
   t.deepEqual(seen.nodes, [1004, 1005], 'only the nodes of its view');

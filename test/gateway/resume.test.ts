@@ -1,8 +1,19 @@
 // Reconnect and resume: the same session, what was missed replayed from the ring, a keyframe next.
 import test from 'ava';
 import {
-  GraphOp, GraphUpdateT, HandshakeT, NodeKind, Payload, PositionFilterT, RemoveNodeT, SsspRequestT, Topic, decodeFrame,
-  type HandshakeAcceptedT, type PositionIdTableT, type SsspResultT,
+  GraphOp,
+  GraphUpdateT,
+  HandshakeT,
+  NodeKind,
+  Payload,
+  PositionFilterT,
+  RemoveNodeT,
+  SsspRequestT,
+  Topic,
+  decodeFrame,
+  type HandshakeAcceptedT,
+  type PositionIdTableT,
+  type SsspResultT,
 } from '../../src/protocol/index.ts';
 import { snapshot, startGateway, type Client } from './support.ts';
 
@@ -103,7 +114,7 @@ test('a client that closes normally (1000) is not held for a resume', async (t) 
   t.is((await h.stats()).sessions, 0);
 });
 
-test('a shortest-path result missed while away is replayed whole: the session\'s own head, then the shared body', async (t) => {
+test("a shortest-path result missed while away is replayed whole: the session's own head, then the shared body", async (t) => {
   const h = await startGateway(t);
   const asker = await h.session('viewer');
   const viewer = await h.session('viewer');

@@ -2,15 +2,39 @@
 // limits, heartbeats, crash isolation.
 import test from 'ava';
 import {
-  AckT, ErrorCode, ErrorReplyT, GraphOp, GraphUpdateT, HandshakeT, NodeKind, NodeT, NumberValueT, Payload, PositionFilterT, RemoveNodeT,
-  SettingValue, SettingsSetT, SsspRequestT, SubscribeT, Topic, UpdateNodeT, Vec3T, AgentHeartbeatT, encodeEnvelope,
-  type HandshakeAcceptedT, type SsspResultT,
+  AckT,
+  ErrorCode,
+  ErrorReplyT,
+  GraphOp,
+  GraphUpdateT,
+  HandshakeT,
+  NodeKind,
+  NodeT,
+  NumberValueT,
+  Payload,
+  PositionFilterT,
+  RemoveNodeT,
+  SettingValue,
+  SettingsSetT,
+  SsspRequestT,
+  SubscribeT,
+  Topic,
+  UpdateNodeT,
+  Vec3T,
+  AgentHeartbeatT,
+  encodeEnvelope,
+  type HandshakeAcceptedT,
+  type SsspResultT,
 } from '../../src/protocol/index.ts';
 import { TokenAuthority } from '../../src/auth/token.ts';
 import { startGateway, WALL_START } from './support.ts';
 
 const errors = (c: { of(p: Payload): { payload: unknown; correlationId: bigint }[] }) =>
-  c.of(Payload.ErrorReply).map((e) => ({ code: (e.payload as ErrorReplyT).code, message: String((e.payload as ErrorReplyT).message), corr: Number(e.correlationId) }));
+  c.of(Payload.ErrorReply).map((e) => ({
+    code: (e.payload as ErrorReplyT).code,
+    message: String((e.payload as ErrorReplyT).message),
+    corr: Number(e.correlationId),
+  }));
 
 test('a handshake with a valid token is accepted: session id, next seq 1, heartbeat interval', async (t) => {
   const h = await startGateway(t, { limits: { heartbeatMs: 7_000 } });
@@ -153,11 +177,18 @@ test('roles: a viewer may not mutate (forbidden), an editor may (an Ack with the
   agent.send(new SettingsSetT('ui.theme', SettingValue.NumberValue, new NumberValueT(1)));
   const s3 = agent.send(new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(3)));
   await agent.waitFor(() => agent.of(Payload.ErrorReply).length === 1 && agent.of(Payload.Ack).length === 1);
-  t.deepEqual(agent.of(Payload.Ack).map((e) => [Number(e.correlationId), (e.payload as AckT).version]), [[s3, 2n]]);
+  t.deepEqual(
+    agent.of(Payload.Ack).map((e) => [Number(e.correlationId), (e.payload as AckT).version]),
+    [[s3, 2n]],
+  );
   t.regex(errors(agent)[0]!.message, /role agent may not change settings/);
   const editorAgentMsg = editor.send(new AgentHeartbeatT('a1', 1, 1n, 0, 1, 0n));
   await editor.waitFor(() => editor.of(Payload.ErrorReply).length === 1);
-  t.deepEqual(errors(editor)[0], { code: ErrorCode.Unauthorized, message: 'forbidden: role editor may not send AgentHeartbeat', corr: editorAgentMsg });
+  t.deepEqual(errors(editor)[0], {
+    code: ErrorCode.Unauthorized,
+    message: 'forbidden: role editor may not send AgentHeartbeat',
+    corr: editorAgentMsg,
+  });
 });
 
 test('graph changes reach every subscribed session, the one that made them too, which then gets its ack', async (t) => {
@@ -175,25 +206,40 @@ test('graph changes reach every subscribed session, the one that made them too, 
   t.is(((b.of(Payload.GraphUpdate)[0]!.payload as GraphUpdateT).op as RemoveNodeT).id, 2);
   // The origin: its change in the stream (correlation 0), then its ack.
   t.deepEqual(
-    a.envelopes.filter((e) => e.payloadType === Payload.GraphUpdate || e.payloadType === Payload.Ack).map((e) => [e.payloadType, Number(e.correlationId)]),
-    [[Payload.GraphUpdate, 0], [Payload.Ack, seq]],
+    a.envelopes
+      .filter((e) => e.payloadType === Payload.GraphUpdate || e.payloadType === Payload.Ack)
+      .map((e) => [e.payloadType, Number(e.correlationId)]),
+    [
+      [Payload.GraphUpdate, 0],
+      [Payload.Ack, seq],
+    ],
   );
 });
 
-test('the envelope HLC of a graph change reaches the graph as the client\'s stamp; a zero one counts as none', async (t) => {
+test("the envelope HLC of a graph change reaches the graph as the client's stamp; a zero one counts as none", async (t) => {
   const h = await startGateway(t);
   const c = await h.session('editor');
   const stamp = { wallMs: WALL_START - 5_000, logical: 3, node: 77 };
   c.ws.send(encodeEnvelope({ seq: 1, hlc: stamp, payload: new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(2)) }));
-  c.ws.send(encodeEnvelope({ seq: 2, hlc: { wallMs: 0, logical: 0, node: 0 }, payload: new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(3)) }));
+  c.ws.send(
+    encodeEnvelope({ seq: 2, hlc: { wallMs: 0, logical: 0, node: 0 }, payload: new GraphUpdateT(GraphOp.RemoveNode, new RemoveNodeT(3)) }),
+  );
   await c.waitFor(() => c.of(Payload.Ack).length === 2);
-  t.deepEqual(h.graph.applied.map((a) => a.stamp), [stamp, undefined]);
+  t.deepEqual(
+    h.graph.applied.map((a) => a.stamp),
+    [stamp, undefined],
+  );
 });
 
 test('a graph conflict answers Conflict and the value that stands', async (t) => {
   const h = await startGateway(t);
   const c = await h.session('editor');
-  h.graph.nextResult = { ok: false, code: 'conflict', message: 'node 1 was changed meanwhile', current: { node: new NodeT(1, NodeKind.File, null, 'theirs') } };
+  h.graph.nextResult = {
+    ok: false,
+    code: 'conflict',
+    message: 'node 1 was changed meanwhile',
+    current: { node: new NodeT(1, NodeKind.File, null, 'theirs') },
+  };
   const seq = c.send(new GraphUpdateT(GraphOp.UpdateNode, new UpdateNodeT(new NodeT(1, NodeKind.File, null, 'mine'))));
   await c.waitFor(() => c.of(Payload.GraphUpdate).length === 1);
   t.deepEqual(errors(c), [{ code: ErrorCode.Conflict, message: 'node 1 was changed meanwhile', corr: seq }]);
@@ -210,7 +256,10 @@ test('messages only the server sends are answered BadMessage; unsupported ones U
   c.send(new SubscribeT(Topic.Voice));
   c.send(new AckT(1n));
   await c.waitFor(() => c.of(Payload.ErrorReply).length === 3);
-  t.deepEqual(errors(c).map((e) => e.code), [ErrorCode.BadMessage, ErrorCode.Unsupported, ErrorCode.BadMessage]);
+  t.deepEqual(
+    errors(c).map((e) => e.code),
+    [ErrorCode.BadMessage, ErrorCode.Unsupported, ErrorCode.BadMessage],
+  );
   t.is(c.ws.readyState, c.ws.OPEN);
 });
 
@@ -274,7 +323,7 @@ test('a crashing session is closed with 1011; the other sessions carry on', asyn
   t.is(b.ws.readyState, b.ws.OPEN);
 });
 
-test('an SSSP request is answered with its result, correlated; subscribers see others\' results', async (t) => {
+test("an SSSP request is answered with its result, correlated; subscribers see others' results", async (t) => {
   const h = await startGateway(t);
   const a = await h.session('viewer');
   const b = await h.session('viewer');

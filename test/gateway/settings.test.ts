@@ -2,8 +2,18 @@
 // changing the same setting, compare-and-set, errors with the value that stands.
 import test from 'ava';
 import {
-  ErrorCode, JsonValueT, NumberValueT, Payload, SettingValue, SettingsBatchT, SettingsGetT,
-  SettingsSetT, StringValueT, Topic, type ErrorReplyT, type SettingsDeltaT,
+  ErrorCode,
+  JsonValueT,
+  NumberValueT,
+  Payload,
+  SettingValue,
+  SettingsBatchT,
+  SettingsGetT,
+  SettingsSetT,
+  StringValueT,
+  Topic,
+  type ErrorReplyT,
+  type SettingsDeltaT,
 } from '../../src/protocol/index.ts';
 import { startGateway, WALL_START, type Client } from './support.ts';
 
@@ -11,7 +21,13 @@ const deltas = (c: Client) =>
   c.of(Payload.SettingsDelta).map((e) => {
     const d = e.payload as SettingsDeltaT;
     const value = d.newValue as NumberValueT | StringValueT;
-    return { path: String(d.path), value: value.value, version: Number(d.version), client: String(d.client), corr: Number(e.correlationId) };
+    return {
+      path: String(d.path),
+      value: value.value,
+      version: Number(d.version),
+      client: String(d.client),
+      corr: Number(e.correlationId),
+    };
   });
 
 test('SettingsGet answers one SettingsDelta per path, with its version, correlated to the request', async (t) => {
@@ -34,13 +50,20 @@ test('SettingsGet always gets an answer: unknown paths are named in one NotFound
   const mixed = c.send(new SettingsGetT(['physics.damping', 'nope', 'nor.this']));
   const prefix = c.send(new SettingsGetT(['nothing.here.']));
   await c.waitFor(() => c.of(Payload.ErrorReply).length === 3 && c.of(Payload.SettingsDelta).length === 1);
-  const replies = c.of(Payload.ErrorReply).map((e) => ({ code: (e.payload as { code: ErrorCode }).code, message: (e.payload as { message: string }).message, corr: Number(e.correlationId) }));
+  const replies = c.of(Payload.ErrorReply).map((e) => ({
+    code: (e.payload as { code: ErrorCode }).code,
+    message: (e.payload as { message: string }).message,
+    corr: Number(e.correlationId),
+  }));
   t.deepEqual(replies, [
     { code: ErrorCode.NotFound, message: 'unknown setting path: no.such.path', corr: onlyUnknown },
     { code: ErrorCode.NotFound, message: 'unknown setting paths: nope, nor.this', corr: mixed },
     { code: ErrorCode.NotFound, message: 'unknown setting path: nothing.here.', corr: prefix },
   ]);
-  t.deepEqual(deltas(c).map((d) => [d.path, d.corr]), [['physics.damping', mixed]]);
+  t.deepEqual(
+    deltas(c).map((d) => [d.path, d.corr]),
+    [['physics.damping', mixed]],
+  );
 });
 
 test('a set is acked with its delta; subscribed others get it as a broadcast', async (t) => {
@@ -76,7 +99,15 @@ test('compare-and-set over the socket: a stale if_version is a Conflict with the
   const fresh = a.send(new SettingsSetT('physics.damping', SettingValue.NumberValue, new NumberValueT(0.7), 1n));
   const blind = a.send(new SettingsSetT('physics.damping', SettingValue.NumberValue, new NumberValueT(0.8)));
   await a.waitFor(() => a.of(Payload.SettingsDelta).length === 4);
-  t.deepEqual(deltas(a).slice(2).map((d) => [d.value, d.version, d.corr]), [[0.7, 2, fresh], [0.8, 3, blind]]);
+  t.deepEqual(
+    deltas(a)
+      .slice(2)
+      .map((d) => [d.value, d.version, d.corr]),
+    [
+      [0.7, 2, fresh],
+      [0.8, 3, blind],
+    ],
+  );
   t.is(a.of(Payload.ErrorReply).length, 1);
 });
 
@@ -111,7 +142,7 @@ test('errors come back as ErrorReply; a JSON value or unknown path changes nothi
   ]);
 });
 
-test('the sessions\' replay rings stay within the gateway\'s shared budget and give their bytes back when the sessions end', async (t) => {
+test("the sessions' replay rings stay within the gateway's shared budget and give their bytes back when the sessions end", async (t) => {
   const h = await startGateway(t, { limits: { replayBudgetBytes: 2_000 } });
   const a = await h.session('editor');
   const viewers = await Promise.all([0, 1, 2].map(() => h.session('viewer')));

@@ -7,15 +7,35 @@ import { gateway, GATEWAY_SCHEDULING, type GatewayMsg, type GatewayOptions, type
 import type { Role } from '../../src/auth/roles.ts';
 import { TokenAuthority } from '../../src/auth/token.ts';
 import type {
-  AgentEvent, FrameSource, GraphApplyRequest, GraphApplyResult, GraphChanged, GraphEdgePage, GraphMutation, GraphNodeView, GraphPort, LayoutPort, PositionSnapshot,
-  PositionTick, SsspPort, SsspResultMsg,
+  AgentEvent,
+  FrameSource,
+  GraphApplyRequest,
+  GraphApplyResult,
+  GraphChanged,
+  GraphEdgePage,
+  GraphMutation,
+  GraphNodeView,
+  GraphPort,
+  LayoutPort,
+  PositionSnapshot,
+  PositionTick,
+  SsspPort,
+  SsspResultMsg,
 } from '../../src/gateway/ports.ts';
 import { SsspResultWire } from '../../src/gateway/sssp-result-wire.ts';
 import type { Ref } from '../../src/runtime/ref.ts';
 import type { ActorFactory } from '../../src/runtime/actor.ts';
 import {
-  encodeEnvelope, HandshakeT, isPositionFrame, Payload, SubscribeT, unpackEnvelope, type EnvelopeT, type PayloadT,
-  type PositionFilterT, type Topic,
+  encodeEnvelope,
+  HandshakeT,
+  isPositionFrame,
+  Payload,
+  SubscribeT,
+  unpackEnvelope,
+  type EnvelopeT,
+  type PayloadT,
+  type PositionFilterT,
+  type Topic,
 } from '../../src/protocol/index.ts';
 import type { SettingsBroadcast, SettingsMsg } from '../../src/settings/protocol.ts';
 import type { SettingsDelta, SettingValue } from '../../src/settings/delta.ts';
@@ -73,7 +93,10 @@ export class FakeGraph implements GraphPort {
     [2, { id: 2, kind: 'file', title: 'Beta' }],
     [3, { id: 3, kind: 'concept', title: 'Alphabet' }],
   ]);
-  edges: [number, number][] = [[1, 2], [1, 3]];
+  edges: [number, number][] = [
+    [1, 2],
+    [1, 3],
+  ];
 
   /** As the real graph: the change to every subscriber (the asker too), then the asker's answer. */
   apply({ mutation, origin, stamp, replyTo, tag }: GraphApplyRequest): void {
@@ -83,7 +106,11 @@ export class FakeGraph implements GraphPort {
     if (forced !== undefined) return answer(forced);
     this.applied.push(stamp === undefined ? { mutation, session: origin.session } : { mutation, session: origin.session, stamp });
     const version = ++this.committed;
-    const scopes = scopesOf(mutation, (id) => this.kindOf(id), (e) => this.edgeEnds.get(e));
+    const scopes = scopesOf(
+      mutation,
+      (id) => this.kindOf(id),
+      (e) => this.edgeEnds.get(e),
+    );
     for (const s of this.subscribers) s.tell({ type: 'graph-changed', version, change: mutation, scopes, origin: origin.session });
     answer({ ok: true, version });
   }
@@ -122,7 +149,9 @@ export class FakeGraph implements GraphPort {
     return [...this.nodes.values()].filter((n) => n.title?.toLowerCase().includes(q)).slice(0, limit);
   }
   async edgePage(offset: number, limit: number): Promise<GraphEdgePage> {
-    const edges = this.edges.slice(offset, offset + limit).map(([source, target], i) => ({ id: String(offset + i + 1), source, target, directed: false }));
+    const edges = this.edges
+      .slice(offset, offset + limit)
+      .map(([source, target], i) => ({ id: String(offset + i + 1), source, target, directed: false }));
     const end = offset + edges.length;
     return end < this.edges.length ? { total: this.edges.length, offset, edges, next: end } : { total: this.edges.length, offset, edges };
   }
@@ -152,7 +181,13 @@ export class FakeSssp implements SsspPort {
   request(request: { source: number }, replyTo: Ref<SsspResultMsg>, tag: number): void {
     const s = request.source;
     const reached = [s, ...this.reached];
-    const result = new SsspResultWire(s, Uint32Array.from(reached), Float32Array.from(reached, (id) => (id === s ? 0 : 1.5)), Uint32Array.from(reached, () => s), true);
+    const result = new SsspResultWire(
+      s,
+      Uint32Array.from(reached),
+      Float32Array.from(reached, (id) => (id === s ? 0 : 1.5)),
+      Uint32Array.from(reached, () => s),
+      true,
+    );
     replyTo.tell({ type: 'sssp-result', result, answerTo: tag });
     for (const s of this.subscribers) if (s !== replyTo) s.tell({ type: 'sssp-result', result });
   }
@@ -168,7 +203,9 @@ export class FakeSssp implements SsspPort {
  * A small settings actor speaking src/settings/protocol.ts: last writer wins, compare-and-set by
  * version, broadcasts each change at once to the other subscribers.
  */
-export function fakeSettings(initial: Record<string, SettingValue> = { 'physics.damping': 0.9, 'ui.theme': 'dark' }): ActorFactory<SettingsMsg> {
+export function fakeSettings(
+  initial: Record<string, SettingValue> = { 'physics.damping': 0.9, 'ui.theme': 'dark' },
+): ActorFactory<SettingsMsg> {
   return () => {
     let version = 0;
     const values = new Map(Object.entries(initial).map(([k, v]) => [k, { value: v, version: 0 }]));
@@ -184,15 +221,26 @@ export function fakeSettings(initial: Record<string, SettingValue> = { 'physics.
           case 'set': {
             for (const c of msg.changes) {
               const cur = values.get(c.path);
-              if (cur === undefined) return msg.replyTo?.tell({ ok: false, errors: [{ path: c.path, code: 'unknown-path', message: 'no such setting' }] });
+              if (cur === undefined)
+                return msg.replyTo?.tell({ ok: false, errors: [{ path: c.path, code: 'unknown-path', message: 'no such setting' }] });
               if (c.ifVersion !== undefined && c.ifVersion !== cur.version) {
-                return msg.replyTo?.tell({ ok: false, errors: [{ path: c.path, code: 'conflict', message: 'changed meanwhile', current: cur }] });
+                return msg.replyTo?.tell({
+                  ok: false,
+                  errors: [{ path: c.path, code: 'conflict', message: 'changed meanwhile', current: cur }],
+                });
               }
             }
             const deltas: SettingsDelta[] = msg.changes.map((c) => {
               const old = values.get(c.path)!.value;
               values.set(c.path, { value: c.value, version: ++version });
-              return { path: c.path, old, new: c.value, timestamp: { wallMs: WALL_START, logical: 0, node: 0 }, client: msg.client, version };
+              return {
+                path: c.path,
+                old,
+                new: c.value,
+                timestamp: { wallMs: WALL_START, logical: 0, node: 0 },
+                client: msg.client,
+                version,
+              };
             });
             msg.replyTo?.tell({ ok: true, deltas, version });
             for (const [ref, client] of subs) if (client !== msg.client) ref.tell({ type: 'settings-deltas', deltas });

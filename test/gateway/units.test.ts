@@ -18,8 +18,23 @@ import { resultInView } from '../../src/gateway/sssp-view.ts';
 import { StreamGroup } from '../../src/gateway/stream-group.ts';
 import { TokenBucket } from '../../src/gateway/token-bucket.ts';
 import {
-  GraphBatchT, GraphOp, GraphUpdateT, JsonValueT, NodeKind, PositionFilterT, RemoveNodeT, PositionStreamEncoder, PositionStreamReader, SettingValue, SettingsSet, SettingsSetT, Vec3T,
-  encodeEnvelope, unpackEnvelope, decodeEnvelope, type SettingsDeltaT,
+  GraphBatchT,
+  GraphOp,
+  GraphUpdateT,
+  JsonValueT,
+  NodeKind,
+  PositionFilterT,
+  RemoveNodeT,
+  PositionStreamEncoder,
+  PositionStreamReader,
+  SettingValue,
+  SettingsSet,
+  SettingsSetT,
+  Vec3T,
+  encodeEnvelope,
+  unpackEnvelope,
+  decodeEnvelope,
+  type SettingsDeltaT,
 } from '../../src/protocol/index.ts';
 import { VirtualClock } from '../../src/shared/clock.ts';
 import { snapshot } from './support.ts';
@@ -39,8 +54,14 @@ test('replay ring: what came after a seq, or undefined when some is gone', (t) =
   const r = new ReplayRing(3, 1_000);
   for (let s = 1; s <= 5; s++) r.push(s, new Uint8Array([s]));
   t.is(r.size, 3);
-  t.deepEqual(r.after(2, 6)?.map((b) => b[0]), [3, 4, 5]);
-  t.deepEqual(r.after(4, 6)?.map((b) => b[0]), [5]);
+  t.deepEqual(
+    r.after(2, 6)?.map((b) => b[0]),
+    [3, 4, 5],
+  );
+  t.deepEqual(
+    r.after(4, 6)?.map((b) => b[0]),
+    [5],
+  );
   t.deepEqual(r.after(5, 6), []);
   t.is(r.after(1, 6), undefined);
   t.is(r.after(6, 6), undefined);
@@ -70,7 +91,9 @@ test('replay rings share a budget: the ring that pushes past it drops its own ol
 });
 
 test('filters: from the wire, canonical key, selection', (t) => {
-  const f = filterFromWire(new PositionFilterT([NodeKind.Concept, NodeKind.File, NodeKind.File], 3, new Vec3T(0, 0, 0), new Vec3T(100, 200, 300)));
+  const f = filterFromWire(
+    new PositionFilterT([NodeKind.Concept, NodeKind.File, NodeKind.File], 3, new Vec3T(0, 0, 0), new Vec3T(100, 200, 300)),
+  );
   if (!f.ok) return t.fail(f.error);
   t.is(filterKey(f.filter), 'k=4,5;n=3;r=0,0,0,100,200,300');
   t.deepEqual([...selectIndices(f.filter, snapshot(100))!], [4, 5, 11]);
@@ -120,9 +143,17 @@ test('graph changes through a client filter: kinds, the selection, edges by both
 
   const kindsAndCount: ClientFilter = { kinds: new Set([NodeKind.File, NodeKind.Concept]), maxNodes: 3 };
   t.deepEqual(kept(filterChange(change, scopes, kindsAndCount, inView)), [0, 3, 5, 8]);
-  t.deepEqual(kept(filterChange(change, scopes, { kinds: new Set([NodeKind.File, NodeKind.Concept]) }, inView)), [0, 2, 3, 4, 5, 8], 'no selection test without a region or count');
+  t.deepEqual(
+    kept(filterChange(change, scopes, { kinds: new Set([NodeKind.File, NodeKind.Concept]) }, inView)),
+    [0, 2, 3, 4, 5, 8],
+    'no selection test without a region or count',
+  );
   t.deepEqual(kept(filterChange(change, scopes, { region: [0, 0, 0, 1, 1, 1] }, inView)), [0, 3, 5, 7, 8]);
-  t.deepEqual(kept(filterChange(change, scopes, { maxNodes: 5 }, () => undefined)), [0, 1, 2, 3, 4, 5, 7, 8], 'a selection not known yet keeps all but the unknown');
+  t.deepEqual(
+    kept(filterChange(change, scopes, { maxNodes: 5 }, () => undefined)),
+    [0, 1, 2, 3, 4, 5, 7, 8],
+    'a selection not known yet keeps all but the unknown',
+  );
   t.is(filterChange(change, scopes, {}, inView), change, 'no filter: the change as it came');
   const single: GraphMutation = { kind: 'update', update: op(0) };
   t.is(filterChange(single, [scopes[0]!], kindsAndCount, inView), single, 'all kept: the same change');
@@ -131,19 +162,34 @@ test('graph changes through a client filter: kinds, the selection, edges by both
   t.deepEqual(kept(agents), [1, 8], 'the node that became an Agent concerns an Agent view too');
   const one = filterChange(change, scopes, { kinds: new Set([NodeKind.User]) }, inView);
   t.is(one, null);
-  const task = filterChange(change, scopes.map((s, k) => (k === 1 ? { ...s, kinds: [NodeKind.User] } : s)), { kinds: new Set([NodeKind.User]) }, inView);
+  const task = filterChange(
+    change,
+    scopes.map((s, k) => (k === 1 ? { ...s, kinds: [NodeKind.User] } : s)),
+    { kinds: new Set([NodeKind.User]) },
+    inView,
+  );
   t.deepEqual([task?.kind, kept(task)], ['update', [1]], 'one op kept: a single update, not a batch');
 });
 
 test('a stream group answers whether its current id table holds a node', (t) => {
   const group = new StreamGroup(
-    { key: 'k', filter: { kinds: new Set([NodeKind.Task]), region: [0, 0, -1000, 300, 600, 1000] }, velocity: false, rateHz: 0, minHighWaterBytes: 1 << 16, regionRefreshMs: 1000 },
+    {
+      key: 'k',
+      filter: { kinds: new Set([NodeKind.Task]), region: [0, 0, -1000, 300, 600, 1000] },
+      velocity: false,
+      rateHz: 0,
+      minHighWaterBytes: 1 << 16,
+      regionRefreshMs: 1000,
+    },
     { framesSent: 0, framesDropped: 0, catchUps: 0 },
   );
   t.is(group.selects(1002), undefined, 'no table yet');
   group.encodeTick(snapshot(400), 0); // Task is i % 7 == 2, and x = i <= 300: ids 1002, 1009, ..., 1296
   const selected = Array.from({ length: 400 }, (_, i) => 1000 + i).filter((id) => group.selects(id));
-  t.deepEqual(selected, Array.from({ length: 43 }, (_, k) => 1002 + 7 * k));
+  t.deepEqual(
+    selected,
+    Array.from({ length: 43 }, (_, k) => 1002 + 7 * k),
+  );
   t.false(group.selects(0));
   t.false(group.selects(1303), 'a Task outside the region');
   t.false(group.selects(2 ** 32 - 1));
@@ -156,14 +202,24 @@ test('settings on the wire: if_version maps to ifVersion (-1: none), deltas carr
     return changeFromWire(env.value.payload(new SettingsSet()) as SettingsSet);
   };
   t.deepEqual(fromWire(setPayload({ path: 'ui.theme', value: 'light' })), { ok: true, change: { path: 'ui.theme', value: 'light' } });
-  t.deepEqual(fromWire(setPayload({ path: 'a.b', value: 0.5, ifVersion: 0 })), { ok: true, change: { path: 'a.b', value: 0.5, ifVersion: 0 } });
+  t.deepEqual(fromWire(setPayload({ path: 'a.b', value: 0.5, ifVersion: 0 })), {
+    ok: true,
+    change: { path: 'a.b', value: 0.5, ifVersion: 0 },
+  });
   t.deepEqual(fromWire(setPayload({ path: 'a.c', value: true, ifVersion: 2 ** 40 })), {
     ok: true,
     change: { path: 'a.c', value: true, ifVersion: 2 ** 40 },
   });
   t.false(fromWire(new SettingsSetT('a.d', SettingValue.JsonValue, new JsonValueT('[]'))).ok);
 
-  const delta = { path: 'physics.damping', old: 0.9, new: 0.5, timestamp: { wallMs: 1_700_000_000_123, logical: 4, node: 7 }, client: 's-1', version: 2 ** 33 + 1 };
+  const delta = {
+    path: 'physics.damping',
+    old: 0.9,
+    new: 0.5,
+    timestamp: { wallMs: 1_700_000_000_123, logical: 4, node: 7 },
+    client: 's-1',
+    version: 2 ** 33 + 1,
+  };
   const wire = deltaPayload(delta);
   t.is(wire.version, BigInt(2 ** 33 + 1));
   t.is(wire.timestamp?.wallMs, 1_700_000_000_123n);
@@ -209,13 +265,28 @@ test('a shortest-path result in a view: exactly the entries whose node is in it,
       fc.uniqueArray(fc.integer({ min: 0, max: 60 }), { maxLength: 40 }),
       fc.uniqueArray(fc.integer({ min: 0, max: 60 }), { maxLength: 40 }),
       (reached, viewIds) => {
-        const result = new SsspResultWire(reached[0] ?? 0, Uint32Array.from(reached), Float32Array.from(reached, (id) => id / 2), Uint32Array.from(reached, (id) => (id * 7) % 61), true);
+        const result = new SsspResultWire(
+          reached[0] ?? 0,
+          Uint32Array.from(reached),
+          Float32Array.from(reached, (id) => id / 2),
+          Uint32Array.from(reached, (id) => (id * 7) % 61),
+          true,
+        );
         const view = Uint32Array.from(viewIds).sort();
         const inView = resultInView(result, view);
         const keep = reached.map((id) => viewIds.includes(id));
-        t.deepEqual([...inView.nodes], reached.filter((_, i) => keep[i]));
-        t.deepEqual([...inView.distances], [...result.distances].filter((_, i) => keep[i]));
-        t.deepEqual([...inView.parents], [...result.parents].filter((_, i) => keep[i]));
+        t.deepEqual(
+          [...inView.nodes],
+          reached.filter((_, i) => keep[i]),
+        );
+        t.deepEqual(
+          [...inView.distances],
+          [...result.distances].filter((_, i) => keep[i]),
+        );
+        t.deepEqual(
+          [...inView.parents],
+          [...result.parents].filter((_, i) => keep[i]),
+        );
         t.is(inView.complete, true);
         t.is(resultInView(result, view), inView, 'a second client of the same view shares it');
         if (keep.every(Boolean)) t.is(inView, result, 'nothing to drop: the result itself');
@@ -231,12 +302,16 @@ test('a shortest-path result in a view: exactly the entries whose node is in it,
 
 test('id membership for many lookups: a bitset where the ids are dense enough, the binary search where they are sparse', (t) => {
   fc.assert(
-    fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 0xffff_ffff }), { maxLength: 30 }), fc.array(fc.integer({ min: 0, max: 0xffff_ffff }), { maxLength: 30 }), (ids, probes) => {
-      // Ids anywhere in the u32 range: mostly too sparse for a bitset within budget.
-      const view = Uint32Array.from(ids).sort();
-      const has = idMembership(view);
-      for (const id of [...ids, ...probes]) t.is(has(id), ids.includes(id));
-    }),
+    fc.property(
+      fc.uniqueArray(fc.integer({ min: 0, max: 0xffff_ffff }), { maxLength: 30 }),
+      fc.array(fc.integer({ min: 0, max: 0xffff_ffff }), { maxLength: 30 }),
+      (ids, probes) => {
+        // Ids anywhere in the u32 range: mostly too sparse for a bitset within budget.
+        const view = Uint32Array.from(ids).sort();
+        const has = idMembership(view);
+        for (const id of [...ids, ...probes]) t.is(has(id), ids.includes(id));
+      },
+    ),
   );
   const dense = Uint32Array.from({ length: 1000 }, (_, i) => 3 * i).sort();
   const has = idMembership(dense);
@@ -266,10 +341,16 @@ class BufferingSocket extends EventEmitter {
 test('a bulk control message does not count as falling behind while it is flushed; small ones piling up do', (t) => {
   const ws = new BufferingSocket();
   const limits = { ...DEFAULT_LIMITS, maxBufferedBytes: 8 << 20 };
-  const conn = new Connection(ws as unknown as WebSocket, { remote: 'test' }, limits, new VirtualClock(), { path: '/t', tell: () => undefined });
+  const conn = new Connection(ws as unknown as WebSocket, { remote: 'test' }, limits, new VirtualClock(), {
+    path: '/t',
+    tell: () => undefined,
+  });
   // A 12 MB shortest-path result as a head and a shared body: one message, two fragments.
   conn.sendControl([new Uint8Array(100), new Uint8Array(12 << 20)]);
-  t.deepEqual(ws.sent.map((s) => s.fin), [false, true]);
+  t.deepEqual(
+    ws.sent.map((s) => s.fin),
+    [false, true],
+  );
   // The settings delta right behind it goes out: 12 MB are buffered, all of them the bulk message.
   conn.sendControl(new Uint8Array(120));
   t.is(ws.closedWith, undefined);

@@ -63,10 +63,12 @@ export async function barnesHutAgreement(t: ExecutionContext, gpu: PhysicsEngine
   const from = start.buffers.pos.slice(0, 3 * start.n);
   const displacement = async (engine: PhysicsEngine | 'cpu', theta: number): Promise<Float64Array> => {
     const l = richLayout(n, 4);
-    l.moveNodes(l.nodeIds().map((id) => {
-      const s = start.slot(id)!;
-      return { id, position: { x: from[3 * s]!, y: from[3 * s + 1]!, z: from[3 * s + 2]! } };
-    }));
+    l.moveNodes(
+      l.nodeIds().map((id) => {
+        const s = start.slot(id)!;
+        return { id, position: { x: from[3 * s]!, y: from[3 * s + 1]!, z: from[3 * s + 2]! } };
+      }),
+    );
     const p = applyPatch(DEFAULT_PARAMS, { theta, maxForce: 1e9, maxVelocity: 1e9 });
     const b = l.prepare(p);
     if (engine === 'cpu') cpu.stepSync(b, stepGlobals(p, l.n));

@@ -69,31 +69,34 @@ emulated(`CPU and CUDA engines each stay within tolerance of the exact force at 
   await barnesHutAgreement(t, gpu, 1500);
 });
 
-emulated(`only positions come back: nodes the host moves, adds or re-slots take its values, the rest keep their device velocities${why}`, async (t) => {
-  // The same edits on the CPU and the GPU, exact repulsion: if the device took the host's stale
-  // velocities for every node (or ignored the edits), the two would part.
-  const gpu = CudaPhysicsEngine.create({ libraryPath: driver!.path });
-  t.teardown(() => gpu.dispose());
-  const cpu = new SerialEngine();
-  const p = applyPatch(DEFAULT_PARAMS, { theta: 0, boundRadius: 40 });
-  const a = richLayout(250, 3);
-  const b = richLayout(250, 3);
-  const step = async (): Promise<void> => {
-    cpu.stepSync(a.prepare(p), stepGlobals(p, a.n));
-    await gpu.step(b.prepare(p), stepGlobals(p, b.n), { structure: b.structureVersion, positions: b.positionsVersion });
-  };
-  for (let s = 0; s < 4; s++) await step();
-  for (const l of [a, b]) l.moveNodes([{ id: 10, position: { x: 30, y: -4, z: 2 } }]);
-  for (let s = 0; s < 3; s++) await step();
-  for (const l of [a, b]) l.removeNodes([17, 40]);
-  for (let s = 0; s < 3; s++) await step();
-  for (const l of [a, b]) l.addNodes([{ id: 5000, kind: 'knowledge', position: { x: -3, y: 8, z: 1 } }]);
-  for (let s = 0; s < 3; s++) await step();
-  const scale = extent(a.buffers.pos, 3 * a.n);
-  const diff = maxAbsDiff(a.buffers.pos, b.buffers.pos, 3 * a.n);
-  t.log(`largest coordinate difference ${diff.toExponential(2)} over an extent of ${scale.toFixed(1)}`);
-  t.true(diff <= EXACT_TOLERANCE * scale, `difference ${diff}`);
-});
+emulated(
+  `only positions come back: nodes the host moves, adds or re-slots take its values, the rest keep their device velocities${why}`,
+  async (t) => {
+    // The same edits on the CPU and the GPU, exact repulsion: if the device took the host's stale
+    // velocities for every node (or ignored the edits), the two would part.
+    const gpu = CudaPhysicsEngine.create({ libraryPath: driver!.path });
+    t.teardown(() => gpu.dispose());
+    const cpu = new SerialEngine();
+    const p = applyPatch(DEFAULT_PARAMS, { theta: 0, boundRadius: 40 });
+    const a = richLayout(250, 3);
+    const b = richLayout(250, 3);
+    const step = async (): Promise<void> => {
+      cpu.stepSync(a.prepare(p), stepGlobals(p, a.n));
+      await gpu.step(b.prepare(p), stepGlobals(p, b.n), { structure: b.structureVersion, positions: b.positionsVersion });
+    };
+    for (let s = 0; s < 4; s++) await step();
+    for (const l of [a, b]) l.moveNodes([{ id: 10, position: { x: 30, y: -4, z: 2 } }]);
+    for (let s = 0; s < 3; s++) await step();
+    for (const l of [a, b]) l.removeNodes([17, 40]);
+    for (let s = 0; s < 3; s++) await step();
+    for (const l of [a, b]) l.addNodes([{ id: 5000, kind: 'knowledge', position: { x: -3, y: 8, z: 1 } }]);
+    for (let s = 0; s < 3; s++) await step();
+    const scale = extent(a.buffers.pos, 3 * a.n);
+    const diff = maxAbsDiff(a.buffers.pos, b.buffers.pos, 3 * a.n);
+    t.log(`largest coordinate difference ${diff.toExponential(2)} over an extent of ${scale.toFixed(1)}`);
+    t.true(diff <= EXACT_TOLERANCE * scale, `difference ${diff}`);
+  },
+);
 
 emulated(`the CUDA engine follows host changes: growth, pins, moves; and frees its memory${why}`, async (t) => {
   const live = driver!.liveAllocations();
@@ -161,9 +164,12 @@ emulated(`a failed launch fails the step with the driver's error name, and the n
   const gpu = CudaPhysicsEngine.create({ libraryPath: driver!.path });
   const layout = baLayout(20, 2);
   driver!.failLaunches(1);
-  const error = await t.throwsAsync(gpu.step(layout.prepare(DEFAULT_PARAMS), stepGlobals(DEFAULT_PARAMS, layout.n), { structure: 0, positions: 0 }), {
-    instanceOf: CudaError,
-  });
+  const error = await t.throwsAsync(
+    gpu.step(layout.prepare(DEFAULT_PARAMS), stepGlobals(DEFAULT_PARAMS, layout.n), { structure: 0, positions: 0 }),
+    {
+      instanceOf: CudaError,
+    },
+  );
   t.is(error?.errorName, 'CUDA_ERROR_LAUNCH_FAILED');
   t.true(error?.sticky);
   driver!.failLaunches(0);
@@ -197,10 +203,14 @@ emulated(`the event loop turns while a step runs${why}`, async (t) => {
 emulated(`the physics actor runs on the CUDA engine and falls back to the CPU when launches keep failing${why}`, async (t) => {
   const ts = testSystem(t);
   const selector = new EngineSelector([cudaCandidate({ libraryPath: driver!.path }), serialCandidate], { failuresBeforeFallback: 3 });
-  const physics = ts.system.spawn(physicsActor({ selector }), { name: 'physics', supervision: physicsSupervision(selector, { minMs: 0, maxMs: 0 }) });
+  const physics = ts.system.spawn(physicsActor({ selector }), {
+    name: 'physics',
+    supervision: physicsSupervision(selector, { minMs: 0, maxMs: 0 }),
+  });
   const g = toTopology(barabasiAlbert(60, 2, mulberry32(5)));
   physics.tell({ type: 'reset', version: 1, nodes: g.nodes, edges: g.edges });
-  const stats = (): Promise<PhysicsStats> => ts.system.ask<PhysicsMsg, PhysicsStats>(physics, (replyTo) => ({ type: 'stats', replyTo }), 1000);
+  const stats = (): Promise<PhysicsStats> =>
+    ts.system.ask<PhysicsMsg, PhysicsStats>(physics, (replyTo) => ({ type: 'stats', replyTo }), 1000);
   await ts.advance(200);
   let s = await stats();
   t.is(s.engine, 'cuda');

@@ -15,7 +15,12 @@ const why = driver !== undefined ? '' : ` (skipped: ${reason})`;
 const TEST_KERNELS = ['vf_test_write', 'vf_test_race', 'vf_test_atomic', 'vf_test_divergent_barrier', 'vf_test_barrier'] as const;
 /** A PTX text naming the emulator's test kernels (the emulator runs its own compiled copies). */
 const TEST_PTX = `.version 7.0\n.target sm_75\n.address_size 64\n${TEST_KERNELS.map((k) => `.visible .entry ${k}(\n)\n{\n\tret;\n}\n`).join('')}`;
-const testImage = (bytes: Uint8Array = ptxImage(TEST_PTX)): KernelImage => ({ name: 'emulator-tests', format: 'ptx', file: 'test/gpu/emulator-checks.test.ts', bytes });
+const testImage = (bytes: Uint8Array = ptxImage(TEST_PTX)): KernelImage => ({
+  name: 'emulator-tests',
+  format: 'ptx',
+  file: 'test/gpu/emulator-checks.test.ts',
+  bytes,
+});
 
 function open(t: ExecutionContext, fake: FakeDriver): { ctx: CudaContext; module: CudaModule } {
   t.log(`emulator seed ${fake.seed} (VF_EMULATOR_SEED replays it)`);
@@ -165,7 +170,10 @@ emulated(`modules: the fatbin's cubin where it fits, its PTX elsewhere, and ever
   fake.setDevice({ driverVersion: 10020 });
   const error = t.throws(load, { instanceOf: CudaModuleError });
   t.log(error?.message);
-  t.regex(error?.message ?? '', /driver 10\.2.*fatbin.*CUDA_ERROR_UNSUPPORTED_PTX_VERSION.*Unsupported \.version 7\.0; current version is '6\.5'.*; ptx \(build\/gpu\/physics\.ptx\): .*CUDA_ERROR_UNSUPPORTED_PTX_VERSION/);
+  t.regex(
+    error?.message ?? '',
+    /driver 10\.2.*fatbin.*CUDA_ERROR_UNSUPPORTED_PTX_VERSION.*Unsupported \.version 7\.0; current version is '6\.5'.*; ptx \(build\/gpu\/physics\.ptx\): .*CUDA_ERROR_UNSUPPORTED_PTX_VERSION/,
+  );
   const status = gpuStatus().modules.find((m) => m.module === 'physics');
   t.is(status?.loaded, null);
   t.is(status?.attempts.length, 2);

@@ -81,7 +81,9 @@ function build(): { driver?: FakeDriver; reason?: string } {
       renameSync(partial, path);
     }
   } catch (error) {
-    return { reason: `cannot build the emulated CUDA driver (g++): ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
+    return {
+      reason: `cannot build the emulated CUDA driver (g++): ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+    };
   }
   type Fn = (...a: unknown[]) => number;
   const koffi = createRequire(import.meta.url)('koffi') as { load(p: string): { func(sig: string): Fn } };
@@ -108,7 +110,12 @@ function build(): { driver?: FakeDriver; reason?: string } {
     seed,
     configure: (o) => {
       const d = DEFAULT_EMULATION;
-      configure(BigInt(o.seed ?? seed), o.yieldPercent ?? d.yieldPercent, o.concurrentBlocks ?? d.concurrentBlocks, o.maxNotReady ?? d.maxNotReady);
+      configure(
+        BigInt(o.seed ?? seed),
+        o.yieldPercent ?? d.yieldPercent,
+        o.concurrentBlocks ?? d.concurrentBlocks,
+        o.maxNotReady ?? d.maxNotReady,
+      );
     },
     setDevice: (o) => {
       const d = DEFAULT_DEVICE;

@@ -13,7 +13,10 @@ test('every sort buffer sized for a capacity holds the launch at any node count 
       const at = sortLayout(n);
       const cap = sortLayout(capacity);
       return (
-        at.tiles <= cap.tiles && at.hist <= cap.hist && at.scanLevels.length <= cap.scanLevels.length && at.scanLevels.every((len, i) => len <= cap.scanLevels[i]!)
+        at.tiles <= cap.tiles &&
+        at.hist <= cap.hist &&
+        at.scanLevels.length <= cap.scanLevels.length &&
+        at.scanLevels.every((len, i) => len <= cap.scanLevels[i]!)
       );
     }),
   );

@@ -22,19 +22,25 @@ test.serial('GET /api/gpu is for admins and says why there is no GPU', async (t)
   t.regex(page, /fetch\('\/api\/gpu' \+ q\)/);
 });
 
-(driver === undefined ? test.skip : test.serial)('GET /api/gpu gives the driver version and every refused image with its reason', async (t) => {
-  const fake = driver!;
-  t.teardown(() => fake.setDevice({}));
-  const h = await startGateway(t);
-  fake.setDevice({ driverVersion: 10020 });
-  probeCuda(fake.path);
-  const ctx = CudaDriver.load(fake.path).context(0);
-  t.teardown(() => ctx.release());
-  t.throws(() => ctx.loadKernels('sssp', ['sssp_round']), { instanceOf: CudaModuleError });
-  const status = (await (await fetch(`http://${h.base}/api/gpu?token=${h.token('admin')}`)).json()) as GpuStatus;
-  t.like(status.probe, { available: true, driver: '10.2' });
-  const sssp = status.modules.find((m) => m.module === 'sssp');
-  t.is(sssp?.loaded, null);
-  t.deepEqual(sssp?.attempts.map((a) => a.image), ['fatbin (build/gpu/sssp.fatbin)', 'ptx (build/gpu/sssp.ptx)']);
-  for (const a of sssp?.attempts ?? []) t.regex(a.error, /CUDA_ERROR_UNSUPPORTED_PTX_VERSION \(222\).*JIT: .*Unsupported \.version 7\.0/);
-});
+(driver === undefined ? test.skip : test.serial)(
+  'GET /api/gpu gives the driver version and every refused image with its reason',
+  async (t) => {
+    const fake = driver!;
+    t.teardown(() => fake.setDevice({}));
+    const h = await startGateway(t);
+    fake.setDevice({ driverVersion: 10020 });
+    probeCuda(fake.path);
+    const ctx = CudaDriver.load(fake.path).context(0);
+    t.teardown(() => ctx.release());
+    t.throws(() => ctx.loadKernels('sssp', ['sssp_round']), { instanceOf: CudaModuleError });
+    const status = (await (await fetch(`http://${h.base}/api/gpu?token=${h.token('admin')}`)).json()) as GpuStatus;
+    t.like(status.probe, { available: true, driver: '10.2' });
+    const sssp = status.modules.find((m) => m.module === 'sssp');
+    t.is(sssp?.loaded, null);
+    t.deepEqual(
+      sssp?.attempts.map((a) => a.image),
+      ['fatbin (build/gpu/sssp.fatbin)', 'ptx (build/gpu/sssp.ptx)'],
+    );
+    for (const a of sssp?.attempts ?? []) t.regex(a.error, /CUDA_ERROR_UNSUPPORTED_PTX_VERSION \(222\).*JIT: .*Unsupported \.version 7\.0/);
+  },
+);

@@ -66,9 +66,15 @@ test('the change hub sends the scopes beside the ops; a move carries its node’
   const [added, moved] = sub.seen;
   t.deepEqual(added!.scopes, [{ ids: [5], kinds: [WireKind.Concept], adds: true }]);
   t.is(moved!.version, topology.version);
-  t.deepEqual(moved!.scopes.map((s) => s.kinds), [[WireKind.Concept], [WireKind.Concept]]);
+  t.deepEqual(
+    moved!.scopes.map((s) => s.kinds),
+    [[WireKind.Concept], [WireKind.Concept]],
+  );
   const ops = moved!.change.kind === 'batch' ? moved!.change.batch.updates : [];
-  t.deepEqual(ops.map((u) => u.opType), [GraphOp.UpdateNode, GraphOp.RemoveNode]);
+  t.deepEqual(
+    ops.map((u) => u.opType),
+    [GraphOp.UpdateNode, GraphOp.RemoveNode],
+  );
   t.is((ops[0]!.op as UpdateNodeT).node!.kind, WireKind.Concept, 'not the default kind (Knowledge)');
   t.throws(() => changes.publish(9, [{ type: 'node-removed', stamp, id: 5 }], [], undefined), { message: /1 events but 0 scopes/ });
 });
@@ -78,8 +84,15 @@ test('a unit over the op limit is split into several changes, each with its own 
   const changes = new ChangeHub();
   const sub = collector();
   changes.subscribe(sub);
-  const events: GraphEvent[] = Array.from({ length: 1500 }, (_, i) => ({ type: 'node-added', stamp, node: node(i + 1, i % 2 === 0 ? 'user' : 'memory') }));
+  const events: GraphEvent[] = Array.from({ length: 1500 }, (_, i) => ({
+    type: 'node-added',
+    stamp,
+    node: node(i + 1, i % 2 === 0 ? 'user' : 'memory'),
+  }));
   changes.publish(1, events, topology.publish(events), undefined);
-  t.deepEqual(sub.seen.map((c) => c.scopes.length), [1000, 500]);
+  t.deepEqual(
+    sub.seen.map((c) => c.scopes.length),
+    [1000, 500],
+  );
   t.deepEqual(sub.seen[1]!.scopes[0], { ids: [1001], kinds: [WireKind.User], adds: true });
 });

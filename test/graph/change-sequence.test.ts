@@ -7,7 +7,9 @@ import type { TopologyChange } from '../../src/graph/topology.ts';
 import type { Ref } from '../../src/runtime/ref.ts';
 
 const added = (seq: number | undefined, id = seq ?? 0): TopologyChange =>
-  seq === undefined ? { type: 'nodes-added', version: 1, nodes: [{ id, kind: 'task' }] } : { type: 'nodes-added', version: 1, seq, nodes: [{ id, kind: 'task' }] };
+  seq === undefined
+    ? { type: 'nodes-added', version: 1, nodes: [{ id, kind: 'task' }] }
+    : { type: 'nodes-added', version: 1, seq, nodes: [{ id, kind: 'task' }] };
 const reset = (seq: number | undefined): TopologyChange =>
   seq === undefined ? { type: 'reset', version: 1, nodes: [], edges: [] } : { type: 'reset', version: 1, seq, nodes: [], edges: [] };
 
@@ -50,7 +52,18 @@ test('the topology hub numbers every change it sends, and a reset carries the la
     { type: 'edge-created', stamp, edge: { id: 1n, source: 1, target: 2, weight: 1, metadata: [] } },
   ]);
   hub.publish([{ type: 'node-moved', stamp, id: 2, position: { x: 1, y: 1, z: 1 } }]);
-  t.deepEqual(seen.map((c) => [c.type, c.seq]), [['reset', 1], ['nodes-added', 2], ['edges-added', 3], ['nodes-moved', 4]]);
+  t.deepEqual(
+    seen.map((c) => [c.type, c.seq]),
+    [
+      ['reset', 1],
+      ['nodes-added', 2],
+      ['edges-added', 3],
+      ['nodes-moved', 4],
+    ],
+  );
   const s = new ChangeSequence();
-  t.deepEqual(seen.map((c) => s.accept(c)), ['apply', 'apply', 'apply', 'apply']);
+  t.deepEqual(
+    seen.map((c) => s.accept(c)),
+    ['apply', 'apply', 'apply', 'apply'],
+  );
 });

@@ -72,7 +72,8 @@ test('SIGKILL at random moments: acknowledged units survive exactly once, none i
     await fence.close();
     const view = await replayTo(db);
     const counts = new Map<number, number>();
-    for (const r of await db.query("SELECT entity, count(*) AS n FROM graph_events WHERE kind = 1 GROUP BY entity")) counts.set(asNumber(r.entity), asNumber(r.n));
+    for (const r of await db.query('SELECT entity, count(*) AS n FROM graph_events WHERE kind = 1 GROUP BY entity'))
+      counts.set(asNumber(r.entity), asNumber(r.n));
     let maxSeen = start - 1;
     for (let k = 0; k < start + 5_000; k++) {
       const parts = [view.nodes.has(2 * k), view.nodes.has(2 * k + 1), view.edges.has(BigInt(k)), view.nodes.get(2 * k)?.position?.x === k];

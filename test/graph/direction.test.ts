@@ -51,7 +51,12 @@ test('journal rows and snapshots keep direction; an edge encoded without the fie
   const old = new GraphUpdateT(GraphOp.AddEdge, new AddEdgeT(new EdgeT(8n, 2, 3, null, 1, [])));
   const bytes = encodeEnvelope({ seq: 0, hlc: stamp, payload: old });
   const decoded = decodeEvent(eventKind({ type: 'edge-created', stamp, edge: twoWay }), bytes);
-  t.true(decoded.ok && decoded.value.type === 'edge-created' && decoded.value.edge.directed === undefined && sameValue(decoded.value.edge, twoWay));
+  t.true(
+    decoded.ok &&
+      decoded.value.type === 'edge-created' &&
+      decoded.value.edge.directed === undefined &&
+      sameValue(decoded.value.edge, twoWay),
+  );
 
   const state = new ShardState();
   state.apply({ type: 'edge-created', stamp, edge: oneWay });
@@ -60,10 +65,13 @@ test('journal rows and snapshots keep direction; an edge encoded without the fie
   t.true(decodeSnapshotInto(encodeSnapshot(state), restored).ok);
   t.true(sameValue(restored.edges.get(7n), oneWay));
   t.true(sameValue(restored.edges.get(8n), twoWay));
-  t.deepEqual(restored.topologyEdges().sort((a, c) => Number(a.id - c.id)), [
-    { id: 7n, source: 1, target: 2, weight: 2, directed: true },
-    { id: 8n, source: 2, target: 3, weight: 1 },
-  ]);
+  t.deepEqual(
+    restored.topologyEdges().sort((a, c) => Number(a.id - c.id)),
+    [
+      { id: 7n, source: 1, target: 2, weight: 2, directed: true },
+      { id: 8n, source: 2, target: 3, weight: 1 },
+    ],
+  );
 });
 
 test('the topology carries direction; an upsert that turns an edge around is a removal and an addition; a plain add cannot turn it', async (t) => {
@@ -94,5 +102,12 @@ test('the topology carries direction; an upsert that turns an edge around is a r
     (replyTo) => ({ type: 'edges', offset: 0, limit: 10, replyTo }),
     5_000,
   );
-  t.deepEqual(page.edges.map((e) => [e.id, e.directed]), [[7n, false], [8n, false]], 'the edge list follows the upsert, in place');
+  t.deepEqual(
+    page.edges.map((e) => [e.id, e.directed]),
+    [
+      [7n, false],
+      [8n, false],
+    ],
+    'the edge list follows the upsert, in place',
+  );
 });

@@ -19,7 +19,10 @@ test('edgePage lists live edges in insertion order, page by page', (t) => {
   t.deepEqual(dir.edgePage(3, 2), []);
   t.deepEqual(dir.edgePage(0, 0), []);
   dir.removeEdge(11n, undo);
-  t.deepEqual(dir.edgePage(0, 10).map((e) => e.id), [10n, 12n]);
+  t.deepEqual(
+    dir.edgePage(0, 10).map((e) => e.id),
+    [10n, 12n],
+  );
 });
 
 test('an upsert turns an edge around in place; a plain add leaves it; undo restores it', (t) => {

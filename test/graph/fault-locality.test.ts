@@ -32,13 +32,17 @@ interface Write {
 function supervision(g: TestGraph): RuntimeEvent[] {
   const seen: RuntimeEvent[] = [];
   g.system.events.subscribe((e) => {
-    if (e.type === 'actor-failed' || e.type === 'actor-restarted' || e.type === 'restart-intensity-exceeded' || e.type === 'fault-injected') seen.push(e);
+    if (e.type === 'actor-failed' || e.type === 'actor-restarted' || e.type === 'restart-intensity-exceeded' || e.type === 'fault-injected')
+      seen.push(e);
   });
   return seen;
 }
 
 async function preload(g: TestGraph): Promise<void> {
-  const ack = await g.update({ op: 'batch', ops: Array.from({ length: NODES }, (_, id) => ({ op: 'add-node', node: { id, title: `n${id}` } })) });
+  const ack = await g.update({
+    op: 'batch',
+    ops: Array.from({ length: NODES }, (_, id) => ({ op: 'add-node', node: { id, title: `n${id}` } })),
+  });
   if (!ack.ok) throw new Error(ack.error.message);
 }
 
@@ -51,9 +55,9 @@ async function writeLoad(g: TestGraph, ms: number, inFlight = 8): Promise<Write[
     while (performance.now() < end) {
       const id = (w * 7919 + n++ * 104729) % NODES;
       const sentAt = performance.now();
-      const ack = await g.update({ op: 'update-node', id, patch: { title: `t${n}` } }).catch(
-        (error: unknown): GraphAck => ({ ok: false, error: { code: 'closed', message: `no answer: ${String(error)}` } }),
-      );
+      const ack = await g
+        .update({ op: 'update-node', id, patch: { title: `t${n}` } })
+        .catch((error: unknown): GraphAck => ({ ok: false, error: { code: 'closed', message: `no answer: ${String(error)}` } }));
       writes.push({ id, shard: partitioner.shardOfNode(id), sentAt, ack });
     }
   };
@@ -68,7 +72,11 @@ async function assertMatchesStorage(t: ExecutionContext, g: TestGraph, store: St
   t.is(stats.nodes, stored.nodes.size, 'the router holds the nodes storage holds');
   for (const [id, value] of stored.nodes) {
     const shard = g.system.lookup<GraphShardMsg>(g.parts.shardPaths[partitioner.shardOfNode(id)]!)!;
-    const reg = await g.system.ask<GraphShardMsg, LwwRegister<NodeValue> | undefined>(shard, (replyTo) => ({ type: 'get-node', id, replyTo }), 10_000);
+    const reg = await g.system.ask<GraphShardMsg, LwwRegister<NodeValue> | undefined>(
+      shard,
+      (replyTo) => ({ type: 'get-node', id, replyTo }),
+      10_000,
+    );
     if (reg?.value?.title !== value.title) {
       t.fail(`node ${id}: the shard holds ${JSON.stringify(reg?.value?.title)}, storage ${JSON.stringify(value.title)}`);
       return;
@@ -99,7 +107,10 @@ test('a stalled shard holds back only the writes that touch it; the rest commit 
   const during = writes.filter((w) => w.sentAt >= stallStart && w.sentAt < stallEnd);
   const healthyDuring = during.filter((w) => w.shard !== stalled);
   t.true(healthyDuring.length >= 20, `writes to healthy shards went on during the stall (${healthyDuring.length})`);
-  t.true(healthyDuring.filter((w) => w.ack.ok).length >= 0.99 * healthyDuring.length, `writes to healthy shards that succeeded during the stall: ${share(healthyDuring)}`);
+  t.true(
+    healthyDuring.filter((w) => w.ack.ok).length >= 0.99 * healthyDuring.length,
+    `writes to healthy shards that succeeded during the stall: ${share(healthyDuring)}`,
+  );
   for (const w of writes.filter((x) => !x.ack.ok)) {
     if (w.ack.ok) continue;
     t.is(w.shard, stalled, `only writes to the stalled shard fail: ${w.ack.error.code} ${w.ack.error.message}`);
@@ -118,7 +129,11 @@ test('a stalled shard holds back only the writes that touch it; the rest commit 
 test('a shard that keeps failing keeps no sibling down: they serve, work for it is refused naming it, and it serves again once it stops failing', async (t) => {
   t.timeout(120_000);
   const store = await pgStore(t, { groupCommit: { partTimeoutMs: 1_000 } });
-  const g = await startGraph(store, { shards: SHARDS, backoff: { minMs: 50, maxMs: 1_000, randomFactor: 0, resetAfterMs: 60_000, stashCapacity: 10_000 } }, t);
+  const g = await startGraph(
+    store,
+    { shards: SHARDS, backoff: { minMs: 50, maxMs: 1_000, randomFactor: 0, resetAfterMs: 60_000, stashCapacity: 10_000 } },
+    t,
+  );
   await preload(g);
   const events = supervision(g);
   const failing = 2;
@@ -129,14 +144,32 @@ test('a shard that keeps failing keeps no sibling down: they serve, work for it 
   const healthy = writes.filter((w) => w.shard !== failing);
   t.true(healthy.length >= 50, `writes to the other shards went on (${healthy.length})`);
   t.true(healthy.filter((w) => w.ack.ok).length >= 0.99 * healthy.length, `writes to the other shards that succeeded: ${share(healthy)}`);
-  const refused = writes.filter((w) => w.shard === failing && !w.ack.ok).map((w) => (w.ack.ok ? '' : `${w.ack.error.code}: ${w.ack.error.message}`));
+  const refused = writes
+    .filter((w) => w.shard === failing && !w.ack.ok)
+    .map((w) => (w.ack.ok ? '' : `${w.ack.error.code}: ${w.ack.error.message}`));
   t.true(refused.length > 0);
-  t.true(refused.some((r) => r.startsWith('shard-unavailable: graph shard 2')), `refused at once, naming it: ${refused[0]}`);
-  t.true(refused.every((r) => /shard 2\b/.test(r)), 'every refusal names it');
+  t.true(
+    refused.some((r) => r.startsWith('shard-unavailable: graph shard 2')),
+    `refused at once, naming it: ${refused[0]}`,
+  );
+  t.true(
+    refused.every((r) => /shard 2\b/.test(r)),
+    'every refusal names it',
+  );
   const troubled = g.parts.health.troubled();
-  t.deepEqual(troubled.map((s) => [s.shard, s.condition]), [[failing, 'restarting']], 'the health the readiness reports names it');
-  t.false(events.some((e) => e.type === 'restart-intensity-exceeded'), 'nothing escalated');
-  t.true(events.filter((e) => e.type === 'actor-failed').every((e) => 'path' in e && e.path === path), 'only the failing shard failed');
+  t.deepEqual(
+    troubled.map((s) => [s.shard, s.condition]),
+    [[failing, 'restarting']],
+    'the health the readiness reports names it',
+  );
+  t.false(
+    events.some((e) => e.type === 'restart-intensity-exceeded'),
+    'nothing escalated',
+  );
+  t.true(
+    events.filter((e) => e.type === 'actor-failed').every((e) => 'path' in e && e.path === path),
+    'only the failing shard failed',
+  );
 
   g.system.faults.clear(path);
   const start = performance.now();
@@ -161,14 +194,26 @@ test('a restarted shard drops what its previous incarnation left (notices of fai
   const onB = [...Array(5_000).keys()].filter((n) => n >= NODES && partitioner.shardOfNode(n) === b).slice(0, 20);
   // Shard b stalls: units that span a and b are applied on a and wait for b's part.
   g.system.faults.inject(g.parts.shardPaths[b]!, { kind: 'stall', durationMs: 2_000, times: 1 });
-  const spanning = onA.map((x, i) => g.update({ op: 'batch', ops: [{ op: 'add-node', node: { id: x, title: 'a' } }, { op: 'add-node', node: { id: onB[i]!, title: 'b' } }, { op: 'add-edge', edge: { id: 9_000 + i, source: x, target: onB[i]! } }] }));
+  const spanning = onA.map((x, i) =>
+    g.update({
+      op: 'batch',
+      ops: [
+        { op: 'add-node', node: { id: x, title: 'a' } },
+        { op: 'add-node', node: { id: onB[i]!, title: 'b' } },
+        { op: 'add-edge', edge: { id: 9_000 + i, source: x, target: onB[i]! } },
+      ],
+    }),
+  );
   await new Promise((r) => setTimeout(r, 100));
   // Shard a stalls too, so that the notices of the units that time out wait in its mailbox...
   const shardA = g.system.lookup<GraphShardMsg>(g.parts.shardPaths[a]!)!;
   g.system.faults.inject(g.parts.shardPaths[a]!, { kind: 'stall', durationMs: 3_000, times: 1 });
   shardA.tell({ type: 'get-node', id: 0, replyTo: { path: '/test/none', tell: () => undefined } });
   const acks = await Promise.all(spanning);
-  t.true(acks.every((x) => !x.ok), 'every spanning unit failed: shard b never sent its part in time');
+  t.true(
+    acks.every((x) => !x.ok),
+    'every spanning unit failed: shard b never sent its part in time',
+  );
   // ...and a restarts with them there.
   g.system.faults.kill(g.parts.shardPaths[a]!);
   const start = performance.now();
@@ -190,7 +235,11 @@ test('a restarted shard drops what its previous incarnation left (notices of fai
 test('the router restarting while a shard keeps failing does not wait for that shard: it reads it from storage and the others serve', async (t) => {
   t.timeout(120_000);
   const store = await pgStore(t, { groupCommit: { partTimeoutMs: 10_000 } });
-  const g = await startGraph(store, { shards: SHARDS, backoff: { minMs: 50, maxMs: 1_000, randomFactor: 0, resetAfterMs: 60_000, stashCapacity: 10_000 } }, t);
+  const g = await startGraph(
+    store,
+    { shards: SHARDS, backoff: { minMs: 50, maxMs: 1_000, randomFactor: 0, resetAfterMs: 60_000, stashCapacity: 10_000 } },
+    t,
+  );
   await preload(g);
   const events = supervision(g);
   const failing = 3;
@@ -204,6 +253,9 @@ test('the router restarting while a shard keeps failing does not wait for that s
   t.truthy(back, 'the router came back');
   const later = writes.filter((w) => w.shard !== failing && w.sentAt >= killedAt + 1_500);
   const backAfter = back === undefined ? undefined : Math.round((back as { time: number }).time - killedAt);
-  t.true(later.length > 0 && later.every((w) => w.ack.ok), `writes to the other shards from 1.5 s after the router was killed: ${share(later)} (the router was back after ${backAfter} ms)`);
+  t.true(
+    later.length > 0 && later.every((w) => w.ack.ok),
+    `writes to the other shards from 1.5 s after the router was killed: ${share(later)} (the router was back after ${backAfter} ms)`,
+  );
   t.is((await g.stats()).nodes, NODES, 'the directory holds every node, those of the failing shard included');
 });

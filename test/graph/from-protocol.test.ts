@@ -62,5 +62,8 @@ test('the object API and the envelope share one mapping: the same change gives t
   if (!env.ok) return t.fail();
   t.deepEqual(commandFromEnvelope(env.value), commandFromMutation({ kind: 'batch', batch: new GraphBatchT(updates) }));
   const parsed = parseCommand(commandFromMutation({ kind: 'update', update: updates[0]! }));
-  t.like(parsed, { ok: true, command: { op: 'add-node', node: { id: 3, kind: 'task', type: 'doc', title: 'title', content: 'content', metadata: [['k', 'v']] } } });
+  t.like(parsed, {
+    ok: true,
+    command: { op: 'add-node', node: { id: 3, kind: 'task', type: 'doc', title: 'title', content: 'content', metadata: [['k', 'v']] } },
+  });
 });

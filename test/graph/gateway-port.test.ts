@@ -12,11 +12,37 @@ import type { GraphApplyResult, GraphChanged } from '../../src/gateway/ports.ts'
 import { graphPort } from '../../src/actors/graph-port.ts';
 import { Partitioner } from '../../src/graph/partition.ts';
 import type { AckT, ErrorReplyT, RemoveNodeT, UpdateNodeT } from '../../src/protocol/index.ts';
-import { AddNodeT, EdgeT, ErrorCode, GraphBatchT, NodeKind, GraphOp, GraphUpdateT, HandshakeT, NodeT, Payload, RemoveEdgeT, Topic } from '../../src/protocol/index.ts';
+import {
+  AddNodeT,
+  EdgeT,
+  ErrorCode,
+  GraphBatchT,
+  NodeKind,
+  GraphOp,
+  GraphUpdateT,
+  HandshakeT,
+  NodeT,
+  Payload,
+  RemoveEdgeT,
+  Topic,
+} from '../../src/protocol/index.ts';
 import { MAX_QUERY_LENGTH } from '../../src/graph/search.ts';
 import type { ActorFactory } from '../../src/runtime/actor.ts';
 import {
-  addEdge, addNode, applied, batch, collector, KeyValueT, node, one, ORIGIN, removeNode, setWeight, startPortGraph, updateNode, Vec3T,
+  addEdge,
+  addNode,
+  applied,
+  batch,
+  collector,
+  KeyValueT,
+  node,
+  one,
+  ORIGIN,
+  removeNode,
+  setWeight,
+  startPortGraph,
+  updateNode,
+  Vec3T,
 } from '../fixtures/graph-port.ts';
 import { Client, FakeFrames, KEY } from '../gateway/support.ts';
 
@@ -37,10 +63,21 @@ const waitUntil = async (cond: () => boolean, ms = 3_000): Promise<void> => {
 
 test('apply: ok with the committed version; the node reads back as a view, a removed one as absent', async (t) => {
   const g = await startPortGraph(t);
-  const meta = node(1, 'Alpha', { type: 'doc', position: new Vec3T(1, 2, 3), metadata: [new KeyValueT('b', '2'), new KeyValueT('a', '1')] });
+  const meta = node(1, 'Alpha', {
+    type: 'doc',
+    position: new Vec3T(1, 2, 3),
+    metadata: [new KeyValueT('b', '2'), new KeyValueT('a', '1')],
+  });
   const v1 = okVersion(await applied(g.port, one(addNode(meta)), ORIGIN));
   t.true(v1 > 0);
-  t.deepEqual(await g.port.node(1), { id: 1, kind: 'knowledge', type: 'doc', title: 'Alpha', position: { x: 1, y: 2, z: 3 }, metadata: { a: '1', b: '2' } });
+  t.deepEqual(await g.port.node(1), {
+    id: 1,
+    kind: 'knowledge',
+    type: 'doc',
+    title: 'Alpha',
+    position: { x: 1, y: 2, z: 3 },
+    metadata: { a: '1', b: '2' },
+  });
   const v2 = okVersion(await applied(g.port, one(updateNode(node(1, 'Alpha 2'))), ORIGIN));
   t.is(v2, v1 + 1);
   t.is((await g.port.node(1))?.title, 'Alpha 2');
@@ -100,7 +137,10 @@ test('apply: conflicts come with what stands, as NodeT and EdgeT', async (t) => 
   t.like(edgeClash, { ok: false, code: 'conflict' });
   if (edgeClash.ok) return;
   t.true(edgeClash.current?.edge instanceof EdgeT);
-  t.deepEqual([edgeClash.current?.edge?.id, edgeClash.current?.edge?.source, edgeClash.current?.edge?.target, edgeClash.current?.edge?.weight], [7n, 1, 2, 2]);
+  t.deepEqual(
+    [edgeClash.current?.edge?.id, edgeClash.current?.edge?.source, edgeClash.current?.edge?.target, edgeClash.current?.edge?.weight],
+    [7n, 1, 2, 2],
+  );
   t.is(await g.port.node(4), undefined);
 
   // A different edge value under its id: the shard's LWW decision reports the winner.
@@ -134,7 +174,8 @@ test('neighbours: incoming and outgoing edges across shards, bounded, and absent
   const p = new Partitioner(4);
   // Node 1's out-edges live on its shard; its in-edges live on the shards of 4, 5, 6.
   okVersion(
-    await applied(g.port, 
+    await applied(
+      g.port,
       batch(
         ...[1, 2, 3, 4, 5, 6, 7].map((i) => addNode(node(i, `n${i}`))),
         addEdge(10n, 1, 2),
@@ -151,12 +192,19 @@ test('neighbours: incoming and outgoing edges across shards, bounded, and absent
   );
   t.true(
     [4, 5, 6].some((n) => p.shardOfNode(n) !== p.shardOfNode(1)),
-    'some in-edges live on shards other than node 1\'s',
+    "some in-edges live on shards other than node 1's",
   );
   const all = await g.port.neighbours(1, 100);
   t.deepEqual(all?.map((n) => n.id).sort(), [2, 3, 4, 5, 6]);
-  t.deepEqual(all?.find((n) => n.id === 4), { id: 4, kind: 'knowledge', title: 'n4', position: all?.find((n) => n.id === 4)?.position });
-  t.deepEqual((await g.port.neighbours(7, 10))?.map((n) => n.id), [6], 'an incoming edge only');
+  t.deepEqual(
+    all?.find((n) => n.id === 4),
+    { id: 4, kind: 'knowledge', title: 'n4', position: all?.find((n) => n.id === 4)?.position },
+  );
+  t.deepEqual(
+    (await g.port.neighbours(7, 10))?.map((n) => n.id),
+    [6],
+    'an incoming edge only',
+  );
   t.is((await g.port.neighbours(1, 2))?.length, 2);
   t.deepEqual(await g.port.neighbours(1, 0), []);
   t.is(await g.port.neighbours(99, 10), undefined);
@@ -198,14 +246,22 @@ test('search: exact before prefix before substring, then shorter titles; case-in
   t.deepEqual(await ids('zzz'), []);
   t.deepEqual(await g.port.search('', 10), []);
   t.deepEqual(await g.port.search('alpha', 0), []);
-  t.deepEqual((await g.port.search('beta', 10))[0], { id: 5, kind: 'knowledge', title: 'beta', position: (await g.port.node(5))?.position });
+  t.deepEqual((await g.port.search('beta', 10))[0], {
+    id: 5,
+    kind: 'knowledge',
+    title: 'beta',
+    position: (await g.port.node(5))?.position,
+  });
   await t.throwsAsync(g.port.search('x'.repeat(MAX_QUERY_LENGTH + 1), 10), { instanceOf: RangeError });
   t.deepEqual(await ids('a'.repeat(MAX_QUERY_LENGTH)), []);
 });
 
 test('search: at most 1000 results, and the merge of the shards equals a search of the whole graph', async (t) => {
   const g = await startPortGraph(t, { shards: 4 });
-  const titles = fc.sample(fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'A', 'B'), minLength: 1, maxLength: 6 }), { numRuns: 2000, seed: 7 });
+  const titles = fc.sample(fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'A', 'B'), minLength: 1, maxLength: 6 }), {
+    numRuns: 2000,
+    seed: 7,
+  });
   okVersion(await applied(g.port, batch(...titles.map((title, i) => addNode(node(i, title)))), ORIGIN));
 
   const reference = (q: string, limit: number): number[] => {
@@ -225,11 +281,15 @@ test('search: at most 1000 results, and the merge of the shards equals a search 
     'clamped to 1000',
   );
   await fc.assert(
-    fc.asyncProperty(fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'B'), minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 60 }), async (q, limit) => {
-      const got = (await g.port.search(q, limit)).map((n) => n.id);
-      t.deepEqual(got, reference(q, limit));
-      return true;
-    }),
+    fc.asyncProperty(
+      fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'B'), minLength: 1, maxLength: 4 }),
+      fc.integer({ min: 1, max: 60 }),
+      async (q, limit) => {
+        const got = (await g.port.search(q, limit)).map((n) => n.id);
+        t.deepEqual(got, reference(q, limit));
+        return true;
+      },
+    ),
     { numRuns: 30, seed: 11 },
   );
 });
@@ -245,17 +305,27 @@ test('changes: one event per committed unit in commit order, with its version, o
   const acks: number[] = [];
   acks.push(okVersion(await applied(g.port, one(addNode(node(1, 'one'))), { session: 's1', subject: 'a' })));
   acks.push(okVersion(await applied(g.port, batch(addNode(node(2, 'two')), addEdge(5n, 1, 2)), { session: 's2', subject: 'b' })));
-  acks.push(okVersion(await applied(g.port, one(updateNode(node(1, 'renamed', { content: 'body text' }))), { session: 's1', subject: 'a' })));
+  acks.push(
+    okVersion(await applied(g.port, one(updateNode(node(1, 'renamed', { content: 'body text' }))), { session: 's1', subject: 'a' })),
+  );
   okVersion(await applied(g.port, one(updateNode(node(1, 'renamed', { content: 'body text' }))), ORIGIN)); // unchanged: no event
   acks.push(okVersion(await applied(g.port, one(removeNode(2)), { session: 's3', subject: 'c' })));
   // Concurrent applies from many sessions: events arrive in version order.
-  const concurrent = await Promise.all(Array.from({ length: 20 }, (_, i) => applied(g.port, one(addNode(node(100 + i))), { session: `c${i}`, subject: 'x' })));
+  const concurrent = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => applied(g.port, one(addNode(node(100 + i))), { session: `c${i}`, subject: 'x' })),
+  );
   acks.push(...concurrent.map(okVersion));
 
   await waitUntil(() => sub.seen.length === acks.length);
-  t.deepEqual(sub.seen.map((c) => c.version), [...acks].sort((a, b) => a - b));
+  t.deepEqual(
+    sub.seen.map((c) => c.version),
+    [...acks].sort((a, b) => a - b),
+  );
   for (let i = 1; i < sub.seen.length; i++) t.true(sub.seen[i]!.version > sub.seen[i - 1]!.version);
-  t.deepEqual(sub.seen.slice(0, 4).map((c) => c.origin), ['s1', 's2', 's1', 's3']);
+  t.deepEqual(
+    sub.seen.slice(0, 4).map((c) => c.origin),
+    ['s1', 's2', 's1', 's3'],
+  );
   const byVersion = new Map(sub.seen.map((c) => [c.version, c]));
   for (const [i, v] of concurrent.entries()) t.is(byVersion.get(okVersion(v))?.origin, `c${i}`);
 
@@ -267,17 +337,29 @@ test('changes: one event per committed unit in commit order, with its version, o
   t.is(pair.change.kind, 'batch');
   t.deepEqual(pair.change.kind === 'batch' ? pair.change.batch.updates.map((u) => u.opType) : [], [GraphOp.AddNode, GraphOp.AddEdge]);
   const title = renamed.change.kind === 'update' ? (renamed.change.update.op as UpdateNodeT).node : undefined;
-  t.deepEqual([renamed.change.kind === 'update' && renamed.change.update.opType, title?.title, title?.content], [GraphOp.UpdateNode, 'renamed', 'body text']);
+  t.deepEqual(
+    [renamed.change.kind === 'update' && renamed.change.update.opType, title?.title, title?.content],
+    [GraphOp.UpdateNode, 'renamed', 'body text'],
+  );
   t.true(removed.change.kind === 'batch' && removed.change.batch instanceof GraphBatchT);
   t.deepEqual(
     removed.change.kind === 'batch' ? removed.change.batch.updates.map((u) => [u.opType, (u.op as RemoveEdgeT | RemoveNodeT).id]) : [],
-    [[GraphOp.RemoveEdge, 5n], [GraphOp.RemoveNode, 2]],
+    [
+      [GraphOp.RemoveEdge, 5n],
+      [GraphOp.RemoveNode, 2],
+    ],
     'the cascade as committed: its edges, then the node',
   );
 
   // What each op touched, for the gateway's per-client filters: the removed edge's ends, the removed node.
-  t.deepEqual(pair.scopes, [{ ids: [2], kinds: [NodeKind.Knowledge], adds: true }, { ids: [1, 2], kinds: [NodeKind.Knowledge, NodeKind.Knowledge], adds: false }]);
-  t.deepEqual(removed.scopes, [{ ids: [1, 2], kinds: [NodeKind.Knowledge, NodeKind.Knowledge], adds: false }, { ids: [2], kinds: [NodeKind.Knowledge], adds: false }]);
+  t.deepEqual(pair.scopes, [
+    { ids: [2], kinds: [NodeKind.Knowledge], adds: true },
+    { ids: [1, 2], kinds: [NodeKind.Knowledge, NodeKind.Knowledge], adds: false },
+  ]);
+  t.deepEqual(removed.scopes, [
+    { ids: [1, 2], kinds: [NodeKind.Knowledge, NodeKind.Knowledge], adds: false },
+    { ids: [2], kinds: [NodeKind.Knowledge], adds: false },
+  ]);
 
   g.port.unsubscribe(sub);
   await g.stats();
@@ -336,7 +418,15 @@ test('end to end: a GraphUpdate over WebSocket is broadcast to every subscriber,
   const g = await startPortGraph(t, {}, {}, 'pglite');
   const tokens = new TokenAuthority(KEY, () => Date.now());
   const gw = g.system.spawn(
-    gateway({ host: '127.0.0.1', port: 0, tokens, registry: new Registry(), frames: new FakeFrames(), graph: g.port, settingsPath: '/nowhere' }),
+    gateway({
+      host: '127.0.0.1',
+      port: 0,
+      tokens,
+      registry: new Registry(),
+      frames: new FakeFrames(),
+      graph: g.port,
+      settingsPath: '/nowhere',
+    }),
     { name: 'gateway' },
   );
   const { port } = await g.system.ask<GatewayMsg, { port: number }>(gw, (replyTo) => ({ type: 'address', replyTo }), 5_000);
@@ -373,16 +463,28 @@ test('end to end: a GraphUpdate over WebSocket is broadcast to every subscriber,
   t.is((change.payload as GraphUpdateT).version, version);
   // The origin's own change reaches it in the stream too (correlation 0), just before its ack.
   t.deepEqual(
-    a.envelopes.filter((e) => e.payloadType === Payload.GraphUpdate || e.payloadType === Payload.Ack).map((e) => [e.payloadType, Number(e.correlationId)]),
-    [[Payload.GraphUpdate, 0], [Payload.Ack, seq]],
+    a.envelopes
+      .filter((e) => e.payloadType === Payload.GraphUpdate || e.payloadType === Payload.Ack)
+      .map((e) => [e.payloadType, Number(e.correlationId)]),
+    [
+      [Payload.GraphUpdate, 0],
+      [Payload.Ack, seq],
+    ],
   );
   t.is((a.of(Payload.GraphUpdate)[0]!.payload as GraphUpdateT).version, version);
 
-  const res = await fetch(`http://127.0.0.1:${port}/api/graph/search?q=entangle&limit=5`, { headers: { authorization: `Bearer ${tokens.mint({ sub: 'victor', role: 'viewer', ttlSeconds: 600 })}` } });
+  const res = await fetch(`http://127.0.0.1:${port}/api/graph/search?q=entangle&limit=5`, {
+    headers: { authorization: `Bearer ${tokens.mint({ sub: 'victor', role: 'viewer', ttlSeconds: 600 })}` },
+  });
   t.is(res.status, 200);
   const body = (await res.json()) as { query: string; nodes: { id: number; title: string }[] };
-  t.deepEqual(body.nodes.map((n) => [n.id, n.title]), [[4242, 'Quantum Entanglement']]);
-  const nodeRes = await fetch(`http://127.0.0.1:${port}/api/graph/node/4242`, { headers: { authorization: `Bearer ${tokens.mint({ sub: 'v', role: 'viewer', ttlSeconds: 600 })}` } });
+  t.deepEqual(
+    body.nodes.map((n) => [n.id, n.title]),
+    [[4242, 'Quantum Entanglement']],
+  );
+  const nodeRes = await fetch(`http://127.0.0.1:${port}/api/graph/node/4242`, {
+    headers: { authorization: `Bearer ${tokens.mint({ sub: 'v', role: 'viewer', ttlSeconds: 600 })}` },
+  });
   t.like(await nodeRes.json(), { id: 4242, title: 'Quantum Entanglement', kind: 'knowledge' });
 
   // A conflict reaches the client as an error and what stands.

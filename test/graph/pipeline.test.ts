@@ -21,7 +21,15 @@ test('every change kind goes through the pipeline, is journaled as FlatBuffers a
   g.router.tell({ type: 'subscribe-topology', subscriber: { path: '/test/sub', tell: (c: TopologyChange) => void seen.push(c) } });
 
   ok(await g.update({ op: 'add-node', node: { id: 1, title: 'one', metadata: { b: '2', a: '1' } } }));
-  ok(await g.update({ op: 'batch', ops: [{ op: 'add-node', node: { id: 2, kind: 'concept' } }, { op: 'add-node', node: { id: 3 } }] }));
+  ok(
+    await g.update({
+      op: 'batch',
+      ops: [
+        { op: 'add-node', node: { id: 2, kind: 'concept' } },
+        { op: 'add-node', node: { id: 3 } },
+      ],
+    }),
+  );
   ok(await g.update({ op: 'add-edge', edge: { id: 10, source: 1, target: 2 } }));
   ok(await g.update({ op: 'add-edge', edge: { id: 11, source: 3, target: 1, weight: 2.5 } }));
   ok(await g.update({ op: 'update-node', id: 1, patch: { title: 'uno' } }));
@@ -38,7 +46,15 @@ test('every change kind goes through the pipeline, is journaled as FlatBuffers a
   const kinds = await store.db.query('SELECT kind, count(*) AS n FROM graph_events GROUP BY kind ORDER BY kind');
   t.deepEqual(
     kinds.map((r) => [asNumber(r.kind), asNumber(r.n)]),
-    [[1, 3], [2, 1], [3, 1], [4, 1], [5, 2], [6, 2], [7, 1]],
+    [
+      [1, 3],
+      [2, 1],
+      [3, 1],
+      [4, 1],
+      [5, 2],
+      [6, 2],
+      [7, 1],
+    ],
   );
   const [row] = await store.db.query('SELECT payload FROM graph_events ORDER BY seq LIMIT 1');
   const payload = row!.payload as Uint8Array;
@@ -64,10 +80,25 @@ test('validation: bad input, missing endpoints and id clashes are refused and ch
   t.is(!bad.ok && bad.error.code, 'invalid');
   const huge = await g.update({ op: 'add-node', node: { id: 1, title: 'x'.repeat(2000) } });
   t.is(!huge.ok && huge.error.code, 'invalid');
-  const missing = await g.update({ op: 'batch', ops: [{ op: 'add-node', node: { id: 5 } }, { op: 'add-edge', edge: { id: 1, source: 5, target: 6 } }] });
+  const missing = await g.update({
+    op: 'batch',
+    ops: [
+      { op: 'add-node', node: { id: 5 } },
+      { op: 'add-edge', edge: { id: 1, source: 5, target: 6 } },
+    ],
+  });
   t.is(!missing.ok && missing.error.code, 'endpoint-missing');
   t.is((await g.stats()).nodes, 0, 'the batch is all or nothing: node 5 was not added');
-  ok(await g.update({ op: 'batch', ops: [{ op: 'add-node', node: { id: 5 } }, { op: 'add-node', node: { id: 6 } }, { op: 'add-edge', edge: { id: 1, source: 5, target: 6 } }] }));
+  ok(
+    await g.update({
+      op: 'batch',
+      ops: [
+        { op: 'add-node', node: { id: 5 } },
+        { op: 'add-node', node: { id: 6 } },
+        { op: 'add-edge', edge: { id: 1, source: 5, target: 6 } },
+      ],
+    }),
+  );
   const clash = await g.update({ op: 'add-edge', edge: { id: 1, source: 6, target: 5 } });
   t.is(!clash.ok && clash.error.code, 'edge-id-conflict');
   const noNode = await g.update({ op: 'move-node', id: 99, position: { x: 0, y: 0, z: 0 } });

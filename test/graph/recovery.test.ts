@@ -45,7 +45,11 @@ test('snapshots every N events; recovery from snapshot + tail equals the live st
   }
   for (const { at, ids } of [times[5]!, times[23]!, times[41]!, times[59]!]) {
     const view = await replayTo(store.db, at);
-    t.deepEqual([...view.nodes.keys()].sort((a, b) => a - b), ids, `graph at t=${at}`);
+    t.deepEqual(
+      [...view.nodes.keys()].sort((a, b) => a - b),
+      ids,
+      `graph at t=${at}`,
+    );
   }
   const early = await replayTo(store.db, 999_999);
   t.is(early.nodes.size, 0, 'before the first commit the graph was empty');
@@ -65,15 +69,23 @@ test('a crashed shard restarts with backoff, recovers its state first, and loses
   g.system.faults.kill(g.parts.shardPaths[0]!);
   // Sent while the graph restarts (backoff, recovery): they wait in mailboxes or the stash.
   const during = await Promise.all(Array.from({ length: 20 }, (_, i) => g.update({ op: 'add-node', node: { id: 100 + i } })));
-  t.true(during.every((a) => a.ok), 'every update sent during the restart was applied');
+  t.true(
+    during.every((a) => a.ok),
+    'every update sent during the restart was applied',
+  );
   t.true(restarted.includes(g.parts.shardPaths[0]!));
   t.is((await g.stats()).nodes, 30, 'state recovered from storage plus the new updates');
   for (const path of g.parts.shardPaths) {
     const shard = g.system.lookup<GraphShardMsg>(path)!;
     const regs = await Promise.all(
-      [...Array(10).keys()].map((id) => g.system.ask<GraphShardMsg, LwwRegister<NodeValue> | undefined>(shard, (replyTo) => ({ type: 'get-node', id, replyTo }), 5_000)),
+      [...Array(10).keys()].map((id) =>
+        g.system.ask<GraphShardMsg, LwwRegister<NodeValue> | undefined>(shard, (replyTo) => ({ type: 'get-node', id, replyTo }), 5_000),
+      ),
     );
-    t.true(regs.some((r) => r?.value !== undefined), `${path} holds its nodes again`);
+    t.true(
+      regs.some((r) => r?.value !== undefined),
+      `${path} holds its nodes again`,
+    );
   }
   t.is((await replayTo(store.db)).nodes.size, 30);
 });

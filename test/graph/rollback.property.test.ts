@@ -9,7 +9,11 @@ import type { Hlc } from '../../src/crdt/hlc.ts';
 import type { GraphOp } from '../../src/graph/commands.ts';
 import { ShardState, type UndoEntry } from '../../src/graph/shard-state.ts';
 
-const stamp = fc.record({ wallMs: fc.integer({ min: 1, max: 6 }), logical: fc.integer({ min: 0, max: 2 }), node: fc.integer({ min: 0, max: 2 }) });
+const stamp = fc.record({
+  wallMs: fc.integer({ min: 1, max: 6 }),
+  logical: fc.integer({ min: 0, max: 2 }),
+  node: fc.integer({ min: 0, max: 2 }),
+});
 const nodeId = fc.integer({ min: 0, max: 3 });
 const edgeId = fc.bigInt({ min: 0n, max: 2n });
 const op: fc.Arbitrary<GraphOp> = fc.oneof(
@@ -17,7 +21,9 @@ const op: fc.Arbitrary<GraphOp> = fc.oneof(
   fc.tuple(nodeId, fc.string({ maxLength: 3 })).map(([id, title]): GraphOp => ({ op: 'update-node', id, patch: { title } }) as GraphOp),
   nodeId.map((id): GraphOp => ({ op: 'move-node', id, position: { x: id, y: 1, z: 2 } }) as GraphOp),
   nodeId.map((id): GraphOp => ({ op: 'remove-node', id }) as GraphOp),
-  fc.tuple(edgeId, nodeId, nodeId).map(([id, source, target]): GraphOp => ({ op: 'add-edge', edge: { id, source, target, weight: 1 } }) as GraphOp),
+  fc
+    .tuple(edgeId, nodeId, nodeId)
+    .map(([id, source, target]): GraphOp => ({ op: 'add-edge', edge: { id, source, target, weight: 1 } }) as GraphOp),
   edgeId.map((id): GraphOp => ({ op: 'remove-edge', id }) as GraphOp),
   fc.tuple(edgeId, fc.integer({ min: 1, max: 3 })).map(([id, weight]): GraphOp => ({ op: 'set-edge-weight', id, weight }) as GraphOp),
 );
@@ -25,7 +31,17 @@ const unit = fc.record({ ops: fc.array(fc.tuple(op, stamp), { minLength: 1, maxL
 
 /** The keys a unit's ops write (nodes and edges). */
 function keysOf(ops: readonly (readonly [GraphOp, Hlc])[]): Set<string> {
-  return new Set(ops.map(([o]) => ('node' in o ? `n${o.node.id}` : 'edge' in o ? `e${o.edge.id}` : o.op.includes('edge') ? `e${(o as { id: bigint }).id}` : `n${(o as { id: number }).id}`)));
+  return new Set(
+    ops.map(([o]) =>
+      'node' in o
+        ? `n${o.node.id}`
+        : 'edge' in o
+          ? `e${o.edge.id}`
+          : o.op.includes('edge')
+            ? `e${(o as { id: bigint }).id}`
+            : `n${(o as { id: number }).id}`,
+    ),
+  );
 }
 
 function registers(s: ShardState): string {

@@ -20,7 +20,10 @@ export function collectEvents(system: ActorSystem): EventLog {
   return {
     events,
     of,
-    deadLetters: (reason) => of('dead-letter').map((e) => e.letter).filter((l) => reason === undefined || l.reason === reason),
+    deadLetters: (reason) =>
+      of('dead-letter')
+        .map((e) => e.letter)
+        .filter((l) => reason === undefined || l.reason === reason),
     stopped: () => of('actor-stopped').map((e) => e.path),
     clear: () => void events.splice(0),
     unsubscribe,

@@ -18,12 +18,14 @@ import { pgStore } from '../fixtures/graph-store.ts';
 import { startGraph } from '../fixtures/graph-system.ts';
 import { FACEBOOK_EDGES, LOGSEQ_DOCS, ROME99_GR } from '../../src/import/samples.ts';
 
-
 async function collect(source: ImportSource): Promise<{ nodes: ImportNode[]; edges: ImportEdge[]; warnings: string[] }> {
   const nodes: ImportNode[] = [];
   const edges: ImportEdge[] = [];
   const warnings: string[] = [];
-  for await (const item of source.items(() => undefined, (m) => warnings.push(m))) {
+  for await (const item of source.items(
+    () => undefined,
+    (m) => warnings.push(m),
+  )) {
     if ('node' in item) nodes.push(item.node);
     else edges.push(item.edge);
   }
@@ -41,7 +43,17 @@ function tmp(files: Record<string, string | Buffer>): string {
 
 test('a Logseq page: properties, aliases, nested blocks, links and tags', (t) => {
   const page = parsePage(
-    ['title:: My Page', 'alias:: MP, [[Mine]]', 'tags:: [[t1]], t2', '', '- top [[Link A]] #tag', '\t- child #[[multi word]]', '\t  prio:: high', '\t\t- grandchild `[[not a link]]`', '- second'].join('\n'),
+    [
+      'title:: My Page',
+      'alias:: MP, [[Mine]]',
+      'tags:: [[t1]], t2',
+      '',
+      '- top [[Link A]] #tag',
+      '\t- child #[[multi word]]',
+      '\t  prio:: high',
+      '\t\t- grandchild `[[not a link]]`',
+      '- second',
+    ].join('\n'),
   );
   t.deepEqual(page.aliases, ['Mine', 'MP']);
   t.deepEqual(page.tags, ['t1', 't2']);
@@ -65,9 +77,15 @@ test('the Logseq docs graph: pages, blocks, links resolved through aliases, no d
   const journals = nodes.filter((n) => n.type === 'journal' && n.kind === 'knowledge');
   t.true(pages.length >= 238, `${pages.length} pages`);
   t.true(journals.length >= 70, `${journals.length} journals`);
-  t.true(nodes.some((n) => n.type === 'tag' && n.kind === 'concept'), 'a missing page first named by a #tag is a tag');
+  t.true(
+    nodes.some((n) => n.type === 'tag' && n.kind === 'concept'),
+    'a missing page first named by a #tag is a tag',
+  );
   t.true(nodes.filter((n) => n.type === 'block').length > 3000);
-  t.true(edges.every((e) => ids.has(e.source) && ids.has(e.target)), 'every edge joins imported nodes');
+  t.true(
+    edges.every((e) => ids.has(e.source) && ids.has(e.target)),
+    'every edge joins imported nodes',
+  );
   const byTitle = new Map(nodes.filter((n) => n.type === 'page').map((n) => [n.title!.toLowerCase(), n]));
   const embed = byTitle.get('page embed')!;
   t.truthy(embed, 'title:: names the page');
@@ -76,7 +94,10 @@ test('the Logseq docs graph: pages, blocks, links resolved through aliases, no d
   const glossary = byTitle.get('glossary')!;
   const glossaryBlocks = new Set(edges.filter((e) => e.source === glossary.id && e.type === 'contains').map((e) => e.target));
   t.true(glossaryBlocks.size > 0);
-  t.true(edges.some((e) => e.type === 'links-to' && e.target === embed.id), '[[term/embedded page]] links to "Page embed"');
+  t.true(
+    edges.some((e) => e.type === 'links-to' && e.target === embed.id),
+    '[[term/embedded page]] links to "Page embed"',
+  );
   t.true(edges.some((e) => e.type === 'tagged'));
   t.true(warnings.length < 10, warnings.join('\n'));
 });
@@ -109,10 +130,22 @@ test('malformed inputs give clear errors or warnings, never crashes', async (t) 
     'md/pages/binary.md': Buffer.from([0, 1, 2, 0xff, 0xfe]),
     'md/pages/weird.md': '\t\t\t\t- too deep first\n- [[unclosed\n- #\n' + '\t'.repeat(200) + '- deep',
   });
-  await t.throwsAsync(collect(dimacsSource(join(dir, 'bad.gr'))), { instanceOf: ImportError, message: /bad.gr:2: arc 1 -> 3 outside nodes 1..2/ });
-  await t.throwsAsync(collect(dimacsSource(join(dir, 'noproblem.gr'))), { instanceOf: ImportError, message: /arc before the problem line/ });
-  await t.throwsAsync(collect(dimacsSource(join(dir, 'count.gr'))), { instanceOf: ImportError, message: /1 arcs, but the problem line announced 2/ });
-  await t.throwsAsync(collect(edgeListSource(join(dir, 'junk.txt'))), { instanceOf: ImportError, message: /more than 100 malformed lines/ });
+  await t.throwsAsync(collect(dimacsSource(join(dir, 'bad.gr'))), {
+    instanceOf: ImportError,
+    message: /bad.gr:2: arc 1 -> 3 outside nodes 1..2/,
+  });
+  await t.throwsAsync(collect(dimacsSource(join(dir, 'noproblem.gr'))), {
+    instanceOf: ImportError,
+    message: /arc before the problem line/,
+  });
+  await t.throwsAsync(collect(dimacsSource(join(dir, 'count.gr'))), {
+    instanceOf: ImportError,
+    message: /1 arcs, but the problem line announced 2/,
+  });
+  await t.throwsAsync(collect(edgeListSource(join(dir, 'junk.txt'))), {
+    instanceOf: ImportError,
+    message: /more than 100 malformed lines/,
+  });
   const mixed = await collect(edgeListSource(join(dir, 'mixed.txt')));
   t.is(mixed.edges.length, 2);
   t.is(mixed.warnings.length, 2);
@@ -122,7 +155,10 @@ test('malformed inputs give clear errors or warnings, never crashes', async (t) 
   await t.throwsAsync(collect(jsonSource(join(dir, 'missing.json'))), { instanceOf: ImportError, message: /cannot read/ });
   const md = await collect(markdownSource(join(dir, 'md')));
   t.true(md.warnings.some((w) => /binary.md: binary content/.test(w)));
-  t.true(md.nodes.some((n) => n.title === 'other' && n.kind === 'concept'), 'a link to a missing page makes a placeholder');
+  t.true(
+    md.nodes.some((n) => n.title === 'other' && n.kind === 'concept'),
+    'a link to a missing page makes a placeholder',
+  );
   await t.throwsAsync(collect(markdownSource(join(dir, 'nothing-here'))), { instanceOf: ImportError });
 });
 
@@ -130,7 +166,13 @@ test('importing into the graph (PostgreSQL) is idempotent: the second run change
   const store = await pgStore(t);
   const g = await startGraph(store, { shards: 2 }, t);
   const dir = tmp({
-    'g.json': JSON.stringify({ nodes: [{ id: 1, title: 'a', metadata: { k: 'v' } }, { id: 2, kind: 'concept' }], edges: [{ source: 1, target: 2, weight: 3 }] }),
+    'g.json': JSON.stringify({
+      nodes: [
+        { id: 1, title: 'a', metadata: { k: 'v' } },
+        { id: 2, kind: 'concept' },
+      ],
+      edges: [{ source: 1, target: 2, weight: 3 }],
+    }),
   });
   const send = (command: unknown) => g.update(command);
   const first = await importInto(send, dimacsSource(ROME99_GR, { idOffset: 1_000_000 }), { batchSize: 1000 });
@@ -150,28 +192,55 @@ test('importing into the graph (PostgreSQL) is idempotent: the second run change
 
 test('each importer decides direction: DIMACS arcs and Logseq/Obsidian references directed, SNAP undirected unless --directed, JSON per edge', async (t) => {
   const rome = await collect(dimacsSource(ROME99_GR));
-  t.true(rome.edges.every((e) => e.directed === true), 'a DIMACS arc is one way');
+  t.true(
+    rome.edges.every((e) => e.directed === true),
+    'a DIMACS arc is one way',
+  );
   const dir = tmp({
     'pairs.txt': '1 2\n2 1\n2 3\n',
     'md/pages/a.md': '- see [[b]] #t\n',
     'md/pages/b.md': '- back to nothing\n',
     'g.json': JSON.stringify({
       nodes: [{ id: 1 }, { id: 2 }],
-      edges: [{ source: 1, target: 2, directed: true }, { source: 2, target: 1, directed: false }, { source: 1, target: 1 }],
+      edges: [
+        { source: 1, target: 2, directed: true },
+        { source: 2, target: 1, directed: false },
+        { source: 1, target: 1 },
+      ],
     }),
     'bad-direction.json': JSON.stringify({ nodes: [{ id: 1 }], edges: [{ source: 1, target: 1, directed: 'yes' }] }),
   });
   const undirected = await collect(edgeListSource(join(dir, 'pairs.txt')));
-  t.deepEqual(undirected.edges.map((e) => [e.source, e.target, e.directed]), [[1, 2, false], [1, 2, false], [2, 3, false]]);
+  t.deepEqual(
+    undirected.edges.map((e) => [e.source, e.target, e.directed]),
+    [
+      [1, 2, false],
+      [1, 2, false],
+      [2, 3, false],
+    ],
+  );
   t.is(new Set(undirected.edges.map((e) => e.id)).size, 2, 'a pair listed both ways is one undirected edge');
   const directed = await collect(edgeListSource(join(dir, 'pairs.txt'), { directed: true }));
-  t.deepEqual(directed.edges.map((e) => [e.source, e.target, e.directed]), [[1, 2, true], [2, 1, true], [2, 3, true]]);
+  t.deepEqual(
+    directed.edges.map((e) => [e.source, e.target, e.directed]),
+    [
+      [1, 2, true],
+      [2, 1, true],
+      [2, 3, true],
+    ],
+  );
   t.is(new Set(directed.edges.map((e) => e.id)).size, 3, 'with --directed, a pair listed both ways is two edges');
   const md = await collect(markdownSource(join(dir, 'md')));
   t.true(md.edges.length >= 3);
-  t.true(md.edges.every((e) => e.directed === true), 'contains, links-to and tagged point from the referring page or block');
+  t.true(
+    md.edges.every((e) => e.directed === true),
+    'contains, links-to and tagged point from the referring page or block',
+  );
   const json = await collect(jsonSource(join(dir, 'g.json')));
-  t.deepEqual(json.edges.map((e) => e.directed === true), [true, false, false]);
+  t.deepEqual(
+    json.edges.map((e) => e.directed === true),
+    [true, false, false],
+  );
   await t.throwsAsync(collect(jsonSource(join(dir, 'bad-direction.json'))), { instanceOf: ImportError, message: /edges.0.directed/ });
 });
 
@@ -179,13 +248,25 @@ test('direction is kept through the journal; a re-import that turns an edge arou
   const store = await pgStore(t);
   const g = await startGraph(store, { shards: 2 }, t);
   const graph = (directed: boolean): string =>
-    JSON.stringify({ nodes: [{ id: 1 }, { id: 2 }, { id: 3 }], edges: [{ id: 7, source: 1, target: 2, directed }, { id: 8, source: 2, target: 3 }] });
+    JSON.stringify({
+      nodes: [{ id: 1 }, { id: 2 }, { id: 3 }],
+      edges: [
+        { id: 7, source: 1, target: 2, directed },
+        { id: 8, source: 2, target: 3 },
+      ],
+    });
   const dir = tmp({ 'one-way.json': graph(true), 'two-way.json': graph(false) });
   const send = (command: unknown) => g.update(command);
   t.is((await importInto(send, jsonSource(join(dir, 'one-way.json')))).applied, 5);
-  t.deepEqual([...(await replayTo(store.db)).edges.values()].map((e) => [e.id, e.directed === true]).sort(), [[7n, true], [8n, false]]);
+  t.deepEqual([...(await replayTo(store.db)).edges.values()].map((e) => [e.id, e.directed === true]).sort(), [
+    [7n, true],
+    [8n, false],
+  ]);
   const turned = await importInto(send, jsonSource(join(dir, 'two-way.json')));
   t.is(turned.applied, 1, 'the turned edge is written again; nothing else');
-  t.deepEqual([...(await replayTo(store.db)).edges.values()].map((e) => [e.id, e.directed === true]).sort(), [[7n, false], [8n, false]]);
+  t.deepEqual([...(await replayTo(store.db)).edges.values()].map((e) => [e.id, e.directed === true]).sort(), [
+    [7n, false],
+    [8n, false],
+  ]);
   t.is((await importInto(send, jsonSource(join(dir, 'two-way.json')))).unchanged, 5);
 });

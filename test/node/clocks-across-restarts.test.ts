@@ -6,7 +6,17 @@ import test, { type ExecutionContext } from 'ava';
 import { TokenAuthority } from '../../src/auth/token.ts';
 import { bootNode, type RunningNode } from '../../src/cli/node.ts';
 import { compareHlc, type Hlc } from '../../src/crdt/hlc.ts';
-import { HandshakeT, NumberValueT, Payload, SettingValue, SettingsSetT, Topic, type AckT, type GraphUpdateT, type SettingsDeltaT } from '../../src/protocol/index.ts';
+import {
+  HandshakeT,
+  NumberValueT,
+  Payload,
+  SettingValue,
+  SettingsSetT,
+  Topic,
+  type AckT,
+  type GraphUpdateT,
+  type SettingsDeltaT,
+} from '../../src/protocol/index.ts';
 import { asNumber } from '../../src/storage/sql.ts';
 import { openStoreOn, type Store } from '../../src/storage/open-store.ts';
 import { pgClient } from '../../src/storage/pg-client.ts';
@@ -20,7 +30,15 @@ const tokens = new TokenAuthority(KEY);
 /** Boots a node on the database at `url`; `stop` terminates it and closes its store. */
 async function boot(t: ExecutionContext, url: string): Promise<{ node: RunningNode; store: Store; stop(): Promise<void> }> {
   const store = await openStoreOn(pgClient(url), url);
-  const running = await bootNode({ name: 'restarts', host: '127.0.0.1', port: 0, store, tokens, shards: 2, physics: { engines: 'serial' } });
+  const running = await bootNode({
+    name: 'restarts',
+    host: '127.0.0.1',
+    port: 0,
+    store,
+    tokens,
+    shards: 2,
+    physics: { engines: 'serial' },
+  });
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
@@ -48,7 +66,9 @@ async function ackOf(c: Client, seq: number): Promise<bigint> {
 }
 
 async function graphVersion(running: RunningNode): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${running.address.port}/api/graph/edges`, { headers: { authorization: `Bearer ${tokens.mint({ sub: 'r', role: 'viewer', ttlSeconds: 600 })}` } });
+  const res = await fetch(`http://127.0.0.1:${running.address.port}/api/graph/edges`, {
+    headers: { authorization: `Bearer ${tokens.mint({ sub: 'r', role: 'viewer', ttlSeconds: 600 })}` },
+  });
   return ((await res.json()) as { version: number }).version;
 }
 
@@ -73,42 +93,46 @@ test.serial('graph versions keep growing when the node restarts on the same stor
   t.is((change.payload as GraphUpdateT).version, next, 'the stream carries the same version');
 });
 
-test.serial('settings delta timestamps are HLC stamps that never go back: not with the clock stepped back 20 minutes, not across a restart', async (t) => {
-  const url = await throwawayDatabase((fn) => t.teardown(fn));
-  // Installed before the node boots, so every clock it makes reads the stepped time.
-  const realNow = Date.now;
-  let steppedBack = 0;
-  Date.now = () => realNow() - steppedBack;
-  t.teardown(() => {
-    Date.now = realNow;
-  });
-  const first = await boot(t, url);
-  const c = await editor(t, first.node);
-  const stamps: Hlc[] = [];
-  const set = async (client: Client, value: number): Promise<void> => {
-    const seq = client.send(new SettingsSetT('physics.repulsion', SettingValue.NumberValue, new NumberValueT(value), -1n));
-    await client.waitFor(() => client.envelopes.some((e) => Number(e.correlationId) === seq), WAIT_MS);
-    const delta = client.envelopes.find((e) => Number(e.correlationId) === seq)!;
-    t.is(delta.payloadType, Payload.SettingsDelta);
-    const ts = (delta.payload as SettingsDeltaT).timestamp!;
-    stamps.push({ wallMs: Number(ts.wallMs), logical: ts.logical, node: ts.node });
-  };
-  await set(c, 0.5);
-  steppedBack += 20 * 60_000;
-  await set(c, 0.6);
-  await first.stop();
+test.serial(
+  'settings delta timestamps are HLC stamps that never go back: not with the clock stepped back 20 minutes, not across a restart',
+  async (t) => {
+    const url = await throwawayDatabase((fn) => t.teardown(fn));
+    // Installed before the node boots, so every clock it makes reads the stepped time.
+    const realNow = Date.now;
+    let steppedBack = 0;
+    Date.now = () => realNow() - steppedBack;
+    t.teardown(() => {
+      Date.now = realNow;
+    });
+    const first = await boot(t, url);
+    const c = await editor(t, first.node);
+    const stamps: Hlc[] = [];
+    const set = async (client: Client, value: number): Promise<void> => {
+      const seq = client.send(new SettingsSetT('physics.repulsion', SettingValue.NumberValue, new NumberValueT(value), -1n));
+      await client.waitFor(() => client.envelopes.some((e) => Number(e.correlationId) === seq), WAIT_MS);
+      const delta = client.envelopes.find((e) => Number(e.correlationId) === seq)!;
+      t.is(delta.payloadType, Payload.SettingsDelta);
+      const ts = (delta.payload as SettingsDeltaT).timestamp!;
+      stamps.push({ wallMs: Number(ts.wallMs), logical: ts.logical, node: ts.node });
+    };
+    await set(c, 0.5);
+    steppedBack += 20 * 60_000;
+    await set(c, 0.6);
+    await first.stop();
 
-  steppedBack += 20 * 60_000;
-  const second = await boot(t, url);
-  await set(await editor(t, second.node), 0.7);
-  for (let i = 1; i < stamps.length; i++) t.true(compareHlc(stamps[i]!, stamps[i - 1]!) > 0, `${JSON.stringify(stamps[i])} after ${JSON.stringify(stamps[i - 1])}`);
+    steppedBack += 20 * 60_000;
+    const second = await boot(t, url);
+    await set(await editor(t, second.node), 0.7);
+    for (let i = 1; i < stamps.length; i++)
+      t.true(compareHlc(stamps[i]!, stamps[i - 1]!) > 0, `${JSON.stringify(stamps[i])} after ${JSON.stringify(stamps[i - 1])}`);
 
-  // Stored as what it is: the HLC in the hlc_* columns, in the same order.
-  const db = pgClient(url);
-  t.teardown(() => db.close());
-  const rows = await db.query('SELECT hlc_wall, hlc_logical, hlc_node FROM settings_deltas ORDER BY id');
-  t.deepEqual(
-    rows.map((r) => ({ wallMs: asNumber(r.hlc_wall), logical: asNumber(r.hlc_logical), node: asNumber(r.hlc_node) })),
-    stamps,
-  );
-});
+    // Stored as what it is: the HLC in the hlc_* columns, in the same order.
+    const db = pgClient(url);
+    t.teardown(() => db.close());
+    const rows = await db.query('SELECT hlc_wall, hlc_logical, hlc_node FROM settings_deltas ORDER BY id');
+    t.deepEqual(
+      rows.map((r) => ({ wallMs: asNumber(r.hlc_wall), logical: asNumber(r.hlc_logical), node: asNumber(r.hlc_node) })),
+      stamps,
+    );
+  },
+);

@@ -11,8 +11,18 @@ import { bootNode, type RunningNode } from '../../src/cli/node.ts';
 import type { GraphEdgePage } from '../../src/gateway/ports.ts';
 import { ROME99_GR } from '../../src/import/samples.ts';
 import {
-  AddEdgeT, EdgeT, GraphBatchT, GraphOp, GraphUpdateT, HandshakeT, Payload, SsspRequestT, Topic,
-  type EnvelopeT, type ErrorReplyT, type SsspResultT,
+  AddEdgeT,
+  EdgeT,
+  GraphBatchT,
+  GraphOp,
+  GraphUpdateT,
+  HandshakeT,
+  Payload,
+  SsspRequestT,
+  Topic,
+  type EnvelopeT,
+  type ErrorReplyT,
+  type SsspResultT,
 } from '../../src/protocol/index.ts';
 import { openStoreOn, type Store } from '../../src/storage/open-store.ts';
 import { pgClient } from '../../src/storage/pg-client.ts';
@@ -77,7 +87,11 @@ async function boot(t: ExecutionContext, url: string, tokens: TokenAuthority, na
 }
 
 /** The answer to one SsspRequest; retried while the SSSP actor has not loaded the graph yet. */
-async function distances(w: World, source: number, undirected: boolean): Promise<{ distance: Map<number, number>; parent: Map<number, number> }> {
+async function distances(
+  w: World,
+  source: number,
+  undirected: boolean,
+): Promise<{ distance: Map<number, number>; parent: Map<number, number> }> {
   for (let attempt = 0; ; attempt++) {
     const seq = w.client.send(new SsspRequestT(source, 0, [], undirected));
     await w.client.waitFor(() => w.client.envelopes.some((e) => Number(e.correlationId) === seq), 30_000);
@@ -103,15 +117,28 @@ async function edgeList(w: World): Promise<GraphEdgePage['edges']> {
 }
 
 /** Every source's distances over the wire equal the reference's, both readings; parents are tight arcs of that reading. */
-async function checkDistances(t: ExecutionContext, w: World, arcs: readonly RefEdge[], nodes: readonly number[], label: string): Promise<void> {
+async function checkDistances(
+  t: ExecutionContext,
+  w: World,
+  arcs: readonly RefEdge[],
+  nodes: readonly number[],
+  label: string,
+): Promise<void> {
   const directed = new ReferenceGraph(nodes, arcs, false);
   const undirected = new ReferenceGraph(nodes, arcs, true);
   let differ = 0;
   for (const source of SOURCES) {
-    for (const [reading, graph] of [['directed', directed], ['undirected', undirected]] as const) {
+    for (const [reading, graph] of [
+      ['directed', directed],
+      ['undirected', undirected],
+    ] as const) {
       const want = expected(graph, nodes, source);
       const got = await distances(w, source, reading === 'undirected');
-      t.deepEqual([...got.distance].sort((a, b) => a[0] - b[0]), [...want].sort((a, b) => a[0] - b[0]), `${label}: ${reading} distances from ${source}`);
+      t.deepEqual(
+        [...got.distance].sort((a, b) => a[0] - b[0]),
+        [...want].sort((a, b) => a[0] - b[0]),
+        `${label}: ${reading} distances from ${source}`,
+      );
       // A parent is the tail of an arc of this reading that is tight: d(p) + w(p, v) = d(v).
       let loose = 0;
       for (const [v, p] of got.parent) {
@@ -145,7 +172,10 @@ test('rome99 imported by the CLI: distances over the wire follow one-way streets
   await checkDistances(t, first, arcs, nodes, 'after the import');
   const listed = await edgeList(first);
   t.is(listed.length, 8870);
-  t.true(listed.every((e) => e.directed), 'the HTTP edge list says every arc is directed');
+  t.true(
+    listed.every((e) => e.directed),
+    'the HTTP edge list says every arc is directed',
+  );
 
   // An edge added over the wire keeps its direction: in the broadcast another client receives, in
   // the edge list, and in the distances.
@@ -156,14 +186,27 @@ test('rome99 imported by the CLI: distances over the wire follow one-way streets
   watcher.subscribe(Topic.Graph);
   await new Promise((r) => setTimeout(r, 200));
   const e = WIRE_EDGE;
-  const seq = first.client.send(new GraphBatchT([new GraphUpdateT(GraphOp.AddEdge, new AddEdgeT(new EdgeT(e.id, e.source, e.target, null, e.weight, [], true)))]));
-  await first.client.waitFor(() => [...first.client.of(Payload.Ack), ...first.client.of(Payload.ErrorReply)].some((x) => Number(x.correlationId) === seq), 15_000);
-  t.is(first.client.of(Payload.ErrorReply).find((x) => Number(x.correlationId) === seq), undefined);
+  const seq = first.client.send(
+    new GraphBatchT([new GraphUpdateT(GraphOp.AddEdge, new AddEdgeT(new EdgeT(e.id, e.source, e.target, null, e.weight, [], true)))]),
+  );
+  await first.client.waitFor(
+    () => [...first.client.of(Payload.Ack), ...first.client.of(Payload.ErrorReply)].some((x) => Number(x.correlationId) === seq),
+    15_000,
+  );
+  t.is(
+    first.client.of(Payload.ErrorReply).find((x) => Number(x.correlationId) === seq),
+    undefined,
+  );
   const broadcastEdge = (): EdgeT | undefined => {
     const updates = (env: EnvelopeT): GraphUpdateT[] =>
-      env.payloadType === Payload.GraphUpdate ? [env.payload as GraphUpdateT] : env.payloadType === Payload.GraphBatch ? (env.payload as GraphBatchT).updates : [];
+      env.payloadType === Payload.GraphUpdate
+        ? [env.payload as GraphUpdateT]
+        : env.payloadType === Payload.GraphBatch
+          ? (env.payload as GraphBatchT).updates
+          : [];
     for (const env of watcher.envelopes) {
-      for (const u of updates(env)) if (u.opType === GraphOp.AddEdge && (u.op as AddEdgeT).edge?.id === e.id) return (u.op as AddEdgeT).edge!;
+      for (const u of updates(env))
+        if (u.opType === GraphOp.AddEdge && (u.op as AddEdgeT).edge?.id === e.id) return (u.op as AddEdgeT).edge!;
     }
     return undefined;
   };
@@ -177,7 +220,9 @@ test('rome99 imported by the CLI: distances over the wire follow one-way streets
   // The restart recovers from a snapshot and the journal tail after it.
   const check = await openStoreOn(pgClient(url), url);
   const snapshots = await check.db.query<{ n: string }>('SELECT count(*) AS n FROM graph_snapshots');
-  const tail = await check.db.query<{ n: string }>('SELECT count(*) AS n FROM graph_events WHERE unit > (SELECT max(unit_upto) FROM graph_snapshots)');
+  const tail = await check.db.query<{ n: string }>(
+    'SELECT count(*) AS n FROM graph_events WHERE unit > (SELECT max(unit_upto) FROM graph_snapshots)',
+  );
   await check.close();
   t.true(Number(snapshots[0]!.n) >= 1, 'a snapshot was taken');
   t.true(Number(tail[0]!.n) >= 1, 'and events follow it in the journal');
@@ -186,5 +231,8 @@ test('rome99 imported by the CLI: distances over the wire follow one-way streets
   await checkDistances(t, second, withWireEdge, nodes, 'after a restart');
   const again = await edgeList(second);
   t.is(again.length, 8871);
-  t.true(again.every((x) => x.directed), 'direction survives the restart');
+  t.true(
+    again.every((x) => x.directed),
+    'direction survives the restart',
+  );
 });

@@ -29,14 +29,23 @@ interface Readiness {
 async function boot(t: ExecutionContext): Promise<{ node: RunningNode; base: string; events: RuntimeEvent[] }> {
   const url = await throwawayDatabase((fn) => t.teardown(fn), 'vf_faults');
   const store = await openStoreOn(pgClient(url), url, { groupCommit: { partTimeoutMs: 1_000 } });
-  const node = await bootNode({ name: 'faults', host: '127.0.0.1', port: 0, store, tokens, shards: SHARDS, physics: { engines: 'serial' } });
+  const node = await bootNode({
+    name: 'faults',
+    host: '127.0.0.1',
+    port: 0,
+    store,
+    tokens,
+    shards: SHARDS,
+    physics: { engines: 'serial' },
+  });
   t.teardown(async () => {
     await node.system.terminate();
     await store.close();
   });
   const events: RuntimeEvent[] = [];
   node.system.events.subscribe((e) => {
-    if (e.type === 'actor-failed' || e.type === 'actor-restarted' || e.type === 'fault-injected' || e.type === 'restart-intensity-exceeded') events.push(e);
+    if (e.type === 'actor-failed' || e.type === 'actor-restarted' || e.type === 'fault-injected' || e.type === 'restart-intensity-exceeded')
+      events.push(e);
   });
   return { node, base: `http://127.0.0.1:${node.address.port}`, events };
 }
@@ -50,7 +59,11 @@ async function editor(t: ExecutionContext, running: RunningNode): Promise<Client
 }
 
 async function inject(base: string, fault: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${base}/api/faults`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(fault) });
+  const res = await fetch(`${base}/api/faults`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify(fault),
+  });
   if (res.status !== 200) throw new Error(`POST /api/faults: ${res.status} ${await res.text()}`);
 }
 
@@ -67,12 +80,16 @@ interface Sent {
 }
 
 /** Writes from `clients` (a few in flight each) for `ms`; returns each write and its answer. */
-async function writeLoad(clients: readonly Client[], ms: number): Promise<{ sent: Sent[]; answer: (s: Sent) => { ok: boolean; message: string } | undefined }> {
+async function writeLoad(
+  clients: readonly Client[],
+  ms: number,
+): Promise<{ sent: Sent[]; answer: (s: Sent) => { ok: boolean; message: string } | undefined }> {
   const sent: Sent[] = [];
   const byClient = new Map<Sent, Client>();
   const end = performance.now() + ms;
   let n = 0;
-  const answered = (c: Client, seq: number): boolean => c.envelopes.some((e) => Number(e.correlationId) === seq && (e.payloadType === Payload.Ack || e.payloadType === Payload.ErrorReply));
+  const answered = (c: Client, seq: number): boolean =>
+    c.envelopes.some((e) => Number(e.correlationId) === seq && (e.payloadType === Payload.Ack || e.payloadType === Payload.ErrorReply));
   await Promise.all(
     clients.map(async (c, k) => {
       const mine: number[] = [];
@@ -96,9 +113,15 @@ async function writeLoad(clients: readonly Client[], ms: number): Promise<{ sent
   return {
     sent,
     answer: (s) => {
-      const env = byClient.get(s)!.envelopes.find((e) => Number(e.correlationId) === s.seq && (e.payloadType === Payload.Ack || e.payloadType === Payload.ErrorReply));
+      const env = byClient
+        .get(s)!
+        .envelopes.find(
+          (e) => Number(e.correlationId) === s.seq && (e.payloadType === Payload.Ack || e.payloadType === Payload.ErrorReply),
+        );
       if (env === undefined) return undefined;
-      return env.payloadType === Payload.Ack ? { ok: true, message: '' } : { ok: false, message: String((env.payload as ErrorReplyT).message) };
+      return env.payloadType === Payload.Ack
+        ? { ok: true, message: '' }
+        : { ok: false, message: String((env.payload as ErrorReplyT).message) };
     },
   };
 }
@@ -137,16 +160,26 @@ test('POST /api/faults stalls a shard under write load: only its writes wait, /r
   const stallEnd = stallStart + STALL_MS;
   const healthy = sent.filter((s) => s.shard !== stalled && s.at >= stallStart && s.at < stallEnd);
   const healthyOk = healthy.filter((s) => answer(s)?.ok === true).length;
-  t.true(healthy.length >= 20 && healthyOk >= 0.99 * healthy.length, `writes to healthy shards that succeeded during the stall: ${healthyOk}/${healthy.length}`);
+  t.true(
+    healthy.length >= 20 && healthyOk >= 0.99 * healthy.length,
+    `writes to healthy shards that succeeded during the stall: ${healthyOk}/${healthy.length}`,
+  );
   for (const s of sent) {
     const a = answer(s);
-    if (a !== undefined && !a.ok) t.regex(a.message, new RegExp(`shard ${stalled}\\b`), `a failed write names the stalled shard (write to shard ${s.shard})`);
+    if (a !== undefined && !a.ok)
+      t.regex(a.message, new RegExp(`shard ${stalled}\\b`), `a failed write names the stalled shard (write to shard ${s.shard})`);
   }
   const after = sent.filter((s) => s.at >= stallEnd + 1_000);
   t.true(after.length > 0 && after.every((s) => answer(s)?.ok === true), 'every write from 1 s after the stall succeeded');
-  const named = reports.filter((r) => r.subsystems.graph?.state === 'degraded' && r.subsystems.graph.reasons.some((x) => x.includes(`graph shard ${stalled}`)));
+  const named = reports.filter(
+    (r) => r.subsystems.graph?.state === 'degraded' && r.subsystems.graph.reasons.some((x) => x.includes(`graph shard ${stalled}`)),
+  );
   t.true(named.length > 0, `/readyz named the stalled shard: ${JSON.stringify(reports.at(-1))}`);
-  t.deepEqual(events.filter((e) => e.type !== 'fault-injected').map((e) => e.type), [], 'nothing failed or restarted');
+  t.deepEqual(
+    events.filter((e) => e.type !== 'fault-injected').map((e) => e.type),
+    [],
+    'nothing failed or restarted',
+  );
   const end = await readyz(base);
   t.is(end.body.subsystems.graph?.state, 'serving');
 });
@@ -160,17 +193,35 @@ test('POST /api/faults makes a shard fail over and over: the others serve, its w
   const { sent, answer } = await writeLoad(clients, 3_000);
   const healthy = sent.filter((s) => s.shard !== failing);
   const healthyOk = healthy.filter((s) => answer(s)?.ok === true).length;
-  t.true(healthy.length >= 50 && healthyOk >= 0.99 * healthy.length, `writes to the other shards that succeeded: ${healthyOk}/${healthy.length}`);
-  const refusals = sent.filter((s) => s.shard === failing).map(answer).filter((a) => a !== undefined && !a.ok);
-  t.true(refusals.length > 0 && refusals.every((a) => a!.message.includes(`shard ${failing}`)), `refusals name the shard: ${refusals[0]?.message}`);
+  t.true(
+    healthy.length >= 50 && healthyOk >= 0.99 * healthy.length,
+    `writes to the other shards that succeeded: ${healthyOk}/${healthy.length}`,
+  );
+  const refusals = sent
+    .filter((s) => s.shard === failing)
+    .map(answer)
+    .filter((a) => a !== undefined && !a.ok);
+  t.true(
+    refusals.length > 0 && refusals.every((a) => a!.message.includes(`shard ${failing}`)),
+    `refusals name the shard: ${refusals[0]?.message}`,
+  );
   const r = await readyz(base);
   t.is(r.status, 200);
   t.is(r.body.subsystems.graph?.state, 'degraded');
-  t.regex(r.body.subsystems.graph!.reasons.join(' '), new RegExp(`graph shard ${failing} \\(/app/graph/core/shard-${failing}\\) is restarting after \\d+ failures`));
+  t.regex(
+    r.body.subsystems.graph!.reasons.join(' '),
+    new RegExp(`graph shard ${failing} \\(/app/graph/core/shard-${failing}\\) is restarting after \\d+ failures`),
+  );
   const status = await fetch(`${base}/status?token=${admin}`);
   t.regex(await status.text(), /Readiness[\s\S]*fetch\('\/readyz'\)/, 'the status page shows readiness');
-  t.false(events.some((e) => e.type === 'restart-intensity-exceeded'), 'nothing escalated');
-  t.true(events.filter((e) => e.type === 'actor-failed').every((e) => 'path' in e && e.path === `/app/graph/core/shard-${failing}`), 'only that shard failed');
+  t.false(
+    events.some((e) => e.type === 'restart-intensity-exceeded'),
+    'nothing escalated',
+  );
+  t.true(
+    events.filter((e) => e.type === 'actor-failed').every((e) => 'path' in e && e.path === `/app/graph/core/shard-${failing}`),
+    'only that shard failed',
+  );
 });
 
 test('/readyz is 503 with the reasons when the graph cannot commit or no physics engine runs; /healthz stays 200', async (t) => {
@@ -183,7 +234,11 @@ test('/readyz is 503 with the reasons when the graph cannot commit or no physics
     ok = await readyz(base);
   }
   t.is(ok.status, 200, JSON.stringify(ok.body));
-  t.deepEqual(Object.fromEntries(Object.entries(ok.body.subsystems).map(([k, v]) => [k, v.state])), { graph: 'serving', store: 'serving', physics: 'serving' });
+  t.deepEqual(Object.fromEntries(Object.entries(ok.body.subsystems).map(([k, v]) => [k, v.state])), {
+    graph: 'serving',
+    store: 'serving',
+    physics: 'serving',
+  });
 
   // Every shard fails on every message: the graph cannot commit at all.
   for (let s = 0; s < SHARDS; s++) await inject(base, { path: `/app/graph/core/shard-${s}`, kind: 'throw', times: 1_000 });

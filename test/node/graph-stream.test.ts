@@ -7,8 +7,23 @@ import { TokenAuthority } from '../../src/auth/token.ts';
 import { bootNode, type RunningNode } from '../../src/cli/node.ts';
 import type { Hlc } from '../../src/crdt/hlc.ts';
 import {
-  encodeEnvelope, ErrorCode, GraphBatchT, GraphOp, HandshakeT, Payload, Topic,
-  type AckT, type AddEdgeT, type GraphUpdateT, type AddNodeT, type EnvelopeT, type ErrorReplyT, type PayloadT, type RemoveEdgeT, type RemoveNodeT, type UpdateNodeT,
+  encodeEnvelope,
+  ErrorCode,
+  GraphBatchT,
+  GraphOp,
+  HandshakeT,
+  Payload,
+  Topic,
+  type AckT,
+  type AddEdgeT,
+  type GraphUpdateT,
+  type AddNodeT,
+  type EnvelopeT,
+  type ErrorReplyT,
+  type PayloadT,
+  type RemoveEdgeT,
+  type RemoveNodeT,
+  type UpdateNodeT,
 } from '../../src/protocol/index.ts';
 import { addEdge, addNode, node, removeEdge, removeNode, updateNode } from '../fixtures/graph-port.ts';
 import { memoryPgliteStore } from '../fixtures/graph-store.ts';
@@ -19,7 +34,15 @@ const WAIT_MS = 20_000;
 async function startNode(t: ExecutionContext): Promise<{ node: RunningNode; tokens: TokenAuthority }> {
   const store = await memoryPgliteStore();
   const tokens = new TokenAuthority(KEY);
-  const node = await bootNode({ name: 'graph-stream', host: '127.0.0.1', port: 0, store, tokens, shards: 2, physics: { engines: 'serial' } });
+  const node = await bootNode({
+    name: 'graph-stream',
+    host: '127.0.0.1',
+    port: 0,
+    store,
+    tokens,
+    shards: 2,
+    physics: { engines: 'serial' },
+  });
   t.teardown(async () => {
     await node.system.terminate();
     await store.close();
@@ -44,7 +67,9 @@ function sendStamped(c: Client, payload: PayloadT, hlc: Hlc, seq: number): numbe
 const answersTo = (c: Client, seq: number): EnvelopeT[] => c.envelopes.filter((e) => Number(e.correlationId) === seq);
 
 async function getJson<T>(node: RunningNode, tokens: TokenAuthority, path: string): Promise<{ status: number; body: T }> {
-  const res = await fetch(`http://127.0.0.1:${node.address.port}${path}`, { headers: { authorization: `Bearer ${tokens.mint({ sub: 'reader', role: 'viewer', ttlSeconds: 600 })}` } });
+  const res = await fetch(`http://127.0.0.1:${node.address.port}${path}`, {
+    headers: { authorization: `Bearer ${tokens.mint({ sub: 'reader', role: 'viewer', ttlSeconds: 600 })}` },
+  });
   return { status: res.status, body: (res.status === 200 ? await res.json() : undefined) as T };
 }
 
@@ -99,7 +124,10 @@ test('two editors hammering one node and its edges each rebuild exactly the comm
 
   // Each sends its ten renames of node 1 and its edge changes without waiting; bob removes node 6
   // (and so its edges) half-way and adds it back later, while alice keeps linking to it.
-  const sent = new Map<Client, Map<number, GraphUpdateT>>([[a, new Map()], [b, new Map()]]);
+  const sent = new Map<Client, Map<number, GraphUpdateT>>([
+    [a, new Map()],
+    [b, new Map()],
+  ]);
   const send = (c: Client, u: GraphUpdateT): void => void sent.get(c)!.set(c.send(u), u);
   for (let i = 0; i < 10; i++) {
     send(a, updateNode(node(1, `alice ${i}`)));
@@ -114,11 +142,21 @@ test('two editors hammering one node and its edges each rebuild exactly the comm
   const answered = (c: Client): boolean => [...sent.get(c)!.keys()].every((seq) => answersTo(c, seq).length > 0);
   await a.waitFor(() => answered(a) && answered(b), WAIT_MS);
 
-  const edges = await getJson<{ edges: { id: string; source: number; target: number }[]; next?: number; version: number }>(running, tokens, '/api/graph/edges?limit=100000');
+  const edges = await getJson<{ edges: { id: string; source: number; target: number }[]; next?: number; version: number }>(
+    running,
+    tokens,
+    '/api/graph/edges?limit=100000',
+  );
   const committed = edges.body.version;
   // The other editor's last change may still be on its way to each of them.
   const streamed = (c: Client): bigint =>
-    c.envelopes.reduce((v, e) => (e.payloadType === Payload.GraphUpdate || e.payloadType === Payload.GraphBatch ? (e.payload as GraphUpdateT | GraphBatchT).version : v), 0n);
+    c.envelopes.reduce(
+      (v, e) =>
+        e.payloadType === Payload.GraphUpdate || e.payloadType === Payload.GraphBatch
+          ? (e.payload as GraphUpdateT | GraphBatchT).version
+          : v,
+      0n,
+    );
   await a.waitFor(() => streamed(a) >= BigInt(committed) && streamed(b) >= BigInt(committed), WAIT_MS);
   const titles = new Map<number, string | null>();
   for (let id = 1; id <= 6; id++) {
@@ -127,7 +165,10 @@ test('two editors hammering one node and its edges each rebuild exactly the comm
     if (r.status === 200) t.is(r.body.version, committed, 'nothing committed between the reads');
   }
 
-  for (const [name, c] of [['alice', a], ['bob', b]] as const) {
+  for (const [name, c] of [
+    ['alice', a],
+    ['bob', b],
+  ] as const) {
     const replica = new Replica();
     const mine = sent.get(c)!;
     let last = 0n;
@@ -146,7 +187,8 @@ test('two editors hammering one node and its edges each rebuild exactly the comm
       // Its answer sits at its commit's place: after its change, before any later one.
       const version = (env.payload as AckT).version;
       t.is(version, last, `${name}: the ack of seq ${seq} comes right after version ${version}`);
-      if (u.opType === GraphOp.UpdateNode) t.is(replica.titles.get(1), (u.op as UpdateNodeT).node!.title as string, `${name}: its rename stands when acked`);
+      if (u.opType === GraphOp.UpdateNode)
+        t.is(replica.titles.get(1), (u.op as UpdateNodeT).node!.title as string, `${name}: its rename stands when acked`);
       if (u.opType === GraphOp.AddEdge) t.true(replica.edges.has((u.op as AddEdgeT).edge!.id), `${name}: its edge is there when acked`);
       if (u.opType === GraphOp.RemoveEdge) t.false(replica.edges.has((u.op as RemoveEdgeT).id), `${name}: its edge is gone when acked`);
     }
@@ -161,7 +203,7 @@ test('two editors hammering one node and its edges each rebuild exactly the comm
   }
 });
 
-test('last writer wins on the clients\' clocks: an older stamp loses with the winning value, a stamp too far ahead is refused', async (t) => {
+test("last writer wins on the clients' clocks: an older stamp loses with the winning value, a stamp too far ahead is refused", async (t) => {
   const { node: running, tokens } = await startNode(t);
   const a = await editor(t, running, tokens, 'alice');
   const c = await editor(t, running, tokens, 'carol');
@@ -187,7 +229,7 @@ test('last writer wins on the clients\' clocks: an older stamp loses with the wi
     const winner = stands.payload as GraphUpdateT;
     t.is((winner.op as UpdateNodeT).node!.title, 'current');
     t.is(winner.version, version, 'what stands, at the version it stands at');
-    t.deepEqual([stands.hlc?.wallMs, stands.hlc?.node], [BigInt(aliceStamp.wallMs), 2], 'with the winning write\'s stamp');
+    t.deepEqual([stands.hlc?.wallMs, stands.hlc?.node], [BigInt(aliceStamp.wallMs), 2], "with the winning write's stamp");
   }
 
   // Ten minutes ahead of the server's clock: refused, with a reason a person can act on.
@@ -206,7 +248,12 @@ test('last writer wins on the clients\' clocks: an older stamp loses with the wi
   t.is((await getJson<{ title: string }>(running, tokens, '/api/graph/node/7')).body.title, 'carol');
 
   // A stamped batch that adds a node and then renames it applies in order.
-  const both = sendStamped(c, new GraphBatchT([addNode(node(8, 'new')), updateNode(node(8, 'renamed'))]), { wallMs: Date.now(), logical: 0, node: 3 }, 500);
+  const both = sendStamped(
+    c,
+    new GraphBatchT([addNode(node(8, 'new')), updateNode(node(8, 'renamed'))]),
+    { wallMs: Date.now(), logical: 0, node: 3 },
+    500,
+  );
   await c.waitFor(() => answersTo(c, both).length > 0, WAIT_MS);
   t.is(answersTo(c, both)[0]!.payloadType, Payload.Ack);
   t.is((await getJson<{ title: string }>(running, tokens, '/api/graph/node/8')).body.title, 'renamed');

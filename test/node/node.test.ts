@@ -8,11 +8,7 @@ import { TokenAuthority } from '../../src/auth/token.ts';
 import type { GatewayMsg } from '../../src/actors/gateway.ts';
 import { bootNode, type RunningNode } from '../../src/cli/node.ts';
 import type { ActorSystem } from '../../src/runtime/system.ts';
-import type {
-  PositionIdTableT,
-  SsspResultT,
-  AckT,
-  ErrorReplyT} from '../../src/protocol/index.ts';
+import type { PositionIdTableT, SsspResultT, AckT, ErrorReplyT } from '../../src/protocol/index.ts';
 import {
   decodeFrame,
   ErrorCode,
@@ -21,7 +17,7 @@ import {
   SettingsSetT,
   SettingValue,
   SsspRequestT,
-  Topic
+  Topic,
 } from '../../src/protocol/index.ts';
 import { COMPUTE_PATHS, GATEWAY_PATH } from '../../src/supervisors/app-tree.ts';
 import { addEdge, addNode, batch, node } from '../fixtures/graph-port.ts';
@@ -85,7 +81,13 @@ async function endToEnd(t: ExecutionContext, system: ActorSystem, port: number, 
   client.subscribe(Topic.Positions);
   client.subscribe(Topic.Sssp);
 
-  const mutation = batch(addNode(node(1, 'alpha')), addNode(node(2, 'beta')), addNode(node(3, 'gamma')), addEdge(10n, 1, 2, 2), addEdge(11n, 2, 3, 5));
+  const mutation = batch(
+    addNode(node(1, 'alpha')),
+    addNode(node(2, 'beta')),
+    addNode(node(3, 'gamma')),
+    addEdge(10n, 1, 2, 2),
+    addEdge(11n, 2, 3, 5),
+  );
   if (mutation.kind !== 'batch') throw new Error('expected a batch');
   const seq = client.send(mutation.batch);
   await client.waitFor(() => client.of(Payload.Ack).some((e) => Number(e.correlationId) === seq), 15_000);
@@ -95,7 +97,14 @@ async function endToEnd(t: ExecutionContext, system: ActorSystem, port: number, 
   await client.waitFor(() => client.of(Payload.PositionIdTable).some((e) => (e.payload as PositionIdTableT).ids.length === 3), 15_000);
   const table = client.of(Payload.PositionIdTable).at(-1)!.payload as PositionIdTableT;
   t.deepEqual([...table.ids].sort(), [1, 2, 3]);
-  await client.waitFor(() => client.frames.some((f) => { const r = decodeFrame(f); return r.ok && r.value.tableSize === 3; }), 15_000);
+  await client.waitFor(
+    () =>
+      client.frames.some((f) => {
+        const r = decodeFrame(f);
+        return r.ok && r.value.tableSize === 3;
+      }),
+    15_000,
+  );
 
   // A physics setting, set over the socket, becomes the layout's target parameter.
   const set = client.send(new SettingsSetT('physics.repulsion', SettingValue.NumberValue, new NumberValueT(33), -1n));
@@ -118,7 +127,12 @@ async function endToEnd(t: ExecutionContext, system: ActorSystem, port: number, 
   // Only up to node 3 (the run may stop there), and a source that is not in the graph.
   const toThree = client.send(new SsspRequestT(1, 0, [3]));
   const unknown = client.send(new SsspRequestT(999, 0));
-  await client.waitFor(() => client.envelopes.some((e) => Number(e.correlationId) === toThree) && client.envelopes.some((e) => Number(e.correlationId) === unknown), 15_000);
+  await client.waitFor(
+    () =>
+      client.envelopes.some((e) => Number(e.correlationId) === toThree) &&
+      client.envelopes.some((e) => Number(e.correlationId) === unknown),
+    15_000,
+  );
   const targeted = client.envelopes.find((e) => Number(e.correlationId) === toThree)!.payload as SsspResultT;
   t.is(targeted.distances[targeted.nodes.indexOf(3)], 7);
   t.is(targeted.parents[targeted.nodes.indexOf(3)], 2);
@@ -135,6 +149,8 @@ test('a node whose port is taken fails to boot at once with the listen error', a
   const port = (blocker.address() as AddressInfo).port;
   const store = await memoryPgliteStore();
   t.teardown(() => store.close());
-  const error = await t.throwsAsync(bootNode({ name: 'taken', host: '127.0.0.1', port, store, tokens: new TokenAuthority(KEY), shards: 1, physics: { engines: 'serial' } }));
+  const error = await t.throwsAsync(
+    bootNode({ name: 'taken', host: '127.0.0.1', port, store, tokens: new TokenAuthority(KEY), shards: 1, physics: { engines: 'serial' } }),
+  );
   t.regex(error?.message ?? '', /EADDRINUSE/);
 });

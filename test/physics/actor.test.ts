@@ -175,8 +175,16 @@ test('nodes and edges added and removed while it runs are taken in; frames follo
   const frames = h.subscribe(30);
   await h.advance(200);
   const epoch0 = frames.at(-1)!.epoch;
-  h.physics.tell({ type: 'nodes-added', version: 2, nodes: Array.from({ length: 10 }, (_, i) => ({ id: 1000 + i, kind: 'knowledge' as const })) });
-  h.physics.tell({ type: 'edges-added', version: 3, edges: Array.from({ length: 10 }, (_, i) => ({ id: BigInt(5000 + i), source: 1000 + i, target: i, weight: 2 })) });
+  h.physics.tell({
+    type: 'nodes-added',
+    version: 2,
+    nodes: Array.from({ length: 10 }, (_, i) => ({ id: 1000 + i, kind: 'knowledge' as const })),
+  });
+  h.physics.tell({
+    type: 'edges-added',
+    version: 3,
+    edges: Array.from({ length: 10 }, (_, i) => ({ id: BigInt(5000 + i), source: 1000 + i, target: i, weight: 2 })),
+  });
   await h.advance(200);
   h.physics.tell({ type: 'edges-removed', version: 4, ids: [5000n, 5001n] });
   h.physics.tell({ type: 'nodes-removed', version: 5, ids: [1000, 1001, 3] });
@@ -192,7 +200,7 @@ test('nodes and edges added and removed while it runs are taken in; frames follo
   t.true(Array.from(last.positions).every(Number.isFinite));
 });
 
-test('frames go at each subscriber\'s own rate, only when the layout moved, velocities on request', async (t) => {
+test("frames go at each subscriber's own rate, only when the layout moved, velocities on request", async (t) => {
   const h = harness(t, [serialCandidate], { simHz: 120 });
   h.physics.tell(graph(30));
   await h.advance(10);

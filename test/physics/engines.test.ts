@@ -49,7 +49,9 @@ test.serial('the event loop stays responsive while a 60k-node step runs in the w
   const stats = await step;
   const stepMs = performance.now() - started;
   const elu = performance.eventLoopUtilization(elu0).utilization;
-  t.log(`step ${stepMs.toFixed(1)} ms; meanwhile ${timers} 1-ms timers fired, worst gap ${worstGap.toFixed(1)} ms, event-loop utilisation ${(elu * 100).toFixed(1)}%`);
+  t.log(
+    `step ${stepMs.toFixed(1)} ms; meanwhile ${timers} 1-ms timers fired, worst gap ${worstGap.toFixed(1)} ms, event-loop utilisation ${(elu * 100).toFixed(1)}%`,
+  );
   t.true(stats.maxSpeed >= 0);
   // Timers kept firing while the step ran: the work is in the workers, not on this thread. The gap
   // bound is generous (the machine is shared, 2 cores for 3 threads); how idle the loop stays is a

@@ -17,7 +17,10 @@ test('positions and velocities stay finite: coincident nodes, zero-length and se
   fc.assert(
     fc.property(
       fc.integer({ min: 1, max: 40 }),
-      fc.array(fc.tuple(fc.integer({ min: -1, max: 1 }), fc.integer({ min: -1, max: 1 }), fc.integer({ min: -1, max: 1 })), { minLength: 1, maxLength: 40 }),
+      fc.array(fc.tuple(fc.integer({ min: -1, max: 1 }), fc.integer({ min: -1, max: 1 }), fc.integer({ min: -1, max: 1 })), {
+        minLength: 1,
+        maxLength: 40,
+      }),
       fc.array(fc.tuple(fc.nat(), fc.nat(), weirdWeight), { maxLength: 80 }),
       fc.record({
         repulsion: fc.constantFrom(0, 1, 12, 1e6, 1e30),
@@ -32,10 +35,12 @@ test('positions and velocities stay finite: coincident nodes, zero-length and se
       (n, coords, edges, patch) => {
         const layout = new Layout(mulberry32(n), 10);
         // Many nodes on a 3x3x3 grid: plenty of exact coincidences.
-        layout.addNodes(Array.from({ length: n }, (_, i) => {
-          const [x, y, z] = coords[i % coords.length]!;
-          return { id: i, kind: i % 5 === 0 ? 'agent' : 'knowledge', position: { x, y, z } } as const;
-        }));
+        layout.addNodes(
+          Array.from({ length: n }, (_, i) => {
+            const [x, y, z] = coords[i % coords.length]!;
+            return { id: i, kind: i % 5 === 0 ? 'agent' : 'knowledge', position: { x, y, z } } as const;
+          }),
+        );
         layout.addEdges(edges.map(([a, b, w], e) => ({ id: BigInt(e), source: a % n, target: b % n, weight: w })));
         layout.setDistanceConstraint({ id: 'c', a: 0, b: n - 1, min: 0, max: 0 });
         const params = applyPatch(DEFAULT_PARAMS, patch);

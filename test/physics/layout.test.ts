@@ -22,7 +22,13 @@ test('nodes without a position get distinct finite ones; capacity grows without 
   const layout = new Layout(mulberry32(2), 10);
   layout.addNodes([{ id: 7, kind: 'knowledge', position: { x: 1, y: 2, z: 3 } }]);
   const generation = layout.buffers.generation;
-  layout.addNodes(Array.from({ length: 1000 }, (_, i) => ({ id: 100 + i, kind: 'knowledge' as const, position: i === 0 ? { x: NaN, y: 0, z: 0 } : undefined })));
+  layout.addNodes(
+    Array.from({ length: 1000 }, (_, i) => ({
+      id: 100 + i,
+      kind: 'knowledge' as const,
+      position: i === 0 ? { x: NaN, y: 0, z: 0 } : undefined,
+    })),
+  );
   t.true(layout.buffers.generation > generation);
   t.deepEqual(layout.position(7), { x: 1, y: 2, z: 3 });
   const seen = new Set<string>();

@@ -7,7 +7,14 @@ test('patches merge group fields and are validated', (t) => {
   t.is(p.agent.charge, 5);
   t.is(p.agent.mass, DEFAULT_PARAMS.agent.mass);
   t.is(p.theta, 0.5);
-  for (const bad of [{ damping: 1 }, { timeStep: 0 }, { repulsion: NaN }, { maxForce: Infinity }, { knowledge: { mass: 0 } }, { simHz: 5000 }]) {
+  for (const bad of [
+    { damping: 1 },
+    { timeStep: 0 },
+    { repulsion: NaN },
+    { maxForce: Infinity },
+    { knowledge: { mass: 0 } },
+    { simHz: 5000 },
+  ]) {
     t.throws(() => applyPatch(DEFAULT_PARAMS, bad), { instanceOf: InvalidParams }, JSON.stringify(bad));
   }
   t.throws(() => applyPatch(DEFAULT_PARAMS, { nonsense: 1 } as never), { instanceOf: InvalidParams });

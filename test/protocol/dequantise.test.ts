@@ -10,7 +10,11 @@ test('WebAssembly and JavaScript dequantising agree bit for bit, every size and 
     fc.property(
       fc.integer({ min: 0, max: 5000 }),
       fc.tuple(f32, f32, f32),
-      fc.tuple(fc.double({ min: 0, max: 100, noNaN: true }), fc.double({ min: 0, max: 1e-3, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })),
+      fc.tuple(
+        fc.double({ min: 0, max: 100, noNaN: true }),
+        fc.double({ min: 0, max: 1e-3, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+      ),
       fc.integer(),
       (nodes, [mx, my, mz], [sx, sy, sz], seed) => {
         let s = seed >>> 0 || 1;

@@ -1,9 +1,37 @@
 import test from 'ava';
 import { Builder } from 'flatbuffers';
 import {
-  AddNodeT, AgentHeartbeatT, Envelope, GraphBatch, GraphOp, GraphUpdate, GraphUpdateT, Handshake, HandshakeAcceptedT, NodeKind, NodeT,
-  NumberValue, NumberValueT, Payload, PositionFilterT, SettingValue, SettingsDelta, SettingsSet, SettingsSetT, SsspRequestT, SsspResultT, Subscribe,
-  SubscribeT, Topic, Vec3T, decodeEnvelope, encodeEnvelope, payloadTypeOf, unpackEnvelope, wireKind, type ProtocolErrorCode,
+  AddNodeT,
+  AgentHeartbeatT,
+  Envelope,
+  GraphBatch,
+  GraphOp,
+  GraphUpdate,
+  GraphUpdateT,
+  Handshake,
+  HandshakeAcceptedT,
+  NodeKind,
+  NodeT,
+  NumberValue,
+  NumberValueT,
+  Payload,
+  PositionFilterT,
+  SettingValue,
+  SettingsDelta,
+  SettingsSet,
+  SettingsSetT,
+  SsspRequestT,
+  SsspResultT,
+  Subscribe,
+  SubscribeT,
+  Topic,
+  Vec3T,
+  decodeEnvelope,
+  encodeEnvelope,
+  payloadTypeOf,
+  unpackEnvelope,
+  wireKind,
+  type ProtocolErrorCode,
 } from '../../src/protocol/index.ts';
 import { sampleNode, samples } from './support/samples.ts';
 
@@ -25,7 +53,10 @@ for (const [name, make] of samples) {
 test('every payload of the union has a round-trip sample', (t) => {
   const tags = Object.values(Payload).filter((v): v is number => typeof v === 'number' && v !== Payload.NONE);
   const covered = new Set(samples.map(([, make]) => payloadTypeOf(make())));
-  t.deepEqual([...covered].sort((a, b) => a - b), tags.sort((a, b) => a - b));
+  t.deepEqual(
+    [...covered].sort((a, b) => a - b),
+    tags.sort((a, b) => a - b),
+  );
 });
 
 test('envelope header fields round trip, 64-bit values up to MAX_SAFE_INTEGER', (t) => {

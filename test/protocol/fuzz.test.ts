@@ -4,10 +4,19 @@
 // an accessor). Accepted envelopes are then read in full, typed-array accessors included.
 import test from 'ava';
 import fc from 'fast-check';
-import type {
-  Envelope} from '../../src/protocol/index.ts';
-import { Payload, PositionIdTable, PositionStreamEncoder, SsspResult, Subscribe, VoiceFrame, applyFrame, decodeEnvelope,
-  decodeFrame, encodeEnvelope, type Result,
+import type { Envelope } from '../../src/protocol/index.ts';
+import {
+  Payload,
+  PositionIdTable,
+  PositionStreamEncoder,
+  SsspResult,
+  Subscribe,
+  VoiceFrame,
+  applyFrame,
+  decodeEnvelope,
+  decodeFrame,
+  encodeEnvelope,
+  type Result,
 } from '../../src/protocol/index.ts';
 import { samples } from './support/samples.ts';
 
@@ -128,7 +137,10 @@ test('bit flips of valid buffers (30k cases)', (t) => {
 });
 
 test('truncations of valid buffers (10k cases)', (t) => {
-  fc.assert(fc.property(base, fc.nat(), (b, n) => check(b.slice(0, n % (b.length + 1)))), { numRuns: 10_000 });
+  fc.assert(
+    fc.property(base, fc.nat(), (b, n) => check(b.slice(0, n % (b.length + 1)))),
+    { numRuns: 10_000 },
+  );
   t.pass();
 });
 

@@ -11,7 +11,16 @@ import { TokenAuthority } from '../../src/auth/token.ts';
 import { bootNode } from '../../src/cli/node.ts';
 import { Payload, type AckT, type ErrorReplyT, type SsspResultT } from '../../src/protocol/generated/envelope_generated.ts';
 import { ErrorCode } from '../../src/protocol/generated/error_generated.ts';
-import { AddEdgeT, AddNodeT, EdgeT, GraphBatchT, GraphOp, GraphUpdateT, NodeKind, NodeT } from '../../src/protocol/generated/graph_generated.ts';
+import {
+  AddEdgeT,
+  AddNodeT,
+  EdgeT,
+  GraphBatchT,
+  GraphOp,
+  GraphUpdateT,
+  NodeKind,
+  NodeT,
+} from '../../src/protocol/generated/graph_generated.ts';
 import { SsspRequestT } from '../../src/protocol/generated/sssp_generated.ts';
 import { SubscribeT, Topic } from '../../src/protocol/generated/session_generated.ts';
 import { memoryPgliteStore } from '../fixtures/graph-store.ts';
@@ -25,7 +34,12 @@ const WAIT_MS = 20_000;
 
 /** Every module specifier in a source file: static imports and re-exports, side-effect imports, import() and require(). */
 function specifiers(source: string): string[] {
-  const patterns = [/\bfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g, /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g];
+  const patterns = [
+    /\bfrom\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+    /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ];
   return patterns.flatMap((p) => [...source.matchAll(p)].map((m) => m[1]!));
 }
 
@@ -40,7 +54,11 @@ test('the outsider client imports nothing of the project but the generated proto
     const inside = relative(GENERATED, target);
     return inside === '' || inside.startsWith('..') || inside.startsWith(sep);
   });
-  t.deepEqual(offending, [], `test/protocol/outsider/client.ts may import only src/protocol/generated, flatbuffers, ws and node: built-ins`);
+  t.deepEqual(
+    offending,
+    [],
+    `test/protocol/outsider/client.ts may import only src/protocol/generated, flatbuffers, ws and node: built-ins`,
+  );
   t.true(
     found.some((spec) => spec.startsWith('.') && !relative(GENERATED, resolve(dirname(CLIENT_FILE), spec)).startsWith('..')),
     'the client uses the generated code',
@@ -105,7 +123,9 @@ test('an outsider client authenticates, decodes the position stream and checks a
   const stranger = await OutsiderClient.connect(url, WAIT_MS);
   clients.push(stranger);
   const forged = new TokenAuthority(randomBytes(32)).mint({ sub: 'mallory', role: 'admin', ttlSeconds: 600 });
-  await t.throwsAsync(stranger.handshake(forged, 'stranger', WAIT_MS), { message: /handshake refused: 1008 unauthorized: bad token signature/ });
+  await t.throwsAsync(stranger.handshake(forged, 'stranger', WAIT_MS), {
+    message: /handshake refused: 1008 unauthorized: bad token signature/,
+  });
 
   // Handshake: the token in Handshake.token; HandshakeAccepted (seq 0) names the session.
   const client = await OutsiderClient.connect(url, WAIT_MS);
@@ -132,7 +152,11 @@ test('an outsider client authenticates, decodes the position stream and checks a
 
   // The id table of the seven nodes, then a keyframe for it, decoded by the client itself.
   const ids = NODES.map(([id]) => id);
-  await client.waitFor(() => (sameSet(client.view.ids, ids) && client.view.lastSeq >= 0 ? true : undefined), WAIT_MS, 'id table and keyframe of the seven nodes');
+  await client.waitFor(
+    () => (sameSet(client.view.ids, ids) && client.view.lastSeq >= 0 ? true : undefined),
+    WAIT_MS,
+    'id table and keyframe of the seven nodes',
+  );
   const view = client.view;
   for (const [id, kind] of NODES) t.is(view.kinds[view.ids.indexOf(id)], kind, `kind of node ${id} in the id table`);
   const keyframes = client.frames.filter((f) => f.status === 'applied' && f.frame.kind === 'keyframe' && f.frame.epoch === view.epoch);
@@ -141,14 +165,22 @@ test('an outsider client authenticates, decodes the position stream and checks a
   t.is(keyframe.tableSize, ids.length);
   t.is(keyframe.count, ids.length);
   // The layout is settling the new nodes: deltas follow the keyframe, applied on top of it.
-  await client.waitFor(() => (client.frames.some((f) => f.status === 'applied' && f.frame.kind === 'delta' && f.frame.epoch === view.epoch) ? true : undefined), WAIT_MS, 'a delta frame');
+  await client.waitFor(
+    () =>
+      client.frames.some((f) => f.status === 'applied' && f.frame.kind === 'delta' && f.frame.epoch === view.epoch) ? true : undefined,
+    WAIT_MS,
+    'a delta frame',
+  );
   for (const { frame, status } of client.frames) {
     if (status !== 'applied') continue;
     for (let j = 0; j < frame.positions.length; j++) {
       const v = frame.positions[j]!;
       const axis = j % 3;
       t.true(Number.isFinite(v), `frame ${frame.seq}: a position is not finite`);
-      t.true(v >= frame.box[axis]! && v <= frame.box[axis + 3]!, `frame ${frame.seq}: ${v} outside [${frame.box[axis]}, ${frame.box[axis + 3]}] on axis ${axis}`);
+      t.true(
+        v >= frame.box[axis]! && v <= frame.box[axis + 3]!,
+        `frame ${frame.seq}: ${v} outside [${frame.box[axis]}, ${frame.box[axis + 3]}] on axis ${axis}`,
+      );
     }
   }
   for (const id of ids) {
@@ -172,7 +204,8 @@ test('an outsider client authenticates, decodes the position stream and checks a
       if (r.nodes.length === ids.length - 1 || Date.now() > deadline) result = r;
     } else {
       const error = answer.payload as ErrorReplyT;
-      if (error.code !== ErrorCode.NotFound || Date.now() > deadline) throw new Error(`SsspRequest answered ${Payload[answer.type]}: ${error.code} ${error.message}`);
+      if (error.code !== ErrorCode.NotFound || Date.now() > deadline)
+        throw new Error(`SsspRequest answered ${Payload[answer.type]}: ${error.code} ${error.message}`);
     }
     if (result === undefined) await new Promise((r) => setTimeout(r, 100));
   }
@@ -181,7 +214,11 @@ test('an outsider client authenticates, decodes the position stream and checks a
   t.true(result.complete);
   t.is(result.distances.length, result.nodes.length);
   t.is(result.parents.length, result.nodes.length);
-  t.deepEqual([...result.nodes].sort((a, b) => a - b), [...expected.keys()].sort((a, b) => a - b), 'exactly the reachable nodes');
+  t.deepEqual(
+    [...result.nodes].sort((a, b) => a - b),
+    [...expected.keys()].sort((a, b) => a - b),
+    'exactly the reachable nodes',
+  );
   t.false(result.nodes.includes(107));
   t.is(result.nodes[0], source, 'the source comes first');
   result.nodes.forEach((id, i) => {
@@ -189,7 +226,10 @@ test('an outsider client authenticates, decodes the position stream and checks a
     const parent = result.parents[i]!;
     if (id === source) return t.is(parent, source, 'the source is its own parent');
     // The parent is the previous node on a shortest path: one edge away, at exactly that distance less.
-    t.true(weightBetween(parent, id).some((w) => expected.get(parent)! + w === expected.get(id)), `parent ${parent} of ${id}`);
+    t.true(
+      weightBetween(parent, id).some((w) => expected.get(parent)! + w === expected.get(id)),
+      `parent ${parent} of ${id}`,
+    );
   });
 
   // A source that is not in the graph: an ErrorReply with the request's seq as correlation_id.
@@ -199,7 +239,9 @@ test('an outsider client authenticates, decodes the position stream and checks a
   t.is((refusal.payload as ErrorReplyT).code, ErrorCode.NotFound);
 
   const applied = client.frames.filter((f) => f.status === 'applied');
-  t.log(`${client.frames.length} frames (${applied.filter((f) => f.frame.kind === 'keyframe').length} keyframes, ${applied.filter((f) => f.frame.kind === 'delta').length} deltas applied)`);
+  t.log(
+    `${client.frames.length} frames (${applied.filter((f) => f.frame.kind === 'keyframe').length} keyframes, ${applied.filter((f) => f.frame.kind === 'delta').length} deltas applied)`,
+  );
   t.deepEqual(client.problems, [], 'everything the server sent decoded by the documented layouts');
   await client.close(WAIT_MS);
   t.is(client.closed?.code, 1000);

@@ -1,7 +1,13 @@
 import test from 'ava';
 import fc from 'fast-check';
 import {
-  PositionStreamEncoder, PositionStreamReader, applyFrame, decodeFrame, forEachEntry, quantisationErrorBound, wireKind,
+  PositionStreamEncoder,
+  PositionStreamReader,
+  applyFrame,
+  decodeFrame,
+  forEachEntry,
+  quantisationErrorBound,
+  wireKind,
   type PositionFrame,
 } from '../../src/protocol/index.ts';
 
@@ -205,29 +211,34 @@ test('a delta is never bigger than a keyframe: when nearly every node moved, the
   t.is(frameOf(enc.encode({ epoch: 0, positions })).kind, 'delta');
 });
 
-test('property: every frame is at most a keyframe\'s size, and the reader stays exact', (t) => {
+test("property: every frame is at most a keyframe's size, and the reader stays exact", (t) => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 3000 }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 1e9 }), (n, fractions, seed) => {
-      const positions = randomPositions(n, seed);
-      const enc = new PositionStreamEncoder({ threshold: 0.001, keyframeInterval: 1_000 });
-      const reader = new PositionStreamReader();
-      reader.setIdTable(0, n);
-      reader.accept(enc.encode({ epoch: 0, positions })!);
-      let s = seed >>> 0 || 1;
-      for (const fraction of fractions) {
-        for (let i = 0; i < n; i++) {
-          s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-          if (s / 2 ** 32 < fraction) positions[3 * i + 1]! += 0.25;
+    fc.property(
+      fc.integer({ min: 1, max: 3000 }),
+      fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 6 }),
+      fc.integer({ min: 1, max: 1e9 }),
+      (n, fractions, seed) => {
+        const positions = randomPositions(n, seed);
+        const enc = new PositionStreamEncoder({ threshold: 0.001, keyframeInterval: 1_000 });
+        const reader = new PositionStreamReader();
+        reader.setIdTable(0, n);
+        reader.accept(enc.encode({ epoch: 0, positions })!);
+        let s = seed >>> 0 || 1;
+        for (const fraction of fractions) {
+          for (let i = 0; i < n; i++) {
+            s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+            if (s / 2 ** 32 < fraction) positions[3 * i + 1]! += 0.25;
+          }
+          const bytes = enc.encode({ epoch: 0, positions });
+          if (bytes === null) continue;
+          if (bytes.length > 48 + 6 * n) return false;
+          if (frameOf(bytes).kind === 'delta' && bytes.length >= 48 + 6 * n) return false;
+          if (!reader.accept(bytes).ok) return false;
+          if (!reader.positions.every((v, j) => v === enc.reconstructed[j])) return false;
         }
-        const bytes = enc.encode({ epoch: 0, positions });
-        if (bytes === null) continue;
-        if (bytes.length > 48 + 6 * n) return false;
-        if (frameOf(bytes).kind === 'delta' && bytes.length >= 48 + 6 * n) return false;
-        if (!reader.accept(bytes).ok) return false;
-        if (!reader.positions.every((v, j) => v === enc.reconstructed[j])) return false;
-      }
-      return true;
-    }),
+        return true;
+      },
+    ),
     { numRuns: 200 },
   );
   t.pass();

@@ -20,7 +20,8 @@ test('WebAssembly and JavaScript keyframe passes agree: q, tight box, inside', (
         const v = Float32Array.from([...values, ...Array.from({ length: 3 * pad }, (_, i) => ((i * 37) % 1999) - 999)]);
         const box = Float64Array.of(-1000, -1000, -1000, 1000, 1000, 1000);
         const check = Float64Array.of(-999.5, -1000, -1000, 1000, 999.5, 1000);
-        const qa = new Uint16Array(v.length), qb = new Uint16Array(v.length);
+        const qa = new Uint16Array(v.length),
+          qb = new Uint16Array(v.length);
         const a = quantisePass(v, box, check, qa, 'wasm');
         const b = quantisePass(v, box, check, qb, 'js');
         if (a.inside !== b.inside) return false;

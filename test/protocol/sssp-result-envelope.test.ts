@@ -24,7 +24,9 @@ test('stamped bulk envelopes decode to what encodeEnvelope writes for the same r
         const parents = Uint32Array.from(entries, (e) => e[2]);
         const template = ssspResultEnvelope({ source, nodes, distances, parents, complete });
         const ours = unpackEnvelope(joined(stampEnvelope(template, seq, correlationId)));
-        const reference = unpackEnvelope(encodeEnvelope({ seq, correlationId, payload: new SsspResultT(source, [...nodes], [...distances], [...parents], complete) }));
+        const reference = unpackEnvelope(
+          encodeEnvelope({ seq, correlationId, payload: new SsspResultT(source, [...nodes], [...distances], [...parents], complete) }),
+        );
         t.true(ours.ok, ours.ok ? '' : ours.error.message);
         t.deepEqual(ours, reference);
       },
@@ -33,7 +35,13 @@ test('stamped bulk envelopes decode to what encodeEnvelope writes for the same r
 });
 
 test('each receiver gets its own head and shares the body: stamping leaves the template as it was', (t) => {
-  const template = ssspResultEnvelope({ source: 3, nodes: Uint32Array.of(3, 4), distances: Float32Array.of(0, 2), parents: Uint32Array.of(3, 3), complete: true });
+  const template = ssspResultEnvelope({
+    source: 3,
+    nodes: Uint32Array.of(3, 4),
+    distances: Float32Array.of(0, 2),
+    parents: Uint32Array.of(3, 3),
+    complete: true,
+  });
   const before = template.slice();
   const a = unpackEnvelope(joined(stampEnvelope(template, 10, 7)));
   const b = unpackEnvelope(joined(stampEnvelope(template, 11, 0)));
@@ -48,5 +56,15 @@ test('each receiver gets its own head and shares the body: stamping leaves the t
 });
 
 test('vectors of different lengths are a programming error, not a malformed message', (t) => {
-  t.throws(() => ssspResultEnvelope({ source: 1, nodes: Uint32Array.of(1, 2), distances: Float32Array.of(0), parents: Uint32Array.of(1, 1), complete: true }), { instanceOf: RangeError });
+  t.throws(
+    () =>
+      ssspResultEnvelope({
+        source: 1,
+        nodes: Uint32Array.of(1, 2),
+        distances: Float32Array.of(0),
+        parents: Uint32Array.of(1, 1),
+        complete: true,
+      }),
+    { instanceOf: RangeError },
+  );
 });

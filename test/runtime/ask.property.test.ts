@@ -57,7 +57,10 @@ test('100k concurrent asks: 0 lost, 0 crossed', async (t) => {
 test('random interleavings of asks, replies, timeouts and late replies never cross', async (t) => {
   await fc.assert(
     fc.asyncProperty(
-      fc.array(fc.record({ delay: fc.integer({ min: 0, max: 200 }), timeout: fc.integer({ min: 1, max: 200 }) }), { minLength: 1, maxLength: 60 }),
+      fc.array(fc.record({ delay: fc.integer({ min: 0, max: 200 }), timeout: fc.integer({ min: 1, max: 200 }) }), {
+        minLength: 1,
+        maxLength: 60,
+      }),
       async (plan) => {
         const clock = new VirtualClock();
         const system = new ActorSystem({ name: 'interleave', clock });
@@ -76,10 +79,16 @@ test('random interleavings of asks, replies, timeouts and late replies never cro
           { name: 'delayed' },
         );
         const outcomes = plan.map((p, n) =>
-          system.ask<{ n: number; delay: number; replyTo: Ref<number> }, number>(delayed, (replyTo) => ({ n, delay: p.delay, replyTo }), p.timeout).then(
-            (v) => ({ ok: true as const, v }),
-            (e: unknown) => ({ ok: false as const, e }),
-          ),
+          system
+            .ask<{ n: number; delay: number; replyTo: Ref<number> }, number>(
+              delayed,
+              (replyTo) => ({ n, delay: p.delay, replyTo }),
+              p.timeout,
+            )
+            .then(
+              (v) => ({ ok: true as const, v }),
+              (e: unknown) => ({ ok: false as const, e }),
+            ),
         );
         await system.settled();
         for (let i = 0; i <= 200; i += 10) {
@@ -90,7 +99,8 @@ test('random interleavings of asks, replies, timeouts and late replies never cro
         await system.terminate();
         // A reply due exactly at the deadline may land on either side of it; anything else may not.
         const timedOut = results.filter((r) => !r.ok).length;
-        if (plan.filter((p) => p.delay > p.timeout).length > timedOut || plan.filter((p) => p.delay >= p.timeout).length < timedOut) return false;
+        if (plan.filter((p) => p.delay > p.timeout).length > timedOut || plan.filter((p) => p.delay >= p.timeout).length < timedOut)
+          return false;
         const lateReplies = lateLetters.filter((m) => typeof m === 'number').length;
         if (lateReplies !== timedOut || lateLetters.length !== 2 * timedOut) return false;
         return results.every((r, n) => {
@@ -111,7 +121,9 @@ test('correlation ids are never reused', async (t) => {
   const seen = new Set<string>();
   const echo = system.spawn<{ replyTo: Ref<string> }>(() => ({ receive: (m) => m.replyTo.tell(m.replyTo.path) }), { name: 'echo' });
   for (let round = 0; round < 20; round++) {
-    const paths = await Promise.all(Array.from({ length: 500 }, () => system.ask<{ replyTo: Ref<string> }, string>(echo, (replyTo) => ({ replyTo }), 5_000)));
+    const paths = await Promise.all(
+      Array.from({ length: 500 }, () => system.ask<{ replyTo: Ref<string> }, string>(echo, (replyTo) => ({ replyTo }), 5_000)),
+    );
     for (const p of paths) {
       t.false(seen.has(p));
       seen.add(p);

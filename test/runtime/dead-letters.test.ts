@@ -27,9 +27,12 @@ test('an ask to a stopped actor fails at once with RecipientUnavailableError', a
   const log = collectEvents(system);
   const ref = system.spawn(echo, { name: 'gone' });
   await system.stop(ref);
-  const error = await t.throwsAsync(system.ask<EchoMsg, string>(ref, (replyTo) => ({ text: 'hi', replyTo }), 5_000), {
-    instanceOf: RecipientUnavailableError,
-  });
+  const error = await t.throwsAsync(
+    system.ask<EchoMsg, string>(ref, (replyTo) => ({ text: 'hi', replyTo }), 5_000),
+    {
+      instanceOf: RecipientUnavailableError,
+    },
+  );
   t.is(error?.target, '/gone');
   t.is(error?.reason, 'recipient-stopped');
   t.is(clock.now(), 0, 'no virtual time passed');
@@ -68,15 +71,18 @@ test('a reply that arrives after the timeout is an ask-expired dead letter', asy
   const { system, clock, advance } = testSystem(t);
   const log = collectEvents(system);
   type Msg = EchoMsg | 'release';
-  const ref = system.spawn<Msg>(() => {
-    const held: EchoMsg[] = [];
-    return {
-      receive(m) {
-        if (m === 'release') for (const h of held.splice(0)) h.replyTo.tell(`late ${h.text}`);
-        else held.push(m);
-      },
-    };
-  }, { name: 'slow' });
+  const ref = system.spawn<Msg>(
+    () => {
+      const held: EchoMsg[] = [];
+      return {
+        receive(m) {
+          if (m === 'release') for (const h of held.splice(0)) h.replyTo.tell(`late ${h.text}`);
+          else held.push(m);
+        },
+      };
+    },
+    { name: 'slow' },
+  );
   const asked = system.ask<Msg, string>(ref, (replyTo) => ({ text: 'q', replyTo }), 100);
   await advance(100);
   await t.throwsAsync(asked, { instanceOf: AskTimeoutError });
@@ -140,10 +146,13 @@ test('messages left in the mailbox of a stopping actor become dead letters', asy
   const { system } = testSystem(t);
   const log = collectEvents(system);
   let stop!: () => Promise<void>;
-  const ref = system.spawn<number>((ctx) => {
-    stop = () => ctx.stop();
-    return { receive: () => undefined };
-  }, { name: 'stopper', restart: 'transient' });
+  const ref = system.spawn<number>(
+    (ctx) => {
+      stop = () => ctx.stop();
+      return { receive: () => undefined };
+    },
+    { name: 'stopper', restart: 'transient' },
+  );
   await system.settled();
   ref.tell(1);
   ref.tell(2);

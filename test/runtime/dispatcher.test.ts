@@ -182,7 +182,7 @@ test('an async handler awaiting a settled promise resumes after one pass, not af
   t.true(resumedAfter <= 2 * 100, `the waiter resumed after ${resumedAfter} messages of the busy one (throughput 100)`);
 });
 
-test('a normal actor\'s message runs before queued low-priority slices', async (t) => {
+test("a normal actor's message runs before queued low-priority slices", async (t) => {
   const { system } = testSystem(t);
   const order: string[] = [];
   const control = system.spawn<string>(() => ({ receive: (m) => void order.push(m) }), { name: 'control' });
@@ -228,7 +228,7 @@ test('a low-priority actor is slowed by a flood of normal work, never starved', 
   t.true(lows[0]! >= 1, 'normal work went first');
 });
 
-test('a high actor\'s message runs before the normal and low actors queued ahead of it', async (t) => {
+test("a high actor's message runs before the normal and low actors queued ahead of it", async (t) => {
   const { system } = testSystem(t);
   const order: string[] = [];
   const control = system.spawn<string>(() => ({ receive: (m) => void order.push(m) }), { name: 'control', priority: 'high' });

@@ -35,14 +35,20 @@ test('throw on the next N messages: each is an injected failure that is supervis
   for (let i = 1; i <= 4; i++) ref.tell(i);
   await runToQuiet(ts);
   t.deepEqual(handled, [3, 4], 'the two faulted messages are lost, the rest handled');
-  t.deepEqual(log.of('fault-injected').map((e) => [e.path, e.fault]), [
-    ['/victim', 'throw on the next 2 message(s)'],
-    ['/victim', 'throw on the next 2 message(s)'],
-  ]);
+  t.deepEqual(
+    log.of('fault-injected').map((e) => [e.path, e.fault]),
+    [
+      ['/victim', 'throw on the next 2 message(s)'],
+      ['/victim', 'throw on the next 2 message(s)'],
+    ],
+  );
   const failures = log.of('actor-failed');
   t.is(failures.length, 2);
   t.true(failures.every((f) => f.error instanceof InjectedFault && f.path === '/victim'));
-  t.deepEqual(log.of('supervisor-decision').map((e) => e.directive), ['restart', 'restart']);
+  t.deepEqual(
+    log.of('supervisor-decision').map((e) => e.directive),
+    ['restart', 'restart'],
+  );
   t.is(log.of('actor-restarted').length, 2);
   t.is(system.faults.describe('/victim'), undefined, 'exhausted');
 });
@@ -79,7 +85,11 @@ test('throw with probability p, seeded: exactly the messages the seeded random p
   t.true(expected.length > 40 && expected.length < 80, `${expected.length} faults of ${count}`);
   t.is(log.of('fault-injected').length, expected.length);
   t.is(log.of('actor-restarted').length, expected.length);
-  t.deepEqual(handled, [...Array(count).keys()].filter((i) => !expected.includes(i)), 'the rest in order');
+  t.deepEqual(
+    handled,
+    [...Array(count).keys()].filter((i) => !expected.includes(i)),
+    'the rest in order',
+  );
 });
 
 test('throw with probability p: the same seed replays the same faults; p = 0 and p = 1 are exact', async (t) => {
@@ -101,7 +111,10 @@ test('stall: the message is handled only after the virtual clock passes the stal
   // settled() would wait for the stalled handler, which only the clock can release.
   await turns(5);
   t.deepEqual(handled, []);
-  t.deepEqual(log.of('fault-injected').map((e) => e.fault), ['stall 500 ms on the next 1 message(s)']);
+  t.deepEqual(
+    log.of('fault-injected').map((e) => e.fault),
+    ['stall 500 ms on the next 1 message(s)'],
+  );
   clock.advance(499);
   await turns(5);
   t.deepEqual(handled, []);
@@ -121,11 +134,20 @@ test('kill: fails the actor now; it is restarted; unknown paths report false', a
   t.true(system.faults.kill('/target'));
   t.false(system.faults.kill('/nobody'));
   await runToQuiet(ts);
-  t.deepEqual(log.of('fault-injected').map((e) => [e.path, e.fault]), [['/target', 'kill']]);
+  t.deepEqual(
+    log.of('fault-injected').map((e) => [e.path, e.fault]),
+    [['/target', 'kill']],
+  );
   const [failed] = log.of('actor-failed');
   t.true(failed?.error instanceof ActorKilledError);
-  t.deepEqual(log.of('supervisor-decision').map((e) => [e.child, e.directive]), [['/target', 'restart']]);
-  t.deepEqual(log.of('actor-restarted').map((e) => e.path), ['/target']);
+  t.deepEqual(
+    log.of('supervisor-decision').map((e) => [e.child, e.directive]),
+    [['/target', 'restart']],
+  );
+  t.deepEqual(
+    log.of('actor-restarted').map((e) => e.path),
+    ['/target'],
+  );
   ref.tell(9);
   await system.settled();
   t.deepEqual(handled, [9]);
@@ -143,8 +165,14 @@ test('a fault injected before the actor exists waits for it to be spawned', asyn
   ref.tell(2);
   await runToQuiet(ts);
   t.deepEqual(handled, [2]);
-  t.deepEqual(log.of('fault-injected').map((e) => e.path), ['/later']);
-  t.deepEqual(log.of('supervisor-decision').map((e) => e.directive), ['restart']);
+  t.deepEqual(
+    log.of('fault-injected').map((e) => e.path),
+    ['/later'],
+  );
+  t.deepEqual(
+    log.of('supervisor-decision').map((e) => e.directive),
+    ['restart'],
+  );
 });
 
 test('clear removes an armed fault', async (t) => {
@@ -172,16 +200,18 @@ test('a message stalled across a restart is not handled by the discarded instanc
   const { system, clock } = ts;
   const calls: string[] = [];
   let instances = 0;
-  system.spawn<number>(
-    () => {
-      const id = instances++;
-      return {
-        preRestart: () => void calls.push(`preRestart#${id}`),
-        receive: (n) => void calls.push(`receive#${id}:${n}`),
-      };
-    },
-    { name: 'stalled' },
-  ).tell(1);
+  system
+    .spawn<number>(
+      () => {
+        const id = instances++;
+        return {
+          preRestart: () => void calls.push(`preRestart#${id}`),
+          receive: (n) => void calls.push(`receive#${id}:${n}`),
+        };
+      },
+      { name: 'stalled' },
+    )
+    .tell(1);
   await system.settled();
   system.faults.inject('/stalled', { kind: 'stall', durationMs: 100, times: 1 });
   system.lookup<number>('/stalled')!.tell(2);

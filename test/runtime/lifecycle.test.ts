@@ -124,7 +124,10 @@ test('a preStart that throws is supervised: failure, restart decision, then a wo
   );
   ref.tell('waits in the mailbox');
   await system.settled();
-  t.deepEqual(log.of('actor-failed').map((e) => [e.path, (e.error as Error).message]), [['/fragile', 'cannot start']]);
+  t.deepEqual(
+    log.of('actor-failed').map((e) => [e.path, (e.error as Error).message]),
+    [['/fragile', 'cannot start']],
+  );
   t.deepEqual(
     log.of('supervisor-decision').map((e) => [e.supervisor, e.child, e.directive]),
     [['/', '/fragile', 'restart']],
@@ -132,7 +135,10 @@ test('a preStart that throws is supervised: failure, restart decision, then a wo
   t.deepEqual(handled, []);
   await advance(0);
   t.deepEqual(handled, [[1, 'waits in the mailbox']], 'the message sent before the failure survives the restart');
-  t.deepEqual(log.of('actor-started').map((e) => e.incarnation), [1]);
+  t.deepEqual(
+    log.of('actor-started').map((e) => e.incarnation),
+    [1],
+  );
 });
 
 test('an async preStart delays messages until it resolves', async (t) => {
@@ -164,7 +170,8 @@ test('an async preStart delays messages until it resolves', async (t) => {
 test('postStop of every actor in a subtree runs children first', async (t) => {
   const { system } = testSystem(t);
   const stops: string[] = [];
-  const node = (name: string, kids: string[]): Parameters<typeof system.spawn<never>>[0] =>
+  const node =
+    (name: string, kids: string[]): Parameters<typeof system.spawn<never>>[0] =>
     (ctx) =>
       ({
         preStart() {

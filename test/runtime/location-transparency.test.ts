@@ -74,12 +74,15 @@ test('the sender travels with the envelope: ctx.sender on the far side replies h
   const { a, b } = pair(t);
   b.spawn<string>((ctx) => ({ receive: (m) => ctx.sender?.tell(`${m}!`, ctx.self) }), { name: 'shout' });
   const heard: string[] = [];
-  const me = a.spawn<string>((ctx) => ({
-    receive(m) {
-      if (m === 'start') ctx.system.resolve<string>('vf://b/shout')!.tell('hey', ctx.self);
-      else heard.push(`${m} from ${ctx.sender?.path ?? 'nobody'}`);
-    },
-  }), { name: 'me' });
+  const me = a.spawn<string>(
+    (ctx) => ({
+      receive(m) {
+        if (m === 'start') ctx.system.resolve<string>('vf://b/shout')!.tell('hey', ctx.self);
+        else heard.push(`${m} from ${ctx.sender?.path ?? 'nobody'}`);
+      },
+    }),
+    { name: 'me' },
+  );
   me.tell('start');
   await waitFor(() => heard.length === 1);
   t.deepEqual(heard, ['hey! from vf://b/shout']);
@@ -131,7 +134,9 @@ test('an ask whose request is in flight when the link is cut fails at once', asy
   b.spawn(greeter, { name: 'greeter' });
   const remote = a.resolve<GreeterMsg>('vf://b/greeter')!;
   let outcome: unknown;
-  void a.ask<GreeterMsg, Greeting>(remote, (replyTo) => ({ type: 'greet', name: 'x', replyTo }), 1_000).catch((e: unknown) => (outcome = e));
+  void a
+    .ask<GreeterMsg, Greeting>(remote, (replyTo) => ({ type: 'greet', name: 'x', replyTo }), 1_000)
+    .catch((e: unknown) => (outcome = e));
   link.cut();
   await waitFor(() => logA.deadLetters().length === 1);
   t.is(typeof logA.deadLetters()[0]?.correlationId, 'number');

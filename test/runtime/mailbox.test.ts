@@ -27,7 +27,10 @@ test('FIFO of (message, sender) pairs across wrap-around', (t) => {
     for (let i = 0; i < 2; i++) out.push(take(mb));
   }
   out.push(...mb.drain().map(({ message, sender }): [number, string | undefined] => [message, sender]));
-  t.deepEqual(out, [...Array(30).keys()].map((i): [number, string | undefined] => [i, i % 2 === 0 ? `s${i}` : undefined]));
+  t.deepEqual(
+    out,
+    [...Array(30).keys()].map((i): [number, string | undefined] => [i, i % 2 === 0 ? `s${i}` : undefined]),
+  );
   t.true(mb.isEmpty());
   t.is(mb.dequeue(), undefined);
 });
@@ -40,12 +43,15 @@ test('a sender-less message queued after ones with senders reads back with no se
   mb.enqueue('c', undefined);
   mb.enqueue('d', 'sd');
   mb.enqueue('e', undefined); // reuses the slot 'a' had
-  t.deepEqual([take(mb), take(mb), take(mb), take(mb)], [
-    ['b', undefined],
-    ['c', undefined],
-    ['d', 'sd'],
-    ['e', undefined],
-  ]);
+  t.deepEqual(
+    [take(mb), take(mb), take(mb), take(mb)],
+    [
+      ['b', undefined],
+      ['c', undefined],
+      ['d', 'sd'],
+      ['e', undefined],
+    ],
+  );
 });
 
 test('holds at most its capacity; storage grows with use, within twice the capacity', (t) => {
@@ -57,7 +63,10 @@ test('holds at most its capacity; storage grows with use, within twice the capac
     t.is(mb.enqueue(capacity, undefined), REFUSED, `capacity ${capacity} is a hard limit`);
     t.is(mb.size, capacity);
     t.true(allocated(mb) >= capacity && allocated(mb) < 2 * capacity, `allocated ${allocated(mb)} for capacity ${capacity}`);
-    t.deepEqual(mb.drain().map((e) => e.message), [...Array(capacity).keys()]);
+    t.deepEqual(
+      mb.drain().map((e) => e.message),
+      [...Array(capacity).keys()],
+    );
   }
 });
 
@@ -72,7 +81,10 @@ test('drop-newest refuses the arriving message and keeps the queue', (t) => {
   mb.enqueue('b', undefined);
   t.is(mb.enqueue('c', undefined), REFUSED);
   t.is(mb.overflowCount, 1);
-  t.deepEqual(mb.drain().map((e) => e.message), ['a', 'b']);
+  t.deepEqual(
+    mb.drain().map((e) => e.message),
+    ['a', 'b'],
+  );
 });
 
 test('drop-oldest evicts the head and exposes it', (t) => {
@@ -94,7 +106,10 @@ test('reject refuses the arriving message', (t) => {
   t.is(mb.enqueue('a', undefined), STORED);
   t.is(mb.enqueue('b', undefined), REFUSED);
   t.is(mb.overflowCount, 1);
-  t.deepEqual(mb.drain().map((e) => e.message), ['a']);
+  t.deepEqual(
+    mb.drain().map((e) => e.message),
+    ['a'],
+  );
 });
 
 test('model: a mailbox behaves like a bounded array under each policy', (t) => {
@@ -192,7 +207,10 @@ for (const [policy, reason, survivors] of [
 
     const dropped = log.deadLetters().map((l) => [l.recipient, l.message, l.reason]);
     const expectedDropped = policy === 'drop-oldest' ? ['m1', 'm2'] : ['m4', 'm5'];
-    t.deepEqual(dropped, expectedDropped.map((m) => ['/box', m, reason]));
+    t.deepEqual(
+      dropped,
+      expectedDropped.map((m) => ['/box', m, reason]),
+    );
     t.deepEqual(
       log.of('mailbox-overflow').map((e) => [e.path, e.policy, e.capacity]),
       [

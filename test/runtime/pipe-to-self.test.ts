@@ -6,7 +6,11 @@ import type { ActorFactory } from '../../src/runtime/actor.ts';
 import { collectEvents } from '../helpers/events.ts';
 import { gate, testSystem } from '../helpers/system.ts';
 
-type Msg = { readonly type: 'start'; readonly work: Promise<number> } | { readonly type: 'done'; readonly value: number } | { readonly type: 'failed'; readonly why: string } | { readonly type: 'other'; readonly n: number };
+type Msg =
+  | { readonly type: 'start'; readonly work: Promise<number> }
+  | { readonly type: 'done'; readonly value: number }
+  | { readonly type: 'failed'; readonly why: string }
+  | { readonly type: 'other'; readonly n: number };
 
 test('a completion reaches a full mailbox, in the order the work settled; other tells are refused', async (t) => {
   const { system } = testSystem(t);

@@ -52,23 +52,28 @@ test('rejects a limit that is not a positive integer', (t) => {
 test('model: behaves like a bounded array queue', (t) => {
   const op = fc.oneof(fc.record({ push: fc.integer() }), fc.constant('shift' as const), fc.constant('clear' as const));
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 20 }), fc.array(op, { maxLength: 300 }), (limit, initial, ops) => {
-      const rb = new RingBuffer<number>(limit, initial);
-      const model: number[] = [];
-      for (const o of ops) {
-        if (o === 'shift') {
-          if (rb.shift() !== model.shift()) return false;
-        } else if (o === 'clear') {
-          if (JSON.stringify(rb.clear()) !== JSON.stringify(model.splice(0))) return false;
-        } else {
-          const accepted = model.length < limit;
-          if (accepted) model.push(o.push);
-          if (rb.push(o.push) !== accepted) return false;
+    fc.property(
+      fc.integer({ min: 1, max: 40 }),
+      fc.integer({ min: 1, max: 20 }),
+      fc.array(op, { maxLength: 300 }),
+      (limit, initial, ops) => {
+        const rb = new RingBuffer<number>(limit, initial);
+        const model: number[] = [];
+        for (const o of ops) {
+          if (o === 'shift') {
+            if (rb.shift() !== model.shift()) return false;
+          } else if (o === 'clear') {
+            if (JSON.stringify(rb.clear()) !== JSON.stringify(model.splice(0))) return false;
+          } else {
+            const accepted = model.length < limit;
+            if (accepted) model.push(o.push);
+            if (rb.push(o.push) !== accepted) return false;
+          }
+          if (rb.size !== model.length || rb.peek() !== model[0] || allocated(rb) > limit) return false;
         }
-        if (rb.size !== model.length || rb.peek() !== model[0] || allocated(rb) > limit) return false;
-      }
-      return true;
-    }),
+        return true;
+      },
+    ),
   );
   t.pass();
 });

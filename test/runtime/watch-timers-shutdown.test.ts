@@ -161,10 +161,12 @@ test('timers are cancelled when the actor restarts', async (t) => {
 test('terminate stops children before parents, in reverse start order, down a 3-level tree', async (t) => {
   const { system } = testSystem(t);
   const log = collectEvents(system);
-  const tree = (kids: Record<string, Record<string, object>>): ActorFactory<never> =>
+  const tree =
+    (kids: Record<string, Record<string, object>>): ActorFactory<never> =>
     (ctx) => ({
       preStart() {
-        for (const [name, grandKids] of Object.entries(kids)) ctx.spawn(tree(grandKids as Record<string, Record<string, object>>), { name });
+        for (const [name, grandKids] of Object.entries(kids))
+          ctx.spawn(tree(grandKids as Record<string, Record<string, object>>), { name });
       },
       receive: () => undefined,
     });

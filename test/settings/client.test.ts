@@ -20,7 +20,10 @@ test('optimistic changes show at once; refused ones roll back to the value that 
   client.onChange((path, value) => seen.push([path, value]));
   const first = client.set('physics.repulsion', 0.5);
   t.is(client.get('physics.repulsion'), 0.5);
-  replies.shift()!({ ok: false, errors: [{ path: 'physics.repulsion', code: 'conflict', message: 'x', current: { value: 0.2, version: 4 } }] });
+  replies.shift()!({
+    ok: false,
+    errors: [{ path: 'physics.repulsion', code: 'conflict', message: 'x', current: { value: 0.2, version: 4 } }],
+  });
   await first;
   t.is(client.get('physics.repulsion'), 0.2);
   t.is(client.versionOf('physics.repulsion'), 4);

@@ -63,7 +63,14 @@ test('a batch is all or nothing; compare-and-set refuses a stale version with th
   const stale = tree.plan([{ path: 'physics.repulsion', value: 0.7, ifVersion: 0 }], 'b', at(3));
   t.deepEqual(stale, {
     ok: false,
-    errors: [{ path: 'physics.repulsion', code: 'conflict', message: 'physics.repulsion changed since version 0', current: { value: 0.5, version: 1 } }],
+    errors: [
+      {
+        path: 'physics.repulsion',
+        code: 'conflict',
+        message: 'physics.repulsion changed since version 0',
+        current: { value: 0.5, version: 1 },
+      },
+    ],
   });
   const twice = tree.plan(
     [

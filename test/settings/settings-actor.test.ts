@@ -9,7 +9,9 @@ import type { SetResult, SettingChange, SettingsBroadcast, SettingsMsg, Settings
 import { gate, testSystem, turns, type TestSystem } from '../helpers/system.ts';
 
 function setup(t: Parameters<typeof testSystem>[0], log: SettingsDeltaLog = new InMemoryDeltaLog()) {
-  const ts = testSystem(t, { rootStrategy: Strategies.oneForOne({ backoff: IMMEDIATE, intensity: { maxRestarts: 100, withinMs: 1_000 } }) });
+  const ts = testSystem(t, {
+    rootStrategy: Strategies.oneForOne({ backoff: IMMEDIATE, intensity: { maxRestarts: 100, withinMs: 1_000 } }),
+  });
   let wall = 1_000;
   const store = ts.system.spawn<SettingsMsg>(settingsActor({ log, wallClock: () => wall++ }), { name: 'settings' });
   const set = (client: string, changes: SettingChange[]): Promise<SetResult> =>
@@ -31,7 +33,13 @@ function recorder(ts: TestSystem, name: string) {
 test('a change is durable before it is acknowledged', async (t) => {
   const open = gate();
   const inner = new InMemoryDeltaLog();
-  const log: SettingsDeltaLog = { load: () => inner.load(), append: async (d) => { await open.promise; await inner.append(d); } };
+  const log: SettingsDeltaLog = {
+    load: () => inner.load(),
+    append: async (d) => {
+      await open.promise;
+      await inner.append(d);
+    },
+  };
   const { set } = setup(t, log);
   let answered = false;
   const reply = set('a', [{ path: 'physics.repulsion', value: 0.2 }]).then((r) => ((answered = true), r));
@@ -41,7 +49,10 @@ test('a change is durable before it is acknowledged', async (t) => {
   open.open();
   const result = await reply;
   t.true(result.ok);
-  t.deepEqual((await inner.load()).map((d) => [d.path, d.old, d.new, d.client, d.version]), [['physics.repulsion', null, 0.2, 'a', 1]]);
+  t.deepEqual(
+    (await inner.load()).map((d) => [d.path, d.old, d.new, d.client, d.version]),
+    [['physics.repulsion', null, 0.2, 'a', 1]],
+  );
 });
 
 test('other clients get deltas batched: the first at once, then per 100 ms or per 10 changes; never their own', async (t) => {
@@ -63,10 +74,16 @@ test('other clients get deltas batched: the first at once, then per 100 ms or pe
   t.is(b.received.length, 1, 'held inside the 100 ms window');
   await ts.advance(100);
   t.is(b.received.length, 2);
-  t.deepEqual(b.received[1]!.deltas.map((d) => d.new), [0.2, 0.3, 0.4]);
+  t.deepEqual(
+    b.received[1]!.deltas.map((d) => d.new),
+    [0.2, 0.3, 0.4],
+  );
 
   // Ten changes inside one window flush without waiting for the timer.
-  await set('a', Array.from({ length: 10 }, (_, i) => ({ path: 'visualisation.edges.opacity', value: i / 10 })));
+  await set(
+    'a',
+    Array.from({ length: 10 }, (_, i) => ({ path: 'visualisation.edges.opacity', value: i / 10 })),
+  );
   await ts.system.settled();
   t.is(b.received.length, 3);
   t.is(b.received[2]!.deltas.length, 10);
@@ -78,7 +95,11 @@ test('immediate subscribers get every matching change at once, their own include
   const physics = recorder(ts, 'physics');
   store.tell({ type: 'subscribe', subscriber: physics.ref, client: 'physics', prefix: 'physics.', immediate: true });
   await ts.system.settled();
-  for (let i = 0; i < 5; i++) await set('a', [{ path: 'physics.damping', value: 0.5 + i / 100 }, { path: 'visualisation.edges.opacity', value: 0.5 }]);
+  for (let i = 0; i < 5; i++)
+    await set('a', [
+      { path: 'physics.damping', value: 0.5 + i / 100 },
+      { path: 'visualisation.edges.opacity', value: 0.5 },
+    ]);
   await ts.system.settled();
   t.is(physics.received.length, 5);
   t.true(physics.received.every((r) => r.deltas.length === 1 && r.deltas[0]!.path === 'physics.damping'));

@@ -30,11 +30,20 @@ async function roundTrip(t: ExecutionContext, store: Store): Promise<void> {
   await first.system.terminate();
 
   // A validation failure inside a batch persists nothing.
-  await t.throwsAsync(() => store.settings.appendAll([{ path: 'x', newValue: 1, timestamp: { wallMs: 1, logical: 0, node: 0 }, client: 'c', version: 9 }, { bogus: true }]));
+  await t.throwsAsync(() =>
+    store.settings.appendAll([
+      { path: 'x', newValue: 1, timestamp: { wallMs: 1, logical: 0, node: 0 }, client: 'c', version: 9 },
+      { bogus: true },
+    ]),
+  );
 
   const second = testSystem(t);
   const b = second.system.spawn<SettingsMsg>(settingsActor({ log }), { name: 'settings' });
-  const snap = await second.system.ask<SettingsMsg, SettingsSnapshot>(b, (replyTo) => ({ type: 'get', paths: ['physics.', 'visualisation.background', 'visualisation.edges.visible'], replyTo }), 5_000);
+  const snap = await second.system.ask<SettingsMsg, SettingsSnapshot>(
+    b,
+    (replyTo) => ({ type: 'get', paths: ['physics.', 'visualisation.background', 'visualisation.edges.visible'], replyTo }),
+    5_000,
+  );
   t.is(snap.version, 3);
   t.deepEqual(snap.values['physics.repulsion'], { value: 0.125, version: 1 });
   t.deepEqual(snap.values['visualisation.background'], { value: '#101010', version: 2 });

@@ -3,7 +3,14 @@
 // change does not fit, falls back to the CPU when the GPU fails, and sits under /app/compute.
 import test, { type ExecutionContext } from 'ava';
 import { InMemoryFailureSink } from '../../src/actors/permanent-failure-sink.ts';
-import { ssspActor, type SsspActorOptions, type SsspMsg, type SsspReply, type SsspStats, type SsspStreamMsg } from '../../src/actors/sssp.ts';
+import {
+  ssspActor,
+  type SsspActorOptions,
+  type SsspMsg,
+  type SsspReply,
+  type SsspStats,
+  type SsspStreamMsg,
+} from '../../src/actors/sssp.ts';
 import type { TopologyChange, TopologySubscription } from '../../src/graph/topology.ts';
 import type { Ref } from '../../src/runtime/ref.ts';
 import { failure, type SsspEngine } from '../../src/sssp/engine.ts';
@@ -117,7 +124,10 @@ test('streams a tree frame and a path frame per reached target to subscribers, i
   sssp.tell({ type: 'sssp-subscribe', subscriber: client, encoding: 'f64' });
   await query(1, { targets: [4] });
   await system.settled();
-  t.deepEqual(frames.map((f) => f.kind), ['tree', 'path']);
+  t.deepEqual(
+    frames.map((f) => f.kind),
+    ['tree', 'path'],
+  );
   const tree = decodeSsspFrame(frames[0]!.bytes);
   const path = decodeSsspFrame(frames[1]!.bytes);
   t.true(tree.ok && path.ok);
@@ -152,7 +162,8 @@ test('bad queries get clear errors', async (t) => {
   const { query, sssp, system, stats } = setup(t);
   await system.settled();
   const codes = [];
-  for (const r of [await query(99), await query(1, { targets: [98] }), await query(1, { maxDistance: -2 })]) codes.push(r.ok ? 'ok' : r.error.code);
+  for (const r of [await query(99), await query(1, { targets: [98] }), await query(1, { maxDistance: -2 })])
+    codes.push(r.ok ? 'ok' : r.error.code);
   t.deepEqual(codes, ['unknown-source', 'unknown-target', 'bad-query']);
   sssp.tell({ type: 'edge-weights-changed', version: 11, edges: [{ id: 1n, weight: -1 }] });
   const neg = await query(1);
@@ -175,7 +186,8 @@ test('a change that does not fit drops the graph and re-subscribes for a fresh r
 test('without a topology publisher it waits for a reset told to it: no-graph until then', async (t) => {
   const ts = testSystem(t);
   const sssp = ts.system.spawn(ssspActor({ gpu: 'off' }), { name: 'sssp' });
-  const ask = (): Promise<SsspReply> => ts.system.ask<SsspMsg, SsspReply>(sssp, (replyTo) => ({ type: 'sssp-query', source: 1, replyTo }), 5_000);
+  const ask = (): Promise<SsspReply> =>
+    ts.system.ask<SsspMsg, SsspReply>(sssp, (replyTo) => ({ type: 'sssp-query', source: 1, replyTo }), 5_000);
   const before = await ask();
   t.is(before.ok ? 'ok' : before.error.code, 'no-graph');
   sssp.tell(reset);
@@ -187,7 +199,12 @@ test('a big snapshot loads in slices: timers keep firing meanwhile, and changes 
   const sssp = ts.system.spawn(ssspActor({ gpu: 'off' }), { name: 'sssp' });
   const n = 200_000;
   const bigNodes = Array.from({ length: n }, (_, i) => ({ id: i + 1, kind: 'concept' as const }));
-  const bigEdges = Array.from({ length: 2 * n }, (_, k) => ({ id: BigInt(k), source: (k % n) + 1, target: ((k * 7919) % n) + 1, weight: 1 }));
+  const bigEdges = Array.from({ length: 2 * n }, (_, k) => ({
+    id: BigInt(k),
+    source: (k % n) + 1,
+    target: ((k * 7919) % n) + 1,
+    weight: 1,
+  }));
   let ticks = 0;
   const timer = setInterval(() => ticks++, 1);
   t.teardown(() => clearInterval(timer));
@@ -201,7 +218,11 @@ test('a big snapshot loads in slices: timers keep firing meanwhile, and changes 
   // Loaded in one go, the snapshot would hold the event loop from the tell to the reply: no tick.
   t.log(`${ticks} timer ticks while the snapshot loaded`);
   t.true(ticks >= 10, `${ticks} timer ticks while the snapshot loaded`);
-  const reply = await ts.system.ask<SsspMsg, SsspReply>(sssp, (replyTo) => ({ type: 'sssp-query', source: 1, targets: [n], replyTo }), 60_000);
+  const reply = await ts.system.ask<SsspMsg, SsspReply>(
+    sssp,
+    (replyTo) => ({ type: 'sssp-query', source: 1, targets: [n], replyTo }),
+    60_000,
+  );
   t.true(reply.ok && reply.paths[0]!.distance === 0.5);
 });
 
@@ -260,7 +281,11 @@ test('frame subscribers survive a restart of the actor; one that stops is droppe
   t.is((await stats()).subscribers, 1, 'the subscription outlived the restart');
   await query(1, { targets: [4] });
   await system.settled();
-  t.deepEqual(frames.map((f) => f.kind), ['tree', 'path'], 'and frames still reach it');
+  t.deepEqual(
+    frames.map((f) => f.kind),
+    ['tree', 'path'],
+    'and frames still reach it',
+  );
   await system.stop(client);
   await system.settled();
   t.is((await stats()).subscribers, 0, 'a stopped subscriber is dropped (death watch)');
@@ -271,7 +296,8 @@ test('numbered changes: a late redelivery is skipped, a lost one makes it re-sub
   const publisher = fakeTopologyPublisher(ts.system, { ...reset, seq: 20 });
   const topology = publisher.ref;
   const sssp = ts.system.spawn(ssspActor({ topology, gpu: 'off' }), { name: 'sssp' });
-  const query = (): Promise<SsspReply> => ts.system.ask<SsspMsg, SsspReply>(sssp, (replyTo) => ({ type: 'sssp-query', source: 1, targets: [5], replyTo }), 5_000);
+  const query = (): Promise<SsspReply> =>
+    ts.system.ask<SsspMsg, SsspReply>(sssp, (replyTo) => ({ type: 'sssp-query', source: 1, targets: [5], replyTo }), 5_000);
   const stats = (): Promise<SsspStats> => ts.system.ask<SsspMsg, SsspStats>(sssp, (replyTo) => ({ type: 'sssp-stats', replyTo }), 5_000);
   await ts.system.settled();
   const edge45: TopologyChange = { type: 'edges-added', version: 11, seq: 21, edges: [{ id: 9n, source: 4, target: 5, weight: 1 }] };

@@ -25,7 +25,15 @@ test('the weight scale brackets the live weights through additions and removals'
       const min = Math.min(...live);
       const max = Math.max(...live);
       const isPow2 = (x: number): boolean => Math.log2(x) === Math.round(Math.log2(x));
-      return isPow2(scale.floor) && scale.floor <= min && 2 * scale.floor > min && isPow2(scale.ceil) && scale.ceil > max && scale.ceil <= 2 * max && !scale.zero;
+      return (
+        isPow2(scale.floor) &&
+        scale.floor <= min &&
+        2 * scale.floor > min &&
+        isPow2(scale.ceil) &&
+        scale.ceil > max &&
+        scale.ceil <= 2 * max &&
+        !scale.zero
+      );
     }),
     { numRuns: 500 },
   );
@@ -51,7 +59,16 @@ test('zero, infinite and bad weights: zero is flagged, the others are left out o
 });
 
 test('the graph keeps its weight scale through weight changes and edge removals', (t) => {
-  const csr = csrOf({ n: 3, edges: [{ source: 0, target: 1, weight: 0.75 }, { source: 1, target: 2, weight: 40 }] }, 'directed');
+  const csr = csrOf(
+    {
+      n: 3,
+      edges: [
+        { source: 0, target: 1, weight: 0.75 },
+        { source: 1, target: 2, weight: 40 },
+      ],
+    },
+    'directed',
+  );
   t.deepEqual(csr.weightScale(), { floor: 0.5, ceil: 64, zero: false });
   csr.apply({ type: 'edge-weights-changed', version: 2, edges: [{ id: 0n, weight: 0 }] });
   t.is(bucketWidth(csr.weightScale()), undefined, 'a zero weight rules the buckets out');
@@ -71,7 +88,11 @@ test('the ring finds the next non-empty bucket going round, from any bucket', (t
   fc.assert(
     fc.property(
       fc.integer({ min: 1, max: 12 }).chain((bits) =>
-        fc.record({ size: fc.constant(2 ** bits), filled: fc.uniqueArray(fc.nat(2 ** bits - 1), { minLength: 1, maxLength: 20 }), from: fc.nat(2 ** bits - 1) }),
+        fc.record({
+          size: fc.constant(2 ** bits),
+          filled: fc.uniqueArray(fc.nat(2 ** bits - 1), { minLength: 1, maxLength: 20 }),
+          from: fc.nat(2 ** bits - 1),
+        }),
       ),
       ({ size, filled, from }) => {
         ring.reset(size);

@@ -85,7 +85,13 @@ function play(reading: EdgeReading, ops: readonly Op[]) {
       case 'add-edges': {
         if (nodes.size === 0) continue;
         const list = nodeList();
-        const added = o.picks.map(([a, b, w, directed]) => ({ id: nextEdge++, source: list[a % list.length]!, target: list[b % list.length]!, weight: w, directed }));
+        const added = o.picks.map(([a, b, w, directed]) => ({
+          id: nextEdge++,
+          source: list[a % list.length]!,
+          target: list[b % list.length]!,
+          weight: w,
+          directed,
+        }));
         for (const e of added) edges.set(e.id, e);
         changes.push({ type: 'edges-added', version, edges: added });
         break;
@@ -173,13 +179,14 @@ for (const reading of ['as-stored', 'undirected'] as const) {
   });
 }
 
-test('an undirected copy of a mixed-direction CSR follows every edge both ways and keeps each edge\'s direction', async (t) => {
+test("an undirected copy of a mixed-direction CSR follows every edge both ways and keeps each edge's direction", async (t) => {
   fc.assert(
     fc.asyncProperty(fc.array(opArb, { maxLength: 40 }), async (ops) => {
       const { csr, nodes, edges } = play('as-stored', ops);
       const copy = new DynamicCsr('undirected');
       await copy.copyInSlices(csr, async () => undefined, 0);
-      if (copy.version !== csr.version || copy.edges().map(edgeKey).sort().join() !== [...edges.values()].map(edgeKey).sort().join()) return false;
+      if (copy.version !== csr.version || copy.edges().map(edgeKey).sort().join() !== [...edges.values()].map(edgeKey).sort().join())
+        return false;
       const ids = [...nodes];
       const arcs = referenceArcs(edges.values(), 'undirected');
       const engine = new CpuSsspEngine();
@@ -217,14 +224,43 @@ test('rows grow by moving, and compaction squeezes the holes out', (t) => {
 
 test('a change that does not fit is refused whole, leaving the graph as it was', (t) => {
   const csr = new DynamicCsr();
-  csr.apply({ type: 'reset', version: 5, nodes: [{ id: 1, kind: 'concept' }, { id: 2, kind: 'concept' }], edges: [{ id: 1n, source: 1, target: 2, weight: 1 }] });
+  csr.apply({
+    type: 'reset',
+    version: 5,
+    nodes: [
+      { id: 1, kind: 'concept' },
+      { id: 2, kind: 'concept' },
+    ],
+    edges: [{ id: 1n, source: 1, target: 2, weight: 1 }],
+  });
   const bad: TopologyChange[] = [
-    { type: 'edges-added', version: 6, edges: [{ id: 2n, source: 1, target: 2, weight: 1 }, { id: 3n, source: 1, target: 99, weight: 1 }] },
+    {
+      type: 'edges-added',
+      version: 6,
+      edges: [
+        { id: 2n, source: 1, target: 2, weight: 1 },
+        { id: 3n, source: 1, target: 99, weight: 1 },
+      ],
+    },
     { type: 'edges-added', version: 6, edges: [{ id: 1n, source: 2, target: 1, weight: 1 }] },
-    { type: 'nodes-added', version: 6, nodes: [{ id: 3, kind: 'concept' }, { id: 3, kind: 'concept' }] },
+    {
+      type: 'nodes-added',
+      version: 6,
+      nodes: [
+        { id: 3, kind: 'concept' },
+        { id: 3, kind: 'concept' },
+      ],
+    },
     { type: 'nodes-removed', version: 6, ids: [7] },
     { type: 'edges-removed', version: 6, ids: [1n, 1n] },
-    { type: 'edge-weights-changed', version: 6, edges: [{ id: 1n, weight: 3 }, { id: 9n, weight: 3 }] },
+    {
+      type: 'edge-weights-changed',
+      version: 6,
+      edges: [
+        { id: 1n, weight: 3 },
+        { id: 9n, weight: 3 },
+      ],
+    },
     { type: 'nodes-added', version: 4, nodes: [{ id: 4, kind: 'concept' }] },
     { type: 'nodes-added', version: 6, nodes: [{ id: -1, kind: 'concept' }] },
   ];
@@ -248,7 +284,15 @@ test('changes of one committed unit share a version; nodes-moved changes nothing
 test('edge ids beyond 2^53 work as keys', (t) => {
   const csr = new DynamicCsr();
   const big = 2n ** 63n + 5n;
-  csr.apply({ type: 'reset', version: 1, nodes: [{ id: 1, kind: 'concept' }, { id: 2, kind: 'concept' }], edges: [{ id: big, source: 1, target: 2, weight: 1 }] });
+  csr.apply({
+    type: 'reset',
+    version: 1,
+    nodes: [
+      { id: 1, kind: 'concept' },
+      { id: 2, kind: 'concept' },
+    ],
+    edges: [{ id: big, source: 1, target: 2, weight: 1 }],
+  });
   csr.apply({ type: 'edge-weights-changed', version: 2, edges: [{ id: big, weight: 7 }] });
   t.deepEqual(csr.edges(), [{ id: big, source: 1, target: 2, weight: 7 }]);
   csr.apply({ type: 'edges-removed', version: 3, ids: [big] });
@@ -258,7 +302,12 @@ test('edge ids beyond 2^53 work as keys', (t) => {
 test('a snapshot loaded in slices equals one loaded at once, yields along the way, and a bad one changes nothing', async (t) => {
   const n = 60_000;
   const nodes = Array.from({ length: n }, (_, i) => ({ id: 7 * i + 3, kind: 'concept' as const }));
-  const edges = Array.from({ length: 2 * n }, (_, k) => ({ id: BigInt(k), source: 7 * (k % n) + 3, target: 7 * ((k * 31 + 5) % n) + 3, weight: 1 + (k % 13) }));
+  const edges = Array.from({ length: 2 * n }, (_, k) => ({
+    id: BigInt(k),
+    source: 7 * (k % n) + 3,
+    target: 7 * ((k * 31 + 5) % n) + 3,
+    weight: 1 + (k % 13),
+  }));
   const whole = new DynamicCsr('undirected');
   whole.reset(4, nodes, edges);
   const sliced = new DynamicCsr('undirected');
@@ -275,7 +324,10 @@ test('a snapshot loaded in slices equals one loaded at once, yields along the wa
   if (a.ok && b.ok) t.deepEqual(Array.from(b.result.distance), Array.from(a.result.distance));
 
   const duplicate = [...edges, { id: 5n, source: 3, target: 10, weight: 1 }];
-  await t.throwsAsync(sliced.resetInSlices(5, nodes, duplicate, async () => undefined, 0), { instanceOf: TopologyError });
+  await t.throwsAsync(
+    sliced.resetInSlices(5, nodes, duplicate, async () => undefined, 0),
+    { instanceOf: TopologyError },
+  );
   t.is(sliced.version, 4, 'a snapshot that fails its checks leaves the graph as it was');
   t.deepEqual(sliced.edges(), whole.edges());
 });

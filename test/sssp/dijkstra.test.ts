@@ -41,7 +41,13 @@ const variants = [
   { name: 'positive weights, radix queue forced', queue: 'radix' as Queue, graphArb: graphs(positiveWeights) },
 ];
 
-function runWith(queue: Queue, g: SmallGraph, undirected: boolean, source: number, extra: { targets?: number[]; maxDistance?: number } = {}): SsspResult {
+function runWith(
+  queue: Queue,
+  g: SmallGraph,
+  undirected: boolean,
+  source: number,
+  extra: { targets?: number[]; maxDistance?: number } = {},
+): SsspResult {
   const outcome = new CpuSsspEngine({ queue }).runSync(csrOf(g, undirected ? 'undirected' : 'directed'), { source, ...extra });
   if (!outcome.ok) throw new Error(outcome.error.message);
   return outcome.result;
@@ -76,7 +82,12 @@ for (const { name, queue, graphArb } of variants) {
       fc.property(graphArb, ({ n, edges, source, undirected }) => {
         const g = { n, edges };
         const r = runWith(queue, g, undirected, source);
-        const expected = referenceBellmanFord(Array.from({ length: n }, (_, i) => i), edges, source, undirected);
+        const expected = referenceBellmanFord(
+          Array.from({ length: n }, (_, i) => i),
+          edges,
+          source,
+          undirected,
+        );
         for (let v = 0; v < n; v++) if (r.distance[v] !== (expected.get(v) ?? Infinity)) return false;
         return true;
       }),
@@ -210,7 +221,7 @@ const biggerGraphs = fc.tuple(fc.integer({ min: 20, max: 300 }), positiveWeights
   }),
 );
 
-test('the bucket queue gives the radix queue\'s distances on bigger random graphs', (t) => {
+test("the bucket queue gives the radix queue's distances on bigger random graphs", (t) => {
   fc.assert(
     fc.property(biggerGraphs, ({ n, edges, source, undirected }) => {
       const buckets = runWith('auto', { n, edges }, undirected, source);
@@ -252,7 +263,8 @@ test('the bucket run settles a chunk of a bucket before relaxing it, with the an
       };
       const one = runTo(1);
       const chunked = runTo(chunk);
-      const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => a.length === b.length && Array.prototype.every.call(a, (x: number, i: number) => Object.is(x, b[i]));
+      const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean =>
+        a.length === b.length && Array.prototype.every.call(a, (x: number, i: number) => Object.is(x, b[i]));
       return (
         one.settled === chunked.settled &&
         same(one.order.subarray(0, one.settled), chunked.order.subarray(0, chunked.settled)) &&
@@ -268,13 +280,33 @@ test('the bucket run settles a chunk of a bucket before relaxing it, with the an
 
 test('a bucket run that stops at its last target mid-chunk relaxed the nodes settled before it: not complete', (t) => {
   // 0 -> 1 and 0 -> 2 (the target) share a bucket; 1 -> 3 is all that is left once 2 settles.
-  const g: SmallGraph = { n: 4, edges: [{ source: 0, target: 1, weight: 1 }, { source: 0, target: 2, weight: 1 }, { source: 1, target: 3, weight: 1 }] };
+  const g: SmallGraph = {
+    n: 4,
+    edges: [
+      { source: 0, target: 1, weight: 1 },
+      { source: 0, target: 2, weight: 1 },
+      { source: 1, target: 3, weight: 1 },
+    ],
+  };
   const csr = csrOf(g, 'directed');
   const scale = csr.weightScale();
   for (const chunk of [1, SETTLE_CHUNK]) {
-    const r = new BucketRun(csr, new DijkstraScratch(), csr.indexOf(0)!, Infinity, Int32Array.of(csr.indexOf(2)!), scale, bucketWidth(scale)!, chunk);
+    const r = new BucketRun(
+      csr,
+      new DijkstraScratch(),
+      csr.indexOf(0)!,
+      Infinity,
+      Int32Array.of(csr.indexOf(2)!),
+      scale,
+      bucketWidth(scale)!,
+      chunk,
+    );
     t.true(r.step(Infinity));
-    t.deepEqual(Array.from(r.order.subarray(0, r.settled), (i) => csr.idOf[i]), [0, 1, 2], `chunk ${chunk}`);
+    t.deepEqual(
+      Array.from(r.order.subarray(0, r.settled), (i) => csr.idOf[i]),
+      [0, 1, 2],
+      `chunk ${chunk}`,
+    );
     t.false(r.complete, `chunk ${chunk}: node 3 was queued and left out`);
     t.is(r.distance[csr.indexOf(3)!], Infinity);
   }

@@ -16,7 +16,13 @@ import { DynamicCsr } from '../../src/sssp/csr.ts';
 function resultOf(n: number, seed: number, source = 0, maxDistance?: number): SsspResult {
   const g = barabasiAlbert(n, 2, seed);
   const csr = new DynamicCsr('undirected');
-  csr.load(7, Array.from(g.nodeIds, (i) => 1000 + i), Array.from(g.source, (i) => 1000 + i), Array.from(g.target, (i) => 1000 + i), g.weight);
+  csr.load(
+    7,
+    Array.from(g.nodeIds, (i) => 1000 + i),
+    Array.from(g.source, (i) => 1000 + i),
+    Array.from(g.target, (i) => 1000 + i),
+    g.weight,
+  );
   const o = new CpuSsspEngine().runSync(csr, { source: 1000 + source, maxDistance });
   if (!o.ok) throw new Error(o.error.message);
   return o.result;

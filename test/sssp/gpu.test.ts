@@ -44,7 +44,10 @@ test('without a driver the GPU engine opens without crashing and says why', asyn
   t.log(reason ?? `runs ${where}`);
 });
 
-function csrOf(g: ArrayGraph | { nodeIds: ArrayLike<number>; source: ArrayLike<number>; target: ArrayLike<number>; weight: ArrayLike<number> }, direction: Direction): DynamicCsr {
+function csrOf(
+  g: ArrayGraph | { nodeIds: ArrayLike<number>; source: ArrayLike<number>; target: ArrayLike<number>; weight: ArrayLike<number> },
+  direction: Direction,
+): DynamicCsr {
   const csr = new DynamicCsr();
   csr.load(1, g.nodeIds, g.source, g.target, g.weight, { directed: direction === 'directed' });
   return csr;
@@ -57,7 +60,8 @@ function agree(csr: DynamicCsr, a: SsspResult, b: SsspResult): string | null {
     const p = b.parent[i]!;
     if (p < 0) continue;
     let tight = false;
-    for (let k = csr.rowStart[p]!; k < csr.rowStart[p]! + csr.rowLen[p]!; k++) if (csr.col[k] === i && b.distance[p]! + csr.weight[k]! === b.distance[i]) tight = true;
+    for (let k = csr.rowStart[p]!; k < csr.rowStart[p]! + csr.rowLen[p]!; k++)
+      if (csr.col[k] === i && b.distance[p]! + csr.weight[k]! === b.distance[i]) tight = true;
     if (!tight) return `node ${csr.idOf[i]}: parent arc is not tight`;
   }
   for (const v of b.order) if (pathIndices(b, v) === null) return `node ${csr.idOf[v]}: broken parent chain`;
@@ -153,22 +157,28 @@ onGpu(`the event loop turns while a query runs ${note}`, async (t) => {
   t.true(turns > 1);
 });
 
-onEmulator(`physics and shortest paths share the device on their own streams; a physics fault resets it and the next query reopens ${note}`, async (t) => {
-  const physics = CudaPhysicsEngine.create({ libraryPath });
-  const layout = baLayout(400, 5);
-  const csr = csrOf(barabasiAlbert(3_000, 2, 8), 'undirected');
-  const step = (): Promise<unknown> =>
-    physics.step(layout.prepare(DEFAULT_PARAMS), stepGlobals(DEFAULT_PARAMS, layout.n), { structure: layout.structureVersion, positions: layout.positionsVersion });
-  const [, answer] = await Promise.all([step(), compare(csr, [0, 9])]);
-  t.is(answer, null, 'both at once');
-  fake!.failLaunches(1);
-  await t.throwsAsync(step);
-  await physics.dispose();
-  const resets = fake!.resets();
-  t.is(await compare(csr, [3]), null, 'the query reopened the device after the fault');
-  t.is(fake!.resets(), resets + 1);
-  const again = CudaPhysicsEngine.create({ libraryPath });
-  t.teardown(() => again.dispose());
-  t.is(fake!.resets(), resets + 1, 'no second reset: the device is healthy');
-  t.is(await compare(csr, [4]), null, 'and the physics engine opening again does not disturb it');
-});
+onEmulator(
+  `physics and shortest paths share the device on their own streams; a physics fault resets it and the next query reopens ${note}`,
+  async (t) => {
+    const physics = CudaPhysicsEngine.create({ libraryPath });
+    const layout = baLayout(400, 5);
+    const csr = csrOf(barabasiAlbert(3_000, 2, 8), 'undirected');
+    const step = (): Promise<unknown> =>
+      physics.step(layout.prepare(DEFAULT_PARAMS), stepGlobals(DEFAULT_PARAMS, layout.n), {
+        structure: layout.structureVersion,
+        positions: layout.positionsVersion,
+      });
+    const [, answer] = await Promise.all([step(), compare(csr, [0, 9])]);
+    t.is(answer, null, 'both at once');
+    fake!.failLaunches(1);
+    await t.throwsAsync(step);
+    await physics.dispose();
+    const resets = fake!.resets();
+    t.is(await compare(csr, [3]), null, 'the query reopened the device after the fault');
+    t.is(fake!.resets(), resets + 1);
+    const again = CudaPhysicsEngine.create({ libraryPath });
+    t.teardown(() => again.dispose());
+    t.is(fake!.resets(), resets + 1, 'no second reset: the device is healthy');
+    t.is(await compare(csr, [4]), null, 'and the physics engine opening again does not disturb it');
+  },
+);

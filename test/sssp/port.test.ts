@@ -11,9 +11,19 @@ import { testSystem, turns, waitFor } from '../helpers/system.ts';
 
 /** Node 1 reaches node 2 at distance 3. */
 const RESULT: SsspResult = {
-  engine: 'cpu', version: 1, source: 1, sourceIndex: 0, size: 2, ids: Uint32Array.of(1, 2),
-  distance: Float64Array.of(0, 3), parent: Int32Array.of(-1, 0), order: Int32Array.of(0, 1),
-  sorted: true, complete: true, maxDistance: Infinity, elapsedMs: 0,
+  engine: 'cpu',
+  version: 1,
+  source: 1,
+  sourceIndex: 0,
+  size: 2,
+  ids: Uint32Array.of(1, 2),
+  distance: Float64Array.of(0, 3),
+  parent: Int32Array.of(-1, 0),
+  order: Int32Array.of(0, 1),
+  sorted: true,
+  complete: true,
+  maxDistance: Infinity,
+  elapsedMs: 0,
 };
 
 test('subscribers get every answer, survive a restart of the port, and are dropped when they stop', async (t) => {
@@ -29,7 +39,10 @@ test('subscribers get every answer, survive a restart of the port, and are dropp
   const port = system.spawn<SsspPortMsg>(ssspPortActor({ sssp }), { name: 'port' });
   const got: { who: string; source: number; nodes: number[] }[] = [];
   const client = (name: string) =>
-    system.spawn<SsspResultMsg>(() => ({ receive: (m) => void got.push({ who: name, source: m.result.source, nodes: [...m.result.nodes] }) }), { name });
+    system.spawn<SsspResultMsg>(
+      () => ({ receive: (m) => void got.push({ who: name, source: m.result.source, nodes: [...m.result.nodes] }) }),
+      { name },
+    );
   const asker = client('asker');
   const watcher = client('watcher');
   const deadLetters: DeadLetter[] = [];
@@ -52,14 +65,20 @@ test('subscribers get every answer, survive a restart of the port, and are dropp
   got.length = 0;
   port.tell({ type: 'request', source: 1, maxDistance: 0, targets: [], replyTo: asker, tag: 9 });
   await advance(100);
-  t.deepEqual(got.map((g) => g.who), ['asker', 'watcher']);
+  t.deepEqual(
+    got.map((g) => g.who),
+    ['asker', 'watcher'],
+  );
 
   // The watcher stops: it is dropped, so answers do not pile up as dead letters for it.
   await system.stop(watcher);
   await advance(100);
   port.tell({ type: 'request', source: 1, maxDistance: 0, targets: [], replyTo: asker, tag: 9 });
   await advance(100);
-  t.deepEqual(deadLetters.filter((d) => d.recipient === '/watcher'), []);
+  t.deepEqual(
+    deadLetters.filter((d) => d.recipient === '/watcher'),
+    [],
+  );
 });
 
 test('targets and the bound reach the query; a failed query is an error for the asker alone, tagged', async (t) => {
@@ -69,9 +88,17 @@ test('targets and the bound reach the query; a failed query is an error for the 
     () => ({
       receive(m) {
         if (m.type !== 'sssp-query') return;
-        queries.push({ source: m.source, ...(m.targets === undefined ? {} : { targets: m.targets }), ...(m.maxDistance === undefined ? {} : { maxDistance: m.maxDistance }) });
+        queries.push({
+          source: m.source,
+          ...(m.targets === undefined ? {} : { targets: m.targets }),
+          ...(m.maxDistance === undefined ? {} : { maxDistance: m.maxDistance }),
+        });
         if (m.source === 1) m.replyTo?.tell({ ok: true, result: { ...RESULT, complete: false }, paths: [] } satisfies SsspReply);
-        else if (m.source === 5) m.replyTo?.tell({ ok: false, error: { code: 'unknown-source', message: 'node 5 is not in graph version 1' } } satisfies SsspReply);
+        else if (m.source === 5)
+          m.replyTo?.tell({
+            ok: false,
+            error: { code: 'unknown-source', message: 'node 5 is not in graph version 1' },
+          } satisfies SsspReply);
         // source 6: never answered
       },
     }),
@@ -87,13 +114,19 @@ test('targets and the bound reach the query; a failed query is an error for the 
   port.tell({ type: 'request', source: 1, maxDistance: 0, targets: [2], replyTo: asker, tag: 11 });
   port.tell({ type: 'request', source: 1, maxDistance: 2.5, targets: [], replyTo: asker, tag: 12 });
   await advance(100);
-  t.deepEqual(queries, [{ source: 1, targets: [2] }, { source: 1, maxDistance: 2.5 }]);
-  t.deepEqual(got.map((g) => [g.who, g.msg.answerTo, g.msg.result.complete]), [
-    ['asker', 11, false],
-    ['watcher', undefined, false],
-    ['asker', 12, false],
-    ['watcher', undefined, false],
+  t.deepEqual(queries, [
+    { source: 1, targets: [2] },
+    { source: 1, maxDistance: 2.5 },
   ]);
+  t.deepEqual(
+    got.map((g) => [g.who, g.msg.answerTo, g.msg.result.complete]),
+    [
+      ['asker', 11, false],
+      ['watcher', undefined, false],
+      ['asker', 12, false],
+      ['watcher', undefined, false],
+    ],
+  );
 
   got.length = 0;
   port.tell({ type: 'request', source: 5, maxDistance: 0, targets: [], replyTo: asker, tag: 13 });
@@ -102,10 +135,13 @@ test('targets and the bound reach the query; a failed query is an error for the 
   await turns();
   clock.advance(1_000);
   await waitFor(() => got.length === 2);
-  t.deepEqual(got.map((g) => [g.who, g.msg.answerTo, g.msg.error?.code, g.msg.result.nodes.length]), [
-    ['asker', 13, 'unknown-source', 0],
-    ['asker', 14, 'timeout', 0],
-  ]);
+  t.deepEqual(
+    got.map((g) => [g.who, g.msg.answerTo, g.msg.error?.code, g.msg.result.nodes.length]),
+    [
+      ['asker', 13, 'unknown-source', 0],
+      ['asker', 14, 'timeout', 0],
+    ],
+  );
 });
 
 test('a big result is gathered in settle order, in slices that let the event loop in between', async (t) => {
@@ -124,7 +160,15 @@ test('a big result is gathered in settle order, in slices that let the event loo
     distance[index] = k / 4;
     if (k > 0) parent[index] = order[k - 1]!;
   });
-  const result: SsspResult = { ...RESULT, size: n, ids: Uint32Array.from({ length: n }, (_, i) => 10 + i), distance, parent, order, sorted: true };
+  const result: SsspResult = {
+    ...RESULT,
+    size: n,
+    ids: Uint32Array.from({ length: n }, (_, i) => 10 + i),
+    distance,
+    parent,
+    order,
+    sorted: true,
+  };
   let yields = 0;
   const wire = await resultToWire(result, async () => void yields++);
   t.is(wire.size, n);

@@ -15,7 +15,13 @@ const increment = fc.oneof(
 );
 
 // A script of operations: push `last + increment` (as Dijkstra pushes du + w), or pop.
-const script = fc.array(fc.oneof(increment.map((w) => ({ push: w })), fc.constant({ push: -1 })), { maxLength: 300 });
+const script = fc.array(
+  fc.oneof(
+    increment.map((w) => ({ push: w })),
+    fc.constant({ push: -1 }),
+  ),
+  { maxLength: 300 },
+);
 
 test('pops come out in nondecreasing key order, each pushed entry exactly once, with `last` its key', (t) => {
   const queue = new RadixQueue();

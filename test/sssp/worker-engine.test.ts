@@ -24,7 +24,11 @@ function same(t: ExecutionContext, a: SsspOutcome, b: SsspOutcome, label: string
   t.deepEqual(Array.from(a.result.distance), Array.from(b.result.distance), `${label}: distances`);
   t.deepEqual(Array.from(a.result.parent), Array.from(b.result.parent), `${label}: parents`);
   t.deepEqual(Array.from(a.result.order), Array.from(b.result.order), `${label}: order`);
-  t.deepEqual([a.result.version, a.result.complete, a.result.sorted], [b.result.version, b.result.complete, b.result.sorted], `${label}: tags`);
+  t.deepEqual(
+    [a.result.version, a.result.complete, a.result.sorted],
+    [b.result.version, b.result.complete, b.result.sorted],
+    `${label}: tags`,
+  );
   // The worker gathers the wire vectors beside the query; they are what a gather here gives.
   const n = b.result.order.length;
   const expected = { nodes: new Uint32Array(n), distances: new Float32Array(n), parents: new Uint32Array(n) };
@@ -34,11 +38,25 @@ function same(t: ExecutionContext, a: SsspOutcome, b: SsspOutcome, label: string
     t.fail(`${label}: the worker's answer has no wire vectors`);
     return;
   }
-  t.deepEqual([Array.from(wire.nodes), Array.from(wire.distances), Array.from(wire.parents)], [Array.from(expected.nodes), Array.from(expected.distances), Array.from(expected.parents)], `${label}: wire vectors`);
+  t.deepEqual(
+    [Array.from(wire.nodes), Array.from(wire.distances), Array.from(wire.parents)],
+    [Array.from(expected.nodes), Array.from(expected.distances), Array.from(expected.parents)],
+    `${label}: wire vectors`,
+  );
   t.is(wire.nodes[0], a.result.source, `${label}: the source first`);
   // Gathered straight into the envelope clients are sent: it is that same message.
   t.is(wire.nodes.buffer, wire.bytes.buffer, `${label}: the vectors are views into the envelope`);
-  t.deepEqual(wire.bytes, ssspResultEnvelope({ source: a.result.source, nodes: wire.nodes, distances: wire.distances, parents: wire.parents, complete: a.result.complete }), `${label}: envelope`);
+  t.deepEqual(
+    wire.bytes,
+    ssspResultEnvelope({
+      source: a.result.source,
+      nodes: wire.nodes,
+      distances: wire.distances,
+      parents: wire.parents,
+      complete: a.result.complete,
+    }),
+    `${label}: envelope`,
+  );
 }
 
 test('the worker answers exactly as the calling thread does', async (t) => {
@@ -47,7 +65,8 @@ test('the worker answers exactly as the calling thread does', async (t) => {
   const cpu = new CpuSsspEngine();
   const road = new DynamicCsr();
   road.load(1, rome.nodeIds, rome.source, rome.target, rome.weight, { directed: true });
-  for (const source of [1, 100, 2000, 3353]) same(t, await engine.run(road, { source }), cpu.runSync(road, { source }), `rome99 from ${source}`);
+  for (const source of [1, 100, 2000, 3353])
+    same(t, await engine.run(road, { source }), cpu.runSync(road, { source }), `rome99 from ${source}`);
   same(t, await engine.run(road, { source: 1, targets: [3000, 17] }), cpu.runSync(road, { source: 1, targets: [3000, 17] }), 'targets');
   same(t, await engine.run(road, { source: 5, maxDistance: 20_000 }), cpu.runSync(road, { source: 5, maxDistance: 20_000 }), 'a bound');
   const g = uniformRandom(20_000, 8, 7);

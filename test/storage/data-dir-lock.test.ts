@@ -41,7 +41,7 @@ test('a lock left by a process that has ended is taken over', (t) => {
   lock.release();
 });
 
-test('a lock naming this process\'s pid that it did not take is an earlier process\'s (a container\'s pid 1): taken over', (t) => {
+test("a lock naming this process's pid that it did not take is an earlier process's (a container's pid 1): taken over", (t) => {
   const dir = folder();
   writeFileSync(`${dir}.lock`, JSON.stringify({ pid: process.pid, host: hostname(), since: '2026-01-01T00:00:00.000Z' }));
   const lock = lockDataDir(dir);
@@ -58,7 +58,7 @@ test('a lock that is not one this code writes (torn, garbage) is taken over', (t
   lock.release();
 });
 
-test('a live holder is never taken over, however old its lock; another host\'s lock is refused too', (t) => {
+test("a live holder is never taken over, however old its lock; another host's lock is refused too", (t) => {
   const dir = folder();
   // pid 1 is alive on every Unix host (EPERM for us counts as alive).
   writeFileSync(`${dir}.lock`, JSON.stringify({ pid: 1, host: hostname(), since: '2000-01-01T00:00:00.000Z' }));

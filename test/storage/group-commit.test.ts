@@ -75,7 +75,12 @@ const row = (n: number) => ({ kind: 1, entity: n, payload: new Uint8Array([n]) }
 const settle = () => new Promise<void>((r) => setImmediate(r));
 
 async function journal(s: Scripted, clock: VirtualClock, o: Partial<GroupCommitJournal['options']> = {}) {
-  return GroupCommitJournal.open(s.db, clock, { maxBatchEvents: 3, maxDelayMs: 5, maxQueuedEvents: 10, partTimeoutMs: 1_000, ...o }, () => 1_000 + clock.now());
+  return GroupCommitJournal.open(
+    s.db,
+    clock,
+    { maxBatchEvents: 3, maxDelayMs: 5, maxQueuedEvents: 10, partTimeoutMs: 1_000, ...o },
+    () => 1_000 + clock.now(),
+  );
 }
 
 function open(j: GroupCommitJournal, shards: number[], events: number, after: Ticket[] = []): Ticket {

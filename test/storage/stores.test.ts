@@ -18,13 +18,27 @@ import { startGraph } from '../fixtures/graph-system.ts';
 async function exercise(t: ExecutionContext, store: Store): Promise<void> {
   t.deepEqual(await migrate(store.db), [], 'migrations are recorded and not applied twice');
   await store.failures.record({
-    letter: { recipient: '/app/x', message: { kind: 'hello', n: 1n, self: { path: '/app/y', tell: () => undefined } }, sender: undefined, reason: 'mailbox-full', time: 5, correlationId: undefined },
+    letter: {
+      recipient: '/app/x',
+      message: { kind: 'hello', n: 1n, self: { path: '/app/y', tell: () => undefined } },
+      sender: undefined,
+      reason: 'mailbox-full',
+      time: 5,
+      correlationId: undefined,
+    },
     attempts: 5,
     lastResult: 'mailbox-full',
     time: 10,
   });
   await store.failures.record({
-    letter: { recipient: '/app/z', message: new Uint8Array([1, 2, 3]), sender: '/app/s', reason: 'recipient-unknown', time: 6, correlationId: 9 },
+    letter: {
+      recipient: '/app/z',
+      message: new Uint8Array([1, 2, 3]),
+      sender: '/app/s',
+      reason: 'recipient-unknown',
+      time: 6,
+      correlationId: 9,
+    },
     attempts: 1,
     lastResult: 'recipient-unknown',
     time: 11,
@@ -35,8 +49,20 @@ async function exercise(t: ExecutionContext, store: Store): Promise<void> {
   t.deepEqual([...failures[1]!.messageBytes!], [1, 2, 3]);
 
   const stamp = { wallMs: 1_700_000_000_000, logical: 2, node: 3 };
-  await store.settings.append({ path: 'visualisation.nodes.size', oldValue: 1, newValue: 2.5, timestamp: stamp, client: 'alice', version: 7 });
-  await store.settings.append({ path: 'visualisation.edges.color', newValue: { kind: 'json', json: '["#fff"]' }, timestamp: stamp, client: 'bob' });
+  await store.settings.append({
+    path: 'visualisation.nodes.size',
+    oldValue: 1,
+    newValue: 2.5,
+    timestamp: stamp,
+    client: 'alice',
+    version: 7,
+  });
+  await store.settings.append({
+    path: 'visualisation.edges.color',
+    newValue: { kind: 'json', json: '["#fff"]' },
+    timestamp: stamp,
+    client: 'bob',
+  });
   await store.settings.append({ path: 'physics.enabled', oldValue: true, newValue: false, timestamp: stamp, client: 'bob' });
   const vis = await store.settings.list({ pathPrefix: 'visualisation' });
   t.deepEqual(
@@ -49,7 +75,14 @@ async function exercise(t: ExecutionContext, store: Store): Promise<void> {
   t.is(vis[0]!.version, 7);
   await t.throwsAsync(store.settings.append({ path: '../etc', newValue: 1, timestamp: stamp, client: 'x' }), { instanceOf: RangeError });
   const g = await startGraph(store, { shards: 2 }, t);
-  const ack = await g.update({ op: 'batch', ops: [{ op: 'add-node', node: { id: 1 } }, { op: 'add-node', node: { id: 2 } }, { op: 'add-edge', edge: { id: 5, source: 1, target: 2 } }] });
+  const ack = await g.update({
+    op: 'batch',
+    ops: [
+      { op: 'add-node', node: { id: 1 } },
+      { op: 'add-node', node: { id: 2 } },
+      { op: 'add-edge', edge: { id: 5, source: 1, target: 2 } },
+    ],
+  });
   t.true(ack.ok);
   await g.stop();
   const view = await replayTo(store.db);
@@ -70,9 +103,23 @@ test('PGlite: the same, with the same SQL', async (t) => {
 // A group commit is one statement (events in a CTE, snapshots in the outer INSERT): it must land
 // whole, with payload and body bytes intact, or not at all.
 async function groupCommitIsOneAtomicStatement(t: ExecutionContext, store: Store): Promise<void> {
-  const ev = (seq: number, bytes: number[]): EventRow => ({ seq, unit: seq, shard: seq % 2, kind: 3, entity: seq * 10, atMs: 1_000 + seq, payload: new Uint8Array(bytes) });
-  await appendGroup(store.db, [ev(1, [1, 2, 3]), ev(2, []), ev(3, [255])], [{ shard: 1, unit: 4, unitUpto: 3, atMs: 1_004, entries: 2, body: new Uint8Array([9, 8, 7, 6]) }]);
-  const rows = await store.db.query<{ seq: unknown; entity: unknown; payload: unknown }>('SELECT seq, entity, payload FROM graph_events ORDER BY seq');
+  const ev = (seq: number, bytes: number[]): EventRow => ({
+    seq,
+    unit: seq,
+    shard: seq % 2,
+    kind: 3,
+    entity: seq * 10,
+    atMs: 1_000 + seq,
+    payload: new Uint8Array(bytes),
+  });
+  await appendGroup(
+    store.db,
+    [ev(1, [1, 2, 3]), ev(2, []), ev(3, [255])],
+    [{ shard: 1, unit: 4, unitUpto: 3, atMs: 1_004, entries: 2, body: new Uint8Array([9, 8, 7, 6]) }],
+  );
+  const rows = await store.db.query<{ seq: unknown; entity: unknown; payload: unknown }>(
+    'SELECT seq, entity, payload FROM graph_events ORDER BY seq',
+  );
   t.deepEqual(
     rows.map((r) => [Number(r.seq), Number(r.entity), [...(r.payload as Uint8Array)]]),
     [
@@ -84,7 +131,13 @@ async function groupCommitIsOneAtomicStatement(t: ExecutionContext, store: Store
   const snap = await latestSnapshot(store.db, 1);
   t.deepEqual([snap?.unit, snap?.unitUpto, snap?.entries, [...(snap?.body ?? [])]], [4, 3, 2, [9, 8, 7, 6]]);
   // The snapshot collides with (shard 1, unit 4): the statement fails and its events are not there.
-  await t.throwsAsync(appendGroup(store.db, [ev(5, [5]), ev(6, [6])], [{ shard: 1, unit: 4, unitUpto: 6, atMs: 1_006, entries: 0, body: new Uint8Array([1]) }]));
+  await t.throwsAsync(
+    appendGroup(
+      store.db,
+      [ev(5, [5]), ev(6, [6])],
+      [{ shard: 1, unit: 4, unitUpto: 6, atMs: 1_006, entries: 0, body: new Uint8Array([1]) }],
+    ),
+  );
   const after = await store.db.query<{ n: unknown }>('SELECT count(*) AS n FROM graph_events WHERE seq >= 5');
   t.is(Number(after[0]!.n), 0, 'nothing of a failed group is half-applied');
 
@@ -95,7 +148,14 @@ async function groupCommitIsOneAtomicStatement(t: ExecutionContext, store: Store
   const journal = await GroupCommitJournal.open(store.db, new RealClock());
   const ticket = journal.open([0], 2);
   if (ticket instanceof JournalError) throw ticket;
-  t.true(journal.submit(ticket, 0, [{ kind: 3, entity: 77, payload: new Uint8Array([7]) }], { shard: 0, unitUpto: 3, entries: 1, body: new Uint8Array([4, 2]) }));
+  t.true(
+    journal.submit(ticket, 0, [{ kind: 3, entity: 77, payload: new Uint8Array([7]) }], {
+      shard: 0,
+      unitUpto: 3,
+      entries: 1,
+      body: new Uint8Array([4, 2]),
+    }),
+  );
   const info = await ticket.done;
   const s0 = await latestSnapshot(store.db, 0);
   t.deepEqual([s0?.unit, [...(s0?.body ?? [])]], [info.unit, [4, 2]]);
@@ -118,10 +178,22 @@ test('PGlite: a group commit is one atomic statement, with the same SQL', async 
 });
 
 const hlc = fc.record({ wallMs: fc.nat(2 ** 40), logical: fc.nat(1000), node: fc.nat(1000) });
-const vec = fc.record({ x: fc.float({ noNaN: true, noDefaultInfinity: true }), y: fc.float({ noNaN: true, noDefaultInfinity: true }), z: fc.float({ noNaN: true, noDefaultInfinity: true }) });
-const meta = fc.uniqueArray(fc.tuple(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 })), { selector: (e) => e[0], maxLength: 3 }).map((m) => m.sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+const vec = fc.record({
+  x: fc.float({ noNaN: true, noDefaultInfinity: true }),
+  y: fc.float({ noNaN: true, noDefaultInfinity: true }),
+  z: fc.float({ noNaN: true, noDefaultInfinity: true }),
+});
+const meta = fc
+  .uniqueArray(fc.tuple(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 })), { selector: (e) => e[0], maxLength: 3 })
+  .map((m) => m.sort((a, b) => (a[0] < b[0] ? -1 : 1)));
 const node = fc.record(
-  { id: fc.nat(0xffffffff), kind: fc.constantFrom('knowledge' as const, 'concept' as const), title: fc.string({ maxLength: 20 }), position: vec, metadata: meta },
+  {
+    id: fc.nat(0xffffffff),
+    kind: fc.constantFrom('knowledge' as const, 'concept' as const),
+    title: fc.string({ maxLength: 20 }),
+    position: vec,
+    metadata: meta,
+  },
   { requiredKeys: ['id', 'kind', 'metadata'] },
 );
 const edgeId = fc.bigInt({ min: 0n, max: BigInt(Number.MAX_SAFE_INTEGER) });
@@ -130,9 +202,24 @@ const event: fc.Arbitrary<GraphEvent> = fc.oneof(
   fc.record({ type: fc.constant('node-updated' as const), stamp: hlc, node }),
   fc.record({ type: fc.constant('node-moved' as const), stamp: hlc, id: fc.nat(0xffffffff), position: vec }),
   fc.record({ type: fc.constant('node-removed' as const), stamp: hlc, id: fc.nat(0xffffffff) }),
-  fc.record({ type: fc.constant('edge-created' as const), stamp: hlc, edge: fc.record({ id: edgeId, source: fc.nat(0xffffffff), target: fc.nat(0xffffffff), weight: fc.float({ min: 0, noNaN: true, noDefaultInfinity: true }), metadata: meta }) }),
+  fc.record({
+    type: fc.constant('edge-created' as const),
+    stamp: hlc,
+    edge: fc.record({
+      id: edgeId,
+      source: fc.nat(0xffffffff),
+      target: fc.nat(0xffffffff),
+      weight: fc.float({ min: 0, noNaN: true, noDefaultInfinity: true }),
+      metadata: meta,
+    }),
+  }),
   fc.record({ type: fc.constant('edge-deleted' as const), stamp: hlc, id: edgeId }),
-  fc.record({ type: fc.constant('edge-weight-changed' as const), stamp: hlc, id: edgeId, weight: fc.float({ min: 0, noNaN: true, noDefaultInfinity: true }) }),
+  fc.record({
+    type: fc.constant('edge-weight-changed' as const),
+    stamp: hlc,
+    id: edgeId,
+    weight: fc.float({ min: 0, noNaN: true, noDefaultInfinity: true }),
+  }),
 );
 
 test('events round-trip through their FlatBuffers bytes; damaged bytes are errors, never crashes', (t) => {

@@ -17,7 +17,10 @@ test('a second writer on the same store waits, then gets a clear error naming th
   const url = await throwawayDatabase((fn) => t.teardown(fn), 'vf_lock');
   const first = await openStore({ DATABASE_URL: url });
   const heard: string[] = [];
-  const error = await t.throwsAsync(openStore({ DATABASE_URL: url }, { groupCommit: { writerWaitMs: 300 }, onWriterWait: (h) => heard.push(h) }), { instanceOf: StoreInUseError });
+  const error = await t.throwsAsync(
+    openStore({ DATABASE_URL: url }, { groupCommit: { writerWaitMs: 300 }, onWriterWait: (h) => heard.push(h) }),
+    { instanceOf: StoreInUseError },
+  );
   t.regex(error!.message, /visionflow-journal/);
   t.is(heard.length, 1, 'told once that it waits');
   await first.close();
@@ -26,7 +29,7 @@ test('a second writer on the same store waits, then gets a clear error naming th
   await second.close();
 });
 
-test('opening the store right after a crash waits for the dead writer\'s last commit, then carries on after it', async (t) => {
+test("opening the store right after a crash waits for the dead writer's last commit, then carries on after it", async (t) => {
   t.timeout(60_000);
   const url = await throwawayDatabase((fn) => t.teardown(fn), 'vf_fence');
   const db = pgClient(url, 2);
@@ -40,7 +43,10 @@ test('opening the store right after a crash waits for the dead writer\'s last co
       BEGIN IF EXISTS (SELECT 1 FROM slow) THEN PERFORM pg_sleep(2); END IF; RETURN NULL; END $$;
     CREATE TRIGGER slow_commit AFTER INSERT ON graph_events FOR EACH STATEMENT EXECUTE FUNCTION slow_commit();`);
 
-  const child = spawn(process.execPath, ['--import=tsx', 'test/fixtures/journal-writer.ts'], { env: { ...process.env, DATABASE_URL: url }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import=tsx', 'test/fixtures/journal-writer.ts'], {
+    env: { ...process.env, DATABASE_URL: url },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const acked = await new Promise<number>((resolve, reject) => {
@@ -57,7 +63,7 @@ test('opening the store right after a crash waits for the dead writer\'s last co
   let waited = false;
   const store = await openStore({ DATABASE_URL: url }, { onWriterWait: () => (waited = true) });
   t.teardown(() => store.close());
-  t.true(waited, 'the dead writer\'s backend still held the lock: its statement was running');
+  t.true(waited, "the dead writer's backend still held the lock: its statement was running");
   const units = (await db.query('SELECT unit FROM graph_events ORDER BY seq')).map((r) => asNumber(r.unit));
   t.deepEqual(units, [acked, acked + 1], 'the unacknowledged unit the server was running committed before the store opened');
 
@@ -69,7 +75,7 @@ test('opening the store right after a crash waits for the dead writer\'s last co
   t.is(asNumber((await db.query('SELECT count(*) AS n FROM graph_events'))[0]!.n), 3);
 });
 
-test('a lock wait tells this process\'s own previous writer connection (ended at once) from another process\'s (waited for, then refused)', async (t) => {
+test("a lock wait tells this process's own previous writer connection (ended at once) from another process's (waited for, then refused)", async (t) => {
   const url = await throwawayDatabase((fn) => t.teardown(fn), 'vf_own');
   const db = pgClient(url, 2);
   t.teardown(() => db.close());
@@ -87,7 +93,11 @@ test('a lock wait tells this process\'s own previous writer connection (ended at
   t.teardown(() => second.close());
   t.true(Date.now() - started < 10_000, 'not a 30 s wait for a connection of its own');
   t.regex(heard[1] ?? '', new RegExp(`^this process's own previous journal connection \\(backend pid ${first.backendPid}`));
-  t.is((await db.query('SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1', [first.backendPid])).map((r) => asNumber(r.n))[0], 0, 'the old backend is gone');
+  t.is(
+    (await db.query('SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1', [first.backendPid])).map((r) => asNumber(r.n))[0],
+    0,
+    'the old backend is gone',
+  );
 });
 
 test('the journal replaces a broken writer connection itself: graph writes resume, no graph actor restarts, one journal connection stays', async (t) => {
@@ -116,12 +126,22 @@ test('the journal replaces a broken writer connection itself: graph writes resum
   });
   await new Promise((r) => setTimeout(r, 500));
   killedAt = Date.now();
-  await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'visionflow-journal' AND datname = current_database()");
+  await admin.query(
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'visionflow-journal' AND datname = current_database()",
+  );
   await Promise.all(writers);
   const late = results.filter((r) => r.at >= killedAt + 2_000);
-  t.true(late.length > 0 && late.every((r) => r.ok), `writes from 2 s after the connection broke: ${late.filter((r) => r.ok).length}/${late.length} ok; ${late.find((r) => !r.ok)?.message ?? ''}`);
+  t.true(
+    late.length > 0 && late.every((r) => r.ok),
+    `writes from 2 s after the connection broke: ${late.filter((r) => r.ok).length}/${late.length} ok; ${late.find((r) => !r.ok)?.message ?? ''}`,
+  );
   t.deepEqual(failures, [], 'no graph actor failed');
-  t.false(waits.some((w) => w.startsWith('another process')), `no wait for "another process": ${waits.join('; ')}`);
-  const [row] = await admin.query("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'visionflow-journal' AND datname = current_database()");
+  t.false(
+    waits.some((w) => w.startsWith('another process')),
+    `no wait for "another process": ${waits.join('; ')}`,
+  );
+  const [row] = await admin.query(
+    "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'visionflow-journal' AND datname = current_database()",
+  );
   t.is(asNumber(row!.n), 1, 'one journal writer connection');
 });

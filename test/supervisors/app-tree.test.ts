@@ -25,7 +25,10 @@ test('startApp builds /app with the six subsystems in order and the retry actor'
   ]);
   t.deepEqual(SUBSYSTEMS, ['dead-letters', 'settings', 'graph', 'compute', 'agents', 'gateway']);
   const children = await system.ask<SupervisorMsg, readonly ChildInfo[]>(app, (replyTo) => ({ type: 'which-children', replyTo }), 1_000);
-  t.deepEqual(children.map((c) => c.name), [...SUBSYSTEMS]);
+  t.deepEqual(
+    children.map((c) => c.name),
+    [...SUBSYSTEMS],
+  );
   const retry = system.lookup<RetryMsg>(RETRY_ACTOR_PATH);
   t.truthy(retry);
   const stats = await system.ask<RetryMsg, RetryStats>(retry!, (replyTo) => ({ type: 'stats', replyTo }), 1_000);
@@ -35,7 +38,16 @@ test('startApp builds /app with the six subsystems in order and the retry actor'
 test('the retry actor in the app tree picks up dead letters', async (t) => {
   const { system, advance } = testSystem(t);
   const sink = new InMemoryFailureSink();
-  startApp(system, { failureSink: sink, retryPolicy: { maxAttempts: 2, backoff: { minMs: 10, maxMs: 10, randomFactor: 0 }, maxPending: 5, retryable: ['recipient-unknown'], skipRecipients: [] } });
+  startApp(system, {
+    failureSink: sink,
+    retryPolicy: {
+      maxAttempts: 2,
+      backoff: { minMs: 10, maxMs: 10, randomFactor: 0 },
+      maxPending: 5,
+      retryable: ['recipient-unknown'],
+      skipRecipients: [],
+    },
+  });
   system.tellPath('/app/nowhere', 'x');
   await advance(100);
   t.like(sink.failures()[0], { attempts: 2, lastResult: 'recipient-unknown' });

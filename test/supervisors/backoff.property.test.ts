@@ -107,7 +107,14 @@ test('the cap holds for very long crash loops (no overflow to Infinity)', async 
   system.events.subscribe((e) => {
     if (e.type === 'restart-scheduled') delays.push(e.delayMs);
   });
-  const ref = system.spawn<Msg>(() => ({ receive: () => { throw new Error('always'); } }), { name: 'loop' });
+  const ref = system.spawn<Msg>(
+    () => ({
+      receive: () => {
+        throw new Error('always');
+      },
+    }),
+    { name: 'loop' },
+  );
   for (let i = 0; i < 1_100; i++) {
     ref.tell({ kind: 'crash' });
     await system.settled();

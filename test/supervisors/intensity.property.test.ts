@@ -55,7 +55,14 @@ test('exceeding the intensity escalates: the supervisor fails and its parent res
         });
         const events: RuntimeEvent[] = [];
         system.events.subscribe((e) => events.push(e));
-        const worker = childSpec<string>(() => ({ receive: () => { throw new Error('crash'); } }), { name: 'worker' });
+        const worker = childSpec<string>(
+          () => ({
+            receive: () => {
+              throw new Error('crash');
+            },
+          }),
+          { name: 'worker' },
+        );
         system.spawn(supervisor([worker]), {
           name: 'sup',
           supervision: Strategies.oneForOne({ intensity: { maxRestarts, withinMs }, backoff: IMMEDIATE }),
@@ -78,7 +85,8 @@ test('exceeding the intensity escalates: the supervisor fails and its parent res
           return exceeded.length === 0;
         }
         const first = exceeded[0];
-        if (first?.type !== 'restart-intensity-exceeded' || first.supervisor !== '/sup' || first.time !== crashTimes[expectedAt]) return false;
+        if (first?.type !== 'restart-intensity-exceeded' || first.supervisor !== '/sup' || first.time !== crashTimes[expectedAt])
+          return false;
         const supFailed = events.find((e) => e.type === 'actor-failed' && e.path === '/sup');
         const rootDecision = events.find((e) => e.type === 'supervisor-decision' && e.supervisor === '/' && e.child === '/sup');
         const ok =
@@ -107,9 +115,19 @@ test('a failure that escalates to the root stops the whole tree and reports fail
   system.events.subscribe((e) => {
     if (e.type === 'actor-stopped') stopped.push(e.path);
   });
-  const bomb = childSpec<string>(() => ({ receive: () => { throw new Error('boom'); } }), { name: 'bomb' });
+  const bomb = childSpec<string>(
+    () => ({
+      receive: () => {
+        throw new Error('boom');
+      },
+    }),
+    { name: 'bomb' },
+  );
   const quiet = childSpec<string>(() => ({ receive: () => undefined }), { name: 'quiet' });
-  system.spawn(supervisor([quiet, bomb]), { name: 'sup', supervision: Strategies.oneForOne({ intensity: { maxRestarts: 0, withinMs: 1_000 } }) });
+  system.spawn(supervisor([quiet, bomb]), {
+    name: 'sup',
+    supervision: Strategies.oneForOne({ intensity: { maxRestarts: 0, withinMs: 1_000 } }),
+  });
   system.spawn(() => ({ receive: () => undefined }), { name: 'later' });
   await system.settled();
   system.tellPath('/sup/bomb', 'go');

@@ -49,7 +49,10 @@ test('each strategy restarts exactly the right children, with fresh state', asyn
             { name: `c${i}` },
           ),
         );
-        const strategy = { intensity: { maxRestarts: 100, withinMs: 1_000 }, backoff: { minMs: delayMs, maxMs: delayMs, randomFactor: 0, resetAfterMs: 1e9, stashCapacity: 100 } };
+        const strategy = {
+          intensity: { maxRestarts: 100, withinMs: 1_000 },
+          backoff: { minMs: delayMs, maxMs: delayMs, randomFactor: 0, resetAfterMs: 1e9, stashCapacity: 100 },
+        };
         const make = kind === 'one-for-one' ? Strategies.oneForOne : kind === 'one-for-all' ? Strategies.oneForAll : Strategies.restForOne;
         system.spawn(supervisor(children), { name: 'sup', supervision: make(strategy) });
         await system.settled();
@@ -64,7 +67,9 @@ test('each strategy restarts exactly the right children, with fresh state', asyn
 
         const restarted = expectedRestarted(kind, n, failed);
         const counts = await Promise.all(
-          Array.from({ length: n }, (_, i) => system.ask<Msg, number>(system.lookup<Msg>(`/sup/c${i}`)!, (replyTo) => ({ kind: 'count', replyTo }), 1_000)),
+          Array.from({ length: n }, (_, i) =>
+            system.ask<Msg, number>(system.lookup<Msg>(`/sup/c${i}`)!, (replyTo) => ({ kind: 'count', replyTo }), 1_000),
+          ),
         );
         await system.terminate();
         const freshOk = counts.every((c, i) => c === (restarted.includes(i) ? 0 : 1));

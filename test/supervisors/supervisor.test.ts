@@ -31,12 +31,16 @@ function setup(t: ExecutionContext, restart: ChildRestart | undefined = undefine
   const ts = testSystem(t);
   const log = collectEvents(ts.system);
   const record: string[] = [];
-  const sup = ts.system.spawn(supervisor([childSpec(child(record, 'c1'), { name: 'c1', restart }), childSpec(child(record, 'c2'), { name: 'c2' })]), {
-    name: 'sup',
-    supervision: Strategies.oneForOne({ backoff: IMMEDIATE }),
-  });
+  const sup = ts.system.spawn(
+    supervisor([childSpec(child(record, 'c1'), { name: 'c1', restart }), childSpec(child(record, 'c2'), { name: 'c2' })]),
+    {
+      name: 'sup',
+      supervision: Strategies.oneForOne({ backoff: IMMEDIATE }),
+    },
+  );
   const ask = <R>(build: (replyTo: Ref<R>) => SupervisorMsg): Promise<R> => ts.system.ask<SupervisorMsg, R>(sup, build, 1_000);
-  const which = async (): Promise<string[]> => (await ask<readonly ChildInfo[]>((replyTo) => ({ type: 'which-children', replyTo }))).map((c) => c.path);
+  const which = async (): Promise<string[]> =>
+    (await ask<readonly ChildInfo[]>((replyTo) => ({ type: 'which-children', replyTo }))).map((c) => c.path);
   const c1 = (): Ref<ChildMsg> => ts.system.lookup<ChildMsg>('/sup/c1')!;
   return { ...ts, log, record, sup, ask, which, c1 };
 }
@@ -58,16 +62,28 @@ test('which-children reports names and paths', async (t) => {
 
 test('start-child adds a child; a duplicate name is refused with a reason', async (t) => {
   const { ask, which, record, system } = setup(t);
-  const added = await ask<StartChildReply>((replyTo) => ({ type: 'start-child', spec: childSpec(child(record, 'c3'), { name: 'c3' }), replyTo }));
+  const added = await ask<StartChildReply>((replyTo) => ({
+    type: 'start-child',
+    spec: childSpec(child(record, 'c3'), { name: 'c3' }),
+    replyTo,
+  }));
   t.deepEqual(added, { ok: true, path: '/sup/c3' });
   t.deepEqual(await which(), ['/sup/c1', '/sup/c2', '/sup/c3']);
   system.lookup<ChildMsg>('/sup/c3')!.tell('ping');
   await system.settled();
   t.true(record.includes('ping c3#0'));
-  const dup = await ask<StartChildReply>((replyTo) => ({ type: 'start-child', spec: childSpec(child(record, 'c1'), { name: 'c1' }), replyTo }));
+  const dup = await ask<StartChildReply>((replyTo) => ({
+    type: 'start-child',
+    spec: childSpec(child(record, 'c1'), { name: 'c1' }),
+    replyTo,
+  }));
   t.false(dup.ok);
   t.regex(dup.ok ? '' : dup.error, /c1/);
-  const bad = await ask<StartChildReply>((replyTo) => ({ type: 'start-child', spec: childSpec(child(record, 'x'), { name: 'bad/name' }), replyTo }));
+  const bad = await ask<StartChildReply>((replyTo) => ({
+    type: 'start-child',
+    spec: childSpec(child(record, 'x'), { name: 'bad/name' }),
+    replyTo,
+  }));
   t.false(bad.ok);
   t.deepEqual(await which(), ['/sup/c1', '/sup/c2', '/sup/c3']);
 });
@@ -89,8 +105,14 @@ test('a permanent child that stops itself is restarted', async (t) => {
   t.deepEqual(await which(), ['/sup/c1', '/sup/c2']);
   t.is(c1(), before, 'same ref');
   t.true(record.includes('start c1#1'));
-  t.deepEqual(log.of('supervisor-decision').map((e) => [e.child, e.directive]), [['/sup/c1', 'restart']]);
-  t.deepEqual(log.of('actor-restarted').map((e) => e.path), ['/sup/c1']);
+  t.deepEqual(
+    log.of('supervisor-decision').map((e) => [e.child, e.directive]),
+    [['/sup/c1', 'restart']],
+  );
+  t.deepEqual(
+    log.of('actor-restarted').map((e) => e.path),
+    ['/sup/c1'],
+  );
 });
 
 test('a transient child that stops itself is not restarted', async (t) => {
@@ -99,7 +121,10 @@ test('a transient child that stops itself is not restarted', async (t) => {
   await advance(100);
   t.deepEqual(await which(), ['/sup/c2']);
   t.false(record.includes('start c1#1'));
-  t.deepEqual(log.of('actor-stopped').map((e) => [e.path, e.reason]), [['/sup/c1', 'normal']]);
+  t.deepEqual(
+    log.of('actor-stopped').map((e) => [e.path, e.reason]),
+    [['/sup/c1', 'normal']],
+  );
   t.deepEqual(log.of('supervisor-decision'), []);
 });
 
@@ -117,8 +142,14 @@ test('a temporary child that throws is stopped, not restarted', async (t) => {
   await advance(100);
   t.deepEqual(await which(), ['/sup/c2']);
   t.false(record.includes('start c1#1'));
-  t.deepEqual(log.of('supervisor-decision').map((e) => [e.child, e.directive]), [['/sup/c1', 'stop']]);
-  t.deepEqual(log.of('actor-stopped').map((e) => [e.path, e.reason]), [['/sup/c1', 'failure']]);
+  t.deepEqual(
+    log.of('supervisor-decision').map((e) => [e.child, e.directive]),
+    [['/sup/c1', 'stop']],
+  );
+  t.deepEqual(
+    log.of('actor-stopped').map((e) => [e.path, e.reason]),
+    [['/sup/c1', 'failure']],
+  );
   t.deepEqual(log.of('restart-scheduled'), []);
 });
 

@@ -31,7 +31,11 @@ async function screenshot(nodes: number, file: string, settleMs: number, sssp: b
   const browser = await launchBrowser(VIEWPORT);
   try {
     const { page, errors } = await openViewer(browser, world);
-    await waitUntil(page, `window.visionflow?.positions.count === ${nodes} && window.visionflow.graph.edges.size === ${graph.edges.length}`, 180_000);
+    await waitUntil(
+      page,
+      `window.visionflow?.positions.count === ${nodes} && window.visionflow.graph.edges.size === ${graph.edges.length}`,
+      180_000,
+    );
     await sleep(settleMs);
     await probe(page, `window.visionflow.frameAll()`);
     await sleep(1_500);
@@ -42,7 +46,11 @@ async function screenshot(nodes: number, file: string, settleMs: number, sssp: b
       await waitUntil(page, `window.visionflow.sssp.hasResult`, 60_000);
       const far = Math.max(2, nodes - 3);
       await probe(page, `window.visionflow.select(${far}, false)`);
-      await waitUntil(page, `document.querySelector('#node-panel')?.dataset.node === '${far}' && !document.querySelector('#sssp-to').disabled`, 30_000);
+      await waitUntil(
+        page,
+        `document.querySelector('#node-panel')?.dataset.node === '${far}' && !document.querySelector('#sssp-to').disabled`,
+        30_000,
+      );
       await page.locator('#sssp-to').click();
     } else {
       await probe(page, `window.visionflow.select(7, false)`);
@@ -64,7 +72,10 @@ interface Started {
 
 /** `npm start` with this environment; resolves with the URL it prints. */
 async function start(env: NodeJS.ProcessEnv): Promise<Started> {
-  const node = spawn(process.execPath, ['--import=tsx', 'src/cli/start.ts'], { env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const node = spawn(process.execPath, ['--import=tsx', 'src/cli/start.ts'], {
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no URL within 180 s: ${out}`)), 180_000);
@@ -88,7 +99,12 @@ async function stop(node: ChildProcess): Promise<void> {
 }
 
 /** A fresh data folder, a node on it (after `prepare`), the page opened and settled; `shoot` takes it from there. */
-async function withNode(env: NodeJS.ProcessEnv, prepare: (dataDir: string) => Promise<void>, settled: string, shoot: (page: Page) => Promise<void>): Promise<void> {
+async function withNode(
+  env: NodeJS.ProcessEnv,
+  prepare: (dataDir: string) => Promise<void>,
+  settled: string,
+  shoot: (page: Page) => Promise<void>,
+): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'vf-capture-'));
   const dataDir = join(dir, 'pglite');
   try {
@@ -103,7 +119,9 @@ async function withNode(env: NodeJS.ProcessEnv, prepare: (dataDir: string) => Pr
         await page.goto(url);
         await waitUntil(page, settled, 180_000);
         // The layout settles (the stats overlay says 'idle' once no frame came for a second).
-        await waitUntil(page, `document.querySelector('#stats')?.textContent?.includes('lag idle') === true`, 120_000).catch(() => undefined);
+        await waitUntil(page, `document.querySelector('#stats')?.textContent?.includes('lag idle') === true`, 120_000).catch(
+          () => undefined,
+        );
         await probe(page, 'window.visionflow.frameAll()');
         await sleep(2_000);
         await shoot(page);
@@ -121,7 +139,13 @@ async function withNode(env: NodeJS.ProcessEnv, prepare: (dataDir: string) => Pr
 
 async function save(page: Page, file: string): Promise<void> {
   await writeFile(file, await page.screenshot());
-  console.log(JSON.stringify({ file, state: await probe<ViewerProbe>(page, VIEWER_PROBE), legend: await probe<string>(page, `document.querySelector('#legend h3')?.textContent ?? ''`) }));
+  console.log(
+    JSON.stringify({
+      file,
+      state: await probe<ViewerProbe>(page, VIEWER_PROBE),
+      legend: await probe<string>(page, `document.querySelector('#legend h3')?.textContent ?? ''`),
+    }),
+  );
 }
 
 /** The shown node with the most links on the drawn graph. */
@@ -132,32 +156,40 @@ const LOGSEQ_SETTLED = 'window.visionflow?.positions.count > 500 && window.visio
 
 /** `npm start` on a fresh data folder (so it imports the Logseq docs), the printed URL opened. */
 async function logseq(what: 'overview' | 'focus' | 'path'): Promise<void> {
-  await withNode({}, async () => undefined, LOGSEQ_SETTLED, async (page) => {
-    if (what === 'overview') return save(page, 'docs/viewer-logseq.png');
-    const top = await probe<number>(page, TOP);
-    if (what === 'focus') {
-      await probe(page, `window.visionflow.select(${top}, true)`);
+  await withNode(
+    {},
+    async () => undefined,
+    LOGSEQ_SETTLED,
+    async (page) => {
+      if (what === 'overview') return save(page, 'docs/viewer-logseq.png');
+      const top = await probe<number>(page, TOP);
+      if (what === 'focus') {
+        await probe(page, `window.visionflow.select(${top}, true)`);
+        await waitUntil(page, `document.querySelector('#node-panel')?.dataset.node === '${top}'`, 30_000);
+        await sleep(2_500);
+        return save(page, 'docs/viewer-focus.png');
+      }
+      // From the best-linked page to the page farthest from it, following links both ways.
+      await probe(page, `window.visionflow.select(${top}, false)`);
       await waitUntil(page, `document.querySelector('#node-panel')?.dataset.node === '${top}'`, 30_000);
-      await sleep(2_500);
-      return save(page, 'docs/viewer-focus.png');
-    }
-    // From the best-linked page to the page farthest from it, following links both ways.
-    await probe(page, `window.visionflow.select(${top}, false)`);
-    await waitUntil(page, `document.querySelector('#node-panel')?.dataset.node === '${top}'`, 30_000);
-    await page.locator('#sssp-undirected').check();
-    await page.locator('#sssp-from').click();
-    await waitUntil(page, `window.visionflow.sssp.hasResult && window.visionflow.sssp.ignoreDirection`, 60_000);
-    await sleep(1_000);
-    const far = await probe<number>(page, `(() => { const v = window.visionflow; let best, d = -1;
-      for (const id of v.positions.ids) { const k = v.sssp.distanceOf(id); if (k !== undefined && k > d && v.positions.typeOf(id) === 'page') { d = k; best = id; } } return best; })()`);
-    await probe(page, `window.visionflow.select(${far}, false)`);
-    await waitUntil(page, `document.querySelector('#node-panel')?.dataset.node === '${far}'`, 30_000);
-    await page.locator('#sssp-to').click();
-    await waitUntil(page, `document.querySelectorAll('#path-hops li').length > 2`, 30_000);
-    // The viewer flies to fit a path it draws.
-    await sleep(3_000);
-    return save(page, 'docs/viewer-path.png');
-  });
+      await page.locator('#sssp-undirected').check();
+      await page.locator('#sssp-from').click();
+      await waitUntil(page, `window.visionflow.sssp.hasResult && window.visionflow.sssp.ignoreDirection`, 60_000);
+      await sleep(1_000);
+      const far = await probe<number>(
+        page,
+        `(() => { const v = window.visionflow; let best, d = -1;
+      for (const id of v.positions.ids) { const k = v.sssp.distanceOf(id); if (k !== undefined && k > d && v.positions.typeOf(id) === 'page') { d = k; best = id; } } return best; })()`,
+      );
+      await probe(page, `window.visionflow.select(${far}, false)`);
+      await waitUntil(page, `document.querySelector('#node-panel')?.dataset.node === '${far}'`, 30_000);
+      await page.locator('#sssp-to').click();
+      await waitUntil(page, `document.querySelectorAll('#path-hops li').length > 2`, 30_000);
+      // The viewer flies to fit a path it draws.
+      await sleep(3_000);
+      return save(page, 'docs/viewer-path.png');
+    },
+  );
 }
 
 /** SNAP ego-Facebook imported with `npm run import -- snap`, coloured by community. */
@@ -174,12 +206,17 @@ async function facebook(): Promise<void> {
     if (code !== 0) throw new Error(`import exited with ${code}: ${out}`);
     console.log(out.trim());
   };
-  await withNode({ VF_DEMO: '0' }, imported, 'window.visionflow?.positions.count === 4039 && window.visionflow.visible.edgeCount > 80000', async (page) => {
-    await probe(page, `window.visionflow.local.set({ colourBy: 'community' })`);
-    await waitUntil(page, `document.querySelector('#legend h3')?.textContent === 'Colour: community'`, 60_000);
-    await sleep(3_000);
-    await save(page, 'docs/viewer-facebook.png');
-  });
+  await withNode(
+    { VF_DEMO: '0' },
+    imported,
+    'window.visionflow?.positions.count === 4039 && window.visionflow.visible.edgeCount > 80000',
+    async (page) => {
+      await probe(page, `window.visionflow.local.set({ colourBy: 'community' })`);
+      await waitUntil(page, `document.querySelector('#legend h3')?.textContent === 'Colour: community'`, 60_000);
+      await sleep(3_000);
+      await save(page, 'docs/viewer-facebook.png');
+    },
+  );
 }
 
 const [what, ...rest] = process.argv.slice(2);

@@ -63,7 +63,11 @@ async function unpackBundledChromium(): Promise<string> {
   const stage = await mkdtemp(`${target}.partial-`);
   try {
     const bin = join(packageDir, 'bin');
-    await pipeline(createReadStream(join(bin, 'chromium.br')), createBrotliDecompress(), createWriteStream(join(stage, 'chromium'), { mode: 0o755 }));
+    await pipeline(
+      createReadStream(join(bin, 'chromium.br')),
+      createBrotliDecompress(),
+      createWriteStream(join(stage, 'chromium'), { mode: 0o755 }),
+    );
     await untarBrotli(join(bin, 'swiftshader.tar.br'), stage);
     try {
       await rename(stage, target);

@@ -2,10 +2,23 @@
 // distances follow the links' direction, and the side panel's "ignore direction" toggle asks again
 // with the request's undirected flag and shows the distances along links followed both ways.
 import test from 'ava';
-import { bootViewerWorld, launchBrowser, openViewer, probe, waitUntil, type Browser, type SmallGraph, type ViewerWorld } from './support.ts';
+import {
+  bootViewerWorld,
+  launchBrowser,
+  openViewer,
+  probe,
+  waitUntil,
+  type Browser,
+  type SmallGraph,
+  type ViewerWorld,
+} from './support.ts';
 
 /** A one-way ring 1 -> 2 -> ... -> 12 -> 1, each link of length 1. */
-const RING: SmallGraph = { nodes: 12, edges: Array.from({ length: 12 }, (_, i) => [i + 1, ((i + 1) % 12) + 1, 1] as const), directed: true };
+const RING: SmallGraph = {
+  nodes: 12,
+  edges: Array.from({ length: 12 }, (_, i) => [i + 1, ((i + 1) % 12) + 1, 1] as const),
+  directed: true,
+};
 
 let world: ViewerWorld;
 let browser: Browser;
@@ -30,7 +43,11 @@ test('distances follow one-way links; "ignore direction" asks for, and shows, di
   t.teardown(() => page.close());
   await waitUntil(page, loaded, 60_000);
   await probe(page, `window.visionflow.select(1, false)`);
-  await waitUntil(page, `document.querySelector('#node-panel')?.dataset.node === '1' && document.querySelector('#sssp-undirected') !== null`, 15_000);
+  await waitUntil(
+    page,
+    `document.querySelector('#node-panel')?.dataset.node === '1' && document.querySelector('#sssp-undirected') !== null`,
+    15_000,
+  );
   t.false(await page.locator('#sssp-undirected').isChecked(), 'direction is followed by default');
 
   await page.locator('#sssp-from').click();

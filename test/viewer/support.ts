@@ -88,7 +88,15 @@ export async function bootViewerWorld(graph: SmallGraph): Promise<ViewerWorld> {
   await ensureViewerBuilt();
   const store = await memoryPgliteStore();
   const tokens = new TokenAuthority(KEY);
-  const node1 = await bootNode({ name: 'viewer-e2e', host: '127.0.0.1', port: 0, store, tokens, shards: 2, physics: { engines: 'serial' } });
+  const node1 = await bootNode({
+    name: 'viewer-e2e',
+    host: '127.0.0.1',
+    port: 0,
+    store,
+    tokens,
+    shards: 2,
+    physics: { engines: 'serial' },
+  });
   const token = tokens.mint({ sub: 'viewer-test', role: 'admin', ttlSeconds: 3600 });
   const base = `http://127.0.0.1:${node1.address.port}`;
   const client = await Client.open(`ws://127.0.0.1:${node1.address.port}/ws`);
@@ -101,7 +109,8 @@ export async function bootViewerWorld(graph: SmallGraph): Promise<ViewerWorld> {
       const agent = id % 7 === 0;
       const kind = agent ? NodeKind.Agent : id % 5 === 0 ? NodeKind.Concept : NodeKind.Knowledge;
       const metadata = agent ? [new KeyValueT('status', 'working'), new KeyValueT('task', `Summarise node ${id - 1}`)] : [];
-      const content = id === HOSTILE_CONTENT_NODE ? HOSTILE_CONTENT : `Notes on node ${id}: what it links to, and why. *Markdown* shows as typed.`;
+      const content =
+        id === HOSTILE_CONTENT_NODE ? HOSTILE_CONTENT : `Notes on node ${id}: what it links to, and why. *Markdown* shows as typed.`;
       const spec = graph.spec?.(id);
       ops.push(
         addNode(
@@ -121,7 +130,10 @@ export async function bootViewerWorld(graph: SmallGraph): Promise<ViewerWorld> {
       const mutation = batch(...ops.slice(from, from + SEED_CHUNK));
       if (mutation.kind !== 'batch') throw new Error('expected a batch');
       const seq = client.send(mutation.batch);
-      await client.waitFor(() => [...client.of(Payload.Ack), ...client.of(Payload.ErrorReply)].some((e) => Number(e.correlationId) === seq), 60_000);
+      await client.waitFor(
+        () => [...client.of(Payload.Ack), ...client.of(Payload.ErrorReply)].some((e) => Number(e.correlationId) === seq),
+        60_000,
+      );
       const refused = client.of(Payload.ErrorReply).find((e) => Number(e.correlationId) === seq);
       if (refused !== undefined) throw new Error(`seeding refused: ${String((refused.payload as ErrorReplyT).message)}`);
     }
@@ -204,7 +216,10 @@ export interface PixelStats {
 
 /** A screenshot of the canvas alone: the page's overlays (labels, panels) hidden for it. */
 async function sceneShot(page: Page): Promise<Buffer> {
-  await probe(page, `(() => { const ui = document.querySelector('#ui'); if (ui) { ui.dataset.shot = ui.style.visibility; ui.style.visibility = 'hidden'; } })()`);
+  await probe(
+    page,
+    `(() => { const ui = document.querySelector('#ui'); if (ui) { ui.dataset.shot = ui.style.visibility; ui.style.visibility = 'hidden'; } })()`,
+  );
   try {
     return await page.locator('#scene').screenshot();
   } finally {

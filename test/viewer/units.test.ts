@@ -3,15 +3,34 @@
 // switch, and agents' status from metadata and agent events.
 import test from 'ava';
 import {
-  AgentErrorT, AgentHeartbeatT, AgentRegisterT, GraphBatchT, GraphOp, GraphUpdateT, Payload, PositionIdTableT, PositionStreamEncoder, RemoveEdgeT, RemoveNodeT, SsspResultT,
-  TaskAssignedT, TaskCompletedT, TaskProgressT,
+  AgentErrorT,
+  AgentHeartbeatT,
+  AgentRegisterT,
+  GraphBatchT,
+  GraphOp,
+  GraphUpdateT,
+  Payload,
+  PositionIdTableT,
+  PositionStreamEncoder,
+  RemoveEdgeT,
+  RemoveNodeT,
+  SsspResultT,
+  TaskAssignedT,
+  TaskCompletedT,
+  TaskProgressT,
 } from '../../src/protocol/index.ts';
 import { AgentStatus } from '../../viewer/src/agent-status.ts';
 import { backoffDelay, RECONNECT_BACKOFF } from '../../viewer/src/backoff.ts';
 import { BUCKET, RAMP_STEPS } from '../../viewer/src/colours.ts';
 import { GraphStore } from '../../viewer/src/graph-store.ts';
 import { PositionStore } from '../../viewer/src/position-store.ts';
-import { chooseRenderMode, defaultThreshold, POINTS_THRESHOLD, SOFTWARE_POINTS_THRESHOLD, thresholdFromQuery } from '../../viewer/src/render-mode.ts';
+import {
+  chooseRenderMode,
+  defaultThreshold,
+  POINTS_THRESHOLD,
+  SOFTWARE_POINTS_THRESHOLD,
+  thresholdFromQuery,
+} from '../../viewer/src/render-mode.ts';
 import { SsspState } from '../../viewer/src/sssp-state.ts';
 import { addEdge } from '../fixtures/graph-port.ts';
 
@@ -106,7 +125,10 @@ test('the position store interpolates towards each frame and asks for a keyframe
   t.is(store.accept(key, 0), undefined);
   store.interpolate(0);
   const start = at(0);
-  t.true([...store.display].every((v, i) => Math.abs(v - start[i]!) < 0.01), `the keyframe: ${[...store.display].join(', ')}`);
+  t.true(
+    [...store.display].every((v, i) => Math.abs(v - start[i]!) < 0.01),
+    `the keyframe: ${[...store.display].join(', ')}`,
+  );
   const next = encoder.encode({ epoch: 1, positions: at(10) })!;
   t.is(store.accept(next, 100), undefined);
   store.interpolate(100 + store.meanIntervalMs / 2);
@@ -131,7 +153,15 @@ test('render mode: meshes up to the threshold, point sprites past it; the settin
   t.is(chooseRenderMode('something else', 3, 2), 'points', 'an unknown setting behaves as auto');
   t.is(thresholdFromQuery('?token=x&pointsAbove=10'), 10);
   t.is(thresholdFromQuery('?pointsAbove=0'), 0);
-  for (const bad of ['', '?pointsAbove=', '?pointsAbove=-5', '?pointsAbove=1e9', '?pointsAbove=abc', '?pointsAbove=9999999999', '?pointsAbove=999999999']) {
+  for (const bad of [
+    '',
+    '?pointsAbove=',
+    '?pointsAbove=-5',
+    '?pointsAbove=1e9',
+    '?pointsAbove=abc',
+    '?pointsAbove=9999999999',
+    '?pointsAbove=999999999',
+  ]) {
     t.is(thresholdFromQuery(bad), POINTS_THRESHOLD, bad);
   }
   // A software rasteriser gets sprites much sooner; the URL still has the last word.

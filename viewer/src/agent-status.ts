@@ -2,7 +2,14 @@
 // metadata (status, task, progress) and then, where the node has an agent swarm, from the agent
 // events on Topic.Agents (registration maps an agent id to its node; tasks and errors update it).
 // Everything here is text from outside: it is only ever shown through textContent.
-import type { AgentErrorT, AgentHeartbeatT, AgentRegisterT, TaskAssignedT, TaskCompletedT, TaskProgressT } from '../../src/protocol/index.ts';
+import type {
+  AgentErrorT,
+  AgentHeartbeatT,
+  AgentRegisterT,
+  TaskAssignedT,
+  TaskCompletedT,
+  TaskProgressT,
+} from '../../src/protocol/index.ts';
 import { Payload } from '../../src/protocol/index.ts';
 
 export interface AgentState {
@@ -57,7 +64,8 @@ export class AgentStatus {
       case Payload.AgentHeartbeat: {
         const p = payload as AgentHeartbeatT;
         return this.update(p.agentId, (s) => {
-          if (s.status === undefined || s.status === 'registered' || s.status === 'unhealthy' || s.status === 'healthy') s.status = p.health < 0.5 ? 'unhealthy' : 'healthy';
+          if (s.status === undefined || s.status === 'registered' || s.status === 'unhealthy' || s.status === 'healthy')
+            s.status = p.health < 0.5 ? 'unhealthy' : 'healthy';
         });
       }
       case Payload.TaskAssigned: {

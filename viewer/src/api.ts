@@ -24,7 +24,9 @@ export class Api {
   /** Up to 1000 nodes by id (absent ones are left out), with at most `contentChars` of their content. */
   async nodes(ids: readonly number[], contentChars = 0): Promise<readonly GraphNodeView[]> {
     if (ids.length === 0) return [];
-    return (await this.get<{ nodes: GraphNodeView[] }>(`/api/graph/nodes?ids=${ids.join(',')}&content=${Math.max(0, Math.floor(contentChars))}`)).nodes;
+    return (
+      await this.get<{ nodes: GraphNodeView[] }>(`/api/graph/nodes?ids=${ids.join(',')}&content=${Math.max(0, Math.floor(contentChars))}`)
+    ).nodes;
   }
 
   async search(query: string, limit = 12): Promise<readonly GraphNodeView[]> {

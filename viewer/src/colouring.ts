@@ -5,7 +5,18 @@
 // PALETTE_SIZE colours, a palette index per drawn node, and a legend entry per colour with its
 // count: the most common categories get their own colour, the rest share "other".
 import { labelPropagation } from './community.ts';
-import { AGENT_KIND, CATEGORY_COLOURS, hexToRgb, HIGHLIGHTS, KIND_NAMES, OTHER_COLOUR, PALETTE_SIZE, RAMP_STEPS, rampColour, type Rgb } from './colours.ts';
+import {
+  AGENT_KIND,
+  CATEGORY_COLOURS,
+  hexToRgb,
+  HIGHLIGHTS,
+  KIND_NAMES,
+  OTHER_COLOUR,
+  PALETTE_SIZE,
+  RAMP_STEPS,
+  rampColour,
+  type Rgb,
+} from './colours.ts';
 import type { PositionStore } from './position-store.ts';
 import type { SsspState } from './sssp-state.ts';
 import type { NodeDetails } from './titles.ts';
@@ -47,7 +58,16 @@ export interface ColouringInputs {
 }
 
 /** Colours that keep their meaning whatever else the graph holds. */
-const TYPE_COLOURS: Readonly<Record<string, string>> = { journal: '#81c784', tag: '#f06292', block: '#b0bec5', concept: '#4db6ac', task: '#ba68c8', memory: '#aed581', file: '#e0e0e0', user: '#f48fb1' };
+const TYPE_COLOURS: Readonly<Record<string, string>> = {
+  journal: '#81c784',
+  tag: '#f06292',
+  block: '#b0bec5',
+  concept: '#4db6ac',
+  task: '#ba68c8',
+  memory: '#aed581',
+  file: '#e0e0e0',
+  user: '#f48fb1',
+};
 
 const fmt = (n: number): string => (Number.isInteger(n) ? n.toLocaleString('en') : n.toPrecision(3));
 
@@ -69,14 +89,12 @@ export function computeColouring(by: ColourBy, input: ColouringInputs): Colourin
 function byType(input: ColouringInputs, note?: string): Colouring {
   const { store } = input;
   const fixed = (category: string): string | undefined =>
-    category === 'agent' ? input.agentColour : category === 'page' || category === 'knowledge' ? input.knowledgeColour : TYPE_COLOURS[category];
-  return categorical(
-    'type',
-    store.count,
-    (slot) => typeCategory(store, slot),
-    fixed,
-    note,
-  );
+    category === 'agent'
+      ? input.agentColour
+      : category === 'page' || category === 'knowledge'
+        ? input.knowledgeColour
+        : TYPE_COLOURS[category];
+  return categorical('type', store.count, (slot) => typeCategory(store, slot), fixed, note);
 }
 
 function byCommunity(input: ColouringInputs): Colouring {
@@ -92,7 +110,15 @@ function byCommunity(input: ColouringInputs): Colouring {
     const id = leader.get(l) ?? l;
     return `around ${details.peek(id)?.title ?? `#${id}`}`;
   };
-  return categorical('community', store.count, (slot) => String(label.get(store.ids[slot]!) ?? 0), undefined, undefined, (c) => name(Number(c)), true);
+  return categorical(
+    'community',
+    store.count,
+    (slot) => String(label.get(store.ids[slot]!) ?? 0),
+    undefined,
+    undefined,
+    (c) => name(Number(c)),
+    true,
+  );
 }
 
 function byAttribute(input: ColouringInputs, key: string): Colouring {
@@ -115,7 +141,13 @@ function byAttribute(input: ColouringInputs, key: string): Colouring {
   if (present > 0 && numeric >= 0.9 * present && distinct.size > RAMP_STEPS) {
     return byRamp(input, key, (slot) => (values[slot] === undefined ? undefined : Number(values[slot])), 'lowest', 'highest', note);
   }
-  return categorical(key, store.count, (slot) => values[slot] ?? '(none)', (c) => (c === '(none)' ? '#5f6b73' : undefined), note);
+  return categorical(
+    key,
+    store.count,
+    (slot) => values[slot] ?? '(none)',
+    (c) => (c === '(none)' ? '#5f6b73' : undefined),
+    note,
+  );
 }
 
 /**
@@ -165,7 +197,11 @@ function categorical(
   if (otherCount > 0) {
     palette.push(OTHER_COLOUR);
     const groups = counts.size - own.length;
-    entries.push({ colour: OTHER_COLOUR, label: hideSingles ? `${groups.toLocaleString('en')} smaller ones` : `other (${groups.toLocaleString('en')} values)`, count: otherCount });
+    entries.push({
+      colour: OTHER_COLOUR,
+      label: hideSingles ? `${groups.toLocaleString('en')} smaller ones` : `other (${groups.toLocaleString('en')} values)`,
+      count: otherCount,
+    });
   }
   const buckets = new Uint8Array(n);
   for (let slot = 0; slot < n; slot++) buckets[slot] = index.get(cats[slot]!) ?? otherIndex;
@@ -173,7 +209,14 @@ function categorical(
 }
 
 /** RAMP_STEPS equal bins from the lowest value to the highest; nodes without one in grey. */
-function byRamp(input: ColouringInputs, title: string, valueOf: (slot: number) => number | undefined, low: string, high: string, note?: string): Colouring {
+function byRamp(
+  input: ColouringInputs,
+  title: string,
+  valueOf: (slot: number) => number | undefined,
+  low: string,
+  high: string,
+  note?: string,
+): Colouring {
   const n = input.store.count;
   let min = Infinity;
   let max = -Infinity;
@@ -226,7 +269,16 @@ function byDistance(input: ColouringInputs): Colouring | undefined {
   const buckets = colouring.buckets;
   const palette = [...colouring.palette.slice(0, RAMP_STEPS), HIGHLIGHTS[0]!];
   const ramp = { low: '0: the start', high: `${fmt(max)}: farthest reached` };
-  return { palette, buckets, legend: { title: `distance from ${start}`, entries, ramp, note: 'the ramp runs from the start (yellow) to the farthest node reached (blue)' } };
+  return {
+    palette,
+    buckets,
+    legend: {
+      title: `distance from ${start}`,
+      entries,
+      ramp,
+      note: 'the ramp runs from the start (yellow) to the farthest node reached (blue)',
+    },
+  };
 }
 
 /** Metadata keys of the drawn nodes whose details are known, most used first. */
@@ -237,6 +289,8 @@ export function attributeKeys(store: PositionStore, details: NodeDetails, limit 
     if (meta === undefined) continue;
     for (const k of Object.keys(meta)) counts.set(k, (counts.get(k) ?? 0) + 1);
   }
-  return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit).map(([k]) => k);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, limit)
+    .map(([k]) => k);
 }
-

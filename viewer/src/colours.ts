@@ -37,8 +37,29 @@ export const HIGHLIGHTS: readonly Rgb[] = [
 
 /** Distinct colours for categories, in the order they are given out (most common first). */
 export const CATEGORY_COLOURS: readonly string[] = [
-  '#4fc3f7', '#ffb74d', '#81c784', '#f06292', '#ba68c8', '#fff176', '#4db6ac', '#e57373', '#9575cd', '#aed581', '#ff8a65', '#90caf9',
-  '#ce93d8', '#80cbc4', '#ffcc80', '#c5e1a5', '#f48fb1', '#b39ddb', '#80deea', '#dce775', '#bcaaa4', '#ef9a9a', '#a5d6a7',
+  '#4fc3f7',
+  '#ffb74d',
+  '#81c784',
+  '#f06292',
+  '#ba68c8',
+  '#fff176',
+  '#4db6ac',
+  '#e57373',
+  '#9575cd',
+  '#aed581',
+  '#ff8a65',
+  '#90caf9',
+  '#ce93d8',
+  '#80cbc4',
+  '#ffcc80',
+  '#c5e1a5',
+  '#f48fb1',
+  '#b39ddb',
+  '#80deea',
+  '#dce775',
+  '#bcaaa4',
+  '#ef9a9a',
+  '#a5d6a7',
 ];
 
 /** What 'other' and missing values are drawn in. */
@@ -52,7 +73,13 @@ export function hexToRgb(hex: string): Rgb {
 }
 
 export function rgbToHex(c: Rgb): string {
-  return `#${c.map((v) => Math.round(Math.max(0, Math.min(1, v)) * 255).toString(16).padStart(2, '0')).join('')}`;
+  return `#${c
+    .map((v) =>
+      Math.round(Math.max(0, Math.min(1, v)) * 255)
+        .toString(16)
+        .padStart(2, '0'),
+    )
+    .join('')}`;
 }
 
 /** A ramp from yellow (near, low) through red to deep blue (far, high). */
@@ -82,5 +109,9 @@ export function bucketColours(palette: readonly Rgb[]): Rgb[] {
 
 /** A colour pulled most of the way to the background: what the nodes outside the focus are drawn in. */
 export function dimmed(c: Rgb, background: Rgb, keep = 0.22): Rgb {
-  return [background[0] + (c[0] - background[0]) * keep, background[1] + (c[1] - background[1]) * keep, background[2] + (c[2] - background[2]) * keep];
+  return [
+    background[0] + (c[0] - background[0]) * keep,
+    background[1] + (c[1] - background[1]) * keep,
+    background[2] + (c[2] - background[2]) * keep,
+  ];
 }

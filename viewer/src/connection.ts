@@ -82,7 +82,13 @@ export class Connection {
     this.ws = ws;
     ws.onopen = () => {
       this.openedAt = performance.now();
-      const hs = new HandshakeT(this.token, ClientKind.Browser, BigInt(this.lastSeq), 'visionflow-viewer', this.sessionId === '' ? null : this.sessionId);
+      const hs = new HandshakeT(
+        this.token,
+        ClientKind.Browser,
+        BigInt(this.lastSeq),
+        'visionflow-viewer',
+        this.sessionId === '' ? null : this.sessionId,
+      );
       ws.send(encodeEnvelope({ seq: ++this.seq, payload: hs }));
     };
     ws.onmessage = (event: MessageEvent<ArrayBuffer | string>) => {

@@ -52,24 +52,34 @@ export class EdgeTubes {
     for (let i = 0; i < n; i++) {
       const a = 3 * segments[2 * i]!;
       const b = 3 * segments[2 * i + 1]!;
-      const ax = display[a]!, ay = display[a + 1]!, az = display[a + 2]!;
-      let dx = display[b]! - ax, dy = display[b + 1]! - ay, dz = display[b + 2]! - az;
+      const ax = display[a]!,
+        ay = display[a + 1]!,
+        az = display[a + 2]!;
+      let dx = display[b]! - ax,
+        dy = display[b + 1]! - ay,
+        dz = display[b + 2]! - az;
       const length = Math.hypot(dx, dy, dz) || 1e-6;
       dx /= length;
       dy /= length;
       dz /= length;
-      const mx = ax + (dx * length) / 2, my = ay + (dy * length) / 2, mz = az + (dz * length) / 2;
+      const mx = ax + (dx * length) / 2,
+        my = ay + (dy * length) / 2,
+        mz = az + (dz * length) / 2;
       // About 4 pixels wide where it is, and at least minWidth.
       const away = Math.hypot(mx - eye.x, my - eye.y, mz - eye.z);
       const width = Math.max(minWidth, (4 * away) / Math.max(1, pixelsPerUnitAt1));
       // Any axis not along the edge, then two across it.
       const [ux, uy, uz] = Math.abs(dy) < 0.9 ? [0, 1, 0] : [1, 0, 0];
-      let xx = uy * dz - uz * dy, xy = uz * dx - ux * dz, xz = ux * dy - uy * dx;
+      let xx = uy * dz - uz * dy,
+        xy = uz * dx - ux * dz,
+        xz = ux * dy - uy * dx;
       const xl = Math.hypot(xx, xy, xz) || 1;
       xx /= xl;
       xy /= xl;
       xz /= xl;
-      const yx = dy * xz - dz * xy, yy = dz * xx - dx * xz, yz = dx * xy - dy * xx;
+      const yx = dy * xz - dz * xy,
+        yy = dz * xx - dx * xz,
+        yz = dx * xy - dy * xx;
       const o = FLOATS * i;
       m[o] = xx * width;
       m[o + 1] = xy * width;

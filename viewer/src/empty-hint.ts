@@ -26,7 +26,9 @@ export class EmptyHint {
 
   constructor() {
     const code = (text: string): HTMLElement => el('code', { text });
-    const rows = OTHER_FORMATS.map(([format, argument, reads]) => el('tr', {}, [el('td', {}, [code(`npm run import -- ${format} ${argument}`)]), el('td', { text: reads })]));
+    const rows = OTHER_FORMATS.map(([format, argument, reads]) =>
+      el('tr', {}, [el('td', {}, [code(`npm run import -- ${format} ${argument}`)]), el('td', { text: reads })]),
+    );
     const guide = el('a', { id: 'guide-link', text: 'the viewer guide' });
     guide.href = 'help.html';
     guide.target = '_blank';
@@ -35,10 +37,22 @@ export class EmptyHint {
       el('h2', { text: 'The graph is empty' }),
       el('p', {}, ['To load one, stop this node (Ctrl+C) and, in the VisionFlow folder, run']),
       el('pre', { text: 'npm run import -- logseq <folder>' }),
-      el('p', {}, ['then ', code('npm start'), ' again and open the URL it prints (', code('samples/logseq-docs'), ' is a Logseq graph to try). Other formats:']),
+      el('p', {}, [
+        'then ',
+        code('npm start'),
+        ' again and open the URL it prints (',
+        code('samples/logseq-docs'),
+        ' is a Logseq graph to try). Other formats:',
+      ]),
       el('table', {}, rows),
       el('p', { className: 'dim', text: 'Nodes that clients or agents write over the WebSocket appear here as they arrive.' }),
-      el('p', {}, ['New here? Read ', guide, ': finding your way around, filters, colours, paths and exports (press ', el('kbd', { text: '?' }), ' for the keys).']),
+      el('p', {}, [
+        'New here? Read ',
+        guide,
+        ': finding your way around, filters, colours, paths and exports (press ',
+        el('kbd', { text: '?' }),
+        ' for the keys).',
+      ]),
     ]);
     this.root.hidden = true;
   }

@@ -142,5 +142,7 @@ export function viewPng(canvas: HTMLCanvasElement, labels: readonly LabelBox[]):
     g.fillText(l.text, l.x + 5, l.y + l.h / 2);
     g.restore();
   }
-  return new Promise((resolve, reject) => out.toBlob((b) => (b === null ? reject(new Error('the PNG could not be made')) : resolve(b)), 'image/png'));
+  return new Promise((resolve, reject) =>
+    out.toBlob((b) => (b === null ? reject(new Error('the PNG could not be made')) : resolve(b)), 'image/png'),
+  );
 }

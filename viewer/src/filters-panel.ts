@@ -11,7 +11,10 @@ export class FiltersPanel {
   readonly root = el('details', { id: 'filters-panel' });
   private typesKey = '';
   private readonly types = el('div', { className: 'types' });
-  private readonly blocks = el('label', { className: 'setting switch', title: 'Blocks as nodes of their own, or folded into their page (B)' });
+  private readonly blocks = el('label', {
+    className: 'setting switch',
+    title: 'Blocks as nodes of their own, or folded into their page (B)',
+  });
   private readonly blocksBox = el('input', { id: 'show-blocks' });
   /** Shown where the graph has agents (or they are hidden now). */
   private readonly agents: HTMLElement;
@@ -102,7 +105,8 @@ export class FiltersPanel {
     set('show-agents', !v.hideAgents);
     set('show-orphans', !v.hideOrphans);
     const hidden = new Set(v.hiddenTypes);
-    for (const input of this.types.querySelectorAll<HTMLInputElement>('input[data-type]')) input.checked = !hidden.has(input.dataset.type ?? '');
+    for (const input of this.types.querySelectorAll<HTMLInputElement>('input[data-type]'))
+      input.checked = !hidden.has(input.dataset.type ?? '');
     const min = this.root.querySelector<HTMLInputElement>('#min-degree');
     const max = this.root.querySelector<HTMLInputElement>('#max-degree');
     if (min !== null) min.value = v.minDegree === 0 ? '' : String(v.minDegree);

@@ -50,7 +50,8 @@ export class Focus {
       const ids = store.ids;
       const pairs = graph.pairs;
       const kept: number[] = [];
-      for (let i = 0; i < pairs.length; i += 2) if (inside.has(ids[pairs[i]!]!) && inside.has(ids[pairs[i + 1]!]!)) kept.push(pairs[i]!, pairs[i + 1]!);
+      for (let i = 0; i < pairs.length; i += 2)
+        if (inside.has(ids[pairs[i]!]!) && inside.has(ids[pairs[i + 1]!]!)) kept.push(pairs[i]!, pairs[i + 1]!);
       this.isolatedPairs = Int32Array.from(kept);
     }
   }

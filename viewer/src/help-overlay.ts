@@ -17,8 +17,16 @@ export class HelpOverlay {
     this.root.append(
       close,
       el('h2', { text: 'Keys and mouse' }),
-      el('table', { className: 'keys' }, KEYS.map(([, shown, , what]) => el('tr', {}, [el('td', {}, [el('kbd', { text: shown })]), el('td', { text: what })]))),
-      el('table', { className: 'mouse' }, MOUSE.map(([how, what]) => el('tr', {}, [el('td', { text: how }), el('td', { text: what })]))),
+      el(
+        'table',
+        { className: 'keys' },
+        KEYS.map(([, shown, , what]) => el('tr', {}, [el('td', {}, [el('kbd', { text: shown })]), el('td', { text: what })])),
+      ),
+      el(
+        'table',
+        { className: 'mouse' },
+        MOUSE.map(([how, what]) => el('tr', {}, [el('td', { text: how }), el('td', { text: what })])),
+      ),
       el('p', {}, [guide, ': filters, colours, paths, exports and how to load your own notes.']),
     );
     this.root.addEventListener('click', (e) => {

@@ -2,14 +2,14 @@
 // action of the viewer it calls. Keys are ignored while typing in a field.
 
 export type KeyAction =
-  | 'help' | 'frame' | 'escape' | 'search' | 'isolate' | 'blocks' | 'labels' | 'colour' | 'start' | 'end' | 'clear' | 'png';
+  'help' | 'frame' | 'escape' | 'search' | 'isolate' | 'blocks' | 'labels' | 'colour' | 'start' | 'end' | 'clear' | 'png';
 
 export const KEYS: readonly (readonly [key: string, shown: string, action: KeyAction, what: string])[] = [
   ['?', '?', 'help', 'Show or hide this help'],
   ['/', '/', 'search', 'Search titles'],
   ['f', 'F', 'frame', 'Frame the whole graph'],
   ['Escape', 'Esc', 'escape', 'Close the panel or help; clear the selection'],
-  ['i', 'I', 'isolate', 'Isolate the selected node\'s neighbourhood (again: show all)'],
+  ['i', 'I', 'isolate', "Isolate the selected node's neighbourhood (again: show all)"],
   ['b', 'B', 'blocks', 'Show blocks, or fold them into their pages'],
   ['l', 'L', 'labels', 'Labels on or off'],
   ['c', 'C', 'colour', 'Next colouring (type, degree, community, …)'],
@@ -33,7 +33,11 @@ export const MOUSE: readonly (readonly [string, string])[] = [
 export function bindKeys(target: Window, act: (action: KeyAction) => void): void {
   target.addEventListener('keydown', (e) => {
     const t = e.target;
-    if ((t instanceof HTMLInputElement && t.type !== 'checkbox' && t.type !== 'range') || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement) {
+    if (
+      (t instanceof HTMLInputElement && t.type !== 'checkbox' && t.type !== 'range') ||
+      t instanceof HTMLSelectElement ||
+      t instanceof HTMLTextAreaElement
+    ) {
       return;
     }
     if (e.ctrlKey || e.metaKey || e.altKey) return;

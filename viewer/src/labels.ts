@@ -69,7 +69,10 @@ interface Rect {
 }
 
 export class Labels {
-  private readonly pool: { div: HTMLDivElement; last: Record<'text' | 'className' | 'id' | 'transform' | 'width' | 'opacity' | 'display', string> }[] = [];
+  private readonly pool: {
+    div: HTMLDivElement;
+    last: Record<'text' | 'className' | 'id' | 'transform' | 'width' | 'opacity' | 'display', string>;
+  }[] = [];
   visible = true;
   maxVisible = 50;
   /** What the last frame placed, for tests and the PNG export: id, text, box, opacity. */
@@ -143,7 +146,8 @@ export class Labels {
       for (const id of input.always) consider(id, true, 1);
       const ranked = input.ranked;
       ranked.forEach((id, i) => consider(id, false, 1 - i / Math.max(1, ranked.length)));
-      if (store.count <= NEARBY_SCAN_MAX && optional < this.maxVisible) for (const id of nearest(store, input.target, NEARBY)) consider(id, false, 0.5);
+      if (store.count <= NEARBY_SCAN_MAX && optional < this.maxVisible)
+        for (const id of nearest(store, input.target, NEARBY)) consider(id, false, 0.5);
     } else {
       for (const id of input.always) consider(id, true, 1);
     }
@@ -178,7 +182,10 @@ export class Labels {
     }
   }
 
-  private make(): { div: HTMLDivElement; last: Record<'text' | 'className' | 'id' | 'transform' | 'width' | 'opacity' | 'display', string> } {
+  private make(): {
+    div: HTMLDivElement;
+    last: Record<'text' | 'className' | 'id' | 'transform' | 'width' | 'opacity' | 'display', string>;
+  } {
     const div = document.createElement('div');
     div.className = 'label';
     this.layer.append(div);
@@ -209,9 +216,17 @@ export function smallestK(n: number, key: (i: number) => number, k: number): num
 }
 
 /** The ids of the `k` nodes drawn nearest `target`, nearest first. */
-export function nearest(store: Pick<PositionStore, 'count' | 'display' | 'ids'>, target: { x: number; y: number; z: number }, k: number): number[] {
+export function nearest(
+  store: Pick<PositionStore, 'count' | 'display' | 'ids'>,
+  target: { x: number; y: number; z: number },
+  k: number,
+): number[] {
   const p = store.display;
-  return smallestK(store.count, (s) => (p[3 * s]! - target.x) ** 2 + (p[3 * s + 1]! - target.y) ** 2 + (p[3 * s + 2]! - target.z) ** 2, k).map((s) => store.ids[s]!);
+  return smallestK(
+    store.count,
+    (s) => (p[3 * s]! - target.x) ** 2 + (p[3 * s + 1]! - target.y) ** 2 + (p[3 * s + 2]! - target.z) ** 2,
+    k,
+  ).map((s) => store.ids[s]!);
 }
 
 /** The ids of the `k` nodes with the most edges (ties: the smaller id), most first; nodes without edges are never hubs. */

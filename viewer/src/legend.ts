@@ -23,10 +23,23 @@ export class LegendView {
     this.root.hidden = legend === undefined;
     if (legend === undefined) return;
     const rows = legend.entries.map((e) =>
-      el('li', {}, [el('span', { className: 'swatch', title: rgbToHex(e.colour) }), el('span', { className: 'what', text: e.label }), el('span', { className: 'count', text: e.count.toLocaleString('en') })]),
+      el('li', {}, [
+        el('span', { className: 'swatch', title: rgbToHex(e.colour) }),
+        el('span', { className: 'what', text: e.label }),
+        el('span', { className: 'count', text: e.count.toLocaleString('en') }),
+      ]),
     );
     legend.entries.forEach((e, i) => ((rows[i]!.firstChild as HTMLElement).style.background = rgbToHex(e.colour)));
-    const ramp = legend.ramp === undefined ? [] : [el('p', { className: 'ramp' }, [el('span', { text: legend.ramp.low }), el('span', { className: 'bar' }), el('span', { text: legend.ramp.high })])];
+    const ramp =
+      legend.ramp === undefined
+        ? []
+        : [
+            el('p', { className: 'ramp' }, [
+              el('span', { text: legend.ramp.low }),
+              el('span', { className: 'bar' }),
+              el('span', { text: legend.ramp.high }),
+            ]),
+          ];
     this.root.dataset.title = legend.title;
     this.root.replaceChildren(
       el('h3', { text: `Colour: ${legend.title}` }),

@@ -48,7 +48,8 @@ export function parseView(raw: string | null): ViewSettings {
   const o = v as Record<string, unknown>;
   if (typeof o.colourBy === 'string' && COLOUR_BY.test(o.colourBy)) out.colourBy = o.colourBy as ColourBy;
   if (typeof o.showBlocks === 'boolean') out.showBlocks = o.showBlocks;
-  if (Array.isArray(o.hiddenTypes)) out.hiddenTypes = o.hiddenTypes.filter((t): t is string => typeof t === 'string' && t.length <= 256).slice(0, 64);
+  if (Array.isArray(o.hiddenTypes))
+    out.hiddenTypes = o.hiddenTypes.filter((t): t is string => typeof t === 'string' && t.length <= 256).slice(0, 64);
   if (typeof o.hideAgents === 'boolean') out.hideAgents = o.hideAgents;
   if (typeof o.hideOrphans === 'boolean') out.hideOrphans = o.hideOrphans;
   if (whole(o.minDegree, 0xffffffff)) out.minDegree = o.minDegree;

@@ -33,7 +33,11 @@ function inline(text: string, links: MarkdownLinks, depth = 0): Node[] {
     if (code !== undefined) out.push(el('code', { text: code }));
     else if (wiki !== undefined || tagWords !== undefined || tag !== undefined) {
       const title = (wiki ?? tagWords ?? tag)!.trim();
-      const a = el('a', { className: wiki !== undefined ? 'wiki' : 'tag', text: wiki !== undefined ? title : `#${title}`, title: `Open ${title}` });
+      const a = el('a', {
+        className: wiki !== undefined ? 'wiki' : 'tag',
+        text: wiki !== undefined ? title : `#${title}`,
+        title: `Open ${title}`,
+      });
       a.href = '#';
       a.addEventListener('click', (e) => {
         e.preventDefault();
@@ -44,7 +48,8 @@ function inline(text: string, links: MarkdownLinks, depth = 0): Node[] {
       if (SAFE_URL.test(href)) out.push(external(href, depth < 2 ? inline(linkText, links, depth + 1) : [linkText]));
       else out.push(document.createTextNode(m[0]));
     } else if (bare !== undefined) out.push(external(bare, [bare]));
-    else if ((bold1 ?? bold2) !== undefined) out.push(el('strong', {}, depth < 2 ? inline((bold1 ?? bold2)!, links, depth + 1) : [(bold1 ?? bold2)!]));
+    else if ((bold1 ?? bold2) !== undefined)
+      out.push(el('strong', {}, depth < 2 ? inline((bold1 ?? bold2)!, links, depth + 1) : [(bold1 ?? bold2)!]));
     else if ((em1 ?? em2) !== undefined) out.push(el('em', {}, depth < 2 ? inline((em1 ?? em2)!, links, depth + 1) : [(em1 ?? em2)!]));
   }
   if (last < text.length) out.push(document.createTextNode(text.slice(last)));
@@ -113,7 +118,9 @@ export function renderMarkdown(source: string, links: MarkdownLinks): DocumentFr
     if (property !== null) {
       flush();
       endLists();
-      out.append(el('p', { className: 'property' }, [el('span', { className: 'key', text: property[1]! }), ' ', ...inline(property[2]!, links)]));
+      out.append(
+        el('p', { className: 'property' }, [el('span', { className: 'key', text: property[1]! }), ' ', ...inline(property[2]!, links)]),
+      );
       continue;
     }
     const quote = /^\s*>\s?(.*)$/.exec(line);

@@ -72,7 +72,9 @@ export class NodeRenderer {
 
   /** `colours`: BUCKET.count colours, then as many dimmed ones. */
   setColours(colours: readonly Rgb[]): void {
-    this.packed = colours.map(([r, g, b]) => ((255 << 24) | (Math.round(b * 255) << 16) | (Math.round(g * 255) << 8) | Math.round(r * 255)) >>> 0);
+    this.packed = colours.map(
+      ([r, g, b]) => ((255 << 24) | (Math.round(b * 255) << 16) | (Math.round(g * 255) << 8) | Math.round(r * 255)) >>> 0,
+    );
     this.batches.forEach((b, i) => {
       const c = colours[i % BUCKETS] ?? [1, 1, 1];
       b.material.diffuse = new pc.Color(c[0], c[1], c[2]);
@@ -90,7 +92,12 @@ export class NodeRenderer {
   update(count: number, positions: Float32Array, style: NodeStyle): void {
     if (this.mode === 'points') {
       for (const b of this.batches) b.instance.visible = false;
-      this.sprites.update(count, positions, (s) => this.packed[style.bucketOf(s)] ?? 0xffffffff, (s) => (style.bucketOf(s) === HIDDEN ? 0 : style.radiusOf(s)));
+      this.sprites.update(
+        count,
+        positions,
+        (s) => this.packed[style.bucketOf(s)] ?? 0xffffffff,
+        (s) => (style.bucketOf(s) === HIDDEN ? 0 : style.radiusOf(s)),
+      );
       return;
     }
     this.sprites.instance.visible = false;

@@ -30,7 +30,14 @@ export class OrbitCamera {
 
   /** Flies to `to`, ending `distance` away. */
   flyTo(to: readonly [number, number, number], distance: number, now: number): void {
-    this.flight = { from: this.target.clone(), to: new pc.Vec3(to[0], to[1], to[2]), fromDistance: this.distance, toDistance: distance, start: now, ms: 600 };
+    this.flight = {
+      from: this.target.clone(),
+      to: new pc.Vec3(to[0], to[1], to[2]),
+      fromDistance: this.distance,
+      toDistance: distance,
+      start: now,
+      ms: 600,
+    };
   }
 
   /** Places the camera entity; call once per rendered frame. */

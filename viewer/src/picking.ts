@@ -14,7 +14,7 @@ export function pickNode(
   radiusOf: (slot: number) => number,
 ): number | undefined {
   const eye = camera.entity.getPosition();
-  const fovScale = 1 / Math.tan(((camera.fov * Math.PI) / 180) / 2);
+  const fovScale = 1 / Math.tan((camera.fov * Math.PI) / 180 / 2);
   const h = camera.system.app.graphicsDevice.clientRect.height;
   let best: number | undefined;
   let bestScore = Infinity;
@@ -36,7 +36,12 @@ export function pickNode(
 }
 
 /** Where the pointer's ray meets the plane through `point` facing the camera. */
-export function pointerOnPlane(camera: pc.CameraComponent, x: number, y: number, point: readonly [number, number, number]): [number, number, number] | undefined {
+export function pointerOnPlane(
+  camera: pc.CameraComponent,
+  x: number,
+  y: number,
+  point: readonly [number, number, number],
+): [number, number, number] | undefined {
   const near = camera.screenToWorld(x, y, camera.nearClip, new pc.Vec3());
   const far = camera.screenToWorld(x, y, camera.farClip, new pc.Vec3());
   const dir = far.sub(near).normalize();

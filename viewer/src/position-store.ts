@@ -44,7 +44,8 @@ export class PositionStore {
     this.epoch = table.epoch;
     this.tables++;
     const previous = new Map<number, [number, number, number]>();
-    for (const [id, slot] of this.slotOf) previous.set(id, [this.display[3 * slot]!, this.display[3 * slot + 1]!, this.display[3 * slot + 2]!]);
+    for (const [id, slot] of this.slotOf)
+      previous.set(id, [this.display[3 * slot]!, this.display[3 * slot + 1]!, this.display[3 * slot + 2]!]);
     this.ids = Uint32Array.from(table.ids);
     this.kinds = Uint8Array.from(table.kinds.length === table.ids.length ? table.kinds : table.ids.map(() => 0));
     this.types = Uint16Array.from(table.types.length === table.ids.length ? table.types : table.ids.map(() => 0));

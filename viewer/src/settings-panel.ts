@@ -27,9 +27,24 @@ const numberDefault = (path: string): number => Number(SETTINGS_SCHEMA[path]!.de
 
 /** Layouts in one click: each sets the shared link distance and repulsion, relative to the defaults. */
 export const PRESETS: readonly { readonly name: string; readonly title: string; readonly changes: Readonly<Record<string, number>> }[] = [
-  { name: 'Compact', title: 'Short links, little repulsion: clusters pull tight', changes: { [QUICK_PATHS.linkDistance]: 5, [QUICK_PATHS.repulsion]: 6 } },
-  { name: 'Balanced', title: 'The defaults', changes: { [QUICK_PATHS.linkDistance]: numberDefault(QUICK_PATHS.linkDistance), [QUICK_PATHS.repulsion]: numberDefault(QUICK_PATHS.repulsion) } },
-  { name: 'Spread', title: 'Long links, strong repulsion: room between clusters for labels', changes: { [QUICK_PATHS.linkDistance]: 25, [QUICK_PATHS.repulsion]: 30 } },
+  {
+    name: 'Compact',
+    title: 'Short links, little repulsion: clusters pull tight',
+    changes: { [QUICK_PATHS.linkDistance]: 5, [QUICK_PATHS.repulsion]: 6 },
+  },
+  {
+    name: 'Balanced',
+    title: 'The defaults',
+    changes: {
+      [QUICK_PATHS.linkDistance]: numberDefault(QUICK_PATHS.linkDistance),
+      [QUICK_PATHS.repulsion]: numberDefault(QUICK_PATHS.repulsion),
+    },
+  },
+  {
+    name: 'Spread',
+    title: 'Long links, strong repulsion: room between clusters for labels',
+    changes: { [QUICK_PATHS.linkDistance]: 25, [QUICK_PATHS.repulsion]: 30 },
+  },
 ];
 
 /** Label amounts: off, or how many at most. */
@@ -49,7 +64,11 @@ export interface SettingsPanelHooks {
 /** "physics.knowledge.springLength" as a person would say it: "Spring length". */
 export function humanise(path: string): string {
   const leaf = path.slice(path.lastIndexOf('.') + 1);
-  const words = leaf.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/Hz$/, ' Hz').replace(/Ms$/, ' ms').toLowerCase();
+  const words = leaf
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/Hz$/, ' Hz')
+    .replace(/Ms$/, ' ms')
+    .toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
@@ -111,7 +130,11 @@ function read(c: Control, spec: SettingSpec): SettingValue | undefined {
 }
 
 const scope = (shared: boolean): HTMLElement =>
-  el('span', { className: shared ? 'scope shared' : 'scope local', text: shared ? 'shared' : 'this browser', title: shared ? 'Kept by the node: every open viewer follows it' : 'Kept in this browser only' });
+  el('span', {
+    className: shared ? 'scope shared' : 'scope local',
+    text: shared ? 'shared' : 'this browser',
+    title: shared ? 'Kept by the node: every open viewer follows it' : 'Kept in this browser only',
+  });
 
 export class SettingsPanel {
   readonly root = el('div', { id: 'settings-body' });
@@ -125,7 +148,12 @@ export class SettingsPanel {
     private readonly local: LocalSettings,
     private readonly hooks: SettingsPanelHooks,
   ) {
-    const key = el('p', { className: 'scope-key' }, [scope(true), ' every viewer of this node sees it · ', scope(false), ' kept here only']);
+    const key = el('p', { className: 'scope-key' }, [
+      scope(true),
+      ' every viewer of this node sees it · ',
+      scope(false),
+      ' kept here only',
+    ]);
     const presets = el(
       'div',
       { className: 'presets' },
@@ -136,7 +164,11 @@ export class SettingsPanel {
         return b;
       }),
     );
-    const reset = el('button', { id: 'settings-reset', text: 'Reset', title: 'The quick settings back to their defaults, shared and this browser\'s own' });
+    const reset = el('button', {
+      id: 'settings-reset',
+      text: 'Reset',
+      title: "The quick settings back to their defaults, shared and this browser's own",
+    });
     reset.addEventListener('click', () => this.reset());
     presets.append(reset);
 
@@ -161,7 +193,14 @@ export class SettingsPanel {
     for (const [name] of LABEL_AMOUNTS) this.labels.append(el('option', { text: name }));
     this.labels.addEventListener('change', () => {
       const amount = LABEL_AMOUNTS.find(([n]) => n === this.labels.value)?.[1] ?? 50;
-      this.setShared(amount === 0 ? [{ path: QUICK_PATHS.labelsOn, value: false }] : [{ path: QUICK_PATHS.labelsOn, value: true }, { path: QUICK_PATHS.labelCount, value: amount }]);
+      this.setShared(
+        amount === 0
+          ? [{ path: QUICK_PATHS.labelsOn, value: false }]
+          : [
+              { path: QUICK_PATHS.labelsOn, value: true },
+              { path: QUICK_PATHS.labelCount, value: amount },
+            ],
+      );
     });
     this.colour.addEventListener('change', () => this.local.set({ colourBy: this.colour.value as ColourBy }));
     this.colour.addEventListener('focus', () => this.refreshColourChoices());
@@ -255,7 +294,9 @@ export class SettingsPanel {
         this.setShared([{ path, value: v }]);
       });
       this.expert.set(path, c);
-      box.append(el('label', { className: 'setting', title: `${spec.doc} (${path})` }, [el('span', { text: humanise(path) }), c, scope(true)]));
+      box.append(
+        el('label', { className: 'setting', title: `${spec.doc} (${path})` }, [el('span', { text: humanise(path) }), c, scope(true)]),
+      );
     }
     return tree;
   }

@@ -65,7 +65,11 @@ function contentBlock(view: GraphNodeView, openPage: (title: string) => void): H
   const more = whole - text.length;
   const box = el('div', { className: 'content' });
   box.append(renderMarkdown(text, { openPage }));
-  return [el('h3', { text: 'Content' }), box, ...(more > 0 ? [el('p', { className: 'more', text: `… ${more.toLocaleString('en')} more characters` })] : [])];
+  return [
+    el('h3', { text: 'Content' }),
+    box,
+    ...(more > 0 ? [el('p', { className: 'more', text: `… ${more.toLocaleString('en')} more characters` })] : []),
+  ];
 }
 
 export class SidePanel {
@@ -95,13 +99,25 @@ export class SidePanel {
     this.root.hidden = false;
     this.root.dataset.node = String(view.id);
     const a = this.actions;
-    const rows: [string, string][] = [['id', String(view.id)], ['kind', view.kind], ...(view.type === undefined ? [] : [['type', view.type] as [string, string]])];
+    const rows: [string, string][] = [
+      ['id', String(view.id)],
+      ['kind', view.kind],
+      ...(view.type === undefined ? [] : [['type', view.type] as [string, string]]),
+    ];
     if (extras.distance !== undefined) rows.push(['distance from the start', extras.distance.toFixed(2)]);
     const meta = Object.entries(view.metadata ?? {});
     const table = (entries: readonly [string, string][], className: string): HTMLElement =>
-      el('table', { className }, entries.map(([k, v]) => el('tr', {}, [el('th', { text: k }), el('td', { text: v })])));
+      el(
+        'table',
+        { className },
+        entries.map(([k, v]) => el('tr', {}, [el('th', { text: k }), el('td', { text: v })])),
+      );
 
-    const from = el('button', { id: 'sssp-from', text: 'Start here', title: 'Paths start at this node: every node is coloured by its distance from it' });
+    const from = el('button', {
+      id: 'sssp-from',
+      text: 'Start here',
+      title: 'Paths start at this node: every node is coloured by its distance from it',
+    });
     from.addEventListener('click', () => a.distancesFrom(view.id));
     const to = el('button', { id: 'sssp-to', text: 'End here', title: 'Draw the shortest path from the start to this node' });
     to.disabled = extras.source === view.id;
@@ -113,7 +129,10 @@ export class SidePanel {
     undirected.type = 'checkbox';
     undirected.checked = extras.ignoreDirection;
     undirected.addEventListener('change', () => a.setIgnoreDirection(undirected.checked));
-    const toggle = el('label', { className: 'toggle', title: 'Follow links both ways, whichever way they point' }, [undirected, ' ignore direction']);
+    const toggle = el('label', { className: 'toggle', title: 'Follow links both ways, whichever way they point' }, [
+      undirected,
+      ' ignore direction',
+    ]);
     const isolate = el('input', { id: 'isolate' });
     isolate.type = 'checkbox';
     isolate.checked = extras.isolate;
@@ -122,7 +141,12 @@ export class SidePanel {
     hops.value = String(extras.isolateHops);
     isolate.addEventListener('change', () => a.setIsolate(isolate.checked, Number(hops.value)));
     hops.addEventListener('change', () => a.setIsolate(isolate.checked, Number(hops.value)));
-    const isolateRow = el('label', { className: 'toggle', title: 'Show only this node and its neighbours (I)' }, [isolate, ' isolate ', hops, ' hop(s)']);
+    const isolateRow = el('label', { className: 'toggle', title: 'Show only this node and its neighbours (I)' }, [
+      isolate,
+      ' isolate ',
+      hops,
+      ' hop(s)',
+    ]);
 
     const pathBlock: HTMLElement[] = [];
     if (extras.path.length > 0) {
@@ -136,12 +160,23 @@ export class SidePanel {
             e.preventDefault();
             a.select(h.id);
           });
-          const li = el('li', {}, [link, el('span', { className: 'dist', text: h.distance === undefined ? '' : ` ${h.distance.toLocaleString('en', { maximumFractionDigits: 2 })}` })]);
+          const li = el('li', {}, [
+            link,
+            el('span', {
+              className: 'dist',
+              text: h.distance === undefined ? '' : ` ${h.distance.toLocaleString('en', { maximumFractionDigits: 2 })}`,
+            }),
+          ]);
           li.dataset.id = String(h.id);
           return li;
         }),
       );
-      pathBlock.push(el('h3', { text: `Path: ${extras.path.length - 1} hop${extras.path.length === 2 ? '' : 's'}, distance ${(extras.path.at(-1)?.distance ?? 0).toLocaleString('en', { maximumFractionDigits: 2 })}` }), hopsList);
+      pathBlock.push(
+        el('h3', {
+          text: `Path: ${extras.path.length - 1} hop${extras.path.length === 2 ? '' : 's'}, distance ${(extras.path.at(-1)?.distance ?? 0).toLocaleString('en', { maximumFractionDigits: 2 })}`,
+        }),
+        hopsList,
+      );
     } else if (extras.source !== undefined && extras.target !== undefined) {
       pathBlock.push(el('p', { className: 'more', text: 'No path from the start to the end.' }));
     }
@@ -161,7 +196,9 @@ export class SidePanel {
       close,
       el('h2', { text: view.title ?? `Node ${view.id}` }),
       el('p', { className: 'degree', text: `${view.type ?? view.kind} · degree ${extras.degree.toLocaleString('en')}` }),
-      ...(view.kind === 'agent' ? [el('p', { className: 'agent', text: `Agent · ${extras.agent ?? 'status unknown · no current task'}` })] : []),
+      ...(view.kind === 'agent'
+        ? [el('p', { className: 'agent', text: `Agent · ${extras.agent ?? 'status unknown · no current task'}` })]
+        : []),
       el('div', { className: 'actions' }, [from, to, clear, toggle]),
       el('div', { className: 'actions' }, [isolateRow]),
       ...pathBlock,

@@ -41,7 +41,11 @@ export class StatsOverlay {
     this.windowStart = now;
     this.bytesAtStart = sample.bytesReceived;
     // Over a second without a frame: the layout has settled (the server sends nothing new).
-    const lag = !Number.isFinite(sample.msSinceFrame) ? '-' : sample.msSinceFrame > 1_000 ? 'idle' : `${Math.round(sample.msSinceFrame)} ms`;
+    const lag = !Number.isFinite(sample.msSinceFrame)
+      ? '-'
+      : sample.msSinceFrame > 1_000
+        ? 'idle'
+        : `${Math.round(sample.msSinceFrame)} ms`;
     this.box.textContent =
       `${this.fps.toFixed(0)} FPS · ${sample.nodes.toLocaleString()} nodes · ${sample.edges.toLocaleString()} edges · ` +
       `lag ${lag} (every ${sample.frameIntervalMs.toFixed(0)} ms) · ${this.kbps.toFixed(1)} kB/s · ${sample.mode}`;

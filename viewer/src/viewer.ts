@@ -54,7 +54,12 @@ const BLOCK_CONTENT_CHARS = 2_000;
 const RECOLOUR_MS = 1_000;
 
 const AGENT_PAYLOADS = new Set<Payload>([
-  Payload.AgentRegister, Payload.AgentHeartbeat, Payload.TaskAssigned, Payload.TaskProgress, Payload.TaskCompleted, Payload.AgentError,
+  Payload.AgentRegister,
+  Payload.AgentHeartbeat,
+  Payload.TaskAssigned,
+  Payload.TaskProgress,
+  Payload.TaskCompleted,
+  Payload.AgentError,
 ]);
 
 /** The view settings the server's filter is made from (a change of any resubscribes). */
@@ -165,12 +170,24 @@ export class Viewer {
       hits: (ids) => (this.searchHits = ids),
     });
     const tools = toolbar({
-      png: () => void this.exportPng().then((png) => download('visionflow.png', png), (e: unknown) => this.say(String(e))),
+      png: () =>
+        void this.exportPng().then(
+          (png) => download('visionflow.png', png),
+          (e: unknown) => this.say(String(e)),
+        ),
       graphml: () => download('visionflow.graphml', toGraphML(this.visibleSubgraph())),
       gexf: () => download('visionflow.gexf', toGexf(this.visibleSubgraph())),
       help: () => this.help.toggle(),
     });
-    ui.append(el('div', { id: 'left' }, [search, this.filters.root]), tools, this.panel.root, this.toast, this.emptyHint.root, this.legend.root, this.help.root);
+    ui.append(
+      el('div', { id: 'left' }, [search, this.filters.root]),
+      tools,
+      this.panel.root,
+      this.toast,
+      this.emptyHint.root,
+      this.legend.root,
+      this.help.root,
+    );
     this.applyVisualSettings();
 
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
@@ -238,7 +255,7 @@ export class Viewer {
     this.graph.beginLoad();
     let from = 0;
     try {
-      for (let offset: number | undefined = 0; offset !== undefined; ) {
+      for (let offset: number | undefined = 0; offset !== undefined;) {
         const page = await this.api.edgePage(offset, EDGE_PAGE);
         if (load !== this.edgeLoads) return;
         if (offset === 0) from = page.version;
@@ -290,7 +307,11 @@ export class Viewer {
   /** A new id table: the filter panel learns the graph's types; a type new to the filter resubscribes. */
   private tableChanged(): void {
     const names = this.positions.typeNames;
-    this.filters.setTypes(names, this.positions.types.some((code) => code === 0), this.positions.kinds.some((k) => k === AGENT_KIND));
+    this.filters.setTypes(
+      names,
+      this.positions.types.some((code) => code === 0),
+      this.positions.kinds.some((k) => k === AGENT_KIND),
+    );
     const key = names.join('\n');
     if (key !== this.typeNamesKey) {
       this.typeNamesKey = key;
@@ -308,7 +329,10 @@ export class Viewer {
         if (path === 'visualisation.frameRateHz') this.subscribePositions();
         this.applyVisualSettings();
       });
-      this.settingsPanel = new SettingsPanel(client, this.local, { onError: (m) => this.say(m), colourChoices: () => this.colourChoices() });
+      this.settingsPanel = new SettingsPanel(client, this.local, {
+        onError: (m) => this.say(m),
+        colourChoices: () => this.colourChoices(),
+      });
       this.ui.querySelector<HTMLElement>('#settings')?.append(this.settingsPanel.root);
       this.applyVisualSettings();
       this.subscribePositions();
@@ -342,7 +366,8 @@ export class Viewer {
 
   /** The colourings on offer: the built-in ones, then each metadata key the shown nodes carry. */
   colourChoices(): readonly (readonly [ColourBy, string])[] {
-    if (this.attributeCache.version !== this.details.version) this.attributeCache = { version: this.details.version, keys: attributeKeys(this.positions, this.details) };
+    if (this.attributeCache.version !== this.details.version)
+      this.attributeCache = { version: this.details.version, keys: attributeKeys(this.positions, this.details) };
     return [
       ['type', 'type'],
       ['degree', 'degree (links)'],
@@ -489,7 +514,11 @@ export class Viewer {
     }
     this.focus.update(this.hovered, this.selected, this.visible, store);
     this.refreshShownPath();
-    this.nodes.mode = chooseRenderMode(String(settingOf(this.settings, 'visualisation.nodes.renderMode')), store.count, this.options.pointsAbove);
+    this.nodes.mode = chooseRenderMode(
+      String(settingOf(this.settings, 'visualisation.nodes.renderMode')),
+      store.count,
+      this.options.pointsAbove,
+    );
     const camera = this.scene.camera.camera!;
     this.nodes.setProjection(this.scene.app.graphicsDevice.height, camera.fov);
     const colouring = this.refreshColouring(now);
@@ -518,7 +547,9 @@ export class Viewer {
       camera,
       store,
       details: this.details,
-      always: [this.hovered, this.selected, ...this.searchHits, this.sssp.source, this.sssp.target, ...this.shownPath].filter((id): id is number => id !== undefined),
+      always: [this.hovered, this.selected, ...this.searchHits, this.sssp.source, this.sssp.target, ...this.shownPath].filter(
+        (id): id is number => id !== undefined,
+      ),
       ranked: this.rankedLabels(now),
       target: this.orbit.target,
       radiusOf: (id) => this.radiusOf(store.slotOf.get(id) ?? 0),
@@ -528,8 +559,13 @@ export class Viewer {
       },
       caption: (id) => (store.kinds[store.slotOf.get(id) ?? -1] === AGENT_KIND ? this.agents.describe(id) : undefined),
     });
-    const extra = dim ? ['dimmed: outside the focused node\'s neighbourhood'] : [];
-    this.legend.show(colouring.legend, this.focus.isolatedSet === undefined ? extra : [`isolated: ${this.focus.isolatedSet.size.toLocaleString('en')} nodes within ${this.focus.hops} hop(s)`]);
+    const extra = dim ? ["dimmed: outside the focused node's neighbourhood"] : [];
+    this.legend.show(
+      colouring.legend,
+      this.focus.isolatedSet === undefined
+        ? extra
+        : [`isolated: ${this.focus.isolatedSet.size.toLocaleString('en')} nodes within ${this.focus.hops} hop(s)`],
+    );
     this.stats.tick(now, {
       nodes: store.count,
       edges: this.edges.count,
@@ -620,7 +656,11 @@ export class Viewer {
         const { content: _content, contentLength: _length, ...brief } = view;
         this.details.remember(brief);
         this.refreshShownPath();
-        const path: PathHop[] = this.shownPath.map((hop) => ({ id: hop, title: this.details.peek(hop)?.title ?? `#${hop}`, distance: this.sssp.distanceOf(hop) }));
+        const path: PathHop[] = this.shownPath.map((hop) => ({
+          id: hop,
+          title: this.details.peek(hop)?.title ?? `#${hop}`,
+          distance: this.sssp.distanceOf(hop),
+        }));
         const agent = view.kind === 'agent' ? this.agents.describe(id) : undefined;
         this.panel.show(view, {
           source: this.sssp.source,
@@ -659,7 +699,8 @@ export class Viewer {
   /** These nodes with their content (for a page's folded blocks), 200 a request. */
   private async contentsOf(ids: readonly number[]): Promise<ReadonlyMap<number, GraphNodeView>> {
     const out = new Map<number, GraphNodeView>();
-    for (let i = 0; i < ids.length; i += 200) for (const v of await this.api.nodes(ids.slice(i, i + 200), BLOCK_CONTENT_CHARS)) out.set(v.id, v);
+    for (let i = 0; i < ids.length; i += 200)
+      for (const v of await this.api.nodes(ids.slice(i, i + 200), BLOCK_CONTENT_CHARS)) out.set(v.id, v);
     return out;
   }
 
@@ -667,7 +708,9 @@ export class Viewer {
   private async openPage(title: string): Promise<void> {
     try {
       const hits = await this.api.search(title, 20);
-      const exact = hits.find((n) => (n.title ?? '').toLowerCase() === title.toLowerCase() && n.type !== 'block') ?? hits.find((n) => (n.title ?? '').toLowerCase() === title.toLowerCase());
+      const exact =
+        hits.find((n) => (n.title ?? '').toLowerCase() === title.toLowerCase() && n.type !== 'block') ??
+        hits.find((n) => (n.title ?? '').toLowerCase() === title.toLowerCase());
       if (exact === undefined) return this.say(`no page titled "${title}"`);
       this.select(exact.id, true);
     } catch (error) {
@@ -743,7 +786,10 @@ export class Viewer {
       case 'clear':
         return this.clearPath();
       case 'png':
-        void this.exportPng().then((png) => download('visionflow.png', png), (e: unknown) => this.say(String(e)));
+        void this.exportPng().then(
+          (png) => download('visionflow.png', png),
+          (e: unknown) => this.say(String(e)),
+        );
         return;
     }
   }

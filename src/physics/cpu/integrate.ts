@@ -8,7 +8,15 @@
 import type { SimBuffers, StepGlobals } from '../buffers.ts';
 
 /** Integrates slots [i0, i1); returns [max speed, sum of squared speeds] through `stats`. */
-export function integrate(b: SimBuffers, g: StepGlobals, i0: number, i1: number, rep: Float64Array, loc: Float64Array, stats: Float64Array): void {
+export function integrate(
+  b: SimBuffers,
+  g: StepGlobals,
+  i0: number,
+  i1: number,
+  rep: Float64Array,
+  loc: Float64Array,
+  stats: Float64Array,
+): void {
   const { pos, vel, mass, pinned } = b;
   const dt = g.timeStep;
   const keep = 1 - g.damping;

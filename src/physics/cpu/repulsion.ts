@@ -53,7 +53,14 @@ export interface RepulsionParams {
  * Repulsion on the members of leaf groups [g0, g1) of `tree.leaves`, written to `out` (x, y, z per
  * slot). Groups are independent: any split of them over threads gives the same numbers.
  */
-export function repulseGroups(tree: TreeBuffers, g0: number, g1: number, p: RepulsionParams, out: Float64Array, list: InteractionList): void {
+export function repulseGroups(
+  tree: TreeBuffers,
+  g0: number,
+  g1: number,
+  p: RepulsionParams,
+  out: Float64Array,
+  list: InteractionList,
+): void {
   const { nodeI, nodeF, leaves, sx, sy, sz, sq, order } = tree;
   const nodeCount = tree.counts[0]!;
   // theta = 0: nothing is ever far enough (reach is Infinity), the sum is exact.

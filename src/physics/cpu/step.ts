@@ -7,7 +7,7 @@
 // Each force is computed by exactly one participant from the same inputs, so the result does not
 // depend on W or on who took which chunk: the worker engine equals the serial one bit for bit.
 import { allocTree, buildTree, type TreeBuffers } from './tree.ts';
-import type { InteractionList} from './repulsion.ts';
+import type { InteractionList } from './repulsion.ts';
 import { repulseGroups } from './repulsion.ts';
 import { localForces } from './local-forces.ts';
 import { integrate } from './integrate.ts';

@@ -60,7 +60,19 @@ export class WorkerEngine implements PhysicsEngine {
   private async ready(): Promise<void> {
     const { allocSimBuffers } = await import('../buffers.ts');
     const sim = allocSimBuffers(1, 1, -1);
-    await this.step(sim, { n: 0, repulsion: 0, theta: 1, softening: 1, timeStep: 1, damping: 0, maxForce: 1, maxVelocity: 1, alpha: 0, boundRadius: 0, boundStiffness: 0 });
+    await this.step(sim, {
+      n: 0,
+      repulsion: 0,
+      theta: 1,
+      softening: 1,
+      timeStep: 1,
+      damping: 0,
+      maxForce: 1,
+      maxVelocity: 1,
+      alpha: 0,
+      boundRadius: 0,
+      boundStiffness: 0,
+    });
   }
 
   step(buffers: SimBuffers, globals: StepGlobals): Promise<StepStats> {

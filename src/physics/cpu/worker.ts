@@ -8,7 +8,8 @@ export type WorkerRequest =
   | { readonly type: 'bind'; readonly shared: StepShared; readonly index: number; readonly count: number }
   | { readonly type: 'step'; readonly seq: number };
 
-export type WorkerReply = { readonly type: 'done'; readonly seq: number } | { readonly type: 'error'; readonly seq: number; readonly message: string };
+export type WorkerReply =
+  { readonly type: 'done'; readonly seq: number } | { readonly type: 'error'; readonly seq: number; readonly message: string };
 
 const port = parentPort;
 if (port === null) throw new Error('worker.ts runs in a worker thread');
@@ -32,6 +33,10 @@ port.on('message', (m: WorkerRequest) => {
     runStep(shared, index, count, barrier, list);
     port.postMessage({ type: 'done', seq: m.seq } satisfies WorkerReply);
   } catch (error) {
-    port.postMessage({ type: 'error', seq: m.seq, message: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies WorkerReply);
+    port.postMessage({
+      type: 'error',
+      seq: m.seq,
+      message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    } satisfies WorkerReply);
   }
 });

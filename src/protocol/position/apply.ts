@@ -39,7 +39,8 @@ export function applyFrame(frame: PositionFrame, positions: Float32Array, veloci
   }
   const order = deltaOrder(frame);
   scatter(frame.positions, frame.box, order, positions);
-  if (velocities !== null && frame.velocities !== null && frame.velocityBox !== null) scatter(frame.velocities, frame.velocityBox, order, velocities);
+  if (velocities !== null && frame.velocities !== null && frame.velocityBox !== null)
+    scatter(frame.velocities, frame.velocityBox, order, velocities);
 }
 
 /** A delta's moved indices in entry order (a scratch array, valid until the next call). */
@@ -69,8 +70,12 @@ function deltaOrder(frame: PositionFrame): Uint32Array {
 
 /** out[index] = min + q[entry] * step per axis for the frame's entries (the decoder checked the counts). */
 function scatter(q: Uint16Array, box: Float32Array, order: Uint32Array, out: Float32Array): void {
-  const mx = box[0]!, my = box[1]!, mz = box[2]!;
-  const sx = quantStep(mx, box[3]!), sy = quantStep(my, box[4]!), sz = quantStep(mz, box[5]!);
+  const mx = box[0]!,
+    my = box[1]!,
+    mz = box[2]!;
+  const sx = quantStep(mx, box[3]!),
+    sy = quantStep(my, box[4]!),
+    sz = quantStep(mz, box[5]!);
   const count = q.length / 3;
   for (let k = 0, e = 0; k < count; k++, e += 3) {
     const j = 3 * order[k]!;
@@ -81,6 +86,8 @@ function scatter(q: Uint16Array, box: Float32Array, order: Uint32Array, out: Flo
 }
 
 function dequantiseAll(q: Uint16Array, box: Float32Array, out: Float32Array): void {
-  const mx = box[0]!, my = box[1]!, mz = box[2]!;
+  const mx = box[0]!,
+    my = box[1]!,
+    mz = box[2]!;
   dequantiseInto(q, mx, my, mz, quantStep(mx, box[3]!), quantStep(my, box[4]!), quantStep(mz, box[5]!), out);
 }

@@ -139,7 +139,7 @@ function checkBitmap(bits: Uint8Array, tableSize: number, count: number): string
   // Bits past the table (and the padding byte) must be clear.
   const full = tableSize >> 3;
   const rest = tableSize & 7;
-  if (rest !== 0 && (bits[full]! >> rest) !== 0) return 'bitmap marks an index past the id table';
+  if (rest !== 0 && bits[full]! >> rest !== 0) return 'bitmap marks an index past the id table';
   for (let b = full + (rest !== 0 ? 1 : 0); b < bits.length; b++) if (bits[b] !== 0) return 'bitmap marks an index past the id table';
   return null;
 }

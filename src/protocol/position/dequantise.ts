@@ -11,7 +11,17 @@ const WASM_MIN_VALUES = 3 * 4096;
 
 interface DequantiseExports {
   readonly memory: WasmMemory;
-  readonly dequantise: (q: number, count: number, out: number, mx: number, my: number, mz: number, sx: number, sy: number, sz: number) => void;
+  readonly dequantise: (
+    q: number,
+    count: number,
+    out: number,
+    mx: number,
+    my: number,
+    mz: number,
+    sx: number,
+    sy: number,
+    sz: number,
+  ) => void;
 }
 
 const wasmKernel = sharedKernel<DequantiseExports>(DEQUANTISE_WASM);
@@ -22,8 +32,12 @@ const wasmKernel = sharedKernel<DequantiseExports>(DEQUANTISE_WASM);
  */
 export function dequantiseInto(
   q: Uint16Array,
-  mx: number, my: number, mz: number,
-  sx: number, sy: number, sz: number,
+  mx: number,
+  my: number,
+  mz: number,
+  sx: number,
+  sy: number,
+  sz: number,
   out: Float32Array,
   path: KernelPath = 'auto',
 ): void {

@@ -78,7 +78,8 @@ export class PositionStreamEncoder {
 
   constructor(options: PositionEncoderOptions = {}) {
     this.keyframeInterval = options.keyframeInterval ?? 60;
-    if (!Number.isInteger(this.keyframeInterval) || this.keyframeInterval < 1) throw new RangeError('keyframeInterval must be a positive integer');
+    if (!Number.isInteger(this.keyframeInterval) || this.keyframeInterval < 1)
+      throw new RangeError('keyframeInterval must be a positive integer');
     const t = options.threshold ?? 'auto';
     if (t !== 'auto' && !(t >= 0)) throw new RangeError('threshold must be >= 0');
     this.fixedThreshold = t === 'auto' ? null : t;
@@ -113,7 +114,11 @@ export class PositionStreamEncoder {
     const velocities = this.withVelocity ? (snapshot.velocities ?? null) : null;
     if (velocities !== null && velocities.length !== positions.length) throw new RangeError('velocities must match positions');
     const keyframe =
-      this.forced || epoch !== this.epoch || this.scanner === null || n * 3 !== this.scanner.sent.length || this.sinceKeyframe >= this.keyframeInterval - 1;
+      this.forced ||
+      epoch !== this.epoch ||
+      this.scanner === null ||
+      n * 3 !== this.scanner.sent.length ||
+      this.sinceKeyframe >= this.keyframeInterval - 1;
     if (keyframe) return this.keyframe(positions, velocities, epoch, snapshot.bounds);
     return this.delta(positions, velocities, snapshot.bounds);
   }
@@ -133,7 +138,12 @@ export class PositionStreamEncoder {
     return view;
   }
 
-  private keyframe(positions: Float32Array, velocities: Float32Array | null, epoch: number, bounds: ArrayLike<number> | undefined): Uint8Array {
+  private keyframe(
+    positions: Float32Array,
+    velocities: Float32Array | null,
+    epoch: number,
+    bounds: ArrayLike<number> | undefined,
+  ): Uint8Array {
     const n = positions.length / 3;
     if (this.scanner === null) this.scanner = createMovedScanner(n, this.kernels);
     else if (this.scanner.sent.length !== positions.length) this.scanner.resize(n);
@@ -174,8 +184,7 @@ export class PositionStreamEncoder {
       writeBox(view, Offset.velocityBox, vbox);
       quantisePass(velocities, vbox, vbox, new Uint16Array(bytes.buffer, at + 6 * n, 3 * n), path);
     }
-    this.threshold =
-      this.fixedThreshold ?? Math.max(box[3]! - box[0]!, box[4]! - box[1]!, box[5]! - box[2]!) / AUTO_THRESHOLD_DIVISOR;
+    this.threshold = this.fixedThreshold ?? Math.max(box[3]! - box[0]!, box[4]! - box[1]!, box[5]! - box[2]!) / AUTO_THRESHOLD_DIVISOR;
     return bytes;
   }
 
@@ -196,7 +205,8 @@ export class PositionStreamEncoder {
     const perNode = velocities !== null ? 12 : 6;
     // When nearly every node moved, the index makes the delta cost more than a keyframe (the same
     // bytes a node, no index): the keyframe is then the smaller frame, and it also resets drift.
-    if (body + indexBytes + perNode * m >= bodyOffset(velocityFlag) + perNode * n) return this.keyframe(positions, velocities, this.epoch, bounds);
+    if (body + indexBytes + perNode * m >= bodyOffset(velocityFlag) + perNode * n)
+      return this.keyframe(positions, velocities, this.epoch, bounds);
     this.sinceKeyframe++;
     const bytes = allocFrame(body + indexBytes + perNode * m);
     const view = this.header(bytes, FrameKind.Delta, flags, m, n);
@@ -229,10 +239,17 @@ function finiteTight(t: Float64Array, n: number): Float64Array {
 
 /** [minx, miny, minz, maxx, maxy, maxz] over every node. */
 function boxOfAll(v: Float32Array): Float64Array {
-  let x0 = Infinity, y0 = Infinity, z0 = Infinity, x1 = -Infinity, y1 = -Infinity, z1 = -Infinity;
+  let x0 = Infinity,
+    y0 = Infinity,
+    z0 = Infinity,
+    x1 = -Infinity,
+    y1 = -Infinity,
+    z1 = -Infinity;
   const n3 = v.length;
   for (let j = 0; j < n3; j += 3) {
-    const x = v[j]!, y = v[j + 1]!, z = v[j + 2]!;
+    const x = v[j]!,
+      y = v[j + 1]!,
+      z = v[j + 2]!;
     x0 = x < x0 ? x : x0;
     x1 = x > x1 ? x : x1;
     y0 = y < y0 ? y : y0;
@@ -245,10 +262,17 @@ function boxOfAll(v: Float32Array): Float64Array {
 
 /** The same over the first `count` nodes listed in idx. */
 function boxOf(v: Float32Array, idx: Uint32Array, count: number): Float64Array {
-  let x0 = Infinity, y0 = Infinity, z0 = Infinity, x1 = -Infinity, y1 = -Infinity, z1 = -Infinity;
+  let x0 = Infinity,
+    y0 = Infinity,
+    z0 = Infinity,
+    x1 = -Infinity,
+    y1 = -Infinity,
+    z1 = -Infinity;
   for (let k = 0; k < count; k++) {
     const j = 3 * idx[k]!;
-    const x = v[j]!, y = v[j + 1]!, z = v[j + 2]!;
+    const x = v[j]!,
+      y = v[j + 1]!,
+      z = v[j + 2]!;
     if (x < x0) x0 = x;
     if (x > x1) x1 = x;
     if (y < y0) y0 = y;
@@ -308,7 +332,9 @@ function writeBox(view: DataView, at: number, box: Float64Array): void {
 
 /** What the decoder makes of keyframe values q quantised against `box`, written into recon. */
 function dequantiseAll(q: Uint16Array, box: Float64Array, recon: Float32Array): void {
-  const mx = box[0]!, my = box[1]!, mz = box[2]!;
+  const mx = box[0]!,
+    my = box[1]!,
+    mz = box[2]!;
   dequantiseInto(q, mx, my, mz, (box[3]! - mx) / Q_MAX, (box[4]! - my) / Q_MAX, (box[5]! - mz) / Q_MAX, recon);
 }
 
@@ -328,10 +354,18 @@ function quantiseMoved(
   counts: Uint32Array | null,
   low: Uint16Array | null,
 ): void {
-  const mx = box[0]!, my = box[1]!, mz = box[2]!;
-  const ex = box[3]! - mx, ey = box[4]! - my, ez = box[5]! - mz;
-  const sx = ex > 0 ? Q_MAX / ex : 0, sy = ey > 0 ? Q_MAX / ey : 0, sz = ez > 0 ? Q_MAX / ez : 0;
-  const tx = ex / Q_MAX, ty = ey / Q_MAX, tz = ez / Q_MAX;
+  const mx = box[0]!,
+    my = box[1]!,
+    mz = box[2]!;
+  const ex = box[3]! - mx,
+    ey = box[4]! - my,
+    ez = box[5]! - mz;
+  const sx = ex > 0 ? Q_MAX / ex : 0,
+    sy = ey > 0 ? Q_MAX / ey : 0,
+    sz = ez > 0 ? Q_MAX / ez : 0;
+  const tx = ex / Q_MAX,
+    ty = ey / Q_MAX,
+    tz = ez / Q_MAX;
   for (let k = 0, o = 0; k < count; k++, o += 3) {
     const i = idx[k]!;
     const j = 3 * i;

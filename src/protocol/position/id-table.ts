@@ -22,7 +22,8 @@ function packCompact(this: PositionIdTableT, builder: flatbuffers.Builder): flat
   const ids = PositionIdTable.createIdsVector(builder, this.ids);
   const kinds = PositionIdTable.createKindsVector(builder, this.kinds);
   const types = this.types.length === 0 ? 0 : PositionIdTable.createTypesVector(builder, this.types);
-  const names = this.typeNames.length === 0 ? 0 : PositionIdTable.createTypeNamesVector(builder, builder.createObjectOffsetList(this.typeNames));
+  const names =
+    this.typeNames.length === 0 ? 0 : PositionIdTable.createTypeNamesVector(builder, builder.createObjectOffsetList(this.typeNames));
   const folded = this.folded.length === 0 ? 0 : PositionIdTable.createFoldedVector(builder, this.folded);
   const into = this.foldedInto.length === 0 ? 0 : PositionIdTable.createFoldedIntoVector(builder, this.foldedInto);
   return PositionIdTable.createPositionIdTable(builder, this.epoch, ids, kinds, types, names, folded, into);

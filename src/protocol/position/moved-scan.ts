@@ -8,7 +8,16 @@
 // bit (float32 difference, float32 threshold, NaN never moved) and stands in where WebAssembly
 // SIMD is missing; the tests hold the two to the same answers.
 import { MOVED_SCAN_WASM } from './moved-scan-wasm.ts';
-import { align16, chooseKernel, compileKernel, ensureMemory, instantiate, type KernelPath, type WasmMemory, type WasmModule } from './wasm-kernel.ts';
+import {
+  align16,
+  chooseKernel,
+  compileKernel,
+  ensureMemory,
+  instantiate,
+  type KernelPath,
+  type WasmMemory,
+  type WasmModule,
+} from './wasm-kernel.ts';
 
 export interface MovedScanner {
   /** Capacity in nodes. */

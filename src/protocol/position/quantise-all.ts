@@ -15,9 +15,22 @@ const STEP = 12;
 interface QuantiseExports {
   readonly memory: WasmMemory;
   readonly quantise: (
-    pos: number, count: number, q: number, acc: number,
-    mx: number, my: number, mz: number, sx: number, sy: number, sz: number,
-    lx: number, ly: number, lz: number, hx: number, hy: number, hz: number,
+    pos: number,
+    count: number,
+    q: number,
+    acc: number,
+    mx: number,
+    my: number,
+    mz: number,
+    sx: number,
+    sy: number,
+    sz: number,
+    lx: number,
+    ly: number,
+    lz: number,
+    hx: number,
+    hy: number,
+    hz: number,
   ) => number;
 }
 
@@ -34,11 +47,23 @@ export interface QuantisePass {
  * Quantises v (x, y, z per node) against `box` into q, measuring the tight box and checking
  * every value against `check` (often the same box).
  */
-export function quantisePass(v: Float32Array, box: Float64Array, check: Float64Array, q: Uint16Array, path: KernelPath = 'auto'): QuantisePass {
+export function quantisePass(
+  v: Float32Array,
+  box: Float64Array,
+  check: Float64Array,
+  q: Uint16Array,
+  path: KernelPath = 'auto',
+): QuantisePass {
   const count = v.length - (v.length % 3);
-  const mx = box[0]!, my = box[1]!, mz = box[2]!;
-  const ex = box[3]! - mx, ey = box[4]! - my, ez = box[5]! - mz;
-  const sx = ex > 0 ? Q_MAX / ex : 0, sy = ey > 0 ? Q_MAX / ey : 0, sz = ez > 0 ? Q_MAX / ez : 0;
+  const mx = box[0]!,
+    my = box[1]!,
+    mz = box[2]!;
+  const ex = box[3]! - mx,
+    ey = box[4]! - my,
+    ez = box[5]! - mz;
+  const sx = ex > 0 ? Q_MAX / ex : 0,
+    sy = ey > 0 ? Q_MAX / ey : 0,
+    sz = ez > 0 ? Q_MAX / ez : 0;
   const tight = Float64Array.of(Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity);
   const k = chooseKernel(path, count, WASM_MIN_VALUES, wasmKernel);
   let done = 0;
@@ -50,22 +75,36 @@ export function quantisePass(v: Float32Array, box: Float64Array, check: Float64A
     ensureMemory(k.memory, accAt + 96);
     const buffer = k.memory.buffer;
     new Float32Array(buffer, 0, done).set(v.subarray(0, done));
-    inside = k.quantise(0, done, qAt, accAt, mx, my, mz, sx, sy, sz, check[0]!, check[1]!, check[2]!, check[3]!, check[4]!, check[5]!) === 1;
+    inside =
+      k.quantise(0, done, qAt, accAt, mx, my, mz, sx, sy, sz, check[0]!, check[1]!, check[2]!, check[3]!, check[4]!, check[5]!) === 1;
     q.set(new Uint16Array(buffer, qAt, done));
     // Lane j of accumulator vector r holds values whose index is 4r + j (mod 12): axis (4r + j) % 3.
     const acc = new Float32Array(buffer, accAt, 24);
     for (let lane = 0; lane < 12; lane++) {
       const a = lane % 3;
-      const lo = acc[lane]!, hi = acc[12 + lane]!;
+      const lo = acc[lane]!,
+        hi = acc[12 + lane]!;
       if (lo < tight[a]!) tight[a] = lo;
       if (hi > tight[a + 3]!) tight[a + 3] = hi;
     }
   }
   // The JavaScript loop: everything on the fallback, the last count % 12 values after the kernel.
-  const lx = check[0]!, ly = check[1]!, lz = check[2]!, hx = check[3]!, hy = check[4]!, hz = check[5]!;
-  let x0 = tight[0]!, y0 = tight[1]!, z0 = tight[2]!, x1 = tight[3]!, y1 = tight[4]!, z1 = tight[5]!;
+  const lx = check[0]!,
+    ly = check[1]!,
+    lz = check[2]!,
+    hx = check[3]!,
+    hy = check[4]!,
+    hz = check[5]!;
+  let x0 = tight[0]!,
+    y0 = tight[1]!,
+    z0 = tight[2]!,
+    x1 = tight[3]!,
+    y1 = tight[4]!,
+    z1 = tight[5]!;
   for (let j = done; j < count; j += 3) {
-    const x = v[j]!, y = v[j + 1]!, z = v[j + 2]!;
+    const x = v[j]!,
+      y = v[j + 1]!,
+      z = v[j + 2]!;
     inside = inside && x >= lx && x <= hx && y >= ly && y <= hy && z >= lz && z <= hz;
     x0 = x < x0 ? x : x0;
     x1 = x > x1 ? x : x1;

@@ -35,7 +35,7 @@ export class PositionStreamReader {
     if (frame.epoch !== this.epoch || 3 * frame.tableSize !== this.positions.length) {
       return ok({ status: 'stale-epoch', frame });
     }
-    if (frame.kind === 'delta' && (!this.synced || frame.seq !== ((this.lastSeq + 1) >>> 0))) {
+    if (frame.kind === 'delta' && (!this.synced || frame.seq !== (this.lastSeq + 1) >>> 0)) {
       this.synced = false;
       return ok({ status: 'gap', frame });
     }

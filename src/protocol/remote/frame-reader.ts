@@ -26,7 +26,8 @@ export function readFrame(bytes: Uint8Array, maxBytes: number): Result<RemoteFra
     const n = frame.envelopesLength();
     for (let i = 0; i < n; i++) {
       frame.envelopes(i, env);
-      if (env.version() !== PROTOCOL_VERSION) return fail('UNSUPPORTED_VERSION', `envelope ${i}: version ${env.version()}, expected ${PROTOCOL_VERSION}`);
+      if (env.version() !== PROTOCOL_VERSION)
+        return fail('UNSUPPORTED_VERSION', `envelope ${i}: version ${env.version()}, expected ${PROTOCOL_VERSION}`);
       const semantic = checkSemantics(env);
       if (semantic !== null) return { ok: false, error: { code: semantic.code, message: `envelope ${i}: ${semantic.message}` } };
     }

@@ -16,7 +16,11 @@ export const MAX_REMOTE_VERSION = 1;
 
 export type PeerKind = 'node' | 'agent' | 'client';
 
-const KIND_TO_WIRE: Record<PeerKind, RemotePeerKind> = { node: RemotePeerKind.Node, agent: RemotePeerKind.Agent, client: RemotePeerKind.Client };
+const KIND_TO_WIRE: Record<PeerKind, RemotePeerKind> = {
+  node: RemotePeerKind.Node,
+  agent: RemotePeerKind.Agent,
+  client: RemotePeerKind.Client,
+};
 
 export function peerKindOf(wire: RemotePeerKind): PeerKind {
   return wire === RemotePeerKind.Node ? 'node' : wire === RemotePeerKind.Agent ? 'agent' : 'client';
@@ -59,7 +63,13 @@ export function helloFrame(h: HelloFields): Uint8Array {
   return finish(b, RemoteFrame.endRemoteFrame(b));
 }
 
-export function challengeFrame(version: number, address: string, incarnation: number, nonce: Uint8Array, proof: Uint8Array | undefined): Uint8Array {
+export function challengeFrame(
+  version: number,
+  address: string,
+  incarnation: number,
+  nonce: Uint8Array,
+  proof: Uint8Array | undefined,
+): Uint8Array {
   const b = new Builder(256);
   const addr = b.createString(address);
   const n = RemoteChallenge.createNonceVector(b, nonce);

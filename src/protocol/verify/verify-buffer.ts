@@ -65,8 +65,10 @@ function lookupsOf(schema: SchemaLayout): Lookups {
         inlineSize = s === 0 ? 4 : s;
       }
       let pair = -1;
-      if (field.type === BaseType.Union) pair = obj.fields.find((f) => f.type === BaseType.UType && f.offset === field.offset - 2)?.offset ?? -1;
-      else if (field.type === BaseType.UType) pair = obj.fields.find((f) => f.type === BaseType.Union && f.offset === field.offset + 2)?.offset ?? -1;
+      if (field.type === BaseType.Union)
+        pair = obj.fields.find((f) => f.type === BaseType.UType && f.offset === field.offset - 2)?.offset ?? -1;
+      else if (field.type === BaseType.UType)
+        pair = obj.fields.find((f) => f.type === BaseType.Union && f.offset === field.offset + 2)?.offset ?? -1;
       return { dotted: `.${field.name}`, inlineSize, pair };
     }),
   );

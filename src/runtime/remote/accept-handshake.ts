@@ -55,7 +55,9 @@ export class AcceptHandshake implements SocketOwner {
     setTimer: (ms: number, f: () => void) => TimerHandle,
   ) {
     socket.owner = this;
-    this.timer = setTimer(host.limits.handshakeTimeoutMs, () => this.refuse(RemoteCloseCode.PolicyViolation, `no handshake within ${host.limits.handshakeTimeoutMs} ms`));
+    this.timer = setTimer(host.limits.handshakeTimeoutMs, () =>
+      this.refuse(RemoteCloseCode.PolicyViolation, `no handshake within ${host.limits.handshakeTimeoutMs} ms`),
+    );
   }
 
   frame(socket: PeerSocket, data: Uint8Array): void {
@@ -78,7 +80,10 @@ export class AcceptHandshake implements SocketOwner {
     }
     const version = chooseVersion(hello.minVersion(), hello.maxVersion());
     if (version === undefined) {
-      this.refuse(RemoteCloseCode.NoCommonVersion, `no common protocol version: you speak ${hello.minVersion()}-${hello.maxVersion()}, this system 1-1`);
+      this.refuse(
+        RemoteCloseCode.NoCommonVersion,
+        `no common protocol version: you speak ${hello.minVersion()}-${hello.maxVersion()}, this system 1-1`,
+      );
       return;
     }
     const address = hello.address()!;
@@ -185,7 +190,14 @@ export class AcceptHandshake implements SocketOwner {
 
   private refuse(code: number, reason: string): void {
     if (this.step === 'done') return;
-    this.host.publish({ type: 'connection-refused', remote: this.socket.remote, address: this.peer?.address, code, reason, time: this.host.now() });
+    this.host.publish({
+      type: 'connection-refused',
+      remote: this.socket.remote,
+      address: this.peer?.address,
+      code,
+      reason,
+      time: this.host.now(),
+    });
     this.socket.close(code, reason);
   }
 }

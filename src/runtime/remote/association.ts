@@ -45,7 +45,12 @@ import type { RemoteLimits } from './remote-limits.ts';
 import { TokenBucket } from './token-bucket.ts';
 
 /** Close codes with which a peer refuses what it was sent (rather than losing the connection). */
-const REFUSED_BY_PEER = new Set<number>([RemoteCloseCode.UnsupportedData, RemoteCloseCode.InvalidPayload, RemoteCloseCode.PolicyViolation, RemoteCloseCode.TooBig]);
+const REFUSED_BY_PEER = new Set<number>([
+  RemoteCloseCode.UnsupportedData,
+  RemoteCloseCode.InvalidPayload,
+  RemoteCloseCode.PolicyViolation,
+  RemoteCloseCode.TooBig,
+]);
 /** How long an acknowledgement waits for something to ride on before it goes on its own. */
 const ACK_DELAY_MS = 10;
 /** Frame bytes beyond its envelopes: root table, vtable, ack, first_seq, identifier, vector length. */
@@ -178,7 +183,13 @@ export class Association implements Transport, SocketOwner {
     const { message, target, senderRef } = envelope;
     const limits = this.host.limits;
     if (target?.incarnation !== undefined && target.incarnation !== this.remoteIncarnation) {
-      this.deadLetter(envelope.recipient, message, senderRef, 'quarantined', `incarnation ${target.incarnation} of ${this.address} is gone`);
+      this.deadLetter(
+        envelope.recipient,
+        message,
+        senderRef,
+        'quarantined',
+        `incarnation ${target.incarnation} of ${this.address} is gone`,
+      );
       return true;
     }
     let codec;
@@ -203,16 +214,38 @@ export class Association implements Transport, SocketOwner {
     const refs = this.host.system.refs;
     let size: number;
     try {
-      size = writer.add(this.nextSeq, envelope.recipient, envelope.sender, envelope.correlationId ?? 0, codec, message, refs, senderRef, target);
+      size = writer.add(
+        this.nextSeq,
+        envelope.recipient,
+        envelope.sender,
+        envelope.correlationId ?? 0,
+        codec,
+        message,
+        refs,
+        senderRef,
+        target,
+      );
     } catch (error) {
-      this.deadLetter(envelope.recipient, message, senderRef, 'no-codec', `the codec for "${codec.kind}" refused the message: ${describe(error)}`);
+      this.deadLetter(
+        envelope.recipient,
+        message,
+        senderRef,
+        'no-codec',
+        `the codec for "${codec.kind}" refused the message: ${describe(error)}`,
+      );
       return true;
     }
     if (writer.bytes + FRAME_OVERHEAD > limits.maxFrameBytes) {
       // Past the frame limit with the batch: send the batch without it, then try it alone.
       writer.removeLast(refs);
       if (writer.count === 0 || size + FRAME_OVERHEAD > limits.maxFrameBytes) {
-        this.deadLetter(envelope.recipient, message, senderRef, 'message-too-big', `${size} bytes encoded; frames to ${this.address} are at most ${limits.maxFrameBytes}`);
+        this.deadLetter(
+          envelope.recipient,
+          message,
+          senderRef,
+          'message-too-big',
+          `${size} bytes encoded; frames to ${this.address} are at most ${limits.maxFrameBytes}`,
+        );
         return true;
       }
       this.finishBatch();
@@ -457,7 +490,10 @@ export class Association implements Transport, SocketOwner {
     }
     const firstSeq = safeU64(frame.firstSeq());
     if (n > 0 && firstSeq <= this.received) {
-      return { code: RemoteCloseCode.PolicyViolation, reason: `envelope seq ${firstSeq} repeats or goes back (last received ${this.received})` };
+      return {
+        code: RemoteCloseCode.PolicyViolation,
+        reason: `envelope seq ${firstSeq} repeats or goes back (last received ${this.received})`,
+      };
     }
     const system = this.systemMessages(frame);
     if (typeof system === 'string') return { code: RemoteCloseCode.PolicyViolation, reason: system };
@@ -488,7 +524,8 @@ export class Association implements Transport, SocketOwner {
       for (let i = 0; i < length; i++) {
         const path = at(i);
         const parsed = parsePath(path);
-        if (parsed === undefined || parsed.address !== undefined || path.startsWith(TEMP_PREFIX)) return `${what} of a path that is not a local actor path: ${path.slice(0, 80)}`;
+        if (parsed === undefined || parsed.address !== undefined || path.startsWith(TEMP_PREFIX))
+          return `${what} of a path that is not a local actor path: ${path.slice(0, 80)}`;
         out.push(path);
       }
       return out;
@@ -556,7 +593,8 @@ export class Association implements Transport, SocketOwner {
       const sAt = senderAt(env);
       if (sAt !== 0 && sAt !== lastSenderAt) {
         const sender = stringFrom(bb, sAt);
-        if (parsePath(sender)?.address !== this.address) return `sender ${sender.slice(0, 80)} claims another system's path: this is ${this.address}`;
+        if (parsePath(sender)?.address !== this.address)
+          return `sender ${sender.slice(0, 80)} claims another system's path: this is ${this.address}`;
         lastSenderAt = sAt;
       }
     }
@@ -571,7 +609,8 @@ export class Association implements Transport, SocketOwner {
       if (target === undefined || parsePath(target)?.address === this.address) return undefined;
       return `${local} is an ask that was not sent to ${this.address}`;
     }
-    for (const prefix of this.host.clientRecipients) if (local === prefix || local.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`)) return undefined;
+    for (const prefix of this.host.clientRecipients)
+      if (local === prefix || local.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`)) return undefined;
     return `${this.kind}s may not address ${local.slice(0, 80)}: only ${this.host.clientRecipients.join(', ')} and replies to asks`;
   }
 
@@ -595,14 +634,26 @@ export class Association implements Transport, SocketOwner {
       const type = env.payloadType();
       const codec = codecs.forPayload(type);
       if (codec === undefined) {
-        system.deadLetter(local, { payload: Payload[type] ?? type }, sender, 'no-codec', `no codec here for ${Payload[type] ?? type} from ${this.address}`);
+        system.deadLetter(
+          local,
+          { payload: Payload[type] ?? type },
+          sender,
+          'no-codec',
+          `no codec here for ${Payload[type] ?? type} from ${this.address}`,
+        );
         continue;
       }
       let message: unknown;
       try {
         message = codec.decode(env, refs, sender);
       } catch (error) {
-        system.deadLetter(local, { payload: Payload[type] ?? type }, sender, 'no-codec', `the codec for "${codec.kind}" could not decode it: ${describe(error)}`);
+        system.deadLetter(
+          local,
+          { payload: Payload[type] ?? type },
+          sender,
+          'no-codec',
+          `the codec for "${codec.kind}" could not decode it: ${describe(error)}`,
+        );
         continue;
       }
       system.deliverRemote(local, message, sender);
@@ -700,7 +751,13 @@ export class Association implements Transport, SocketOwner {
       const target = batch.targets[i];
       const recipient = batch.recipients[i]!;
       if (target?.incarnation !== undefined) {
-        this.deadLetter(recipient, batch.messages[i], batch.senders[i], 'quarantined', `incarnation ${target.incarnation} of ${this.address} is gone`);
+        this.deadLetter(
+          recipient,
+          batch.messages[i],
+          batch.senders[i],
+          'quarantined',
+          `incarnation ${target.incarnation} of ${this.address} is gone`,
+        );
         continue;
       }
       this.send({
@@ -736,7 +793,13 @@ export class Association implements Transport, SocketOwner {
       for (const batch of this.unacked) {
         this.forget(batch);
         for (let i = 0; i < batch.count; i++) {
-          this.deadLetter(batch.recipients[i]!, batch.messages[i], batch.senders[i], 'transport-failed', `${this.address} closed the connection (${code}): ${reason}`);
+          this.deadLetter(
+            batch.recipients[i]!,
+            batch.messages[i],
+            batch.senders[i],
+            'transport-failed',
+            `${this.address} closed the connection (${code}): ${reason}`,
+          );
         }
       }
       this.unacked = [];
@@ -778,7 +841,13 @@ export class Association implements Transport, SocketOwner {
     }
     const limits = this.host.limits;
     const delayMs = reconnectDelay(this.reconnectAttempt, limits, () => this.host.system.random());
-    this.host.publish({ type: 'reconnect-scheduled', address: this.address, attempt: this.reconnectAttempt, delayMs, time: this.host.clock.now() });
+    this.host.publish({
+      type: 'reconnect-scheduled',
+      address: this.address,
+      attempt: this.reconnectAttempt,
+      delayMs,
+      time: this.host.clock.now(),
+    });
     this.reconnectTimer = this.host.clock.setTimer(delayMs, () => {
       this.reconnectTimer = undefined;
       if (this.socket !== undefined || this.dialing !== undefined || !this.hasDemand) return;
@@ -837,7 +906,10 @@ export class Association implements Transport, SocketOwner {
     const socket = this.socket;
     this.socket = undefined;
     this.dropInbound();
-    socket?.close(RemoteCloseCode.Quarantined, `declared down (${why}): incarnation ${incarnation ?? 'unknown'} of ${this.address} is quarantined`);
+    socket?.close(
+      RemoteCloseCode.Quarantined,
+      `declared down (${why}): incarnation ${incarnation ?? 'unknown'} of ${this.address} is quarantined`,
+    );
     this.dialing?.abandon();
     this.dialing = undefined;
     if (this.writer !== undefined && this.writer.count > 0) this.finishBatch();
@@ -897,11 +969,24 @@ export class Association implements Transport, SocketOwner {
 
   /** Closes the socket for breaking the protocol; the peer reconnects or is declared down. */
   private refuse(socket: PeerSocket, code: number, reason: string): void {
-    this.host.publish({ type: 'connection-refused', remote: socket.remote, address: this.address, code, reason, time: this.host.clock.now() });
+    this.host.publish({
+      type: 'connection-refused',
+      remote: socket.remote,
+      address: this.address,
+      code,
+      reason,
+      time: this.host.clock.now(),
+    });
     socket.close(code, reason);
   }
 
-  private deadLetter(recipient: string, message: unknown, sender: Ref<unknown> | undefined, reason: DeadLetterReason, detail: string): void {
+  private deadLetter(
+    recipient: string,
+    message: unknown,
+    sender: Ref<unknown> | undefined,
+    reason: DeadLetterReason,
+    detail: string,
+  ): void {
     this.stats.deadLetters.set(reason, (this.stats.deadLetters.get(reason) ?? 0) + 1);
     this.host.system.deadLetter(recipient, message, sender, reason, detail);
   }

@@ -87,12 +87,15 @@ export class CodecRegistry {
 
   /** Adds a codec; a second codec for the same kind or the same payload table is a programming error. */
   register(codec: RemoteCodec): this {
-    if (codec.payload === Payload.NONE || Payload[codec.payload] === undefined) throw new RangeError(`codec for "${codec.kind}": ${codec.payload} is not a Payload member`);
+    if (codec.payload === Payload.NONE || Payload[codec.payload] === undefined)
+      throw new RangeError(`codec for "${codec.kind}": ${codec.payload} is not a Payload member`);
     const byKind = this.byKind.get(codec.kind);
     if (byKind !== undefined) throw new Error(`two codecs for message kind "${codec.kind}"`);
     const byPayload = this.byPayload.get(codec.payload);
     if (byPayload !== undefined) {
-      throw new Error(`codecs for "${byPayload.kind}" and "${codec.kind}" both use ${Payload[codec.payload]}: the receiver could not tell them apart`);
+      throw new Error(
+        `codecs for "${byPayload.kind}" and "${codec.kind}" both use ${Payload[codec.payload]}: the receiver could not tell them apart`,
+      );
     }
     this.byKind.set(codec.kind, codec);
     this.byPayload.set(codec.payload, codec);

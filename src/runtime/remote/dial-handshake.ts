@@ -84,7 +84,9 @@ export class DialHandshake implements SocketOwner {
       );
       this.step = 'challenge';
     });
-    this.timer = setTimer(limits.handshakeTimeoutMs, () => this.refuse(RemoteCloseCode.PolicyViolation, `no handshake within ${limits.handshakeTimeoutMs} ms`));
+    this.timer = setTimer(limits.handshakeTimeoutMs, () =>
+      this.refuse(RemoteCloseCode.PolicyViolation, `no handshake within ${limits.handshakeTimeoutMs} ms`),
+    );
   }
 
   /** Gives up on this dial: another connection between the two systems won. */
@@ -114,7 +116,10 @@ export class DialHandshake implements SocketOwner {
     }
     const version = challenge.version();
     if (version < MIN_REMOTE_VERSION || version > MAX_REMOTE_VERSION) {
-      this.refuse(RemoteCloseCode.NoCommonVersion, `the acceptor chose protocol version ${version}; this system speaks ${MIN_REMOTE_VERSION}-${MAX_REMOTE_VERSION}`);
+      this.refuse(
+        RemoteCloseCode.NoCommonVersion,
+        `the acceptor chose protocol version ${version}; this system speaks ${MIN_REMOTE_VERSION}-${MAX_REMOTE_VERSION}`,
+      );
       return;
     }
     const address = challenge.address()!;
@@ -178,7 +183,14 @@ export class DialHandshake implements SocketOwner {
 
   private refuse(code: number, reason: string): void {
     if (this.step === 'done') return;
-    this.host.publish({ type: 'connection-refused', remote: this.socket.remote, address: this.association.address, code, reason, time: this.host.now() });
+    this.host.publish({
+      type: 'connection-refused',
+      remote: this.socket.remote,
+      address: this.association.address,
+      code,
+      reason,
+      time: this.host.now(),
+    });
     this.socket.close(code, reason);
   }
 }

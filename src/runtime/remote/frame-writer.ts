@@ -89,7 +89,14 @@ export class FrameWriter {
     return this.builder.offset() - before + 4;
   }
 
-  private write(recipientPath: string, senderPath: string | undefined, correlationId: number, codec: RemoteCodec, message: unknown, refs: RefWriter): number {
+  private write(
+    recipientPath: string,
+    senderPath: string | undefined,
+    correlationId: number,
+    codec: RemoteCodec,
+    message: unknown,
+    refs: RefWriter,
+  ): number {
     const b = this.builder;
     const payload = codec.encode(b, message, refs);
     const recipient = b.createSharedString(recipientPath);
@@ -119,7 +126,9 @@ export class FrameWriter {
     this.builder = new Builder(this.initialBytes);
     this.offsets = [];
     for (let i = 0; i < this.recipients.length; i++) {
-      this.offsets.push(this.write(this.recipients[i]!, this.senderPaths[i], this.correlationIds[i]!, this.codecs[i]!, this.messages[i], refs));
+      this.offsets.push(
+        this.write(this.recipients[i]!, this.senderPaths[i], this.correlationIds[i]!, this.codecs[i]!, this.messages[i], refs),
+      );
     }
   }
 

@@ -15,9 +15,21 @@ export type RemoteEvent =
   /** The connection dropped; the association lives on (reconnect, or wait for the peer to) until down. */
   | { readonly type: 'connection-lost'; readonly address: string; readonly code: number; readonly reason: string; readonly time: number }
   /** Declared down: watched actors there are Terminated, in-flight messages dead-lettered. */
-  | { readonly type: 'association-down'; readonly address: string; readonly incarnation: number | undefined; readonly why: string; readonly time: number }
+  | {
+      readonly type: 'association-down';
+      readonly address: string;
+      readonly incarnation: number | undefined;
+      readonly why: string;
+      readonly time: number;
+    }
   | { readonly type: 'quarantined'; readonly address: string; readonly incarnation: number; readonly time: number }
-  | { readonly type: 'reconnect-scheduled'; readonly address: string; readonly attempt: number; readonly delayMs: number; readonly time: number }
+  | {
+      readonly type: 'reconnect-scheduled';
+      readonly address: string;
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly time: number;
+    }
   /** This end closed a socket (handshake refused, protocol broken, flood...); `address` once known. */
   | {
       readonly type: 'connection-refused';

@@ -6,7 +6,11 @@ import type { RemoteTransport } from './remote-transport.ts';
 
 export function bindRemoteMetrics(transport: RemoteTransport, registry: Registry): void {
   const registers = [registry];
-  const perPeer = (name: string, help: string, read: (stats: ReturnType<RemoteTransport['associationList']>[number]['stats']) => [number, number]): void => {
+  const perPeer = (
+    name: string,
+    help: string,
+    read: (stats: ReturnType<RemoteTransport['associationList']>[number]['stats']) => [number, number],
+  ): void => {
     new Counter({
       name,
       help,
@@ -24,7 +28,10 @@ export function bindRemoteMetrics(transport: RemoteTransport, registry: Registry
   };
   perPeer('vf_remote_bytes_total', 'Frame bytes received and sent, per peer system', (s) => [s.bytesIn, s.bytesOut]);
   perPeer('vf_remote_frames_total', 'Frames received and sent, per peer system', (s) => [s.framesIn, s.framesOut]);
-  perPeer('vf_remote_messages_total', 'Actor messages (envelopes) received and sent, per peer system', (s) => [s.messagesIn, s.messagesOut]);
+  perPeer('vf_remote_messages_total', 'Actor messages (envelopes) received and sent, per peer system', (s) => [
+    s.messagesIn,
+    s.messagesOut,
+  ]);
   new Gauge({
     name: 'vf_remote_queue_messages',
     help: 'Messages told to each peer system and not yet acknowledged by it (its outbound queue)',
@@ -37,7 +44,7 @@ export function bindRemoteMetrics(transport: RemoteTransport, registry: Registry
   });
   new Gauge({
     name: 'vf_remote_queue_bytes',
-    help: 'Encoded bytes in each peer system\'s outbound queue',
+    help: "Encoded bytes in each peer system's outbound queue",
     labelNames: ['peer'],
     registers,
     collect() {
@@ -106,7 +113,7 @@ export function bindRemoteMetrics(transport: RemoteTransport, registry: Registry
   });
   new Gauge({
     name: 'vf_remote_limit',
-    help: 'The remote transport\'s limits and timings (bytes, messages, milliseconds, per second)',
+    help: "The remote transport's limits and timings (bytes, messages, milliseconds, per second)",
     labelNames: ['limit'],
     registers,
     collect() {

@@ -200,7 +200,10 @@ export class RemoteTransport {
       res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' }).end('VisionFlow remote actors: WebSocket only\n');
     };
     this.tlsListen = options.tls !== undefined;
-    const server = options.tls === undefined ? createHttpServer(refuseHttp) : createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, refuseHttp);
+    const server =
+      options.tls === undefined
+        ? createHttpServer(refuseHttp)
+        : createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, refuseHttp);
     const wss = new WebSocketServer({ server, maxPayload: this.limits.maxFrameBytes, perMessageDeflate: false });
     wss.on('connection', (ws, req) => this.accepted(ws, `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`));
     this.server = server;

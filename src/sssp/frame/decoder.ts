@@ -149,7 +149,12 @@ function decode(input: Uint8Array): Result<SsspFrame> {
   });
 }
 
-function checkDistances(raw: Float64Array | Float32Array | Uint16Array, encoding: DistanceEncodingCode, scale: number, nondecreasing: boolean): string | null {
+function checkDistances(
+  raw: Float64Array | Float32Array | Uint16Array,
+  encoding: DistanceEncodingCode,
+  scale: number,
+  nondecreasing: boolean,
+): string | null {
   let prev = 0;
   for (let k = 0; k < raw.length; k++) {
     const d = raw[k]!;

@@ -58,7 +58,14 @@ function writeHeader(
 }
 
 /** Writes distances of `indices` into the frame in the chosen encoding; returns nothing. */
-function writeDistances(buf: ArrayBuffer, at: number, encoding: DistanceEncodingCode, distance: Float64Array, indices: ArrayLike<number>, scale: number): void {
+function writeDistances(
+  buf: ArrayBuffer,
+  at: number,
+  encoding: DistanceEncodingCode,
+  distance: Float64Array,
+  indices: ArrayLike<number>,
+  scale: number,
+): void {
   const n = indices.length;
   if (encoding === DistanceEncoding.F64) {
     const out = new Float64Array(buf, at, n);

@@ -178,7 +178,7 @@ export class PositionView {
   /** Applies a frame: 'stale' when it is for another table, 'gap' when a delta does not follow on. */
   apply(frame: PositionFrame): 'applied' | 'gap' | 'stale' {
     if (frame.epoch !== this.epoch || frame.tableSize !== this.ids.length) return 'stale';
-    if (frame.kind === 'delta' && (!this.synced || frame.seq !== ((this.lastSeq + 1) >>> 0))) {
+    if (frame.kind === 'delta' && (!this.synced || frame.seq !== (this.lastSeq + 1) >>> 0)) {
       this.synced = false;
       return 'gap';
     }
@@ -323,7 +323,12 @@ export class OutsiderClient {
   private onEnvelope(env: Envelope): void {
     if (env.version() !== 1) throw new Error(`envelope version ${env.version()}`);
     const unpacked = env.unpack();
-    const received: Received = { seq: unpacked.seq, correlationId: unpacked.correlationId, type: unpacked.payloadType, payload: unpacked.payload };
+    const received: Received = {
+      seq: unpacked.seq,
+      correlationId: unpacked.correlationId,
+      type: unpacked.payloadType,
+      payload: unpacked.payload,
+    };
     if (received.seq > this.lastSeq) this.lastSeq = received.seq;
     this.received.push(received);
     if (received.type === Payload.HandshakeAccepted) this.accepted = received.payload as HandshakeAcceptedT;
@@ -334,7 +339,8 @@ export class OutsiderClient {
     const status = this.view.apply(frame);
     this.frames.push({ frame, status });
     // Lost its place in the stream: ask for a keyframe (the server sends one at once).
-    if (status === 'gap') this.send({ type: Payload.KeyframeRequest, payload: new KeyframeRequestT(this.view.lastSeq >>> 0, this.view.epoch >>> 0) });
+    if (status === 'gap')
+      this.send({ type: Payload.KeyframeRequest, payload: new KeyframeRequestT(this.view.lastSeq >>> 0, this.view.epoch >>> 0) });
   }
 }
 

@@ -38,7 +38,11 @@ async function victim(t: ExecutionContext): Promise<Victim> {
 }
 
 async function honest(a: Local, text: string): Promise<void> {
-  const reply = await a.system.ask<Task, Done>(a.system.resolve<Task>('vf://node-b/app/worker')!, (replyTo) => ({ kind: 'task', id: text, text, replyTo }), 15_000);
+  const reply = await a.system.ask<Task, Done>(
+    a.system.resolve<Task>('vf://node-b/app/worker')!,
+    (replyTo) => ({ kind: 'task', id: text, text, replyTo }),
+    15_000,
+  );
   if (reply.result !== `node-b:${text}`) throw new Error(`unexpected reply ${JSON.stringify(reply)}`);
 }
 
@@ -46,7 +50,10 @@ async function honest(a: Local, text: string): Promise<void> {
 async function unaffected(t: ExecutionContext, { a, b }: Victim): Promise<void> {
   await honest(a, 'after');
   t.is(a.transport.association('node-b')?.incarnation, b.incarnation);
-  t.false(a.events.some((e) => e.type === 'connection-lost' || e.type === 'association-down'), 'the honest association never dropped');
+  t.false(
+    a.events.some((e) => e.type === 'connection-lost' || e.type === 'association-down'),
+    'the honest association never dropped',
+  );
 }
 
 async function sinkCount(b: Peer, from: string): Promise<number> {
@@ -55,37 +62,80 @@ async function sinkCount(b: Peer, from: string): Promise<number> {
 
 const beat = (from: string, n: number) => ({ recipient: 'vf://node-b/app/sink', message: { kind: 'beat', from, n } });
 
-test.serial('failed handshakes are closed with 1008 and a reason: bad proof, bad token, a role that is not an agent, wrong system, silence', async (t) => {
-  const v = await victim(t);
-  const badProof = await RawPeer.connect(v.b.url);
-  await t.throwsAsync(badProof.handshake({ address: 'evil', to: 'node-b', kind: 'node', secret: Buffer.alloc(32, 1) }));
-  t.deepEqual(await badProof.closeOf(), { code: RemoteCloseCode.PolicyViolation, reason: 'unauthorized: handshake proof does not match the cluster secret' });
+test.serial(
+  'failed handshakes are closed with 1008 and a reason: bad proof, bad token, a role that is not an agent, wrong system, silence',
+  async (t) => {
+    const v = await victim(t);
+    const badProof = await RawPeer.connect(v.b.url);
+    await t.throwsAsync(badProof.handshake({ address: 'evil', to: 'node-b', kind: 'node', secret: Buffer.alloc(32, 1) }));
+    t.deepEqual(await badProof.closeOf(), {
+      code: RemoteCloseCode.PolicyViolation,
+      reason: 'unauthorized: handshake proof does not match the cluster secret',
+    });
 
-  const forged = await RawPeer.connect(v.b.url);
-  await t.throwsAsync(forged.handshake({ address: 'agent-1', to: 'node-b', kind: 'agent', token: `${tokens.mint({ sub: 'agent-1', role: 'agent', ttlSeconds: 60 })}x` }));
-  t.deepEqual(await forged.closeOf(), { code: RemoteCloseCode.PolicyViolation, reason: 'unauthorized: bad token signature' });
+    const forged = await RawPeer.connect(v.b.url);
+    await t.throwsAsync(
+      forged.handshake({
+        address: 'agent-1',
+        to: 'node-b',
+        kind: 'agent',
+        token: `${tokens.mint({ sub: 'agent-1', role: 'agent', ttlSeconds: 60 })}x`,
+      }),
+    );
+    t.deepEqual(await forged.closeOf(), { code: RemoteCloseCode.PolicyViolation, reason: 'unauthorized: bad token signature' });
 
-  const viewer = await RawPeer.connect(v.b.url);
-  await t.throwsAsync(viewer.handshake({ address: 'viewer-1', to: 'node-b', kind: 'agent', token: tokens.mint({ sub: 'viewer-1', role: 'viewer', ttlSeconds: 60 }) }));
-  t.deepEqual(await viewer.closeOf(), { code: RemoteCloseCode.PolicyViolation, reason: 'forbidden: role viewer may not act as an agent' });
+    const viewer = await RawPeer.connect(v.b.url);
+    await t.throwsAsync(
+      viewer.handshake({
+        address: 'viewer-1',
+        to: 'node-b',
+        kind: 'agent',
+        token: tokens.mint({ sub: 'viewer-1', role: 'viewer', ttlSeconds: 60 }),
+      }),
+    );
+    t.deepEqual(await viewer.closeOf(), {
+      code: RemoteCloseCode.PolicyViolation,
+      reason: 'forbidden: role viewer may not act as an agent',
+    });
 
-  const impostor = await RawPeer.connect(v.b.url);
-  await t.throwsAsync(impostor.handshake({ address: 'node-a', to: 'node-b', kind: 'agent', token: tokens.mint({ sub: 'node-a', role: 'agent', ttlSeconds: 60 }) }));
-  t.deepEqual(await impostor.closeOf(), { code: RemoteCloseCode.PolicyViolation, reason: 'unauthorized: node-a is a node\'s address' });
+    const impostor = await RawPeer.connect(v.b.url);
+    await t.throwsAsync(
+      impostor.handshake({
+        address: 'node-a',
+        to: 'node-b',
+        kind: 'agent',
+        token: tokens.mint({ sub: 'node-a', role: 'agent', ttlSeconds: 60 }),
+      }),
+    );
+    t.deepEqual(await impostor.closeOf(), { code: RemoteCloseCode.PolicyViolation, reason: "unauthorized: node-a is a node's address" });
 
-  const elsewhere = await RawPeer.connect(v.b.url);
-  await t.throwsAsync(elsewhere.handshake({ address: 'evil', to: 'node-z', kind: 'node', secret: SECRET }));
-  t.deepEqual(await elsewhere.closeOf(), { code: RemoteCloseCode.PolicyViolation, reason: 'this is node-b, not node-z' });
+    const elsewhere = await RawPeer.connect(v.b.url);
+    await t.throwsAsync(elsewhere.handshake({ address: 'evil', to: 'node-z', kind: 'node', secret: SECRET }));
+    t.deepEqual(await elsewhere.closeOf(), { code: RemoteCloseCode.PolicyViolation, reason: 'this is node-b, not node-z' });
 
-  const future = await RawPeer.connect(v.b.url);
-  future.send(helloFrame({ kind: 'node', address: 'evil', toAddress: 'node-b', incarnation: newIncarnation(), nonce: newNonce(), token: undefined, versions: { min: 2, max: 3 } }));
-  t.deepEqual(await future.closeOf(), { code: RemoteCloseCode.NoCommonVersion, reason: 'no common protocol version: you speak 2-3, this system 1-1' });
+    const future = await RawPeer.connect(v.b.url);
+    future.send(
+      helloFrame({
+        kind: 'node',
+        address: 'evil',
+        toAddress: 'node-b',
+        incarnation: newIncarnation(),
+        nonce: newNonce(),
+        token: undefined,
+        versions: { min: 2, max: 3 },
+      }),
+    );
+    t.deepEqual(await future.closeOf(), {
+      code: RemoteCloseCode.NoCommonVersion,
+      reason: 'no common protocol version: you speak 2-3, this system 1-1',
+    });
 
-  const silent = await RawPeer.connect(v.b.url);
-  const closed = await silent.closeOf(SILENCE_MS + 10_000);
-  t.deepEqual(closed, { code: RemoteCloseCode.PolicyViolation, reason: `no handshake within ${SILENCE_MS} ms` });
-  await unaffected(t, v);
-});
+    const silent = await RawPeer.connect(v.b.url);
+    const closed = await silent.closeOf(SILENCE_MS + 10_000);
+    t.deepEqual(closed, { code: RemoteCloseCode.PolicyViolation, reason: `no handshake within ${SILENCE_MS} ms` });
+    await unaffected(t, v);
+  },
+);
 
 test.serial('random bytes, text frames and envelopes before the handshake are closed, 1007 or 1003 or 1008', async (t) => {
   const v = await victim(t);
@@ -97,7 +147,10 @@ test.serial('random bytes, text frames and envelopes before the handshake are cl
 
   const text = await RawPeer.connect(v.b.url);
   text.send('hello');
-  t.deepEqual(await text.closeOf(), { code: RemoteCloseCode.UnsupportedData, reason: 'text frames are not part of this protocol: send binary RemoteFrames' });
+  t.deepEqual(await text.closeOf(), {
+    code: RemoteCloseCode.UnsupportedData,
+    reason: 'text frames are not part of this protocol: send binary RemoteFrames',
+  });
 
   const early = await RawPeer.connect(v.b.url);
   early.send(envelopeFrame([beat('early', 1)], 1));
@@ -120,15 +173,20 @@ test.serial('a frame over the size limit is closed with 1009 and the limit, what
   await unaffected(t, v);
 });
 
-test.serial('a sender that claims another system\'s path is closed, and none of its frame is delivered', async (t) => {
+test.serial("a sender that claims another system's path is closed, and none of its frame is delivered", async (t) => {
   const v = await victim(t);
   const spoof = await RawPeer.connect(v.b.url);
   await spoof.handshake({ address: 'node-x', to: 'node-b', kind: 'node', secret: SECRET });
   // Two good envelopes, then one sent "as" node-a: the whole frame is refused.
-  spoof.send(envelopeFrame([{ ...beat('spoof', 1), sender: 'vf://node-x/app/me' }, beat('spoof', 2), { ...beat('spoof', 3), sender: 'vf://node-a/app/worker' }], 1));
+  spoof.send(
+    envelopeFrame(
+      [{ ...beat('spoof', 1), sender: 'vf://node-x/app/me' }, beat('spoof', 2), { ...beat('spoof', 3), sender: 'vf://node-a/app/worker' }],
+      1,
+    ),
+  );
   t.deepEqual(await spoof.closeOf(), {
     code: RemoteCloseCode.PolicyViolation,
-    reason: 'sender vf://node-a/app/worker claims another system\'s path: this is node-x',
+    reason: "sender vf://node-a/app/worker claims another system's path: this is node-x",
   });
   t.is(await sinkCount(v.b, 'spoof'), 0);
   await unaffected(t, v);
@@ -137,7 +195,12 @@ test.serial('a sender that claims another system\'s path is closed, and none of 
 test.serial('an agent may reach /app/agents but not /app/graph directly: closed, nothing delivered', async (t) => {
   const v = await victim(t);
   const agent = await RawPeer.connect(v.b.url);
-  await agent.handshake({ address: 'agent-7', to: 'node-b', kind: 'agent', token: tokens.mint({ sub: 'agent-7', role: 'agent', ttlSeconds: 60 }) });
+  await agent.handshake({
+    address: 'agent-7',
+    to: 'node-b',
+    kind: 'agent',
+    token: tokens.mint({ sub: 'agent-7', role: 'agent', ttlSeconds: 60 }),
+  });
   // Allowed: its own corner of the tree.
   agent.send(envelopeFrame([{ recipient: 'vf://node-b/app/agents/worker', message: { kind: 'beat', from: 'agent-7', n: 1 } }], 1));
   agent.send(envelopeFrame([beat('agent-7', 1), { recipient: '/app/graph', message: { kind: 'beat', from: 'agent-7', n: 2 } }], 2));
@@ -147,19 +210,40 @@ test.serial('an agent may reach /app/agents but not /app/graph directly: closed,
   t.is(await sinkCount(v.b, 'agent-7'), 0);
 
   const direct = await RawPeer.connect(v.b.url);
-  await direct.handshake({ address: 'agent-8', to: 'node-b', kind: 'agent', token: tokens.mint({ sub: 'agent-8', role: 'agent', ttlSeconds: 60 }) });
+  await direct.handshake({
+    address: 'agent-8',
+    to: 'node-b',
+    kind: 'agent',
+    token: tokens.mint({ sub: 'agent-8', role: 'agent', ttlSeconds: 60 }),
+  });
   direct.send(envelopeFrame([{ recipient: 'vf://node-b/app/graph', message: { kind: 'beat', from: 'agent-8', n: 1 } }], 1));
-  t.deepEqual(await direct.closeOf(), { code: RemoteCloseCode.PolicyViolation, reason: 'agents may not address /app/graph: only /app/agents and replies to asks' });
+  t.deepEqual(await direct.closeOf(), {
+    code: RemoteCloseCode.PolicyViolation,
+    reason: 'agents may not address /app/graph: only /app/agents and replies to asks',
+  });
   await unaffected(t, v);
 });
 
 test.serial('an agent that floods past its rate limit is closed with 1008; the excess is not delivered', async (t) => {
   const v = await victim(t);
   const flood = await RawPeer.connect(v.b.url);
-  await flood.handshake({ address: 'agent-9', to: 'node-b', kind: 'agent', token: tokens.mint({ sub: 'agent-9', role: 'agent', ttlSeconds: 60 }) });
+  await flood.handshake({
+    address: 'agent-9',
+    to: 'node-b',
+    kind: 'agent',
+    token: tokens.mint({ sub: 'agent-9', role: 'agent', ttlSeconds: 60 }),
+  });
   const perFrame = 100;
   for (let f = 0; f < 20 && flood.ws.readyState === flood.ws.OPEN; f++) {
-    flood.send(envelopeFrame(Array.from({ length: perFrame }, (_, i) => ({ recipient: 'vf://node-b/app/agents/sink', message: { kind: 'beat', from: 'agent-9', n: f * perFrame + i + 1 } })), f * perFrame + 1));
+    flood.send(
+      envelopeFrame(
+        Array.from({ length: perFrame }, (_, i) => ({
+          recipient: 'vf://node-b/app/agents/sink',
+          message: { kind: 'beat', from: 'agent-9', n: f * perFrame + i + 1 },
+        })),
+        f * perFrame + 1,
+      ),
+    );
   }
   const closed = await flood.closeOf();
   t.is(closed.code, RemoteCloseCode.PolicyViolation);

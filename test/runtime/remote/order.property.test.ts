@@ -26,19 +26,27 @@ test.serial('per sender-recipient pair, messages arrive in the order sent, none 
       for (let n = m.start; n < m.start + m.count; n++) remoteSink.tell({ kind: 'beat', from: m.from, n });
     },
   });
-  const senders = [0, 1, 2, 3].map((i) => a.system.spawn(sender, { name: `sender-${i}`, mailbox: { capacity: 1_000, overflow: 'reject' } }));
+  const senders = [0, 1, 2, 3].map((i) =>
+    a.system.spawn(sender, { name: `sender-${i}`, mailbox: { capacity: 1_000, overflow: 'reject' } }),
+  );
   let run = 0;
   let total = 0;
 
   await fc.assert(
     fc.asyncProperty(
-      fc.array(fc.record({ sender: fc.integer({ min: 0, max: 3 }), count: fc.integer({ min: 1, max: 3_000 }), yieldAfter: fc.boolean() }), { minLength: 1, maxLength: 12 }),
+      fc.array(fc.record({ sender: fc.integer({ min: 0, max: 3 }), count: fc.integer({ min: 1, max: 3_000 }), yieldAfter: fc.boolean() }), {
+        minLength: 1,
+        maxLength: 12,
+      }),
       fc.integer({ min: 0, max: 5_000 }),
       async (plan, backwards) => {
         run++;
         const sent = new Map<string, number>();
         // The other direction at the same time: the child streams beats to this process's sink.
-        const back = backwards > 0 ? b.must({ op: 'beats', target: 'vf://node-a/app/sink', from: `back-${run}`, count: backwards }) : Promise.resolve({});
+        const back =
+          backwards > 0
+            ? b.must({ op: 'beats', target: 'vf://node-a/app/sink', from: `back-${run}`, count: backwards })
+            : Promise.resolve({});
         for (const step of plan) {
           const from = `run-${run}-sender-${step.sender}`;
           const start = (sent.get(from) ?? 0) + 1;
@@ -56,11 +64,19 @@ test.serial('per sender-recipient pair, messages arrive in the order sent, none 
           30_000,
           `run ${run}: every beat at the sink`,
         );
-        await eventually(() => backwards === 0 || a.sinkState.counts.get(`back-${run}`) === backwards, 30_000, `run ${run}: every beat back`);
+        await eventually(
+          () => backwards === 0 || a.sinkState.counts.get(`back-${run}`) === backwards,
+          30_000,
+          `run ${run}: every beat back`,
+        );
         for (const [from, n] of sent) {
           if (state.last[from] !== n || state.counts[from] !== n) return false;
         }
-        return state.outOfOrder.length === 0 && a.sinkState.outOfOrder.length === 0 && a.sinkState.last.get(`back-${run}`) === (backwards || undefined);
+        return (
+          state.outOfOrder.length === 0 &&
+          a.sinkState.outOfOrder.length === 0 &&
+          a.sinkState.last.get(`back-${run}`) === (backwards || undefined)
+        );
       },
     ),
     { numRuns: 12, seed: 22, endOnFailure: true },

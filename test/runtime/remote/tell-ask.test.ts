@@ -34,10 +34,18 @@ test.serial('three processes ask each other round a ring', async (t) => {
   a.transport.addPeer('node-c', c.url);
   await b.must({ op: 'add-peer', address: 'node-c', url: c.url });
 
-  const ab = await a.system.ask<Task, Done>(a.system.resolve<Task>('vf://node-b/app/worker')!, (replyTo) => ({ kind: 'task', id: 'ab', text: 'a->b', replyTo }), 15_000);
+  const ab = await a.system.ask<Task, Done>(
+    a.system.resolve<Task>('vf://node-b/app/worker')!,
+    (replyTo) => ({ kind: 'task', id: 'ab', text: 'a->b', replyTo }),
+    15_000,
+  );
   const bc = await b.must<{ reply: Done }>({ op: 'ask', target: 'vf://node-c/app/worker', text: 'b->c', timeoutMs: 15_000 });
   const ca = await c.must<{ reply: Done }>({ op: 'ask', target: 'vf://node-a/app/worker', text: 'c->a', timeoutMs: 15_000 });
-  const ac = await a.system.ask<Task, Done>(a.system.resolve<Task>('vf://node-c/app/worker')!, (replyTo) => ({ kind: 'task', id: 'ac', text: 'a->c', replyTo }), 15_000);
+  const ac = await a.system.ask<Task, Done>(
+    a.system.resolve<Task>('vf://node-c/app/worker')!,
+    (replyTo) => ({ kind: 'task', id: 'ac', text: 'a->c', replyTo }),
+    15_000,
+  );
   t.is(ab.result, 'node-b:a->b');
   t.is(bc.reply.result, 'node-c:b->c');
   t.is(ca.reply.result, 'node-a:c->a');
@@ -55,20 +63,28 @@ test.serial('refs inside a message come out on the far side as refs that reach t
   // A tells B's worker about two collectors: A's own (local to A) and C's (remote to both).
   const peers: Ref<Done>[] = [a.system.lookup<Done>('/app/collector')!, a.system.resolve<Done>('vf://node-c/app/collector')!];
   a.system.resolve<Introduce>('vf://node-b/app/worker')!.tell({ kind: 'introduce', peers, note: 'hi' });
-  await eventually(() => a.collected.length === 1, 10_000, 'A\'s collector told by B');
+  await eventually(() => a.collected.length === 1, 10_000, "A's collector told by B");
   t.deepEqual(a.collected, [{ kind: 'done', id: 'hi', ok: true, result: 'node-b/app/worker' }]);
-  const atC = await eventually(async () => {
-    const { collected } = await c.must<{ collected: Done[] }>({ op: 'collected' });
-    return collected.length > 0 ? collected : undefined;
-  }, 10_000, 'C\'s collector told by B');
+  const atC = await eventually(
+    async () => {
+      const { collected } = await c.must<{ collected: Done[] }>({ op: 'collected' });
+      return collected.length > 0 ? collected : undefined;
+    },
+    10_000,
+    "C's collector told by B",
+  );
   t.deepEqual(atC, [{ kind: 'done', id: 'hi', ok: true, result: 'node-b/app/worker' }]);
 
   // A reply-to ref inside a plain tell (not an ask): B answers A's collector by the path it was given.
   await b.must({ op: 'tell-task', target: 'vf://node-a/app/worker', taskId: 'from-b', replyTo: 'vf://node-c/app/collector' });
-  const second = await eventually(async () => {
-    const { collected } = await c.must<{ collected: Done[] }>({ op: 'collected' });
-    return collected.length > 1 ? collected[1] : undefined;
-  }, 10_000, 'C told by A on behalf of B');
+  const second = await eventually(
+    async () => {
+      const { collected } = await c.must<{ collected: Done[] }>({ op: 'collected' });
+      return collected.length > 1 ? collected[1] : undefined;
+    },
+    10_000,
+    'C told by A on behalf of B',
+  );
   t.deepEqual(second, { kind: 'done', id: 'from-b', ok: true, result: 'node-a:from-b' });
 });
 

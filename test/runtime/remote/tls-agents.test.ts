@@ -23,7 +23,29 @@ function certificate(): { dir: string; cert: string; key: string } | undefined {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=visionflow-test', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=visionflow-test',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
   } catch {
     rmSync(dir, { recursive: true, force: true });
     return undefined;
@@ -49,7 +71,11 @@ test.serial('over wss with a configured certificate: a node that trusts it asks 
   // And back over the same connection: node-a never dials node-b (it has no URL for it).
   t.is((await ask(a.system, a.system.resolve<Task>('vf://node-b/app/worker')!, 'back')).result, 'node-b:back');
 
-  const c = await startPeer(t, { name: 'node-c', peers: { 'node-a': a.transport.url! }, limits: { ...FAST_LIMITS, downAfterMs: SHORT_BOUND_MS } });
+  const c = await startPeer(t, {
+    name: 'node-c',
+    peers: { 'node-a': a.transport.url! },
+    limits: { ...FAST_LIMITS, downAfterMs: SHORT_BOUND_MS },
+  });
   const refused = await c.call({ op: 'ask', target: 'vf://node-a/app/worker', text: 'untrusted', timeoutMs: 30_000 }, 40_000);
   t.false(refused.ok);
   t.regex(refused.error!, /transport-failed/, 'given up on at the detector bound, not after the ask timeout');
@@ -59,7 +85,13 @@ test.serial('over wss with a configured certificate: a node that trusts it asks 
 test.serial('an agent process dials a node with its token; both ask across it; a forbidden recipient closes it, once', async (t) => {
   const a = await startLocal(t, 'node-a', { tokens, limits: { downAfterMs: 3_000 } });
   const token = tokens.mint({ sub: 'agent-1', role: 'agent', ttlSeconds: 3_600 });
-  const agent = await startPeer(t, { name: 'agent-1', secret: null, agentToken: token, peers: { 'node-a': a.transport.url! }, limits: FAST_LIMITS });
+  const agent = await startPeer(t, {
+    name: 'agent-1',
+    secret: null,
+    agentToken: token,
+    peers: { 'node-a': a.transport.url! },
+    limits: FAST_LIMITS,
+  });
 
   const up = await agent.must<{ reply: Done }>({ op: 'ask', target: 'vf://node-a/app/agents/worker', text: 'register', timeoutMs: 10_000 });
   t.is(up.reply.result, 'node-a:register');
@@ -83,7 +115,15 @@ test.serial('an agent process dials a node with its token; both ask across it; a
   agent.signal('SIGKILL');
   await agent.exited;
   await eventually(() => a.events.find((e) => e.type === 'association-down' && e.address === 'agent-1'), 3_000 + 10_000, 'agent down');
-  await t.throwsAsync(ask(a.system, a.system.resolve<Task>('vf://agent-1/app/worker') ?? a.system.remoteRef<Task>('vf://agent-1/app/worker', undefined), 'after', 5_000), {
-    instanceOf: RecipientUnavailableError,
-  });
+  await t.throwsAsync(
+    ask(
+      a.system,
+      a.system.resolve<Task>('vf://agent-1/app/worker') ?? a.system.remoteRef<Task>('vf://agent-1/app/worker', undefined),
+      'after',
+      5_000,
+    ),
+    {
+      instanceOf: RecipientUnavailableError,
+    },
+  );
 });

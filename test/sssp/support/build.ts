@@ -17,6 +17,11 @@ export function topologyEdges(g: SmallGraph, direction: Direction = 'undirected'
 /** A CSR holding nodes 0..n-1 and the edges (edge id = position, each directed or not as `direction` says), at `version`. */
 export function csrOf(g: SmallGraph, direction: Direction, version = 1): DynamicCsr {
   const csr = new DynamicCsr();
-  csr.apply({ type: 'reset', version, nodes: Array.from({ length: g.n }, (_, id) => ({ id, kind: 'concept' as const })), edges: topologyEdges(g, direction) });
+  csr.apply({
+    type: 'reset',
+    version,
+    nodes: Array.from({ length: g.n }, (_, id) => ({ id, kind: 'concept' as const })),
+    edges: topologyEdges(g, direction),
+  });
   return csr;
 }

@@ -58,7 +58,12 @@ export class ReferenceGraph {
 }
 
 /** Distances by node id (Map), unreachable nodes absent. */
-export function referenceDijkstra(nodes: readonly number[], edges: readonly RefEdge[], source: number, undirected: boolean): Map<number, number> {
+export function referenceDijkstra(
+  nodes: readonly number[],
+  edges: readonly RefEdge[],
+  source: number,
+  undirected: boolean,
+): Map<number, number> {
   const g = new ReferenceGraph(nodes, edges, undirected);
   const d = g.dijkstra(source);
   const out = new Map<number, number>();
@@ -69,7 +74,12 @@ export function referenceDijkstra(nodes: readonly number[], edges: readonly RefE
 }
 
 /** Bellman-Ford: |V| - 1 rounds over every edge. */
-export function referenceBellmanFord(nodes: readonly number[], edges: readonly RefEdge[], source: number, undirected: boolean): Map<number, number> {
+export function referenceBellmanFord(
+  nodes: readonly number[],
+  edges: readonly RefEdge[],
+  source: number,
+  undirected: boolean,
+): Map<number, number> {
   const dist = new Map<number, number>(nodes.map((n) => [n, Infinity]));
   dist.set(source, 0);
   const arcs = undirected ? edges.flatMap((e) => [e, { source: e.target, target: e.source, weight: e.weight }]) : edges;

@@ -38,7 +38,9 @@ export async function startLocal(
       ctx.spawn(worker, { name: 'worker', mailbox });
       ctx.spawn(sink(sinkState), { name: 'sink', mailbox });
       ctx.spawn<Done>(() => ({ receive: (m) => void collected.push(m) }), { name: 'collector', mailbox });
-      ctx.spawn<never>((c) => ({ preStart: () => void c.spawn(worker, { name: 'worker', mailbox }), receive: () => undefined }), { name: 'agents' });
+      ctx.spawn<never>((c) => ({ preStart: () => void c.spawn(worker, { name: 'worker', mailbox }), receive: () => undefined }), {
+        name: 'agents',
+      });
     },
     receive: () => undefined,
   });

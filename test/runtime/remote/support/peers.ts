@@ -43,7 +43,11 @@ export interface Peer {
   signal(signal: NodeJS.Signals): void;
 }
 
-export async function startPeer(t: ExecutionContext, config: Omit<PeerConfig, 'secret'> & { secret?: string | null }, limitMs = 60_000): Promise<Peer> {
+export async function startPeer(
+  t: ExecutionContext,
+  config: Omit<PeerConfig, 'secret'> & { secret?: string | null },
+  limitMs = 60_000,
+): Promise<Peer> {
   const { secret, ...rest } = config;
   const full: PeerConfig = secret === null ? rest : { ...rest, secret: secret ?? SECRET_HEX };
   const child = fork(SCRIPT, [JSON.stringify(full)], { execArgv: ['--import=tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });

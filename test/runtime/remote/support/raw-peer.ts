@@ -29,7 +29,9 @@ const pathsAsGiven = { pathOf: (ref: { readonly path: string }): string => ref.p
 /** One frame of envelopes numbered from `firstSeq`, built the way the transport builds them. */
 export function envelopeFrame(envelopes: readonly RawEnvelope[], firstSeq: number, ack = 0): Uint8Array {
   const writer = new FrameWriter(1024);
-  envelopes.forEach((e, i) => writer.add(firstSeq + i, e.recipient, e.sender, 0, codecs.forMessage(e.message), e.message, pathsAsGiven, undefined, undefined));
+  envelopes.forEach((e, i) =>
+    writer.add(firstSeq + i, e.recipient, e.sender, 0, codecs.forMessage(e.message), e.message, pathsAsGiven, undefined, undefined),
+  );
   return writer.finish(ack, undefined).bytes;
 }
 
@@ -84,7 +86,9 @@ export class RawPeer {
   /** The other end's close, within `limitMs`. */
   async closeOf(limitMs = 30_000): Promise<Closed> {
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`not closed within ${limitMs} ms`)), limitMs)));
+    const late = new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`not closed within ${limitMs} ms`)), limitMs)),
+    );
     try {
       return await Promise.race([this.closed, late]);
     } finally {
@@ -96,10 +100,19 @@ export class RawPeer {
    * Completes a handshake as `address` (a node proving `secret`, or an agent presenting `token`)
    * with the system `to`; returns that system's incarnation.
    */
-  async handshake(options: { address: string; to: string; kind: PeerKind; secret?: Uint8Array; token?: string; incarnation?: number }): Promise<number> {
+  async handshake(options: {
+    address: string;
+    to: string;
+    kind: PeerKind;
+    secret?: Uint8Array;
+    token?: string;
+    incarnation?: number;
+  }): Promise<number> {
     const incarnation = options.incarnation ?? newIncarnation();
     const nonce = newNonce();
-    this.send(helloFrame({ kind: options.kind, address: options.address, toAddress: options.to, incarnation, nonce, token: options.token }));
+    this.send(
+      helloFrame({ kind: options.kind, address: options.address, toAddress: options.to, incarnation, nonce, token: options.token }),
+    );
     const challenge = (await this.next()).challenge();
     if (challenge === null) throw new Error('expected a challenge');
     const acceptorIncarnation = safeU64(challenge.incarnation());
