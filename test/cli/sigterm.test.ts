@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { mulberry32 } from '../helpers/mulberry32.ts';
+import { pollUntil } from '../helpers/poll.ts';
 import { run, waitForOutput, type Run } from './spawn.ts';
 
 const MOMENTS = 20;
@@ -41,14 +42,6 @@ async function nodeStartupMs(): Promise<number> {
   const times = [];
   for (let i = 0; i < 3; i++) times.push(await once());
   return Math.max(...times);
-}
-
-async function until(condition: () => boolean | Promise<boolean>, limitMs: number, what: string): Promise<void> {
-  const start = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - start > limitMs) throw new Error(`${what}: not within ${limitMs} ms`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
 }
 
 async function readyzOk(port: number): Promise<boolean> {
@@ -92,7 +85,7 @@ test('SIGTERM at 20 moments from spawn to serving: an ordered stop, exit 0, the 
     let moment: string;
     if (i % 4 === 3) {
       // Right as the node first says it is ready.
-      await until(() => readyzOk(port), 120_000, '/readyz 200');
+      await pollUntil(() => readyzOk(port), { limitMs: 120_000, everyMs: 2, what: '/readyz 200' });
       moment = 'as /readyz turned 200';
     } else {
       // While the modules load (the first few), or anywhere over a start as long as the first one.

@@ -27,6 +27,7 @@ import {
   type SsspResultT,
 } from '../../src/protocol/index.ts';
 import { TokenAuthority } from '../../src/auth/token.ts';
+import { pollUntil } from '../helpers/poll.ts';
 import { startGateway, WALL_START } from './support.ts';
 
 const errors = (c: { of(p: Payload): { payload: unknown; correlationId: bigint }[] }) =>
@@ -126,15 +127,6 @@ test('malformed bytes close with 1007 and the decoder’s reason; the server kee
   t.is(other.ws.readyState, other.ws.OPEN);
 });
 
-/** Polls `condition` every 20 ms for up to 3 s. */
-async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 3_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`not within 3 s: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 test('every oversized message, whatever its size or framing, closes with 1009, the same reason and the limit, and ends its session', async (t) => {
   const h = await startGateway(t, { limits: { maxMessageBytes: 4096 } });
   const tooBig = { code: 1009, reason: 'message too big: the limit is 4096 bytes' };
@@ -142,7 +134,11 @@ test('every oversized message, whatever its size or framing, closes with 1009, t
     const c = await h.session();
     c.ws.send(Buffer.alloc(size));
     t.deepEqual(await c.waitClosed(5_000), tooBig, `${size} bytes`);
-    await until(async () => (await h.stats()).sessions === 0, `${size} bytes: the session ended, it is not held for a resume`);
+    await pollUntil(async () => (await h.stats()).sessions === 0, {
+      limitMs: 3_000,
+      everyMs: 20,
+      what: `${size} bytes: the session ended, it is not held for a resume`,
+    });
   }
   // Fragments that add up past the limit, each of them under it.
   const fragmented = await h.session();

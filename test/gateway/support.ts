@@ -42,6 +42,7 @@ import type { SettingsDelta, SettingValue } from '../../src/settings/delta.ts';
 import type { Hlc } from '../../src/crdt/hlc.ts';
 import { NODE_KINDS, type NodeKind } from '../../src/graph/topology.ts';
 import { scopesOf } from '../fixtures/change-scopes.ts';
+import { pollUntil } from '../helpers/poll.ts';
 import { testSystem, type TestSystem } from '../helpers/system.ts';
 
 export const KEY = Buffer.alloc(32, 7);
@@ -402,11 +403,7 @@ export class Client {
   }
 
   async waitFor(condition: () => boolean, limitMs = 3_000): Promise<void> {
-    const start = Date.now();
-    while (!condition()) {
-      if (Date.now() - start > limitMs) throw new Error(`client condition not met within ${limitMs} ms`);
-      await new Promise((r) => setTimeout(r, 2));
-    }
+    await pollUntil(condition, { limitMs, everyMs: 2, what: 'client condition' });
   }
 
   waitClosed(limitMs = 3_000): Promise<{ code: number; reason: string }> {

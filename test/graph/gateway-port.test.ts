@@ -45,19 +45,12 @@ import {
   Vec3T,
 } from '../fixtures/graph-port.ts';
 import { Client, FakeFrames, KEY } from '../gateway/support.ts';
+import { pollUntil } from '../helpers/poll.ts';
 
 function okVersion(r: GraphApplyResult): number {
   if (!r.ok) throw new Error(`not ok: ${r.code}: ${r.message}`);
   return r.version;
 }
-
-const waitUntil = async (cond: () => boolean, ms = 3_000): Promise<void> => {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > ms) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-};
 
 // ---- apply ----------------------------------------------------------------------------------------
 
@@ -316,7 +309,7 @@ test('changes: one event per committed unit in commit order, with its version, o
   );
   acks.push(...concurrent.map(okVersion));
 
-  await waitUntil(() => sub.seen.length === acks.length);
+  await pollUntil(() => sub.seen.length === acks.length, { limitMs: 3_000, everyMs: 2, what: 'condition' });
   t.deepEqual(
     sub.seen.map((c) => c.version),
     [...acks].sort((a, b) => a - b),
@@ -384,11 +377,11 @@ test('changes: subscribers are bounded and death-watched', async (t) => {
   t.is(g.parts.changes.subscriberCount, 2);
   t.is(g.parts.changes.refused, 1);
   okVersion(await applied(g.port, one(addNode(node(1))), ORIGIN));
-  await waitUntil(() => seen.length === 2);
+  await pollUntil(() => seen.length === 2, { limitMs: 3_000, everyMs: 2, what: 'condition' });
   t.is(c.seen.length, 0);
 
   await g.system.stop(a);
-  await waitUntil(() => g.parts.changes.subscriberCount === 1);
+  await pollUntil(() => g.parts.changes.subscriberCount === 1, { limitMs: 3_000, everyMs: 2, what: 'condition' });
   g.port.subscribe(c);
   await g.stats();
   t.is(g.parts.changes.subscriberCount, 2, 'the stopped subscriber made room');
@@ -405,9 +398,9 @@ test('changes: subscriptions survive a restart of the router', async (t) => {
   });
   // The router rebuilds its directory from the shards; the hubs outlive it.
   g.system.faults.kill(g.parts.routerPath);
-  await waitUntil(() => restarts.includes(g.parts.routerPath));
+  await pollUntil(() => restarts.includes(g.parts.routerPath), { limitMs: 3_000, everyMs: 2, what: 'condition' });
   const v = okVersion(await applied(g.port, one(addNode(node(2, 'after'))), ORIGIN));
-  await waitUntil(() => sub.seen.some((c) => c.version === v));
+  await pollUntil(() => sub.seen.some((c) => c.version === v), { limitMs: 3_000, everyMs: 2, what: 'condition' });
   t.is((await g.port.node(1))?.title, 'before');
   t.is(g.parts.changes.subscriberCount, 1);
 });
@@ -446,7 +439,7 @@ test('end to end: a GraphUpdate over WebSocket is broadcast to every subscriber,
   const v = await session('viewer', 'victor');
   b.subscribe(Topic.Graph);
   a.subscribe(Topic.Graph);
-  await waitUntil(() => g.parts.changes.subscriberCount === 2);
+  await pollUntil(() => g.parts.changes.subscriberCount === 2, { limitMs: 3_000, everyMs: 2, what: 'condition' });
 
   const seq = a.send(addNode(node(4242, 'Quantum Entanglement', { content: 'spooky' })));
   await a.waitFor(() => a.of(Payload.Ack).length === 1);

@@ -4,6 +4,7 @@ import type { ExecutionContext } from 'ava';
 import { VirtualClock } from '../../src/shared/clock.ts';
 import { ActorSystem, type SystemOptions } from '../../src/runtime/system.ts';
 import { mulberry32 } from './mulberry32.ts';
+import { pollUntil } from './poll.ts';
 
 export interface TestSystem {
   readonly system: ActorSystem;
@@ -51,11 +52,7 @@ export async function turns(n = 3): Promise<void> {
 
 /** Polls `condition` once per event-loop turn until it holds; fails after `limitMs` of real time. */
 export async function waitFor(condition: () => boolean, limitMs = 2_000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > limitMs) throw new Error(`condition not met within ${limitMs} ms`);
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
+  await pollUntil(condition, { limitMs, what: 'condition' });
 }
 
 /** A promise with its resolver outside, to hold an async hook or handler open. */

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
 import type { PeerCommand, PeerConfig } from '../../../fixtures/remote-peer.ts';
+import { pollUntil } from '../../../helpers/poll.ts';
 
 const SCRIPT = fileURLToPath(new URL('../../../fixtures/remote-peer.ts', import.meta.url));
 
@@ -107,13 +108,7 @@ export async function startPeer(
   };
 }
 
-/** Polls `condition` every 10 ms until it holds; fails after `limitMs`. */
-export async function eventually<T>(condition: () => Promise<T | undefined> | T | undefined, limitMs: number, what: string): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = await condition();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() - start > limitMs) throw new Error(`${what}: not within ${limitMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+/** Polls `condition` every 10 ms until it gives a value; fails after `limitMs`. */
+export function eventually<T>(condition: () => Promise<T | undefined> | T | undefined, limitMs: number, what: string): Promise<T> {
+  return pollUntil(condition, { limitMs, everyMs: 10, what });
 }
