@@ -3,10 +3,12 @@
 // no codec fails at the teller), with each path written once per batch and shared by every
 // envelope that names it. The batch keeps what it needs to dead-letter its messages later: the
 // message, its recipient, its sender and the ref it was told through.
-import { Builder } from 'flatbuffers';
+import type { Builder } from 'flatbuffers';
+import { BatchBuilder } from './batch-builder.ts';
 import { Envelope } from '../../protocol/generated/vf/envelope.ts';
 import { RemoteFrame } from '../../protocol/generated/vf/remote-frame.ts';
 import { finishFrame, type SystemMessages } from '../../protocol/remote/frame-builder.ts';
+import { addFieldInt64 } from '../../protocol/remote/int64-fields.ts';
 import type { Ref } from '../ref.ts';
 import type { RemoteRef } from '../transport.ts';
 import type { RefWriter, RemoteCodec } from './codec-registry.ts';
@@ -42,7 +44,7 @@ export class FrameWriter {
   private firstSeq = 0;
 
   constructor(private readonly initialBytes: number) {
-    this.builder = new Builder(initialBytes);
+    this.builder = new BatchBuilder(initialBytes);
   }
 
   get count(): number {
@@ -95,7 +97,8 @@ export class FrameWriter {
     const recipient = b.createSharedString(recipientPath);
     const sender = senderPath === undefined ? 0 : b.createSharedString(senderPath);
     Envelope.startEnvelope(b);
-    if (correlationId !== 0) Envelope.addCorrelationId(b, BigInt(correlationId));
+    // correlation_id (field 2) without BigInt: the bytes Envelope.addCorrelationId writes.
+    addFieldInt64(b, 2, correlationId);
     if (sender !== 0) Envelope.addSender(b, sender);
     Envelope.addRecipient(b, recipient);
     Envelope.addPayloadType(b, codec.payload);
@@ -116,7 +119,7 @@ export class FrameWriter {
   }
 
   private rebuild(refs: RefWriter): void {
-    this.builder = new Builder(this.initialBytes);
+    this.builder = new BatchBuilder(this.initialBytes);
     this.offsets = [];
     for (let i = 0; i < this.recipients.length; i++) {
       this.offsets.push(this.write(this.recipients[i]!, this.senderPaths[i], this.correlationIds[i]!, this.codecs[i]!, this.messages[i], refs));

@@ -66,7 +66,7 @@ test('the codec registry refuses ambiguity and names what is missing', (t) => {
 });
 
 test('writeString writes exactly what createString writes, ASCII or not, short or long', (t) => {
-  for (const text of ['', 'a', 'vf://node-b/app/worker', 'ünïcode ✓', 'x'.repeat(300), '\u0000nul']) {
+  for (const text of ['', 'a', 'vf://node-b/app/worker', 'ünïcode ✓', 'ascii first, then ünïcode', 'y'.repeat(200) + '✓', 'x'.repeat(300), '\u0000nul']) {
     const a = new Builder(8);
     const b = new Builder(8);
     a.finish(a.createString(text));
