@@ -155,3 +155,33 @@ test('FrameWriter writes, batch after batch, the frames the generated code write
     t.true(read.ok, read.ok ? '' : read.error.message);
   }
 });
+
+test('a frame read through FrameBuffer gives every string as TextDecoder does, repeated or not', (t) => {
+  const strings = ['agent-1', 'agent-2', 'agent-1', 'ünïcode', 'ünïcodf', '', 'x'.repeat(256), 'x'.repeat(255) + 'y', 'x'.repeat(256), 'agent-1', 'a'.repeat(9), 'b'.repeat(9), 'a'.repeat(9)];
+  const b = new Builder(64);
+  const offsets = strings.map((s, i) => {
+    const id = b.createString(s);
+    AgentHeartbeat.startAgentHeartbeat(b);
+    AgentHeartbeat.addAgentId(b, id);
+    AgentHeartbeat.addTokenUsage(b, BigInt(i));
+    const payload = AgentHeartbeat.endAgentHeartbeat(b);
+    const recipient = b.createSharedString('vf://b/app/x');
+    Envelope.startEnvelope(b);
+    Envelope.addRecipient(b, recipient);
+    Envelope.addPayloadType(b, Payload.AgentHeartbeat);
+    Envelope.addPayload(b, payload);
+    return Envelope.endEnvelope(b);
+  });
+  const envelopes = RemoteFrame.createEnvelopesVector(b, offsets);
+  RemoteFrame.startRemoteFrame(b);
+  RemoteFrame.addFirstSeq(b, 1n);
+  RemoteFrame.addEnvelopes(b, envelopes);
+  b.finish(RemoteFrame.endRemoteFrame(b), FRAME_IDENTIFIER);
+  const read = readFrame(b.asUint8Array().slice(), 1 << 20);
+  if (!read.ok) return t.fail(read.error.message);
+  const env = new Envelope();
+  const beat = new AgentHeartbeat();
+  const got = strings.map((_, i) => (read.value.envelopes(i, env)!.payload(beat) as AgentHeartbeat).agentId());
+  t.deepEqual(got, strings);
+  t.is(read.value.envelopes(3, env)!.recipient(), 'vf://b/app/x');
+});
