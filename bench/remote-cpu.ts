@@ -1,16 +1,20 @@
 // `npm run bench -- remote-cpu [--quick]`: CPU time per message of the remote transport's two hot
 // paths, in one process and without a socket, so that the figure holds on a machine shared with
-// other work (wall-clock throughput does not): the outbound path as Association.send runs it for a
-// tell (codec lookup, encoding into the batch, the frame finished every batchMessages), and the
+// other work (wall-clock throughput does not): the outbound path, as FrameWriter runs it for each
+// message (codec lookup, encoding into the batch, the frame finished every batchMessages) and as
+// a tell runs it whole (ref, system, association, batch, frame, handed to a stand-in socket that
+// takes the bytes and whose peer acknowledges every 10,000), and the
 // inbound path as Association.receive runs it for each frame (verification, the envelope checks,
 // decoding and delivery into a local actor's mailbox; the actor's own handling is timed apart).
 // Messages are the `remote` suite's beats (AgentHeartbeat, a 32-byte sender id and a counter),
 // batched as the transport batches them. Each figure is the best of R rounds of CPU time
 // (process.cpuUsage, user and system) over N messages.
 import { loadavg } from 'node:os';
+import { controlFrame } from '../src/protocol/remote/frame-builder.ts';
 import { Association, type AssociationHost } from '../src/runtime/remote/association.ts';
 import { CodecRegistry } from '../src/runtime/remote/codec-registry.ts';
 import { FrameWriter } from '../src/runtime/remote/frame-writer.ts';
+import type { PeerSocket } from '../src/runtime/remote/peer-socket.ts';
 import { remoteLimits } from '../src/runtime/remote/remote-limits.ts';
 import { ActorSystem } from '../src/runtime/system.ts';
 import { workerCodecs, type WorkerMessage } from '../test/fixtures/remote-worker.ts';
@@ -45,7 +49,7 @@ function encode(n: number, batch: number, firstSeq: number): { frames: Uint8Arra
   return { frames, ns: (cpuNow() - t) / n };
 }
 
-function inbound(system: ActorSystem): Association {
+function association(system: ActorSystem, peer: string): Association {
   const host: AssociationHost = {
     system,
     clock: system.clock,
@@ -59,9 +63,58 @@ function inbound(system: ActorSystem): Association {
     watchedBy: () => undefined,
     idle: () => undefined,
   };
-  const association = new Association('bench-a', host, undefined);
-  association.remoteIncarnation = 1;
-  return association;
+  return new Association(peer, host, undefined);
+}
+
+function inbound(system: ActorSystem): Association {
+  const a = association(system, 'bench-a');
+  a.remoteIncarnation = 1;
+  return a;
+}
+
+/** Tells through a RemoteRef of a system whose association to bench-b has a stand-in socket. */
+async function tells(n: number, rounds: number): Promise<number> {
+  const system = new ActorSystem({ name: 'bench-a' });
+  const a = association(system, 'bench-b');
+  system.addTransport(a);
+  let bytes = 0;
+  const socket = {
+    direction: 'dialed',
+    remote: 'stand-in',
+    buffered: 0,
+    isOpen: true,
+    closedWith: undefined,
+    owner: a,
+    send: (b: Uint8Array, written: (() => void) | undefined) => {
+      bytes += b.byteLength;
+      written?.();
+    },
+    close: () => undefined,
+    pause: () => undefined,
+    resume: () => undefined,
+    terminate: () => undefined,
+  } as unknown as PeerSocket;
+  a.attach(socket, 1, 'node', 0);
+  const ref = system.resolve<WorkerMessage>(RECIPIENT)!;
+  let best = Infinity;
+  let told = 0;
+  for (let r = 0; r < rounds; r++) {
+    const t = cpuNow();
+    for (let i = 1; i <= n; i++) {
+      ref.tell({ kind: 'beat', from: FROM, n: ++told });
+      if (i % 10_000 === 0) {
+        await Promise.resolve(); // the batch is finished at the end of the turn (a microtask)
+        a.receive(controlFrame(told, undefined));
+      }
+    }
+    await Promise.resolve();
+    a.receive(controlFrame(told, undefined));
+    best = Math.min(best, (cpuNow() - t) / n);
+  }
+  if (bytes === 0 || a.queueDepth.messages !== 0) throw new Error(`stand-in socket: ${bytes} bytes, ${a.queueDepth.messages} left queued`);
+  a.shutdown();
+  await system.terminate();
+  return best;
 }
 
 export async function run(opts: BenchOptions): Promise<void> {
@@ -80,6 +133,8 @@ export async function run(opts: BenchOptions): Promise<void> {
   }
   for (const f of frames) bytes += f.byteLength;
   progress(`encode: ${bestEncode.toFixed(1)} ns a message (${(bytes / n).toFixed(1)} bytes a message, ${frames.length} frames)`);
+  const bestTell = await tells(n, rounds);
+  progress(`tell (ref to socket): ${bestTell.toFixed(1)} ns a message`);
 
   const system = new ActorSystem({ name: 'bench-b' });
   let counted = 0;
@@ -108,6 +163,7 @@ export async function run(opts: BenchOptions): Promise<void> {
   await system.terminate();
   report(`remote-cpu: CPU time a message, one process, no socket (${n.toLocaleString('en-US')} beats a round, best of ${rounds}; Node ${process.version})`, [
     figure(SUITE, 'encode CPU per message', bestEncode, 'ns'),
+    figure(SUITE, 'tell CPU per message', bestTell, 'ns'),
     figure(SUITE, 'receive CPU per message', bestReceive, 'ns'),
     figure(SUITE, 'mailbox handling CPU per message', bestHandle, 'ns'),
     figure(SUITE, 'bytes per message', bytes / n, 'bytes'),
