@@ -42,6 +42,12 @@ export class FrameWriter {
   private senders: (Ref<unknown> | undefined)[] = [];
   private targets: (RemoteRef<unknown> | undefined)[] = [];
   private firstSeq = 0;
+  // The last recipient and sender paths written and where: a stream to one actor names the same
+  // path envelope after envelope, and this spares createSharedString's two map lookups for it.
+  private lastRecipient: string | undefined;
+  private lastRecipientAt = 0;
+  private lastSender: string | undefined;
+  private lastSenderAt = 0;
 
   constructor(private readonly initialBytes: number) {
     this.builder = new BatchBuilder(initialBytes);
@@ -94,8 +100,21 @@ export class FrameWriter {
   private write(recipientPath: string, senderPath: string | undefined, correlationId: number, codec: RemoteCodec, message: unknown, refs: RefWriter): number {
     const b = this.builder;
     const payload = codec.encode(b, message, refs);
-    const recipient = b.createSharedString(recipientPath);
-    const sender = senderPath === undefined ? 0 : b.createSharedString(senderPath);
+    let recipient = this.lastRecipientAt;
+    if (recipientPath !== this.lastRecipient) {
+      recipient = b.createSharedString(recipientPath);
+      this.lastRecipient = recipientPath;
+      this.lastRecipientAt = recipient;
+    }
+    let sender = 0;
+    if (senderPath !== undefined) {
+      sender = this.lastSenderAt;
+      if (senderPath !== this.lastSender) {
+        sender = b.createSharedString(senderPath);
+        this.lastSender = senderPath;
+        this.lastSenderAt = sender;
+      }
+    }
     Envelope.startEnvelope(b);
     // correlation_id (field 2) without BigInt: the bytes Envelope.addCorrelationId writes.
     addFieldInt64(b, 2, correlationId);
@@ -120,10 +139,17 @@ export class FrameWriter {
 
   private rebuild(refs: RefWriter): void {
     this.builder = new BatchBuilder(this.initialBytes);
+    this.forgetPaths();
     this.offsets = [];
     for (let i = 0; i < this.recipients.length; i++) {
       this.offsets.push(this.write(this.recipients[i]!, this.senderPaths[i], this.correlationIds[i]!, this.codecs[i]!, this.messages[i], refs));
     }
+  }
+
+  /** A new or cleared builder holds no path yet. */
+  private forgetPaths(): void {
+    this.lastRecipient = undefined;
+    this.lastSender = undefined;
   }
 
   /** The batch as a frame carrying `ack` and `system`, and a fresh batch to write the next into. */
@@ -145,6 +171,7 @@ export class FrameWriter {
       sent: false,
     };
     b.clear();
+    this.forgetPaths();
     this.offsets = [];
     this.recipients = [];
     this.senderPaths = [];
