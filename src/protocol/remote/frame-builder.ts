@@ -4,6 +4,7 @@
 // written once per frame, however many vectors name them.
 import { Builder } from 'flatbuffers';
 import { RemoteFrame } from '../generated/vf/remote-frame.ts';
+import { addFieldInt64 } from './int64-fields.ts';
 import { FRAME_IDENTIFIER } from './frame-reader.ts';
 
 /** System messages for a frame: local paths (see schemas/remote.fbs). */
@@ -34,8 +35,9 @@ export function finishFrame(b: Builder, ack: number, firstSeq: number, envelopes
     if (system.terminated.length > 0) terminated = RemoteFrame.createTerminatedVector(b, strings(system.terminated));
   }
   RemoteFrame.startRemoteFrame(b);
-  if (ack !== 0) RemoteFrame.addAck(b, BigInt(ack));
-  if (firstSeq !== 0) RemoteFrame.addFirstSeq(b, BigInt(firstSeq));
+  // ack and first_seq (fields 4 and 5) without BigInt: the bytes RemoteFrame.addAck/addFirstSeq write.
+  addFieldInt64(b, 4, ack);
+  addFieldInt64(b, 5, firstSeq);
   if (watch !== 0) RemoteFrame.addWatch(b, watch);
   if (system?.rewatch === true) RemoteFrame.addRewatch(b, true);
   if (unwatch !== 0) RemoteFrame.addUnwatch(b, unwatch);

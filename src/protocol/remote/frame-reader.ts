@@ -3,7 +3,7 @@
 // offsets, union tags, string and vector limits, finite numbers: src/protocol/verify) and every
 // envelope in it checked (version, cross-field rules) before anything is decoded, so one bad
 // envelope rejects the whole frame and nothing of it is delivered. Never throws.
-import { ByteBuffer } from 'flatbuffers';
+import type { ByteBuffer } from 'flatbuffers';
 import { PROTOCOL_VERSION } from '../envelope/codec.ts';
 import { checkSemantics } from '../envelope/semantic.ts';
 import { fail, internal, ok, type Result } from '../errors.ts';
@@ -11,6 +11,7 @@ import { layout } from '../generated/remote-layout.ts';
 import { Envelope } from '../generated/vf/envelope.ts';
 import { RemoteFrame } from '../generated/vf/remote-frame.ts';
 import { VerifyError, verifyBuffer } from '../verify/verify-buffer.ts';
+import { FrameBuffer } from './frame-buffer.ts';
 
 export const FRAME_IDENTIFIER = 'VFRM';
 
@@ -21,7 +22,7 @@ export function readFrame(bytes: Uint8Array, maxBytes: number): Result<RemoteFra
     // The generated typed-array accessors view the buffer in place: it must be 8-byte aligned.
     const aligned = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
     verifyBuffer(aligned, layout, { maxBytes, maxDepth: MAX_DEPTH });
-    const frame = RemoteFrame.getRootAsRemoteFrame(new ByteBuffer(aligned));
+    const frame = RemoteFrame.getRootAsRemoteFrame(new FrameBuffer(aligned));
     const env = new Envelope();
     const n = frame.envelopesLength();
     for (let i = 0; i < n; i++) {

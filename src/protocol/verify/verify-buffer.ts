@@ -5,8 +5,10 @@
 // Semantic checks: floats finite, 64-bit integers within Number's safe range, enum values declared,
 // string and vector lengths and numeric ranges as the schema's vf_* attributes say, UTF-8 valid.
 // Work is budgeted by buffer size, so offsets shared many times over cannot make it blow up.
-// A valid buffer is walked without building strings: where the walk is becomes text only when a
-// check fails, and per-field lookups are worked out once per layout.
+// A valid buffer is walked without building strings or keeping a trail: where the walk is becomes
+// text only when a check fails (each level adds its piece as the failure passes through it), and
+// per-field lookups are worked out once per layout. A string that many offsets share (a batch's
+// paths) is checked in full once per walk.
 import type { ProtocolErrorCode } from '../errors.ts';
 import { BaseType, scalarSize, type EnumValueLayout, type FieldLayout, type ObjectLayout, type SchemaLayout } from './schema-layout.ts';
 
@@ -38,6 +40,8 @@ interface FieldExtra {
   readonly inlineSize: number;
   /** Union value field: its type field's vtable offset (-1: none). UType field: its value field's. */
   readonly pair: number;
+  /** A scalar with nothing to check beyond its bounds (no float, 64-bit, range or enum). */
+  readonly plain: boolean;
 }
 
 interface Lookups {
@@ -45,6 +49,8 @@ interface Lookups {
   readonly fields: readonly (readonly FieldExtra[])[];
   /** Per enum, its values by number. */
   readonly values: readonly ReadonlyMap<number, EnumValueLayout>[];
+  /** Per union, its members by tag (a union tag is a byte): an array lookup, not a map's. */
+  readonly members: readonly (readonly (EnumValueLayout | undefined)[])[];
   /** Per union member, "<Member>" for error locations. */
   readonly labels: ReadonlyMap<EnumValueLayout, string>;
 }
@@ -69,12 +75,18 @@ function lookupsOf(schema: SchemaLayout): Lookups {
         pair = obj.fields.find((f) => f.type === BaseType.UType && f.offset === field.offset - 2)?.offset ?? -1;
       else if (field.type === BaseType.UType)
         pair = obj.fields.find((f) => f.type === BaseType.Union && f.offset === field.offset + 2)?.offset ?? -1;
-      return { dotted: `.${field.name}`, inlineSize, pair };
+      const plain = scalarSize(field.type) > 0 && field.type !== BaseType.UType && !needsScalarCheck(field.type, field);
+      return { dotted: `.${field.name}`, inlineSize, pair, plain };
     }),
   );
   const values = schema.enums.map((e) => new Map(e.values.map((v) => [v.value, v])));
+  const members = schema.enums.map((e) => {
+    const byTag = new Array<EnumValueLayout | undefined>(256).fill(undefined);
+    if (e.isUnion) for (const v of e.values) if (v.value >= 0 && v.value < 256) byTag[v.value] = v;
+    return byTag;
+  });
   const labels = new Map(schema.enums.flatMap((e) => e.values.map((v): [EnumValueLayout, string] => [v, `<${v.name}>`])));
-  found = { fields, values, labels };
+  found = { fields, values, members, labels };
   lookups.set(schema, found);
   return found;
 }
@@ -82,9 +94,14 @@ function lookupsOf(schema: SchemaLayout): Lookups {
 // The verifier runs in the viewer too, so no Node built-in: a fatal TextDecoder checks what is not ASCII.
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** True when bytes[from, to) is valid UTF-8; ASCII, the common case, without leaving JavaScript. */
-function validUtf8(bytes: Uint8Array, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
+/**
+ * True when bytes[from, to) is valid UTF-8; ASCII, the common case, without leaving JavaScript,
+ * four bytes at a time where `from` is 4-aligned (a string's bytes follow its 4-byte length).
+ */
+function validUtf8(bytes: Uint8Array, view: DataView, from: number, to: number): boolean {
+  let i = from;
+  if (i % 4 === 0) while (i + 4 <= to && (view.getUint32(i, true) & 0x80808080) === 0) i += 4;
+  for (; i < to; i++) {
     if (bytes[i]! < 0x80) continue;
     try {
       utf8.decode(bytes.subarray(from, to));
@@ -96,16 +113,24 @@ function validUtf8(bytes: Uint8Array, from: number, to: number): boolean {
   return true;
 }
 
+/** A failed check on its way up to the root, gathering where it happened (innermost piece first). */
+class Failure {
+  readonly pieces: (string | number)[] = [];
+  constructor(
+    readonly code: ProtocolErrorCode,
+    readonly what: string,
+  ) {}
+}
+
+/** Strings checked in full this walk, by position (+1: 0 is empty): a small direct-mapped cache. */
+const STRING_CACHE = 64;
+
 class Walker {
   private readonly view: DataView;
   private readonly len: number;
   private budget: number;
-  /**
-   * Where the walk is, as pieces (".field", "<Member>", or an element index) after the root's
-   * name: joined only when a check fails, so a valid buffer costs no string building.
-   */
-  private readonly path: (string | number)[] = [];
   private readonly lookups: Lookups;
+  private readonly stringsChecked = new Int32Array(STRING_CACHE);
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -119,14 +144,14 @@ class Walker {
     this.budget = this.len + 64;
   }
 
-  private where(): string {
-    let out = '';
-    for (const piece of this.path) out += typeof piece === 'number' ? `[${piece}]` : piece;
-    return out;
+  private fail(code: ProtocolErrorCode, what: string): never {
+    throw new Failure(code, what);
   }
 
-  private fail(code: ProtocolErrorCode, what: string): never {
-    throw new VerifyError(code, `${this.where()}: ${what}`);
+  /** Adds where the walk was at this level to a failure passing through (a piece: ".field", "<Member>" or an index). */
+  private static within(error: unknown, piece: string | number): never {
+    if (error instanceof Failure) error.pieces.push(piece);
+    throw error;
   }
 
   private spend(n: number): void {
@@ -148,14 +173,23 @@ class Walker {
   }
 
   root(): void {
-    this.path.push(this.schema.objects[this.schema.root]?.name ?? 'root');
-    if (this.len > this.limits.maxBytes) this.fail('TOO_LARGE', `${this.len} bytes > ${this.limits.maxBytes}`);
-    if (this.len < 8) this.fail('TOO_SHORT', `${this.len} bytes`);
-    const id = this.schema.fileIdent;
-    for (let i = 0; i < id.length; i++) {
-      if (this.bytes[4 + i] !== id.charCodeAt(i)) this.fail('BAD_IDENTIFIER', `file identifier is not ${id}`);
+    try {
+      if (this.len > this.limits.maxBytes) this.fail('TOO_LARGE', `${this.len} bytes > ${this.limits.maxBytes}`);
+      if (this.len < 8) this.fail('TOO_SHORT', `${this.len} bytes`);
+      const id = this.schema.fileIdent;
+      for (let i = 0; i < id.length; i++) {
+        if (this.bytes[4 + i] !== id.charCodeAt(i)) this.fail('BAD_IDENTIFIER', `file identifier is not ${id}`);
+      }
+      this.table(this.follow(0), this.schema.root, 1);
+    } catch (error) {
+      if (!(error instanceof Failure)) throw error;
+      let where = this.schema.objects[this.schema.root]?.name ?? 'root';
+      for (let i = error.pieces.length - 1; i >= 0; i--) {
+        const piece = error.pieces[i]!;
+        where += typeof piece === 'number' ? `[${piece}]` : piece;
+      }
+      throw new VerifyError(error.code, `${where}: ${error.what}`);
     }
-    this.table(this.follow(0), this.schema.root, 1);
   }
 
   private table(pos: number, objectIndex: number, depth: number): void {
@@ -173,23 +207,25 @@ class Walker {
     this.inBounds(vtable, vtSize);
     if (tableSize < 4) this.fail('BAD_VTABLE', `table size ${tableSize}`);
     this.inBounds(pos, tableSize);
-    const path = this.path;
     const fields = obj.fields;
     const fieldExtras = this.lookups.fields[objectIndex]!;
-    for (let f = 0; f < fields.length; f++) {
-      const field = fields[f]!;
-      const voff = field.offset < vtSize ? view.getUint16(vtable + field.offset, true) : 0;
-      const extra = fieldExtras[f]!;
-      path.push(extra.dotted);
-      if (voff === 0) {
-        if (field.required) this.fail('MISSING_FIELD', 'required field absent');
-        path.pop();
-        continue;
+    let f = 0;
+    try {
+      for (; f < fields.length; f++) {
+        const field = fields[f]!;
+        const voff = field.offset < vtSize ? view.getUint16(vtable + field.offset, true) : 0;
+        if (voff === 0) {
+          if (field.required) this.fail('MISSING_FIELD', 'required field absent');
+          continue;
+        }
+        const extra = fieldExtras[f]!;
+        const size = extra.inlineSize;
+        if (voff < 4 || voff + size > tableSize) this.fail('BAD_VTABLE', `field at ${voff}+${size} outside table of ${tableSize}`);
+        // A plain scalar inside the table is all checked by now.
+        if (!extra.plain) this.field(field, extra, pos, pos + voff, vtable, vtSize, depth);
       }
-      const size = extra.inlineSize;
-      if (voff < 4 || voff + size > tableSize) this.fail('BAD_VTABLE', `field at ${voff}+${size} outside table of ${tableSize}`);
-      this.field(field, extra, pos, pos + voff, vtable, vtSize, depth);
-      path.pop();
+    } catch (error) {
+      Walker.within(error, fieldExtras[f]!.dotted);
     }
   }
 
@@ -210,17 +246,19 @@ class Walker {
       }
       case BaseType.Union: {
         const tag = this.unionTag(extra.pair, tablePos, vtable, vtSize);
-        const member = this.lookups.values[field.index]?.get(tag);
+        const member = this.lookups.members[field.index]?.[tag];
         if (member === undefined || member.object < 0) this.fail('UNKNOWN_UNION', `union tag ${tag}`);
         const target = this.follow(at);
-        this.path.push(this.lookups.labels.get(member)!);
-        this.table(target, member.object, depth + 1);
-        this.path.pop();
+        try {
+          this.table(target, member.object, depth + 1);
+        } catch (error) {
+          Walker.within(error, this.lookups.labels.get(member)!);
+        }
         return;
       }
       case BaseType.UType: {
         const tag = this.view.getUint8(at);
-        if (this.lookups.values[field.index]?.has(tag) !== true) this.fail('UNKNOWN_UNION', `union tag ${tag}`);
+        if (this.lookups.members[field.index]?.[tag] === undefined) this.fail('UNKNOWN_UNION', `union tag ${tag}`);
         // A tag without its value (or NONE with a value) is caught on the value field and below.
         if (extra.pair >= 0 && tag !== 0) {
           const voff = extra.pair < vtSize ? this.view.getUint16(vtable + extra.pair, true) : 0;
@@ -242,10 +280,16 @@ class Walker {
   private string(pos: number, maxLen: number | null): void {
     this.spend(1);
     const n = this.view.getUint32(pos, true);
-    this.inBounds(pos + 4, n + 1);
+    // The same string seen before in this walk (the same bytes): in bounds, terminated and UTF-8
+    // then, so only its length against this field's bound is left to check.
+    const slot = (pos >>> 2) % STRING_CACHE;
+    const seen = this.stringsChecked[slot] === pos + 1;
+    if (!seen) this.inBounds(pos + 4, n + 1);
     if (maxLen !== null && n > maxLen) this.fail('TOO_LONG', `string of ${n} bytes > ${maxLen}`);
+    if (seen) return;
     if (this.bytes[pos + 4 + n] !== 0) this.fail('OUT_OF_BOUNDS', 'string not zero-terminated');
-    if (!validUtf8(this.bytes, pos + 4, pos + 4 + n)) this.fail('BAD_UTF8', 'string is not valid UTF-8');
+    if (!validUtf8(this.bytes, this.view, pos + 4, pos + 4 + n)) this.fail('BAD_UTF8', 'string is not valid UTF-8');
+    this.stringsChecked[slot] = pos + 1;
   }
 
   private vector(pos: number, field: FieldLayout, depth: number): void {
@@ -265,47 +309,51 @@ class Walker {
     }
     // Scalars without a range or enum to check: bounds and alignment, checked above, are all.
     if (struct === undefined && el !== BaseType.String && !needsScalarCheck(el, field)) return;
-    const path = this.path;
-    for (let i = 0; i < n; i++) {
-      const at = start + i * elemSize;
-      if (el === BaseType.String) {
-        const target = this.follow(at);
-        path.push(i);
-        this.string(target, MAX_STRING_IN_VECTOR);
-        path.pop();
-      } else if (struct !== undefined) {
-        if (struct.isStruct) {
-          path.push(i);
-          this.struct(at, struct);
-          path.pop();
-        } else {
+    let i = 0;
+    // Whether a failure is inside element i (its offset followed) and so located there.
+    let inside = false;
+    try {
+      for (; i < n; i++) {
+        const at = start + i * elemSize;
+        if (el === BaseType.String) {
           const target = this.follow(at);
-          path.push(i);
+          inside = true;
+          this.string(target, MAX_STRING_IN_VECTOR);
+        } else if (struct !== undefined && !struct.isStruct) {
+          const target = this.follow(at);
+          inside = true;
           this.table(target, field.index, depth + 1);
-          path.pop();
+        } else {
+          inside = true;
+          if (struct !== undefined) this.struct(at, struct);
+          else this.scalar(el, at, field);
         }
-      } else {
-        path.push(i);
-        this.scalar(el, at, field);
-        path.pop();
+        inside = false;
       }
+    } catch (error) {
+      if (inside) Walker.within(error, i);
+      throw error;
     }
   }
 
   private struct(at: number, struct: ObjectLayout): void {
     this.inBounds(at, struct.byteSize);
-    const path = this.path;
     for (const f of struct.fields) {
-      path.push(`.${f.name}`);
       if (f.type === BaseType.Obj) {
         const inner = this.schema.objects[f.index];
-        if (inner === undefined) {
-          path.pop();
-          this.fail('INTERNAL', 'unknown struct');
+        if (inner === undefined) this.fail('INTERNAL', 'unknown struct');
+        try {
+          this.struct(at + f.offset, inner);
+        } catch (error) {
+          Walker.within(error, `.${f.name}`);
         }
-        this.struct(at + f.offset, inner);
-      } else this.scalar(f.type, at + f.offset, f);
-      path.pop();
+      } else {
+        try {
+          this.scalar(f.type, at + f.offset, f);
+        } catch (error) {
+          Walker.within(error, `.${f.name}`);
+        }
+      }
     }
   }
 

@@ -3,10 +3,12 @@
 // no codec fails at the teller), with each path written once per batch and shared by every
 // envelope that names it. The batch keeps what it needs to dead-letter its messages later: the
 // message, its recipient, its sender and the ref it was told through.
-import { Builder } from 'flatbuffers';
+import type { Builder } from 'flatbuffers';
+import { BatchBuilder } from './batch-builder.ts';
 import { Envelope } from '../../protocol/generated/vf/envelope.ts';
 import { RemoteFrame } from '../../protocol/generated/vf/remote-frame.ts';
 import { finishFrame, type SystemMessages } from '../../protocol/remote/frame-builder.ts';
+import { addFieldInt64 } from '../../protocol/remote/int64-fields.ts';
 import type { Ref } from '../ref.ts';
 import type { RemoteRef } from '../transport.ts';
 import type { RefWriter, RemoteCodec } from './codec-registry.ts';
@@ -40,9 +42,15 @@ export class FrameWriter {
   private senders: (Ref<unknown> | undefined)[] = [];
   private targets: (RemoteRef<unknown> | undefined)[] = [];
   private firstSeq = 0;
+  // The last recipient and sender paths written and where: a stream to one actor names the same
+  // path envelope after envelope, and this spares createSharedString's two map lookups for it.
+  private lastRecipient: string | undefined;
+  private lastRecipientAt = 0;
+  private lastSender: string | undefined;
+  private lastSenderAt = 0;
 
   constructor(private readonly initialBytes: number) {
-    this.builder = new Builder(initialBytes);
+    this.builder = new BatchBuilder(initialBytes);
   }
 
   get count(): number {
@@ -99,10 +107,24 @@ export class FrameWriter {
   ): number {
     const b = this.builder;
     const payload = codec.encode(b, message, refs);
-    const recipient = b.createSharedString(recipientPath);
-    const sender = senderPath === undefined ? 0 : b.createSharedString(senderPath);
+    let recipient = this.lastRecipientAt;
+    if (recipientPath !== this.lastRecipient) {
+      recipient = b.createSharedString(recipientPath);
+      this.lastRecipient = recipientPath;
+      this.lastRecipientAt = recipient;
+    }
+    let sender = 0;
+    if (senderPath !== undefined) {
+      sender = this.lastSenderAt;
+      if (senderPath !== this.lastSender) {
+        sender = b.createSharedString(senderPath);
+        this.lastSender = senderPath;
+        this.lastSenderAt = sender;
+      }
+    }
     Envelope.startEnvelope(b);
-    if (correlationId !== 0) Envelope.addCorrelationId(b, BigInt(correlationId));
+    // correlation_id (field 2) without BigInt: the bytes Envelope.addCorrelationId writes.
+    addFieldInt64(b, 2, correlationId);
     if (sender !== 0) Envelope.addSender(b, sender);
     Envelope.addRecipient(b, recipient);
     Envelope.addPayloadType(b, codec.payload);
@@ -123,13 +145,20 @@ export class FrameWriter {
   }
 
   private rebuild(refs: RefWriter): void {
-    this.builder = new Builder(this.initialBytes);
+    this.builder = new BatchBuilder(this.initialBytes);
+    this.forgetPaths();
     this.offsets = [];
     for (let i = 0; i < this.recipients.length; i++) {
       this.offsets.push(
         this.write(this.recipients[i]!, this.senderPaths[i], this.correlationIds[i]!, this.codecs[i]!, this.messages[i], refs),
       );
     }
+  }
+
+  /** A new or cleared builder holds no path yet. */
+  private forgetPaths(): void {
+    this.lastRecipient = undefined;
+    this.lastSender = undefined;
   }
 
   /** The batch as a frame carrying `ack` and `system`, and a fresh batch to write the next into. */
@@ -151,6 +180,7 @@ export class FrameWriter {
       sent: false,
     };
     b.clear();
+    this.forgetPaths();
     this.offsets = [];
     this.recipients = [];
     this.senderPaths = [];

@@ -91,12 +91,30 @@ test('the codec registry refuses ambiguity and names what is missing', (t) => {
 });
 
 test('writeString writes exactly what createString writes, ASCII or not, short or long', (t) => {
-  for (const text of ['', 'a', 'vf://node-b/app/worker', 'ünïcode ✓', 'x'.repeat(300), '\u0000nul']) {
-    const a = new Builder(8);
-    const b = new Builder(8);
-    a.finish(a.createString(text));
-    b.finish(writeString(b, text));
-    t.deepEqual(b.asUint8Array(), a.asUint8Array(), JSON.stringify(text.slice(0, 20)));
+  for (const text of [
+    '',
+    'a',
+    'vf://node-b/app/worker',
+    'ünïcode ✓',
+    'ascii first, then ünïcode',
+    'y'.repeat(200) + '✓',
+    'x'.repeat(300),
+    '\u0000nul',
+  ]) {
+    // Room or none (the buffer grows), and strings after 0 to 3 bytes already written (padding).
+    for (const size of [8, 1024]) {
+      for (let before = 0; before < 4; before++) {
+        const a = new Builder(size);
+        const b = new Builder(size);
+        for (let i = 0; i < before; i++) {
+          a.addInt8(i + 1);
+          b.addInt8(i + 1);
+        }
+        a.finish(a.createString(text));
+        b.finish(writeString(b, text));
+        t.deepEqual(b.asUint8Array(), a.asUint8Array(), `${JSON.stringify(text.slice(0, 20))}, ${size}, ${before}`);
+      }
+    }
   }
 });
 
