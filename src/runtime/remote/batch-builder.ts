@@ -1,8 +1,9 @@
 // The FlatBuffers builder a batch of envelopes is written into: flatbuffers' own Builder with its
 // endObject (closing every table: the envelope's and each payload's) done in fewer steps. The
 // generic endObject writes the vtable a 16-bit entry at a time, each through prep() (alignment and
-// growth checks), then looks for an identical vtable written earlier through ByteBuffer reads;
-// here the room is made once and the entries written and compared straight in the bytes. The
+// growth checks), then looks for an identical vtable written earlier through ByteBuffer reads
+// and takes its own back; here the entries it would write are compared straight in the bytes
+// first, and a vtable is written (its room made once) only when none matches. The
 // bytes are the same, the same vtables are shared (the first identical one, as flatbuffers picks),
 // so every codec's generated code writes exactly what it would into a plain Builder; a test checks
 // whole frames against one. It reaches the builder's state (private in the typings, public in the
