@@ -281,12 +281,13 @@ export class ActorSystem {
   private sendRemote(recipient: string, message: unknown, sender: AnyRef | undefined, target?: RemoteRef<unknown>): void {
     const address = target !== undefined ? target.address : parsePath(recipient)?.address;
     const transport = address === undefined ? undefined : this.transports.get(address);
+    // Most tells name no sender: neither its path nor an ask's correlation id is looked for then.
     const sent =
       transport !== undefined &&
       transport.send({
         recipient,
-        sender: this.qualifiedPath(sender),
-        correlationId: correlationOf(sender),
+        sender: sender === undefined ? undefined : this.qualifiedPath(sender),
+        correlationId: sender === undefined ? undefined : correlationOf(sender),
         message,
         target,
         senderRef: sender,

@@ -20,6 +20,8 @@ export interface SentBatch {
   readonly count: number;
   readonly recipients: readonly string[];
   readonly messages: readonly unknown[];
+  // These three are written only as far as the last envelope that has a sender or a correlation
+  // id (most tells name neither): an index past their end means undefined, undefined and 0.
   readonly senders: readonly (Ref<unknown> | undefined)[];
   readonly senderPaths: readonly (string | undefined)[];
   readonly correlationIds: readonly number[];
@@ -33,7 +35,8 @@ export class FrameWriter {
   private builder: Builder;
   private offsets: number[] = [];
   // What each envelope of the batch was made from, side by side (no object per message); handed
-  // over to the finished batch as they are.
+  // over to the finished batch as they are. senderPaths, correlationIds and senders are kept in
+  // step with each other but stop at the last envelope that has any of them.
   private recipients: string[] = [];
   private senderPaths: (string | undefined)[] = [];
   private correlationIds: number[] = [];
@@ -86,12 +89,20 @@ export class FrameWriter {
       this.rebuild(refs);
       throw error;
     }
+    if (senderPath !== undefined || correlationId !== 0 || sender !== undefined) {
+      const i = this.recipients.length;
+      while (this.senders.length < i) {
+        this.senderPaths.push(undefined);
+        this.correlationIds.push(0);
+        this.senders.push(undefined);
+      }
+      this.senderPaths.push(senderPath);
+      this.correlationIds.push(correlationId);
+      this.senders.push(sender);
+    }
     this.recipients.push(recipient);
-    this.senderPaths.push(senderPath);
-    this.correlationIds.push(correlationId);
     this.codecs.push(codec);
     this.messages.push(message);
-    this.senders.push(sender);
     this.targets.push(target);
     // The envelope, its share of vtable and padding, and its slot in the vector.
     return this.builder.offset() - before + 4;
@@ -135,12 +146,14 @@ export class FrameWriter {
   /** Takes the last envelope out again (it made the batch too big for a frame). */
   removeLast(refs: RefWriter): void {
     this.recipients.pop();
-    this.senderPaths.pop();
-    this.correlationIds.pop();
     this.codecs.pop();
     this.messages.pop();
-    this.senders.pop();
     this.targets.pop();
+    if (this.senders.length > this.recipients.length) {
+      this.senderPaths.pop();
+      this.correlationIds.pop();
+      this.senders.pop();
+    }
     this.rebuild(refs);
   }
 
@@ -150,7 +163,7 @@ export class FrameWriter {
     this.offsets = [];
     for (let i = 0; i < this.recipients.length; i++) {
       this.offsets.push(
-        this.write(this.recipients[i]!, this.senderPaths[i], this.correlationIds[i]!, this.codecs[i]!, this.messages[i], refs),
+        this.write(this.recipients[i]!, this.senderPaths[i], this.correlationIds[i] ?? 0, this.codecs[i]!, this.messages[i], refs),
       );
     }
   }
