@@ -604,9 +604,10 @@ export class ActorCell<Msg> implements Runnable {
         else if (cell.watchesRemote) cell.host.unwatchRemote(cell as ActorCell<unknown>, target);
       },
       pipeToSelf: (work, onValue, onError) => {
-        work.then(
-          (value) => cell.tellAccepted(onValue(value)),
-          (error: unknown) => cell.tellAccepted(onError(error)),
+        work.then(onValue, onError).then(
+          (message) => cell.tellAccepted(message),
+          // A mapping that throws is this actor's bug: shown as its failure, never an unhandled rejection.
+          (error: unknown) => cell.publish({ type: 'actor-failed', path: cell.path, error, time: cell.clock.now() }),
         );
       },
       scheduleOnce: (delayMs, message) => {

@@ -59,3 +59,39 @@ test('a completion reaches a full mailbox, in the order the work settled; other 
   t.deepEqual(seen, ['other 0', 'other 1', 'other 2', 'other 3', 'failed Error: no', 'done 7']);
   t.is(log.deadLetters('mailbox-full').length, 1, 'no completion was refused');
 });
+
+test('a mapping that throws is shown as the actor failing, and the process goes on', async (t) => {
+  const { system } = testSystem(t);
+  const failures: unknown[] = [];
+  system.events.subscribe((e) => {
+    if (e.type === 'actor-failed') failures.push(e.error);
+  });
+  const seen: number[] = [];
+  const actor: ActorFactory<{ readonly type: 'start' } | { readonly type: 'done'; readonly value: number }> = (ctx) => ({
+    receive(m) {
+      if (m.type === 'done') return void seen.push(m.value);
+      ctx.pipeToSelf(
+        Promise.resolve(1),
+        () => {
+          throw new Error('a bad mapping');
+        },
+        () => {
+          throw new Error('and a bad one for errors');
+        },
+      );
+      ctx.pipeToSelf(
+        Promise.resolve(2),
+        (value) => ({ type: 'done', value }),
+        () => ({ type: 'done', value: -1 }),
+      );
+    },
+  });
+  const ref = system.spawn(actor, { name: 'mapper' });
+  ref.tell({ type: 'start' });
+  await system.settled();
+  await new Promise((r) => setImmediate(r));
+  await system.settled();
+  t.deepEqual(seen, [2]);
+  t.is(failures.length, 1);
+  t.regex(String(failures[0]), /a bad mapping/);
+});
