@@ -137,7 +137,7 @@ function receive(s: Session, msg: SessionMsg): void {
       if (msg.conn === s.outbox.conn) inbound(s, msg.data, msg.conn);
       return;
     case 'rate-limited':
-      return rateLimited(s, msg.conn, msg.dropped);
+      return rateLimited(s, msg.conn, msg.data);
     case 'socket-closed':
       return socketClosed(s, msg.conn, msg.code);
     case 'attach':
@@ -258,10 +258,20 @@ function inbound(s: Session, data: Uint8Array, conn: Connection): void {
   s.requests.handle(env, type, (permission, what, correlationId) => allowed(s, permission, what, correlationId));
 }
 
-function rateLimited(s: Session, conn: Connection, dropped: number): void {
+/**
+ * A message dropped for the rate limit is answered by its seq, so that its client knows which one
+ * to send again; one that does not decode gets the answer with no seq (it was never processed).
+ */
+function rateLimited(s: Session, conn: Connection, data: Uint8Array): void {
   if (conn !== s.outbox.conn) return;
   s.deps.stats.recordRateLimited();
-  s.outbox.send(new ErrorReplyT(ErrorCode.Overloaded, `rate limit: ${dropped} message(s) dropped`));
+  const decoded = decodeEnvelope(data);
+  const seq = decoded.ok ? Number(decoded.value.seq()) : 0;
+  const limit = s.deps.limits.messagesPerSecond;
+  s.outbox.send(
+    new ErrorReplyT(ErrorCode.Overloaded, `rate limit: dropped (at most ${limit} messages a second); send it again later`),
+    seq,
+  );
 }
 
 function socketClosed(s: Session, conn: Connection, peerCode: number): void {

@@ -11,7 +11,8 @@ import { wireLength, type WireMessage } from './wire-message.ts';
 
 export type ConnectionEvent =
   | { readonly type: 'inbound'; readonly data: Uint8Array; readonly conn: Connection }
-  | { readonly type: 'rate-limited'; readonly dropped: number; readonly conn: Connection }
+  /** A message dropped for the rate limit (`data`: its bytes, never decoded here), so it can be answered. */
+  | { readonly type: 'rate-limited'; readonly data: Buffer; readonly conn: Connection }
   | { readonly type: 'socket-closed'; readonly code: number; readonly reason: string; readonly conn: Connection };
 
 export interface ConnectionInfo {
@@ -38,7 +39,6 @@ export class Connection {
   private readonly bytes: TokenBucket;
   private dropWindowStart = 0;
   private dropsInWindow = 0;
-  private lastDropNotice = -Infinity;
   private awaitingPong = false;
   private closed = false;
   /** Bytes of bulk control messages handed to the socket and not yet flushed to the kernel. */
@@ -98,13 +98,13 @@ export class Connection {
       return;
     }
     if (!this.messages.take(1) || !this.bytes.take(data.byteLength)) {
-      this.rateLimited();
+      this.rateLimited(data);
       return;
     }
     this.target.tell({ type: 'inbound', data, conn: this });
   }
 
-  private rateLimited(): void {
+  private rateLimited(data: Buffer): void {
     const now = this.clock.now();
     if (now - this.dropWindowStart >= 1000) {
       this.dropWindowStart = now;
@@ -118,10 +118,8 @@ export class Connection {
       );
       return;
     }
-    if (now - this.lastDropNotice >= 1000) {
-      this.lastDropNotice = now;
-      this.target.tell({ type: 'rate-limited', dropped: this.dropsInWindow, conn: this });
-    }
+    // Each drop is answered (at most abuseDropsPerSecond a second: past that the socket closes).
+    this.target.tell({ type: 'rate-limited', data, conn: this });
   }
 
   /**

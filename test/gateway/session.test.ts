@@ -259,13 +259,22 @@ test('messages only the server sends are answered BadMessage; unsupported ones U
   t.is(c.ws.readyState, c.ws.OPEN);
 });
 
-test('rate limit: past the burst messages are dropped with an Overloaded notice; sustained abuse closes 1008', async (t) => {
+test('rate limit: past the burst each dropped message is answered Overloaded by its seq; sustained abuse closes 1008', async (t) => {
   const h = await startGateway(t, { limits: { messagesPerSecond: 10, messageBurst: 5, abuseDropsPerSecond: 20 } });
   const c = await h.session('viewer');
-  for (let i = 0; i < 8; i++) c.subscribe(Topic.Sssp);
-  await c.waitFor(() => c.of(Payload.ErrorReply).length === 1);
-  t.is(errors(c)[0]!.code, ErrorCode.Overloaded);
-  t.regex(errors(c)[0]!.message, /rate limit/);
+  const sent: number[] = [];
+  for (let i = 0; i < 8; i++) sent.push(c.subscribe(Topic.Sssp));
+  // The burst is 5 and the handshake took one: the last four are dropped, each answered by its seq.
+  await c.waitFor(() => c.of(Payload.ErrorReply).length === 4);
+  t.true(
+    errors(c).every(
+      (e) => e.code === ErrorCode.Overloaded && /^rate limit: dropped \(at most 10 messages a second\)/.test(String(e.message)),
+    ),
+  );
+  t.deepEqual(
+    c.of(Payload.ErrorReply).map((e) => Number(e.correlationId)),
+    sent.slice(4),
+  );
   await h.advance(1_000);
   for (let i = 0; i < 40; i++) c.subscribe(Topic.Sssp);
   const closed = await c.waitClosed();

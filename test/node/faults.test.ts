@@ -95,7 +95,7 @@ async function writeLoad(
       const mine: number[] = [];
       while (performance.now() < end) {
         // One write per turn keeps each client under the gateway's rate limit (200 messages a
-        // second): a dropped write would never be answered, whatever the shards do.
+        // second): a dropped write is refused for the rate, which says nothing of the shards.
         if (mine.length < 4) {
           const id = (k * 31 + n++ * 7) % NODES;
           const seq = c.send(updateNode(node(id, `t${n}`)));
