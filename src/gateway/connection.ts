@@ -6,7 +6,7 @@ import type { Clock } from '../shared/clock.ts';
 import type { Recipient } from '../shared/recipient.ts';
 import { CloseCode, closeReason } from './close-codes.ts';
 import type { GatewayLimits } from './limits.ts';
-import { TokenBucket } from './token-bucket.ts';
+import { TokenBucket } from '../shared/token-bucket.ts';
 import { wireLength, type WireMessage } from './wire-message.ts';
 
 export type ConnectionEvent =

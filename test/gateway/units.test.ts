@@ -16,7 +16,7 @@ import { idMembership, sortedHas } from '../../src/gateway/sorted-ids.ts';
 import { SsspResultWire } from '../../src/gateway/sssp-result-wire.ts';
 import { resultInView } from '../../src/gateway/sssp-view.ts';
 import { StreamGroup } from '../../src/gateway/stream-group.ts';
-import { TokenBucket } from '../../src/gateway/token-bucket.ts';
+import { TokenBucket } from '../../src/shared/token-bucket.ts';
 import {
   GraphBatchT,
   GraphOp,

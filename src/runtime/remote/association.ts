@@ -42,7 +42,7 @@ import type { PeerSocket, SocketOwner } from './peer-socket.ts';
 import { reconnectDelay } from './reconnect-backoff.ts';
 import type { RemoteEvent } from './remote-events.ts';
 import type { RemoteLimits } from './remote-limits.ts';
-import { TokenBucket } from './token-bucket.ts';
+import { TokenBucket } from '../../shared/token-bucket.ts';
 
 /** Close codes with which a peer refuses what it was sent (rather than losing the connection). */
 const REFUSED_BY_PEER = new Set<number>([
