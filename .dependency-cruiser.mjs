@@ -5,12 +5,15 @@
 //   cli
 //   supervisors    strategies and the one application tree
 //   actors         wire the domain libraries to the runtime
+//   bundled-agents the agents `npm run agents` runs, on the SDK like any other agent
+//   sdk            what an agent process imports: connectAgent
+//   agent-protocol the agent messages and their codecs (on the runtime's remote codecs)
 //   runtime        the actor mechanism (cells, mailboxes, remote); knows nothing of supervisors
-//   domain         gateway > sssp > gpu > physics > graph > storage; settings, import
+//   domain         gateway > sssp > gpu > physics > graph > storage; settings, import, tasks
 //   bottom         protocol, crdt, auth, shared (clock, backoff, recipient, ask errors)
 
 const BOTTOM = ['shared', 'protocol', 'crdt', 'auth'];
-const DOMAIN = ['storage', 'graph', 'physics', 'gpu', 'sssp', 'settings', 'import', 'gateway'];
+const DOMAIN = ['storage', 'graph', 'physics', 'gpu', 'sssp', 'settings', 'import', 'tasks', 'gateway'];
 
 /** Folder -> the folders of src/ it may import (besides itself). */
 const MAY_IMPORT = {
@@ -25,11 +28,15 @@ const MAY_IMPORT = {
   sssp: [...BOTTOM, 'graph', 'gpu'],
   settings: [...BOTTOM, 'storage', 'physics'],
   import: [...BOTTOM, 'graph'],
-  gateway: [...BOTTOM, 'graph', 'sssp', 'gpu', 'settings'],
+  tasks: [...BOTTOM, 'storage'],
+  gateway: [...BOTTOM, 'graph', 'sssp', 'gpu', 'settings', 'tasks'],
   runtime: BOTTOM,
-  actors: [...BOTTOM, ...DOMAIN, 'runtime'],
-  supervisors: [...BOTTOM, ...DOMAIN, 'runtime', 'actors'],
-  cli: [...BOTTOM, ...DOMAIN, 'runtime', 'actors', 'supervisors'],
+  'agent-protocol': [...BOTTOM, 'runtime'],
+  sdk: [...BOTTOM, 'runtime', 'agent-protocol'],
+  'bundled-agents': [...BOTTOM, 'runtime', 'agent-protocol', 'sdk'],
+  actors: [...BOTTOM, ...DOMAIN, 'runtime', 'agent-protocol'],
+  supervisors: [...BOTTOM, ...DOMAIN, 'runtime', 'agent-protocol', 'actors'],
+  cli: [...BOTTOM, ...DOMAIN, 'runtime', 'agent-protocol', 'sdk', 'bundled-agents', 'actors', 'supervisors'],
 };
 
 const FOLDERS = Object.keys(MAY_IMPORT);

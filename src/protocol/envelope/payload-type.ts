@@ -5,6 +5,7 @@ import { AckT } from '../generated/vf/ack.ts';
 import { AgentErrorT } from '../generated/vf/agent-error.ts';
 import { AgentHeartbeatT } from '../generated/vf/agent-heartbeat.ts';
 import { AgentRegisterT } from '../generated/vf/agent-register.ts';
+import { AgentRegisteredT } from '../generated/vf/agent-registered.ts';
 import { ClusterForwardT } from '../generated/vf/cluster-forward.ts';
 import { ClusterHeartbeatT } from '../generated/vf/cluster-heartbeat.ts';
 import { ClusterJoinT } from '../generated/vf/cluster-join.ts';
@@ -28,8 +29,11 @@ import { SsspRequestT } from '../generated/vf/sssp-request.ts';
 import { SsspResultT } from '../generated/vf/sssp-result.ts';
 import { SubscribeT } from '../generated/vf/subscribe.ts';
 import { TaskAssignedT } from '../generated/vf/task-assigned.ts';
+import { TaskCancelT } from '../generated/vf/task-cancel.ts';
 import { TaskCompletedT } from '../generated/vf/task-completed.ts';
 import { TaskProgressT } from '../generated/vf/task-progress.ts';
+import { TaskStatusT } from '../generated/vf/task-status.ts';
+import { TaskSubmitT } from '../generated/vf/task-submit.ts';
 import { UnsubscribeT } from '../generated/vf/unsubscribe.ts';
 import { VoiceFrameT } from '../generated/vf/voice-frame.ts';
 
@@ -68,6 +72,10 @@ const tags = new Map<unknown, Payload>([
   [KeyframeRequestT, Payload.KeyframeRequest],
   [AckT, Payload.Ack],
   [NodeDragT, Payload.NodeDrag],
+  [AgentRegisteredT, Payload.AgentRegistered],
+  [TaskCancelT, Payload.TaskCancel],
+  [TaskSubmitT, Payload.TaskSubmit],
+  [TaskStatusT, Payload.TaskStatus],
 ]);
 
 export function payloadTypeOf(payload: PayloadT): Payload {

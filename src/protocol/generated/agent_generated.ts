@@ -3,8 +3,13 @@
 export { AgentError, AgentErrorT } from './vf/agent-error.js';
 export { AgentHeartbeat, AgentHeartbeatT } from './vf/agent-heartbeat.js';
 export { AgentRegister, AgentRegisterT } from './vf/agent-register.js';
+export { AgentRegistered, AgentRegisteredT } from './vf/agent-registered.js';
 export { CollaborationRequest, CollaborationRequestT } from './vf/collaboration-request.js';
 export { KnowledgeShare, KnowledgeShareT } from './vf/knowledge-share.js';
 export { TaskAssigned, TaskAssignedT } from './vf/task-assigned.js';
+export { TaskCancel, TaskCancelT } from './vf/task-cancel.js';
 export { TaskCompleted, TaskCompletedT } from './vf/task-completed.js';
 export { TaskProgress, TaskProgressT } from './vf/task-progress.js';
+export { TaskState } from './vf/task-state.js';
+export { TaskStatus, TaskStatusT } from './vf/task-status.js';
+export { TaskSubmit, TaskSubmitT } from './vf/task-submit.js';

@@ -2,7 +2,7 @@
 import type { SchemaLayout } from '../verify/schema-layout.ts';
 
 export const layout: SchemaLayout = {
- "root": 31,
+ "root": 32,
  "fileIdent": "VFRM",
  "objects": [
   {
@@ -33,7 +33,7 @@ export const layout: SchemaLayout = {
      "offset": 4,
      "type": 15,
      "element": 0,
-     "index": 12,
+     "index": 13,
      "required": true,
      "maxLen": null,
      "min": null,
@@ -51,7 +51,7 @@ export const layout: SchemaLayout = {
      "offset": 4,
      "type": 15,
      "element": 0,
-     "index": 25,
+     "index": 26,
      "required": true,
      "maxLen": null,
      "min": null,
@@ -101,6 +101,17 @@ export const layout: SchemaLayout = {
      "name": "recoverable",
      "offset": 10,
      "type": 2,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "attempt",
+     "offset": 12,
+     "type": 8,
      "element": 0,
      "index": -1,
      "required": false,
@@ -240,6 +251,90 @@ export const layout: SchemaLayout = {
      "index": -1,
      "required": false,
      "maxLen": null,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "swarm",
+     "offset": 14,
+     "type": 13,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": 64,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "max_concurrent",
+     "offset": 16,
+     "type": 8,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": 1024
+    }
+   ]
+  },
+  {
+   "name": "vf.AgentRegistered",
+   "isStruct": false,
+   "byteSize": 0,
+   "fields": [
+    {
+     "name": "agent_id",
+     "offset": 4,
+     "type": 13,
+     "element": 0,
+     "index": -1,
+     "required": true,
+     "maxLen": 256,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "swarm",
+     "offset": 6,
+     "type": 13,
+     "element": 0,
+     "index": -1,
+     "required": true,
+     "maxLen": 64,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "node_id",
+     "offset": 8,
+     "type": 8,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "heartbeat_ms",
+     "offset": 10,
+     "type": 8,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "holding",
+     "offset": 12,
+     "type": 14,
+     "element": 13,
+     "index": -1,
+     "required": false,
+     "maxLen": 1024,
      "min": null,
      "max": null
     }
@@ -484,7 +579,7 @@ export const layout: SchemaLayout = {
      "offset": 14,
      "type": 14,
      "element": 15,
-     "index": 22,
+     "index": 23,
      "required": false,
      "maxLen": 1024,
      "min": null,
@@ -597,7 +692,7 @@ export const layout: SchemaLayout = {
      "offset": 14,
      "type": 15,
      "element": 0,
-     "index": 20,
+     "index": 21,
      "required": false,
      "maxLen": null,
      "min": null,
@@ -666,7 +761,7 @@ export const layout: SchemaLayout = {
      "offset": 4,
      "type": 14,
      "element": 15,
-     "index": 17,
+     "index": 18,
      "required": true,
      "maxLen": 100000,
      "min": null,
@@ -1059,7 +1154,7 @@ export const layout: SchemaLayout = {
      "offset": 14,
      "type": 15,
      "element": 0,
-     "index": 51,
+     "index": 55,
      "required": false,
      "maxLen": null,
      "min": null,
@@ -1070,7 +1165,7 @@ export const layout: SchemaLayout = {
      "offset": 16,
      "type": 15,
      "element": 0,
-     "index": 51,
+     "index": 55,
      "required": false,
      "maxLen": null,
      "min": null,
@@ -1081,7 +1176,7 @@ export const layout: SchemaLayout = {
      "offset": 18,
      "type": 14,
      "element": 15,
-     "index": 22,
+     "index": 23,
      "required": false,
      "maxLen": 1024,
      "min": null,
@@ -1132,7 +1227,7 @@ export const layout: SchemaLayout = {
      "offset": 6,
      "type": 15,
      "element": 0,
-     "index": 51,
+     "index": 55,
      "required": false,
      "maxLen": null,
      "min": null,
@@ -1201,7 +1296,7 @@ export const layout: SchemaLayout = {
      "offset": 8,
      "type": 15,
      "element": 0,
-     "index": 51,
+     "index": 55,
      "required": false,
      "maxLen": null,
      "min": null,
@@ -1212,7 +1307,7 @@ export const layout: SchemaLayout = {
      "offset": 10,
      "type": 15,
      "element": 0,
-     "index": 51,
+     "index": 55,
      "required": false,
      "maxLen": null,
      "min": null,
@@ -1420,7 +1515,7 @@ export const layout: SchemaLayout = {
      "offset": 4,
      "type": 15,
      "element": 0,
-     "index": 32,
+     "index": 33,
      "required": false,
      "maxLen": null,
      "min": null,
@@ -1431,7 +1526,7 @@ export const layout: SchemaLayout = {
      "offset": 6,
      "type": 15,
      "element": 0,
-     "index": 30,
+     "index": 31,
      "required": false,
      "maxLen": null,
      "min": null,
@@ -1442,7 +1537,7 @@ export const layout: SchemaLayout = {
      "offset": 8,
      "type": 15,
      "element": 0,
-     "index": 33,
+     "index": 34,
      "required": false,
      "maxLen": null,
      "min": null,
@@ -1453,7 +1548,7 @@ export const layout: SchemaLayout = {
      "offset": 10,
      "type": 15,
      "element": 0,
-     "index": 34,
+     "index": 35,
      "required": false,
      "maxLen": null,
      "min": null,
@@ -1530,7 +1625,7 @@ export const layout: SchemaLayout = {
      "offset": 24,
      "type": 14,
      "element": 15,
-     "index": 14,
+     "index": 15,
      "required": false,
      "maxLen": 65536,
      "min": null,
@@ -1737,7 +1832,7 @@ export const layout: SchemaLayout = {
      "offset": 4,
      "type": 14,
      "element": 15,
-     "index": 40,
+     "index": 41,
      "required": true,
      "maxLen": 1024,
      "min": null,
@@ -1810,7 +1905,7 @@ export const layout: SchemaLayout = {
      "offset": 14,
      "type": 15,
      "element": 0,
-     "index": 20,
+     "index": 21,
      "required": false,
      "maxLen": null,
      "min": null,
@@ -2101,7 +2196,7 @@ export const layout: SchemaLayout = {
      "offset": 4,
      "type": 4,
      "element": 0,
-     "index": 8,
+     "index": 9,
      "required": false,
      "maxLen": null,
      "min": null,
@@ -2134,7 +2229,7 @@ export const layout: SchemaLayout = {
      "offset": 10,
      "type": 15,
      "element": 0,
-     "index": 28,
+     "index": 29,
      "required": false,
      "maxLen": null,
      "min": null,
@@ -2212,6 +2307,79 @@ export const layout: SchemaLayout = {
      "maxLen": null,
      "min": null,
      "max": null
+    },
+    {
+     "name": "attempt",
+     "offset": 16,
+     "type": 8,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "capability",
+     "offset": 18,
+     "type": 13,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": 128,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "input",
+     "offset": 20,
+     "type": 13,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": 1048576,
+     "min": null,
+     "max": null
+    }
+   ]
+  },
+  {
+   "name": "vf.TaskCancel",
+   "isStruct": false,
+   "byteSize": 0,
+   "fields": [
+    {
+     "name": "task_id",
+     "offset": 4,
+     "type": 13,
+     "element": 0,
+     "index": -1,
+     "required": true,
+     "maxLen": 256,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "attempt",
+     "offset": 6,
+     "type": 8,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "reason",
+     "offset": 8,
+     "type": 13,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": 1024,
+     "min": null,
+     "max": null
     }
    ]
   },
@@ -2274,6 +2442,17 @@ export const layout: SchemaLayout = {
      "maxLen": null,
      "min": 0,
      "max": null
+    },
+    {
+     "name": "attempt",
+     "offset": 14,
+     "type": 8,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": null
     }
    ]
   },
@@ -2325,6 +2504,273 @@ export const layout: SchemaLayout = {
      "maxLen": 1048576,
      "min": null,
      "max": null
+    },
+    {
+     "name": "attempt",
+     "offset": 12,
+     "type": 8,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": null
+    }
+   ]
+  },
+  {
+   "name": "vf.TaskStatus",
+   "isStruct": false,
+   "byteSize": 0,
+   "fields": [
+    {
+     "name": "task_id",
+     "offset": 4,
+     "type": 13,
+     "element": 0,
+     "index": -1,
+     "required": true,
+     "maxLen": 256,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "parent_task_id",
+     "offset": 6,
+     "type": 13,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": 256,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "state",
+     "offset": 8,
+     "type": 4,
+     "element": 0,
+     "index": 8,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "description",
+     "offset": 10,
+     "type": 13,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": 65536,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "recipe",
+     "offset": 12,
+     "type": 13,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": 128,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "capability",
+     "offset": 14,
+     "type": 13,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": 128,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "swarm",
+     "offset": 16,
+     "type": 13,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": 64,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "agent_id",
+     "offset": 18,
+     "type": 13,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": 256,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "attempts",
+     "offset": 20,
+     "type": 8,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "progress",
+     "offset": 22,
+     "type": 11,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
+     "min": 0,
+     "max": 1
+    },
+    {
+     "name": "result",
+     "offset": 24,
+     "type": 13,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": 1048576,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "errors",
+     "offset": 26,
+     "type": 14,
+     "element": 13,
+     "index": -1,
+     "required": false,
+     "maxLen": 100,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "subtasks",
+     "offset": 28,
+     "type": 14,
+     "element": 13,
+     "index": -1,
+     "required": false,
+     "maxLen": 100000,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "updated_ms",
+     "offset": 30,
+     "type": 10,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": null
+    }
+   ]
+  },
+  {
+   "name": "vf.TaskSubmit",
+   "isStruct": false,
+   "byteSize": 0,
+   "fields": [
+    {
+     "name": "description",
+     "offset": 4,
+     "type": 13,
+     "element": 0,
+     "index": -1,
+     "required": true,
+     "maxLen": 65536,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "recipe",
+     "offset": 6,
+     "type": 13,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": 128,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "capability",
+     "offset": 8,
+     "type": 13,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": 128,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "input",
+     "offset": 10,
+     "type": 13,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": 1048576,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "swarm",
+     "offset": 12,
+     "type": 13,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": 64,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "priority",
+     "offset": 14,
+     "type": 4,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "deadline_ms",
+     "offset": 16,
+     "type": 8,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": null
+    },
+    {
+     "name": "max_attempts",
+     "offset": 18,
+     "type": 8,
+     "element": 0,
+     "index": -1,
+     "required": false,
+     "maxLen": null,
+     "min": null,
+     "max": 100
     }
    ]
   },
@@ -2338,7 +2784,7 @@ export const layout: SchemaLayout = {
      "offset": 4,
      "type": 4,
      "element": 0,
-     "index": 8,
+     "index": 9,
      "required": false,
      "maxLen": null,
      "min": null,
@@ -2356,7 +2802,7 @@ export const layout: SchemaLayout = {
      "offset": 4,
      "type": 15,
      "element": 0,
-     "index": 25,
+     "index": 26,
      "required": true,
      "maxLen": null,
      "min": null,
@@ -2600,12 +3046,12 @@ export const layout: SchemaLayout = {
     {
      "name": "UpdateNode",
      "value": 2,
-     "object": 50
+     "object": 54
     },
     {
      "name": "RemoveNode",
      "value": 3,
-     "object": 36
+     "object": 37
     },
     {
      "name": "AddEdge",
@@ -2615,12 +3061,12 @@ export const layout: SchemaLayout = {
     {
      "name": "RemoveEdge",
      "value": 5,
-     "object": 35
+     "object": 36
     },
     {
      "name": "EdgeWeightChange",
      "value": 6,
-     "object": 13
+     "object": 14
     }
    ]
   },
@@ -2677,57 +3123,57 @@ export const layout: SchemaLayout = {
     {
      "name": "Handshake",
      "value": 1,
-     "object": 18
+     "object": 19
     },
     {
      "name": "HandshakeAccepted",
      "value": 2,
-     "object": 19
+     "object": 20
     },
     {
      "name": "Subscribe",
      "value": 3,
-     "object": 45
+     "object": 46
     },
     {
      "name": "Unsubscribe",
      "value": 4,
-     "object": 49
+     "object": 53
     },
     {
      "name": "ErrorReply",
      "value": 5,
-     "object": 15
+     "object": 16
     },
     {
      "name": "GraphUpdate",
      "value": 6,
-     "object": 17
+     "object": 18
     },
     {
      "name": "GraphBatch",
      "value": 7,
-     "object": 16
+     "object": 17
     },
     {
      "name": "SettingsGet",
      "value": 8,
-     "object": 39
+     "object": 40
     },
     {
      "name": "SettingsSet",
      "value": 9,
-     "object": 40
+     "object": 41
     },
     {
      "name": "SettingsBatch",
      "value": 10,
-     "object": 37
+     "object": 38
     },
     {
      "name": "SettingsDelta",
      "value": 11,
-     "object": 38
+     "object": 39
     },
     {
      "name": "AgentRegister",
@@ -2742,27 +3188,27 @@ export const layout: SchemaLayout = {
     {
      "name": "TaskAssigned",
      "value": 14,
-     "object": 46
+     "object": 47
     },
     {
      "name": "TaskProgress",
      "value": 15,
-     "object": 48
+     "object": 50
     },
     {
      "name": "TaskCompleted",
      "value": 16,
-     "object": 47
+     "object": 49
     },
     {
      "name": "CollaborationRequest",
      "value": 17,
-     "object": 11
+     "object": 12
     },
     {
      "name": "KnowledgeShare",
      "value": 18,
-     "object": 24
+     "object": 25
     },
     {
      "name": "AgentError",
@@ -2772,52 +3218,52 @@ export const layout: SchemaLayout = {
     {
      "name": "SsspRequest",
      "value": 20,
-     "object": 42
+     "object": 43
     },
     {
      "name": "SsspResult",
      "value": 21,
-     "object": 43
+     "object": 44
     },
     {
      "name": "VoiceFrame",
      "value": 22,
-     "object": 52
+     "object": 56
     },
     {
      "name": "ClusterJoin",
      "value": 23,
-     "object": 9
+     "object": 10
     },
     {
      "name": "ClusterLeave",
      "value": 24,
-     "object": 10
+     "object": 11
     },
     {
      "name": "ClusterHeartbeat",
      "value": 25,
-     "object": 8
+     "object": 9
     },
     {
      "name": "ShardLease",
      "value": 26,
-     "object": 41
+     "object": 42
     },
     {
      "name": "ClusterForward",
      "value": 27,
-     "object": 7
+     "object": 8
     },
     {
      "name": "PositionIdTable",
      "value": 28,
-     "object": 29
+     "object": 30
     },
     {
      "name": "KeyframeRequest",
      "value": 29,
-     "object": 23
+     "object": 24
     },
     {
      "name": "Ack",
@@ -2827,7 +3273,27 @@ export const layout: SchemaLayout = {
     {
      "name": "NodeDrag",
      "value": 31,
-     "object": 26
+     "object": 27
+    },
+    {
+     "name": "AgentRegistered",
+     "value": 32,
+     "object": 6
+    },
+    {
+     "name": "TaskCancel",
+     "value": 33,
+     "object": 48
+    },
+    {
+     "name": "TaskSubmit",
+     "value": 34,
+     "object": 52
+    },
+    {
+     "name": "TaskStatus",
+     "value": 35,
+     "object": 51
     }
    ]
   },
@@ -2864,22 +3330,58 @@ export const layout: SchemaLayout = {
     {
      "name": "BoolValue",
      "value": 1,
-     "object": 6
+     "object": 7
     },
     {
      "name": "NumberValue",
      "value": 2,
-     "object": 27
+     "object": 28
     },
     {
      "name": "StringValue",
      "value": 3,
-     "object": 44
+     "object": 45
     },
     {
      "name": "JsonValue",
      "value": 4,
-     "object": 21
+     "object": 22
+    }
+   ]
+  },
+  {
+   "name": "vf.TaskState",
+   "isUnion": false,
+   "values": [
+    {
+     "name": "Queued",
+     "value": 0,
+     "object": -1
+    },
+    {
+     "name": "Assigned",
+     "value": 1,
+     "object": -1
+    },
+    {
+     "name": "Running",
+     "value": 2,
+     "object": -1
+    },
+    {
+     "name": "Done",
+     "value": 3,
+     "object": -1
+    },
+    {
+     "name": "Failed",
+     "value": 4,
+     "object": -1
+    },
+    {
+     "name": "Cancelled",
+     "value": 5,
+     "object": -1
     }
    ]
   },
@@ -2915,6 +3417,11 @@ export const layout: SchemaLayout = {
     {
      "name": "Voice",
      "value": 5,
+     "object": -1
+    },
+    {
+     "name": "Tasks",
+     "value": 6,
      "object": -1
     }
    ]

@@ -78,9 +78,9 @@ function mixedTables(b: Builder): number {
       offsets.push(AgentHeartbeat.endAgentHeartbeat(b));
     } else if (i % 4 === 1) {
       const text = b.createString(`text ${i}`);
-      offsets.push(TaskAssigned.createTaskAssigned(b, id, id, 0, text, i % 2, BigInt(i * 1000)));
+      offsets.push(TaskAssigned.createTaskAssigned(b, id, id, 0, text, i % 2, BigInt(i * 1000), 0, 0, 0));
     } else if (i % 4 === 2) {
-      offsets.push(TaskCompleted.createTaskCompleted(b, id, id, i % 3 === 0, b.createString('r'.repeat(i)), i));
+      offsets.push(TaskCompleted.createTaskCompleted(b, id, id, i % 3 === 0, b.createString('r'.repeat(i)), i, 0));
     } else {
       const peers = CollaborationRequest.createToAgentsVector(b, [id, b.createString(`p${i}`)]);
       offsets.push(CollaborationRequest.createCollaborationRequest(b, id, peers, 0, 0));

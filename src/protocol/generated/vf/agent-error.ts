@@ -48,8 +48,13 @@ recoverable():boolean {
   return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
 }
 
+attempt():number {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
 static startAgentError(builder:flatbuffers.Builder) {
-  builder.startObject(4);
+  builder.startObject(5);
 }
 
 static addAgentId(builder:flatbuffers.Builder, agentIdOffset:flatbuffers.Offset) {
@@ -68,18 +73,23 @@ static addRecoverable(builder:flatbuffers.Builder, recoverable:boolean) {
   builder.addFieldInt8(3, +recoverable, +false);
 }
 
+static addAttempt(builder:flatbuffers.Builder, attempt:number) {
+  builder.addFieldInt32(4, attempt, 0);
+}
+
 static endAgentError(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   builder.requiredField(offset, 4) // agent_id
   return offset;
 }
 
-static createAgentError(builder:flatbuffers.Builder, agentIdOffset:flatbuffers.Offset, taskIdOffset:flatbuffers.Offset, messageOffset:flatbuffers.Offset, recoverable:boolean):flatbuffers.Offset {
+static createAgentError(builder:flatbuffers.Builder, agentIdOffset:flatbuffers.Offset, taskIdOffset:flatbuffers.Offset, messageOffset:flatbuffers.Offset, recoverable:boolean, attempt:number):flatbuffers.Offset {
   AgentError.startAgentError(builder);
   AgentError.addAgentId(builder, agentIdOffset);
   AgentError.addTaskId(builder, taskIdOffset);
   AgentError.addMessage(builder, messageOffset);
   AgentError.addRecoverable(builder, recoverable);
+  AgentError.addAttempt(builder, attempt);
   return AgentError.endAgentError(builder);
 }
 
@@ -88,7 +98,8 @@ unpack(): AgentErrorT {
     this.agentId(),
     this.taskId(),
     this.message(),
-    this.recoverable()
+    this.recoverable(),
+    this.attempt()
   );
 }
 
@@ -98,6 +109,7 @@ unpackTo(_o: AgentErrorT): void {
   _o.taskId = this.taskId();
   _o.message = this.message();
   _o.recoverable = this.recoverable();
+  _o.attempt = this.attempt();
 }
 }
 
@@ -106,7 +118,8 @@ constructor(
   public agentId: string|Uint8Array|null = null,
   public taskId: string|Uint8Array|null = null,
   public message: string|Uint8Array|null = null,
-  public recoverable: boolean = false
+  public recoverable: boolean = false,
+  public attempt: number = 0
 ){}
 
 
@@ -119,7 +132,8 @@ pack(builder:flatbuffers.Builder): flatbuffers.Offset {
     agentId,
     taskId,
     message,
-    this.recoverable
+    this.recoverable,
+    this.attempt
   );
 }
 }

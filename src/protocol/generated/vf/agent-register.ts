@@ -63,8 +63,26 @@ nodeId():number {
   return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
 }
 
+/**
+ * The swarm the agent joins ("" or absent: "default"); one swarm supervisor per name.
+ */
+swarm():string|null
+swarm(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+swarm(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 14);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
+/**
+ * Tasks it runs at once (0 counts as 1); dispatch never gives it more.
+ */
+maxConcurrent():number {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
 static startAgentRegister(builder:flatbuffers.Builder) {
-  builder.startObject(5);
+  builder.startObject(7);
 }
 
 static addAgentId(builder:flatbuffers.Builder, agentIdOffset:flatbuffers.Offset) {
@@ -99,6 +117,14 @@ static addNodeId(builder:flatbuffers.Builder, nodeId:number) {
   builder.addFieldInt32(4, nodeId, 0);
 }
 
+static addSwarm(builder:flatbuffers.Builder, swarmOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(5, swarmOffset, 0);
+}
+
+static addMaxConcurrent(builder:flatbuffers.Builder, maxConcurrent:number) {
+  builder.addFieldInt32(6, maxConcurrent, 0);
+}
+
 static endAgentRegister(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   builder.requiredField(offset, 4) // agent_id
@@ -106,13 +132,15 @@ static endAgentRegister(builder:flatbuffers.Builder):flatbuffers.Offset {
   return offset;
 }
 
-static createAgentRegister(builder:flatbuffers.Builder, agentIdOffset:flatbuffers.Offset, agentTypeOffset:flatbuffers.Offset, nameOffset:flatbuffers.Offset, capabilitiesOffset:flatbuffers.Offset, nodeId:number):flatbuffers.Offset {
+static createAgentRegister(builder:flatbuffers.Builder, agentIdOffset:flatbuffers.Offset, agentTypeOffset:flatbuffers.Offset, nameOffset:flatbuffers.Offset, capabilitiesOffset:flatbuffers.Offset, nodeId:number, swarmOffset:flatbuffers.Offset, maxConcurrent:number):flatbuffers.Offset {
   AgentRegister.startAgentRegister(builder);
   AgentRegister.addAgentId(builder, agentIdOffset);
   AgentRegister.addAgentType(builder, agentTypeOffset);
   AgentRegister.addName(builder, nameOffset);
   AgentRegister.addCapabilities(builder, capabilitiesOffset);
   AgentRegister.addNodeId(builder, nodeId);
+  AgentRegister.addSwarm(builder, swarmOffset);
+  AgentRegister.addMaxConcurrent(builder, maxConcurrent);
   return AgentRegister.endAgentRegister(builder);
 }
 
@@ -122,7 +150,9 @@ unpack(): AgentRegisterT {
     this.agentType(),
     this.name(),
     this.bb!.createScalarList(this.capabilities.bind(this), this.capabilitiesLength()),
-    this.nodeId()
+    this.nodeId(),
+    this.swarm(),
+    this.maxConcurrent()
   );
 }
 
@@ -133,6 +163,8 @@ unpackTo(_o: AgentRegisterT): void {
   _o.name = this.name();
   _o.capabilities = this.bb!.createScalarList(this.capabilities.bind(this), this.capabilitiesLength());
   _o.nodeId = this.nodeId();
+  _o.swarm = this.swarm();
+  _o.maxConcurrent = this.maxConcurrent();
 }
 }
 
@@ -142,7 +174,9 @@ constructor(
   public agentType: string|Uint8Array|null = null,
   public name: string|Uint8Array|null = null,
   public capabilities: (string)[] = [],
-  public nodeId: number = 0
+  public nodeId: number = 0,
+  public swarm: string|Uint8Array|null = null,
+  public maxConcurrent: number = 0
 ){}
 
 
@@ -151,13 +185,16 @@ pack(builder:flatbuffers.Builder): flatbuffers.Offset {
   const agentType = (this.agentType !== null ? builder.createString(this.agentType!) : 0);
   const name = (this.name !== null ? builder.createString(this.name!) : 0);
   const capabilities = AgentRegister.createCapabilitiesVector(builder, builder.createObjectOffsetList(this.capabilities));
+  const swarm = (this.swarm !== null ? builder.createString(this.swarm!) : 0);
 
   return AgentRegister.createAgentRegister(builder,
     agentId,
     agentType,
     name,
     capabilities,
-    this.nodeId
+    this.nodeId,
+    swarm,
+    this.maxConcurrent
   );
 }
 }

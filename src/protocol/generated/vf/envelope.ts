@@ -6,6 +6,7 @@ import { Ack, AckT } from '../vf/ack.js';
 import { AgentError, AgentErrorT } from '../vf/agent-error.js';
 import { AgentHeartbeat, AgentHeartbeatT } from '../vf/agent-heartbeat.js';
 import { AgentRegister, AgentRegisterT } from '../vf/agent-register.js';
+import { AgentRegistered, AgentRegisteredT } from '../vf/agent-registered.js';
 import { ClusterForward, ClusterForwardT } from '../vf/cluster-forward.js';
 import { ClusterHeartbeat, ClusterHeartbeatT } from '../vf/cluster-heartbeat.js';
 import { ClusterJoin, ClusterJoinT } from '../vf/cluster-join.js';
@@ -31,8 +32,11 @@ import { SsspRequest, SsspRequestT } from '../vf/sssp-request.js';
 import { SsspResult, SsspResultT } from '../vf/sssp-result.js';
 import { Subscribe, SubscribeT } from '../vf/subscribe.js';
 import { TaskAssigned, TaskAssignedT } from '../vf/task-assigned.js';
+import { TaskCancel, TaskCancelT } from '../vf/task-cancel.js';
 import { TaskCompleted, TaskCompletedT } from '../vf/task-completed.js';
 import { TaskProgress, TaskProgressT } from '../vf/task-progress.js';
+import { TaskStatus, TaskStatusT } from '../vf/task-status.js';
+import { TaskSubmit, TaskSubmitT } from '../vf/task-submit.js';
 import { Unsubscribe, UnsubscribeT } from '../vf/unsubscribe.js';
 import { VoiceFrame, VoiceFrameT } from '../vf/voice-frame.js';
 
@@ -209,7 +213,7 @@ constructor(
   public recipient: string|Uint8Array|null = null,
   public hlc: HlcT|null = null,
   public payloadType: Payload = Payload.NONE,
-  public payload: AckT|AgentErrorT|AgentHeartbeatT|AgentRegisterT|ClusterForwardT|ClusterHeartbeatT|ClusterJoinT|ClusterLeaveT|CollaborationRequestT|ErrorReplyT|GraphBatchT|GraphUpdateT|HandshakeAcceptedT|HandshakeT|KeyframeRequestT|KnowledgeShareT|NodeDragT|PositionIdTableT|SettingsBatchT|SettingsDeltaT|SettingsGetT|SettingsSetT|ShardLeaseT|SsspRequestT|SsspResultT|SubscribeT|TaskAssignedT|TaskCompletedT|TaskProgressT|UnsubscribeT|VoiceFrameT|null = null
+  public payload: AckT|AgentErrorT|AgentHeartbeatT|AgentRegisterT|AgentRegisteredT|ClusterForwardT|ClusterHeartbeatT|ClusterJoinT|ClusterLeaveT|CollaborationRequestT|ErrorReplyT|GraphBatchT|GraphUpdateT|HandshakeAcceptedT|HandshakeT|KeyframeRequestT|KnowledgeShareT|NodeDragT|PositionIdTableT|SettingsBatchT|SettingsDeltaT|SettingsGetT|SettingsSetT|ShardLeaseT|SsspRequestT|SsspResultT|SubscribeT|TaskAssignedT|TaskCancelT|TaskCompletedT|TaskProgressT|TaskStatusT|TaskSubmitT|UnsubscribeT|VoiceFrameT|null = null
 ){}
 
 

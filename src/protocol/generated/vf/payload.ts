@@ -4,6 +4,7 @@ import { Ack, AckT } from '../vf/ack.js';
 import { AgentError, AgentErrorT } from '../vf/agent-error.js';
 import { AgentHeartbeat, AgentHeartbeatT } from '../vf/agent-heartbeat.js';
 import { AgentRegister, AgentRegisterT } from '../vf/agent-register.js';
+import { AgentRegistered, AgentRegisteredT } from '../vf/agent-registered.js';
 import { ClusterForward, ClusterForwardT } from '../vf/cluster-forward.js';
 import { ClusterHeartbeat, ClusterHeartbeatT } from '../vf/cluster-heartbeat.js';
 import { ClusterJoin, ClusterJoinT } from '../vf/cluster-join.js';
@@ -27,8 +28,11 @@ import { SsspRequest, SsspRequestT } from '../vf/sssp-request.js';
 import { SsspResult, SsspResultT } from '../vf/sssp-result.js';
 import { Subscribe, SubscribeT } from '../vf/subscribe.js';
 import { TaskAssigned, TaskAssignedT } from '../vf/task-assigned.js';
+import { TaskCancel, TaskCancelT } from '../vf/task-cancel.js';
 import { TaskCompleted, TaskCompletedT } from '../vf/task-completed.js';
 import { TaskProgress, TaskProgressT } from '../vf/task-progress.js';
+import { TaskStatus, TaskStatusT } from '../vf/task-status.js';
+import { TaskSubmit, TaskSubmitT } from '../vf/task-submit.js';
 import { Unsubscribe, UnsubscribeT } from '../vf/unsubscribe.js';
 import { VoiceFrame, VoiceFrameT } from '../vf/voice-frame.js';
 
@@ -65,13 +69,17 @@ export enum Payload {
   PositionIdTable = 28,
   KeyframeRequest = 29,
   Ack = 30,
-  NodeDrag = 31
+  NodeDrag = 31,
+  AgentRegistered = 32,
+  TaskCancel = 33,
+  TaskSubmit = 34,
+  TaskStatus = 35
 }
 
 export function unionToPayload(
   type: Payload,
-  accessor: (obj:Ack|AgentError|AgentHeartbeat|AgentRegister|ClusterForward|ClusterHeartbeat|ClusterJoin|ClusterLeave|CollaborationRequest|ErrorReply|GraphBatch|GraphUpdate|Handshake|HandshakeAccepted|KeyframeRequest|KnowledgeShare|NodeDrag|PositionIdTable|SettingsBatch|SettingsDelta|SettingsGet|SettingsSet|ShardLease|SsspRequest|SsspResult|Subscribe|TaskAssigned|TaskCompleted|TaskProgress|Unsubscribe|VoiceFrame) => Ack|AgentError|AgentHeartbeat|AgentRegister|ClusterForward|ClusterHeartbeat|ClusterJoin|ClusterLeave|CollaborationRequest|ErrorReply|GraphBatch|GraphUpdate|Handshake|HandshakeAccepted|KeyframeRequest|KnowledgeShare|NodeDrag|PositionIdTable|SettingsBatch|SettingsDelta|SettingsGet|SettingsSet|ShardLease|SsspRequest|SsspResult|Subscribe|TaskAssigned|TaskCompleted|TaskProgress|Unsubscribe|VoiceFrame|null
-): Ack|AgentError|AgentHeartbeat|AgentRegister|ClusterForward|ClusterHeartbeat|ClusterJoin|ClusterLeave|CollaborationRequest|ErrorReply|GraphBatch|GraphUpdate|Handshake|HandshakeAccepted|KeyframeRequest|KnowledgeShare|NodeDrag|PositionIdTable|SettingsBatch|SettingsDelta|SettingsGet|SettingsSet|ShardLease|SsspRequest|SsspResult|Subscribe|TaskAssigned|TaskCompleted|TaskProgress|Unsubscribe|VoiceFrame|null {
+  accessor: (obj:Ack|AgentError|AgentHeartbeat|AgentRegister|AgentRegistered|ClusterForward|ClusterHeartbeat|ClusterJoin|ClusterLeave|CollaborationRequest|ErrorReply|GraphBatch|GraphUpdate|Handshake|HandshakeAccepted|KeyframeRequest|KnowledgeShare|NodeDrag|PositionIdTable|SettingsBatch|SettingsDelta|SettingsGet|SettingsSet|ShardLease|SsspRequest|SsspResult|Subscribe|TaskAssigned|TaskCancel|TaskCompleted|TaskProgress|TaskStatus|TaskSubmit|Unsubscribe|VoiceFrame) => Ack|AgentError|AgentHeartbeat|AgentRegister|AgentRegistered|ClusterForward|ClusterHeartbeat|ClusterJoin|ClusterLeave|CollaborationRequest|ErrorReply|GraphBatch|GraphUpdate|Handshake|HandshakeAccepted|KeyframeRequest|KnowledgeShare|NodeDrag|PositionIdTable|SettingsBatch|SettingsDelta|SettingsGet|SettingsSet|ShardLease|SsspRequest|SsspResult|Subscribe|TaskAssigned|TaskCancel|TaskCompleted|TaskProgress|TaskStatus|TaskSubmit|Unsubscribe|VoiceFrame|null
+): Ack|AgentError|AgentHeartbeat|AgentRegister|AgentRegistered|ClusterForward|ClusterHeartbeat|ClusterJoin|ClusterLeave|CollaborationRequest|ErrorReply|GraphBatch|GraphUpdate|Handshake|HandshakeAccepted|KeyframeRequest|KnowledgeShare|NodeDrag|PositionIdTable|SettingsBatch|SettingsDelta|SettingsGet|SettingsSet|ShardLease|SsspRequest|SsspResult|Subscribe|TaskAssigned|TaskCancel|TaskCompleted|TaskProgress|TaskStatus|TaskSubmit|Unsubscribe|VoiceFrame|null {
   switch(Payload[type]) {
     case 'NONE': return null; 
     case 'Handshake': return accessor(new Handshake())! as Handshake;
@@ -105,15 +113,19 @@ export function unionToPayload(
     case 'KeyframeRequest': return accessor(new KeyframeRequest())! as KeyframeRequest;
     case 'Ack': return accessor(new Ack())! as Ack;
     case 'NodeDrag': return accessor(new NodeDrag())! as NodeDrag;
+    case 'AgentRegistered': return accessor(new AgentRegistered())! as AgentRegistered;
+    case 'TaskCancel': return accessor(new TaskCancel())! as TaskCancel;
+    case 'TaskSubmit': return accessor(new TaskSubmit())! as TaskSubmit;
+    case 'TaskStatus': return accessor(new TaskStatus())! as TaskStatus;
     default: return null;
   }
 }
 
 export function unionListToPayload(
   type: Payload, 
-  accessor: (index: number, obj:Ack|AgentError|AgentHeartbeat|AgentRegister|ClusterForward|ClusterHeartbeat|ClusterJoin|ClusterLeave|CollaborationRequest|ErrorReply|GraphBatch|GraphUpdate|Handshake|HandshakeAccepted|KeyframeRequest|KnowledgeShare|NodeDrag|PositionIdTable|SettingsBatch|SettingsDelta|SettingsGet|SettingsSet|ShardLease|SsspRequest|SsspResult|Subscribe|TaskAssigned|TaskCompleted|TaskProgress|Unsubscribe|VoiceFrame) => Ack|AgentError|AgentHeartbeat|AgentRegister|ClusterForward|ClusterHeartbeat|ClusterJoin|ClusterLeave|CollaborationRequest|ErrorReply|GraphBatch|GraphUpdate|Handshake|HandshakeAccepted|KeyframeRequest|KnowledgeShare|NodeDrag|PositionIdTable|SettingsBatch|SettingsDelta|SettingsGet|SettingsSet|ShardLease|SsspRequest|SsspResult|Subscribe|TaskAssigned|TaskCompleted|TaskProgress|Unsubscribe|VoiceFrame|null, 
+  accessor: (index: number, obj:Ack|AgentError|AgentHeartbeat|AgentRegister|AgentRegistered|ClusterForward|ClusterHeartbeat|ClusterJoin|ClusterLeave|CollaborationRequest|ErrorReply|GraphBatch|GraphUpdate|Handshake|HandshakeAccepted|KeyframeRequest|KnowledgeShare|NodeDrag|PositionIdTable|SettingsBatch|SettingsDelta|SettingsGet|SettingsSet|ShardLease|SsspRequest|SsspResult|Subscribe|TaskAssigned|TaskCancel|TaskCompleted|TaskProgress|TaskStatus|TaskSubmit|Unsubscribe|VoiceFrame) => Ack|AgentError|AgentHeartbeat|AgentRegister|AgentRegistered|ClusterForward|ClusterHeartbeat|ClusterJoin|ClusterLeave|CollaborationRequest|ErrorReply|GraphBatch|GraphUpdate|Handshake|HandshakeAccepted|KeyframeRequest|KnowledgeShare|NodeDrag|PositionIdTable|SettingsBatch|SettingsDelta|SettingsGet|SettingsSet|ShardLease|SsspRequest|SsspResult|Subscribe|TaskAssigned|TaskCancel|TaskCompleted|TaskProgress|TaskStatus|TaskSubmit|Unsubscribe|VoiceFrame|null, 
   index: number
-): Ack|AgentError|AgentHeartbeat|AgentRegister|ClusterForward|ClusterHeartbeat|ClusterJoin|ClusterLeave|CollaborationRequest|ErrorReply|GraphBatch|GraphUpdate|Handshake|HandshakeAccepted|KeyframeRequest|KnowledgeShare|NodeDrag|PositionIdTable|SettingsBatch|SettingsDelta|SettingsGet|SettingsSet|ShardLease|SsspRequest|SsspResult|Subscribe|TaskAssigned|TaskCompleted|TaskProgress|Unsubscribe|VoiceFrame|null {
+): Ack|AgentError|AgentHeartbeat|AgentRegister|AgentRegistered|ClusterForward|ClusterHeartbeat|ClusterJoin|ClusterLeave|CollaborationRequest|ErrorReply|GraphBatch|GraphUpdate|Handshake|HandshakeAccepted|KeyframeRequest|KnowledgeShare|NodeDrag|PositionIdTable|SettingsBatch|SettingsDelta|SettingsGet|SettingsSet|ShardLease|SsspRequest|SsspResult|Subscribe|TaskAssigned|TaskCancel|TaskCompleted|TaskProgress|TaskStatus|TaskSubmit|Unsubscribe|VoiceFrame|null {
   switch(Payload[type]) {
     case 'NONE': return null; 
     case 'Handshake': return accessor(index, new Handshake())! as Handshake;
@@ -147,6 +159,10 @@ export function unionListToPayload(
     case 'KeyframeRequest': return accessor(index, new KeyframeRequest())! as KeyframeRequest;
     case 'Ack': return accessor(index, new Ack())! as Ack;
     case 'NodeDrag': return accessor(index, new NodeDrag())! as NodeDrag;
+    case 'AgentRegistered': return accessor(index, new AgentRegistered())! as AgentRegistered;
+    case 'TaskCancel': return accessor(index, new TaskCancel())! as TaskCancel;
+    case 'TaskSubmit': return accessor(index, new TaskSubmit())! as TaskSubmit;
+    case 'TaskStatus': return accessor(index, new TaskStatus())! as TaskStatus;
     default: return null;
   }
 }

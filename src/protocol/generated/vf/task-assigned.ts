@@ -60,8 +60,37 @@ deadlineMs():bigint {
   return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
 }
 
+/**
+ * Which attempt this is (1, 2, ...): reports on a task carry it back, and a report for an
+ * attempt that is no longer the task's current one is refused (the task moved on).
+ */
+attempt():number {
+  const offset = this.bb!.__offset(this.bb_pos, 16);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
+/**
+ * The capability the task asked for (one of the agent's).
+ */
+capability():string|null
+capability(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+capability(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 18);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
+/**
+ * The task's input, as its recipe defines it (JSON text for the bundled recipes).
+ */
+input():string|null
+input(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+input(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 20);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
 static startTaskAssigned(builder:flatbuffers.Builder) {
-  builder.startObject(6);
+  builder.startObject(9);
 }
 
 static addTaskId(builder:flatbuffers.Builder, taskIdOffset:flatbuffers.Offset) {
@@ -88,6 +117,18 @@ static addDeadlineMs(builder:flatbuffers.Builder, deadlineMs:bigint) {
   builder.addFieldInt64(5, deadlineMs, BigInt('0'));
 }
 
+static addAttempt(builder:flatbuffers.Builder, attempt:number) {
+  builder.addFieldInt32(6, attempt, 0);
+}
+
+static addCapability(builder:flatbuffers.Builder, capabilityOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(7, capabilityOffset, 0);
+}
+
+static addInput(builder:flatbuffers.Builder, inputOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(8, inputOffset, 0);
+}
+
 static endTaskAssigned(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   builder.requiredField(offset, 4) // task_id
@@ -95,7 +136,7 @@ static endTaskAssigned(builder:flatbuffers.Builder):flatbuffers.Offset {
   return offset;
 }
 
-static createTaskAssigned(builder:flatbuffers.Builder, taskIdOffset:flatbuffers.Offset, agentIdOffset:flatbuffers.Offset, parentTaskIdOffset:flatbuffers.Offset, descriptionOffset:flatbuffers.Offset, priority:number, deadlineMs:bigint):flatbuffers.Offset {
+static createTaskAssigned(builder:flatbuffers.Builder, taskIdOffset:flatbuffers.Offset, agentIdOffset:flatbuffers.Offset, parentTaskIdOffset:flatbuffers.Offset, descriptionOffset:flatbuffers.Offset, priority:number, deadlineMs:bigint, attempt:number, capabilityOffset:flatbuffers.Offset, inputOffset:flatbuffers.Offset):flatbuffers.Offset {
   TaskAssigned.startTaskAssigned(builder);
   TaskAssigned.addTaskId(builder, taskIdOffset);
   TaskAssigned.addAgentId(builder, agentIdOffset);
@@ -103,6 +144,9 @@ static createTaskAssigned(builder:flatbuffers.Builder, taskIdOffset:flatbuffers.
   TaskAssigned.addDescription(builder, descriptionOffset);
   TaskAssigned.addPriority(builder, priority);
   TaskAssigned.addDeadlineMs(builder, deadlineMs);
+  TaskAssigned.addAttempt(builder, attempt);
+  TaskAssigned.addCapability(builder, capabilityOffset);
+  TaskAssigned.addInput(builder, inputOffset);
   return TaskAssigned.endTaskAssigned(builder);
 }
 
@@ -113,7 +157,10 @@ unpack(): TaskAssignedT {
     this.parentTaskId(),
     this.description(),
     this.priority(),
-    this.deadlineMs()
+    this.deadlineMs(),
+    this.attempt(),
+    this.capability(),
+    this.input()
   );
 }
 
@@ -125,6 +172,9 @@ unpackTo(_o: TaskAssignedT): void {
   _o.description = this.description();
   _o.priority = this.priority();
   _o.deadlineMs = this.deadlineMs();
+  _o.attempt = this.attempt();
+  _o.capability = this.capability();
+  _o.input = this.input();
 }
 }
 
@@ -135,7 +185,10 @@ constructor(
   public parentTaskId: string|Uint8Array|null = null,
   public description: string|Uint8Array|null = null,
   public priority: number = 0,
-  public deadlineMs: bigint = BigInt('0')
+  public deadlineMs: bigint = BigInt('0'),
+  public attempt: number = 0,
+  public capability: string|Uint8Array|null = null,
+  public input: string|Uint8Array|null = null
 ){}
 
 
@@ -144,6 +197,8 @@ pack(builder:flatbuffers.Builder): flatbuffers.Offset {
   const agentId = (this.agentId !== null ? builder.createString(this.agentId!) : 0);
   const parentTaskId = (this.parentTaskId !== null ? builder.createString(this.parentTaskId!) : 0);
   const description = (this.description !== null ? builder.createString(this.description!) : 0);
+  const capability = (this.capability !== null ? builder.createString(this.capability!) : 0);
+  const input = (this.input !== null ? builder.createString(this.input!) : 0);
 
   return TaskAssigned.createTaskAssigned(builder,
     taskId,
@@ -151,7 +206,10 @@ pack(builder:flatbuffers.Builder): flatbuffers.Offset {
     parentTaskId,
     description,
     this.priority,
-    this.deadlineMs
+    this.deadlineMs,
+    this.attempt,
+    capability,
+    input
   );
 }
 }

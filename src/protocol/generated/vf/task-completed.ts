@@ -53,8 +53,13 @@ durationMs():number {
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
 }
 
+attempt():number {
+  const offset = this.bb!.__offset(this.bb_pos, 14);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
 static startTaskCompleted(builder:flatbuffers.Builder) {
-  builder.startObject(5);
+  builder.startObject(6);
 }
 
 static addTaskId(builder:flatbuffers.Builder, taskIdOffset:flatbuffers.Offset) {
@@ -77,6 +82,10 @@ static addDurationMs(builder:flatbuffers.Builder, durationMs:number) {
   builder.addFieldFloat64(4, durationMs, 0.0);
 }
 
+static addAttempt(builder:flatbuffers.Builder, attempt:number) {
+  builder.addFieldInt32(5, attempt, 0);
+}
+
 static endTaskCompleted(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   builder.requiredField(offset, 4) // task_id
@@ -84,13 +93,14 @@ static endTaskCompleted(builder:flatbuffers.Builder):flatbuffers.Offset {
   return offset;
 }
 
-static createTaskCompleted(builder:flatbuffers.Builder, taskIdOffset:flatbuffers.Offset, agentIdOffset:flatbuffers.Offset, success:boolean, resultOffset:flatbuffers.Offset, durationMs:number):flatbuffers.Offset {
+static createTaskCompleted(builder:flatbuffers.Builder, taskIdOffset:flatbuffers.Offset, agentIdOffset:flatbuffers.Offset, success:boolean, resultOffset:flatbuffers.Offset, durationMs:number, attempt:number):flatbuffers.Offset {
   TaskCompleted.startTaskCompleted(builder);
   TaskCompleted.addTaskId(builder, taskIdOffset);
   TaskCompleted.addAgentId(builder, agentIdOffset);
   TaskCompleted.addSuccess(builder, success);
   TaskCompleted.addResult(builder, resultOffset);
   TaskCompleted.addDurationMs(builder, durationMs);
+  TaskCompleted.addAttempt(builder, attempt);
   return TaskCompleted.endTaskCompleted(builder);
 }
 
@@ -100,7 +110,8 @@ unpack(): TaskCompletedT {
     this.agentId(),
     this.success(),
     this.result(),
-    this.durationMs()
+    this.durationMs(),
+    this.attempt()
   );
 }
 
@@ -111,6 +122,7 @@ unpackTo(_o: TaskCompletedT): void {
   _o.success = this.success();
   _o.result = this.result();
   _o.durationMs = this.durationMs();
+  _o.attempt = this.attempt();
 }
 }
 
@@ -120,7 +132,8 @@ constructor(
   public agentId: string|Uint8Array|null = null,
   public success: boolean = false,
   public result: string|Uint8Array|null = null,
-  public durationMs: number = 0.0
+  public durationMs: number = 0.0,
+  public attempt: number = 0
 ){}
 
 
@@ -134,7 +147,8 @@ pack(builder:flatbuffers.Builder): flatbuffers.Offset {
     agentId,
     this.success,
     result,
-    this.durationMs
+    this.durationMs,
+    this.attempt
   );
 }
 }

@@ -51,8 +51,13 @@ partialResult(optionalEncoding?:any):string|Uint8Array|null {
   return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
 }
 
+attempt():number {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
 static startTaskProgress(builder:flatbuffers.Builder) {
-  builder.startObject(4);
+  builder.startObject(5);
 }
 
 static addTaskId(builder:flatbuffers.Builder, taskIdOffset:flatbuffers.Offset) {
@@ -71,6 +76,10 @@ static addPartialResult(builder:flatbuffers.Builder, partialResultOffset:flatbuf
   builder.addFieldOffset(3, partialResultOffset, 0);
 }
 
+static addAttempt(builder:flatbuffers.Builder, attempt:number) {
+  builder.addFieldInt32(4, attempt, 0);
+}
+
 static endTaskProgress(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   builder.requiredField(offset, 4) // task_id
@@ -78,12 +87,13 @@ static endTaskProgress(builder:flatbuffers.Builder):flatbuffers.Offset {
   return offset;
 }
 
-static createTaskProgress(builder:flatbuffers.Builder, taskIdOffset:flatbuffers.Offset, agentIdOffset:flatbuffers.Offset, progress:number, partialResultOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createTaskProgress(builder:flatbuffers.Builder, taskIdOffset:flatbuffers.Offset, agentIdOffset:flatbuffers.Offset, progress:number, partialResultOffset:flatbuffers.Offset, attempt:number):flatbuffers.Offset {
   TaskProgress.startTaskProgress(builder);
   TaskProgress.addTaskId(builder, taskIdOffset);
   TaskProgress.addAgentId(builder, agentIdOffset);
   TaskProgress.addProgress(builder, progress);
   TaskProgress.addPartialResult(builder, partialResultOffset);
+  TaskProgress.addAttempt(builder, attempt);
   return TaskProgress.endTaskProgress(builder);
 }
 
@@ -92,7 +102,8 @@ unpack(): TaskProgressT {
     this.taskId(),
     this.agentId(),
     this.progress(),
-    this.partialResult()
+    this.partialResult(),
+    this.attempt()
   );
 }
 
@@ -102,6 +113,7 @@ unpackTo(_o: TaskProgressT): void {
   _o.agentId = this.agentId();
   _o.progress = this.progress();
   _o.partialResult = this.partialResult();
+  _o.attempt = this.attempt();
 }
 }
 
@@ -110,7 +122,8 @@ constructor(
   public taskId: string|Uint8Array|null = null,
   public agentId: string|Uint8Array|null = null,
   public progress: number = 0.0,
-  public partialResult: string|Uint8Array|null = null
+  public partialResult: string|Uint8Array|null = null,
+  public attempt: number = 0
 ){}
 
 
@@ -123,7 +136,8 @@ pack(builder:flatbuffers.Builder): flatbuffers.Offset {
     taskId,
     agentId,
     this.progress,
-    partialResult
+    partialResult,
+    this.attempt
   );
 }
 }

@@ -6,5 +6,6 @@ export enum Topic {
   Settings = 2,
   Agents = 3,
   Sssp = 4,
-  Voice = 5
+  Voice = 5,
+  Tasks = 6
 }
