@@ -121,3 +121,10 @@ export type PlannerMsg =
 export type SwarmQueueMsg =
   | { readonly type: 'work-available'; readonly capabilities: readonly string[] }
   | { readonly type: 'revoke'; readonly taskId: string; readonly agentId: string; readonly attempt: number; readonly reason: string };
+
+/** Where the pipeline's actors live (app-tree.ts mounts them there). */
+export const AGENTS_MOUNT_PATH = '/app/agents';
+export const TASK_QUEUE_PATH = `${AGENTS_MOUNT_PATH}/queue`;
+export const PLANNER_PATH = `${AGENTS_MOUNT_PATH}/planner`;
+/** The swarms registry is SWARMS_PATH (agent-protocol/messages.ts); each swarm is a child of it. */
+export const swarmDispatcherPath = (swarm: string): string => `${AGENTS_MOUNT_PATH}/swarms/${swarm}/dispatcher`;
