@@ -155,6 +155,9 @@ class FakeGraph implements GraphPort {
   async edgePage(offset: number) {
     return { total: 0, offset, edges: [] };
   }
+  async nodePage(offset: number) {
+    return { total: 0, offset, nodes: [] };
+  }
   subscribe(s: Ref<GraphChanged>): void {
     this.subscribers.add(s);
   }

@@ -15,6 +15,8 @@
 //   nodesById   the router's nodes query: the live nodes among up to 1000 ids, in the order asked,
 //               with their content only when asked.
 //   edgePage    a page of the router's edge directory (ids, endpoints and direction, no weights).
+//   nodePage    a page of the router's node directory, each node as nodesById gives it (no
+//               content), kept to one type when asked (a page may then hold fewer than asked).
 //   subscribe   the router's change stream: GraphChanged per committed unit, in commit order, with
 //               the session that asked for it; the router death-watches each subscriber.
 //
@@ -23,8 +25,25 @@
 import { AskTimeoutError, RecipientUnavailableError } from '../runtime/errors.ts';
 import type { Ref } from '../runtime/ref.ts';
 import type { ActorSystem } from '../runtime/system.ts';
-import type { EdgePageReply, GraphAck, GraphRouterMsg, NeighboursReply, NodeReply, NodesReply, SearchReply } from './graph-router.ts';
-import type { GraphApplyRequest, GraphApplyResult, GraphChanged, GraphEdgePage, GraphNodeView, GraphPort } from '../gateway/ports.ts';
+import type {
+  EdgePageReply,
+  GraphAck,
+  GraphRouterMsg,
+  NeighboursReply,
+  NodeIdPageReply,
+  NodeReply,
+  NodesReply,
+  SearchReply,
+} from './graph-router.ts';
+import type {
+  GraphApplyRequest,
+  GraphApplyResult,
+  GraphChanged,
+  GraphEdgePage,
+  GraphNodePage,
+  GraphNodeView,
+  GraphPort,
+} from '../gateway/ports.ts';
 import type { ChangeHub } from '../graph/change-hub.ts';
 import { commandFromMutation } from '../graph/from-protocol.ts';
 import { MAX_NODE_ID, type NodeValue } from '../graph/model.ts';
@@ -165,6 +184,18 @@ export function graphPort(
 
     edgePage(offset: number, limit: number): Promise<GraphEdgePage> {
       return edgePage(query, offset, limit);
+    },
+
+    async nodePage(offset: number, limit: number, type?: string): Promise<GraphNodePage> {
+      const from = Number.isFinite(offset) ? Math.max(0, Math.floor(offset)) : 0;
+      const page = await query<NodeIdPageReply>((replyTo) => ({ type: 'node-ids', offset: from, limit: clampLimit(limit), replyTo }));
+      const reply = page.ids.length === 0 ? undefined : await query<NodesReply>((replyTo) => ({ type: 'nodes', ids: page.ids, replyTo }));
+      if (reply !== undefined && !reply.ok) throw failed(reply);
+      const nodes = (reply?.nodes ?? []).map(nodeView).filter((n) => type === undefined || (n.type ?? '') === type);
+      const end = from + page.ids.length;
+      return end < page.total && page.ids.length > 0
+        ? { total: page.total, offset: from, nodes, next: end }
+        : { total: page.total, offset: from, nodes };
     },
 
     subscribe(subscriber: Ref<GraphChanged>): void {

@@ -68,6 +68,11 @@ export interface QueryFailure {
 /** `nodes` undefined: no such node. */
 export type NeighboursReply = { readonly ok: true; readonly nodes: readonly NodeValue[] | undefined } | QueryFailure;
 /** A page of the edge list (the router's directory, in the order edges were added). */
+export interface NodeIdPageReply {
+  readonly total: number;
+  readonly ids: readonly number[];
+}
+
 export interface EdgePageReply {
   readonly total: number;
   readonly edges: readonly EdgeListEntry[];
@@ -134,6 +139,8 @@ export type GraphRouterMsg =
   | { readonly type: 'nodes'; readonly ids: readonly number[]; readonly replyTo: Ref<NodesReply> }
   /** Up to `limit` live edges from position `offset` of the edge list (answered from the directory). */
   | { readonly type: 'edges'; readonly offset: number; readonly limit: number; readonly replyTo: Ref<EdgePageReply> }
+  /** Up to `limit` live node ids from position `offset` of the node list (answered from the directory). */
+  | { readonly type: 'node-ids'; readonly offset: number; readonly limit: number; readonly replyTo: Ref<NodeIdPageReply> }
   | ChangeSubscription
   | { readonly type: 'change-subscriber-stopped'; readonly subscriber: Ref<GraphChanged> }
   | { readonly type: 'stats'; readonly replyTo: Ref<GraphStats> }
@@ -228,6 +235,11 @@ function read(
       return msg.replyTo.tell({
         total: dir.edgeCount,
         edges: dir.edgePage(Math.max(0, Math.floor(msg.offset)), Math.max(0, Math.floor(msg.limit))),
+      });
+    case 'node-ids':
+      return msg.replyTo.tell({
+        total: dir.nodeCount,
+        ids: dir.nodePage(Math.max(0, Math.floor(msg.offset)), Math.max(0, Math.floor(msg.limit))),
       });
     case 'stats':
       return msg.replyTo.tell({

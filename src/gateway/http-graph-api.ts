@@ -60,6 +60,7 @@ async function search(graph: () => GraphPort, res: ServerResponse, url: URL): Pr
 }
 
 async function nodes(graph: () => GraphPort, res: ServerResponse, url: URL): Promise<void> {
+  if (!url.searchParams.has('ids')) return nodeList(graph, res, url);
   const raw = url.searchParams.get('ids') ?? '';
   const ids = raw === '' ? [] : raw.split(',');
   if (ids.length > MAX_NODES_ASKED || !ids.every((id) => NODE_ID.test(id) && Number(id) <= 0xffffffff)) {
@@ -69,6 +70,16 @@ async function nodes(graph: () => GraphPort, res: ServerResponse, url: URL): Pro
   const { version, headers } = await atVersion(graph());
   const found = await graph().nodesById(ids.map(Number), content > 0);
   return json(res, 200, { nodes: content > 0 ? found.map((n) => clipContent(n, content)) : found, version }, headers);
+}
+
+/** Without `ids`: the node list page by page (agents and scripts walk the whole graph this way). */
+async function nodeList(graph: () => GraphPort, res: ServerResponse, url: URL): Promise<void> {
+  const offset = boundedInt(url.searchParams.get('offset'), 0, 0, Number.MAX_SAFE_INTEGER, 'offset');
+  const limit = boundedInt(url.searchParams.get('limit'), MAX_NODES_ASKED, 1, MAX_NODES_ASKED, 'limit');
+  const type = url.searchParams.get('type') ?? undefined;
+  if (type !== undefined && type.length > 256) throw new HttpError(400, 'type: at most 256 characters');
+  const { version, headers } = await atVersion(graph());
+  return json(res, 200, { ...(await graph().nodePage(offset, limit, type)), version }, headers);
 }
 
 async function edges(graph: () => GraphPort, res: ServerResponse, url: URL): Promise<void> {

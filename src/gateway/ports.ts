@@ -106,6 +106,17 @@ export interface GraphEdgePage {
   readonly next?: number;
 }
 
+/**
+ * One page of the node list (`total` counts every live node, whatever the type asked); `next` is
+ * the offset of the following page, absent on the last.
+ */
+export interface GraphNodePage {
+  readonly total: number;
+  readonly offset: number;
+  readonly nodes: readonly GraphNodeView[];
+  readonly next?: number;
+}
+
 export interface GraphPort {
   /** Answered by one GraphApplied to `request.replyTo`, never by a promise: see GraphApplyRequest. */
   apply(request: GraphApplyRequest): void;
@@ -126,6 +137,8 @@ export interface GraphPort {
   search(query: string, limit: number): Promise<readonly GraphNodeView[]>;
   /** Up to `limit` edges from position `offset` of the edge list (the viewer's initial load). */
   edgePage(offset: number, limit: number): Promise<GraphEdgePage>;
+  /** Up to `limit` (at most 1000) nodes from position `offset` of the node list, of `type` only when given. */
+  nodePage(offset: number, limit: number, type?: string): Promise<GraphNodePage>;
   subscribe(subscriber: Recipient<GraphChanged>): void;
   unsubscribe(subscriber: Recipient<GraphChanged>): void;
 }

@@ -68,6 +68,22 @@ export class Directory {
     return out;
   }
 
+  /**
+   * Up to `limit` live node ids from position `offset` of the node list, in insertion order: as
+   * edgePage, a page walk while the graph changes may miss or repeat a node, never invent one.
+   */
+  nodePage(offset: number, limit: number): number[] {
+    const out: number[] = [];
+    if (offset >= this.nodes.size || limit <= 0) return out;
+    let i = 0;
+    for (const id of this.nodes) {
+      if (i++ < offset) continue;
+      out.push(id);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
   get nodeCount(): number {
     return this.nodes.size;
   }

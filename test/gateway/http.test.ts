@@ -150,6 +150,31 @@ test('the edge list, page by page: ids as strings, next until the last page; 400
   t.is((await raw(h, '/api/graph/edges')).status, 401);
 });
 
+test('the node list, page by page without ids, of one type when asked; 400 for a bad offset, limit or type', async (t) => {
+  const h = await startGateway(t);
+  const v = bearer(h.token('viewer'));
+  h.graph.nodes.set(4, { id: 4, kind: 'knowledge', type: 'page', title: 'Gamma', content: 'never in a list' });
+  const first = JSON.parse((await raw(h, '/api/graph/nodes?limit=2', v)).body) as unknown;
+  t.deepEqual(first, {
+    total: 4,
+    offset: 0,
+    nodes: [
+      { id: 1, kind: 'knowledge', title: 'Alpha' },
+      { id: 2, kind: 'file', title: 'Beta' },
+    ],
+    next: 2,
+    version: 0,
+  });
+  const pages = JSON.parse((await raw(h, '/api/graph/nodes?offset=2&type=page', v)).body) as unknown;
+  t.deepEqual(pages, { total: 4, offset: 2, nodes: [{ id: 4, kind: 'knowledge', type: 'page', title: 'Gamma' }], version: 0 });
+  const byIds = JSON.parse((await raw(h, '/api/graph/nodes?ids=', v)).body) as { nodes: unknown[] };
+  t.deepEqual(byIds.nodes, [], 'an empty ids list still asks for those ids: none');
+  t.is((await raw(h, '/api/graph/nodes?offset=-1', v)).status, 400);
+  t.is((await raw(h, '/api/graph/nodes?limit=1001', v)).status, 400);
+  t.is((await raw(h, `/api/graph/nodes?type=${'t'.repeat(257)}`, v)).status, 400);
+  t.is((await raw(h, '/api/graph/nodes')).status, 401);
+});
+
 test('settings over HTTP: get for readers, set for editors, 409 on a stale version, 413 for a big body', async (t) => {
   const h = await startGateway(t);
   const get = JSON.parse((await raw(h, '/api/settings?paths=ui.theme', bearer(h.token('viewer')))).body) as {

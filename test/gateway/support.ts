@@ -13,6 +13,7 @@ import type {
   GraphApplyResult,
   GraphChanged,
   GraphEdgePage,
+  GraphNodePage,
   GraphMutation,
   GraphNodeView,
   GraphPort,
@@ -155,6 +156,13 @@ export class FakeGraph implements GraphPort {
       .map(([source, target], i) => ({ id: String(offset + i + 1), source, target, directed: false }));
     const end = offset + edges.length;
     return end < this.edges.length ? { total: this.edges.length, offset, edges, next: end } : { total: this.edges.length, offset, edges };
+  }
+  async nodePage(offset: number, limit: number, type?: string): Promise<GraphNodePage> {
+    const all = [...this.nodes.values()];
+    const page = all.slice(offset, offset + limit);
+    const nodes = page.filter((n) => type === undefined || (n.type ?? '') === type).map(({ content: _content, ...brief }) => brief);
+    const end = offset + page.length;
+    return end < all.length ? { total: all.length, offset, nodes, next: end } : { total: all.length, offset, nodes };
   }
   subscribe(subscriber: Ref<GraphChanged>): void {
     this.subscribers.add(subscriber);

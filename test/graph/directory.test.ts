@@ -25,6 +25,18 @@ test('edgePage lists live edges in insertion order, page by page', (t) => {
   );
 });
 
+test('nodePage lists live node ids in insertion order, page by page, removals closing the gaps', (t) => {
+  const dir = new Directory();
+  const undo: (() => void)[] = [];
+  for (const id of [5, 1, 9, 3]) dir.addNode(id, undo);
+  t.deepEqual(dir.nodePage(0, 2), [5, 1]);
+  t.deepEqual(dir.nodePage(2, 5), [9, 3]);
+  t.deepEqual(dir.nodePage(4, 5), []);
+  t.deepEqual(dir.nodePage(0, 0), []);
+  dir.removeNode(1, undo);
+  t.deepEqual(dir.nodePage(0, 10), [5, 9, 3]);
+});
+
 test('an upsert turns an edge around in place; a plain add leaves it; undo restores it', (t) => {
   const dir = new Directory();
   const undo: (() => void)[] = [];

@@ -249,6 +249,32 @@ test('search: exact before prefix before substring, then shorter titles; case-in
   t.deepEqual(await ids('a'.repeat(MAX_QUERY_LENGTH)), []);
 });
 
+test('nodePage: every live node across the shards, page by page, of one type when asked, without content', async (t) => {
+  const g = await startPortGraph(t, { shards: 4 });
+  const nodes = Array.from({ length: 25 }, (_, i) => node(i + 1, `n${i + 1}`, { type: i % 5 === 0 ? 'page' : 'block', content: 'text' }));
+  okVersion(await applied(g.port, batch(...nodes.map(addNode)), ORIGIN));
+  okVersion(await applied(g.port, one(removeNode(2)), ORIGIN));
+  const seen: number[] = [];
+  let offset: number | undefined = 0;
+  for (let pages = 0; offset !== undefined && pages < 10; pages++) {
+    const page = await g.port.nodePage(offset, 7);
+    t.is(page.total, 24);
+    t.true(page.nodes.every((n) => n.content === undefined));
+    seen.push(...page.nodes.map((n) => n.id));
+    offset = page.next;
+  }
+  t.deepEqual(
+    seen.sort((a, b) => a - b),
+    Array.from({ length: 25 }, (_, i) => i + 1).filter((id) => id !== 2),
+  );
+  const pages = await g.port.nodePage(0, 1000, 'page');
+  t.deepEqual(
+    pages.nodes.map((n) => n.id).sort((a, b) => a - b),
+    [1, 6, 11, 16, 21],
+  );
+  t.is(pages.next, undefined);
+});
+
 test('search: at most 1000 results, and the merge of the shards equals a search of the whole graph', async (t) => {
   const g = await startPortGraph(t, { shards: 4 });
   const titles = fc.sample(fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'A', 'B'), minLength: 1, maxLength: 6 }), {
