@@ -36,17 +36,17 @@ export interface Page {
   readonly title: string;
 }
 
-export function recipeOf(task: Pick<TaskRecord, 'recipe'>): Recipe | undefined {
+export function recipeOf(task: { readonly recipe?: string | undefined }): Recipe | undefined {
   return task.recipe === undefined ? undefined : RECIPES.get(task.recipe);
 }
 
 /** A recipe the planner decomposes (rather than an agent). */
-export function plannedByPlanner(task: Pick<TaskRecord, 'recipe'>): boolean {
+export function plannedByPlanner(task: { readonly recipe?: string | undefined }): boolean {
   const r = recipeOf(task);
   return r !== undefined && r.kind !== 'agent-plans';
 }
 
-export function needsPages(task: Pick<TaskRecord, 'recipe'>): boolean {
+export function needsPages(task: { readonly recipe?: string | undefined }): boolean {
   return recipeOf(task)?.kind === 'page-batches';
 }
 
