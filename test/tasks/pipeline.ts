@@ -72,6 +72,8 @@ export interface PipelineOptions {
   readonly pages?: () => Promise<readonly Page[]>;
   /** An existing test system (a restart test opens a second one). */
   readonly ts?: TestSystem;
+  /** Wall time is EPOCH + wallOffset + clock.now() (a second system goes on where the first stopped). */
+  readonly wallOffset?: number;
 }
 
 export interface Pipeline {
@@ -98,7 +100,8 @@ export const PAGES: readonly Page[] = Array.from({ length: 45 }, (_, i) => ({ id
 export function startPipeline(t: ExecutionContext, o: PipelineOptions): Pipeline {
   const ts = o.ts ?? testSystem(t, { rootStrategy: LENIENT });
   const { system, clock } = ts;
-  const queueFactory = taskQueueActor({ db: o.db, wallNow: () => EPOCH + clock.now(), ...o.queue });
+  const offset = o.wallOffset ?? 0;
+  const queueFactory = taskQueueActor({ db: o.db, wallNow: () => EPOCH + offset + clock.now(), ...o.queue });
   const swarmSeen: SwarmSeen[] = [];
   const agents: AnyChildSpec[] = [
     childSpec(queueFactory, TASK_QUEUE_SPAWN),
@@ -120,7 +123,12 @@ export function startPipeline(t: ExecutionContext, o: PipelineOptions): Pipeline
     let answer: R | undefined;
     let answered = false;
     queue.tell(build({ path: '/test/asker', tell: (r) => ((answer = r), (answered = true)) }));
-    return pollUntil(() => (answered ? { answer: answer as R } : undefined), {
+    // Timers due now (a restart with no backoff waits for one) fire while it waits; time stays.
+    const poll = (): { answer: R } | undefined => {
+      clock.advance(0);
+      return answered ? { answer: answer as R } : undefined;
+    };
+    return pollUntil(poll, {
       limitMs: 20_000,
       what: 'an answer from the task queue',
     }).then((a) => a.answer);
