@@ -1,0 +1,89 @@
+// Fault injection while tasks flow: the queue and the planner throw on random messages (each such
+// message is lost, as a crash loses it), supervision restarts them, and every task the queue
+// accepted still ends done, exactly once. Lost reports run out their lease and are done again by
+// another attempt; lost plans and aggregations are asked for again; lost lease requests are
+// repeated by the swarm.
+import test from 'ava';
+import { PLANNER_PATH, TASK_QUEUE_PATH, type TaskReply } from '../../src/actors/task-messages.ts';
+import { migrate } from '../../src/storage/migrate.ts';
+import { pgliteClient } from '../../src/storage/pglite-client.ts';
+import type { NewTask } from '../../src/tasks/task.ts';
+import { TaskStore } from '../../src/tasks/task-store.ts';
+import { collectEvents } from '../helpers/events.ts';
+import { pollUntil } from '../helpers/poll.ts';
+import { EDITOR, ok, startPipeline } from '../tasks/pipeline.ts';
+
+const realPause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+test('the queue and the planner crash at random while tasks flow; every accepted task ends done exactly once', async (t) => {
+  const db = await pgliteClient();
+  t.teardown(() => db.close());
+  await migrate(db);
+  const store = new TaskStore(db);
+  const p = startPipeline(t, {
+    db,
+    swarm: { agents: 3 },
+    queue: { defaultDeadlineMs: 3_000, defaultMaxAttempts: 100, plannerRetryMs: 2_000 },
+  });
+  const log = collectEvents(p.ts.system);
+  const accepted: string[] = [];
+  for (let i = 0; i < 8; i++) accepted.push(ok(await p.submit({ description: `echo ${i}`, capability: 'echo' })).id);
+  accepted.push(ok(await p.submit({ description: 'links', recipe: 'link-pages', maxAttempts: 100 })).id);
+
+  p.ts.system.faults.inject(TASK_QUEUE_PATH, { kind: 'throw-randomly', probability: 0.1 });
+  p.ts.system.faults.inject(PLANNER_PATH, { kind: 'throw-randomly', probability: 0.3 });
+  // More submissions while it crashes: those answered ok are accepted; the others may or may not exist.
+  const more: NewTask[] = [
+    ...Array.from({ length: 8 }, (_, i) => ({ description: `late echo ${i}`, capability: 'echo', maxAttempts: 100 })),
+    { description: 'summaries', recipe: 'summarise-pages', input: '{"batch":15}', maxAttempts: 100 },
+    { description: 'curation', recipe: 'curate', maxAttempts: 100 },
+  ];
+  for (const task of more)
+    p.queue.tell({
+      type: 'submit',
+      task,
+      by: EDITOR,
+      replyTo: { path: '/test/late', tell: (r: TaskReply) => void (r.ok && accepted.push(r.task.id)) },
+    });
+  for (let step = 0; step < 80; step++) {
+    await p.ts.advance(250);
+    await realPause(2);
+  }
+  p.ts.system.faults.clear(TASK_QUEUE_PATH);
+  p.ts.system.faults.clear(PLANNER_PATH);
+  t.true(
+    log.of('actor-restarted').some((e) => e.path === TASK_QUEUE_PATH),
+    'the queue was restarted',
+  );
+  t.true(
+    log.of('actor-restarted').some((e) => e.path === PLANNER_PATH),
+    'the planner was restarted',
+  );
+  t.true(accepted.length > 9, 'some submissions made it through the crashes');
+
+  await pollUntil(
+    async () => {
+      await p.ts.advance(500);
+      const states = await Promise.all(accepted.map(async (id) => (await store.get(id))?.task.state));
+      return states.every((s) => s === 'done');
+    },
+    { limitMs: 60_000, what: 'every accepted task done' },
+  );
+  for (const id of accepted) {
+    const task = (await store.get(id))!.task;
+    if (task.recipe === undefined) t.is(task.result, `ok ${id}`);
+    else {
+      const result = JSON.parse(task.result!) as { done: number; failed: number };
+      t.deepEqual([result.done, result.failed], [task.subtasks.length, 0], `${task.recipe}: every subtask done`);
+      t.true(task.subtasks.length > 0);
+    }
+  }
+  const doneEvents = new Map<string, number>();
+  for (const e of p.events) if (e.task.state === 'done') doneEvents.set(e.task.id, (doneEvents.get(e.task.id) ?? 0) + 1);
+  t.true(
+    [...doneEvents.values()].every((n) => n === 1),
+    'no task was done twice',
+  );
+  const rows = await db.query<{ n: unknown }>("SELECT count(*) AS n FROM tasks WHERE state NOT IN ('done')");
+  t.is(Number(rows[0]?.n), 0, 'nothing is left open or failed');
+});
