@@ -12,9 +12,9 @@ import { ErrorCode } from '../protocol/index.ts';
 import type { ActorFactory } from '../runtime/actor.ts';
 import type { Ref } from '../runtime/ref.ts';
 import { registeredEvent } from './agent-events.ts';
-import { lose, refuse, showAgent, warn } from './swarm-agents.ts';
+import { drop, lose, refuse, showAgent, warn } from './swarm-agents.ts';
 import type { GraphApplyResult } from '../graph/changes.ts';
-import { agentNodeId, type GraphWrite } from './swarm-graph.ts';
+import { agentNodeId, writers, type GraphWrite } from './swarm-graph.ts';
 import { knowledgeApplied, knowledgeChecked, knowledgeShare } from './swarm-knowledge.ts';
 import { dispatch, leaseAnswer, leaseFailed, revoke, workAvailable } from './swarm-leases.ts';
 import type { SwarmMsg } from './swarm-messages.ts';
@@ -100,18 +100,25 @@ function register(s: SwarmState, m: AgentRegisterMsg, sender: Ref<unknown> | und
   if (existing === undefined && s.agents.size >= s.limits.maxAgents) {
     return refuse(m.agent, ErrorCode.Overloaded, `swarm ${s.swarm} holds ${s.limits.maxAgents} agents: no room`);
   }
+  if (existing !== undefined && !existing.bucket.take()) {
+    return drop(s, existing, ErrorCode.Overloaded, `rate limit exceeded: more than ${s.limits.agentMessagesPerSecond} messages a second`);
+  }
   const agent = existing ?? admit(s, m);
   agent.lastHeard = s.ctx.system.clock.now();
   agent.starved = false;
-  m.agent.tell({
-    kind: 'agent-registered',
-    agentId: agent.id,
-    swarm: s.swarm,
-    nodeId: agent.nodeId,
-    heartbeatMs: s.limits.heartbeatMs,
-    holding: [...agent.tasks.values()].map((t) => ({ taskId: t.taskId, attempt: t.attempt })),
-    swarmRef: s.ctx.self,
-  });
+  // The dispatcher is the sender: on the wire the swarm's ref travels as the envelope's sender.
+  m.agent.tell(
+    {
+      kind: 'agent-registered',
+      agentId: agent.id,
+      swarm: s.swarm,
+      nodeId: agent.nodeId,
+      heartbeatMs: s.limits.heartbeatMs,
+      holding: [...agent.tasks.values()].map((t) => ({ taskId: t.taskId, attempt: t.attempt })),
+      swarmRef: s.ctx.self,
+    },
+    s.ctx.self,
+  );
   s.deps.queue.tell({ type: 'swarm-up', swarm: s.swarm });
   s.deps.events?.publish(registeredEvent(m, s.swarm, agent.nodeId, agent.maxConcurrent));
   dispatch(s);
@@ -162,10 +169,11 @@ function graphApplied(s: SwarmState, tag: number, result: GraphApplyResult): voi
   for (const again of s.graph.applied(tag, result)) send(s, again);
 }
 
-/** The origin names the swarm: a batch carries the writes of any of its agents. */
+/** The origin names the agents whose nodes the write carries (a batch may carry several). */
 function send(s: SwarmState, write: GraphWrite): void {
-  const origin = { session: `swarm:${s.swarm}`, subject: `swarm:${s.swarm}` };
-  s.deps.graph?.apply({ mutation: write.mutation, origin, replyTo: s.ctx.self, tag: write.tag });
+  const agents = writers(write);
+  const subject = agents.length === 0 ? `swarm:${s.swarm}` : `agent:${agents.slice(0, 8).join(',')}${agents.length > 8 ? ',...' : ''}`;
+  s.deps.graph?.apply({ mutation: write.mutation, origin: { session: `swarm:${s.swarm}`, subject }, replyTo: s.ctx.self, tag: write.tag });
 }
 
 function notServed(s: SwarmState, msg: never, sender: Ref<unknown> | undefined): void {

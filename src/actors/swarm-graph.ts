@@ -37,6 +37,8 @@ export interface AgentView {
 
 export interface TaskView {
   readonly nodeId: number;
+  /** The agent working on it. */
+  readonly agentId: string;
   readonly taskId: string;
   readonly attempt: number;
   readonly description: string;
@@ -54,6 +56,11 @@ export interface GraphWrite {
   readonly tag: number;
   readonly mutation: GraphMutation;
   readonly entries: readonly Pending[];
+}
+
+/** The agents whose nodes a write touches (a removal names none), for the write's origin. */
+export function writers(write: GraphWrite): string[] {
+  return [...new Set(write.entries.flatMap((e) => (e.op === 'remove' ? [] : [e.view.agentId])))];
 }
 
 export const agentNodeId = (agentId: string): number => fnv1a32(`vf-agent\u0000${agentId}`);

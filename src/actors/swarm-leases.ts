@@ -93,7 +93,15 @@ function assign(s: SwarmState, agent: AgentEntry, lease: Leased): void {
     attempt,
   };
   agent.ref.tell(message);
-  s.graph.taskStarted({ nodeId, taskId: task.id, attempt, description: task.description, agentNodeId: agent.nodeId, progress: 0 });
+  s.graph.taskStarted({
+    nodeId,
+    agentId: agent.id,
+    taskId: task.id,
+    attempt,
+    description: task.description,
+    agentNodeId: agent.nodeId,
+    progress: 0,
+  });
   showAgent(s, agent);
   s.deps.events?.publish(assignedEvent(message));
 }

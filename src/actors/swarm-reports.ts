@@ -59,6 +59,7 @@ export function progress(s: SwarmState, m: TaskProgressMsg, sender: Ref<unknown>
   });
   s.graph.taskProgress({
     nodeId: held.nodeId,
+    agentId: agent.id,
     taskId: held.taskId,
     attempt: held.attempt,
     description: held.description,

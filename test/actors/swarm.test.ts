@@ -144,6 +144,10 @@ test('a registered agent is answered, watched, shown in the graph and announced 
   const node = nodesWritten(graph).get(registered.nodeId);
   t.is(String(node?.title), 'the agent-a');
   t.like(meta(node), { agent_id: 'agent-a', agent_type: 'worker', status: 'idle', swarm: 'default' });
+  t.true(
+    graph.applied.every((r) => r.origin.subject === 'agent:agent-a'),
+    'the writes name the agent',
+  );
 });
 
 test('work goes by capability and load, never past an agent maxConcurrent', async (t) => {
