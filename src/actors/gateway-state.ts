@@ -1,6 +1,7 @@
 // What one incarnation of the gateway holds: its HTTP and WebSocket servers, the live sockets, the
 // position hub that fans snapshots out to them, and what its sessions share (session.ts's deps).
 import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
 import type { ActorContext } from '../runtime/actor.ts';
 import type { Ref } from '../runtime/ref.ts';
@@ -26,6 +27,8 @@ export interface GatewayState {
   readonly replayBudget: ReplayBudget;
   readonly events: EventLog;
   readonly sockets: Set<Connection>;
+  /** Sockets handed to the remote transport (/remote), until they close. */
+  readonly remoteSockets: Set<Duplex>;
   readonly hub: PositionHub;
   /** What every session of this gateway is given. */
   readonly sessionDeps: SessionDeps;
@@ -59,6 +62,7 @@ export function newGatewayState(
     ...shared,
     events: new EventLog(options.recentEvents ?? 200),
     sockets: new Set(),
+    remoteSockets: new Set(),
     sessionDeps: sessionDeps(ctx, options, shared),
     server: undefined,
     wss: undefined,

@@ -1,7 +1,9 @@
-// How the gateway admits a WebSocket: the upgrade is checked before it completes (only /ws, under
-// the session limit, with a valid token when one is given on the URL (?token=) or as a bearer
-// header, 401 otherwise; URL parameters that moved into the protocol are refused with 400), and
-// each admitted socket gets a client-session actor of its own, supervised by the gateway.
+// How the gateway admits a WebSocket. /remote goes to the remote transport as it is: agents and
+// other systems authenticate in its own handshake (gateway-remote.ts). Any other upgrade is checked
+// before it completes (only /ws, under the session limit, with a valid token when one is given on
+// the URL (?token=) or as a bearer header, 401 otherwise; URL parameters that moved into the
+// protocol are refused with 400), and each admitted socket gets a client-session actor of its own,
+// supervised by the gateway.
 // This runs in the HTTP server's 'upgrade' event, not in a message handler: the session must exist
 // before the socket's first message can arrive, so it is spawned right here, synchronously.
 import type { IncomingMessage } from 'node:http';
@@ -10,6 +12,7 @@ import type { Ref } from '../runtime/ref.ts';
 import { describeTokenFailure } from '../auth/token.ts';
 import { Connection, type ConnectionEvent } from '../gateway/connection.ts';
 import { requestToken } from '../gateway/http-auth.ts';
+import { REMOTE_ROUTE, type RemoteUpgrades } from './gateway-remote.ts';
 import { sessionActor, SESSION_SCHEDULING } from './session.ts';
 import type { GatewayState } from './gateway-state.ts';
 
@@ -32,6 +35,7 @@ function refuse(socket: Duplex, status: number, text: string, message: string): 
 export function upgrade(s: GatewayState, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   socket.on('error', () => socket.destroy());
   const url = new URL(req.url ?? '/', 'http://localhost');
+  if (url.pathname === REMOTE_ROUTE && s.options.remote !== undefined) return handOver(s, s.options.remote, req, socket, head);
   if (url.pathname !== '/ws') return refuse(socket, 404, 'Not Found', 'WebSocket endpoint is /ws');
   if (!makeRoom(s)) return refuse(socket, 503, 'Service Unavailable', 'too many sessions');
   const token = requestToken(req, url);
@@ -54,6 +58,12 @@ export function upgrade(s: GatewayState, req: IncomingMessage, socket: Duplex, h
     ws.once('close', () => s.sockets.delete(conn));
     startSession(s, conn);
   });
+}
+
+function handOver(s: GatewayState, remote: RemoteUpgrades, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  s.remoteSockets.add(socket);
+  socket.once('close', () => s.remoteSockets.delete(socket));
+  remote.handleUpgrade(req, socket, head);
 }
 
 /**

@@ -23,6 +23,7 @@ import { report, type ReadinessReport } from '../gateway/readiness.ts';
 import { GatewayStats, NO_COUNTERS, type LiveFigures } from '../gateway/stats.ts';
 import type { FrameInfo, GroupCounters } from '../gateway/stream-group.ts';
 import { newGatewayState, settingsRef, type GatewayState } from './gateway-state.ts';
+import { answerRemoteInfo, isRemoteRoute, type RemoteUpgrades } from './gateway-remote.ts';
 import { upgrade } from './gateway-upgrade.ts';
 
 export interface GatewayOptions {
@@ -45,6 +46,8 @@ export interface GatewayOptions {
   readonly layout?: LayoutPort;
   readonly sssp?: SsspPort;
   readonly agents?: AgentPort;
+  /** Takes the upgrades of /remote (agents and other systems); none: /remote is not served. */
+  readonly remote?: RemoteUpgrades;
   /** The application tree's root: the node is not ready before it exists (none: never ready). */
   readonly treePath?: string;
   /** Where the settings actor lives (the application tree says); none: the node serves no settings. */
@@ -169,7 +172,10 @@ async function listen(s: GatewayState, httpLimits: HttpLimits): Promise<void> {
     clientTracking: false,
   });
   const handle = routes(s);
-  const server = createServer(serverOptions(httpLimits), (req, res) => void handle(req, res));
+  const remoteInfo = s.options.remote !== undefined;
+  const server = createServer(serverOptions(httpLimits), (req, res) =>
+    remoteInfo && isRemoteRoute(req) ? answerRemoteInfo(res, ctx.system.name) : void handle(req, res),
+  );
   limitConnections(server, httpLimits);
   server.on('upgrade', (req, socket, head) => upgrade(s, req, socket, head));
   s.server = server;
@@ -240,6 +246,10 @@ async function closeServer(s: GatewayState): Promise<void> {
   if (s.subscribed) s.options.frames?.unsubscribe(s.ctx.self);
   s.subscribed = false;
   for (const conn of s.sockets) conn.terminate(1001, 'server shutting down');
+  // The remote transport owns these sockets, but the server would wait for them to close: they are
+  // cut, and the systems behind them dial again (a restarted gateway) or see this node go down.
+  for (const socket of s.remoteSockets) socket.destroy();
+  s.remoteSockets.clear();
   s.wss?.close();
   const server = s.server;
   s.server = undefined;

@@ -18,6 +18,7 @@ import { openStore } from '../storage/open-store.ts';
 import type { Termination } from './exit-on-termination.ts';
 import { exampleWanted, importFirstExample, storeIsNew } from './first-start.ts';
 import { bootNode } from './node.ts';
+import { remoteLimitsFromEnv } from './remote-env.ts';
 import { viewerIsStale } from './viewer-bundle.mjs';
 
 export async function startNode(termination: Termination): Promise<void> {
@@ -28,6 +29,7 @@ export async function startNode(termination: Termination): Promise<void> {
   const port = Number(process.env.PORT ?? 8080);
   const demo = exampleWanted(process.env.VF_DEMO);
   const http = httpLimitsFromEnv(process.env);
+  const remote = remoteLimitsFromEnv(process.env);
   const tokens = new TokenAuthority(signingKey());
 
   if (await viewerIsStale()) {
@@ -70,6 +72,7 @@ export async function startNode(termination: Termination): Promise<void> {
       log,
       processMetrics: true,
       http,
+      remote,
     });
   } catch (error) {
     const taken = (error as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';

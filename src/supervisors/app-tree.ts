@@ -20,11 +20,15 @@
 //       frames                          positions to the gateway
 //       sssp-port                       shortest paths to and from the gateway
 //     agents                            one-for-one
+//       swarms                          the swarms registry: where agents register
+//         <swarm>                       one per swarm, started on first use, one-for-one
+//           dispatcher                  the swarm's agents, their leases and their graph nodes
 //     gateway                           one-for-one
 //       server                          HTTP and WebSocket; a session actor per client, the fanout
 //
 // Refs between subsystems are by path (pathRef), so each side may start and restart on its own;
 // the start order means the targets are there when first used.
+import { AgentEventHub } from '../actors/agent-port.ts';
 import { deadLetterRetry, DEFAULT_RETRY_POLICY, RETRY_NAME, type RetryPolicy } from '../actors/dead-letter-retry.ts';
 import { frameRelay, FRAMES_NAME, relayFrameSource, type FrameRelayMsg } from '../actors/frame-relay.ts';
 import { gateway, GATEWAY_NAME, GATEWAY_SCHEDULING, type GatewayOptions } from '../actors/gateway.ts';
@@ -40,6 +44,9 @@ import { settingsActor, SETTINGS_SCHEDULING, SETTINGS_STORE_NAME, type SettingsA
 import { ShardHealth } from '../actors/shard-health.ts';
 import { ssspPort, ssspPortActor, SSSP_PORT_NAME, type SsspPortMsg } from '../actors/sssp-port.ts';
 import { ssspActor, SSSP_NAME, type SsspActorOptions, type SsspMsg } from '../actors/sssp.ts';
+import type { SwarmLimits, SwarmLog } from '../actors/swarm-options.ts';
+import { swarmRegistry, SWARMS_NAME } from '../actors/swarm-registry.ts';
+import { TASK_QUEUE_PATH, type TaskQueueMsg } from '../actors/task-messages.ts';
 import { HybridClock } from '../crdt/hlc.ts';
 import type { CudaEngineOptions } from '../gpu/physics-engine.ts';
 import type { FrameSource, GraphPort, LayoutPort, SsspPort } from '../gateway/ports.ts';
@@ -334,6 +341,32 @@ function physicsLayout(physics: Ref<PhysicsMsg>): LayoutPort {
   };
 }
 
+// ---- agents ---------------------------------------------------------------------------------------
+
+export interface SwarmsOptions {
+  /** Agents, their tasks and shared knowledge become graph nodes through it. */
+  readonly graph?: GraphPort;
+  /** Agent events for the clients (the gateway's AgentPort). */
+  readonly events?: AgentEventHub;
+  readonly limits?: Partial<SwarmLimits>;
+  /** Swarms at once (default 64). */
+  readonly maxSwarms?: number;
+  readonly log?: SwarmLog;
+}
+
+/**
+ * The swarms registry as a child of /app/agents (at SWARMS_PATH). Each swarm's supervisor restarts
+ * its dispatcher alone; the dispatchers reach the task queue at TASK_QUEUE_PATH by path.
+ */
+export function swarmsChildren(system: ActorSystem, o: SwarmsOptions = {}): AnyChildSpec[] {
+  const registry = swarmRegistry({
+    queue: pathRef<TaskQueueMsg>(system, TASK_QUEUE_PATH),
+    swarmSupervision: Strategies.oneForOne({ intensity: { maxRestarts: 10, withinMs: 60_000 } }),
+    ...o,
+  });
+  return [childSpec(registry, { name: SWARMS_NAME, mailbox: { capacity: 10_000, overflow: 'reject' } })];
+}
+
 // ---- gateway --------------------------------------------------------------------------------------
 
 /** The children of /app/gateway: the gateway actor at GATEWAY_PATH. */
@@ -348,7 +381,9 @@ export interface NodeTreeOptions {
   readonly shards: number;
   readonly physics?: Omit<PhysicsSubsystemOptions, 'topology'>;
   /** The gateway's own options; its ports and readiness are joined up here. */
-  readonly gateway: Omit<GatewayOptions, 'treePath' | 'settingsPath' | 'readiness' | 'frames' | 'layout' | 'graph' | 'sssp'>;
+  readonly gateway: Omit<GatewayOptions, 'treePath' | 'settingsPath' | 'readiness' | 'frames' | 'layout' | 'graph' | 'sssp' | 'agents'>;
+  /** The agent swarms' options (their graph port and event hub are joined up here). */
+  readonly swarms?: Omit<SwarmsOptions, 'graph' | 'events'>;
 }
 
 export interface NodeTree {
@@ -361,13 +396,22 @@ export function startNodeTree(system: ActorSystem, o: NodeTreeOptions): NodeTree
   const graph = graphSubsystemParts({ store: o.store, shards: o.shards });
   const wiring = wireNode(system, graph, o.physics);
   const readiness = nodeReadiness({ system, graph, store: o.store, physics: [PHYSICS_PATH, PHYSICS_ENGINE_PATH] });
+  const agentEvents = new AgentEventHub();
   startApp(system, {
     failureSink: o.store.failures,
     children: {
       settings: settingsChildren({ log: new SqlDeltaLog(o.store.settings) }),
       graph: graph.children,
       compute: wiring.compute,
-      gateway: gatewayChildren({ ...o.gateway, treePath: `/${APP_NAME}`, settingsPath: SETTINGS_STORE_PATH, readiness, ...wiring.ports }),
+      agents: swarmsChildren(system, { ...o.swarms, graph: wiring.ports.graph, events: agentEvents }),
+      gateway: gatewayChildren({
+        ...o.gateway,
+        treePath: `/${APP_NAME}`,
+        settingsPath: SETTINGS_STORE_PATH,
+        readiness,
+        ...wiring.ports,
+        agents: agentEvents,
+      }),
     },
   });
   return { graphRouterPath: graph.routerPath };

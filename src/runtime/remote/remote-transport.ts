@@ -7,6 +7,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { EventStream } from '../event-stream.ts';
 import type { ActorSystem } from '../system.ts';
@@ -21,6 +22,11 @@ import type { RemoteEvent } from './remote-events.ts';
 import { remoteLimits, type RemoteLimits } from './remote-limits.ts';
 
 export interface RemoteListen {
+  /**
+   * 'external': open no port; another HTTP server (a node's gateway) hands its upgrades to
+   * `handleUpgrade`, so agents reach the node on the port its clients already use. Default 'own'.
+   */
+  readonly server?: 'own' | 'external';
   /** Default 127.0.0.1. */
   readonly host?: string;
   /** Default 0: any free port (read it back from `port`). */
@@ -176,6 +182,21 @@ export class RemoteTransport {
     return association.receive(bytes);
   }
 
+  /**
+   * Takes a WebSocket upgrade another HTTP server received (listen.server 'external'); the socket
+   * then goes through the handshake as one accepted on a port of its own would. Without an external
+   * listener, or once stopped, the upgrade is refused with 503.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const wss = this.wss;
+    if (wss === undefined || this.server !== undefined || this.stopped) {
+      const body = this.stopped ? `${this.system.name} is shutting down\n` : 'this system takes no handed-over upgrades\n';
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => this.accepted(ws, remoteOf(req)));
+  }
+
   /** Closes every association (pending messages and terminations are sent first) and the listener. */
   async stop(): Promise<void> {
     if (this.stopped) return;
@@ -196,6 +217,15 @@ export class RemoteTransport {
   // ---- listening -------------------------------------------------------------------------------------
 
   private async listen(options: RemoteListen): Promise<void> {
+    if (options.server === 'external') {
+      this.wss = new WebSocketServer({
+        noServer: true,
+        clientTracking: false,
+        maxPayload: this.limits.maxFrameBytes,
+        perMessageDeflate: false,
+      });
+      return;
+    }
     const refuseHttp = (_req: IncomingMessage, res: ServerResponse): void => {
       res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' }).end('VisionFlow remote actors: WebSocket only\n');
     };
@@ -205,7 +235,7 @@ export class RemoteTransport {
         ? createHttpServer(refuseHttp)
         : createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, refuseHttp);
     const wss = new WebSocketServer({ server, maxPayload: this.limits.maxFrameBytes, perMessageDeflate: false });
-    wss.on('connection', (ws, req) => this.accepted(ws, `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`));
+    wss.on('connection', (ws, req) => this.accepted(ws, remoteOf(req)));
     this.server = server;
     this.wss = wss;
     await new Promise<void>((resolve, reject) => {
@@ -335,6 +365,10 @@ export class RemoteTransport {
   private refused(remote: string, address: string | undefined, code: number, reason: string): void {
     this.publish({ type: 'connection-refused', remote, address, code, reason, time: this.system.clock.now() });
   }
+}
+
+function remoteOf(req: IncomingMessage): string {
+  return `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
 }
 
 /** Unambiguous: the address grammar (path.ts) has no '#'. */

@@ -1,0 +1,126 @@
+// Dispatch: which agents ask the queue for work, and what happens to the answer. Agents with a free
+// slot ask, least loaded first, one lease request each at a time; an agent the queue had no work
+// for waits for the next work-available. A lease becomes a task-assigned to the agent, and the
+// queue's revoke a task-cancel; either way the agent's slot count follows.
+import type { TaskAssignedMsg } from '../agent-protocol/messages.ts';
+import { assignedEvent } from './agent-events.ts';
+import { showAgent } from './swarm-agents.ts';
+import { taskNodeId } from './swarm-graph.ts';
+import type { SwarmMsg } from './swarm-messages.ts';
+import { hasFreeSlot, load, type AgentEntry, type SwarmState } from './swarm-state.ts';
+import type { LeaseReply, Leased, SwarmQueueMsg, TaskQueueMsg } from './task-messages.ts';
+
+/** Asks the queue for work for every agent that has room and may ask now. */
+export function dispatch(s: SwarmState): void {
+  const ready = [...s.agents.values()].filter((a) => !a.leasing && !a.starved && hasFreeSlot(a));
+  ready.sort((a, b) => load(a) - load(b) || a.tasks.size - b.tasks.size);
+  for (const agent of ready) askForWork(s, agent);
+}
+
+function askForWork(s: SwarmState, agent: AgentEntry): void {
+  agent.leasing = true;
+  const { ctx, deps, limits, swarm } = s;
+  const agentId = agent.id;
+  ctx.pipeToSelf(
+    ctx.ask<TaskQueueMsg, LeaseReply>(
+      deps.queue,
+      (replyTo) => ({ type: 'lease', swarm, agentId, capabilities: agent.capabilities, replyTo }),
+      limits.leaseTimeoutMs,
+    ),
+    (reply): SwarmMsg => ({ type: 'lease-answer', agentId, reply }),
+    (error): SwarmMsg => ({ type: 'lease-failed', agentId, error: error instanceof Error ? error.message : String(error) }),
+  );
+}
+
+/** Work for some capabilities: the agents that have any of them (or all, when none is named) may ask again. */
+export function workAvailable(s: SwarmState, capabilities: readonly string[]): void {
+  for (const agent of s.agents.values()) {
+    if (capabilities.length === 0 || agent.capabilities.some((c) => capabilities.includes(c))) agent.starved = false;
+  }
+  dispatch(s);
+}
+
+export function leaseAnswer(s: SwarmState, agentId: string, reply: LeaseReply): void {
+  const agent = s.agents.get(agentId);
+  if (reply.type === 'no-work') {
+    if (agent !== undefined) {
+      agent.leasing = false;
+      agent.starved = true;
+    }
+    return;
+  }
+  if (agent === undefined || !hasFreeSlot(agent)) {
+    // The agent left (or filled up) while its request was with the queue: this attempt ends here.
+    s.deps.queue.tell({
+      type: 'agent-error',
+      taskId: reply.task.id,
+      agentId,
+      attempt: reply.attempt,
+      message: `agent ${agentId} left swarm ${s.swarm} before its lease arrived`,
+      recoverable: true,
+    });
+    if (agent !== undefined) agent.leasing = false;
+    return;
+  }
+  agent.leasing = false;
+  assign(s, agent, reply);
+  dispatch(s);
+}
+
+export function leaseFailed(s: SwarmState, agentId: string, error: string): void {
+  const agent = s.agents.get(agentId);
+  if (agent === undefined) return;
+  agent.leasing = false;
+  // Not asked again before the queue says there is work: a queue that is down is not polled in a loop.
+  agent.starved = true;
+  s.deps.log?.('warn', { swarm: s.swarm, agentId, error }, 'the task queue did not answer a lease request');
+}
+
+function assign(s: SwarmState, agent: AgentEntry, lease: Leased): void {
+  const { task, attempt } = lease;
+  const nodeId = taskNodeId(task.id, attempt);
+  agent.tasks.set(task.id, { taskId: task.id, attempt, description: task.description, nodeId, progress: 0 });
+  const message: TaskAssignedMsg = {
+    kind: 'task-assigned',
+    taskId: task.id,
+    agentId: agent.id,
+    parentTaskId: task.parentId ?? '',
+    description: task.description,
+    capability: task.capability,
+    input: task.input,
+    priority: task.priority,
+    deadlineMs: lease.leaseUntil,
+    attempt,
+  };
+  agent.ref.tell(message);
+  s.graph.taskStarted({
+    nodeId,
+    agentId: agent.id,
+    taskId: task.id,
+    attempt,
+    description: task.description,
+    agentNodeId: agent.nodeId,
+    progress: 0,
+  });
+  showAgent(s, agent);
+  s.deps.events?.publish(assignedEvent(message));
+}
+
+/** The queue takes a task back (cancelled, deadline missed): the agent stops working on it. */
+export function revoke(s: SwarmState, msg: Extract<SwarmQueueMsg, { type: 'revoke' }>): void {
+  const agent = s.agents.get(msg.agentId);
+  const held = agent?.tasks.get(msg.taskId);
+  if (agent === undefined || held === undefined || held.attempt !== msg.attempt) return;
+  agent.ref.tell({ kind: 'task-cancel', taskId: msg.taskId, attempt: msg.attempt, reason: msg.reason });
+  release(s, agent, msg.taskId);
+  dispatch(s);
+}
+
+/** The agent's slot for `taskId` is free again. */
+export function release(s: SwarmState, agent: AgentEntry, taskId: string): void {
+  const held = agent.tasks.get(taskId);
+  if (held === undefined) return;
+  agent.tasks.delete(taskId);
+  s.graph.remove(held.nodeId);
+  showAgent(s, agent);
+}

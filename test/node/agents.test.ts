@@ -1,0 +1,194 @@
+// Agents as real processes against a real node: each dials the node's gateway port at /remote with
+// its token, registers, is shown in the graph, gets a task from the (stand-in) queue, shares
+// knowledge, and is reported lost to the queue when its process is killed. Tokens that may not act
+// as the agent are refused in the handshake.
+import { fork, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import test, { type ExecutionContext } from 'ava';
+import { SWARMS_PATH } from '../../src/agent-protocol/messages.ts';
+import { graphPort } from '../../src/actors/graph-port.ts';
+import type { SwarmMsg } from '../../src/actors/swarm-messages.ts';
+import { AGENTS_MOUNT_PATH, swarmDispatcherPath, TASK_QUEUE_PATH } from '../../src/actors/task-messages.ts';
+import { TokenAuthority } from '../../src/auth/token.ts';
+import { bootNode, type RunningNode } from '../../src/cli/node.ts';
+import type { GraphPort } from '../../src/gateway/ports.ts';
+import { childSpec } from '../../src/supervisors/child-spec.ts';
+import type { StartChildReply, SupervisorMsg } from '../../src/supervisors/supervisor.ts';
+import { addNode, applied, node as graphNode, one } from '../fixtures/graph-port.ts';
+import { memoryPgliteStore } from '../fixtures/graph-store.ts';
+import { fakeQueue, fakeQueueState, task, type FakeQueueState } from '../fixtures/swarm-fake-queue.ts';
+import { KEY } from '../gateway/support.ts';
+import { pollUntil } from '../helpers/poll.ts';
+
+const AGENT = fileURLToPath(new URL('../fixtures/swarm-agent.ts', import.meta.url));
+
+interface Booted {
+  readonly node: RunningNode;
+  readonly tokens: TokenAuthority;
+  readonly queue: FakeQueueState;
+  readonly graph: GraphPort;
+  readonly url: string;
+}
+
+async function boot(t: ExecutionContext, name: string): Promise<Booted> {
+  const store = await memoryPgliteStore();
+  const tokens = new TokenAuthority(KEY);
+  const node = await bootNode({
+    name,
+    host: '127.0.0.1',
+    port: 0,
+    store,
+    tokens,
+    shards: 2,
+    physics: { engines: 'serial' },
+    remote: { heartbeatMs: 200, downAfterMs: 1_500 },
+    swarms: { heartbeatMs: 1_000, graphFlushMs: 50 },
+  });
+  t.teardown(async () => {
+    await node.system.terminate();
+    await store.close();
+  });
+  // The queue is the integrator's to mount; a stand-in takes its place under /app/agents.
+  const queue = fakeQueueState();
+  const agents = node.system.lookup<SupervisorMsg>(AGENTS_MOUNT_PATH)!;
+  const started = await node.system.ask<SupervisorMsg, StartChildReply>(
+    agents,
+    (replyTo) => ({ type: 'start-child', spec: childSpec(fakeQueue(queue), { name: 'queue' }), replyTo }),
+    5_000,
+  );
+  t.deepEqual(started, { ok: true, path: TASK_QUEUE_PATH });
+  const graph = graphPort(node.system, { routerPath: node.graphRouterPath });
+  return { node, tokens, queue, graph, url: `ws://127.0.0.1:${node.address.port}/remote` };
+}
+
+interface AgentProcess {
+  readonly child: ChildProcess;
+  readonly events: Record<string, unknown>[];
+  waitFor(event: string, limitMs?: number): Promise<Record<string, unknown>>;
+}
+
+function startAgent(t: ExecutionContext, b: Booted, agentId: string, token: string, extra: Record<string, unknown> = {}): AgentProcess {
+  const args = { url: b.url, node: b.node.system.name, agentId, token, ...extra };
+  const child = fork(AGENT, [JSON.stringify(args)], { execArgv: ['--import=tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const events: Record<string, unknown>[] = [];
+  let buffered = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+      events.push(JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>);
+      buffered = buffered.slice(nl + 1);
+    }
+  });
+  child.stderr!.on('data', (chunk: Buffer) => t.log(`${agentId}: ${chunk.toString('utf8').trim()}`));
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return {
+    child,
+    events,
+    waitFor: (event, limitMs = 60_000) =>
+      pollUntil(() => events.find((e) => e.event === event), { limitMs, everyMs: 20, what: `${agentId}: ${event}` }),
+  };
+}
+
+function get(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    request(url, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+const agentToken = (b: Booted, sub: string, role: 'agent' | 'viewer' | 'editor' = 'agent'): string =>
+  b.tokens.mint({ sub, role, ttlSeconds: 600 });
+
+test('a plain GET of /remote says the node address and protocol versions', async (t) => {
+  const b = await boot(t, 'agents-info');
+  const res = await get(`http://127.0.0.1:${b.node.address.port}/remote`);
+  t.is(res.status, 426);
+  t.deepEqual(JSON.parse(res.body), { address: 'agents-info', versions: [1, 1] });
+});
+
+test('an agent process registers, shows in the graph, runs a task, and is lost when killed', async (t) => {
+  const b = await boot(t, 'agents-e2e');
+  const agent = startAgent(t, b, 'agent-1', agentToken(b, 'agent-1'));
+  const registered = await agent.waitFor('registered');
+  t.is(registered.swarm, 'default');
+  t.is(registered.swarmRef, `vf://agents-e2e${swarmDispatcherPath('default')}`);
+  const nodeId = registered.nodeId as number;
+  const shown = await pollUntil(async () => (await b.graph.node(nodeId))?.metadata?.status === 'idle' && (await b.graph.node(nodeId)), {
+    limitMs: 10_000,
+    everyMs: 50,
+    what: 'the agent node',
+  });
+  t.is(shown.kind, 'agent');
+  t.like(shown.metadata, { agent_id: 'agent-1', agent_type: 'tester', swarm: 'default' });
+  t.true(b.queue.received.some((m) => m.type === 'swarm-up'));
+
+  b.queue.queued.push(task('t-1', 'echo'));
+  b.node.system.lookup<SwarmMsg>(swarmDispatcherPath('default'))!.tell({ type: 'work-available', capabilities: ['echo'] });
+  await agent.waitFor('task');
+  const done = await pollUntil(() => b.queue.received.find((m) => m.type === 'completed'), {
+    limitMs: 10_000,
+    everyMs: 20,
+    what: 'completed',
+  });
+  t.like(done, { taskId: 't-1', agentId: 'agent-1', attempt: 1, success: true, result: 'done {}' });
+
+  agent.child.kill('SIGKILL');
+  const lost = await pollUntil(() => b.queue.received.find((m) => m.type === 'agent-lost'), {
+    limitMs: 15_000,
+    everyMs: 20,
+    what: 'agent-lost',
+  });
+  t.like(lost, { agentId: 'agent-1' });
+  await pollUntil(async () => (await b.graph.node(nodeId))?.metadata?.status === 'lost', {
+    limitMs: 10_000,
+    everyMs: 50,
+    what: 'status lost',
+  });
+  t.pass();
+});
+
+test('KnowledgeShare lands in the graph by its author, linked to the nodes that exist', async (t) => {
+  const b = await boot(t, 'agents-knowledge');
+  const added = await applied(b.graph, one(addNode(graphNode(4242, 'the subject'))));
+  t.true(added.ok);
+  const knowledge = { topic: 'what agents learned', content: 'graphs settle', nodeIds: [4242, 99_999] };
+  const agent = startAgent(t, b, 'agent-k', agentToken(b, 'agent-k'), { knowledge });
+  await agent.waitFor('registered');
+  const found = await pollUntil(
+    async () => (await b.graph.search('what agents learned', 5)).find((n) => n.kind === 'knowledge' && n.title === 'what agents learned'),
+    { limitMs: 10_000, everyMs: 50, what: 'the knowledge node' },
+  );
+  const full = await b.graph.node(found.id);
+  t.is(full?.content, 'graphs settle');
+  t.deepEqual(full?.metadata, { author: 'agent-k' });
+  const linked = await b.graph.neighbours(found.id, 10);
+  t.deepEqual(
+    linked?.map((n) => n.id),
+    [4242],
+  );
+});
+
+test('a token for another address, or a role that may not act as an agent, is refused in the handshake', async (t) => {
+  const b = await boot(t, 'agents-refused');
+  const refusals: { address: string | undefined; code: number; reason: string }[] = [];
+  b.node.remote.events.subscribe((e) => {
+    if (e.type === 'connection-refused') refusals.push({ address: e.address, code: e.code, reason: e.reason });
+  });
+  const impostor = startAgent(t, b, 'agent-x', agentToken(b, 'agent-y'));
+  const viewer = startAgent(t, b, 'agent-v', agentToken(b, 'agent-v', 'viewer'));
+  const reasonFor = async (pattern: RegExp): Promise<{ code: number; reason: string }> =>
+    pollUntil(() => refusals.find((r) => pattern.test(r.reason)), { limitMs: 15_000, everyMs: 20, what: `a refusal matching ${pattern}` });
+  t.is((await reasonFor(/unauthorized: the token is for agent-y, not agent-x/)).code, 1008);
+  t.is((await reasonFor(/forbidden: role viewer may not act as an agent/)).code, 1008);
+  t.false(impostor.events.some((e) => e.event === 'registered'));
+  t.false(viewer.events.some((e) => e.event === 'registered'));
+  t.is(b.node.system.lookup(`${SWARMS_PATH}/default`), undefined, 'no swarm was started');
+});
