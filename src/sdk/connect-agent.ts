@@ -51,6 +51,8 @@ export interface ConnectAgentOptions {
 /** Delays between rejoins after the node declared this agent down: doubling, capped. */
 const REJOIN_MIN_MS = 500;
 const REJOIN_MAX_MS = 10_000;
+/** The runtime's timers do not hold the process open; a connected agent does, until it closes. */
+const KEEP_ALIVE_MS = 2 ** 30;
 
 export class Agent {
   readonly events = new EventStream<AgentEvent>();
@@ -62,6 +64,7 @@ export class Agent {
   private rejoins = 0;
   private rejoinTimer: NodeJS.Timeout | undefined;
   private closing = false;
+  private readonly keepAlive = setInterval(() => undefined, KEEP_ALIVE_MS);
   private resolveClosed!: (error: Error | undefined) => void;
 
   /** @internal use connectAgent */
@@ -131,6 +134,7 @@ export class Agent {
     }
     this.closing = true;
     clearTimeout(this.rejoinTimer);
+    clearInterval(this.keepAlive);
     this.core.close(error === undefined ? 'the agent is closing' : error.message);
     const session = this.session;
     this.session = undefined;
