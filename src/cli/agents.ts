@@ -60,8 +60,8 @@ try {
 } catch {
   usage(`"${rawUrl}" is not a URL`);
 }
-const adminToken = base.searchParams.get('token') ?? process.env.VF_TOKEN;
-if (adminToken === null || adminToken === undefined || adminToken === '') usage('the URL has no ?token=ADMIN (nor is VF_TOKEN set)');
+const adminToken = base.searchParams.get('token');
+if (adminToken === null || adminToken === '') usage('the URL has no ?token=ADMIN: use the address npm start prints');
 const origin = `${base.protocol}//${base.host}`;
 
 /** One agent token from the node, for `sub`. */

@@ -15,12 +15,11 @@ import { agentToken, NODE_ADDRESS, startFakeNode } from './support/fake-node.ts'
 const FOLDER = fileURLToPath(new URL('../../examples/python-agent/', import.meta.url));
 
 /**
- * A Python with the agent's packages: $VF_PYTHON, else python3 on the PATH, else the system's
- * (a pyenv or virtualenv python3 on the PATH may lack the Debian packages the system one has).
+ * A Python with the agent's packages: python3 on the PATH, else the system's (a pyenv or
+ * virtualenv python3 first on the PATH may lack the Debian packages the system one has).
  */
 function python(): string | undefined {
-  const candidates = [process.env.VF_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => c !== undefined && c !== '');
-  for (const candidate of candidates) {
+  for (const candidate of ['python3', '/usr/bin/python3']) {
     try {
       execFileSync(candidate, ['-c', 'import flatbuffers, websocket'], { stdio: 'pipe' });
       return candidate;
@@ -34,7 +33,7 @@ function python(): string | undefined {
 /** Why the Python agent cannot run here, or undefined when it can. */
 function missing(interpreter: string | undefined): string | undefined {
   if (interpreter === undefined) {
-    return 'python3 with the flatbuffers and websocket-client packages (Debian: python3-flatbuffers python3-websocket; or set VF_PYTHON)';
+    return 'python3 with the flatbuffers and websocket-client packages (Debian: python3-flatbuffers python3-websocket)';
   }
   try {
     execFileSync('flatc', ['--version'], { stdio: 'pipe' });
