@@ -1,0 +1,128 @@
+// connectAgent in this process: refusals as typed errors, options checked before dialing, the
+// node's address learnt from /remote, asks to the node's actors, and close.
+import { createServer } from 'node:http';
+import test from 'ava';
+import type { AgentRegisteredMsg } from '../../src/agent-protocol/messages.ts';
+import { ErrorCode } from '../../src/protocol/generated/vf/error-code.ts';
+import {
+  AgentConfigError,
+  AgentConnectError,
+  AgentRefusedError,
+  connectAgent,
+  discoverNode,
+  NodeDiscoveryError,
+  remoteUrlOf,
+  type ConnectAgentOptions,
+} from '../../src/sdk/index.ts';
+import { pollUntil } from '../helpers/poll.ts';
+import { agentToken, NODE_ADDRESS, startFakeNode, TEST_LIMITS, TEST_TOKENS } from './support/fake-node.ts';
+
+const idle = (): Promise<unknown> => Promise.resolve('done');
+
+function options(id: string, url: string, more: Partial<ConnectAgentOptions> = {}): ConnectAgentOptions {
+  return {
+    token: agentToken(id),
+    node: { address: NODE_ADDRESS, url },
+    type: 'tester',
+    capabilities: ['test'],
+    onTask: idle,
+    limits: TEST_LIMITS,
+    registerTimeoutMs: 20_000,
+    ...more,
+  };
+}
+
+test('a refused registration rejects with AgentRefusedError carrying the node’s code', async (t) => {
+  const node = await startFakeNode(t, {
+    refuse: (m) => (m.agentType === 'duplicate' ? { code: ErrorCode.Conflict, message: 'agent dup-1 is already registered' } : undefined),
+  });
+  const error = await t.throwsAsync(connectAgent(options('dup-1', node.url, { type: 'duplicate' })), { instanceOf: AgentRefusedError });
+  t.is(error.code, ErrorCode.Conflict);
+  t.is(error.codeName, 'Conflict');
+  t.is(error.taskId, undefined);
+  t.regex(error.message, /already registered/);
+});
+
+test('options that the node would refuse fail before dialing, each with a clear AgentConfigError', async (t) => {
+  const url = 'ws://127.0.0.1:9/remote';
+  await t.throwsAsync(connectAgent(options('a-1', url, { id: 'a-2' })), {
+    instanceOf: AgentConfigError,
+    message: /not the token's subject a-1/,
+  });
+  const viewer = TEST_TOKENS.mint({ sub: 'v-1', role: 'viewer', ttlSeconds: 60 });
+  await t.throwsAsync(connectAgent(options('v-1', url, { token: viewer })), { instanceOf: AgentConfigError, message: /role viewer/ });
+  await t.throwsAsync(connectAgent(options('a-1', url, { token: 'nonsense' })), { instanceOf: AgentConfigError });
+  await t.throwsAsync(connectAgent(options('a-1', url, { maxConcurrent: 0 })), { instanceOf: AgentConfigError });
+  await t.throwsAsync(connectAgent(options('a-1', url, { capabilities: [] })), { instanceOf: AgentConfigError });
+  const bad = TEST_TOKENS.mint({ sub: 'has space', role: 'agent', ttlSeconds: 60 });
+  await t.throwsAsync(connectAgent(options('has space', url, { token: bad })), { instanceOf: AgentConfigError, message: /valid agent id/ });
+});
+
+test('a token the node does not accept ends in AgentConnectError after registerTimeoutMs', async (t) => {
+  const node = await startFakeNode(t);
+  // Signed with another key: the node closes the handshake; the agent is never registered.
+  const { TokenAuthority } = await import('../../src/auth/token.ts');
+  const forged = new TokenAuthority(Buffer.alloc(32, 9)).mint({ sub: 'forged-1', role: 'agent', ttlSeconds: 60 });
+  await t.throwsAsync(connectAgent(options('forged-1', node.url, { token: forged, registerTimeoutMs: 1_500 })), {
+    instanceOf: AgentConnectError,
+    message: /did not accept agent forged-1 within 1500 ms/,
+  });
+  t.true(node.events.some((e) => e.type === 'connection-refused'));
+});
+
+test('the node’s address is learnt from GET /remote; a server that is not a node gets a clear error', async (t) => {
+  const server = createServer((req, res) => {
+    if (req.url === '/remote') res.writeHead(426, { 'content-type': 'application/json' }).end('{"address":"node-7","versions":[1,1]}');
+    else res.writeHead(404).end('no');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => void server.close());
+  const port = (server.address() as { port: number }).port;
+  t.deepEqual(await discoverNode(`http://127.0.0.1:${port}/?token=ADMIN`), { address: 'node-7', url: `ws://127.0.0.1:${port}/remote` });
+  t.is(remoteUrlOf('https://example.org:8443/x?y'), 'wss://example.org:8443/remote');
+  t.throws(() => remoteUrlOf('ftp://x'), { instanceOf: NodeDiscoveryError });
+  const node = await startFakeNode(t);
+  const http = node.url.replace('ws:', 'http:');
+  await t.throwsAsync(discoverNode(http), { instanceOf: NodeDiscoveryError, message: /without JSON/ });
+  await t.throwsAsync(discoverNode('http://127.0.0.1:9'), { instanceOf: NodeDiscoveryError, message: /could not reach/ });
+});
+
+test('agent.ask reaches an actor on the node; close stops the agent and the node sees it go', async (t) => {
+  const node = await startFakeNode(t);
+  const agent = await connectAgent(options('asker-1', node.url));
+  t.true(agent.registered);
+  // The swarms actor answers a registration to its sender: here the ask's temporary ref.
+  const answer = await agent.ask<unknown, AgentRegisteredMsg>(
+    '/app/agents/swarms',
+    (replyTo) => ({
+      kind: 'agent-register',
+      agentId: 'asker-1',
+      agentType: 'tester',
+      name: '',
+      capabilities: ['test'],
+      swarm: 'blue',
+      maxConcurrent: 1,
+      agent: replyTo,
+    }),
+    10_000,
+  );
+  t.like(answer, { kind: 'agent-registered', agentId: 'asker-1', swarm: 'blue', nodeId: 42 });
+  await t.throwsAsync(
+    agent.ask('not a path', () => ({}), 100),
+    { instanceOf: RangeError },
+  );
+  const events: string[] = [];
+  agent.events.subscribe((e) => events.push(e.type));
+  await agent.close();
+  t.deepEqual(events, ['closed']);
+  t.is(await agent.closed, undefined);
+  await pollUntil(() => node.events.some((e) => e.type === 'association-down' && e.address === 'asker-1'), {
+    limitMs: 10_000,
+    everyMs: 10,
+    what: 'the node declared the closed agent down',
+  });
+  await t.throwsAsync(
+    agent.ask('/app/agents/swarms', () => ({}), 100),
+    { instanceOf: AgentConnectError },
+  );
+});

@@ -1,0 +1,119 @@
+// The Python agent of examples/python-agent, written from the schemas and docs/protocol.md alone,
+// against a fake swarm on a remote transport in this process: its FlatBuffers code generated into
+// a temporary folder, the handshake with its token, registration, heartbeats, a task answered by
+// progress and a result. Skipped, saying why, when python3, its packages or flatc are missing.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import test from 'ava';
+import type { AgentOutbound, TaskCompletedMsg, TaskProgressMsg } from '../../src/agent-protocol/messages.ts';
+import { pollUntil } from '../helpers/poll.ts';
+import { agentToken, NODE_ADDRESS, startFakeNode } from './support/fake-node.ts';
+
+const FOLDER = fileURLToPath(new URL('../../examples/python-agent/', import.meta.url));
+
+/**
+ * A Python with the agent's packages: python3 on the PATH, else the system's (a pyenv or
+ * virtualenv python3 first on the PATH may lack the Debian packages the system one has).
+ */
+function python(): string | undefined {
+  for (const candidate of ['python3', '/usr/bin/python3']) {
+    try {
+      execFileSync(candidate, ['-c', 'import flatbuffers, websocket'], { stdio: 'pipe' });
+      return candidate;
+    } catch {
+      // The next one.
+    }
+  }
+  return undefined;
+}
+
+/** Why the Python agent cannot run here, or undefined when it can. */
+function missing(interpreter: string | undefined): string | undefined {
+  if (interpreter === undefined) {
+    return 'python3 with the flatbuffers and websocket-client packages (Debian: python3-flatbuffers python3-websocket)';
+  }
+  try {
+    execFileSync('flatc', ['--version'], { stdio: 'pipe' });
+  } catch {
+    return 'flatc (Debian: flatbuffers-compiler)';
+  }
+  return undefined;
+}
+
+test('the Python agent registers, heartbeats and answers a task with progress and a word count', async (t) => {
+  const interpreter = python();
+  const lacking = missing(interpreter);
+  if (lacking !== undefined) {
+    t.log(`skipped: the Python agent needs ${lacking}`);
+    t.pass();
+    return;
+  }
+  const generated = mkdtempSync(join(tmpdir(), 'vf-python-agent-'));
+  t.teardown(() => rmSync(generated, { recursive: true, force: true }));
+  execFileSync(join(FOLDER, 'generate.sh'), [generated], { stdio: 'pipe' });
+
+  const node = await startFakeNode(t, { heartbeatMs: 200 });
+  const child = spawn(
+    interpreter!,
+    [
+      join(FOLDER, 'agent.py'),
+      '--node',
+      NODE_ADDRESS,
+      '--remote-url',
+      node.url,
+      '--token',
+      agentToken('py-agent-1'),
+      '--generated',
+      generated,
+      '--max-tasks',
+      '2',
+      '--max-reconnects',
+      '3',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => void (output = (output + d.toString()).slice(-20_000)));
+  child.stderr.on('data', (d: Buffer) => void (output = (output + d.toString()).slice(-20_000)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+  });
+  const waitFor = (what: string, match: (m: AgentOutbound) => boolean): Promise<AgentOutbound> =>
+    pollUntil(
+      () => {
+        if (child.exitCode !== null && !node.received.some(match))
+          throw new Error(`${what}: the agent exited (${child.exitCode}):\n${output}`);
+        return node.received.find(match);
+      },
+      { limitMs: 30_000, everyMs: 20, what },
+    );
+
+  const register = await waitFor('registration', (m) => m.kind === 'agent-register');
+  t.like(register, { agentId: 'py-agent-1', agentType: 'python-word-counter', capabilities: ['count'], maxConcurrent: 1 });
+  await waitFor('a heartbeat', (m) => m.kind === 'agent-heartbeat' && m.agentId === 'py-agent-1');
+
+  node.assign('py-agent-1', { taskId: 'py-1', input: 'the quick brown fox jumps over the lazy dog', attempt: 4 });
+  const done = (await waitFor('py-1 completed', (m) => m.kind === 'task-completed' && m.taskId === 'py-1')) as TaskCompletedMsg;
+  t.like(done, { success: true, attempt: 4, agentId: 'py-agent-1' });
+  const result = JSON.parse(done.result) as { words: number; distinct: number; top: [string, number][] };
+  t.is(result.words, 9);
+  t.is(result.distinct, 8);
+  t.deepEqual(result.top[0], ['the', 2]);
+  const progress = node.received.find((m): m is TaskProgressMsg => m.kind === 'task-progress' && m.taskId === 'py-1');
+  t.like(progress, { progress: 0.5, attempt: 4 });
+  t.true(node.received.indexOf(progress!) < node.received.indexOf(done));
+
+  // A second task; then it stops by itself (--max-tasks 2) and says it is going away.
+  node.assign('py-agent-1', { taskId: 'py-2', input: 'ünïcode wörds, too' });
+  await waitFor('py-2 completed', (m) => m.kind === 'task-completed' && m.taskId === 'py-2');
+  t.is(await exited, 0, output);
+  await pollUntil(() => node.events.some((e) => e.type === 'association-down' && e.address === 'py-agent-1'), {
+    limitMs: 15_000,
+    everyMs: 20,
+    what: 'the node let the stopped agent go',
+  });
+});
