@@ -124,15 +124,14 @@ function takeSlot(s: RequestState, correlationId: number): boolean {
 
 /** The outcome comes back to the session as a message (a port that breaks its promise never to reject: unavailable). */
 function answerWith(s: RequestState, correlationId: number, outcome: Promise<TaskOutcome>): void {
-  const self = s.rc.ctx.self;
-  void outcome.then(
-    (result) => self.tell({ type: 'task-answer', correlationId, outcome: result }),
-    (error: unknown) =>
-      self.tell({
-        type: 'task-answer',
-        correlationId,
-        outcome: { ok: false, code: 'unavailable', message: `task queue: ${String(error)}` },
-      }),
+  s.rc.ctx.pipeToSelf(
+    outcome,
+    (result): TaskSessionMsg => ({ type: 'task-answer', correlationId, outcome: result }),
+    (error): TaskSessionMsg => ({
+      type: 'task-answer',
+      correlationId,
+      outcome: { ok: false, code: 'unavailable', message: String(error) },
+    }),
   );
 }
 
