@@ -19,8 +19,9 @@
 //                                                  at most 4000)
 //   GET  /api/graph/edges?offset=&limit=           read: a page of the edge list {total, offset, edges, next?},
 //                                                  each edge {id, source, target, directed}
-//   POST /api/tasks, GET /api/tasks, GET|DELETE /api/tasks/:id   the agents' tasks (http-task-api.ts):
-//                                                  submit (tasks:write, 201), list and read (read),
+//   POST /api/tasks, GET /api/tasks, GET|DELETE /api/tasks/:id, GET /api/tasks/:id/events
+//                                                  the agents' tasks (http-task-api.ts): submit
+//                                                  (tasks:write, 201), list, read and follow (read),
 //                                                  cancel (tasks:write)
 //   GET  /api/settings?paths=a,b                   read
 //   PUT|POST /api/settings                          settings:write: {changes: [{path, value, ifVersion?}]}

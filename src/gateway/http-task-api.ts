@@ -8,6 +8,8 @@
 //   GET    /api/tasks/:id             read
 //   DELETE /api/tasks/:id?reason=     tasks:write: cancels the task and its subtasks (an editor only
 //                                     its own: the queue decides); 200 with the task cancelled
+//   GET    /api/tasks/:id/events      read: the task's changes as Server-Sent Events until it is
+//                                     final (http-task-events.ts)
 //
 // A refusal of the queue keeps its meaning: 400 bad request, 403 not yours, 404 unknown task, 409
 // already final, 503 the queue is full, not running or did not answer in time.
@@ -16,6 +18,7 @@ import { z } from 'zod';
 import type { TokenAuthority } from '../auth/token.ts';
 import { TASK_STATES, type TaskState } from '../tasks/task.ts';
 import { boundedInt, HttpError, json, methods, need, readBody } from './http-exchange.ts';
+import { taskEvents } from './http-task-events.ts';
 import type { TaskFilter, TaskListOutcome, TaskOutcome, TaskPort, TaskRefusalCode } from './ports.ts';
 import { MAX_TASK_LIST } from './ports.ts';
 import { checkNewTask, TASK_LIMITS } from './task-input.ts';
@@ -63,6 +66,11 @@ export async function taskRoute(deps: TaskRouteDeps, req: IncomingMessage, res: 
   if (parts.length === 0) {
     methods(req, ['GET', 'HEAD', 'POST']);
     return req.method === 'POST' ? submit(deps, req, res, url) : list(deps, req, res, url);
+  }
+  if (parts.length === 2 && parts[1] === 'events') {
+    methods(req, ['GET']);
+    need(deps.tokens, req, url, 'read');
+    return taskEvents(port(deps), req, res, taskId(parts[0]!));
   }
   if (parts.length !== 1) throw new HttpError(404, 'not found');
   methods(req, ['GET', 'HEAD', 'DELETE']);

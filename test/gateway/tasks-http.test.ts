@@ -165,3 +165,52 @@ test('503 when the queue is not running, does not answer, or the node has no tas
   t.is((await call(none.port, 'GET', '/api/tasks', none.token('viewer'))).status, 503);
   t.is((await call(none.port, 'POST', '/api/tasks', none.token('editor'), '{}')).status, 503);
 });
+
+test('GET /api/tasks/:id/events streams the task as Server-Sent Events, its current state first, until final', async (t) => {
+  const h = await startTaskGateway(t);
+  t.is((await post(h, { description: 'follow me', capability: 'x' })).status, 201);
+  const events: { state: string; progress: number }[] = [];
+  const ended = new Promise<{ status: number; type: unknown }>((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port: h.port, path: '/api/tasks/t-1/events', headers: { authorization: `Bearer ${h.token('viewer')}` } },
+      (res) => {
+        let buffer = '';
+        res.on('data', (chunk: Buffer) => {
+          buffer += chunk.toString();
+          for (let at = buffer.indexOf('\n\n'); at >= 0; at = buffer.indexOf('\n\n')) {
+            const block = buffer.slice(0, at);
+            buffer = buffer.slice(at + 2);
+            const data = block.split('\n').find((l) => l.startsWith('data: '));
+            if (block.startsWith('event: task') && data !== undefined)
+              events.push(JSON.parse(data.slice(6)) as { state: string; progress: number });
+          }
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'] }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+  for (let i = 0; i < 200 && (events.length === 0 || h.queue.watchers.size === 0); i++) await new Promise((r) => setTimeout(r, 5));
+  h.queue.update('t-1', { state: 'running', progress: 0.5 });
+  h.queue.update('t-1', { progress: 0.75 });
+  h.queue.update('t-1', { state: 'done', progress: 1 });
+  const end = await ended;
+  t.is(end.status, 200);
+  t.is(end.type, 'text/event-stream');
+  t.deepEqual(
+    events.map((e) => [e.state, e.progress]),
+    [
+      ['queued', 0],
+      ['running', 0.5],
+      ['running', 0.75],
+      ['done', 1],
+    ],
+  );
+  await h.advance(0);
+  t.is(h.queue.watchers.size, 0, 'the stream stopped watching');
+  t.is((await call(h.port, 'GET', '/api/tasks/t-9/events', h.token('viewer'))).status, 404);
+  t.is((await call(h.port, 'GET', '/api/tasks/t-1/events')).status, 401);
+  await h.advance(0);
+  t.is(h.queue.watchers.size, 0, 'a refused stream leaves no watcher');
+});
