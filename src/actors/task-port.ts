@@ -2,13 +2,18 @@
 // message to the queue at TASK_QUEUE_PATH (task-messages.ts), found by path at each call so that
 // the port outlives the queue's restarts. Requests are bounded asks; a queue that is not running
 // (the ask dead-letters, which answers at once) or does not answer in time is an 'unavailable'
-// refusal, never a rejected promise. Watchers are handed to the queue as they are: it tells them
-// its TaskEvent, which is the port's TaskStatusMsg.
+// refusal, never a rejected promise. A watcher that is an actor (a session) is handed to the queue
+// as it is: the queue tells it its TaskEvent, which is the port's TaskStatusMsg, and may
+// death-watch it. Any other recipient (an HTTP event stream) is served by one relay actor of the
+// port's, so that the queue only ever holds actors.
+import { randomUUID } from 'node:crypto';
 import type { TaskFilter, TaskListOutcome, TaskOutcome, TaskPort, TaskRefusal, TaskRequester, TaskStatusMsg } from '../gateway/ports.ts';
 import { MAX_TASK_LIST } from '../gateway/ports.ts';
 import type { Recipient } from '../shared/recipient.ts';
 import { AskTimeoutError } from '../runtime/errors.ts';
 import { pathRef } from '../runtime/path-ref.ts';
+import type { ActorFactory } from '../runtime/actor.ts';
+import type { Ref } from '../runtime/ref.ts';
 import type { ActorSystem } from '../runtime/system.ts';
 import { TASK_QUEUE_PATH, type TaskEvent, type TaskListReply, type TaskQueueMsg, type TaskReply } from './task-messages.ts';
 
@@ -29,6 +34,7 @@ export function taskPort(system: ActorSystem, options: TaskPortOptions = {}): Ta
   const path = options.path ?? TASK_QUEUE_PATH;
   const timeoutMs = options.timeoutMs ?? 5_000;
   const queue = pathRef<TaskQueueMsg>(system, path);
+  const relay = new WatchRelay(system, queue);
   const ask = async <R>(what: string, build: (replyTo: Recipient<R>) => TaskQueueMsg, refused: (r: TaskRefusal) => R): Promise<R> => {
     try {
       return await system.ask<TaskQueueMsg, R>(queue, build, timeoutMs);
@@ -63,13 +69,48 @@ export function taskPort(system: ActorSystem, options: TaskPortOptions = {}): Ta
       ).then(sameList),
     watch(subscriber) {
       if (system.lookup(path) === undefined) return false;
-      queue.tell({ type: 'watch', subscriber: sameEvent(subscriber) });
+      if (system.lookup(subscriber.path) === undefined) relay.add(subscriber);
+      else queue.tell({ type: 'watch', subscriber: sameEvent(subscriber) });
       return true;
     },
     unwatch(subscriber) {
+      if (relay.remove(subscriber)) return;
       if (system.lookup(path) !== undefined) queue.tell({ type: 'unwatch', subscriber: sameEvent(subscriber) });
     },
   };
+}
+
+/** Watches the queue once for every watcher that is not an actor, and passes each change on to them. */
+class WatchRelay {
+  private readonly watchers = new Map<string, Recipient<TaskStatusMsg>>();
+  private ref: Ref<TaskEvent> | undefined;
+
+  constructor(
+    private readonly system: ActorSystem,
+    private readonly queue: Ref<TaskQueueMsg>,
+  ) {}
+
+  add(subscriber: Recipient<TaskStatusMsg>): void {
+    this.watchers.set(subscriber.path, subscriber);
+    if (this.watchers.size > 1) return;
+    this.ref ??= this.system.spawn(relayActor(this.watchers), { name: `task-watch-relay-${randomUUID()}` });
+    this.queue.tell({ type: 'watch', subscriber: this.ref });
+  }
+
+  /** False when `subscriber` is not one of the relay's. */
+  remove(subscriber: Recipient<TaskStatusMsg>): boolean {
+    if (!this.watchers.delete(subscriber.path)) return false;
+    if (this.watchers.size === 0 && this.ref !== undefined) this.queue.tell({ type: 'unwatch', subscriber: this.ref });
+    return true;
+  }
+}
+
+function relayActor(watchers: ReadonlyMap<string, Recipient<TaskStatusMsg>>): ActorFactory<TaskEvent> {
+  return () => ({
+    receive(msg) {
+      for (const w of watchers.values()) w.tell(msg);
+    },
+  });
 }
 
 function requester(by: TaskRequester): Extract<TaskQueueMsg, { type: 'submit' }>['by'] {

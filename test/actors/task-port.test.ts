@@ -77,3 +77,33 @@ test('a queue that does not answer: unavailable after the timeout, never a rejec
   t.regex(submit.ok ? '' : submit.message, /within 300 ms; it may still take effect/);
   t.like(list, { ok: false, code: 'unavailable' });
 });
+
+test('a watcher that is no actor is served by a relay: the queue holds only actors', async (t) => {
+  const { system } = testSystem(t);
+  const queue = new FakeQueue();
+  spawnAt(system, TASK_QUEUE_PATH, fakeQueueActor(queue));
+  await system.settled();
+  const port = taskPort(system);
+  const seen: [string, string][] = [];
+  const plain = (name: string) => ({ path: `plain:${name}`, tell: (msg: TaskStatusMsg) => void seen.push([name, msg.task.id]) });
+  const a = plain('a');
+  const b = plain('b');
+  t.true(port.watch(a));
+  t.true(port.watch(b));
+  await system.settled();
+  t.is(queue.watchers.size, 1);
+  const [relayPath] = [...queue.watchers.keys()];
+  t.truthy(system.lookup(relayPath!), 'the queue holds an actor');
+  await port.submit({ description: 'd', capability: 'c' }, editor);
+  await system.settled();
+  t.deepEqual(seen, [
+    ['a', 't-1'],
+    ['b', 't-1'],
+  ]);
+  port.unwatch(a);
+  await system.settled();
+  t.is(queue.watchers.size, 1, 'b still watches');
+  port.unwatch(b);
+  await system.settled();
+  t.is(queue.watchers.size, 0);
+});
