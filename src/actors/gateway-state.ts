@@ -124,5 +124,6 @@ function sessionDeps(ctx: ActorContext<GatewayMsg>, options: GatewayOptions, sha
     ...(options.layout !== undefined ? { layout: options.layout } : {}),
     ...(options.sssp !== undefined ? { sssp: options.sssp } : {}),
     ...(options.agents !== undefined ? { agents: options.agents } : {}),
+    ...(options.tasks !== undefined ? { tasks: options.tasks } : {}),
   };
 }

@@ -18,7 +18,16 @@ import { FANOUT_SCHEDULING, positionFanout } from './position-fanout.ts';
 import { httpHandler } from '../gateway/http-api.ts';
 import { DEFAULT_HTTP_LIMITS, limitConnections, serverOptions, type HttpLimits } from '../gateway/http-limits.ts';
 import { DEFAULT_LIMITS, type GatewayLimits } from '../gateway/limits.ts';
-import type { AgentPort, FrameSource, GraphPort, LayoutPort, PositionSnapshot, PositionTick, SsspPort } from '../gateway/ports.ts';
+import type {
+  AgentPort,
+  FrameSource,
+  GraphPort,
+  LayoutPort,
+  PositionSnapshot,
+  PositionTick,
+  SsspPort,
+  TaskPort,
+} from '../gateway/ports.ts';
 import { report, type ReadinessReport } from '../gateway/readiness.ts';
 import { GatewayStats, NO_COUNTERS, type LiveFigures } from '../gateway/stats.ts';
 import type { FrameInfo, GroupCounters } from '../gateway/stream-group.ts';
@@ -48,6 +57,8 @@ export interface GatewayOptions {
   readonly agents?: AgentPort;
   /** Takes the upgrades of /remote (agents and other systems); none: /remote is not served. */
   readonly remote?: RemoteUpgrades;
+  /** The agents' task queue (TaskSubmit, TaskCancel, Topic.Tasks and /api/tasks). */
+  readonly tasks?: TaskPort;
   /** The application tree's root: the node is not ready before it exists (none: never ready). */
   readonly treePath?: string;
   /** Where the settings actor lives (the application tree says); none: the node serves no settings. */
@@ -197,6 +208,7 @@ function routes(s: GatewayState): ReturnType<typeof httpHandler> {
     registry: options.registry,
     staticRoot: options.staticRoot ?? DEFAULT_STATIC_ROOT,
     graph: options.graph,
+    tasks: options.tasks,
     settings: () => settingsRef(ctx, options),
     wallClock: options.wallClock ?? Date.now,
     readiness: () => {

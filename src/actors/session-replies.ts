@@ -1,6 +1,7 @@
 // What comes back to a live session from the rest of the node, one handler per kind: answers to
-// its client's requests (settings, graph changes, shortest paths), and the broadcasts of the topics
-// it subscribed to (settings deltas, graph changes, other clients' shortest paths, agent events).
+// its client's requests (settings, graph changes, shortest paths, tasks), and the broadcasts of the
+// topics it subscribed to (settings deltas, graph changes, other clients' shortest paths, agent
+// events, task changes).
 import { ZERO_HLC } from '../crdt/hlc.ts';
 import { filterChange, isIdentity } from '../gateway/filter.ts';
 import type {
@@ -18,8 +19,9 @@ import { resultInView } from '../gateway/sssp-view.ts';
 import { AckT, AddEdgeT, ErrorCode, GraphOp, GraphUpdateT, Topic, UpdateNodeT, type PayloadT } from '../protocol/index.ts';
 import type { SettingError, SettingsBroadcast } from '../settings/protocol.ts';
 import { sendError, type RequestReply, type RequestState } from './session-request-state.ts';
+import { handleTaskMsg, type TaskSessionMsg } from './session-tasks.ts';
 
-export type SessionReply = RequestReply | SettingsBroadcast | GraphChanged | GraphApplied | SsspResultMsg | AgentEvent;
+export type SessionReply = RequestReply | SettingsBroadcast | GraphChanged | GraphApplied | SsspResultMsg | AgentEvent | TaskSessionMsg;
 
 const SETTING_ERROR_CODES: Record<SettingError['code'], ErrorCode> = {
   conflict: ErrorCode.Conflict,
@@ -68,6 +70,10 @@ export function handleReply(s: RequestState, msg: SessionReply): void {
     case 'agent-event':
       if (s.topics.has(Topic.Agents)) s.rc.outbox.send(msg.payload);
       return;
+    case 'task-event':
+    case 'task-answer':
+    case 'task-flush':
+      return handleTaskMsg(s, msg, s.topics.has(Topic.Tasks));
     default:
       return unreachable(msg);
   }

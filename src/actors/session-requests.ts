@@ -1,6 +1,6 @@
 // What a live session does with each payload a client sends, one handler per kind: subscriptions,
-// graph mutations, node drags, settings, shortest paths, agent messages. What comes back from the
-// rest of the node: session-replies.ts.
+// graph mutations, node drags, settings, shortest paths, agent messages, tasks (session-tasks.ts).
+// What comes back from the rest of the node: session-replies.ts.
 // Replies carry the request's seq as their correlation id. Asks never block the session: their
 // answers come back as messages. A graph change is answered by the graph itself, in commit order
 // with the change stream (GraphApplied after the change's GraphChanged); the session matches the
@@ -25,11 +25,14 @@ import {
   SettingsSet,
   SsspRequest,
   Subscribe,
+  TaskCancel,
+  TaskSubmit,
   Topic,
   Unsubscribe,
 } from '../protocol/index.ts';
 import type { SettingChange, SetResult, SettingsMsg, SettingsSnapshot } from '../settings/protocol.ts';
 import { handleReply, type SessionReply } from './session-replies.ts';
+import { cancelTask, flushTasks, stopWatchingTasks, submitTask, watchTasks } from './session-tasks.ts';
 import { newRequestState, sendError, unsupported, type RequestContext, type RequestState } from './session-request-state.ts';
 
 export type { RequestContext, RequestReply } from './session-request-state.ts';
@@ -64,6 +67,8 @@ const SERVER_ONLY = new Set<Payload>([
   Payload.SsspResult,
   Payload.PositionIdTable,
   Payload.Ack,
+  Payload.AgentRegistered,
+  Payload.TaskStatus,
 ]);
 
 const MAX_SSSP_IN_FLIGHT = 16;
@@ -78,7 +83,10 @@ export function sessionRequests(rc: RequestContext): SessionRequests {
   return {
     handle: (env, type, allowed) => handle(s, env, type, allowed),
     event: (msg) => handleReply(s, msg),
-    resumed: (conn) => joinPositions(s, conn),
+    resumed: (conn) => {
+      joinPositions(s, conn);
+      flushTasks(s);
+    },
     detached: () => rc.deps.hub.leave(rc.sessionId()),
     stopped: () => unsubscribeAll(s),
   };
@@ -137,8 +145,16 @@ function handle(s: RequestState, env: Envelope, type: Payload, allowed: Allowed)
   }
 }
 
-/** Agent messages go to the swarm; anything else a client may not send is refused, naming it. */
+/** Task requests go to the queue, agent messages to the swarm; anything else a client may not send is refused, naming it. */
 function otherPayload(s: RequestState, env: Envelope, type: Payload, allowed: Allowed, correlationId: number): void {
+  if (type === Payload.TaskSubmit) {
+    if (allowed('tasks:write', 'submit tasks', correlationId)) submitTask(s, env.payload(new TaskSubmit()) as TaskSubmit, correlationId);
+    return;
+  }
+  if (type === Payload.TaskCancel) {
+    if (allowed('tasks:write', 'cancel tasks', correlationId)) cancelTask(s, env.payload(new TaskCancel()) as TaskCancel, correlationId);
+    return;
+  }
   if (AGENT_PAYLOADS.has(type)) {
     if (!allowed('agent:act', `send ${Payload[type]}`, correlationId)) return;
     const agents = s.rc.deps.agents;
@@ -198,6 +214,8 @@ function subscribeTopic(s: RequestState, topic: Topic, on: boolean, correlationI
       settings.tell(on ? { type: 'subscribe', subscriber: self, client: s.rc.sessionId() } : { type: 'unsubscribe', subscriber: self });
       return true;
     }
+    case Topic.Tasks:
+      return watchTasks(s, on, correlationId);
     case Topic.Graph:
     case Topic.Sssp:
     case Topic.Agents:
@@ -307,5 +325,6 @@ function unsubscribeAll(s: RequestState): void {
   if (s.topics.has(Topic.Settings)) deps.settings()?.tell({ type: 'unsubscribe', subscriber: self });
   if (s.topics.has(Topic.Sssp)) deps.sssp?.unsubscribe(self);
   if (s.topics.has(Topic.Agents)) deps.agents?.unsubscribe(self);
+  if (s.topics.has(Topic.Tasks)) stopWatchingTasks(s);
   s.topics.clear();
 }

@@ -1,5 +1,5 @@
 // One client session per WebSocket connection: the handshake (a signed token, optional resume),
-// subscriptions, requests routed to the graph, the layout, settings, SSSP and agents, and what comes
+// subscriptions, requests routed to the graph, the layout, settings, SSSP, agents and tasks, and what comes
 // back. Its states (handshaking, live, detached-awaiting-resume, closing) and why a detached one
 // may be resumed: src/actors/session-state.ts. Each message kind has its handler below, over the
 // session's state record; what a live session does with a client's requests: session-requests.ts.
@@ -29,6 +29,7 @@ import type {
   LayoutPort,
   SsspPort,
   SsspResultMsg,
+  TaskPort,
 } from '../gateway/ports.ts';
 import type { ReplayBudget } from '../gateway/replay-ring.ts';
 import type { SessionRegistry } from '../gateway/session-registry.ts';
@@ -37,6 +38,7 @@ import type { Envelope } from '../protocol/index.ts';
 import { decodeEnvelope, ErrorCode, ErrorReplyT, Handshake, HandshakeAcceptedT, Payload } from '../protocol/index.ts';
 import type { SettingsBroadcast, SettingsMsg } from '../settings/protocol.ts';
 import { sessionRequests, type RequestReply, type SessionRequests } from './session-requests.ts';
+import type { TaskSessionMsg } from './session-tasks.ts';
 import { claimsOf, detachReason, type ResumableClose, type SessionState, type SessionStateKind } from './session-state.ts';
 
 export interface SessionDeps {
@@ -56,6 +58,7 @@ export interface SessionDeps {
   readonly layout?: LayoutPort;
   readonly sssp?: SsspPort;
   readonly agents?: AgentPort;
+  readonly tasks?: TaskPort;
 }
 
 type TimerName = 'handshake' | 'heartbeat' | 'stall' | 'resume-window' | 'token-expiry' | 'handover-done';
@@ -70,7 +73,8 @@ export type SessionMsg =
   | GraphChanged
   | GraphApplied
   | SsspResultMsg
-  | AgentEvent;
+  | AgentEvent
+  | TaskSessionMsg;
 
 export type SessionPhase = SessionStateKind;
 

@@ -14,14 +14,20 @@ export type Permission =
   | 'settings:write'
   /** Register agents and send agent messages (heartbeats, task progress, knowledge). */
   | 'agent:act'
+  /**
+   * Submit tasks to the agent swarms and cancel them (the task queue lets an editor cancel only
+   * its own; an admin cancels any). Agents work on tasks and do not submit them: subtasks come
+   * from the planner, so every task traces back to a person.
+   */
+  | 'tasks:write'
   /** Metrics, the status page, the actor tree, recent events, fault injection. */
   | 'admin';
 
 const GRANTS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   viewer: new Set(['read']),
-  editor: new Set(['read', 'graph:write', 'settings:write']),
+  editor: new Set(['read', 'graph:write', 'settings:write', 'tasks:write']),
   agent: new Set(['read', 'graph:write', 'agent:act']),
-  admin: new Set(['read', 'graph:write', 'settings:write', 'agent:act', 'admin']),
+  admin: new Set(['read', 'graph:write', 'settings:write', 'agent:act', 'tasks:write', 'admin']),
 };
 
 export function isRole(value: unknown): value is Role {

@@ -19,6 +19,10 @@
 //                                                  at most 4000)
 //   GET  /api/graph/edges?offset=&limit=           read: a page of the edge list {total, offset, edges, next?},
 //                                                  each edge {id, source, target, directed}
+//   POST /api/tasks, GET /api/tasks, GET|DELETE /api/tasks/:id, GET /api/tasks/:id/events
+//                                                  the agents' tasks (http-task-api.ts): submit
+//                                                  (tasks:write, 201), list, read and follow (read),
+//                                                  cancel (tasks:write)
 //   GET  /api/settings?paths=a,b                   read
 //   PUT|POST /api/settings                          settings:write: {changes: [{path, value, ifVersion?}]}
 //   GET  / and the viewer's files                  read (query, bearer or the page's cookie); the page
@@ -26,7 +30,7 @@
 //                                                  page saying how to get a new address
 //
 // Answers: 400 bad input, 401 no or bad token, 403 role, 404, 405 (with Allow), 413 body too big,
-// 409 settings conflict, 503 what the route needs is not up.
+// 409 settings conflict or a task already final, 503 what the route needs is not up.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
@@ -42,7 +46,8 @@ import { authorise, requestToken, TOKEN_COOKIE } from './http-auth.ts';
 import { HttpError, json, methods, need, readBody, send } from './http-exchange.ts';
 import { graphRoute } from './http-graph-api.ts';
 import type { GatewayLimits } from './limits.ts';
-import type { GraphPort } from './ports.ts';
+import { taskRoute } from './http-task-api.ts';
+import type { GraphPort, TaskPort } from './ports.ts';
 import type { ReadinessReport } from './readiness.ts';
 import { serveStatic, tokenPage, VIEWER_NOT_BUILT } from './static-files.ts';
 
@@ -53,6 +58,7 @@ export interface HttpDeps {
   readonly registry: Registry | undefined;
   readonly staticRoot: string;
   readonly graph: GraphPort | undefined;
+  readonly tasks: TaskPort | undefined;
   readonly settings: () => Ref<SettingsMsg> | undefined;
   readonly wallClock: () => number;
   /** Whether each subsystem can serve now (the app tree up and the server listening among them). */
@@ -163,6 +169,8 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
   if (other !== undefined) return other(deps, req, res, url);
   if (path.startsWith('/api/graph/'))
     return graphRoute(deps.tokens, deps.graph, req, res, url, path.slice('/api/graph/'.length).split('/'));
+  if (path === '/api/tasks' || path.startsWith('/api/tasks/'))
+    return taskRoute(deps, req, res, url, path === '/api/tasks' ? [] : path.slice('/api/tasks/'.length).split('/'));
   if (path.startsWith('/api/') || path === '/api' || path === '/ws') throw new HttpError(404, 'not found');
   return root(deps, req, res, url);
 }

@@ -1,10 +1,12 @@
 // What the gateway needs from the rest of the node, as narrow interfaces: the physics engine's
 // position snapshots, the layout (drags), the graph (mutations, queries, change stream), shortest
-// paths and agents.
+// paths, agents and the agents' task queue.
 // The settings actor is reached through its own protocol (src/settings/protocol.ts). Each port is
 // implemented by whoever owns that subsystem; the tests implement them with small fakes.
 import type { GraphApplyRequest, GraphChanged, MutationOrigin } from '../graph/changes.ts';
+import type { Role } from '../auth/roles.ts';
 import type { Recipient } from '../shared/recipient.ts';
+import type { NewTask, TaskRecord, TaskState } from '../tasks/task.ts';
 import type { SsspErrorCode } from '../sssp/engine.ts';
 import type { PayloadT, SsspRequestT } from '../protocol/index.ts';
 import type { NodeFacets } from './node-facets.ts';
@@ -182,4 +184,63 @@ export interface AgentPort {
   deliver(payload: PayloadT, origin: MutationOrigin): void;
   subscribe(subscriber: Recipient<AgentEvent>): void;
   unsubscribe(subscriber: Recipient<AgentEvent>): void;
+}
+
+// ---- tasks ----------------------------------------------------------------------------------------
+
+/** Who asks, as the gateway's token check established it (the queue decides ownership from it). */
+export interface TaskRequester {
+  readonly subject: string;
+  readonly role: Role;
+}
+
+/**
+ * Why the queue (or the way to it) refused: the queue's own refusals, and 'unavailable' when no
+ * queue runs or it did not answer in time.
+ */
+export type TaskRefusalCode = 'bad-request' | 'not-found' | 'forbidden' | 'conflict' | 'overloaded' | 'unavailable';
+
+export interface TaskRefusal {
+  readonly ok: false;
+  readonly code: TaskRefusalCode;
+  readonly message: string;
+}
+
+export type TaskOutcome = { readonly ok: true; readonly task: TaskRecord } | TaskRefusal;
+
+export type TaskListOutcome = { readonly ok: true; readonly tasks: readonly TaskRecord[] } | TaskRefusal;
+
+/** Which tasks a list answers with, newest first; at most MAX_TASK_LIST of them. */
+export interface TaskFilter {
+  /** Absent or empty: every state. */
+  readonly states?: readonly TaskState[];
+  readonly parentId?: string;
+  readonly limit: number;
+}
+
+export const MAX_TASK_LIST = 1000;
+
+/**
+ * A task changed (any field, any state). The queue tells its watchers exactly this shape (its
+ * TaskEvent), so a session is handed to the queue as the watcher itself, with nothing between.
+ */
+export interface TaskStatusMsg {
+  readonly type: 'task-event';
+  readonly task: TaskRecord;
+}
+
+/**
+ * The agents' durable task queue. The promises never reject: a refusal, a queue that is not
+ * running and one that does not answer in time are all a TaskRefusal.
+ */
+export interface TaskPort {
+  /** Answered with the task as queued (its id, state 'queued'). */
+  submit(task: NewTask, by: TaskRequester): Promise<TaskOutcome>;
+  /** Cancels the task and its subtasks; answered with the task as cancelled. */
+  cancel(id: string, by: TaskRequester, reason: string): Promise<TaskOutcome>;
+  get(id: string): Promise<TaskOutcome>;
+  list(filter: TaskFilter): Promise<TaskListOutcome>;
+  /** Every change of every task goes to `subscriber` from now on; false when no queue runs now. */
+  watch(subscriber: Recipient<TaskStatusMsg>): boolean;
+  unwatch(subscriber: Recipient<TaskStatusMsg>): void;
 }

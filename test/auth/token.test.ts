@@ -104,14 +104,14 @@ test('arbitrary strings never verify and never throw', (t) => {
   for (const bad of [undefined, null, 42, {}, '', '.', 'a.', '.b', 'a.b.c', 'x'.repeat(5000)]) t.false(auth.verify(bad).ok);
 });
 
-test('roles: viewer reads; editor and agent mutate the graph; only editors and admins change settings', (t) => {
+test('roles: viewer reads; editor and agent mutate the graph; only editors and admins change settings and submit tasks', (t) => {
   const table: Record<string, Permission[]> = {
     viewer: ['read'],
-    editor: ['read', 'graph:write', 'settings:write'],
+    editor: ['read', 'graph:write', 'settings:write', 'tasks:write'],
     agent: ['read', 'graph:write', 'agent:act'],
-    admin: ['read', 'graph:write', 'settings:write', 'agent:act', 'admin'],
+    admin: ['read', 'graph:write', 'settings:write', 'agent:act', 'tasks:write', 'admin'],
   };
-  const all: Permission[] = ['read', 'graph:write', 'settings:write', 'agent:act', 'admin'];
+  const all: Permission[] = ['read', 'graph:write', 'settings:write', 'agent:act', 'tasks:write', 'admin'];
   for (const role of ROLES) for (const p of all) t.is(can(role, p), table[role]!.includes(p), `${role} ${p}`);
 });
 
