@@ -62,6 +62,7 @@ export class Agent {
   private readonly core: AgentCore;
   private lostSinceUp = false;
   private rejoins = 0;
+  private generation = 0;
   private rejoinTimer: NodeJS.Timeout | undefined;
   private closing = false;
   private readonly keepAlive = setInterval(() => undefined, KEEP_ALIVE_MS);
@@ -106,7 +107,7 @@ export class Agent {
 
   /** @internal */
   async start(): Promise<void> {
-    this.session = await AgentSession.start(this.sessionOptions(), this.core, (event) => this.transportEvent(event));
+    this.session = await this.startSession();
   }
 
   /**
@@ -169,7 +170,7 @@ export class Agent {
       this.rejoinTimer = undefined;
       if (this.closing) return;
       this.lostSinceUp = false;
-      AgentSession.start(this.sessionOptions(), this.core, (event) => this.transportEvent(event)).then(
+      this.startSession().then(
         (session) => {
           if (this.closing) void session.stop();
           else this.session = session;
@@ -177,6 +178,14 @@ export class Agent {
         (error: unknown) => this.events.publish({ type: 'warning', message: `could not start a new session: ${String(error)}` }),
       );
     }, delay);
+  }
+
+  /** A new session; events of the sessions before it (still stopping) are not this one's. */
+  private startSession(): Promise<AgentSession> {
+    const generation = ++this.generation;
+    return AgentSession.start(this.sessionOptions(), this.core, (event) => {
+      if (generation === this.generation) this.transportEvent(event);
+    });
   }
 
   private sessionOptions(): Parameters<typeof AgentSession.start>[0] {
