@@ -176,3 +176,24 @@ test('declared down by the node, the agent rejoins as a new incarnation and resu
   const done = await node.waitFor('long completed', (m) => m.kind === 'task-completed' && m.taskId === 'long');
   t.like(done, { result: 'finished after the rejoin' });
 });
+
+test('a registration refused as a conflict after a reconnect is tried again', async (t) => {
+  let registrations = 0;
+  const node = await startFakeNode(t, {
+    refuse: () => (++registrations === 2 ? { code: ErrorCode.Conflict, message: 'agent id in use' } : undefined),
+  });
+  const proxy = await startTcpProxy(t, node.url);
+  const agent = await connectAgent(options('conflicted-1', proxy.url));
+  t.teardown(() => agent.close());
+  const events: AgentEvent[] = [];
+  agent.events.subscribe((e) => events.push(e));
+  proxy.drop();
+  await pollUntil(() => events.some((e) => e.type === 'registered'), {
+    limitMs: 15_000,
+    everyMs: 20,
+    what: 'registered after the conflict',
+  });
+  t.true(events.some((e) => e.type === 'warning' && /registering again/.test(e.message)));
+  t.true(agent.registered);
+  t.is(registrations, 3);
+});
