@@ -235,26 +235,28 @@ export async function connectAgent(options: ConnectAgentOptions): Promise<Agent>
   const node = await nodeOf(options);
   const agent = new Agent(id, node, options);
   const timeoutMs = options.registerTimeoutMs ?? 30_000;
+  let timer: NodeJS.Timeout | undefined;
+  let unsubscribe: (() => void) | undefined;
   const outcome = new Promise<Error | undefined>((resolve) => {
-    const timer = setTimeout(
-      () =>
-        resolve(
-          new AgentConnectError(
-            `${node.address} at ${node.url} did not accept agent ${id} within ${timeoutMs} ms: is the node up, and is the token ` +
-              `signed by it, unexpired, with role agent and subject ${id}?`,
-          ),
-        ),
-      timeoutMs,
-    );
-    const unsubscribe = agent.events.subscribe((event) => {
-      if (event.type !== 'registered' && !(event.type === 'refused' && event.error.taskId === undefined)) return;
-      clearTimeout(timer);
-      unsubscribe();
-      resolve(event.type === 'refused' ? event.error : undefined);
+    timer = setTimeout(() => {
+      const hint = `is the node up, and is the token signed by it, unexpired, with role agent and subject ${id}?`;
+      resolve(new AgentConnectError(`${node.address} at ${node.url} did not accept agent ${id} within ${timeoutMs} ms: ${hint}`));
+    }, timeoutMs);
+    unsubscribe = agent.events.subscribe((event) => {
+      if (event.type === 'registered') resolve(undefined);
+      else if (event.type === 'refused' && event.error.taskId === undefined) resolve(event.error);
     });
   });
-  await agent.start();
-  const error = await outcome;
+  let error: Error | undefined;
+  try {
+    await agent.start();
+    error = await outcome;
+  } catch (thrown) {
+    error = thrown instanceof Error ? thrown : new AgentConnectError(String(thrown));
+  } finally {
+    clearTimeout(timer);
+    unsubscribe?.();
+  }
   if (error !== undefined) {
     await agent.close();
     throw error;
