@@ -70,6 +70,11 @@ export class AgentCore {
     return this.swarm !== undefined;
   }
 
+  /** Whether the node has accepted this agent at least once (in any session). */
+  get hasRegistered(): boolean {
+    return this.registeredOnce;
+  }
+
   /** A system's actor has started (the first, or after a rejoin): register through it. */
   attach(link: AgentLink): void {
     this.link = link;

@@ -13,7 +13,8 @@ import type { RemoteLimits } from '../runtime/remote/remote-limits.ts';
 import type { AgentEvent } from './agent-events.ts';
 import { AgentCore } from './agent-core.ts';
 import { AgentSession } from './agent-session.ts';
-import { AgentConfigError, AgentConnectError } from './errors.ts';
+import { ErrorCode } from '../protocol/generated/vf/error-code.ts';
+import { AgentConfigError, AgentConnectError, type AgentRefusedError } from './errors.ts';
 import { discoverNode, remoteUrlOf, type NodeEndpoint } from './node-address.ts';
 import { Telemetry } from './telemetry.ts';
 import type { CollaborationHandler, TaskHandler } from './task-context.ts';
@@ -51,6 +52,12 @@ export interface ConnectAgentOptions {
 /** Delays between rejoins after the node declared this agent down: doubling, capped. */
 const REJOIN_MIN_MS = 500;
 const REJOIN_MAX_MS = 10_000;
+/**
+ * After a rejoin the node may still count the old incarnation as the agent for a moment, and
+ * refuse the new one's registration as a conflict: it is tried again this many times, doubling
+ * the delay from REJOIN_MIN_MS, before the refusal ends the agent.
+ */
+const CONFLICT_RETRIES = 4;
 /** The runtime's timers do not hold the process open; a connected agent does, until it closes. */
 const KEEP_ALIVE_MS = 2 ** 30;
 
@@ -62,6 +69,9 @@ export class Agent {
   private readonly core: AgentCore;
   private lostSinceUp = false;
   private rejoins = 0;
+  private conflicts = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private generation = 0;
   private rejoinTimer: NodeJS.Timeout | undefined;
   private closing = false;
   private readonly keepAlive = setInterval(() => undefined, KEEP_ALIVE_MS);
@@ -90,9 +100,11 @@ export class Agent {
       this.events,
     );
     this.events.subscribe((event) => {
-      if (event.type === 'registered') this.rejoins = 0;
-      // A refused registration ends the agent: the node will not take it as it is.
-      if (event.type === 'refused' && event.error.taskId === undefined) void this.stop(event.error);
+      if (event.type === 'registered') {
+        this.rejoins = 0;
+        this.conflicts = 0;
+      }
+      if (event.type === 'refused' && event.error.taskId === undefined) this.registrationRefused(event.error);
     });
   }
 
@@ -106,7 +118,7 @@ export class Agent {
 
   /** @internal */
   async start(): Promise<void> {
-    this.session = await AgentSession.start(this.sessionOptions(), this.core, (event) => this.transportEvent(event));
+    this.session = await this.startSession();
   }
 
   /**
@@ -134,6 +146,7 @@ export class Agent {
     }
     this.closing = true;
     clearTimeout(this.rejoinTimer);
+    clearTimeout(this.retryTimer);
     clearInterval(this.keepAlive);
     this.core.close(error === undefined ? 'the agent is closing' : error.message);
     const session = this.session;
@@ -142,6 +155,18 @@ export class Agent {
     await session?.stop();
     this.events.publish(error === undefined ? { type: 'closed' } : { type: 'closed', error });
     this.resolveClosed(error);
+  }
+
+  /** A refused registration ends the agent (the node will not take it as it is), but for a conflict after a rejoin. */
+  private registrationRefused(error: AgentRefusedError): void {
+    if (error.code !== ErrorCode.Conflict || !this.core.hasRegistered || this.conflicts >= CONFLICT_RETRIES || this.closing) {
+      void this.stop(error);
+      return;
+    }
+    const delay = REJOIN_MIN_MS * 2 ** this.conflicts++;
+    this.events.publish({ type: 'warning', message: `${error.message}: registering again in ${delay} ms` });
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.core.register(), delay);
   }
 
   private transportEvent(event: RemoteEvent): void {
@@ -169,7 +194,7 @@ export class Agent {
       this.rejoinTimer = undefined;
       if (this.closing) return;
       this.lostSinceUp = false;
-      AgentSession.start(this.sessionOptions(), this.core, (event) => this.transportEvent(event)).then(
+      this.startSession().then(
         (session) => {
           if (this.closing) void session.stop();
           else this.session = session;
@@ -177,6 +202,14 @@ export class Agent {
         (error: unknown) => this.events.publish({ type: 'warning', message: `could not start a new session: ${String(error)}` }),
       );
     }, delay);
+  }
+
+  /** A new session; events of the sessions before it (still stopping) are not this one's. */
+  private startSession(): Promise<AgentSession> {
+    const generation = ++this.generation;
+    return AgentSession.start(this.sessionOptions(), this.core, (event) => {
+      if (generation === this.generation) this.transportEvent(event);
+    });
   }
 
   private sessionOptions(): Parameters<typeof AgentSession.start>[0] {
@@ -202,26 +235,28 @@ export async function connectAgent(options: ConnectAgentOptions): Promise<Agent>
   const node = await nodeOf(options);
   const agent = new Agent(id, node, options);
   const timeoutMs = options.registerTimeoutMs ?? 30_000;
+  let timer: NodeJS.Timeout | undefined;
+  let unsubscribe: (() => void) | undefined;
   const outcome = new Promise<Error | undefined>((resolve) => {
-    const timer = setTimeout(
-      () =>
-        resolve(
-          new AgentConnectError(
-            `${node.address} at ${node.url} did not accept agent ${id} within ${timeoutMs} ms: is the node up, and is the token ` +
-              `signed by it, unexpired, with role agent and subject ${id}?`,
-          ),
-        ),
-      timeoutMs,
-    );
-    const unsubscribe = agent.events.subscribe((event) => {
-      if (event.type !== 'registered' && !(event.type === 'refused' && event.error.taskId === undefined)) return;
-      clearTimeout(timer);
-      unsubscribe();
-      resolve(event.type === 'refused' ? event.error : undefined);
+    timer = setTimeout(() => {
+      const hint = `is the node up, and is the token signed by it, unexpired, with role agent and subject ${id}?`;
+      resolve(new AgentConnectError(`${node.address} at ${node.url} did not accept agent ${id} within ${timeoutMs} ms: ${hint}`));
+    }, timeoutMs);
+    unsubscribe = agent.events.subscribe((event) => {
+      if (event.type === 'registered') resolve(undefined);
+      else if (event.type === 'refused' && event.error.taskId === undefined) resolve(event.error);
     });
   });
-  await agent.start();
-  const error = await outcome;
+  let error: Error | undefined;
+  try {
+    await agent.start();
+    error = await outcome;
+  } catch (thrown) {
+    error = thrown instanceof Error ? thrown : new AgentConnectError(String(thrown));
+  } finally {
+    clearTimeout(timer);
+    unsubscribe?.();
+  }
   if (error !== undefined) {
     await agent.close();
     throw error;

@@ -12,9 +12,11 @@ import {
   discoverNode,
   NodeDiscoveryError,
   remoteUrlOf,
+  type AgentEvent,
   type ConnectAgentOptions,
 } from '../../src/sdk/index.ts';
 import { pollUntil } from '../helpers/poll.ts';
+import { startTcpProxy } from './support/tcp-proxy.ts';
 import { agentToken, NODE_ADDRESS, startFakeNode, TEST_LIMITS, TEST_TOKENS } from './support/fake-node.ts';
 
 const idle = (): Promise<unknown> => Promise.resolve('done');
@@ -125,4 +127,73 @@ test('agent.ask reaches an actor on the node; close stops the agent and the node
     agent.ask('/app/agents/swarms', () => ({}), 100),
     { instanceOf: AgentConnectError },
   );
+});
+
+test('declared down by the node, the agent rejoins as a new incarnation and resumes the tasks the node holds', async (t) => {
+  const node = await startFakeNode(t, { downAfterMs: 1_500 });
+  const proxy = await startTcpProxy(t, node.url);
+  let release: (() => void) | undefined;
+  const started: string[] = [];
+  const agent = await connectAgent(
+    options('rejoiner-1', proxy.url, {
+      limits: { ...TEST_LIMITS, downAfterMs: 1_500 },
+      onTask: async (task, ctx) => {
+        started.push(task.taskId);
+        await new Promise<void>((resolve, reject) => {
+          release = resolve;
+          ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error));
+        });
+        return 'finished after the rejoin';
+      },
+    }),
+  );
+  t.teardown(() => agent.close());
+  const events: AgentEvent[] = [];
+  agent.events.subscribe((e) => events.push(e));
+  node.assign('rejoiner-1', { taskId: 'long', input: '{}' });
+  await pollUntil(() => started.includes('long'), { limitMs: 10_000, everyMs: 10, what: 'the task started' });
+
+  // The node becomes unreachable for longer than either side's failure detector waits.
+  proxy.block(true);
+  proxy.drop();
+  await pollUntil(() => events.some((e) => e.type === 'rejoining'), { limitMs: 15_000, everyMs: 20, what: 'the agent rejoins' });
+  await pollUntil(() => node.events.some((e) => e.type === 'association-down' && e.address === 'rejoiner-1'), {
+    limitMs: 15_000,
+    everyMs: 20,
+    what: 'the node declared the agent down',
+  });
+  proxy.block(false);
+  const again = await pollUntil(() => events.find((e) => e.type === 'registered'), {
+    limitMs: 20_000,
+    everyMs: 20,
+    what: 'registered again',
+  });
+  t.like(again, { resumed: ['long'], dropped: [] });
+  t.is(node.registrations('rejoiner-1'), 2);
+  const incarnations = node.events.flatMap((e) => (e.type === 'association-up' && e.address === 'rejoiner-1' ? [e.incarnation] : []));
+  t.is(new Set(incarnations).size, 2, 'a new incarnation');
+  release!();
+  const done = await node.waitFor('long completed', (m) => m.kind === 'task-completed' && m.taskId === 'long');
+  t.like(done, { result: 'finished after the rejoin' });
+});
+
+test('a registration refused as a conflict after a reconnect is tried again', async (t) => {
+  let registrations = 0;
+  const node = await startFakeNode(t, {
+    refuse: () => (++registrations === 2 ? { code: ErrorCode.Conflict, message: 'agent id in use' } : undefined),
+  });
+  const proxy = await startTcpProxy(t, node.url);
+  const agent = await connectAgent(options('conflicted-1', proxy.url));
+  t.teardown(() => agent.close());
+  const events: AgentEvent[] = [];
+  agent.events.subscribe((e) => events.push(e));
+  proxy.drop();
+  await pollUntil(() => events.some((e) => e.type === 'registered'), {
+    limitMs: 15_000,
+    everyMs: 20,
+    what: 'registered after the conflict',
+  });
+  t.true(events.some((e) => e.type === 'warning' && /registering again/.test(e.message)));
+  t.true(agent.registered);
+  t.is(registrations, 3);
 });

@@ -1,7 +1,7 @@
 // The Python agent of examples/python-agent, written from the schemas and docs/protocol.md alone,
 // against a fake swarm on a remote transport in this process: its FlatBuffers code generated into
 // a temporary folder, the handshake with its token, registration, heartbeats, a task answered by
-// progress and a result. Skipped, saying why, when python3, its packages or flatc are missing.
+// progress and a result, and a dropped connection dialed again. Skipped, saying why, when python3, its packages or flatc are missing.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import test from 'ava';
 import type { AgentOutbound, TaskCompletedMsg, TaskProgressMsg } from '../../src/agent-protocol/messages.ts';
 import { pollUntil } from '../helpers/poll.ts';
 import { agentToken, NODE_ADDRESS, startFakeNode } from './support/fake-node.ts';
+import { startTcpProxy } from './support/tcp-proxy.ts';
 
 const FOLDER = fileURLToPath(new URL('../../examples/python-agent/', import.meta.url));
 
@@ -43,7 +44,7 @@ function missing(interpreter: string | undefined): string | undefined {
   return undefined;
 }
 
-test('the Python agent registers, heartbeats and answers a task with progress and a word count', async (t) => {
+test('the Python agent registers, heartbeats, answers tasks with progress and a word count, and reconnects', async (t) => {
   const interpreter = python();
   const lacking = missing(interpreter);
   if (lacking !== undefined) {
@@ -56,6 +57,7 @@ test('the Python agent registers, heartbeats and answers a task with progress an
   execFileSync(join(FOLDER, 'generate.sh'), [generated], { stdio: 'pipe' });
 
   const node = await startFakeNode(t, { heartbeatMs: 200 });
+  const proxy = await startTcpProxy(t, node.url);
   const child = spawn(
     interpreter!,
     [
@@ -63,7 +65,7 @@ test('the Python agent registers, heartbeats and answers a task with progress an
       '--node',
       NODE_ADDRESS,
       '--remote-url',
-      node.url,
+      proxy.url,
       '--token',
       agentToken('py-agent-1'),
       '--generated',
@@ -107,6 +109,9 @@ test('the Python agent registers, heartbeats and answers a task with progress an
   t.like(progress, { progress: 0.5, attempt: 4 });
   t.true(node.received.indexOf(progress!) < node.received.indexOf(done));
 
+  // The connection drops: the agent dials again, registers again, and carries on.
+  t.true(proxy.drop() > 0);
+  await pollUntil(() => node.registrations('py-agent-1') >= 2, { limitMs: 30_000, everyMs: 20, what: `registered again:\n${output}` });
   // A second task; then it stops by itself (--max-tasks 2) and says it is going away.
   node.assign('py-agent-1', { taskId: 'py-2', input: 'ünïcode wörds, too' });
   await waitFor('py-2 completed', (m) => m.kind === 'task-completed' && m.taskId === 'py-2');

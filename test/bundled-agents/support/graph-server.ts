@@ -1,6 +1,7 @@
 // A small graph behind the routes of the node's HTTP graph API that the bundled agents read
 // (node, nodes, edges), with the same answer shapes, on 127.0.0.1 for one test.
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { ExecutionContext } from 'ava';
 
 export interface TestNode {
@@ -16,20 +17,38 @@ export interface TestEdge {
   readonly target: number;
 }
 
+export interface GraphServerExtras {
+  /** Answers a request the graph routes do not (true: answered). */
+  readonly route?: (req: IncomingMessage, res: ServerResponse, body: string) => boolean;
+  /** Takes WebSocket upgrades. */
+  readonly upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+}
+
+/** `token`: the one bearer token accepted, or a check of any. */
 export async function startGraphServer(
   t: ExecutionContext,
   nodes: readonly TestNode[],
   edges: readonly TestEdge[],
-  token: string,
+  token: string | ((bearer: string) => boolean),
+  extras: GraphServerExtras = {},
 ): Promise<{ url: string; requests: string[] }> {
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const requests: string[] = [];
+  const authorised = (header: string | undefined): boolean =>
+    header?.startsWith('Bearer ') === true && (typeof token === 'string' ? header.slice(7) === token : token(header.slice(7)));
   const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => void (body = (body + d.toString()).slice(0, 65_536)));
+    req.on('end', () => answer(req, res, body));
+  });
+  if (extras.upgrade !== undefined) server.on('upgrade', extras.upgrade);
+  const answer = (req: IncomingMessage, res: ServerResponse, body: string): void => {
     const url = new URL(req.url ?? '/', 'http://x');
     requests.push(url.pathname);
-    const send = (status: number, body: unknown): void =>
-      void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    if (req.headers.authorization !== `Bearer ${token}`) return send(401, { error: 'unauthorized' });
+    const send = (status: number, answerBody: unknown): void =>
+      void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(answerBody));
+    if (extras.route?.(req, res, body) === true) return;
+    if (!authorised(req.headers.authorization)) return send(401, { error: 'unauthorized' });
     const view = (n: TestNode, content: number): Record<string, unknown> => {
       const { content: text, ...rest } = n;
       return content > 0 && text !== undefined ? { ...rest, content: text.slice(0, content) } : rest;
@@ -58,7 +77,7 @@ export async function startGraphServer(
       return send(200, { total: edges.length, offset, edges: page, ...next, version: 1 });
     }
     send(404, { error: 'not found' });
-  });
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => void server.close());
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, requests };

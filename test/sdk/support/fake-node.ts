@@ -35,6 +35,8 @@ export function agentToken(sub: string): string {
 export interface FakeNodeOptions {
   /** Heartbeat interval the node asks for. */
   readonly heartbeatMs?: number;
+  /** The node's failure detector bound (default TEST_LIMITS'). */
+  readonly downAfterMs?: number;
   /** A refusal for a registration, or undefined to accept it. */
   readonly refuse?: (m: AgentRegisterMsg) => Omit<AgentRefusedMsg, 'kind'> | undefined;
 }
@@ -110,7 +112,7 @@ export async function startFakeNode(t: ExecutionContext, options: FakeNodeOption
     listen: { host: '127.0.0.1' },
     codecs: agentCodecRegistry(),
     tokens: TEST_TOKENS,
-    limits: TEST_LIMITS,
+    limits: { ...TEST_LIMITS, ...(options.downAfterMs === undefined ? {} : { downAfterMs: options.downAfterMs }) },
   });
   const events: RemoteEvent[] = [];
   transport.events.subscribe((e) => events.push(e));

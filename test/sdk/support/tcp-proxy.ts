@@ -8,13 +8,20 @@ export interface TcpProxy {
   readonly url: string;
   /** Destroys every connection through the relay now. */
   drop(): number;
+  /** While blocked, new connections are closed as soon as they open (the node is unreachable). */
+  block(blocked: boolean): void;
   readonly connections: () => number;
 }
 
 export async function startTcpProxy(t: ExecutionContext, targetUrl: string): Promise<TcpProxy> {
   const target = new URL(targetUrl);
   const pairs = new Set<[Socket, Socket]>();
+  let blocked = false;
   const server: Server = createServer((client) => {
+    if (blocked) {
+      client.destroy();
+      return;
+    }
     const upstream = createConnection({ host: target.hostname, port: Number(target.port) });
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);
@@ -48,6 +55,7 @@ export async function startTcpProxy(t: ExecutionContext, targetUrl: string): Pro
       pairs.clear();
       return n;
     },
+    block: (value) => void (blocked = value),
     connections: () => pairs.size,
   };
 }
