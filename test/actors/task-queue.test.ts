@@ -236,3 +236,42 @@ test.serial('on the real PostgreSQL: submit, lease, complete, and a second queue
   await again.barrier();
   t.is(ok(await again.get(b.id)).state, 'done');
 });
+
+test.serial('group commit: submissions that arrive together share transactions, each answered after its commit', async (t) => {
+  const inner = await freshDb();
+  let transactions = 0;
+  const db: SqlClient = {
+    ...inner,
+    kind: inner.kind,
+    query: inner.query.bind(inner),
+    exec: inner.exec.bind(inner),
+    close: async () => undefined,
+    writerSession: inner.writerSession.bind(inner),
+    transaction: (fn) => (transactions++, inner.transaction(fn)),
+  };
+  const p = startPipeline(t, { db });
+  await p.barrier();
+  const store = new TaskStore(inner);
+  const answered: Promise<boolean>[] = [];
+  const replies = await new Promise<TaskReply[]>((resolve) => {
+    const got: TaskReply[] = [];
+    for (let i = 0; i < 50; i++)
+      p.queue.tell({
+        type: 'submit',
+        task: { description: `t${i}`, capability: 'link' },
+        by: EDITOR,
+        replyTo: {
+          path: '/test/g',
+          tell: (r) => {
+            // Durable when answered: the row is there.
+            if (r.ok) answered.push(store.get(r.task.id).then((row) => row !== undefined));
+            got.push(r);
+            if (got.length === 50) resolve(got);
+          },
+        },
+      });
+  });
+  t.true(replies.every((r) => r.ok));
+  t.true((await Promise.all(answered)).every(Boolean));
+  t.true(transactions < 50, `${transactions} transactions for 50 submissions`);
+});
