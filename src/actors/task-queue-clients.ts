@@ -4,7 +4,7 @@ import { recipeOf } from '../tasks/recipes.ts';
 import { checkNewTask, queuedRecord, truncateBytes, withError } from '../tasks/new-task.ts';
 import { TASK_STATES, type TaskRecord } from '../tasks/task.ts';
 import { newTaskId } from '../tasks/task-id.ts';
-import { MAX_LIST, type StoredTask } from '../tasks/task-store.ts';
+import type { StoredTask } from '../tasks/task-store.ts';
 import { holdsLease, isFinal } from '../tasks/transitions.ts';
 import type { Recipient } from '../shared/recipient.ts';
 import type { TaskActor, TaskListReply, TaskQueueMsg, TaskRefusal, TaskReply } from './task-messages.ts';
@@ -18,6 +18,8 @@ type Internal<T extends TaskQueueInternalMsg['type']> = Extract<TaskQueueInterna
 
 const SUBJECT_BYTES = 256;
 const REASON_BYTES = 1_024;
+/** Tasks in one list answer (each may carry a result of up to 1 MiB). */
+export const MAX_LIST_REPLY = 1_000;
 
 export function refuse(code: TaskRefusal, message: string): { readonly ok: false; readonly code: TaskRefusal; readonly message: string } {
   return { ok: false, code, message };
@@ -154,8 +156,8 @@ export function list(s: QueueState, msg: Msg<'list'>): void {
   const states = msg.states ?? [];
   if (!Array.isArray(states) || states.some((st) => !(TASK_STATES as readonly string[]).includes(st)))
     return msg.replyTo.tell(refuse('bad-request', `states are among ${TASK_STATES.join(', ')}`));
-  if (!Number.isInteger(msg.limit) || msg.limit < 1 || msg.limit > MAX_LIST)
-    return msg.replyTo.tell(refuse('bad-request', `limit is 1..${MAX_LIST}`));
+  if (!Number.isInteger(msg.limit) || msg.limit < 1 || msg.limit > MAX_LIST_REPLY)
+    return msg.replyTo.tell(refuse('bad-request', `limit is 1..${MAX_LIST_REPLY}`));
   if (msg.parentId !== undefined && typeof msg.parentId !== 'string') return msg.replyTo.tell(refuse('bad-request', 'parentId is text'));
   s.ctx.pipeToSelf(
     s.o.store.list({ states, ...(msg.parentId === undefined ? {} : { parentId: msg.parentId }), limit: msg.limit }),

@@ -85,6 +85,10 @@ export const TASK_QUEUE_SPAWN = { name: TASK_QUEUE_NAME, mailbox: { capacity: 10
 export type TaskQueueFactory = ActorFactory<TaskQueueActorMsg> & { readonly probe: TaskQueueProbe };
 
 export function taskQueueActor(options: TaskQueueOptions): TaskQueueFactory {
+  for (const key of ['maxOpenTasks', 'defaultDeadlineMs', 'defaultMaxAttempts', 'maxWatchers', 'plannerRetryMs'] as const) {
+    const v = options[key];
+    if (v !== undefined && !(Number.isSafeInteger(v) && v > 0)) throw new RangeError(`task queue ${key} must be a positive integer`);
+  }
   let settings: TaskQueueSettings | undefined;
   // The watchers do not know of restarts, so they outlive them; so does the last flush, which a
   // fresh incarnation waits for before it reads the store.

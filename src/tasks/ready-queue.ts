@@ -1,7 +1,7 @@
 // The queued tasks an agent may lease, per swarm and capability, best first: higher priority, then
 // older, then first queued. A binary heap per (swarm, capability) with removal by id marked lazily
-// (a removed entry is skipped when it reaches the top), and rebuilt when the skipped ones
-// outnumber the live ones, so its size stays within twice the queued tasks.
+// (a removed entry is skipped when it reaches the top), rebuilt when the skipped ones outnumber
+// the live ones and dropped when empty, so its size stays within twice the queued tasks.
 
 export interface ReadyTask {
   readonly id: string;
@@ -21,6 +21,11 @@ interface Entry {
 class Heap {
   readonly items: Entry[] = [];
   live = 0;
+
+  constructor(
+    readonly swarm: string,
+    readonly capability: string,
+  ) {}
 
   push(e: Entry): void {
     const h = this.items;
@@ -79,7 +84,7 @@ export class ReadyQueue {
     let bySwarm = this.heaps.get(task.swarm);
     if (bySwarm === undefined) this.heaps.set(task.swarm, (bySwarm = new Map()));
     let heap = bySwarm.get(task.capability);
-    if (heap === undefined) bySwarm.set(task.capability, (heap = new Heap()));
+    if (heap === undefined) bySwarm.set(task.capability, (heap = new Heap(task.swarm, task.capability)));
     const entry = { id: task.id, priority: task.priority, createdMs: task.createdMs, seq: this.seq++ };
     heap.push(entry);
     heap.live++;
@@ -91,7 +96,9 @@ export class ReadyQueue {
     if (at === undefined) return;
     this.live.delete(id);
     at.heap.live--;
-    if (at.heap.items.length > 2 * at.heap.live + 64) this.compact(at.heap);
+    // Names come from submissions: a heap (and a swarm) with nothing queued is dropped, not kept.
+    if (at.heap.live === 0) this.drop(at.heap);
+    else if (at.heap.items.length > 2 * at.heap.live + 64) this.compact(at.heap);
   }
 
   /** The best queued task of `swarm` for an agent with `capabilities`; it stays queued. */
@@ -124,6 +131,12 @@ export class ReadyQueue {
       if (e === undefined || this.live.get(e.id)?.seq === e.seq) return e;
       heap.pop();
     }
+  }
+
+  private drop(heap: Heap): void {
+    const bySwarm = this.heaps.get(heap.swarm);
+    bySwarm?.delete(heap.capability);
+    if (bySwarm?.size === 0) this.heaps.delete(heap.swarm);
   }
 
   private compact(heap: Heap): void {

@@ -31,7 +31,8 @@ test('the queue and the planner crash at random while tasks flow; every accepted
   accepted.push(ok(await p.submit({ description: 'links', recipe: 'link-pages', maxAttempts: 100 })).id);
 
   p.ts.system.faults.inject(TASK_QUEUE_PATH, { kind: 'throw-randomly', probability: 0.1 });
-  p.ts.system.faults.inject(PLANNER_PATH, { kind: 'throw-randomly', probability: 0.3 });
+  // The planner hears few messages: its next two are lost for sure (plans the queue must ask again).
+  p.ts.system.faults.inject(PLANNER_PATH, { kind: 'throw', times: 2 });
   // More submissions while it crashes: those answered ok are accepted; the others may or may not exist.
   const more: NewTask[] = [
     ...Array.from({ length: 8 }, (_, i) => ({ description: `late echo ${i}`, capability: 'echo', maxAttempts: 100 })),
@@ -45,27 +46,25 @@ test('the queue and the planner crash at random while tasks flow; every accepted
       by: EDITOR,
       replyTo: { path: '/test/late', tell: (r: TaskReply) => void (r.ok && accepted.push(r.task.id)) },
     });
-  for (let step = 0; step < 80; step++) {
+  const restarted = (path: string) => log.of('actor-restarted').some((e) => e.path === path);
+  // At least 20 s of virtual time with faults, and until both have crashed (bounded).
+  for (let step = 0; step < 80 || (step < 2_000 && !(restarted(TASK_QUEUE_PATH) && restarted(PLANNER_PATH))); step++) {
     await p.ts.advance(250);
     await realPause(2);
   }
   p.ts.system.faults.clear(TASK_QUEUE_PATH);
   p.ts.system.faults.clear(PLANNER_PATH);
-  t.true(
-    log.of('actor-restarted').some((e) => e.path === TASK_QUEUE_PATH),
-    'the queue was restarted',
-  );
-  t.true(
-    log.of('actor-restarted').some((e) => e.path === PLANNER_PATH),
-    'the planner was restarted',
-  );
+  t.true(restarted(TASK_QUEUE_PATH), 'the queue was restarted');
+  t.true(restarted(PLANNER_PATH), 'the planner was restarted');
   t.true(accepted.length > 9, 'some submissions made it through the crashes');
 
   await pollUntil(
     async () => {
       await p.ts.advance(500);
       const states = await Promise.all(accepted.map(async (id) => (await store.get(id))?.task.state));
-      return states.every((s) => s === 'done');
+      // Submissions whose answer a crash lost may exist too: they must end as well.
+      const open = await db.query("SELECT id FROM tasks WHERE state IN ('queued', 'assigned', 'running')");
+      return states.every((s) => s === 'done') && open.length === 0;
     },
     { limitMs: 60_000, what: 'every accepted task done' },
   );
@@ -84,6 +83,6 @@ test('the queue and the planner crash at random while tasks flow; every accepted
     [...doneEvents.values()].every((n) => n === 1),
     'no task was done twice',
   );
-  const rows = await db.query<{ n: unknown }>("SELECT count(*) AS n FROM tasks WHERE state NOT IN ('done')");
-  t.is(Number(rows[0]?.n), 0, 'nothing is left open or failed');
+  const rows = await db.query<{ id: string; state: string; errors: unknown }>("SELECT id, state, errors FROM tasks WHERE state <> 'done'");
+  t.deepEqual(rows, [], 'nothing failed');
 });

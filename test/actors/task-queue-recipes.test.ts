@@ -4,15 +4,20 @@
 import test, { type ExecutionContext } from 'ava';
 import { migrate } from '../../src/storage/migrate.ts';
 import { pgliteClient } from '../../src/storage/pglite-client.ts';
+import type { SqlClient } from '../../src/storage/sql.ts';
 import type { TaskRecord } from '../../src/tasks/task.ts';
 import type { Leased, TaskReply } from '../../src/actors/task-messages.ts';
 import { ADMIN, ok, startPipeline, type PipelineOptions, type Pipeline } from '../tasks/pipeline.ts';
 import { pollUntil } from '../helpers/poll.ts';
 
+// One database for the file, emptied before each test (they run one at a time).
+let shared: Promise<SqlClient> | undefined;
+test.after.always(async () => (await shared)?.close());
+
 async function setup(t: ExecutionContext, o: Partial<PipelineOptions> = {}): Promise<Pipeline> {
-  const db = await pgliteClient();
-  t.teardown(() => db.close());
-  await migrate(db);
+  shared ??= pgliteClient().then(async (db) => (await migrate(db), db));
+  const db = await shared;
+  await db.exec('TRUNCATE tasks');
   return startPipeline(t, { db, ...o });
 }
 
@@ -34,7 +39,7 @@ interface Aggregated {
   failed: number;
 }
 
-test('link-pages: the pages in batches of 20, each done by an agent, aggregated into the parent', async (t) => {
+test.serial('link-pages: the pages in batches of 20, each done by an agent, aggregated into the parent', async (t) => {
   const p = await setup(t, { swarm: { agents: 2 } });
   const parent = ok(await p.submit({ description: 'link the wiki', recipe: 'link-pages' }));
   t.is(parent.state, 'queued', 'answered as queued');
@@ -61,7 +66,7 @@ test('link-pages: the pages in batches of 20, each done by an agent, aggregated 
   );
 });
 
-test('summarise-pages with chosen pages and batch; a failed subtask fails the parent with its reason', async (t) => {
+test.serial('summarise-pages with chosen pages and batch; a failed subtask fails the parent with its reason', async (t) => {
   const p = await setup(t, {
     swarm: {
       agents: 1,
@@ -79,7 +84,7 @@ test('summarise-pages with chosen pages and batch; a failed subtask fails the pa
   t.deepEqual(final.errors, ['some subtasks did not succeed']);
 });
 
-test('curate: one subtask with the input passed through; a bad page input fails the plan saying why', async (t) => {
+test.serial('curate: one subtask with the input passed through; a bad page input fails the plan saying why', async (t) => {
   const p = await setup(t, { swarm: { agents: 1 } });
   const parent = ok(await p.submit({ description: 'tidy', recipe: 'curate', input: '{"tags":["a"]}' }));
   const final = await finalOf(p, parent.id);
@@ -99,7 +104,7 @@ test('curate: one subtask with the input passed through; a bad page input fails 
   t.deepEqual(JSON.parse(nothing.result!), { subtasks: [], done: 0, failed: 0 });
 });
 
-test('plan-with-agent: an agent plans, its plan becomes the subtasks; an invalid plan fails the task saying why', async (t) => {
+test.serial('plan-with-agent: an agent plans, its plan becomes the subtasks; an invalid plan fails the task saying why', async (t) => {
   const plan = JSON.stringify([
     { description: 'echo one', capability: 'echo', input: '1' },
     { description: 'echo two', capability: 'echo', input: '2', priority: 5 },
@@ -132,7 +137,7 @@ test('plan-with-agent: an agent plans, its plan becomes the subtasks; an invalid
   t.regex(failed.errors.at(-1)!, /^plan failed: the agent's plan is invalid: subtask 0: description/);
 });
 
-test('cancelling a parent cancels its open subtasks and revokes the leased ones', async (t) => {
+test.serial('cancelling a parent cancels its open subtasks and revokes the leased ones', async (t) => {
   const p = await setup(t);
   const parent = ok(await p.submit({ description: 'link', recipe: 'link-pages' }));
   const planned = await pollUntil(

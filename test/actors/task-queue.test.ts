@@ -2,21 +2,28 @@
 // against stale reports, deadlines, lost agents, attempts running out, cancellation, validation.
 import test, { type ExecutionContext } from 'ava';
 import { migrate } from '../../src/storage/migrate.ts';
+import { pgClient } from '../../src/storage/pg-client.ts';
 import { pgliteClient } from '../../src/storage/pglite-client.ts';
 import type { SqlClient } from '../../src/storage/sql.ts';
 import type { Leased, TaskReply } from '../../src/actors/task-messages.ts';
 import { TaskStore } from '../../src/tasks/task-store.ts';
+import { throwawayDatabase } from '../fixtures/graph-store.ts';
 import { ADMIN, EDITOR, EPOCH, ok, startPipeline, type PipelineOptions } from '../tasks/pipeline.ts';
 
-async function memoryDb(t: ExecutionContext): Promise<SqlClient> {
-  const db = await pgliteClient();
-  t.teardown(() => db.close());
-  await migrate(db);
+// One database for the file, emptied before each test (they run one at a time): a PGlite is heavy
+// to start, and each test's queue loads every open task it finds.
+let shared: Promise<SqlClient> | undefined;
+test.after.always(async () => (await shared)?.close());
+
+async function freshDb(): Promise<SqlClient> {
+  shared ??= pgliteClient().then(async (db) => (await migrate(db), db));
+  const db = await shared;
+  await db.exec('TRUNCATE tasks');
   return db;
 }
 
 async function setup(t: ExecutionContext, o: Partial<PipelineOptions> = {}) {
-  const db = await memoryDb(t);
+  const db = await freshDb();
   const p = startPipeline(t, { db, ...o });
   return { ...p, db, store: new TaskStore(db) };
 }
@@ -27,7 +34,7 @@ function leased(reply: unknown): Leased {
   return r;
 }
 
-test('submit -> lease -> progress -> complete: persisted before answered, events in order', async (t) => {
+test.serial('submit -> lease -> progress -> complete: persisted before answered, events in order', async (t) => {
   const p = await setup(t);
   const task = ok(await p.submit({ description: 'link two pages', capability: 'link', priority: 7 }));
   t.regex(task.id, /^t-/);
@@ -63,7 +70,7 @@ test('submit -> lease -> progress -> complete: persisted before answered, events
   t.is(p.queueFactory.probe.staleReports(), 1);
 });
 
-test('best task first: priority, then age; per swarm', async (t) => {
+test.serial('best task first: priority, then age; per swarm', async (t) => {
   const p = await setup(t);
   const low = ok(await p.submit({ description: 'low', capability: 'link', priority: 1 }));
   await p.ts.advance(10);
@@ -77,7 +84,7 @@ test('best task first: priority, then age; per swarm', async (t) => {
   t.is(leased(await p.lease('b', ['link'], 'blue')).task.id, other.id);
 });
 
-test('stale reports (wrong agent or attempt) are ignored and counted', async (t) => {
+test.serial('stale reports (wrong agent or attempt) are ignored and counted', async (t) => {
   const p = await setup(t);
   const task = ok(await p.submit({ description: 'x', capability: 'link' }));
   leased(await p.lease('agent-1', ['link']));
@@ -90,7 +97,7 @@ test('stale reports (wrong agent or attempt) are ignored and counted', async (t)
   t.is(p.queueFactory.probe.staleReports(), 4);
 });
 
-test('deadline missed: revoked, requeued with the reason, a second agent completes; the first one is stale', async (t) => {
+test.serial('deadline missed: revoked, requeued with the reason, a second agent completes; the first one is stale', async (t) => {
   const p = await setup(t);
   const task = ok(await p.submit({ description: 'slow', capability: 'link', deadlineMs: 5_000 }));
   const first = leased(await p.lease('agent-1', ['link']));
@@ -119,7 +126,7 @@ test('deadline missed: revoked, requeued with the reason, a second agent complet
   t.is(done.attempts, 2);
 });
 
-test('agent lost: its leases go back to the queue, the swarm hears of work; attempts used up fail with every reason', async (t) => {
+test.serial('agent lost: its leases go back to the queue, the swarm hears of work; attempts used up fail with every reason', async (t) => {
   const p = await setup(t);
   const a = ok(await p.submit({ description: 'a', capability: 'link', maxAttempts: 2 }));
   const b = ok(await p.submit({ description: 'b', capability: 'link', maxAttempts: 1 }));
@@ -144,7 +151,7 @@ test('agent lost: its leases go back to the queue, the swarm hears of work; atte
   t.deepEqual(failedA.errors, ['attempt 1: agent lost: connection closed', 'attempt 2: rate limited', 'gave up after 2 attempts']);
 });
 
-test('unrecoverable error and unsuccessful completion fail at once, with the reason', async (t) => {
+test.serial('unrecoverable error and unsuccessful completion fail at once, with the reason', async (t) => {
   const p = await setup(t);
   const a = ok(await p.submit({ description: 'a', capability: 'link' }));
   const b = ok(await p.submit({ description: 'b', capability: 'link' }));
@@ -159,7 +166,7 @@ test('unrecoverable error and unsuccessful completion fail at once, with the rea
   t.deepEqual(fb.errors, ['attempt 1: cannot link']);
 });
 
-test('cancel: admin anything, an editor its own only; final is a conflict; leased ones are revoked', async (t) => {
+test.serial('cancel: admin anything, an editor its own only; final is a conflict; leased ones are revoked', async (t) => {
   const p = await setup(t);
   const mine = ok(await p.submit({ description: 'mine', capability: 'link' }));
   const theirs = ok(await p.submit({ description: 'theirs', capability: 'link' }, { subject: 'bob', role: 'editor' }));
@@ -182,7 +189,7 @@ test('cancel: admin anything, an editor its own only; final is a conflict; lease
   t.is((await p.store.get(mine.id))?.task.state, 'cancelled');
 });
 
-test('submissions are checked: bad requests, forbidden, overloaded', async (t) => {
+test.serial('submissions are checked: bad requests, forbidden, overloaded', async (t) => {
   const p = await setup(t, { queue: { maxOpenTasks: 2 } });
   const refusal = async (task: unknown, by?: { subject: string; role: 'viewer' }) => {
     const r = await p.submit(task as never, by);
@@ -205,4 +212,66 @@ test('submissions are checked: bad requests, forbidden, overloaded', async (t) =
   t.true(listed.ok && listed.tasks.length === 2);
   t.like(await p.list({ states: ['bogus' as never], limit: 10 }), { ok: false, code: 'bad-request' });
   t.like(await p.get('t-nothing'), { ok: false, code: 'not-found' });
+});
+
+test.serial('on the real PostgreSQL: submit, lease, complete, and a second queue on the same database resumes', async (t) => {
+  const url = await throwawayDatabase((fn) => t.teardown(fn), 'vf_taskq');
+  const db = pgClient(url);
+  t.teardown(() => db.close());
+  await migrate(db);
+  const p = startPipeline(t, { db });
+  const a = ok(await p.submit({ description: 'a', capability: 'link' }));
+  const b = ok(await p.submit({ description: 'b', capability: 'link', deadlineMs: 8_000 }));
+  leased(await p.lease('agent-1', ['link']));
+  const lb = leased(await p.lease('agent-2', ['link']));
+  p.queue.tell({ type: 'completed', taskId: a.id, agentId: 'agent-1', attempt: 1, success: true, result: 'done on pg' });
+  await p.barrier();
+  await p.ts.system.terminate();
+
+  const again = startPipeline(t, { db });
+  t.is(ok(await again.get(a.id)).result, 'done on pg');
+  const resumed = ok(await again.get(b.id));
+  t.deepEqual([resumed.state, resumed.agentId, resumed.leaseUntil], ['assigned', 'agent-2', lb.leaseUntil]);
+  again.queue.tell({ type: 'completed', taskId: b.id, agentId: 'agent-2', attempt: 1, success: true, result: 'resumed' });
+  await again.barrier();
+  t.is(ok(await again.get(b.id)).state, 'done');
+});
+
+test.serial('group commit: submissions that arrive together share transactions, each answered after its commit', async (t) => {
+  const inner = await freshDb();
+  let transactions = 0;
+  const db: SqlClient = {
+    ...inner,
+    kind: inner.kind,
+    query: inner.query.bind(inner),
+    exec: inner.exec.bind(inner),
+    close: async () => undefined,
+    writerSession: inner.writerSession.bind(inner),
+    transaction: (fn) => (transactions++, inner.transaction(fn)),
+  };
+  const p = startPipeline(t, { db });
+  await p.barrier();
+  const store = new TaskStore(inner);
+  const answered: Promise<boolean>[] = [];
+  const replies = await new Promise<TaskReply[]>((resolve) => {
+    const got: TaskReply[] = [];
+    for (let i = 0; i < 50; i++)
+      p.queue.tell({
+        type: 'submit',
+        task: { description: `t${i}`, capability: 'link' },
+        by: EDITOR,
+        replyTo: {
+          path: '/test/g',
+          tell: (r) => {
+            // Durable when answered: the row is there.
+            if (r.ok) answered.push(store.get(r.task.id).then((row) => row !== undefined));
+            got.push(r);
+            if (got.length === 50) resolve(got);
+          },
+        },
+      });
+  });
+  t.true(replies.every((r) => r.ok));
+  t.true((await Promise.all(answered)).every(Boolean));
+  t.true(transactions < 50, `${transactions} transactions for 50 submissions`);
 });

@@ -129,7 +129,7 @@ export function startPipeline(t: ExecutionContext, o: PipelineOptions): Pipeline
       return answered ? { answer: answer as R } : undefined;
     };
     return pollUntil(poll, {
-      limitMs: 20_000,
+      limitMs: 60_000,
       what: 'an answer from the task queue',
     }).then((a) => a.answer);
   };
