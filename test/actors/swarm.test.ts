@@ -8,7 +8,16 @@ import type { SwarmLimits } from '../../src/actors/swarm-options.ts';
 import { swarmRegistry } from '../../src/actors/swarm-registry.ts';
 import { AgentEventHub } from '../../src/actors/agent-port.ts';
 import type { AgentEvent, GraphApplyRequest, GraphPort } from '../../src/gateway/ports.ts';
-import { ErrorCode, GraphOp, type AddNodeT, type GraphBatchT, type NodeT, type UpdateNodeT } from '../../src/protocol/index.ts';
+import {
+  ErrorCode,
+  GraphOp,
+  KeyValueT,
+  NodeKind,
+  NodeT,
+  type AddNodeT,
+  type GraphBatchT,
+  type UpdateNodeT,
+} from '../../src/protocol/index.ts';
 import type { Ref } from '../../src/runtime/ref.ts';
 import { fakeQueue, fakeQueueState, task, type FakeQueueState } from '../fixtures/swarm-fake-queue.ts';
 import { testSystem } from '../helpers/system.ts';
@@ -16,20 +25,42 @@ import { testSystem } from '../helpers/system.ts';
 interface FakeGraph extends GraphPort {
   readonly applied: GraphApplyRequest[];
   readonly existing: Set<number>;
+  /** Nodes already in the graph that an add of them conflicts with (as one left by an earlier run). */
+  readonly stored: Map<number, NodeT>;
 }
 
 function fakeGraph(): FakeGraph {
   const applied: GraphApplyRequest[] = [];
   const existing = new Set<number>();
+  const stored = new Map<number, NodeT>();
   const no = (): never => {
     throw new Error('not in this fake');
+  };
+  const conflictOf = (request: GraphApplyRequest): NodeT | undefined => {
+    const m = request.mutation;
+    const updates = (m.kind === 'batch' ? (m.batch as unknown as { updates: unknown[] }).updates : [m.update]) as {
+      opType: GraphOp;
+      op: unknown;
+    }[];
+    for (const u of updates)
+      if (u.opType === GraphOp.AddNode && stored.has((u.op as AddNodeT).node!.id)) return stored.get((u.op as AddNodeT).node!.id);
+    return undefined;
   };
   return {
     applied,
     existing,
+    stored,
     apply(request) {
       applied.push(request);
-      request.replyTo.tell({ type: 'graph-applied', answerTo: request.tag, result: { ok: true, version: applied.length } });
+      const conflict = conflictOf(request);
+      request.replyTo.tell({
+        type: 'graph-applied',
+        answerTo: request.tag,
+        result:
+          conflict === undefined
+            ? { ok: true, version: applied.length }
+            : { ok: false, code: 'conflict', message: 'exists', current: { node: conflict } },
+      });
     },
     version: () => Promise.resolve(applied.length),
     node: no,
@@ -400,4 +431,24 @@ test('shared knowledge becomes a Knowledge node by its author, linked to the nod
     updates.slice(1).map((u) => u.op.edge!.target),
     [7, 9],
   );
+});
+
+test("an agent's node left by an earlier run is taken over (updated), not duplicated or lost with its batch", async (t) => {
+  const { agent, register, graph, advance } = setup(t);
+  const a = agent('agent-a');
+  const b = agent('agent-b');
+  await register(a, ['x'], 1);
+  await register(b, ['x'], 1);
+  const nodeId = (who: Agent): number => {
+    const m = who.inbox.find((x) => x.kind === 'agent-registered');
+    return m?.kind === 'agent-registered' ? m.nodeId : -1;
+  };
+  const old = new NodeT(nodeId(a), NodeKind.Agent, 'agent', 'old', null, null, null, [new KeyValueT('agent_id', 'agent-a')]);
+  graph.stored.set(nodeId(a), old);
+  await advance(300);
+  const kinds = graph.applied.map((r) => (r.mutation.kind === 'batch' ? 'batch' : GraphOp[r.mutation.update.opType]));
+  // The batch of both fails on agent-a's old node; each goes again alone, and agent-a's becomes an update.
+  t.deepEqual(kinds, ['batch', 'AddNode', 'AddNode', 'UpdateNode']);
+  const updated = nodesWritten({ ...graph, applied: graph.applied.slice(-1) }).get(nodeId(a));
+  t.like(meta(updated), { agent_id: 'agent-a', status: 'idle' });
 });
