@@ -19,6 +19,7 @@ import {
   type UpdateNodeT,
 } from '../../src/protocol/index.ts';
 import type { Ref } from '../../src/runtime/ref.ts';
+import type { RemoteRef } from '../../src/runtime/transport.ts';
 import { fakeQueue, fakeQueueState, task, type FakeQueueState } from '../fixtures/swarm-fake-queue.ts';
 import { testSystem } from '../helpers/system.ts';
 
@@ -99,7 +100,7 @@ interface Agent {
   tasks(): TaskAssignedMsg[];
 }
 
-function setup(t: ExecutionContext, limits: Partial<SwarmLimits> = {}) {
+function setup(t: ExecutionContext, limits: Partial<SwarmLimits> = {}, remoteIdentity = false) {
   const ts = testSystem(t);
   const { system } = ts;
   const queueState: FakeQueueState = fakeQueueState();
@@ -113,9 +114,12 @@ function setup(t: ExecutionContext, limits: Partial<SwarmLimits> = {}) {
   hub.subscribe({ path: '/test/viewer', tell: (e) => void events.push(e) });
   // An agent actor is named "<agent id>~<incarnation>": the test identity is what precedes the ~.
   const identify = (ref: Ref<unknown> | undefined): string | undefined => ref?.path.split('/').pop()?.split('~')[0];
-  const registry = system.spawn(swarmRegistry({ queue, graph, events: hub, identify, limits: { heartbeatMs: 1_000, ...limits } }), {
-    name: 'swarms',
-  });
+  const registry = system.spawn(
+    swarmRegistry({ queue, graph, events: hub, ...(remoteIdentity ? {} : { identify }), limits: { heartbeatMs: 1_000, ...limits } }),
+    {
+      name: 'swarms',
+    },
+  );
   const dispatcher = (swarm = 'default'): Ref<SwarmMsg> => system.lookup<SwarmMsg>(`/swarms/${swarm}/dispatcher`)!;
   let incarnations = 0;
   const agent = (id: string): Agent => {
@@ -451,4 +455,36 @@ test("an agent's node left by an earlier run is taken over (updated), not duplic
   t.deepEqual(kinds, ['batch', 'AddNode', 'AddNode', 'UpdateNode']);
   const updated = nodesWritten({ ...graph, applied: graph.applied.slice(-1) }).get(nodeId(a));
   t.like(meta(updated), { agent_id: 'agent-a', status: 'idle' });
+});
+
+test('a new incarnation of a remote agent replaces the old one, which is reported lost', async (t) => {
+  const { system, registry, advance, lost, queueState } = setup(t, {}, true);
+  // A transport for the agent's address that carries nothing and keeps watches open.
+  const told: unknown[] = [];
+  system.addTransport({ address: 'agent-r', send: (e) => (told.push(e.message), true), watch: () => true });
+  const incarnation = (n: number): Ref<AgentInbound> => {
+    const ref = system.resolve<AgentInbound>('vf://agent-r/user/agent') as RemoteRef<AgentInbound>;
+    ref.incarnation = n;
+    return ref;
+  };
+  const registration = (agent: Ref<AgentInbound>): AgentOutbound => ({
+    kind: 'agent-register',
+    agentId: 'agent-r',
+    agentType: 'w',
+    name: '',
+    capabilities: ['x'],
+    swarm: '',
+    maxConcurrent: 1,
+    agent,
+  });
+  const first = incarnation(11);
+  registry.tell(registration(first), first);
+  await advance(0);
+  const second = incarnation(12);
+  registry.tell(registration(second), second);
+  await advance(0);
+  t.deepEqual(lost(), ['agent-r']);
+  t.is(told.filter((m) => (m as { kind?: string }).kind === 'agent-registered').length, 2);
+  t.false(told.some((m) => (m as { kind?: string }).kind === 'agent-refused'));
+  t.is(queueState.received.filter((m) => m.type === 'swarm-up').length, 3, 'the dispatcher start and both registrations');
 });
