@@ -18,7 +18,8 @@ import type { StartChildReply, SupervisorMsg } from '../../src/supervisors/super
 import { addNode, applied, node as graphNode, one } from '../fixtures/graph-port.ts';
 import { memoryPgliteStore } from '../fixtures/graph-store.ts';
 import { fakeQueue, fakeQueueState, task, type FakeQueueState } from '../fixtures/swarm-fake-queue.ts';
-import { KEY } from '../gateway/support.ts';
+import { Client, KEY } from '../gateway/support.ts';
+import { HandshakeT, Payload, Topic, type AgentRegisterT, type TaskCompletedT } from '../../src/protocol/index.ts';
 import { pollUntil } from '../helpers/poll.ts';
 
 const AGENT = fileURLToPath(new URL('../fixtures/swarm-agent.ts', import.meta.url));
@@ -122,8 +123,15 @@ test.serial('a plain GET of /remote says the node address and protocol versions;
 
 test.serial('an agent process registers, shows in the graph, runs a task, and is lost when killed', async (t) => {
   const b = await boot(t, 'agents-e2e');
+  // A viewer following Topic.Agents sees the swarm's events.
+  const viewer = await Client.open(`ws://127.0.0.1:${b.node.address.port}/ws`);
+  t.teardown(() => viewer.ws.terminate());
+  viewer.send(new HandshakeT(b.tokens.mint({ sub: 'eve', role: 'viewer', ttlSeconds: 600 }), 0, 0n, 'agents-e2e', null));
+  await viewer.waitFor(() => viewer.of(Payload.HandshakeAccepted).length === 1, 30_000);
+  viewer.subscribe(Topic.Agents);
   const agent = startAgent(t, b, 'agent-1', agentToken(b, 'agent-1'));
   const registered = await agent.waitFor('registered');
+  await viewer.waitFor(() => viewer.of(Payload.AgentRegister).some((e) => (e.payload as AgentRegisterT).agentId === 'agent-1'), 30_000);
   t.is(registered.swarm, 'default');
   t.is(registered.swarmRef, `vf://agents-e2e${swarmDispatcherPath('default')}`);
   const nodeId = registered.nodeId as number;
@@ -145,6 +153,7 @@ test.serial('an agent process registers, shows in the graph, runs a task, and is
     what: 'completed',
   });
   t.like(done, { taskId: 't-1', agentId: 'agent-1', attempt: 1, success: true, result: 'done {}' });
+  await viewer.waitFor(() => viewer.of(Payload.TaskCompleted).some((e) => (e.payload as TaskCompletedT).taskId === 't-1'), 30_000);
 
   agent.child.kill('SIGKILL');
   const lost = await pollUntil(() => b.queue.received.find((m) => m.type === 'agent-lost'), {
