@@ -18,7 +18,7 @@ import { agentNodeId, writers, type GraphWrite } from './swarm-graph.ts';
 import { knowledgeApplied, knowledgeChecked, knowledgeShare } from './swarm-knowledge.ts';
 import { dispatch, leaseAnswer, leaseFailed, revoke, workAvailable } from './swarm-leases.ts';
 import type { SwarmMsg } from './swarm-messages.ts';
-import { sameIncarnation, type SwarmDeps } from './swarm-options.ts';
+import { sameIncarnation, supersedes, type SwarmDeps } from './swarm-options.ts';
 import { agentError, collaborate, completed, heartbeat, progress } from './swarm-reports.ts';
 import { KNOWLEDGE_TAGS, newBucket, newSwarmState, type AgentEntry, type SwarmState } from './swarm-state.ts';
 
@@ -95,7 +95,11 @@ function register(s: SwarmState, m: AgentRegisterMsg, sender: Ref<unknown> | und
     warn(s, { agentId: m.agentId, sender: sender?.path }, 'registration from a sender that may not speak for that agent: dropped');
     return;
   }
-  const existing = s.agents.get(m.agentId);
+  let existing = s.agents.get(m.agentId);
+  if (existing !== undefined && supersedes(m.agent, existing.ref)) {
+    lose(s, existing, 'a new incarnation of it registered');
+    existing = undefined;
+  }
   if (existing !== undefined && !sameIncarnation(existing.ref, m.agent)) return refuse(m.agent, ErrorCode.Conflict, 'agent id in use');
   if (existing === undefined && s.agents.size >= s.limits.maxAgents) {
     return refuse(m.agent, ErrorCode.Overloaded, `swarm ${s.swarm} holds ${s.limits.maxAgents} agents: no room`);

@@ -128,7 +128,7 @@ export class SwarmGraph {
     if (result.ok) {
       for (const e of write.entries) {
         if (e.op === 'remove') this.written.delete(e.nodeId);
-        else this.written.add(e.op === 'agent' ? e.view.nodeId : e.view.nodeId);
+        else this.written.add(e.view.nodeId);
       }
       return [];
     }

@@ -85,3 +85,19 @@ export function sameIncarnation(a: Ref<unknown>, b: Ref<unknown>): boolean {
   }
   return a.path === b.path;
 }
+
+/**
+ * Whether `newer` is a later process start of the agent behind `older`. The transport keeps one
+ * association per address and declares the old incarnation down when a new one associates, so the
+ * old one is gone even if its Terminated has not reached the dispatcher yet.
+ */
+export function supersedes(newer: Ref<unknown>, older: Ref<unknown>): boolean {
+  return (
+    newer instanceof RemoteRef &&
+    older instanceof RemoteRef &&
+    newer.address === older.address &&
+    newer.incarnation !== undefined &&
+    older.incarnation !== undefined &&
+    newer.incarnation !== older.incarnation
+  );
+}

@@ -32,31 +32,37 @@ const MAX_CAPABILITY_LENGTH = 128;
 const MAX_CONCURRENT = 1024;
 
 export function swarmRegistry(options: SwarmRegistryOptions): ActorFactory<AgentOutbound> {
-  const maxSwarms = options.maxSwarms ?? 64;
-  const identify = options.identify ?? remoteAddressOf;
+  const registry: Registry = { options, maxSwarms: options.maxSwarms ?? 64, identify: options.identify ?? remoteAddressOf };
   return (ctx) => ({
-    receive(msg) {
-      const sender = ctx.sender;
-      if (msg.kind !== 'agent-register') {
-        if (identify(sender) !== undefined)
-          refuse(sender, ErrorCode.BadMessage, `register first: ${SWARMS_PATH} takes only agent-register`);
-        return;
-      }
-      const who = identify(sender);
-      if (who === undefined || who !== msg.agentId || identify(msg.agent) !== msg.agentId) {
-        // Answered where it came from, never at the ref it names: that may be another system's.
-        if (who !== undefined)
-          refuse(sender, ErrorCode.Unauthorized, `you are ${who.slice(0, 64)}: register as that agent, with your own actor`);
-        return;
-      }
-      const problem = registrationProblem(msg);
-      if (problem !== undefined) return refuse(msg.agent, ErrorCode.BadMessage, problem);
-      const swarm = msg.swarm === '' ? DEFAULT_SWARM : msg.swarm;
-      const dispatcher = dispatcherOf(ctx, swarm, options, maxSwarms);
-      if (dispatcher === undefined) return refuse(msg.agent, ErrorCode.Overloaded, `this node runs at most ${maxSwarms} swarms`);
-      dispatcher.tell(msg, sender);
-    },
+    receive: (msg) => (msg.kind === 'agent-register' ? register(ctx, registry, msg) : notRegistration(registry, ctx.sender)),
   });
+}
+
+interface Registry {
+  readonly options: SwarmRegistryOptions;
+  readonly maxSwarms: number;
+  readonly identify: (sender: Ref<unknown> | undefined) => string | undefined;
+}
+
+function notRegistration(r: Registry, sender: Ref<unknown> | undefined): void {
+  if (r.identify(sender) !== undefined) refuse(sender, ErrorCode.BadMessage, `register first: ${SWARMS_PATH} takes only agent-register`);
+}
+
+function register(ctx: ActorContext<AgentOutbound>, r: Registry, msg: AgentRegisterMsg): void {
+  const sender = ctx.sender;
+  const who = r.identify(sender);
+  if (who === undefined || who !== msg.agentId || r.identify(msg.agent) !== msg.agentId) {
+    // Answered where it came from, never at the ref it names: that may be another system's.
+    if (who !== undefined)
+      refuse(sender, ErrorCode.Unauthorized, `you are ${who.slice(0, 64)}: register as that agent, with your own actor`);
+    return;
+  }
+  const problem = registrationProblem(msg);
+  if (problem !== undefined) return refuse(msg.agent, ErrorCode.BadMessage, problem);
+  const swarm = msg.swarm === '' ? DEFAULT_SWARM : msg.swarm;
+  const dispatcher = dispatcherOf(ctx, swarm, r.options, r.maxSwarms);
+  if (dispatcher === undefined) return refuse(msg.agent, ErrorCode.Overloaded, `this node runs at most ${r.maxSwarms} swarms`);
+  dispatcher.tell(msg, sender);
 }
 
 function registrationProblem(m: AgentRegisterMsg): string | undefined {

@@ -8,28 +8,60 @@ import type { SwarmLimits } from '../../src/actors/swarm-options.ts';
 import { swarmRegistry } from '../../src/actors/swarm-registry.ts';
 import { AgentEventHub } from '../../src/actors/agent-port.ts';
 import type { AgentEvent, GraphApplyRequest, GraphPort } from '../../src/gateway/ports.ts';
-import { ErrorCode, GraphOp, type AddNodeT, type GraphBatchT, type NodeT, type UpdateNodeT } from '../../src/protocol/index.ts';
+import {
+  ErrorCode,
+  GraphOp,
+  KeyValueT,
+  NodeKind,
+  NodeT,
+  type AddNodeT,
+  type GraphBatchT,
+  type UpdateNodeT,
+} from '../../src/protocol/index.ts';
 import type { Ref } from '../../src/runtime/ref.ts';
+import type { RemoteRef } from '../../src/runtime/transport.ts';
 import { fakeQueue, fakeQueueState, task, type FakeQueueState } from '../fixtures/swarm-fake-queue.ts';
 import { testSystem } from '../helpers/system.ts';
 
 interface FakeGraph extends GraphPort {
   readonly applied: GraphApplyRequest[];
   readonly existing: Set<number>;
+  /** Nodes already in the graph that an add of them conflicts with (as one left by an earlier run). */
+  readonly stored: Map<number, NodeT>;
 }
 
 function fakeGraph(): FakeGraph {
   const applied: GraphApplyRequest[] = [];
   const existing = new Set<number>();
+  const stored = new Map<number, NodeT>();
   const no = (): never => {
     throw new Error('not in this fake');
+  };
+  const conflictOf = (request: GraphApplyRequest): NodeT | undefined => {
+    const m = request.mutation;
+    const updates = (m.kind === 'batch' ? (m.batch as unknown as { updates: unknown[] }).updates : [m.update]) as {
+      opType: GraphOp;
+      op: unknown;
+    }[];
+    for (const u of updates)
+      if (u.opType === GraphOp.AddNode && stored.has((u.op as AddNodeT).node!.id)) return stored.get((u.op as AddNodeT).node!.id);
+    return undefined;
   };
   return {
     applied,
     existing,
+    stored,
     apply(request) {
       applied.push(request);
-      request.replyTo.tell({ type: 'graph-applied', answerTo: request.tag, result: { ok: true, version: applied.length } });
+      const conflict = conflictOf(request);
+      request.replyTo.tell({
+        type: 'graph-applied',
+        answerTo: request.tag,
+        result:
+          conflict === undefined
+            ? { ok: true, version: applied.length }
+            : { ok: false, code: 'conflict', message: 'exists', current: { node: conflict } },
+      });
     },
     version: () => Promise.resolve(applied.length),
     node: no,
@@ -68,7 +100,7 @@ interface Agent {
   tasks(): TaskAssignedMsg[];
 }
 
-function setup(t: ExecutionContext, limits: Partial<SwarmLimits> = {}) {
+function setup(t: ExecutionContext, limits: Partial<SwarmLimits> = {}, remoteIdentity = false) {
   const ts = testSystem(t);
   const { system } = ts;
   const queueState: FakeQueueState = fakeQueueState();
@@ -82,9 +114,12 @@ function setup(t: ExecutionContext, limits: Partial<SwarmLimits> = {}) {
   hub.subscribe({ path: '/test/viewer', tell: (e) => void events.push(e) });
   // An agent actor is named "<agent id>~<incarnation>": the test identity is what precedes the ~.
   const identify = (ref: Ref<unknown> | undefined): string | undefined => ref?.path.split('/').pop()?.split('~')[0];
-  const registry = system.spawn(swarmRegistry({ queue, graph, events: hub, identify, limits: { heartbeatMs: 1_000, ...limits } }), {
-    name: 'swarms',
-  });
+  const registry = system.spawn(
+    swarmRegistry({ queue, graph, events: hub, ...(remoteIdentity ? {} : { identify }), limits: { heartbeatMs: 1_000, ...limits } }),
+    {
+      name: 'swarms',
+    },
+  );
   const dispatcher = (swarm = 'default'): Ref<SwarmMsg> => system.lookup<SwarmMsg>(`/swarms/${swarm}/dispatcher`)!;
   let incarnations = 0;
   const agent = (id: string): Agent => {
@@ -400,4 +435,56 @@ test('shared knowledge becomes a Knowledge node by its author, linked to the nod
     updates.slice(1).map((u) => u.op.edge!.target),
     [7, 9],
   );
+});
+
+test("an agent's node left by an earlier run is taken over (updated), not duplicated or lost with its batch", async (t) => {
+  const { agent, register, graph, advance } = setup(t);
+  const a = agent('agent-a');
+  const b = agent('agent-b');
+  await register(a, ['x'], 1);
+  await register(b, ['x'], 1);
+  const nodeId = (who: Agent): number => {
+    const m = who.inbox.find((x) => x.kind === 'agent-registered');
+    return m?.kind === 'agent-registered' ? m.nodeId : -1;
+  };
+  const old = new NodeT(nodeId(a), NodeKind.Agent, 'agent', 'old', null, null, null, [new KeyValueT('agent_id', 'agent-a')]);
+  graph.stored.set(nodeId(a), old);
+  await advance(300);
+  const kinds = graph.applied.map((r) => (r.mutation.kind === 'batch' ? 'batch' : GraphOp[r.mutation.update.opType]));
+  // The batch of both fails on agent-a's old node; each goes again alone, and agent-a's becomes an update.
+  t.deepEqual(kinds, ['batch', 'AddNode', 'AddNode', 'UpdateNode']);
+  const updated = nodesWritten({ ...graph, applied: graph.applied.slice(-1) }).get(nodeId(a));
+  t.like(meta(updated), { agent_id: 'agent-a', status: 'idle' });
+});
+
+test('a new incarnation of a remote agent replaces the old one, which is reported lost', async (t) => {
+  const { system, registry, advance, lost, queueState } = setup(t, {}, true);
+  // A transport for the agent's address that carries nothing and keeps watches open.
+  const told: unknown[] = [];
+  system.addTransport({ address: 'agent-r', send: (e) => (told.push(e.message), true), watch: () => true });
+  const incarnation = (n: number): Ref<AgentInbound> => {
+    const ref = system.resolve<AgentInbound>('vf://agent-r/user/agent') as RemoteRef<AgentInbound>;
+    ref.incarnation = n;
+    return ref;
+  };
+  const registration = (agent: Ref<AgentInbound>): AgentOutbound => ({
+    kind: 'agent-register',
+    agentId: 'agent-r',
+    agentType: 'w',
+    name: '',
+    capabilities: ['x'],
+    swarm: '',
+    maxConcurrent: 1,
+    agent,
+  });
+  const first = incarnation(11);
+  registry.tell(registration(first), first);
+  await advance(0);
+  const second = incarnation(12);
+  registry.tell(registration(second), second);
+  await advance(0);
+  t.deepEqual(lost(), ['agent-r']);
+  t.is(told.filter((m) => (m as { kind?: string }).kind === 'agent-registered').length, 2);
+  t.false(told.some((m) => (m as { kind?: string }).kind === 'agent-refused'));
+  t.is(queueState.received.filter((m) => m.type === 'swarm-up').length, 3, 'the dispatcher start and both registrations');
 });
