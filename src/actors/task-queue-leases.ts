@@ -62,7 +62,8 @@ export function completed(s: QueueState, msg: Msg<'completed'>): void {
       errors: withError(task.errors, `result larger than ${TASK_LIMITS.resultBytes} bytes`),
     });
   if (recipeOf(task)?.kind === 'agent-plans' && task.subtasks.length === 0) return planFromAgent(s, ended, result);
-  put(s, { ...ended, state: 'done', progress: 1, result });
+  // A done task keeps the agent whose attempt did it: clients and the graph say who.
+  put(s, { ...ended, agentId: task.agentId, state: 'done', progress: 1, result });
 }
 
 /** A planning agent's result becomes the parent's subtasks; a result that is no plan fails it. */

@@ -20,6 +20,8 @@
 //       frames                          positions to the gateway
 //       sssp-port                       shortest paths to and from the gateway
 //     agents                            one-for-one
+//       queue                           the durable task queue: every task, lease and attempt
+//       planner                         decomposes tasks by their recipes, aggregates results
 //       swarms                          the swarms registry: where agents register
 //         <swarm>                       one per swarm, started on first use, one-for-one
 //           dispatcher                  the swarm's agents, their leases and their graph nodes
@@ -30,6 +32,10 @@
 // the start order means the targets are there when first used.
 import { AgentEventHub } from '../actors/agent-port.ts';
 import { deadLetterRetry, DEFAULT_RETRY_POLICY, RETRY_NAME, type RetryPolicy } from '../actors/dead-letter-retry.ts';
+import { graphPages } from '../actors/graph-pages.ts';
+import { plannerActor, PLANNER_SPAWN } from '../actors/planner.ts';
+import { taskPort } from '../actors/task-port.ts';
+import { taskQueueActor, TASK_QUEUE_SPAWN, type TaskQueueOptions } from '../actors/task-queue.ts';
 import { frameRelay, FRAMES_NAME, relayFrameSource, type FrameRelayMsg } from '../actors/frame-relay.ts';
 import { gateway, GATEWAY_NAME, GATEWAY_SCHEDULING, type GatewayOptions } from '../actors/gateway.ts';
 import { graphPort } from '../actors/graph-port.ts';
@@ -367,6 +373,29 @@ export function swarmsChildren(system: ActorSystem, o: SwarmsOptions = {}): AnyC
   return [childSpec(registry, { name: SWARMS_NAME, mailbox: { capacity: 10_000, overflow: 'reject' } })];
 }
 
+export interface AgentsOptions {
+  readonly store: Pick<Store, 'db'>;
+  /** The task queue's own limits and defaults (its store is the node's). */
+  readonly queue?: Omit<TaskQueueOptions, 'db'>;
+  readonly swarms?: SwarmsOptions;
+}
+
+/**
+ * The children of /app/agents, in start order: the task queue (TASK_QUEUE_PATH), the planner
+ * (PLANNER_PATH; the page recipes read the graph's pages) and the swarms registry. Each restarts
+ * alone: the queue reloads every open task from the store, the planner is stateless, and agents
+ * register again with a restarted swarm.
+ */
+export function agentsChildren(system: ActorSystem, o: AgentsOptions): AnyChildSpec[] {
+  const graph = o.swarms?.graph;
+  const noGraph = (): Promise<never> => Promise.reject(new Error('no graph on this node'));
+  return [
+    childSpec(taskQueueActor({ ...o.queue, db: o.store.db }), TASK_QUEUE_SPAWN),
+    childSpec(plannerActor({ pages: graph === undefined ? noGraph : graphPages(graph) }), PLANNER_SPAWN),
+    ...swarmsChildren(system, o.swarms),
+  ];
+}
+
 // ---- gateway --------------------------------------------------------------------------------------
 
 /** The children of /app/gateway: the gateway actor at GATEWAY_PATH. */
@@ -381,9 +410,14 @@ export interface NodeTreeOptions {
   readonly shards: number;
   readonly physics?: Omit<PhysicsSubsystemOptions, 'topology'>;
   /** The gateway's own options; its ports and readiness are joined up here. */
-  readonly gateway: Omit<GatewayOptions, 'treePath' | 'settingsPath' | 'readiness' | 'frames' | 'layout' | 'graph' | 'sssp' | 'agents'>;
+  readonly gateway: Omit<
+    GatewayOptions,
+    'treePath' | 'settingsPath' | 'readiness' | 'frames' | 'layout' | 'graph' | 'sssp' | 'agents' | 'tasks'
+  >;
   /** The agent swarms' options (their graph port and event hub are joined up here). */
   readonly swarms?: Omit<SwarmsOptions, 'graph' | 'events'>;
+  /** The task queue's limits and defaults. */
+  readonly queue?: Omit<TaskQueueOptions, 'db'>;
 }
 
 export interface NodeTree {
@@ -403,7 +437,11 @@ export function startNodeTree(system: ActorSystem, o: NodeTreeOptions): NodeTree
       settings: settingsChildren({ log: new SqlDeltaLog(o.store.settings) }),
       graph: graph.children,
       compute: wiring.compute,
-      agents: swarmsChildren(system, { ...o.swarms, graph: wiring.ports.graph, events: agentEvents }),
+      agents: agentsChildren(system, {
+        store: o.store,
+        ...(o.queue === undefined ? {} : { queue: o.queue }),
+        swarms: { ...o.swarms, graph: wiring.ports.graph, events: agentEvents },
+      }),
       gateway: gatewayChildren({
         ...o.gateway,
         treePath: `/${APP_NAME}`,
@@ -411,6 +449,7 @@ export function startNodeTree(system: ActorSystem, o: NodeTreeOptions): NodeTree
         readiness,
         ...wiring.ports,
         agents: agentEvents,
+        tasks: taskPort(system),
       }),
     },
   });

@@ -48,7 +48,7 @@ export interface TaskRecord {
   readonly maxAttempts: number;
   /** Attempts started so far; the current attempt's number while assigned or running. */
   readonly attempts: number;
-  /** The agent holding the current attempt (assigned or running). */
+  /** The agent holding the current attempt (assigned or running); for a done task, the one that did it. */
   readonly agentId: string | undefined;
   /** When the current attempt's lease runs out (ms since the epoch). */
   readonly leaseUntil: number | undefined;

@@ -69,6 +69,7 @@ function fakeGraph(): FakeGraph {
     nodesById: (ids) => Promise.resolve(ids.filter((id) => existing.has(id)).map((id) => ({ id, kind: 'knowledge' }))),
     search: no,
     edgePage: no,
+    nodePage: no,
     subscribe: () => undefined,
     unsubscribe: () => undefined,
   };

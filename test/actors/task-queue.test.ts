@@ -58,7 +58,7 @@ test.serial('submit -> lease -> progress -> complete: persisted before answered,
   const done = ok(await p.get(task.id));
   t.is(done.state, 'done');
   t.is(done.result, 'linked');
-  t.is(done.agentId, undefined);
+  t.is(done.agentId, 'agent-1', 'a done task names the agent that did it');
   t.deepEqual(
     p.events.filter((e) => e.task.id === task.id).map((e) => e.task.state),
     ['queued', 'assigned', 'running', 'done'],

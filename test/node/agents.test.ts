@@ -1,6 +1,6 @@
 // Agents as real processes against a real node: each dials the node's gateway port at /remote with
-// its token, registers, is shown in the graph, gets a task from the (stand-in) queue, shares
-// knowledge, and is reported lost to the queue when its process is killed. Tokens that may not act
+// its token, registers, is shown in the graph, gets a task submitted over REST from the node's task
+// queue, shares knowledge, and is shown lost when its process is killed. Tokens that may not act
 // as the agent are refused in the handshake.
 import { fork, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
@@ -8,16 +8,12 @@ import { fileURLToPath } from 'node:url';
 import test, { type ExecutionContext } from 'ava';
 import { SWARMS_PATH } from '../../src/agent-protocol/messages.ts';
 import { graphPort } from '../../src/actors/graph-port.ts';
-import type { SwarmMsg } from '../../src/actors/swarm-messages.ts';
-import { AGENTS_MOUNT_PATH, swarmDispatcherPath, TASK_QUEUE_PATH } from '../../src/actors/task-messages.ts';
+import { swarmDispatcherPath } from '../../src/actors/task-messages.ts';
 import { TokenAuthority } from '../../src/auth/token.ts';
 import { bootNode, type RunningNode } from '../../src/cli/node.ts';
 import type { GraphPort } from '../../src/gateway/ports.ts';
-import { childSpec } from '../../src/supervisors/child-spec.ts';
-import type { StartChildReply, SupervisorMsg } from '../../src/supervisors/supervisor.ts';
 import { addNode, applied, node as graphNode, one } from '../fixtures/graph-port.ts';
 import { memoryPgliteStore } from '../fixtures/graph-store.ts';
-import { fakeQueue, fakeQueueState, task, type FakeQueueState } from '../fixtures/swarm-fake-queue.ts';
 import { Client, KEY } from '../gateway/support.ts';
 import { HandshakeT, Payload, Topic, type AgentRegisterT, type TaskCompletedT } from '../../src/protocol/index.ts';
 import { pollUntil } from '../helpers/poll.ts';
@@ -27,7 +23,6 @@ const AGENT = fileURLToPath(new URL('../fixtures/swarm-agent.ts', import.meta.ur
 interface Booted {
   readonly node: RunningNode;
   readonly tokens: TokenAuthority;
-  readonly queue: FakeQueueState;
   readonly graph: GraphPort;
   readonly url: string;
 }
@@ -50,17 +45,8 @@ async function boot(t: ExecutionContext, name: string): Promise<Booted> {
     await node.system.terminate();
     await store.close();
   });
-  // The queue is the integrator's to mount; a stand-in takes its place under /app/agents.
-  const queue = fakeQueueState();
-  const agents = node.system.lookup<SupervisorMsg>(AGENTS_MOUNT_PATH)!;
-  const started = await node.system.ask<SupervisorMsg, StartChildReply>(
-    agents,
-    (replyTo) => ({ type: 'start-child', spec: childSpec(fakeQueue(queue), { name: 'queue' }), replyTo }),
-    5_000,
-  );
-  t.deepEqual(started, { ok: true, path: TASK_QUEUE_PATH });
   const graph = graphPort(node.system, { routerPath: node.graphRouterPath });
-  return { node, tokens, queue, graph, url: `ws://127.0.0.1:${node.address.port}/remote` };
+  return { node, tokens, graph, url: `ws://127.0.0.1:${node.address.port}/remote` };
 }
 
 interface AgentProcess {
@@ -93,15 +79,17 @@ function startAgent(t: ExecutionContext, b: Booted, agentId: string, token: stri
   };
 }
 
-function get(url: string, token?: string): Promise<{ status: number; body: string }> {
+function get(url: string, token?: string, method = 'GET', body?: unknown): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    request(url, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString('utf8')));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    request(url, { method, headers }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
     })
       .on('error', reject)
-      .end();
+      .end(body === undefined ? undefined : JSON.stringify(body));
   });
 }
 
@@ -142,26 +130,25 @@ test.serial('an agent process registers, shows in the graph, runs a task, and is
   });
   t.is(shown.kind, 'agent');
   t.like(shown.metadata, { agent_id: 'agent-1', agent_type: 'tester', swarm: 'default' });
-  t.true(b.queue.received.some((m) => m.type === 'swarm-up'));
 
-  b.queue.queued.push(task('t-1', 'echo'));
-  b.node.system.lookup<SwarmMsg>(swarmDispatcherPath('default'))!.tell({ type: 'work-available', capabilities: ['echo'] });
+  // A task submitted over REST reaches the agent through the node's queue and swarm.
+  const base = `http://127.0.0.1:${b.node.address.port}`;
+  const editor = b.tokens.mint({ sub: 'ed', role: 'editor', ttlSeconds: 600 });
+  const submitted = await get(`${base}/api/tasks`, editor, 'POST', { description: 'echo it', capability: 'echo', input: '{}' });
+  t.is(submitted.status, 201, submitted.body);
+  const taskId = (JSON.parse(submitted.body) as { id: string }).id;
   await agent.waitFor('task');
-  const done = await pollUntil(() => b.queue.received.find((m) => m.type === 'completed'), {
-    limitMs: 30_000,
-    everyMs: 20,
-    what: 'completed',
-  });
-  t.like(done, { taskId: 't-1', agentId: 'agent-1', attempt: 1, success: true, result: 'done {}' });
-  await viewer.waitFor(() => viewer.of(Payload.TaskCompleted).some((e) => (e.payload as TaskCompletedT).taskId === 't-1'), 30_000);
+  const done = await pollUntil(
+    async () => {
+      const task = JSON.parse((await get(`${base}/api/tasks/${taskId}`, editor)).body) as { state: string };
+      return task.state === 'done' && task;
+    },
+    { limitMs: 30_000, everyMs: 50, what: 'the task done' },
+  );
+  t.like(done, { id: taskId, agentId: 'agent-1', attempts: 1, result: 'done {}' });
+  await viewer.waitFor(() => viewer.of(Payload.TaskCompleted).some((e) => (e.payload as TaskCompletedT).taskId === taskId), 30_000);
 
   agent.child.kill('SIGKILL');
-  const lost = await pollUntil(() => b.queue.received.find((m) => m.type === 'agent-lost'), {
-    limitMs: 30_000,
-    everyMs: 20,
-    what: 'agent-lost',
-  });
-  t.like(lost, { agentId: 'agent-1' });
   await pollUntil(async () => (await b.graph.node(nodeId))?.metadata?.status === 'lost', {
     limitMs: 30_000,
     everyMs: 50,
