@@ -125,6 +125,25 @@ async function edgePage(
     : { total: reply.total, offset: from, edges };
 }
 
+/** A page of the router's node list, each node's view from the shards, of `type` only when given. */
+async function nodePage(
+  query: <R>(build: (replyTo: Ref<R>) => GraphRouterMsg) => Promise<R>,
+  failed: (reply: { code: 'invalid' | 'unavailable'; message: string }) => Error,
+  offset: number,
+  limit: number,
+  type: string | undefined,
+): Promise<GraphNodePage> {
+  const from = Number.isFinite(offset) ? Math.max(0, Math.floor(offset)) : 0;
+  const page = await query<NodeIdPageReply>((replyTo) => ({ type: 'node-ids', offset: from, limit: clampLimit(limit), replyTo }));
+  const reply = page.ids.length === 0 ? undefined : await query<NodesReply>((replyTo) => ({ type: 'nodes', ids: page.ids, replyTo }));
+  if (reply !== undefined && !reply.ok) throw failed(reply);
+  const nodes = (reply?.nodes ?? []).map(nodeView).filter((n) => type === undefined || (n.type ?? '') === type);
+  const end = from + page.ids.length;
+  return end < page.total && page.ids.length > 0
+    ? { total: page.total, offset: from, nodes, next: end }
+    : { total: page.total, offset: from, nodes };
+}
+
 export function graphPort(
   system: Pick<ActorSystem, 'ask' | 'lookup'>,
   parts: { readonly routerPath: string; readonly changes?: ChangeHub },
@@ -186,16 +205,8 @@ export function graphPort(
       return edgePage(query, offset, limit);
     },
 
-    async nodePage(offset: number, limit: number, type?: string): Promise<GraphNodePage> {
-      const from = Number.isFinite(offset) ? Math.max(0, Math.floor(offset)) : 0;
-      const page = await query<NodeIdPageReply>((replyTo) => ({ type: 'node-ids', offset: from, limit: clampLimit(limit), replyTo }));
-      const reply = page.ids.length === 0 ? undefined : await query<NodesReply>((replyTo) => ({ type: 'nodes', ids: page.ids, replyTo }));
-      if (reply !== undefined && !reply.ok) throw failed(reply);
-      const nodes = (reply?.nodes ?? []).map(nodeView).filter((n) => type === undefined || (n.type ?? '') === type);
-      const end = from + page.ids.length;
-      return end < page.total && page.ids.length > 0
-        ? { total: page.total, offset: from, nodes, next: end }
-        : { total: page.total, offset: from, nodes };
+    nodePage(offset: number, limit: number, type?: string): Promise<GraphNodePage> {
+      return nodePage(query, failed, offset, limit, type);
     },
 
     subscribe(subscriber: Ref<GraphChanged>): void {
