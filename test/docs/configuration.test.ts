@@ -14,6 +14,8 @@ const READS = [
   // An environment passed along as an object (openStore(process.env), signingKey(env)).
   /\benv\.([A-Z_][A-Z0-9_]*)/g,
   /\benv\[['"`]([A-Z_][A-Z0-9_]*)['"`]\]/g,
+  // A table of variables read in a loop, one `VF_NAME: 'setting',` a line (src/cli/remote-env.ts).
+  /^\s+(VF_[A-Z0-9_]+): '[A-Za-z]+',$/gm,
 ];
 
 function sourceFiles(dir: string): string[] {
@@ -49,7 +51,9 @@ function tableVariables(file: string, heading: string): Set<string> {
   const next = text.indexOf('\n## ', start + heading.length + 2);
   const section = text.slice(start, next < 0 ? undefined : next);
   const names = new Set<string>();
-  for (const match of section.matchAll(/^\| `([A-Z_][A-Z0-9_]*)` \|/gm)) names.add(match[1]!);
+  // A row may name several variables that go together: `A`, `B` in its first cell.
+  for (const row of section.matchAll(/^\| ((?:`[A-Z_][A-Z0-9_]*`(?:, )?)+) \|/gm))
+    for (const name of row[1]!.matchAll(/`([A-Z_][A-Z0-9_]*)`/g)) names.add(name[1]!);
   return names;
 }
 
