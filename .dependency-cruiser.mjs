@@ -9,11 +9,11 @@
 //   sdk            what an agent process imports: connectAgent
 //   agent-protocol the agent messages and their codecs (on the runtime's remote codecs)
 //   runtime        the actor mechanism (cells, mailboxes, remote); knows nothing of supervisors
-//   domain         gateway > sssp > gpu > physics > graph > storage; settings, import, tasks
+//   domain         gateway > sssp > gpu > physics > graph > storage; settings, import, tasks, cluster
 //   bottom         protocol, crdt, auth, shared (clock, backoff, recipient, ask errors)
 
 const BOTTOM = ['shared', 'protocol', 'crdt', 'auth'];
-const DOMAIN = ['storage', 'graph', 'physics', 'gpu', 'sssp', 'settings', 'import', 'tasks', 'gateway'];
+const DOMAIN = ['storage', 'graph', 'physics', 'gpu', 'sssp', 'settings', 'import', 'tasks', 'cluster', 'gateway'];
 
 /** Folder -> the folders of src/ it may import (besides itself). */
 const MAY_IMPORT = {
@@ -29,6 +29,7 @@ const MAY_IMPORT = {
   settings: [...BOTTOM, 'storage', 'physics'],
   import: [...BOTTOM, 'graph'],
   tasks: [...BOTTOM, 'storage'],
+  cluster: BOTTOM,
   gateway: [...BOTTOM, 'graph', 'sssp', 'gpu', 'settings', 'tasks'],
   runtime: BOTTOM,
   'agent-protocol': [...BOTTOM, 'runtime'],
