@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['.tmp/**', 'node_modules/**', 'src/protocol/generated/**', 'viewer/dist/**', 'data/**', 'docs/**'] },
+  { ignores: ['.tmp/**', 'node_modules/**', 'src/protocol/generated/**', 'viewer/dist/**', 'dist/**', 'data/**', 'docs/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
