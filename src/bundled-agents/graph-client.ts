@@ -144,7 +144,11 @@ export class GraphClient {
     }
     try {
       return (await response.json()) as unknown;
-    } catch {
+    } catch (error) {
+      // A body cut short by the task's abort or the timeout is not a bad answer: say what it was.
+      if (signal?.aborted === true || timeout.aborted) {
+        throw new GraphReadError(`GET ${path.split('?')[0]}: ${error instanceof Error ? error.message : String(error)}`);
+      }
       throw new GraphReadError(`GET ${path.split('?')[0]} answered with something that is not JSON`);
     }
   }
