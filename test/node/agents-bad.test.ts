@@ -1,6 +1,7 @@
 // Bad agents as real processes against a real node (test/fixtures/bad-agent.ts): one that claims
 // another agent's id, one that reports on a task it does not hold, one whose result is over the
-// size limit, one that floods, one that stops (SIGSTOP) while holding a task. Each is refused or
+// size limit, one that floods, one that stops (SIGSTOP) while holding a task, and an SDK agent
+// stopped the same way, which rejoins cleanly when woken. Each is refused or
 // dropped with the reason the node gives it, the tasks' states over REST are what they should be,
 // and meanwhile a well-behaved SDK agent keeps completing tasks and a viewer stays connected.
 import type { ExecutionContext } from 'ava';
@@ -210,3 +211,44 @@ test.serial(
     t.like(await task(b, id), { state: 'done', agentId: 'good-echo', result: 'done {"n":3}', attempts: 2 });
   },
 );
+
+test.serial('an SDK agent stopped (SIGSTOP) while holding a task rejoins cleanly on SIGCONT, and drops the task another did', async (t) => {
+  const b = await boot(t, 'bad-stopped-sdk');
+  const v = await viewer(t, b);
+  const stopped = sdkAgent(t, b, 'sdk-stopped');
+  await stopped.waitFor((m) => m.ready === true, 'connected');
+  const id = await submit(b, 'count', { op: 'wait' });
+  t.like(await taskIn(b, id, 'running'), { agentId: 'sdk-stopped', attempts: 1 });
+  const good = sdkAgent(t, b, 'good-sdk');
+  await good.waitFor((m) => m.ready === true, 'connected');
+
+  process.kill(stopped.child.pid!, 'SIGSTOP');
+  t.teardown(() => {
+    if (stopped.child.exitCode === null && stopped.child.signalCode === null) process.kill(stopped.child.pid!, 'SIGCONT');
+  });
+  // The node lets it go; the task goes to the good agent, which finishes it when released.
+  await pollUntil(
+    async () => {
+      const now = await task(b, id);
+      return now.agentId === 'good-sdk' && now.state === 'running' && now;
+    },
+    { limitMs: 60_000, everyMs: 100, what: 'the task running on good-sdk' },
+  );
+  good.send({ release: id });
+  t.like(await taskIn(b, id, 'done'), { agentId: 'good-sdk', attempts: 2, result: JSON.stringify({ released: id }) });
+
+  process.kill(stopped.child.pid!, 'SIGCONT');
+  const back = await stopped.waitFor((m) => m.event === 'registered', 'registered again');
+  t.log(`registered again: ${JSON.stringify(back)}`);
+  const ended = await stopped.waitFor((m) => m.event === 'task-ended' && m.taskId === id, 'its old task ended');
+  t.is(ended.outcome, 'dropped');
+  t.true(
+    stopped.said.some((m) => m.event === 'rejoining'),
+    'a new incarnation: the old one is quarantined',
+  );
+  t.like(await task(b, id), { state: 'done', agentId: 'good-sdk', attempts: 2 });
+  // Both take work again.
+  const next = await submit(b, 'count', { op: 'count', text: 'a b' });
+  t.like(await taskIn(b, next, 'done'), { result: JSON.stringify({ words: 2 }) });
+  t.is(v.ws.readyState, WebSocket.OPEN, 'the viewer is still connected');
+});
