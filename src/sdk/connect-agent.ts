@@ -59,6 +59,8 @@ const REJOIN_MAX_MS = 10_000;
  * times, doubling the delay from REJOIN_MIN_MS, before the refusal ends the agent.
  */
 const REGISTER_RETRIES = 4;
+/** How long a registration sent again may go unanswered before it is sent once more. */
+const REGISTER_ANSWER_MS = 5_000;
 /** The runtime's timers do not hold the process open; a connected agent does, until it closes. */
 const KEEP_ALIVE_MS = 2 ** 30;
 
@@ -104,6 +106,8 @@ export class Agent {
       if (event.type === 'registered') {
         this.rejoins = 0;
         this.retries = 0;
+        clearTimeout(this.retryTimer);
+        this.retryTimer = undefined;
       }
       if (event.type === 'refused' && event.error.taskId === undefined) this.registrationRefused(event.error);
     });
@@ -171,12 +175,25 @@ export class Agent {
       return;
     }
     if (forgotten) this.core.unregistered();
+    this.registerAgain(`${error.message}: registering again`);
+  }
+
+  /**
+   * Registers again after the next delay, and again while no answer comes (a swarm between two
+   * incarnations drops a registration unanswered), until the retries are spent.
+   */
+  private registerAgain(why: string): void {
     const delay = REJOIN_MIN_MS * 2 ** this.retries++;
-    this.events.publish({ type: 'warning', message: `${error.message}: registering again in ${delay} ms` });
+    this.events.publish({ type: 'warning', message: `${why} in ${delay} ms` });
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
       this.core.register();
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        if (this.closing || this.core.isRegistered) return;
+        if (this.retries >= REGISTER_RETRIES) void this.stop(new AgentConnectError('the node did not answer the registration again'));
+        else this.registerAgain('no answer to the registration: registering again');
+      }, REGISTER_ANSWER_MS);
     }, delay);
   }
 
