@@ -6,7 +6,8 @@
 //
 // An agent is lost when its ref is Terminated (it stopped, or its system was declared down) or
 // after three heartbeat intervals without a word; the queue is told (agent-lost) and takes back
-// what it held. Each message kind has its handler; async work ends in a message to this actor.
+// what it held. When it starts, agent nodes of an earlier run are shown offline (swarm-sweep.ts).
+// Each message kind has its handler; async work ends in a message to this actor.
 import type { AgentRegisterMsg } from '../agent-protocol/messages.ts';
 import { ErrorCode } from '../protocol/index.ts';
 import type { ActorFactory } from '../runtime/actor.ts';
@@ -18,6 +19,7 @@ import { agentNodeId, writers, type GraphWrite } from './swarm-graph.ts';
 import { knowledgeApplied, knowledgeChecked, knowledgeShare } from './swarm-knowledge.ts';
 import { dispatch, leaseAnswer, leaseFailed, revoke, workAvailable } from './swarm-leases.ts';
 import type { SwarmMsg } from './swarm-messages.ts';
+import { startSweep, sweepStale } from './swarm-sweep.ts';
 import { sameIncarnation, supersedes, type SwarmDeps } from './swarm-options.ts';
 import { agentError, collaborate, completed, heartbeat, progress } from './swarm-reports.ts';
 import { KNOWLEDGE_TAGS, newBucket, newSwarmState, type AgentEntry, type SwarmState } from './swarm-state.ts';
@@ -32,6 +34,7 @@ export function swarmDispatcher(swarm: string, deps: SwarmDeps): ActorFactory<Sw
         ctx.schedulePeriodic('liveness', s.limits.heartbeatMs, { type: 'liveness' });
         ctx.schedulePeriodic('graph-flush', s.limits.graphFlushMs, { type: 'graph-flush' });
         deps.queue.tell({ type: 'swarm-up', swarm });
+        startSweep(s);
       },
       receive: (msg) => receive(s, msg, ctx.sender),
     };
@@ -76,6 +79,8 @@ function receive(s: SwarmState, msg: SwarmMsg, sender: Ref<unknown> | undefined)
       return liveness(s);
     case 'graph-flush':
       return flushGraph(s);
+    case 'stale-agents':
+      return sweepStale(s, msg.agents);
     case 'knowledge-checked':
       return knowledgeChecked(s, msg.share, msg.existing, msg.error);
     case 'graph-applied':

@@ -104,6 +104,16 @@ export class SwarmGraph {
     else this.pending.delete(nodeId);
   }
 
+  /** Whether this swarm has written the node, or has a write of it waiting or in flight. */
+  touched(nodeId: number): boolean {
+    return this.written.has(nodeId) || this.pending.has(nodeId) || this.isInFlight(nodeId);
+  }
+
+  /** A node an earlier run wrote: the next write of it is an update. */
+  existing(nodeId: number): void {
+    this.written.add(nodeId);
+  }
+
   get pendingCount(): number {
     return this.pending.size;
   }

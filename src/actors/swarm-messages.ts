@@ -4,6 +4,7 @@
 // of a KnowledgeShare's links), death watch and its timers.
 import type { AgentOutbound, KnowledgeShareMsg } from '../agent-protocol/messages.ts';
 import type { GraphApplied } from '../graph/changes.ts';
+import type { StaleAgent } from './swarm-sweep.ts';
 import type { LeaseReply, SwarmQueueMsg } from './task-messages.ts';
 
 export type SwarmSelfMsg =
@@ -13,6 +14,8 @@ export type SwarmSelfMsg =
   | { readonly type: 'agent-terminated'; readonly agentId: string; readonly generation: number }
   | { readonly type: 'liveness' }
   | { readonly type: 'graph-flush' }
+  /** Agent nodes of an earlier run shown live (swarm-sweep.ts). */
+  | { readonly type: 'stale-agents'; readonly agents: readonly StaleAgent[] }
   | {
       readonly type: 'knowledge-checked';
       readonly share: KnowledgeShareMsg;

@@ -1,7 +1,7 @@
 // The curator's task (capability "curate"): orphans, near-duplicate titles and single-use tags in
 // one report, shared as knowledge linked to the nodes it names, and returned as the result.
-// Orphans have no edge, so the edge list never shows them: they are looked for among the pages
-// the input names (the HTTP API has no list of all nodes; docs/agents.md).
+// Orphans (pages no edge touches) are looked for among every page of the node list, or among the
+// pages the input names when it names any.
 import type { TaskHandler } from '../sdk/task-context.ts';
 import { curate } from './curator.ts';
 import type { GraphClient } from './graph-client.ts';
@@ -17,10 +17,13 @@ export function curateTask(client: GraphClient, snapshots: SnapshotCache): TaskH
     const { pages } = parsePagesInput(task.input, false);
     const snapshot = await snapshots.get(ctx.signal);
     ctx.progress(0.5);
-    const named = pages.filter((id) => !snapshot.nodes.has(id));
-    const extra = named.length === 0 ? [] : await client.nodes(named, false, ctx.signal);
+    // A page named but not in the snapshot (listed after it was read, or past its bound) is read too.
+    const unlisted = pages.filter((id) => !snapshot.nodes.has(id));
+    const extra = unlisted.length === 0 ? [] : await client.nodes(unlisted, false, ctx.signal);
     const nodes = [...snapshot.nodes.values(), ...extra];
-    const report = curate(nodes, snapshot.edges, { maxReported: 500 });
+    const all = curate(nodes, snapshot.edges, { maxReported: 500 });
+    const named = new Set(pages);
+    const report = pages.length === 0 ? all : { ...all, orphans: all.orphans.filter((o) => named.has(o.id)) };
     const lines = [
       `Orphan pages (${report.orphans.length}): ${report.orphans.map((o) => o.title).join(', ') || 'none'}`,
       `Near-duplicate titles (${report.nearDuplicates.length}): ${report.nearDuplicates.map((d) => `${d.titles[0]} ~ ${d.titles[1]}`).join('; ') || 'none'}`,
@@ -34,6 +37,11 @@ export function curateTask(client: GraphClient, snapshots: SnapshotCache): TaskH
       ]),
     ].slice(0, MAX_LINKED);
     ctx.share('Curation report', clipUtf8(lines.join('\n'), 1 << 20), linked);
-    return { ...report, nodesRead: nodes.length, edgesRead: snapshot.edges.length, orphansAmong: 'the pages named in the input' };
+    return {
+      ...report,
+      nodesRead: nodes.length,
+      edgesRead: snapshot.edges.length,
+      orphansAmong: pages.length === 0 ? 'every page' : 'the pages named in the input',
+    };
   };
 }

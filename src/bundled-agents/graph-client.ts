@@ -1,5 +1,6 @@
 // The node's graph, read over its HTTP API with the agent's token (role agent may read): a node
-// with its content, nodes by id in chunks of 1000, the edge list page by page, search. Every answer
+// with its content, nodes by id in chunks of 1000, the node list and the edge list page by page,
+// search. Every answer
 // is untrusted: its shape is checked, and what it may hold is bounded.
 
 export interface NodeInfo {
@@ -23,9 +24,13 @@ export interface GraphClientOptions {
   readonly timeoutMs?: number;
   /** Edges read at most (a bigger graph is read up to here). */
   readonly maxEdges?: number;
+  /** Nodes listed at most (a bigger graph is listed up to here). */
+  readonly maxNodes?: number;
 }
 
 const NODES_PER_REQUEST = 1000;
+/** The node list's page: the API's most. */
+const NODES_PER_PAGE = 1000;
 const EDGES_PER_PAGE = 100_000;
 /** Content characters per node asked for one at a time (the API's most). */
 const NODE_CONTENT_CHARS = 262_144;
@@ -43,6 +48,7 @@ export class GraphClient {
   private readonly base: string;
   private readonly timeoutMs: number;
   private readonly maxEdges: number;
+  private readonly maxNodes: number;
 
   constructor(private readonly options: GraphClientOptions) {
     const url = new URL(options.baseUrl);
@@ -50,6 +56,7 @@ export class GraphClient {
     this.base = `${scheme}//${url.host}`;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxEdges = options.maxEdges ?? 5_000_000;
+    this.maxNodes = options.maxNodes ?? 1_000_000;
   }
 
   /** One node with its content (undefined when there is none with that id). */
@@ -72,6 +79,27 @@ export class GraphClient {
       }
     }
     return out;
+  }
+
+  /** Every node (id, title, type; no content), from the node list page by page, up to maxNodes. */
+  async list(signal?: AbortSignal): Promise<NodeInfo[]> {
+    const out: NodeInfo[] = [];
+    let offset: number | undefined = 0;
+    // Each round moves `offset` forward by a page (`next` must grow), and stops at maxNodes.
+    while (offset !== undefined && out.length < this.maxNodes) {
+      const body = (await this.get(`/api/graph/nodes?offset=${offset}&limit=${NODES_PER_PAGE}`, signal)) as {
+        nodes?: unknown;
+        next?: unknown;
+      };
+      if (!Array.isArray(body.nodes)) throw new GraphReadError('GET /api/graph/nodes answered without a nodes list');
+      for (const n of body.nodes as unknown[]) {
+        const info = nodeInfo(n);
+        if (info !== undefined) out.push(info);
+      }
+      const next: unknown = body.next;
+      offset = typeof next === 'number' && Number.isSafeInteger(next) && next > offset ? next : undefined;
+    }
+    return out.slice(0, this.maxNodes);
   }
 
   /** Every edge, page by page, up to maxEdges. */
@@ -116,7 +144,11 @@ export class GraphClient {
     }
     try {
       return (await response.json()) as unknown;
-    } catch {
+    } catch (error) {
+      // A body cut short by the task's abort or the timeout is not a bad answer: say what it was.
+      if (signal?.aborted === true || timeout.aborted) {
+        throw new GraphReadError(`GET ${path.split('?')[0]}: ${error instanceof Error ? error.message : String(error)}`);
+      }
       throw new GraphReadError(`GET ${path.split('?')[0]} answered with something that is not JSON`);
     }
   }

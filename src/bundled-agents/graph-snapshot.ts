@@ -1,6 +1,7 @@
 // What the linker, summariser and curator need of the whole graph: every edge, and the title and
-// type of every node an edge touches (the HTTP API has no list of all nodes: see docs/agents.md).
-// Read once and kept for a short while, so that the tasks of one planned job share one read.
+// type of every node from the node list, but the swarm's own (agents, their tasks, the knowledge
+// agents shared: they are no pages to link or curate). Read once and kept for a short while, so
+// that the tasks of one planned job share one read.
 import type { EdgeInfo, GraphClient, NodeInfo } from './graph-client.ts';
 
 export interface GraphSnapshot {
@@ -28,6 +29,9 @@ export function snapshotOf(edges: readonly EdgeInfo[], nodes: Iterable<NodeInfo>
   return { edges, nodes: new Map([...nodes].map((n) => [n.id, n])), out, degree };
 }
 
+/** Node types the swarms write: left out of the snapshot. */
+const SWARM_TYPES: ReadonlySet<string> = new Set(['agent', 'task', 'knowledge']);
+
 export class SnapshotCache {
   private cached: { at: number; snapshot: Promise<GraphSnapshot> } | undefined;
 
@@ -50,12 +54,10 @@ export class SnapshotCache {
 
   private async read(signal?: AbortSignal): Promise<GraphSnapshot> {
     const edges = await this.client.edges(signal);
-    const ids = new Set<number>();
-    for (const e of edges) {
-      ids.add(e.source);
-      ids.add(e.target);
-    }
-    const nodes = await this.client.nodes([...ids], false, signal);
-    return snapshotOf(edges, nodes);
+    const nodes = await this.client.list(signal);
+    return snapshotOf(
+      edges,
+      nodes.filter((n) => !SWARM_TYPES.has(n.type ?? '')),
+    );
   }
 }

@@ -101,6 +101,14 @@ export class AgentCore {
     );
   }
 
+  /**
+   * The node no longer knows this agent (its swarm dropped it after missed heartbeats, or restarted):
+   * reports are kept, and nothing else is sent, until it registers again.
+   */
+  unregistered(): void {
+    this.swarm = undefined;
+  }
+
   /** The system behind `link` is gone: nothing is sent until the next one registers. */
   detach(): void {
     this.link = undefined;

@@ -54,10 +54,13 @@ const REJOIN_MIN_MS = 500;
 const REJOIN_MAX_MS = 10_000;
 /**
  * After a rejoin the node may still count the old incarnation as the agent for a moment, and
- * refuse the new one's registration as a conflict: it is tried again this many times, doubling
- * the delay from REJOIN_MIN_MS, before the refusal ends the agent.
+ * refuse the new one's registration as a conflict; and a swarm that dropped the agent (missed
+ * heartbeats) or restarted answers its next message with NotFound. Both are tried again this many
+ * times, doubling the delay from REJOIN_MIN_MS, before the refusal ends the agent.
  */
-const CONFLICT_RETRIES = 4;
+const REGISTER_RETRIES = 4;
+/** How long a registration sent again may go unanswered before it is sent once more. */
+const REGISTER_ANSWER_MS = 5_000;
 /** The runtime's timers do not hold the process open; a connected agent does, until it closes. */
 const KEEP_ALIVE_MS = 2 ** 30;
 
@@ -69,7 +72,7 @@ export class Agent {
   private readonly core: AgentCore;
   private lostSinceUp = false;
   private rejoins = 0;
-  private conflicts = 0;
+  private retries = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private generation = 0;
   private rejoinTimer: NodeJS.Timeout | undefined;
@@ -102,7 +105,9 @@ export class Agent {
     this.events.subscribe((event) => {
       if (event.type === 'registered') {
         this.rejoins = 0;
-        this.conflicts = 0;
+        this.retries = 0;
+        clearTimeout(this.retryTimer);
+        this.retryTimer = undefined;
       }
       if (event.type === 'refused' && event.error.taskId === undefined) this.registrationRefused(event.error);
     });
@@ -157,16 +162,39 @@ export class Agent {
     this.resolveClosed(error);
   }
 
-  /** A refused registration ends the agent (the node will not take it as it is), but for a conflict after a rejoin. */
+  /**
+   * A refused registration ends the agent (the node will not take it as it is), but for one that
+   * registering again may mend: a conflict after a rejoin, or a swarm that no longer knows the agent.
+   */
   private registrationRefused(error: AgentRefusedError): void {
-    if (error.code !== ErrorCode.Conflict || !this.core.hasRegistered || this.conflicts >= CONFLICT_RETRIES || this.closing) {
+    if (this.closing) return;
+    const forgotten = error.code === ErrorCode.NotFound && /register again/.test(error.reason);
+    if (forgotten && this.retryTimer !== undefined) return; // the swarm refuses each message until then
+    if (!(forgotten || error.code === ErrorCode.Conflict) || !this.core.hasRegistered || this.retries >= REGISTER_RETRIES) {
       void this.stop(error);
       return;
     }
-    const delay = REJOIN_MIN_MS * 2 ** this.conflicts++;
-    this.events.publish({ type: 'warning', message: `${error.message}: registering again in ${delay} ms` });
+    if (forgotten) this.core.unregistered();
+    this.registerAgain(`${error.message}: registering again`);
+  }
+
+  /**
+   * Registers again after the next delay, and again while no answer comes (a swarm between two
+   * incarnations drops a registration unanswered), until the retries are spent.
+   */
+  private registerAgain(why: string): void {
+    const delay = REJOIN_MIN_MS * 2 ** this.retries++;
+    this.events.publish({ type: 'warning', message: `${why} in ${delay} ms` });
     clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => this.core.register(), delay);
+    this.retryTimer = setTimeout(() => {
+      this.core.register();
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        if (this.closing || this.core.isRegistered) return;
+        if (this.retries >= REGISTER_RETRIES) void this.stop(new AgentConnectError('the node did not answer the registration again'));
+        else this.registerAgain('no answer to the registration: registering again');
+      }, REGISTER_ANSWER_MS);
+    }, delay);
   }
 
   private transportEvent(event: RemoteEvent): void {

@@ -126,6 +126,38 @@ test('the curator reports orphans among the named pages, near-duplicates and sin
   t.true(shared[0]!.nodeIds.includes(20));
 });
 
+test('every page is read from the node list: titles no edge touches are linked to, orphans found unnamed', async (t) => {
+  const nodes: TestNode[] = [
+    { id: 30, title: 'Graph drawing', type: 'page', content: 'Drawing builds on the Lonely idea of springs.' },
+    { id: 31, title: 'Lonely idea', type: 'page' },
+    { id: 32, title: 'Linked page', type: 'page' },
+    { id: 33, title: 'Other page', type: 'page' },
+    { id: 40, title: 'Lonely idea agent', type: 'agent' },
+    { id: 41, title: 'Curation report', type: 'knowledge' },
+  ];
+  const { url, requests } = await startGraphServer(t, nodes, [{ source: 32, target: 33 }], TOKEN);
+  const client = new GraphClient({ baseUrl: url, token: TOKEN });
+  const snapshots = new SnapshotCache(client);
+  const linked = (await bundledAgent('linker')!.handler(client, snapshots)(task('link', { pages: [30] }), context([], []))) as {
+    proposals: { from: number; to: number }[];
+  };
+  t.deepEqual(
+    linked.proposals.map((p) => [p.from, p.to]),
+    [[30, 31]],
+  );
+  const curated = (await bundledAgent('curator')!.handler(client, snapshots)(task('curate', {}), context([], []))) as {
+    orphans: { id: number }[];
+    orphansAmong: string;
+  };
+  t.deepEqual(
+    curated.orphans.map((o) => o.id),
+    [30, 31],
+    'the swarm’s own nodes (agents, knowledge) are no pages',
+  );
+  t.is(curated.orphansAmong, 'every page');
+  t.is(requests.filter((r) => r === '/api/graph/nodes').length, 3, 'six nodes, listed two at a time, once for both tasks');
+});
+
 test('a graph read with the wrong token fails with the answer’s status', async (t) => {
   const { url } = await startGraphServer(t, NODES, EDGES, TOKEN);
   const client = new GraphClient({ baseUrl: url, token: 'wrong' });

@@ -197,3 +197,19 @@ test('a registration refused as a conflict after a reconnect is tried again', as
   t.true(agent.registered);
   t.is(registrations, 3);
 });
+
+test('refused as not registered, the agent registers again, and again while the registration goes unanswered', async (t) => {
+  let registrations = 0;
+  const node = await startFakeNode(t, { ignore: () => ++registrations === 2 });
+  const agent = await connectAgent(options('forgotten-1', node.url));
+  t.teardown(() => agent.close());
+  const events: AgentEvent[] = [];
+  agent.events.subscribe((e) => events.push(e));
+  node.disown('forgotten-1');
+  await pollUntil(() => events.some((e) => e.type === 'registered'), { limitMs: 30_000, everyMs: 20, what: 'registered again' });
+  t.true(events.some((e) => e.type === 'warning' && /NotFound.*registering again in 500 ms/.test(e.message)));
+  t.true(events.some((e) => e.type === 'warning' && /no answer to the registration: registering again in 1000 ms/.test(e.message)));
+  t.true(agent.registered);
+  t.is(registrations, 3);
+  t.false(events.some((e) => e.type === 'closed'));
+});

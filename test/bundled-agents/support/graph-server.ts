@@ -1,5 +1,6 @@
 // A small graph behind the routes of the node's HTTP graph API that the bundled agents read
-// (node, nodes, edges), with the same answer shapes, on 127.0.0.1 for one test.
+// (node, nodes by id, the node list, edges), with the same answer shapes, on 127.0.0.1 for one test.
+// Lists are paged two at a time, so that paging is exercised.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ExecutionContext } from 'ava';
@@ -59,6 +60,15 @@ export async function startGraphServer(
       return n === undefined
         ? send(404, { error: 'no node' })
         : send(200, { ...view(n, Number(url.searchParams.get('content') ?? 16384)), version: 1 });
+    }
+    if (url.pathname === '/api/graph/nodes' && !url.searchParams.has('ids')) {
+      // As the node's list: the page is cut first, then filtered by type, so `next` counts every node.
+      const offset = Number(url.searchParams.get('offset') ?? 0);
+      const limit = Math.min(2, Number(url.searchParams.get('limit') ?? 1000));
+      const type = url.searchParams.get('type');
+      const page = nodes.slice(offset, offset + limit).filter((n) => type === null || n.type === type);
+      const next = offset + limit < nodes.length ? { next: offset + limit } : {};
+      return send(200, { total: nodes.length, offset, nodes: page.map((n) => view(n, 0)), ...next, version: 1 });
     }
     if (url.pathname === '/api/graph/nodes') {
       const ids = (url.searchParams.get('ids') ?? '')

@@ -39,6 +39,8 @@ export interface FakeNodeOptions {
   readonly downAfterMs?: number;
   /** A refusal for a registration, or undefined to accept it. */
   readonly refuse?: (m: AgentRegisterMsg) => Omit<AgentRefusedMsg, 'kind'> | undefined;
+  /** Whether to leave a registration unanswered (as a swarm between two incarnations does). */
+  readonly ignore?: (m: AgentRegisterMsg) => boolean;
 }
 
 export interface FakeNode {
@@ -53,6 +55,8 @@ export interface FakeNode {
   /** The node stops counting the task as the agent's (as if it reassigned it). */
   forget(agentId: string, taskId: string): void;
   holding(agentId: string): string[];
+  /** The swarm forgets the agent, as a restarted one has: it refuses the agent with NotFound. */
+  disown(agentId: string): void;
   registrations(agentId: string): number;
   waitFor<T extends AgentOutbound>(what: string, match: (m: AgentOutbound) => m is T, limitMs?: number): Promise<T>;
   waitFor(what: string, match: (m: AgentOutbound) => boolean, limitMs?: number): Promise<AgentOutbound>;
@@ -80,6 +84,7 @@ export async function startFakeNode(t: ExecutionContext, options: FakeNodeOption
           m.agent.tell({ kind: 'agent-refused', ...refusal }, ctx.self);
           return;
         }
+        if (options.ignore?.(m) === true) return;
         agents.set(m.agentId, m.agent);
         registered.set(m.agentId, (registered.get(m.agentId) ?? 0) + 1);
         const tasks = held.get(m.agentId) ?? new Map<string, number>();
@@ -132,6 +137,10 @@ export async function startFakeNode(t: ExecutionContext, options: FakeNodeOption
     url: transport.url!,
     received,
     events,
+    disown(agentId) {
+      const message = `${agentId} is not registered in swarm default: register again`;
+      agentRef(agentId).tell({ kind: 'agent-refused', code: 3, message }, swarmSelf);
+    },
     assign(agentId, task) {
       const full: TaskAssignedMsg = {
         kind: 'task-assigned',
