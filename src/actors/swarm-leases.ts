@@ -1,5 +1,6 @@
 // Dispatch: which agents ask the queue for work, and what happens to the answer. Agents with a free
-// slot ask, least loaded first, one lease request each at a time; an agent the queue had no work
+// slot ask, least loaded first (of equals, the one the queue last took a task back from last), one
+// lease request each at a time; an agent the queue had no work
 // for waits for the next work-available. A lease becomes a task-assigned to the agent, and the
 // queue's revoke a task-cancel; either way the agent's slot count follows.
 import type { TaskAssignedMsg } from '../agent-protocol/messages.ts';
@@ -13,7 +14,7 @@ import type { LeaseReply, Leased, SwarmQueueMsg, TaskQueueMsg } from './task-mes
 /** Asks the queue for work for every agent that has room and may ask now. */
 export function dispatch(s: SwarmState): void {
   const ready = [...s.agents.values()].filter((a) => !a.leasing && !a.starved && hasFreeSlot(a));
-  ready.sort((a, b) => load(a) - load(b) || a.tasks.size - b.tasks.size);
+  ready.sort((a, b) => load(a) - load(b) || a.tasks.size - b.tasks.size || (a.revoked ?? 0) - (b.revoked ?? 0));
   for (const agent of ready) askForWork(s, agent);
 }
 
@@ -113,7 +114,10 @@ export function revoke(s: SwarmState, msg: Extract<SwarmQueueMsg, { type: 'revok
   if (agent === undefined || held === undefined || held.attempt !== msg.attempt) return;
   agent.ref.tell({ kind: 'task-cancel', taskId: msg.taskId, attempt: msg.attempt, reason: msg.reason });
   release(s, agent, msg.taskId);
-  dispatch(s);
+  agent.revoked = ++s.revokes;
+  // The task may be queued again (a deadline missed): every agent asks, this one last, so that
+  // the next attempt goes to another agent than the one that just missed it, when one is free.
+  workAvailable(s, []);
 }
 
 /** The agent's slot for `taskId` is free again. */
