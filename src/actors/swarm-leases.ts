@@ -77,10 +77,35 @@ export function leaseFailed(s: SwarmState, agentId: string, error: string): void
   s.deps.log?.('warn', { swarm: s.swarm, agentId, error }, 'the task queue did not answer a lease request');
 }
 
-function assign(s: SwarmState, agent: AgentEntry, lease: Leased): void {
+/**
+ * A lease the agent held before the node restarted, which the agent learns of in its
+ * registration's `holding`: counted and shown as one just assigned, but not sent again. One past
+ * the agent's slots is left to its deadline.
+ */
+export function resume(s: SwarmState, agent: AgentEntry, lease: Leased): void {
+  if (agent.tasks.has(lease.task.id) || !hasFreeSlot(agent)) return;
+  hold(s, agent, lease);
+}
+
+function hold(s: SwarmState, agent: AgentEntry, lease: Leased): void {
   const { task, attempt } = lease;
   const nodeId = taskNodeId(task.id, attempt);
-  agent.tasks.set(task.id, { taskId: task.id, attempt, description: task.description, nodeId, progress: 0 });
+  agent.tasks.set(task.id, { taskId: task.id, attempt, description: task.description, nodeId, progress: lease.task.progress });
+  s.graph.taskStarted({
+    nodeId,
+    agentId: agent.id,
+    taskId: task.id,
+    attempt,
+    description: task.description,
+    agentNodeId: agent.nodeId,
+    progress: lease.task.progress,
+  });
+  showAgent(s, agent);
+}
+
+function assign(s: SwarmState, agent: AgentEntry, lease: Leased): void {
+  const { task, attempt } = lease;
+  hold(s, agent, lease);
   const message: TaskAssignedMsg = {
     kind: 'task-assigned',
     taskId: task.id,
@@ -94,16 +119,6 @@ function assign(s: SwarmState, agent: AgentEntry, lease: Leased): void {
     attempt,
   };
   agent.ref.tell(message);
-  s.graph.taskStarted({
-    nodeId,
-    agentId: agent.id,
-    taskId: task.id,
-    attempt,
-    description: task.description,
-    agentNodeId: agent.nodeId,
-    progress: 0,
-  });
-  showAgent(s, agent);
   s.deps.events?.publish(assignedEvent(message));
 }
 

@@ -301,6 +301,24 @@ test('a task taken back for a missed deadline goes to another free agent, not to
   );
 });
 
+test('an agent admitted anew resumes the leases the queue still counts as its own (after a node restart)', async (t) => {
+  const { agent, register, say, complete, queueState } = setup(t);
+  const a = agent('agent-r');
+  // As a queue restored from the store: x1 leased to agent-r at attempt 2 before the node restarted.
+  queueState.leased.set('x1', {
+    agentId: 'agent-r',
+    attempt: 2,
+    task: { ...task('x1', 'x'), attempts: 2, agentId: 'agent-r', state: 'running' },
+  });
+  await register(a, ['x'], 2);
+  const registered = a.inbox.find((m) => m.kind === 'agent-registered');
+  t.deepEqual(registered?.kind === 'agent-registered' ? registered.holding : undefined, [{ taskId: 'x1', attempt: 2 }]);
+  t.deepEqual(a.tasks(), [], 'not assigned again');
+  await say(a, complete(a, { kind: 'task-assigned', taskId: 'x1', attempt: 2 } as TaskAssignedMsg, 'resumed'));
+  t.true(queueState.received.some((m) => m.type === 'completed' && m.taskId === 'x1' && m.attempt === 2 && m.result === 'resumed'));
+  t.deepEqual(a.refusals(), []);
+});
+
 test('an agent silent for three heartbeats is lost, and the queue takes its tasks back', async (t) => {
   const { agent, register, offer, say, advance, queueState, lost } = setup(t);
   const a = agent('agent-a');
