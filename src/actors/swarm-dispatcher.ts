@@ -1,7 +1,8 @@
 // One swarm's dispatcher (swarmDispatcherPath(name)): the agents that joined the swarm, and the
 // tasks the queue leases to them. Registration (forwarded by the swarms registry, or sent here
-// again by an agent) death-watches the agent's ref, answers agent-registered and tells the queue
-// the swarm is up; then the agents report here (swarm-reports.ts, swarm-knowledge.ts), the queue
+// again by an agent) death-watches the agent's ref, answers agent-registered (for an agent admitted
+// anew, once the queue said which leases it still counts as the agent's: after a node restart the
+// agent resumes them) and tells the queue the swarm is up; then the agents report here (swarm-reports.ts, swarm-knowledge.ts), the queue
 // offers work and takes tasks back (swarm-leases.ts), and the graph shows it all (swarm-graph.ts).
 //
 // An agent is lost when its ref is Terminated (it stopped, or its system was declared down) or
@@ -17,12 +18,13 @@ import { drop, lose, refuse, showAgent, warn } from './swarm-agents.ts';
 import type { GraphApplyResult } from '../graph/changes.ts';
 import { agentNodeId, writers, type GraphWrite } from './swarm-graph.ts';
 import { knowledgeApplied, knowledgeChecked, knowledgeShare } from './swarm-knowledge.ts';
-import { dispatch, leaseAnswer, leaseFailed, revoke, workAvailable } from './swarm-leases.ts';
+import { dispatch, leaseAnswer, leaseFailed, resume, revoke, workAvailable } from './swarm-leases.ts';
 import type { SwarmMsg } from './swarm-messages.ts';
 import { startSweep, sweepStale } from './swarm-sweep.ts';
 import { sameIncarnation, supersedes, type SwarmDeps } from './swarm-options.ts';
 import { agentError, collaborate, completed, heartbeat, progress } from './swarm-reports.ts';
 import { KNOWLEDGE_TAGS, newBucket, newSwarmState, type AgentEntry, type SwarmState } from './swarm-state.ts';
+import type { HeldLeases, Leased, TaskQueueMsg } from './task-messages.ts';
 
 export const DISPATCHER_NAME = 'dispatcher';
 
@@ -73,6 +75,8 @@ function receive(s: SwarmState, msg: SwarmMsg, sender: Ref<unknown> | undefined)
       return leaseAnswer(s, msg.agentId, msg.reply);
     case 'lease-failed':
       return leaseFailed(s, msg.agentId, msg.error);
+    case 'admit':
+      return registered(s, msg.register, msg.leases);
     case 'agent-terminated':
       return terminated(s, msg.agentId, msg.generation);
     case 'liveness':
@@ -100,6 +104,22 @@ function register(s: SwarmState, m: AgentRegisterMsg, sender: Ref<unknown> | und
     warn(s, { agentId: m.agentId, sender: sender?.path }, 'registration from a sender that may not speak for that agent: dropped');
     return;
   }
+  if (s.agents.has(m.agentId)) return registered(s, m, []);
+  // An agent admitted anew may hold leases the queue restored after the node restarted: it is
+  // answered with them in `holding` once the queue says which (none if it does not answer).
+  s.ctx.pipeToSelf(
+    s.ctx.ask<TaskQueueMsg, HeldLeases>(
+      s.deps.queue,
+      (replyTo) => ({ type: 'held-leases', swarm: s.swarm, agentId: m.agentId, replyTo }),
+      s.limits.leaseTimeoutMs,
+    ),
+    (reply): SwarmMsg => ({ type: 'admit', register: m, leases: reply.leases }),
+    (): SwarmMsg => ({ type: 'admit', register: m, leases: [] }),
+  );
+}
+
+/** Registers an agent whose sender was checked; `leases` (for one admitted anew) it resumes. */
+function registered(s: SwarmState, m: AgentRegisterMsg, leases: readonly Leased[]): void {
   let existing = s.agents.get(m.agentId);
   if (existing !== undefined && supersedes(m.agent, existing.ref)) {
     lose(s, existing, 'a new incarnation of it registered');
@@ -113,6 +133,7 @@ function register(s: SwarmState, m: AgentRegisterMsg, sender: Ref<unknown> | und
     return drop(s, existing, ErrorCode.Overloaded, `rate limit exceeded: more than ${s.limits.agentMessagesPerSecond} messages a second`);
   }
   const agent = existing ?? admit(s, m);
+  if (existing === undefined) for (const lease of leases) resume(s, agent, lease);
   agent.lastHeard = s.ctx.system.clock.now();
   agent.starved = false;
   // The dispatcher is the sender: on the wire the swarm's ref travels as the envelope's sender.

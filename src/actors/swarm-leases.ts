@@ -1,5 +1,6 @@
 // Dispatch: which agents ask the queue for work, and what happens to the answer. Agents with a free
-// slot ask, least loaded first, one lease request each at a time; an agent the queue had no work
+// slot ask, least loaded first (of equals, the one the queue last took a task back from last), one
+// lease request each at a time; an agent the queue had no work
 // for waits for the next work-available. A lease becomes a task-assigned to the agent, and the
 // queue's revoke a task-cancel; either way the agent's slot count follows.
 import type { TaskAssignedMsg } from '../agent-protocol/messages.ts';
@@ -13,7 +14,7 @@ import type { LeaseReply, Leased, SwarmQueueMsg, TaskQueueMsg } from './task-mes
 /** Asks the queue for work for every agent that has room and may ask now. */
 export function dispatch(s: SwarmState): void {
   const ready = [...s.agents.values()].filter((a) => !a.leasing && !a.starved && hasFreeSlot(a));
-  ready.sort((a, b) => load(a) - load(b) || a.tasks.size - b.tasks.size);
+  ready.sort((a, b) => load(a) - load(b) || a.tasks.size - b.tasks.size || (a.revoked ?? 0) - (b.revoked ?? 0));
   for (const agent of ready) askForWork(s, agent);
 }
 
@@ -76,10 +77,35 @@ export function leaseFailed(s: SwarmState, agentId: string, error: string): void
   s.deps.log?.('warn', { swarm: s.swarm, agentId, error }, 'the task queue did not answer a lease request');
 }
 
-function assign(s: SwarmState, agent: AgentEntry, lease: Leased): void {
+/**
+ * A lease the agent held before the node restarted, which the agent learns of in its
+ * registration's `holding`: counted and shown as one just assigned, but not sent again. One past
+ * the agent's slots is left to its deadline.
+ */
+export function resume(s: SwarmState, agent: AgentEntry, lease: Leased): void {
+  if (agent.tasks.has(lease.task.id) || !hasFreeSlot(agent)) return;
+  hold(s, agent, lease);
+}
+
+function hold(s: SwarmState, agent: AgentEntry, lease: Leased): void {
   const { task, attempt } = lease;
   const nodeId = taskNodeId(task.id, attempt);
-  agent.tasks.set(task.id, { taskId: task.id, attempt, description: task.description, nodeId, progress: 0 });
+  agent.tasks.set(task.id, { taskId: task.id, attempt, description: task.description, nodeId, progress: lease.task.progress });
+  s.graph.taskStarted({
+    nodeId,
+    agentId: agent.id,
+    taskId: task.id,
+    attempt,
+    description: task.description,
+    agentNodeId: agent.nodeId,
+    progress: lease.task.progress,
+  });
+  showAgent(s, agent);
+}
+
+function assign(s: SwarmState, agent: AgentEntry, lease: Leased): void {
+  const { task, attempt } = lease;
+  hold(s, agent, lease);
   const message: TaskAssignedMsg = {
     kind: 'task-assigned',
     taskId: task.id,
@@ -93,16 +119,6 @@ function assign(s: SwarmState, agent: AgentEntry, lease: Leased): void {
     attempt,
   };
   agent.ref.tell(message);
-  s.graph.taskStarted({
-    nodeId,
-    agentId: agent.id,
-    taskId: task.id,
-    attempt,
-    description: task.description,
-    agentNodeId: agent.nodeId,
-    progress: 0,
-  });
-  showAgent(s, agent);
   s.deps.events?.publish(assignedEvent(message));
 }
 
@@ -113,7 +129,10 @@ export function revoke(s: SwarmState, msg: Extract<SwarmQueueMsg, { type: 'revok
   if (agent === undefined || held === undefined || held.attempt !== msg.attempt) return;
   agent.ref.tell({ kind: 'task-cancel', taskId: msg.taskId, attempt: msg.attempt, reason: msg.reason });
   release(s, agent, msg.taskId);
-  dispatch(s);
+  agent.revoked = ++s.revokes;
+  // The task may be queued again (a deadline missed): every agent asks, this one last, so that
+  // the next attempt goes to another agent than the one that just missed it, when one is free.
+  workAvailable(s, []);
 }
 
 /** The agent's slot for `taskId` is free again. */

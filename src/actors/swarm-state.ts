@@ -40,6 +40,12 @@ export interface AgentEntry {
   leasing: boolean;
   /** The queue had no work for it: no more asking until the next work-available. */
   starved: boolean;
+  /**
+   * When the queue last took a task back from it (a deadline missed, a cancel), as the swarm's
+   * count of revokes: of agents as loaded, the latest asks for work last, so that a retry goes to
+   * another agent when one is free.
+   */
+  revoked?: number;
   lastHeard: number;
   telemetry: Telemetry | undefined;
 }
@@ -55,6 +61,8 @@ export interface SwarmState {
   /** KnowledgeShare writes in flight, by their answer tag (KNOWLEDGE_TAGS and up, apart from the graph view's). */
   readonly knowledge: Map<number, KnowledgeWrite>;
   generations: number;
+  /** Revokes so far: each agent's `revoked` is the count at its last one. */
+  revokes: number;
   knowledgeTags: number;
   /** KnowledgeShares whose links are being looked up. */
   knowledgeChecking: number;
@@ -82,6 +90,7 @@ export function newSwarmState(ctx: ActorContext<SwarmMsg>, swarm: string, deps: 
     graph: new SwarmGraph(),
     knowledge: new Map(),
     generations: 0,
+    revokes: 0,
     knowledgeTags: KNOWLEDGE_TAGS,
     knowledgeChecking: 0,
   };

@@ -7,6 +7,7 @@
 //   queue -> swarm: leased | no-work            swarm -> agent: task-assigned
 //   swarm -> queue: progress, completed, agent-error (checked against the lease: agent and attempt)
 //   swarm -> queue: agent-lost                  queue requeues what the agent held
+//   swarm -> queue: held-leases (an agent admitted anew)  queue -> swarm: the attempts it holds
 //   queue -> swarm: revoke (cancelled, deadline missed)   swarm -> agent: task-cancel
 //   queue -> planner: aggregate (every subtask final)     planner -> queue: aggregated
 //   queue -> watchers: task-event on every change (the gateway's Topic.Tasks, the swarms' graph view)
@@ -54,6 +55,13 @@ export interface NoWork {
 
 export type LeaseReply = Leased | NoWork;
 
+/** The attempts the queue counts as an agent's: a swarm admitting the agent anew resumes them. */
+export interface HeldLeases {
+  readonly type: 'held-leases';
+  readonly agentId: string;
+  readonly leases: readonly Leased[];
+}
+
 export type TaskQueueMsg =
   // from clients (through the gateway's task port)
   | { readonly type: 'submit'; readonly task: NewTask; readonly by: TaskActor; readonly replyTo: Recipient<TaskReply> }
@@ -87,6 +95,7 @@ export type TaskQueueMsg =
       readonly capabilities: readonly string[];
       readonly replyTo: Recipient<LeaseReply>;
     }
+  | { readonly type: 'held-leases'; readonly swarm: string; readonly agentId: string; readonly replyTo: Recipient<HeldLeases> }
   | {
       readonly type: 'progress';
       readonly taskId: string;

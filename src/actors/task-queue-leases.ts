@@ -6,7 +6,7 @@ import { parseAgentPlan, recipeOf } from '../tasks/recipes.ts';
 import { TASK_LIMITS, withError } from '../tasks/new-task.ts';
 import type { TaskRecord } from '../tasks/task.ts';
 import { holdsLease } from '../tasks/transitions.ts';
-import type { TaskQueueMsg } from './task-messages.ts';
+import type { Leased, TaskQueueMsg } from './task-messages.ts';
 import { afterCommit } from './task-queue-commit.ts';
 import { revoke } from './task-queue-clients.ts';
 import type { TaskQueueInternalMsg } from './task-queue-messages.ts';
@@ -30,6 +30,24 @@ export function lease(s: QueueState, msg: Msg<'lease'>): void {
     commit: () => msg.replyTo.tell({ type: 'leased', task: leased, agentId: msg.agentId, attempt, leaseUntil }),
     fail: () => msg.replyTo.tell({ type: 'no-work', agentId: msg.agentId }),
   });
+}
+
+/**
+ * The attempts leased to an agent in a swarm, for the swarm that admits it anew: after the node
+ * (or the swarm) restarted, the leases restored from the store go on with the agent that holds
+ * them, which resumes them (or sends again a report the node lost), rather than wait out their
+ * deadlines and be done again. Answered once what is pending is stored.
+ */
+export function heldLeases(s: QueueState, msg: Msg<'held-leases'>): void {
+  const agentId = String(msg.agentId);
+  const leases: Leased[] = [];
+  for (const id of s.byAgent.get(agentId) ?? []) {
+    const task = s.tasks.get(id)?.task;
+    if (task === undefined || !holdsLease(task) || task.swarm !== msg.swarm || task.agentId !== agentId) continue;
+    leases.push({ type: 'leased', task, agentId, attempt: task.attempts, leaseUntil: task.leaseUntil ?? s.o.wallNow() });
+  }
+  const answer = (found: readonly Leased[]): void => msg.replyTo.tell({ type: 'held-leases', agentId, leases: found });
+  afterCommit(s, { commit: () => answer(leases), fail: () => answer([]) });
 }
 
 /** The task if the report names its current attempt; undefined (and counted) otherwise. */

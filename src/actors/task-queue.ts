@@ -32,7 +32,7 @@ import {
 } from './task-messages.ts';
 import { cancel, cancelLookedUp, get, got, list, listed, submit, unwatch, watch } from './task-queue-clients.ts';
 import { commitFailed, committed, flush } from './task-queue-commit.ts';
-import { agentError, agentLost, completed, lease, leaseExpired, progress, swarmUp } from './task-queue-leases.ts';
+import { agentError, agentLost, completed, heldLeases, lease, leaseExpired, progress, swarmUp } from './task-queue-leases.ts';
 import type { TaskQueueActorMsg } from './task-queue-messages.ts';
 import { aggregated, checkAggregation, planFailed, planned, plannerRetry } from './task-queue-plans.ts';
 import { restore } from './task-queue-restore.ts';
@@ -156,6 +156,8 @@ function handle(s: QueueState, msg: TaskQueueActorMsg): void {
       return swarmUp(s, msg);
     case 'lease':
       return lease(s, msg);
+    case 'held-leases':
+      return heldLeases(s, msg);
     case 'progress':
       return progress(s, msg);
     case 'completed':

@@ -52,11 +52,15 @@ const edgeInput = z.object({
   directed: z.boolean().optional(),
 });
 
+// A patch changes only the fields it names: `partial()` keeps a field's default, so the kind's
+// default is taken off first, or every patch would turn its node into a knowledge node.
+const nodePatch = nodeInput.omit({ id: true, kind: true }).partial().extend({ kind: kind.optional() });
+
 const stamp = { stamp: hlc.optional() };
 
 const opSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('add-node'), node: nodeInput, upsert: z.boolean().optional(), ...stamp }),
-  z.object({ op: z.literal('update-node'), id: nodeId, patch: nodeInput.omit({ id: true }).partial(), ...stamp }),
+  z.object({ op: z.literal('update-node'), id: nodeId, patch: nodePatch, ...stamp }),
   z.object({ op: z.literal('move-node'), id: nodeId, position: vec3, ...stamp }),
   z.object({ op: z.literal('remove-node'), id: nodeId, ...stamp }),
   z.object({ op: z.literal('add-edge'), edge: edgeInput, upsert: z.boolean().optional(), ...stamp }),

@@ -45,6 +45,8 @@ interface RunningTask {
 
 /** Messages that are not about a running task, kept while no swarm is known; the oldest go first. */
 const MAX_HELD_MESSAGES = 256;
+/** Reports kept to send again to a node that restarted before storing them (each at most 1 MiB). */
+const MAX_SENT_REPORTS = 64;
 
 export class AgentCore {
   private link: AgentLink | undefined;
@@ -53,6 +55,12 @@ export class AgentCore {
   private closed = false;
   private readonly running = new Map<string, RunningTask>();
   private readonly held: AgentOutbound[] = [];
+  /**
+   * The last reports sent, by `task_id:attempt`. A node that dies after a report reached it and
+   * before it stored it comes back still holding the attempt: it gets the report again rather
+   * than an AgentError, so that the work is not done a second time.
+   */
+  private readonly sent = new Map<string, AgentOutbound>();
 
   constructor(
     readonly identity: AgentIdentity,
@@ -177,6 +185,11 @@ export class AgentCore {
     // once, so that the node gives them to someone else rather than wait for their deadline.
     for (const h of m.holding) {
       if (this.running.get(h.taskId)?.task.attempt === h.attempt) continue;
+      const report = this.sent.get(holdingKey(h.taskId, h.attempt));
+      if (report !== undefined) {
+        this.send(report);
+        continue;
+      }
       this.send({
         kind: 'agent-error',
         agentId: this.identity.agentId,
@@ -286,6 +299,7 @@ export class AgentCore {
       return;
     }
     this.send(report);
+    this.remember(holdingKey(taskId, running.task.attempt), report);
     const success = report.kind === 'task-completed';
     this.running.delete(taskId);
     this.telemetry.taskEnded(success);
@@ -297,6 +311,13 @@ export class AgentCore {
       durationMs: Date.now() - running.startedAt,
       ...(report.kind === 'agent-error' ? { detail: report.message } : {}),
     });
+  }
+
+  private remember(key: string, report: AgentOutbound): void {
+    this.sent.delete(key);
+    this.sent.set(key, report);
+    // The oldest first: a node that restarted holds at most its agent's last few attempts.
+    if (this.sent.size > MAX_SENT_REPORTS) this.sent.delete(this.sent.keys().next().value!);
   }
 
   /** Ends a task without a report: the node already knows (cancelled, dropped, refused). */

@@ -274,6 +274,51 @@ test('a revoke cancels the task at the agent and frees its slot', async (t) => {
   );
 });
 
+test('a task taken back for a missed deadline goes to another free agent, not to the one that missed it', async (t) => {
+  const { agent, register, offer, dispatcher, advance, queueState } = setup(t);
+  const slow = agent('agent-slow');
+  const quick = agent('agent-quick');
+  await register(slow, ['x'], 1);
+  await offer(task('x1', 'x'));
+  const first = slow.tasks()[0]!;
+  // The quick agent joins while the only task is leased: the queue has no work for it.
+  await register(quick, ['x'], 1);
+  t.deepEqual(quick.tasks(), []);
+  // As the queue does on a deadline: the task back in the queue, then the revoke.
+  const held = queueState.leased.get('x1')!;
+  queueState.leased.delete('x1');
+  queueState.queued.push(held.task);
+  dispatcher().tell({ type: 'revoke', taskId: 'x1', agentId: 'agent-slow', attempt: first.attempt, reason: 'deadline missed' });
+  await advance(0);
+  t.deepEqual(
+    quick.tasks().map((m) => [m.taskId, m.attempt]),
+    [['x1', 2]],
+  );
+  t.deepEqual(
+    slow.tasks().map((m) => m.taskId),
+    ['x1'],
+    'the slow agent only ever had the first attempt',
+  );
+});
+
+test('an agent admitted anew resumes the leases the queue still counts as its own (after a node restart)', async (t) => {
+  const { agent, register, say, complete, queueState } = setup(t);
+  const a = agent('agent-r');
+  // As a queue restored from the store: x1 leased to agent-r at attempt 2 before the node restarted.
+  queueState.leased.set('x1', {
+    agentId: 'agent-r',
+    attempt: 2,
+    task: { ...task('x1', 'x'), attempts: 2, agentId: 'agent-r', state: 'running' },
+  });
+  await register(a, ['x'], 2);
+  const registered = a.inbox.find((m) => m.kind === 'agent-registered');
+  t.deepEqual(registered?.kind === 'agent-registered' ? registered.holding : undefined, [{ taskId: 'x1', attempt: 2 }]);
+  t.deepEqual(a.tasks(), [], 'not assigned again');
+  await say(a, complete(a, { kind: 'task-assigned', taskId: 'x1', attempt: 2 } as TaskAssignedMsg, 'resumed'));
+  t.true(queueState.received.some((m) => m.type === 'completed' && m.taskId === 'x1' && m.attempt === 2 && m.result === 'resumed'));
+  t.deepEqual(a.refusals(), []);
+});
+
 test('an agent silent for three heartbeats is lost, and the queue takes its tasks back', async (t) => {
   const { agent, register, offer, say, advance, queueState, lost } = setup(t);
   const a = agent('agent-a');

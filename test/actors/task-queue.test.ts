@@ -5,7 +5,7 @@ import { migrate } from '../../src/storage/migrate.ts';
 import { pgClient } from '../../src/storage/pg-client.ts';
 import { pgliteClient } from '../../src/storage/pglite-client.ts';
 import type { SqlClient } from '../../src/storage/sql.ts';
-import type { Leased, TaskReply } from '../../src/actors/task-messages.ts';
+import type { HeldLeases, Leased, TaskReply } from '../../src/actors/task-messages.ts';
 import { TaskStore } from '../../src/tasks/task-store.ts';
 import { throwawayDatabase } from '../fixtures/graph-store.ts';
 import { ADMIN, EDITOR, EPOCH, ok, startPipeline, type PipelineOptions } from '../tasks/pipeline.ts';
@@ -275,3 +275,35 @@ test.serial('group commit: submissions that arrive together share transactions, 
   t.true((await Promise.all(answered)).every(Boolean));
   t.true(transactions < 50, `${transactions} transactions for 50 submissions`);
 });
+
+test.serial(
+  'held-leases: a queue that restarted tells a swarm the attempts it restored for an agent, and takes their reports',
+  async (t) => {
+    const db = await freshDb();
+    const p = startPipeline(t, { db });
+    const a = ok(await p.submit({ description: 'a', capability: 'link' }));
+    const b = ok(await p.submit({ description: 'b', capability: 'link' }));
+    ok(await p.submit({ description: 'queued', capability: 'link', swarm: 'other' }));
+    const la = leased(await p.lease('agent-1', ['link']));
+    leased(await p.lease('agent-2', ['link']));
+    await p.barrier();
+    await p.ts.system.terminate();
+
+    // As after a node restart: a new queue on the same store, asked by a swarm that admits agent-1 anew.
+    const again = startPipeline(t, { db });
+    await again.barrier();
+    const held = (swarm: string, agentId: string): Promise<HeldLeases> =>
+      new Promise((resolve) => again.queue.tell({ type: 'held-leases', swarm, agentId, replyTo: { path: '/test/held', tell: resolve } }));
+    const mine = await held('default', 'agent-1');
+    t.deepEqual(
+      mine.leases.map((l) => [l.task.id, l.attempt, l.agentId, l.leaseUntil]),
+      [[a.id, 1, 'agent-1', la.leaseUntil]],
+    );
+    t.deepEqual((await held('other', 'agent-1')).leases, [], 'per swarm');
+    t.deepEqual((await held('default', 'agent-9')).leases, [], 'none for an agent that holds none');
+    again.queue.tell({ type: 'completed', taskId: a.id, agentId: 'agent-1', attempt: 1, success: true, result: 'after the restart' });
+    await again.barrier();
+    t.like(ok(await again.get(a.id)), { state: 'done', attempts: 1, result: 'after the restart' });
+    t.like(ok(await again.get(b.id)), { state: 'assigned', agentId: 'agent-2' });
+  },
+);

@@ -67,3 +67,16 @@ test('the object API and the envelope share one mapping: the same change gives t
     command: { op: 'add-node', node: { id: 3, kind: 'task', type: 'doc', title: 'title', content: 'content', metadata: [['k', 'v']] } },
   });
 });
+
+test('a node patch leaves out the kind it does not name: an UpdateNode keeps an agent an agent', (t) => {
+  const parsed = parseCommand({ op: 'update-node', id: 7, patch: { metadata: { status: 'lost' } } });
+  t.true(parsed.ok && parsed.command.op === 'update-node' && !('kind' in parsed.command.patch), JSON.stringify(parsed));
+  const named = parseCommand({ op: 'update-node', id: 7, patch: { kind: 'agent' } });
+  t.true(named.ok && named.command.op === 'update-node' && named.command.patch.kind === 'agent');
+  const wire = new NodeT(7, 6, 'agent', 'agent-1');
+  wire.metadata = [new KeyValueT('status', 'lost')];
+  const fromWire = parseCommand(
+    commandFromMutation({ kind: 'update', update: new GraphUpdateT(GraphOp.UpdateNode, new UpdateNodeT(wire)) }),
+  );
+  t.true(fromWire.ok && fromWire.command.op === 'update-node' && !('kind' in fromWire.command.patch), JSON.stringify(fromWire));
+});

@@ -213,3 +213,32 @@ test('refused as not registered, the agent registers again, and again while the 
   t.is(registrations, 3);
   t.false(events.some((e) => e.type === 'closed'));
 });
+
+test('a node that comes back still holding an attempt the agent reported gets the report again, not an error', async (t) => {
+  const node = await startFakeNode(t);
+  const proxy = await startTcpProxy(t, node.url);
+  const agent = await connectAgent(options('resender-1', proxy.url, { onTask: async () => 'the only result' }));
+  t.teardown(() => agent.close());
+  const events: AgentEvent[] = [];
+  agent.events.subscribe((e) => events.push(e));
+  node.assign('resender-1', { taskId: 'once', input: '{}', attempt: 3 });
+  await node.waitFor('once completed', (m) => m.kind === 'task-completed' && m.taskId === 'once');
+
+  // As a node killed after the report reached it and before it stored it: it holds the attempt still.
+  node.hold('resender-1', 'once', 3);
+  proxy.drop();
+  await pollUntil(() => node.registrations('resender-1') >= 2, { limitMs: 20_000, everyMs: 20, what: 'registered again' });
+  await pollUntil(() => node.received.filter((m) => m.kind === 'task-completed' && m.taskId === 'once').length === 2, {
+    limitMs: 20_000,
+    everyMs: 20,
+    what: 'the report sent again',
+  });
+  const again = node.received.filter((m) => m.kind === 'task-completed' && m.taskId === 'once').at(-1);
+  t.like(again, { attempt: 3, result: 'the only result' });
+  t.false(
+    node.received.some((m) => m.kind === 'agent-error' && m.taskId === 'once'),
+    'no AgentError for the attempt',
+  );
+  t.deepEqual(node.holding('resender-1'), []);
+  t.is(events.filter((e) => e.type === 'task-ended').length, 1, 'the task ended once, before the reconnect');
+});

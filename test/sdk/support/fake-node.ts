@@ -54,6 +54,8 @@ export interface FakeNode {
   cancel(agentId: string, taskId: string, attempt: number, reason?: string): void;
   /** The node stops counting the task as the agent's (as if it reassigned it). */
   forget(agentId: string, taskId: string): void;
+  /** The node counts the attempt as the agent's again (as a node that restarted before storing its report). */
+  hold(agentId: string, taskId: string, attempt: number): void;
   holding(agentId: string): string[];
   /** The swarm forgets the agent, as a restarted one has: it refuses the agent with NotFound. */
   disown(agentId: string): void;
@@ -162,6 +164,9 @@ export async function startFakeNode(t: ExecutionContext, options: FakeNodeOption
     },
     forget(agentId, taskId) {
       held.get(agentId)?.delete(taskId);
+    },
+    hold(agentId, taskId, attempt) {
+      held.get(agentId)?.set(taskId, attempt);
     },
     holding: (agentId) => [...(held.get(agentId) ?? new Map<string, number>()).keys()],
     registrations: (agentId) => registered.get(agentId) ?? 0,
