@@ -83,9 +83,15 @@ type StoreKind = 'postgres' | 'pglite';
 
 export async function run(options: BenchOptions): Promise<void> {
   const sizes = options.quick ? QUICK : FULL;
-  const only = process.env.VF_BENCH_AGENTS_ONLY; // 'vf' to skip BullMQ while tuning
   const loadBefore = loadText();
   progress(`agents: load before ${loadBefore}`);
+  // While tuning: 'vf' skips BullMQ, 'vf4' runs only VisionFlow on PostgreSQL with 4 agents.
+  const only = process.env.VF_BENCH_AGENTS_ONLY;
+  if (only === 'vf4') {
+    const f = await oneSetting('postgres', 4, sizes);
+    report(`agents: VisionFlow alone, 4 agents (load before ${loadBefore}, after ${loadText()})`, queueFigureRows(f, undefined));
+    return;
+  }
   const figures: Figure[] = [];
   const ours: QueueFigures[] = [];
   for (const agents of [4, 8]) ours.push(await oneSetting('postgres', agents, sizes));
