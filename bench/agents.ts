@@ -113,8 +113,8 @@ export async function run(options: BenchOptions): Promise<void> {
   );
   const target = { name: 'target', value: 100 };
   figures.push(
-    figure(SUITE, `node RSS per connected idle agent, ${memory.agents} agents`, memory.rssPerAgent / 1024, 'KB', target),
-    figure(SUITE, `node heap per connected idle agent, ${memory.agents} agents`, memory.heapPerAgent / 1024, 'KB', target),
+    figure(SUITE, 'node memory per connected idle agent, RSS', memory.rssPerAgent / 1024, 'KB', target),
+    figure(SUITE, 'node memory per connected idle agent, heap', memory.heapPerAgent / 1024, 'KB', target),
   );
   for (const f of [...ours, pglite, ...peers])
     progress(`${f.system}, ${f.workers} x ${f.concurrency}: latency run at ${f.latencyRatePerSec.toFixed(0)}/s, ${f.latencyJobs} tasks`);
