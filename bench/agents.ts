@@ -116,6 +116,12 @@ export async function run(options: BenchOptions): Promise<void> {
     figure(SUITE, 'node memory per connected idle agent, RSS', memory.rssPerAgent / 1024, 'KB', target),
     figure(SUITE, 'node memory per connected idle agent, heap', memory.heapPerAgent / 1024, 'KB', target),
   );
+  const [startLoad] = loadBefore.split(' ');
+  const [endLoad] = loadText().split(' ');
+  figures.push(
+    figure(SUITE, 'host load average (1 min) at start', Number(startLoad), 'load'),
+    figure(SUITE, 'host load average (1 min) at end', Number(endLoad), 'load'),
+  );
   for (const f of [...ours, pglite, ...peers])
     progress(`${f.system}, ${f.workers} x ${f.concurrency}: latency run at ${f.latencyRatePerSec.toFixed(0)}/s, ${f.latencyJobs} tasks`);
   report(
