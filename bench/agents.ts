@@ -87,6 +87,14 @@ export async function run(options: BenchOptions): Promise<void> {
   progress(`agents: load before ${loadBefore}`);
   // While tuning: 'vf' skips BullMQ, 'vf4' runs only VisionFlow on PostgreSQL with 4 agents.
   const only = process.env.VF_BENCH_AGENTS_ONLY;
+  if (only === 'mem') {
+    const m = await memoryPerAgent(sizes.idleAgents);
+    report(`agents: node memory alone (load before ${loadBefore}, after ${loadText()})`, [
+      figure(SUITE, 'node memory per connected idle agent, RSS', m.rssPerAgent / 1024, 'KB'),
+      figure(SUITE, 'node memory per connected idle agent, heap', m.heapPerAgent / 1024, 'KB'),
+    ]);
+    return;
+  }
   if (only === 'vf4') {
     const f = await oneSetting('postgres', 4, sizes);
     report(`agents: VisionFlow alone, 4 agents (load before ${loadBefore}, after ${loadText()})`, queueFigureRows(f, undefined));
@@ -492,6 +500,10 @@ async function memoryPerAgent(idle: number): Promise<MemoryFigures> {
   const children: ChildProcess[] = [];
   try {
     children.push(await startAgents(node, ids('warm', WARM_AGENTS)));
+    // The boot's garbage (migrations, the first JIT, the warm agents' handshakes) leaves RSS over
+    // a few seconds as the heap shrinks and the allocator trims: the baseline waits for that.
+    await settle(BASELINE_SETTLE_MS);
+    await node.memory();
     await settle();
     const before = await node.memory();
     const perProcess = Math.ceil(idle / 4);
@@ -512,7 +524,8 @@ async function memoryPerAgent(idle: number): Promise<MemoryFigures> {
 }
 
 /** Lets registrations' graph writes and first heartbeats land before memory is read. */
-const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 3_000));
+const settle = (ms = 3_000): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const BASELINE_SETTLE_MS = 10_000;
 const ids = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}-${randomUUID().slice(0, 8)}-${i}`);
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
