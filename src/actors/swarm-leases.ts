@@ -1,24 +1,52 @@
-// Dispatch: which agents ask the queue for work, and what happens to the answer. Agents with a free
-// slot ask, least loaded first (of equals, the one the queue last took a task back from last), one
-// lease request each at a time; an agent the queue had no work
+// Dispatch: which agents ask the queue for work, and what happens to the answer. Agents with free
+// slots ask, least loaded first (of equals, the one the queue last took a task back from last), one
+// lease request per free slot; an agent the queue had no work
 // for waits for the next work-available. A lease becomes a task-assigned to the agent, and the
 // queue's revoke a task-cancel; either way the agent's slot count follows.
+//
+// Why a request per free slot rather than one per agent: the queue answers a lease only once the
+// assignment is committed, so an agent with one request at a time fills its slots at one task a
+// commit; with one per slot all of them join the same commit.
 import type { TaskAssignedMsg } from '../agent-protocol/messages.ts';
 import { assignedEvent } from './agent-events.ts';
 import { showAgent } from './swarm-agents.ts';
 import { taskNodeId } from './swarm-graph.ts';
 import type { SwarmMsg } from './swarm-messages.ts';
-import { hasFreeSlot, load, type AgentEntry, type SwarmState } from './swarm-state.ts';
+import { load, type AgentEntry, type SwarmState } from './swarm-state.ts';
 import type { LeaseReply, Leased, SwarmQueueMsg, TaskQueueMsg } from './task-messages.ts';
 
-/** Asks the queue for work for every agent that has room and may ask now. */
+/** Lease requests of each agent with the queue (`leasing` says whether there is any). */
+const asking = new WeakMap<AgentEntry, number>();
+
+/** Slots neither holding a task nor asked for. */
+function room(agent: AgentEntry): number {
+  return agent.maxConcurrent - agent.tasks.size - (asking.get(agent) ?? 0);
+}
+
+function answered(agent: AgentEntry): void {
+  const left = Math.max(0, (asking.get(agent) ?? 0) - 1);
+  asking.set(agent, left);
+  agent.leasing = left > 0;
+}
+
+/** Asks the queue for work for every free slot of the agents that may ask now, least loaded first. */
 export function dispatch(s: SwarmState): void {
-  const ready = [...s.agents.values()].filter((a) => !a.leasing && !a.starved && hasFreeSlot(a));
+  const ready = [...s.agents.values()].filter((a) => !a.starved && room(a) > 0);
+  if (ready.length === 0) return;
   ready.sort((a, b) => load(a) - load(b) || a.tasks.size - b.tasks.size || (a.revoked ?? 0) - (b.revoked ?? 0));
-  for (const agent of ready) askForWork(s, agent);
+  // In rounds, so that the first agents' slots do not take all the work there is.
+  for (let asked = true; asked;) {
+    asked = false;
+    for (const agent of ready) {
+      if (agent.starved || room(agent) <= 0) continue;
+      askForWork(s, agent);
+      asked = true;
+    }
+  }
 }
 
 function askForWork(s: SwarmState, agent: AgentEntry): void {
+  asking.set(agent, (asking.get(agent) ?? 0) + 1);
   agent.leasing = true;
   const { ctx, deps, limits, swarm } = s;
   const agentId = agent.id;
@@ -43,14 +71,12 @@ export function workAvailable(s: SwarmState, capabilities: readonly string[]): v
 
 export function leaseAnswer(s: SwarmState, agentId: string, reply: LeaseReply): void {
   const agent = s.agents.get(agentId);
+  if (agent !== undefined) answered(agent);
   if (reply.type === 'no-work') {
-    if (agent !== undefined) {
-      agent.leasing = false;
-      agent.starved = true;
-    }
+    if (agent !== undefined) agent.starved = true;
     return;
   }
-  if (agent === undefined || !hasFreeSlot(agent)) {
+  if (agent === undefined || agent.tasks.size >= agent.maxConcurrent) {
     // The agent left (or filled up) while its request was with the queue: this attempt ends here.
     s.deps.queue.tell({
       type: 'agent-error',
@@ -60,10 +86,8 @@ export function leaseAnswer(s: SwarmState, agentId: string, reply: LeaseReply): 
       message: `agent ${agentId} left swarm ${s.swarm} before its lease arrived`,
       recoverable: true,
     });
-    if (agent !== undefined) agent.leasing = false;
     return;
   }
-  agent.leasing = false;
   assign(s, agent, reply);
   dispatch(s);
 }
@@ -71,7 +95,7 @@ export function leaseAnswer(s: SwarmState, agentId: string, reply: LeaseReply): 
 export function leaseFailed(s: SwarmState, agentId: string, error: string): void {
   const agent = s.agents.get(agentId);
   if (agent === undefined) return;
-  agent.leasing = false;
+  answered(agent);
   // Not asked again before the queue says there is work: a queue that is down is not polled in a loop.
   agent.starved = true;
   s.deps.log?.('warn', { swarm: s.swarm, agentId, error }, 'the task queue did not answer a lease request');
@@ -83,7 +107,7 @@ export function leaseFailed(s: SwarmState, agentId: string, error: string): void
  * the agent's slots is left to its deadline.
  */
 export function resume(s: SwarmState, agent: AgentEntry, lease: Leased): void {
-  if (agent.tasks.has(lease.task.id) || !hasFreeSlot(agent)) return;
+  if (agent.tasks.has(lease.task.id) || agent.tasks.size >= agent.maxConcurrent) return;
   hold(s, agent, lease);
 }
 

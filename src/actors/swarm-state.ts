@@ -105,7 +105,3 @@ export function newBucket(s: SwarmState): TokenBucket {
 export function load(agent: AgentEntry): number {
   return agent.tasks.size / agent.maxConcurrent;
 }
-
-export function hasFreeSlot(agent: AgentEntry): boolean {
-  return agent.tasks.size < agent.maxConcurrent;
-}

@@ -1,6 +1,6 @@
 // The tasks table (migrations/004_tasks.sql) over SqlClient: the same SQL on PostgreSQL and PGlite.
-// Writes come in batches, each one transaction of at most two kinds of statement (inserts, then
-// updates), many rows a statement as a JSON recordset. An update names the revision it was decided
+// Writes come in batches, each one transaction: one statement (inserts and updates as CTEs) when
+// the batch fits, else inserts then updates, many rows a statement as a JSON recordset. An update names the revision it was decided
 // on, and is refused (the whole batch rolls back) when the row moved on since or when the move is
 // not one task.ts allows: the store keeps the state machine even against a confused writer.
 import { asNumber, type SqlClient, type SqlQueryable, type SqlRow } from '../storage/sql.ts';
@@ -61,17 +61,36 @@ const COLUMNS = [
 ] as const;
 
 const NAMES = COLUMNS.map(([name]) => name).join(', ');
-const RECORDSET = `jsonb_to_recordset($1::jsonb) AS x(${COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')}, expected bigint)`;
+const recordset = (param: string): string =>
+  `jsonb_to_recordset(${param}::jsonb) AS x(${COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')}, expected bigint)`;
+const RECORDSET = recordset('$1');
 /** Every allowed move as 'from>to', spelled out from transitions.ts (constants, not input). */
 const MOVES = TASK_STATES.flatMap((from) => TASK_STATES.filter((to) => isMoveAllowed(from, to)).map((to) => `'${from}>${to}'`)).join(', ');
 
+/** The update's condition: the row is still at the revision the write was decided on, and the move is allowed. */
+const CURRENT = `t.revision = x.expected AND (t.state = x.state OR t.state || '>' || x.state IN (${MOVES}))`;
 const INSERT_SQL = `INSERT INTO tasks (${NAMES}, revision) SELECT ${NAMES}, 1 FROM ${RECORDSET}`;
 const UPDATE_SQL = `UPDATE tasks AS t SET ${COLUMNS.filter(([n]) => n !== 'id')
   .map(([n]) => `${n} = x.${n}`)
   .join(', ')}, revision = t.revision + 1
   FROM ${RECORDSET}
-  WHERE t.id = x.id AND t.revision = x.expected AND (t.state = x.state OR t.state || '>' || x.state IN (${MOVES}))
+  WHERE t.id = x.id AND ${CURRENT}
   RETURNING t.id`;
+/**
+ * A whole batch as one statement, so one round trip (PostgreSQL runs it as one transaction): the
+ * inserts and the updates as data-modifying CTEs, and a division by zero when fewer rows were
+ * updated than asked, which fails the statement and so rolls all of it back.
+ */
+const APPLY_SQL = `WITH ins AS (INSERT INTO tasks (${NAMES}, revision) SELECT ${NAMES}, 1 FROM ${recordset('$1')} RETURNING 1),
+  upd AS (UPDATE tasks AS t SET ${COLUMNS.filter(([n]) => n !== 'id')
+    .map(([n]) => `${n} = x.${n}`)
+    .join(', ')}, revision = t.revision + 1
+    FROM ${recordset('$2')}
+    WHERE t.id = x.id AND ${CURRENT}
+    RETURNING t.id)
+  SELECT (SELECT count(*) FROM ins) AS inserted, 1 / (CASE WHEN (SELECT count(*) FROM upd) = $3::bigint THEN 1 ELSE 0 END) AS ok`;
+/** After a failed batch: which of its updates would not apply (the batch rolled back, so the rows are as before). */
+const STALE_SQL = `SELECT x.id FROM ${RECORDSET} LEFT JOIN tasks AS t ON t.id = x.id WHERE t.id IS NULL OR NOT (${CURRENT})`;
 const OPEN_LIST = OPEN_STATES.map((s) => `'${s}'`).join(', ');
 
 export class TaskStore {
@@ -91,11 +110,32 @@ export class TaskStore {
     if (writes.length === 0) return;
     const inserts = writes.filter((w) => w.expectedRevision === 0);
     const updates = writes.filter((w) => w.expectedRevision !== 0);
+    if (inserts.length <= ROWS_PER_STATEMENT && updates.length <= ROWS_PER_STATEMENT) return this.applyAtOnce(inserts, updates);
     await this.db.transaction(async (tx) => {
       for (let i = 0; i < inserts.length; i += ROWS_PER_STATEMENT)
         await tx.query(INSERT_SQL, [rowsJson(inserts.slice(i, i + ROWS_PER_STATEMENT))]);
       for (let i = 0; i < updates.length; i += ROWS_PER_STATEMENT) await update(tx, updates.slice(i, i + ROWS_PER_STATEMENT));
     });
+  }
+
+  /**
+   * A batch that fits one statement: BEGIN, it and COMMIT, a round trip fewer than an INSERT and
+   * an UPDATE. (Without the transaction it would be one round trip, PostgreSQL running a statement
+   * as a transaction of its own; the queue's tests fail a database at its transactions.)
+   */
+  private async applyAtOnce(inserts: readonly TaskWrite[], updates: readonly TaskWrite[]): Promise<void> {
+    const updated = rowsJson(updates);
+    try {
+      await this.db.transaction((tx) => tx.query(APPLY_SQL, [rowsJson(inserts), updated, updates.length]));
+    } catch (error) {
+      if (updates.length === 0) throw error;
+      // The division by zero, or the driver's error: only the rows, as they are again after the
+      // rollback, can say which.
+      const rows = await this.db.query<{ id: string }>(STALE_SQL, [updated]).catch(() => []);
+      const stale = new Set(rows.map((r) => r.id));
+      if (stale.size === 0) throw error;
+      throw new StaleTaskWriteError(updates.map((w) => w.task.id).filter((id) => stale.has(id)));
+    }
   }
 
   /** Open (queued, assigned, running) tasks in id order, a page at a time after `afterId`. */
