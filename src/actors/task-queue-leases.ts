@@ -26,10 +26,12 @@ export function lease(s: QueueState, msg: Msg<'lease'>): void {
   const attempt = task.attempts + 1;
   const leaseUntil = s.o.wallNow() + task.deadlineMs;
   const leased = put(s, { ...task, state: 'assigned', attempts: attempt, agentId: msg.agentId, leaseUntil, progress: 0 });
-  afterCommit(s, {
-    commit: () => msg.replyTo.tell({ type: 'leased', task: leased, agentId: msg.agentId, attempt, leaseUntil }),
-    fail: () => msg.replyTo.tell({ type: 'no-work', agentId: msg.agentId }),
-  });
+  // Answered at once, not after the commit: the agent starts while the lease is written. Safe
+  // because only a report naming the stored lease (agent and attempt) ever counts: if this lease
+  // is lost with the node before it is stored, the agent's report is stale, its re-registration
+  // does not list the task (so it drops it), and the task is leased again. Waiting for the commit
+  // would hold every agent's next task behind one: throughput would follow commit latency.
+  msg.replyTo.tell({ type: 'leased', task: leased, agentId: msg.agentId, attempt, leaseUntil });
 }
 
 /**

@@ -39,7 +39,7 @@ test('the queue and the planner crash at random while tasks flow; every accepted
     { description: 'summaries', recipe: 'summarise-pages', input: '{"batch":15}', maxAttempts: 100 },
     { description: 'curation', recipe: 'curate', maxAttempts: 100 },
   ];
-  for (const task of more)
+  const submitLate = (task: NewTask): void =>
     p.queue.tell({
       type: 'submit',
       task,
@@ -47,8 +47,12 @@ test('the queue and the planner crash at random while tasks flow; every accepted
       replyTo: { path: '/test/late', tell: (r: TaskReply) => void (r.ok && accepted.push(r.task.id)) },
     });
   const restarted = (path: string) => log.of('actor-restarted').some((e) => e.path === path);
-  // At least 20 s of virtual time with faults, and until both have crashed (bounded).
+  // At least 20 s of virtual time with faults, and until both have crashed (bounded). The late
+  // submissions go one a step, so that they fall into different commits: one crash loses the
+  // answers of its own batch only.
   for (let step = 0; step < 80 || (step < 2_000 && !(restarted(TASK_QUEUE_PATH) && restarted(PLANNER_PATH))); step++) {
+    const late = more[step];
+    if (late !== undefined) submitLate(late);
     await p.ts.advance(250);
     await realPause(2);
   }
