@@ -2,8 +2,10 @@
 // real processes: link-pages over 30 pages in batches of 5 (6 subtasks a task), three SDK agents of
 // capability `link` that do no work, and POST /api/faults throwing in and killing /app/agents/queue
 // and /app/agents/planner between the submissions. Supervision restarts them; the queue reloads its
-// open tasks from the store. Every task the node accepted ends done, every subtask done by exactly
-// one completion, and every parent's result aggregates its subtasks.
+// open tasks from the store. Every task the node accepted ends done, every subtask done once in the
+// store by a completion an agent sent, and every parent's result aggregates its subtasks. (A
+// completion that reaches the queue in the message that crashes it is lost: its subtask is done
+// again on a later attempt. The test counts those rather than failing on them.)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +81,7 @@ test.serial('faults in the queue and the planner while link-pages tasks flow: ev
   const byId = new Map(all.map((task) => [task.id, task]));
   const sent = completionsOf(agents);
   let subtasks = 0;
+  let redone = 0;
   for (const id of accepted) {
     const parent: TaskJson = parents.get(id)!;
     t.is(parent.state, 'done', `${id}: ${JSON.stringify(parent)}`);
@@ -89,8 +92,23 @@ test.serial('faults in the queue and the planner while link-pages tasks flow: ev
       subtasks++;
       const task = byId.get(sub);
       t.is(task?.state, 'done', `${sub}: ${JSON.stringify(task)}`);
-      t.deepEqual(sent.get(sub), [`${task?.agentId}#${task?.attempts}`], `${sub}: the completions the agents sent`);
+      // The store's one completion is one an agent sent. A completion the queue was handed as it
+      // crashed is lost with the message that crashed it: that attempt ends at its deadline and
+      // the subtask is done again on a later attempt, never twice in the store (counted, logged).
+      const completions = sent.get(sub) ?? [];
+      const final = `${task?.agentId}#${task?.attempts}`;
+      t.is(
+        completions.filter((c) => c === final).length,
+        1,
+        `${sub}: the completion the store records, sent once: ${completions.join(', ')}`,
+      );
+      const earlier = completions.filter((c) => c !== final);
+      t.true(
+        earlier.every((c) => Number(c.split('#')[1]) < (task?.attempts ?? 0)),
+        `${sub}: other completions only for earlier attempts: ${completions.join(', ')}`,
+      );
+      redone += earlier.length;
     }
   }
-  t.log(`${accepted.length} tasks, ${subtasks} subtasks`);
+  t.log(`${accepted.length} tasks, ${subtasks} subtasks; subtasks done again after a completion lost in a queue crash: ${redone}`);
 });
