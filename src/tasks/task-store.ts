@@ -2,7 +2,10 @@
 // Writes come in batches, each one transaction: one statement (inserts and updates as CTEs) when
 // the batch fits, else inserts then updates, many rows a statement as a JSON recordset. An update names the revision it was decided
 // on, and is refused (the whole batch rolls back) when the row moved on since or when the move is
-// not one task.ts allows: the store keeps the state machine even against a confused writer.
+// not one that task.ts's moves can make: the store keeps the state machine even against a confused
+// writer. One write of a batch may stand for several moves of its task (queued, then assigned,
+// then done, between two commits), so the store allows what a chain of allowed moves reaches:
+// from an open state almost anything, from a final one nothing.
 import { asNumber, type SqlClient, type SqlQueryable, type SqlRow } from '../storage/sql.ts';
 import { OPEN_STATES } from './transitions.ts';
 import { TASK_STATES, type TaskRecord, type TaskState } from './task.ts';
@@ -64,8 +67,17 @@ const NAMES = COLUMNS.map(([name]) => name).join(', ');
 const recordset = (param: string): string =>
   `jsonb_to_recordset(${param}::jsonb) AS x(${COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')}, expected bigint)`;
 const RECORDSET = recordset('$1');
-/** Every allowed move as 'from>to', spelled out from transitions.ts (constants, not input). */
-const MOVES = TASK_STATES.flatMap((from) => TASK_STATES.filter((to) => isMoveAllowed(from, to)).map((to) => `'${from}>${to}'`)).join(', ');
+/** The states a chain of allowed moves reaches from `from` (transitions.ts). */
+function reachable(from: TaskState): Set<TaskState> {
+  const seen = new Set<TaskState>();
+  const next = [from];
+  for (let state = next.pop(); state !== undefined; state = next.pop())
+    for (const to of TASK_STATES) if (isMoveAllowed(state, to) && !seen.has(to)) next.push((seen.add(to), to));
+  return seen;
+}
+
+/** Every move a batch's write may stand for, as 'from>to' (constants, not input). */
+const MOVES = TASK_STATES.flatMap((from) => [...reachable(from)].map((to) => `'${from}>${to}'`)).join(', ');
 
 /** The update's condition: the row is still at the revision the write was decided on, and the move is allowed. */
 const CURRENT = `t.revision = x.expected AND (t.state = x.state OR t.state || '>' || x.state IN (${MOVES}))`;

@@ -61,6 +61,11 @@ async function exercise(t: ExecutionContext, db: SqlClient): Promise<void> {
   const done: TaskRecord = { ...assigned, state: 'done', result: 'ok', agentId: undefined, leaseUntil: undefined };
   await store.apply([{ task: done, expectedRevision: 2 }]);
   await t.throwsAsync(store.apply([{ task: { ...done, state: 'running' }, expectedRevision: 3 }]), { instanceOf: StaleTaskWriteError });
+  // One write may stand for several moves made between two commits: queued, assigned, failed.
+  const quick = task(6);
+  await store.insert(quick);
+  await store.apply([{ task: { ...quick, state: 'failed', attempts: 1, errors: ['no'] }, expectedRevision: 1 }]);
+  t.is((await store.get(quick.id))?.task.state, 'failed');
 
   // A parent's plan: subtasks and the parent's update in one transaction.
   const parent = task(3, { state: 'running', recipe: 'link-pages', capability: '' });
