@@ -131,14 +131,13 @@ export class TaskStore {
   }
 
   /**
-   * A batch that fits one statement: BEGIN, it and COMMIT, a round trip fewer than an INSERT and
-   * an UPDATE. (Without the transaction it would be one round trip, PostgreSQL running a statement
-   * as a transaction of its own; the queue's tests fail a database at its transactions.)
+   * A batch that fits one statement: one round trip, as PostgreSQL (and PGlite) runs a statement
+   * as a transaction of its own, all of it or none; no BEGIN and COMMIT around it.
    */
   private async applyAtOnce(inserts: readonly TaskWrite[], updates: readonly TaskWrite[]): Promise<void> {
     const updated = rowsJson(updates);
     try {
-      await this.db.transaction((tx) => tx.query(APPLY_SQL, [rowsJson(inserts), updated, updates.length]));
+      await this.db.query(APPLY_SQL, [rowsJson(inserts), updated, updates.length]);
     } catch (error) {
       if (updates.length === 0) throw error;
       // The division by zero, or the driver's error: only the rows, as they are again after the

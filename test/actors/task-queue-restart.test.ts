@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Leased } from '../../src/actors/task-messages.ts';
 import { migrate } from '../../src/storage/migrate.ts';
 import { pgliteClient } from '../../src/storage/pglite-client.ts';
-import type { SqlClient, SqlQueryable } from '../../src/storage/sql.ts';
+import type { SqlClient, SqlQueryable, SqlRow } from '../../src/storage/sql.ts';
 import { TaskStore } from '../../src/tasks/task-store.ts';
 import { pollUntil } from '../helpers/poll.ts';
 import { testSystem } from '../helpers/system.ts';
@@ -87,13 +87,19 @@ test('a new system on the same store takes every task up where the old one stopp
   t.is(la.leaseUntil, EPOCH + 10_000);
 });
 
-/** A client whose next `failures` transactions fail, as a database that went away would. */
+/** A client whose next `failures` writes (transactions and writing statements) fail, as a database that went away would. */
 function flaky(db: SqlClient): SqlClient & { failures: number } {
   const wrapper = {
     ...db,
     failures: 0,
     kind: db.kind,
-    query: db.query.bind(db),
+    query: async <R extends SqlRow = SqlRow>(text: string, params?: readonly unknown[]): Promise<R[]> => {
+      if (wrapper.failures > 0 && /^\s*(WITH ins|INSERT|UPDATE)/.test(text)) {
+        wrapper.failures--;
+        throw new Error('connection lost');
+      }
+      return db.query<R>(text, params);
+    },
     exec: db.exec.bind(db),
     close: db.close.bind(db),
     writerSession: db.writerSession.bind(db),
