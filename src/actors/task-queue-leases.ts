@@ -26,12 +26,13 @@ export function lease(s: QueueState, msg: Msg<'lease'>): void {
   const attempt = task.attempts + 1;
   const leaseUntil = s.o.wallNow() + task.deadlineMs;
   const leased = put(s, { ...task, state: 'assigned', attempts: attempt, agentId: msg.agentId, leaseUntil, progress: 0 });
-  // Answered at once, not after the commit: the agent starts while the lease is written. Safe
-  // because only a report naming the stored lease (agent and attempt) ever counts: if this lease
-  // is lost with the node before it is stored, the agent's report is stale, its re-registration
-  // does not list the task (so it drops it), and the task is leased again. Waiting for the commit
-  // would hold every agent's next task behind one: throughput would follow commit latency.
-  msg.replyTo.tell({ type: 'leased', task: leased, agentId: msg.agentId, attempt, leaseUntil });
+  // Answered once stored: an agent never works on an attempt a node crash could forget, so the
+  // work is not done twice (answered before the commit, a lease lost with the node was leased
+  // again to another agent while the first one finished it: the node-kill tests saw it).
+  afterCommit(s, {
+    commit: () => msg.replyTo.tell({ type: 'leased', task: leased, agentId: msg.agentId, attempt, leaseUntil }),
+    fail: () => msg.replyTo.tell({ type: 'no-work', agentId: msg.agentId }),
+  });
 }
 
 /**

@@ -61,7 +61,13 @@ async function exercise(t: ExecutionContext, db: SqlClient): Promise<void> {
   const done: TaskRecord = { ...assigned, state: 'done', result: 'ok', agentId: undefined, leaseUntil: undefined };
   await store.apply([{ task: done, expectedRevision: 2 }]);
   await t.throwsAsync(store.apply([{ task: { ...done, state: 'running' }, expectedRevision: 3 }]), { instanceOf: StaleTaskWriteError });
-  // One write may stand for several moves made between two commits: queued, assigned, failed.
+  // One write may stand for several moves made between two commits: running, queued again (its
+  // deadline missed), assigned to another agent; or queued, assigned, failed.
+  const again = task(7, { state: 'running', attempts: 1, agentId: 'agent-1' });
+  await store.insert(again);
+  await store.apply([{ task: { ...again, state: 'assigned', attempts: 2, agentId: 'agent-2' }, expectedRevision: 1 }]);
+  t.like((await store.get(again.id))?.task, { state: 'assigned', attempts: 2, agentId: 'agent-2' });
+  await store.apply([{ task: { ...again, state: 'cancelled', agentId: undefined }, expectedRevision: 2 }]);
   const quick = task(6);
   await store.insert(quick);
   await store.apply([{ task: { ...quick, state: 'failed', attempts: 1, errors: ['no'] }, expectedRevision: 1 }]);
