@@ -2,74 +2,30 @@
 // against a fake swarm on a remote transport in this process: its FlatBuffers code generated into
 // a temporary folder, the handshake with its token, registration, heartbeats, a task answered by
 // progress and a result, and a dropped connection dialed again. Skipped, saying why, when python3, its packages or flatc are missing.
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
 import test from 'ava';
 import type { AgentOutbound, TaskCompletedMsg, TaskProgressMsg } from '../../src/agent-protocol/messages.ts';
 import { pollUntil } from '../helpers/poll.ts';
+import { preparePythonAgent } from '../helpers/python-agent.ts';
 import { agentToken, NODE_ADDRESS, startFakeNode } from './support/fake-node.ts';
 import { startTcpProxy } from './support/tcp-proxy.ts';
 
-const FOLDER = fileURLToPath(new URL('../../examples/python-agent/', import.meta.url));
-
-/**
- * A Python with the agent's packages: python3 on the PATH, else the system's (a pyenv or
- * virtualenv python3 first on the PATH may lack the Debian packages the system one has).
- */
-function python(): string | undefined {
-  for (const candidate of ['python3', '/usr/bin/python3']) {
-    try {
-      execFileSync(candidate, ['-c', 'import flatbuffers, websocket'], { stdio: 'pipe' });
-      return candidate;
-    } catch {
-      // The next one.
-    }
-  }
-  return undefined;
-}
-
-/** Why the Python agent cannot run here, or undefined when it can. */
-function missing(interpreter: string | undefined): string | undefined {
-  if (interpreter === undefined) {
-    return 'python3 with the flatbuffers and websocket-client packages (Debian: python3-flatbuffers python3-websocket)';
-  }
-  try {
-    execFileSync('flatc', ['--version'], { stdio: 'pipe' });
-  } catch {
-    return 'flatc (Debian: flatbuffers-compiler)';
-  }
-  return undefined;
-}
-
 test('the Python agent registers, heartbeats, answers tasks with progress and a word count, and reconnects', async (t) => {
-  const interpreter = python();
-  const lacking = missing(interpreter);
-  if (lacking !== undefined) {
-    t.log(`skipped: the Python agent needs ${lacking}`);
-    t.pass();
-    return;
-  }
-  const generated = mkdtempSync(join(tmpdir(), 'vf-python-agent-'));
-  t.teardown(() => rmSync(generated, { recursive: true, force: true }));
-  execFileSync(join(FOLDER, 'generate.sh'), [generated], { stdio: 'pipe' });
+  const agent = preparePythonAgent(t);
+  if (agent === undefined) return;
 
   const node = await startFakeNode(t, { heartbeatMs: 200 });
   const proxy = await startTcpProxy(t, node.url);
   const child = spawn(
-    interpreter!,
+    agent.interpreter,
     [
-      join(FOLDER, 'agent.py'),
+      ...agent.args,
       '--node',
       NODE_ADDRESS,
       '--remote-url',
       proxy.url,
       '--token',
       agentToken('py-agent-1'),
-      '--generated',
-      generated,
       '--max-tasks',
       '2',
       '--max-reconnects',
