@@ -3,51 +3,17 @@
 // queue, shares knowledge, and is shown lost when its process is killed. Tokens that may not act
 // as the agent are refused in the handshake.
 import { fork, type ChildProcess } from 'node:child_process';
-import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import test, { type ExecutionContext } from 'ava';
 import { SWARMS_PATH } from '../../src/agent-protocol/messages.ts';
-import { graphPort } from '../../src/actors/graph-port.ts';
 import { swarmDispatcherPath } from '../../src/actors/task-messages.ts';
-import { TokenAuthority } from '../../src/auth/token.ts';
-import { bootNode, type RunningNode } from '../../src/cli/node.ts';
-import type { GraphPort } from '../../src/gateway/ports.ts';
 import { addNode, applied, node as graphNode, one } from '../fixtures/graph-port.ts';
-import { memoryPgliteStore } from '../fixtures/graph-store.ts';
-import { Client, KEY } from '../gateway/support.ts';
+import { agentToken, boot, http, type Booted } from '../fixtures/bad-agent-node.ts';
+import { Client } from '../gateway/support.ts';
 import { HandshakeT, Payload, Topic, type AgentRegisterT, type TaskCompletedT } from '../../src/protocol/index.ts';
 import { pollUntil } from '../helpers/poll.ts';
 
 const AGENT = fileURLToPath(new URL('../fixtures/swarm-agent.ts', import.meta.url));
-
-interface Booted {
-  readonly node: RunningNode;
-  readonly tokens: TokenAuthority;
-  readonly graph: GraphPort;
-  readonly url: string;
-}
-
-async function boot(t: ExecutionContext, name: string): Promise<Booted> {
-  const store = await memoryPgliteStore();
-  const tokens = new TokenAuthority(KEY);
-  const node = await bootNode({
-    name,
-    host: '127.0.0.1',
-    port: 0,
-    store,
-    tokens,
-    shards: 2,
-    physics: { engines: 'serial' },
-    remote: { heartbeatMs: 200, downAfterMs: 1_500 },
-    swarms: { heartbeatMs: 1_000, graphFlushMs: 50 },
-  });
-  t.teardown(async () => {
-    await node.system.terminate();
-    await store.close();
-  });
-  const graph = graphPort(node.system, { routerPath: node.graphRouterPath });
-  return { node, tokens, graph, url: `ws://127.0.0.1:${node.address.port}/remote` };
-}
 
 interface AgentProcess {
   readonly child: ChildProcess;
@@ -56,7 +22,7 @@ interface AgentProcess {
 }
 
 function startAgent(t: ExecutionContext, b: Booted, agentId: string, token: string, extra: Record<string, unknown> = {}): AgentProcess {
-  const args = { url: b.url, node: b.node.system.name, agentId, token, ...extra };
+  const args = { url: b.remote, node: b.node.system.name, agentId, token, ...extra };
   const child = fork(AGENT, [JSON.stringify(args)], { execArgv: ['--import=tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   const events: Record<string, unknown>[] = [];
   let buffered = '';
@@ -79,29 +45,12 @@ function startAgent(t: ExecutionContext, b: Booted, agentId: string, token: stri
   };
 }
 
-function get(url: string, token?: string, method = 'GET', body?: unknown): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    request(url, { method, headers }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString('utf8')));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    })
-      .on('error', reject)
-      .end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
-
-const agentToken = (b: Booted, sub: string, role: 'agent' | 'viewer' | 'editor' = 'agent'): string =>
-  b.tokens.mint({ sub, role, ttlSeconds: 600 });
-
 test.serial('a plain GET of /remote says the node address and protocol versions; /metrics shows the transport', async (t) => {
   const b = await boot(t, 'agents-info');
-  const res = await get(`http://127.0.0.1:${b.node.address.port}/remote`);
+  const res = await http(`http://127.0.0.1:${b.node.address.port}/remote`);
   t.is(res.status, 426);
   t.deepEqual(JSON.parse(res.body), { address: 'agents-info', versions: [1, 1] });
-  const metrics = await get(
+  const metrics = await http(
     `http://127.0.0.1:${b.node.address.port}/metrics`,
     b.tokens.mint({ sub: 'ops', role: 'admin', ttlSeconds: 60 }),
   );
@@ -134,13 +83,13 @@ test.serial('an agent process registers, shows in the graph, runs a task, and is
   // A task submitted over REST reaches the agent through the node's queue and swarm.
   const base = `http://127.0.0.1:${b.node.address.port}`;
   const editor = b.tokens.mint({ sub: 'ed', role: 'editor', ttlSeconds: 600 });
-  const submitted = await get(`${base}/api/tasks`, editor, 'POST', { description: 'echo it', capability: 'echo', input: '{}' });
+  const submitted = await http(`${base}/api/tasks`, editor, 'POST', { description: 'echo it', capability: 'echo', input: '{}' });
   t.is(submitted.status, 201, submitted.body);
   const taskId = (JSON.parse(submitted.body) as { id: string }).id;
   await agent.waitFor('task');
   const done = await pollUntil(
     async () => {
-      const task = JSON.parse((await get(`${base}/api/tasks/${taskId}`, editor)).body) as { state: string };
+      const task = JSON.parse((await http(`${base}/api/tasks/${taskId}`, editor)).body) as { state: string };
       return task.state === 'done' && task;
     },
     { limitMs: 30_000, everyMs: 50, what: 'the task done' },
