@@ -22,6 +22,7 @@ import type { BullmqLoadArgs } from './agents-bullmq-load.ts';
 import { percentile, queueFigureRows, type QueueFigures } from './agents-queue-figures.ts';
 import { progress, report } from './report.ts';
 import type { BenchOptions } from './run.ts';
+import { readyOf, stopChild } from './child-process.ts';
 
 const LOAD = fileURLToPath(new URL('./agents-bullmq-load.ts', import.meta.url));
 const REDIS = { host: '127.0.0.1', port: 6379 } as const;
@@ -186,27 +187,10 @@ async function withDeadline<T>(work: Promise<T>, ms: number, what: string): Prom
   }
 }
 
-function forkWorker(args: BullmqLoadArgs): Promise<ChildProcess> {
+async function forkWorker(args: BullmqLoadArgs): Promise<ChildProcess> {
   const child = fork(LOAD, [JSON.stringify(args)], { execArgv: ['--import=tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`bullmq worker ${child.pid}: not ready within 60 s`)), 60_000);
-    child.once('exit', (code) => reject(new Error(`bullmq worker exited (${code}) before it was ready`)));
-    child.on('message', (m: { ready?: boolean }) => {
-      if (m.ready !== true) return;
-      clearTimeout(timer);
-      resolve(child);
-    });
-  });
+  await readyOf(child, 'bullmq worker', 60_000);
+  return child;
 }
 
-function stopWorker(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
+const stopWorker = (child: ChildProcess): Promise<void> => stopChild(child, 5_000);

@@ -47,6 +47,7 @@ import type { NodeLoadArgs, NodeLoadReply, NodeMemory } from './agents-node-load
 import { percentile, queueFigureRows, SUITE, type QueueFigures } from './agents-queue-figures.ts';
 import { figure, progress, report, type Figure } from './report.ts';
 import type { BenchOptions } from './run.ts';
+import { readyOf, stopChild } from './child-process.ts';
 
 const NODE = fileURLToPath(new URL('./agents-node-load.ts', import.meta.url));
 const AGENT = fileURLToPath(new URL('./agents-agent-load.ts', import.meta.url));
@@ -241,30 +242,6 @@ function startAgents(node: NodeHandle, ids: readonly string[]): Promise<ChildPro
       throw error;
     },
   );
-}
-
-function readyOf<T>(child: ChildProcess, what: string, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} process ${child.pid}: not ready within ${ms} ms`)), ms);
-    child.once('exit', (code) => reject(new Error(`${what} process exited (${code}) before it was ready`)));
-    child.on('message', (m: { ready?: boolean } & T) => {
-      if (m.ready !== true) return;
-      clearTimeout(timer);
-      resolve(m);
-    });
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 // ---- the producer ---------------------------------------------------------------------------------------
